@@ -1,0 +1,50 @@
+/** The session as the contract (section 3) defines it: what the endpoint returns. */
+
+export const SESSION_KINDS = ['hosted', 'stripe-embedded', 'reepay'] as const;
+export type SessionKind = (typeof SESSION_KINDS)[number];
+
+export const SESSION_STATUSES = ['open', 'complete', 'expired', 'cancelled', 'failed'] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+export interface CheckoutSession {
+  id: string;
+  /** `sandbox`, `stripe`, `reepay`, … : free text, the backend's provider name. */
+  provider: string;
+  kind: SessionKind;
+  status: SessionStatus;
+  /** The hosted page (`hosted`, `reepay`). */
+  url?: string;
+  /** `false`: the page refuses framing, so `embedded` and `overlay` fall back to `redirect`. */
+  frameable?: boolean;
+  /** Stripe embedded checkout only. Never written to an attribute, the URL, the console or storage. */
+  client_secret?: string;
+  publishable_key?: string;
+  stripe_account?: string;
+  /** Minor units. */
+  amount?: number;
+  currency?: string;
+  /** ISO 8601. */
+  expires_at?: string;
+  livemode?: boolean;
+}
+
+/** Where the widget is. */
+export const WIDGET_STATES = [
+  'idle',
+  'loading',
+  'ready',
+  'processing',
+  'complete',
+  'cancelled',
+  'expired',
+  'error',
+] as const;
+export type WidgetState = (typeof WIDGET_STATES)[number];
+
+export const DISPLAY_MODES = ['embedded', 'overlay', 'popup', 'redirect'] as const;
+export type DisplayMode = (typeof DISPLAY_MODES)[number];
+
+/** Terminal statuses: the session will not change any more. */
+export function isFinalStatus(status: SessionStatus): boolean {
+  return status !== 'open';
+}

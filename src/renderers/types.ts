@@ -1,0 +1,44 @@
+import type { OutcomeParams } from '../core/events.js';
+import type { CheckoutErrorCode } from '../core/errors.js';
+import type { CheckoutSession, DisplayMode } from '../core/session.js';
+
+/**
+ * What a provider UI tells the widget. The widget owns the state machine and the events;
+ * a renderer only reports. `accept` is a hint: the widget confirms it with the endpoint.
+ */
+export type RendererOutcome =
+  | { type: 'ready' }
+  | { type: 'accept'; params: OutcomeParams }
+  | { type: 'cancel'; params: OutcomeParams }
+  | { type: 'close' }
+  | { type: 'error'; code: CheckoutErrorCode; message: string; retryable: boolean }
+  | { type: 'resize'; height: number };
+
+/** What the widget hands a renderer. */
+export interface RendererHost {
+  /** The `<checkout-widget>` itself (light DOM parent for providers that refuse shadow roots). */
+  readonly element: HTMLElement;
+  /** Container inside the shadow root for frames and dialogs. */
+  readonly container: HTMLElement;
+  /** A light-DOM child, shown through the widget's default slot (Stripe refuses shadow roots). */
+  lightMount(): HTMLElement;
+  readonly mode: DisplayMode;
+  readonly locale: string;
+  /** Absolute URL of the session endpoint; its origin is trusted for messages. */
+  readonly endpoint: string | undefined;
+  readonly publishableKey: string | undefined;
+  /** A popup opened synchronously in the click handler, when `mode` is `popup`. */
+  readonly popup: Window | null;
+  /** Aborted when the widget resets, disconnects or starts over. */
+  readonly signal: AbortSignal;
+  report(outcome: RendererOutcome): void;
+}
+
+/** One provider UI, mounted once for one session. */
+export interface Renderer {
+  mount(session: CheckoutSession, host: RendererHost): Promise<void>;
+  /** Tears the provider UI down; safe to call twice. */
+  destroy(): void | Promise<void>;
+}
+
+export type RendererFactory = () => Renderer;

@@ -1,0 +1,88 @@
+import type { CheckoutSession } from '../../core/session.js';
+
+/** A cart line priced by the server-side catalog. */
+export interface PricedLine {
+  sku: string;
+  name: string;
+  quantity: number;
+  /** Minor units, including VAT. */
+  unitAmount: number;
+  /** VAT rate as a fraction, e.g. 0.25. */
+  vatRate: number;
+}
+
+export interface CustomerInput {
+  handle?: string;
+  email?: string;
+  first_name?: string;
+  last_name?: string;
+  phone?: string;
+  country?: string;
+}
+
+/** What the handler asks a provider to create: already validated and priced. */
+export interface CreateSessionInput {
+  /** Our order reference, unique per create call (reused across retries of one start). */
+  reference: string;
+  lines: PricedLine[];
+  /** Sum of the lines, minor units. */
+  amount: number;
+  currency: string;
+  customer?: CustomerInput;
+  /** Save the payment method for later charges (Reepay `recurring`, Stripe `setup_future_usage`). */
+  recurring?: boolean;
+  /** Pay an existing unpaid invoice instead of the lines. */
+  invoice?: string;
+  locale?: string;
+  metadata?: Record<string, string>;
+  /** The browser's `Idempotency-Key`, forwarded where the provider supports one. */
+  idempotencyKey?: string;
+  /** Return bridge URLs. `{SESSION_ID}` is replaced by the provider's session id where it can. */
+  acceptUrl: string;
+  cancelUrl: string;
+  /** Where the provider should send its webhooks. */
+  webhookUrl: string;
+  /** The buyer's IP as the handler saw it, where known. */
+  customerIp?: string;
+}
+
+/** A webhook that passed its signature check. */
+export interface VerifiedWebhook {
+  /** Unique per delivery event: used to handle each event once. */
+  eventId: string;
+  type: string;
+  /** The session it concerns, when the payload names one. */
+  sessionId?: string;
+  payload: unknown;
+}
+
+/** Thrown by a provider for anything that went wrong at the provider: becomes a 502. */
+export class ProviderError extends Error {
+  override readonly name = 'ProviderError';
+  constructor(
+    readonly provider: string,
+    message: string,
+    readonly providerStatus?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Thrown by `verifyWebhook` when the signature or timestamp does not hold: becomes a 400. */
+export class WebhookVerificationError extends Error {
+  override readonly name = 'WebhookVerificationError';
+}
+
+/**
+ * A payment service provider behind the thin backend. Adding one means one folder that
+ * exports a factory returning this.
+ */
+export interface PaymentProvider {
+  readonly name: string;
+  createSession(input: CreateSessionInput): Promise<CheckoutSession>;
+  /** The session with its status fresh from the provider. */
+  getSession(id: string): Promise<CheckoutSession>;
+  /** Verifies a webhook on its raw body; throws `WebhookVerificationError` when it does not hold. */
+  verifyWebhook?(rawBody: string, headers: Headers): Promise<VerifiedWebhook>;
+}
