@@ -1,0 +1,159 @@
+import { CheckoutError, isAbortError } from './errors.js';
+import type { CheckoutSession } from './session.js';
+import { parseSession } from './session-schema.js';
+
+export interface SessionRequestOptions {
+  /** Aborting rejects with an AbortError (a cancellation), never a CheckoutError. */
+  signal?: AbortSignal | undefined;
+  /** Per attempt. */
+  timeoutMs?: number;
+  /** Extra attempts after the first, on network failure, timeout or 5xx. */
+  retries?: number;
+  /** First backoff delay; doubles per retry, with jitter. */
+  backoffMs?: number;
+  fetch?: typeof fetch;
+  publishableKey?: string | undefined;
+}
+
+export interface CreateSessionOptions extends SessionRequestOptions {
+  /** Sent as `Idempotency-Key`, the same on every retry of this call. */
+  idempotencyKey?: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+const DEFAULT_BACKOFF_MS = 400;
+
+/** `POST {endpoint}`: creates a session from the payload. */
+export function createSession(
+  endpoint: string,
+  payload: unknown,
+  options: CreateSessionOptions = {},
+): Promise<CheckoutSession> {
+  const idempotencyKey = options.idempotencyKey ?? newIdempotencyKey();
+  return requestSession(
+    endpoint,
+    {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Idempotency-Key': idempotencyKey },
+      body: JSON.stringify(payload),
+    },
+    { retries: 2, ...options },
+  );
+}
+
+/** `GET {endpoint}/{id}`: the session with its status as the backend sees it now. */
+export function readSession(endpoint: string, id: string, options: SessionRequestOptions = {}): Promise<CheckoutSession> {
+  const url = `${endpoint.replace(/\/+$/, '')}/${encodeURIComponent(id)}`;
+  return requestSession(url, { method: 'GET', headers: { Accept: 'application/json' } }, { retries: 0, ...options });
+}
+
+export function newIdempotencyKey(): string {
+  return globalThis.crypto.randomUUID();
+}
+
+async function requestSession(url: string, init: RequestInit, options: SessionRequestOptions): Promise<CheckoutSession> {
+  const { signal, retries = 0, backoffMs = DEFAULT_BACKOFF_MS } = options;
+  for (let attempt = 0; ; attempt++) {
+    throwIfAborted(signal);
+    try {
+      const json = await attemptOnce(url, init, options);
+      return parseSession(json, { publishableKey: options.publishableKey });
+    } catch (error) {
+      if (isAbortError(error)) throw error;
+      const retryable = error instanceof CheckoutError && error.retryable;
+      if (!retryable || attempt >= retries) throw error;
+    }
+    // Exponential backoff with full jitter, so many shoppers do not retry in lockstep.
+    await sleep(backoffMs * 2 ** attempt * (0.5 + Math.random() / 2), signal);
+  }
+}
+
+async function attemptOnce(url: string, init: RequestInit, options: SessionRequestOptions): Promise<unknown> {
+  const { signal, timeoutMs = DEFAULT_TIMEOUT_MS, fetch: fetchImpl = globalThis.fetch } = options;
+  const attempt = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    attempt.abort();
+  }, timeoutMs);
+  const forwardAbort = () => attempt.abort(signal?.reason);
+  signal?.addEventListener('abort', forwardAbort, { once: true });
+  try {
+    let response: Response;
+    try {
+      response = await fetchImpl(url, { ...init, credentials: 'same-origin', signal: attempt.signal });
+    } catch (error) {
+      throwIfAborted(signal);
+      if (timedOut) {
+        throw new CheckoutError('endpoint_unreachable', `The checkout endpoint did not answer within ${timeoutMs} ms`, {
+          retryable: true,
+          cause: error,
+        });
+      }
+      throw new CheckoutError('endpoint_unreachable', 'The checkout endpoint could not be reached', {
+        retryable: true,
+        cause: error,
+      });
+    }
+    const text = await readBody(response, signal, () => timedOut, timeoutMs);
+    if (!response.ok) throw endpointError(response.status, text);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      throw new CheckoutError('invalid_session', 'The checkout endpoint did not answer with JSON', { cause: error });
+    }
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', forwardAbort);
+  }
+}
+
+async function readBody(
+  response: Response,
+  signal: AbortSignal | undefined,
+  timedOut: () => boolean,
+  timeoutMs: number,
+): Promise<string> {
+  try {
+    return await response.text();
+  } catch (error) {
+    throwIfAborted(signal);
+    const reason = timedOut() ? `did not finish its answer within ${timeoutMs} ms` : 'broke off its answer';
+    throw new CheckoutError('endpoint_unreachable', `The checkout endpoint ${reason}`, { retryable: true, cause: error });
+  }
+}
+
+function endpointError(status: number, text: string): CheckoutError {
+  let message = `The checkout endpoint answered ${status}`;
+  try {
+    const body = JSON.parse(text) as { error?: { message?: unknown } };
+    if (typeof body.error?.message === 'string' && body.error.message) message = body.error.message;
+  } catch {
+    // Not JSON (a proxy's HTML error page, say): keep the status line.
+  }
+  return new CheckoutError('endpoint_error', message, { status, retryable: status >= 500 });
+}
+
+function abortError(signal: AbortSignal): unknown {
+  return isAbortError(signal.reason) ? signal.reason : new DOMException('The operation was aborted', 'AbortError');
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortError(signal);
+}
+
+/** A delay that an abort cuts short with an AbortError. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError(signal));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError(signal!));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { CheckoutError } from './errors.js';
+import { parseSession } from './session-schema.js';
+import type { SessionShape } from './session-shapes/index.js';
+
+const hosted = {
+  id: 'ses_1',
+  provider: 'sandbox',
+  kind: 'hosted',
+  status: 'open',
+  url: 'https://psp.example/pay/ses_1',
+  frameable: true,
+  amount: 50000,
+  currency: 'DKK',
+  expires_at: '2026-11-22T12:00:00Z',
+  livemode: false,
+};
+const stripe = {
+  id: 'cs_1',
+  provider: 'stripe',
+  kind: 'stripe-embedded',
+  status: 'open',
+  client_secret: 'cs_1_secret_x',
+  publishable_key: 'pk_test_1',
+};
+
+function errorOf(run: () => unknown): CheckoutError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(CheckoutError);
+    return error as CheckoutError;
+  }
+  throw new Error('expected parseSession to throw');
+}
+
+describe('parseSession', () => {
+  it('accepts a contract session and drops unknown fields', () => {
+    const session = parseSession({ ...hosted, extra: 'x', nested: { a: 1 } });
+    expect(session).toEqual(hosted);
+    expect('extra' in session).toBe(false);
+  });
+
+  it('treats null optional fields as absent', () => {
+    const session = parseSession({ ...hosted, client_secret: null, amount: null });
+    expect('client_secret' in session).toBe(false);
+    expect('amount' in session).toBe(false);
+  });
+
+  it.each(['id', 'provider', 'kind', 'status'])('names the missing required field %s', (field) => {
+    const json: Record<string, unknown> = { ...hosted };
+    delete json[field];
+    const error = errorOf(() => parseSession(json));
+    expect(error.code).toBe('invalid_session');
+    expect(error.message).toBe(`session.${field} is required`);
+  });
+
+  it('names the allowed kinds', () => {
+    expect(errorOf(() => parseSession({ ...hosted, kind: 'paypal' })).message).toBe(
+      'session.kind must be one of hosted, stripe-embedded, reepay',
+    );
+  });
+
+  it('names the allowed statuses', () => {
+    expect(errorOf(() => parseSession({ ...hosted, status: 'done' })).message).toBe(
+      'session.status must be one of open, complete, expired, cancelled, failed',
+    );
+  });
+
+  it.each([
+    [{ id: 42 }, 'session.id must be a string'],
+    [{ id: '' }, 'session.id must not be empty'],
+    [{ frameable: 'yes' }, 'session.frameable must be a boolean'],
+    [{ amount: '500' }, 'session.amount must be a number'],
+    [{ amount: 1.5 }, 'session.amount must be an integer (minor units)'],
+    [{ amount: -1 }, 'session.amount must be at least 0'],
+    [{ expires_at: 'tomorrow' }, 'session.expires_at must be an ISO 8601 date-time'],
+    [{ livemode: 1 }, 'session.livemode must be a boolean'],
+    [{ url: '/relative' }, 'session.url must be an absolute http(s) URL'],
+    [{ url: 'javascript:alert(1)' }, 'session.url must be an absolute http(s) URL'],
+  ])('rejects a mistyped field %o', (patch, message) => {
+    expect(errorOf(() => parseSession({ ...hosted, ...patch })).message).toBe(message);
+  });
+
+  it.each(['hosted', 'reepay'])('requires url for kind %s', (kind) => {
+    const { url: _url, ...rest } = hosted;
+    expect(errorOf(() => parseSession({ ...rest, kind })).message).toBe(`session.url is required for kind ${kind}`);
+  });
+
+  it('requires client_secret for stripe-embedded', () => {
+    const { client_secret: _secret, ...rest } = stripe;
+    expect(errorOf(() => parseSession(rest)).message).toBe('session.client_secret is required for kind stripe-embedded');
+  });
+
+  it('takes the publishable key from the attribute when the session has none', () => {
+    const { publishable_key: _key, ...rest } = stripe;
+    expect(errorOf(() => parseSession(rest)).message).toMatch(/^session\.publishable_key is required/);
+    expect(parseSession(rest, { publishableKey: 'pk_live_2' }).publishable_key).toBe('pk_live_2');
+    expect(parseSession(stripe, { publishableKey: 'pk_live_2' }).publishable_key).toBe('pk_test_1');
+  });
+
+  it('refuses a secret key in place of a publishable key', () => {
+    expect(errorOf(() => parseSession({ ...stripe, publishable_key: 'sk_test_1' })).message).toBe(
+      'session.publishable_key must be a publishable key (pk_…)',
+    );
+    const { publishable_key: _key, ...rest } = stripe;
+    expect(errorOf(() => parseSession(rest, { publishableKey: 'sk_test_1' })).message).toMatch(/publishable-key attribute/);
+  });
+
+  it.each([null, 'text', 42, []])('rejects a non-object %o', (json) => {
+    expect(errorOf(() => parseSession(json)).message).toBe('session must be a JSON object');
+  });
+
+  it('tries later shapes when the contract shape does not recognise the JSON', () => {
+    const reepayShape: SessionShape = {
+      name: 'reepay-native',
+      recognises: (json) => typeof json === 'object' && json !== null && !('kind' in json) && 'url' in json,
+      normalize: (json) => {
+        const { id, url } = json as { id: string; url: string };
+        return { id, url, provider: 'reepay', kind: 'reepay', status: 'open' };
+      },
+    };
+    const session = parseSession({ id: 'cs_abc', url: 'https://checkout.reepay.com/#/cs_abc' }, {}, [reepayShape]);
+    expect(session.kind).toBe('reepay');
+    // With no shape recognising it, the contract's own error names the field.
+    expect(errorOf(() => parseSession({ id: 'x', url: 'https://a.example' })).message).toBe('session.provider is required');
+  });
+});

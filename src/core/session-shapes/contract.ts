@@ -1,0 +1,116 @@
+import * as z from 'zod/mini';
+import { CheckoutError } from '../errors.js';
+import { SESSION_KINDS, SESSION_STATUSES, type CheckoutSession } from '../session.js';
+import type { SessionShape, SessionShapeContext } from './types.js';
+
+const nonEmptyString = z.string().check(z.minLength(1));
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+/** Backends often write `null` for an absent field; treat it as absent. */
+const optional = <T extends z.core.SomeType>(schema: T) => z.nullish(schema);
+
+/** Contract section 3. Unknown fields are dropped, so they never reach a renderer. */
+export const contractSessionSchema = z.object({
+  id: nonEmptyString,
+  provider: nonEmptyString,
+  kind: z.enum(SESSION_KINDS),
+  status: z.enum(SESSION_STATUSES),
+  url: optional(z.string().check(z.refine(isHttpUrl, 'must be an absolute http(s) URL'))),
+  frameable: optional(z.boolean()),
+  client_secret: optional(nonEmptyString),
+  // A secret key here would be a leak: only publishable keys may reach the browser.
+  publishable_key: optional(z.string().check(z.refine((key) => key.startsWith('pk_'), 'must be a publishable key (pk_…)'))),
+  stripe_account: optional(nonEmptyString),
+  amount: optional(z.number().check(z.refine(Number.isSafeInteger, 'must be an integer (minor units)'), z.nonnegative())),
+  currency: optional(nonEmptyString),
+  expires_at: optional(z.string().check(z.refine((text) => !Number.isNaN(Date.parse(text)), 'must be an ISO 8601 date-time'))),
+  livemode: optional(z.boolean()),
+});
+
+type Issue = z.core.$ZodIssue;
+
+function describeExpected(issue: Issue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.expected === 'object' ? 'an object' : `a ${issue.expected}`;
+    case 'invalid_value':
+      return `one of ${issue.values.map(String).join(', ')}`;
+    default:
+      return 'valid';
+  }
+}
+
+function valueAt(json: unknown, path: readonly PropertyKey[]): unknown {
+  let value: unknown = json;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/** One sentence per issue, naming the field: "session.kind must be one of hosted, …". */
+export function describeIssue(issue: Issue, json: unknown, root = 'session'): string {
+  const field = [root, ...issue.path.map(String)].join('.');
+  if (issue.path.length > 0 && valueAt(json, issue.path) === undefined) {
+    return `${field} is required`;
+  }
+  switch (issue.code) {
+    case 'invalid_type':
+    case 'invalid_value':
+      return `${field} must be ${describeExpected(issue)}`;
+    case 'too_small':
+      return issue.origin === 'string' ? `${field} must not be empty` : `${field} must be at least ${String(issue.minimum)}`;
+    case 'custom':
+      return `${field} ${issue.message}`;
+    default:
+      return `${field} is invalid`;
+  }
+}
+
+export function invalidSession(message: string): CheckoutError {
+  return new CheckoutError('invalid_session', message);
+}
+
+function normalizeContractSession(json: unknown, context: SessionShapeContext): CheckoutSession {
+  const result = contractSessionSchema.safeParse(json);
+  if (!result.success) {
+    const first = result.error.issues[0];
+    throw invalidSession(first ? describeIssue(first, json) : 'session is invalid');
+  }
+  const session: CheckoutSession = { id: result.data.id, provider: result.data.provider, kind: result.data.kind, status: result.data.status };
+  for (const [key, value] of Object.entries(result.data)) {
+    if (value !== null && value !== undefined) (session as unknown as Record<string, unknown>)[key] = value;
+  }
+  if ((session.kind === 'hosted' || session.kind === 'reepay') && !session.url) {
+    throw invalidSession(`session.url is required for kind ${session.kind}`);
+  }
+  if (session.kind === 'stripe-embedded') {
+    if (!session.client_secret) throw invalidSession('session.client_secret is required for kind stripe-embedded');
+    if (!session.publishable_key) {
+      if (!context.publishableKey) {
+        throw invalidSession('session.publishable_key is required for kind stripe-embedded (or set the publishable-key attribute)');
+      }
+      if (!context.publishableKey.startsWith('pk_')) {
+        throw invalidSession('publishable-key attribute must be a publishable key (pk_…)');
+      }
+      session.publishable_key = context.publishableKey;
+    }
+  }
+  return session;
+}
+
+/** The contract session (section 3): the first shape tried, and the one whose errors are reported. */
+export const contractShape: SessionShape = {
+  name: 'contract',
+  recognises: (json) => typeof json === 'object' && json !== null && 'kind' in json,
+  normalize: normalizeContractSession,
+};
