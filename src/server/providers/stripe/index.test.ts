@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import { parseSession } from '../../../core/session-schema.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeHttpServer } from '../../test-support/fake-http.js';
 import { ProviderError, WebhookVerificationError, type CreateSessionInput, type PaymentProvider } from '../types.js';
@@ -208,6 +209,37 @@ describe('createSession, hosted_page', () => {
   });
 });
 
+describe('the widget accepts what the provider returns', () => {
+  it('passes open embedded, open hosted and finished hosted sessions through the contract validation', async () => {
+    const embedded = await provider().createSession(input());
+    expect(parseSession(JSON.parse(JSON.stringify(embedded)))).toEqual(embedded);
+    const hostedProvider = provider({ uiMode: 'hosted_page' });
+    const hosted = await hostedProvider.createSession(input({ idempotencyKey: 'another-start' }));
+    expect(parseSession(JSON.parse(JSON.stringify(hosted)))).toEqual(hosted);
+    Object.assign(fake.sessions.get(hosted.id) ?? {}, { status: 'complete', payment_status: 'paid' });
+    const finished = await hostedProvider.getSession(hosted.id);
+    expect(parseSession(JSON.parse(JSON.stringify(finished))).status).toBe('complete');
+  });
+});
+
+describe('getSession, hosted_page', () => {
+  it('points a finished session, whose Stripe url is gone, at the return page it sent the shopper to', async () => {
+    const hosted = provider({ uiMode: 'hosted_page' });
+    const created = await hosted.createSession(input());
+    const stored = fake.sessions.get(created.id);
+    if (!stored) throw new Error('not stored');
+    Object.assign(stored, { status: 'complete', payment_status: 'paid' });
+    const completed = await hosted.getSession(created.id);
+    expect(fake.sessions.get(created.id)?.url).toBeNull();
+    expect(completed.status).toBe('complete');
+    expect(completed.url).toBe(`https://shop.example/api/checkout/return/accept?checkout_session=${created.id}`);
+    Object.assign(stored, { status: 'expired', payment_status: 'unpaid' });
+    const expired = await hosted.getSession(created.id);
+    expect(expired.status).toBe('expired');
+    expect(expired.url).toBe(`https://shop.example/api/checkout/return/cancel?checkout_session=${created.id}`);
+  });
+});
+
 describe('getSession', () => {
   it('reads the session with its PaymentIntent expanded and returns the client secret to resume', async () => {
     const created = await provider().createSession(input());
@@ -241,6 +273,19 @@ describe('getSession', () => {
       expect(read.status).toBe(expected);
     });
   }
+
+  it('reads a finished embedded session even when Stripe sends no client secret', async () => {
+    const created = await provider().createSession(input());
+    const stored = fake.sessions.get(created.id);
+    if (!stored) throw new Error('not stored');
+    Object.assign(stored, { status: 'complete', payment_status: 'paid', client_secret: null });
+    const read = await provider().getSession(created.id);
+    expect(read.status).toBe('complete');
+    expect(read.client_secret).toBeUndefined();
+    stored.status = 'open';
+    const error = await rejection(provider().getSession(created.id));
+    expect((error as Error).message).toMatch(/without a client_secret/);
+  });
 
   it('refuses an unknown Stripe status instead of guessing', () => {
     expect(() =>

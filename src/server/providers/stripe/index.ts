@@ -155,6 +155,15 @@ function toProviderError(error: unknown, action: string, secretKey: string): Pro
 
 type StripeSession = Stripe.Checkout.Session;
 
+/**
+ * Stripe clears a hosted session's `url` once it is no longer open (stripe-node#1530), but a
+ * hosted contract session needs one: use the page the shopper was sent to, our return bridge.
+ */
+function finishedHostedUrl(session: StripeSession, status: SessionStatus): string | undefined {
+  const target = status === 'complete' ? session.success_url : (session.cancel_url ?? session.success_url);
+  return target ? target.split(STRIPE_SESSION_ID_PLACEHOLDER).join(session.id) : undefined;
+}
+
 const FAILED_PAYMENT_INTENT_STATUSES = new Set(['requires_payment_method', 'canceled']);
 
 /** Stripe's `status` and `payment_status` (and, once known, the PaymentIntent's) as our status. */
@@ -210,20 +219,21 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
     };
     // The session's own mode decides its kind, so a session made before a config change resumes right.
     if (session.ui_mode === 'embedded_page') {
-      if (!session.client_secret) {
+      // An open session cannot be shown without it; a finished one needs no form.
+      if (!session.client_secret && common.status === 'open') {
         throw new ProviderError(PROVIDER_NAME, `Stripe returned embedded session ${session.id} without a client_secret`);
       }
       return {
         ...common,
         kind: 'stripe-embedded',
-        client_secret: session.client_secret,
+        ...(session.client_secret && { client_secret: session.client_secret }),
         publishable_key: publishableKey,
         ...(stripeAccount && { stripe_account: stripeAccount }),
       };
     }
     if (session.ui_mode === 'hosted_page' || session.ui_mode === null) {
-      // Stripe drops `url` once the session is no longer open.
-      return { ...common, kind: 'hosted', ...(session.url && { url: session.url }), frameable: false };
+      const url = session.url ?? finishedHostedUrl(session, common.status);
+      return { ...common, kind: 'hosted', ...(url && { url }), frameable: false };
     }
     throw new ProviderError(PROVIDER_NAME, `Stripe session ${session.id} uses ui_mode "${session.ui_mode}", which checkout-widget does not render`);
   }

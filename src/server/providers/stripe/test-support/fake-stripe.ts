@@ -158,6 +158,8 @@ export async function startFakeStripe(options: { secretKey?: string; now?: () =>
     if (!session) {
       return stripeError(404, 'invalid_request_error', `No such checkout.session: '${id}'`, { code: 'resource_missing', param: 'session' });
     }
+    // As Stripe does: a hosted session's page URL exists only while it is open.
+    if (session.status !== 'open' && session.url) session.url = null;
     const expand = [...query.entries()].filter(([key]) => key.startsWith('expand')).map(([, value]) => value);
     const intentId = session.payment_intent;
     if (expand.includes('payment_intent') && typeof intentId === 'string') {
