@@ -1,0 +1,26 @@
+import { invalidSession } from './contract.js';
+import { isObject } from './native.js';
+import type { SessionShape } from './types.js';
+
+/** What an endpoint may answer with; keep in step with `SESSION_SHAPES` (a test checks it). */
+export const ACCEPTED_SHAPES = [
+  'a contract session { id, provider, kind, status, … }',
+  'Stripe checkout.session',
+  'BokaMera checkout { SessionId, ClientSecret | Url }',
+  'Reepay session { id: cs_…|pa_…, url }',
+  'ConvergeGate checkout session { id, url, status, amount_total, expire_at }',
+  'Commerce Layer checkout_com_payments resource { data: { type, attributes.redirect_uri } }',
+];
+
+/**
+ * The last shape: JSON that carries none of the contract's identifying fields is no near miss of
+ * it, so rather than "session.id is required" the error lists what would have been understood.
+ * JSON with some of them falls through to the contract, whose error names the missing field.
+ */
+export const unrecognisedShape: SessionShape = {
+  name: 'unrecognised',
+  recognises: (json) => isObject(json) && !['id', 'provider', 'kind', 'status'].some((field) => field in json),
+  normalize() {
+    throw invalidSession(`session is not a known shape; expected ${ACCEPTED_SHAPES.join(', or ')}`);
+  },
+};
