@@ -1,0 +1,219 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { CheckoutSession, SessionStatus } from '../../../core/session.js';
+import {
+  ProviderError,
+  WebhookVerificationError,
+  type CreateSessionInput,
+  type PaymentProvider,
+  type VerifiedWebhook,
+} from '../types.js';
+import { SANDBOX_ID_PLACEHOLDER, SANDBOX_SIGNATURE_HEADER } from './psp.js';
+
+export {
+  createSandboxPsp,
+  signSandboxPayload,
+  SANDBOX_BLIK_CODES,
+  SANDBOX_TEST_CARDS,
+  type SandboxPsp,
+  type SandboxPspOptions,
+} from './psp.js';
+
+const PROVIDER_NAME = 'sandbox';
+const OUR_PLACEHOLDER = /\{SESSION_ID\}|%7BSESSION_ID%7D/gi;
+
+export interface SandboxProviderOptions {
+  /** Base URL of the sandbox PSP API, e.g. `http://127.0.0.1:4243`. */
+  apiUrl: string;
+  secretKey: string;
+  webhookSecret: string;
+  /** Per request. Default 10 000 ms. */
+  timeoutMs?: number;
+  /** Webhook timestamps older (or further ahead) than this are refused. Default 300 s. */
+  webhookToleranceSeconds?: number;
+  /** Clock in milliseconds (tests). */
+  now?: () => number;
+}
+
+const apiSessionSchema = z.object({
+  id: z.string().min(1),
+  url: z.url(),
+  status: z.enum(['open', 'complete', 'cancelled', 'expired']),
+  amount: z.number().int(),
+  currency: z.string(),
+  expires_at: z.string(),
+});
+
+const webhookBodySchema = z.object({
+  id: z.string().min(1),
+  type: z.string().min(1),
+  session: z.string().min(1).optional(),
+});
+
+function toContractSession(data: z.infer<typeof apiSessionSchema>): CheckoutSession {
+  const status: SessionStatus = data.status;
+  return {
+    id: data.id,
+    provider: PROVIDER_NAME,
+    kind: 'hosted',
+    status,
+    url: data.url,
+    frameable: true,
+    amount: data.amount,
+    currency: data.currency,
+    expires_at: data.expires_at,
+    livemode: false,
+  };
+}
+
+/** `t=…,v1=…[,v1=…]` into its timestamp and signatures. */
+function parseSignatureHeader(header: string): { timestamp: number; signatures: string[] } | undefined {
+  let timestamp: number | undefined;
+  const signatures: string[] = [];
+  for (const part of header.split(',')) {
+    const [key, value] = part.trim().split('=', 2);
+    if (key === 't' && value && /^\d+$/.test(value)) timestamp = Number(value);
+    if (key === 'v1' && value && /^[a-f0-9]{64}$/i.test(value)) signatures.push(value.toLowerCase());
+  }
+  return timestamp === undefined || signatures.length === 0 ? undefined : { timestamp, signatures };
+}
+
+/** The sandbox PSP (see `psp.ts`) as a `PaymentProvider`: the offline default. */
+export function createSandboxProvider(options: SandboxProviderOptions): PaymentProvider {
+  let apiUrl: string;
+  try {
+    apiUrl = new URL(options.apiUrl).href.replace(/\/+$/, '');
+  } catch {
+    throw new TypeError(`sandbox apiUrl must be an absolute URL (got "${options.apiUrl}")`);
+  }
+  if (!options.secretKey) throw new TypeError('sandbox secretKey is missing');
+  if (!options.webhookSecret) throw new TypeError('sandbox webhookSecret is missing');
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const toleranceSeconds = options.webhookToleranceSeconds ?? 300;
+  const now = options.now ?? Date.now;
+  const authorization = `Basic ${Buffer.from(`${options.secretKey}:`).toString('base64')}`;
+
+  async function call(path: string, init: { method: string; body?: unknown; idempotencyKey?: string }): Promise<CheckoutSession> {
+    let response: Response;
+    try {
+      response = await fetch(`${apiUrl}${path}`, {
+        method: init.method,
+        headers: {
+          authorization,
+          accept: 'application/json',
+          ...(init.body !== undefined && { 'content-type': 'application/json' }),
+          ...(init.idempotencyKey && { 'idempotency-key': init.idempotencyKey }),
+        },
+        ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      const timedOut = error instanceof Error && error.name === 'TimeoutError';
+      throw new ProviderError(
+        PROVIDER_NAME,
+        timedOut ? `the sandbox PSP did not answer within ${timeoutMs} ms` : `the sandbox PSP at ${apiUrl} is unreachable`,
+        undefined,
+        { cause: error },
+      );
+    }
+    const text = await response.text();
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      throw new ProviderError(PROVIDER_NAME, `the sandbox PSP answered ${response.status} with a body that is not JSON`, response.status);
+    }
+    if (!response.ok) {
+      const message = (data as { error?: { message?: unknown } })?.error?.message;
+      throw new ProviderError(
+        PROVIDER_NAME,
+        `the sandbox PSP answered ${response.status}${typeof message === 'string' ? `: ${message}` : ''}`,
+        response.status,
+      );
+    }
+    const parsed = apiSessionSchema.safeParse(data);
+    if (!parsed.success) {
+      throw new ProviderError(PROVIDER_NAME, `the sandbox PSP sent an unexpected session: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    }
+    return toContractSession(parsed.data);
+  }
+
+  return {
+    name: PROVIDER_NAME,
+
+    createSession(input: CreateSessionInput) {
+      const withOurId = (url: string) => url.replace(OUR_PLACEHOLDER, SANDBOX_ID_PLACEHOLDER);
+      return call('/v1/sessions', {
+        method: 'POST',
+        ...(input.idempotencyKey && { idempotencyKey: input.idempotencyKey }),
+        body: {
+          amount: input.amount,
+          currency: input.currency,
+          lines: input.lines.map((line) => ({
+            sku: line.sku,
+            name: line.name,
+            quantity: line.quantity,
+            unit_amount: line.unitAmount,
+            vat_rate: line.vatRate,
+          })),
+          reference: input.reference,
+          accept_url: withOurId(input.acceptUrl),
+          cancel_url: withOurId(input.cancelUrl),
+          notification_url: input.webhookUrl,
+          ...(input.locale && { locale: input.locale }),
+        },
+      });
+    },
+
+    getSession(id: string) {
+      return call(`/v1/sessions/${encodeURIComponent(id)}`, { method: 'GET' });
+    },
+
+    async verifyWebhook(rawBody: string, headers: Headers): Promise<VerifiedWebhook> {
+      const header = headers.get(SANDBOX_SIGNATURE_HEADER);
+      if (!header) throw new WebhookVerificationError(`Missing ${SANDBOX_SIGNATURE_HEADER} header`);
+      const parsedHeader = parseSignatureHeader(header);
+      if (!parsedHeader) throw new WebhookVerificationError(`Malformed ${SANDBOX_SIGNATURE_HEADER} header`);
+      const age = Math.floor(now() / 1000) - parsedHeader.timestamp;
+      if (Math.abs(age) > toleranceSeconds) {
+        throw new WebhookVerificationError(`Webhook timestamp is outside the ${toleranceSeconds} s tolerance`);
+      }
+      const expected = createHmac('sha256', options.webhookSecret)
+        .update(`${parsedHeader.timestamp}.${rawBody}`)
+        .digest();
+      const matches = parsedHeader.signatures.some((signature) =>
+        timingSafeEqual(Buffer.from(signature, 'hex'), expected),
+      );
+      if (!matches) throw new WebhookVerificationError('Webhook signature does not match');
+      let body: unknown;
+      try {
+        body = JSON.parse(rawBody);
+      } catch {
+        throw new WebhookVerificationError('Webhook body is not JSON');
+      }
+      const parsed = webhookBodySchema.safeParse(body);
+      if (!parsed.success) throw new WebhookVerificationError('Webhook body is not a sandbox event');
+      return {
+        eventId: parsed.data.id,
+        type: parsed.data.type,
+        ...(parsed.data.session && { sessionId: parsed.data.session }),
+        payload: body,
+      };
+    },
+  };
+}
+
+/**
+ * The sandbox from environment variables (`SANDBOX_API_URL`, `SANDBOX_SECRET_KEY`,
+ * `SANDBOX_WEBHOOK_SECRET`), or undefined when `SANDBOX_API_URL` is not set.
+ */
+export function fromEnv(env: Record<string, string | undefined>): PaymentProvider | undefined {
+  const apiUrl = env['SANDBOX_API_URL']?.trim();
+  if (!apiUrl) return undefined;
+  const secretKey = env['SANDBOX_SECRET_KEY']?.trim();
+  const webhookSecret = env['SANDBOX_WEBHOOK_SECRET']?.trim();
+  if (!secretKey || !webhookSecret) {
+    throw new Error('SANDBOX_API_URL is set but SANDBOX_SECRET_KEY or SANDBOX_WEBHOOK_SECRET is missing');
+  }
+  return createSandboxProvider({ apiUrl, secretKey, webhookSecret });
+}

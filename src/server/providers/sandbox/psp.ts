@@ -1,0 +1,455 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { createNonce } from '../../html.js';
+import { renderPayPage, type PayFieldError, type PayMethod, type PayView, type SandboxLine } from './page.js';
+
+/** The PSP's own placeholder in `accept_url` / `cancel_url`, replaced by the session id. */
+export const SANDBOX_ID_PLACEHOLDER = '{ID}';
+export const SANDBOX_SIGNATURE_HEADER = 'Sandbox-Signature';
+
+/** Card numbers and BLIK codes the sandbox knows. */
+export const SANDBOX_TEST_CARDS = {
+  success: '4242424242424242',
+  declined: '4000000000000002',
+  threeDSecure: '4000000000003220',
+} as const;
+export const SANDBOX_BLIK_CODES = { success: '777123', declined: '777000' } as const;
+
+export type SandboxStatus = 'open' | 'complete' | 'cancelled' | 'expired';
+
+export interface SandboxPspOptions {
+  /** Callers authenticate with HTTP Basic, this as the user name. */
+  secretKey: string;
+  /** Signs the webhooks (`Sandbox-Signature`). */
+  webhookSecret: string;
+  /** Default lifetime of a session. Default 1800. */
+  ttlSeconds?: number;
+  /** Absolute URL where browsers reach the PSP (hosted page URLs). Default: the origin of each API request. */
+  publicUrl?: string;
+  /** Clock in milliseconds (tests). */
+  now?: () => number;
+  /** Sends webhooks. Default: global fetch. */
+  fetch?: typeof fetch;
+  /** Wait before the one webhook retry. Default 2000 ms. */
+  webhookRetryDelayMs?: number;
+  /** Default `console`. */
+  logger?: Pick<Console, 'warn'>;
+}
+
+export interface SandboxPsp {
+  fetch(request: Request): Promise<Response>;
+  readonly app: Hono;
+  /** Resolves when the webhook deliveries started so far have finished (tests). */
+  whenIdle(): Promise<void>;
+}
+
+interface PspSession {
+  id: string;
+  amount: number;
+  currency: string;
+  lines: SandboxLine[];
+  reference: string;
+  acceptUrl: string;
+  cancelUrl: string;
+  notificationUrl?: string;
+  locale?: string;
+  publicUrl: string;
+  createdAt: number;
+  expiresAt: number;
+  status: SandboxStatus;
+  paymentMethod?: PayMethod;
+  /** A 3-D Secure card waits for the shopper's answer. */
+  awaitingChallenge: boolean;
+}
+
+const MAX_SESSIONS = 10_000;
+const SESSION_ID_PATTERN = /^sbx_[a-f0-9]{24}$/;
+
+const lineSchema = z.object({
+  sku: z.string().optional(),
+  name: z.string().min(1).max(200),
+  quantity: z.number().int().min(1),
+  unit_amount: z.number().int().min(0),
+  vat_rate: z.number().min(0).max(1).optional(),
+});
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+const createBodySchema = z.object({
+  amount: z.number().int().min(1),
+  currency: z.string().regex(/^[A-Z]{3}$/),
+  lines: z.array(lineSchema).min(1).max(200),
+  reference: z.string().min(1).max(64),
+  accept_url: httpUrl,
+  cancel_url: httpUrl,
+  notification_url: httpUrl.optional(),
+  locale: z.string().max(35).optional(),
+  expires_in: z.number().int().min(1).max(86_400).optional(),
+});
+
+function apiError(status: number, code: string, message: string): Response {
+  return Response.json({ error: { code, message } }, { status });
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+/** HMAC-SHA256 signature header value, `t=<unix seconds>,v1=<hex>`. */
+export function signSandboxPayload(webhookSecret: string, body: string, unixSeconds: number): string {
+  const mac = createHmac('sha256', webhookSecret).update(`${unixSeconds}.${body}`).digest('hex');
+  return `t=${unixSeconds},v1=${mac}`;
+}
+
+function isLuhnValid(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let digit = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 1) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return sum % 10 === 0;
+}
+
+function fillId(url: string, id: string): string {
+  return url.replaceAll(SANDBOX_ID_PLACEHOLDER, encodeURIComponent(id)).replaceAll('%7BID%7D', encodeURIComponent(id));
+}
+
+/**
+ * A small but real-behaving payment service provider for offline development and tests: an API
+ * with Basic auth, a frameable hosted page with card (incl. decline and 3-D Secure) and BLIK,
+ * expiry, and signed webhooks. Run it on its own port so it is a different origin from the shop.
+ */
+export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
+  if (!options.secretKey) throw new TypeError('createSandboxPsp needs a secretKey');
+  if (!options.webhookSecret) throw new TypeError('createSandboxPsp needs a webhookSecret');
+  const now = options.now ?? Date.now;
+  const ttlSeconds = options.ttlSeconds ?? 1800;
+  const send = options.fetch ?? fetch;
+  const retryDelayMs = options.webhookRetryDelayMs ?? 2000;
+  const logger = options.logger ?? console;
+  const configuredPublicUrl = options.publicUrl?.replace(/\/+$/, '');
+  const secretDigest = digest(options.secretKey);
+  const sessions = new Map<string, PspSession>();
+  const idempotent = new Map<string, { id: string; bodyHash: string }>();
+  const pending = new Set<Promise<void>>();
+
+  function authorised(c: Context): boolean {
+    const header = c.req.header('authorization') ?? '';
+    const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header);
+    if (!match) return false;
+    const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+    const user = decoded.includes(':') ? decoded.slice(0, decoded.indexOf(':')) : decoded;
+    // Compare digests: equal length, constant time, whatever the caller sent.
+    return timingSafeEqual(digest(user), secretDigest);
+  }
+
+  /** A session with its status brought up to date with the clock. */
+  function current(id: string): PspSession | undefined {
+    const session = SESSION_ID_PATTERN.test(id) ? sessions.get(id) : undefined;
+    if (session && session.status === 'open' && now() >= session.expiresAt) {
+      session.status = 'expired';
+      session.awaitingChallenge = false;
+    }
+    return session;
+  }
+
+  function forget(): void {
+    // Sessions are kept a day past expiry so late reads still answer, then dropped; and never more than MAX_SESSIONS.
+    const cutoff = now() - 24 * 60 * 60 * 1000;
+    for (const [id, session] of sessions) {
+      if (sessions.size > MAX_SESSIONS || session.expiresAt < cutoff) {
+        sessions.delete(id);
+        continue;
+      }
+      break;
+    }
+    while (idempotent.size > MAX_SESSIONS) idempotent.delete(idempotent.keys().next().value!);
+  }
+
+  function toApi(session: PspSession) {
+    return {
+      id: session.id,
+      object: 'session',
+      url: `${session.publicUrl}/pay/${session.id}`,
+      status: session.status,
+      amount: session.amount,
+      currency: session.currency,
+      reference: session.reference,
+      payment_method: session.paymentMethod ?? null,
+      expires_at: new Date(session.expiresAt).toISOString(),
+    };
+  }
+
+  function deliverWebhook(session: PspSession, type: string): void {
+    const target = session.notificationUrl;
+    if (!target) return;
+    const body = JSON.stringify({ id: `evt_${randomBytes(12).toString('hex')}`, type, session: session.id });
+    const attempt = async () => {
+      const response = await send(target, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          [SANDBOX_SIGNATURE_HEADER]: signSandboxPayload(options.webhookSecret, body, Math.floor(now() / 1000)),
+        },
+        body,
+        signal: AbortSignal.timeout(10_000),
+      });
+      await response.body?.cancel();
+      if (!response.ok) throw new Error(`answered ${response.status}`);
+    };
+    // Fire and forget with one retry, like a PSP that does not hold up the shopper.
+    const delivery = attempt()
+      .catch(async (first: unknown) => {
+        await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
+        await attempt().catch((second: unknown) => {
+          logger.warn(`sandbox: webhook ${type} for ${session.id} to ${target} failed twice (${String(first)}; ${String(second)})`);
+        });
+      })
+      .finally(() => pending.delete(delivery));
+    pending.add(delivery);
+  }
+
+  function shopOrigin(session: PspSession): string {
+    return new URL(session.acceptUrl).origin;
+  }
+
+  function page(session: PspSession, view: PayView, status = 200): Response {
+    const nonce = createNonce();
+    const html = renderPayPage({
+      id: session.id,
+      amount: session.amount,
+      currency: session.currency,
+      ...(session.locale && { locale: session.locale }),
+      lines: session.lines,
+      shopOrigin: shopOrigin(session),
+      nonce,
+      view,
+    });
+    const formTargets = new Set([
+      "'self'",
+      new URL(session.acceptUrl.replaceAll(SANDBOX_ID_PLACEHOLDER, 'x')).origin,
+      new URL(session.cancelUrl.replaceAll(SANDBOX_ID_PLACEHOLDER, 'x')).origin,
+    ]);
+    return new Response(html, {
+      status,
+      headers: {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        // No X-Frame-Options and no frame-ancestors: the page is meant to be framed by shops.
+        'content-security-policy': [
+          "default-src 'none'",
+          `script-src 'nonce-${nonce}'`,
+          `style-src 'nonce-${nonce}'`,
+          "base-uri 'none'",
+          // Chrome checks form-action on the redirect after a post too: allow the return URLs.
+          `form-action ${[...formTargets].join(' ')}`,
+        ].join('; '),
+      },
+    });
+  }
+
+  /** The page for a session that is no longer open (or waiting on 3-D Secure). */
+  function finalView(session: PspSession): PayView | undefined {
+    switch (session.status) {
+      case 'complete':
+        return { kind: 'complete', acceptUrl: returnUrl(session, session.acceptUrl) };
+      case 'cancelled':
+        return { kind: 'cancelled', cancelUrl: fillId(session.cancelUrl, session.id) };
+      case 'expired':
+        return { kind: 'expired', cancelUrl: fillId(session.cancelUrl, session.id) };
+      case 'open':
+        return session.awaitingChallenge ? { kind: 'challenge' } : undefined;
+    }
+  }
+
+  function returnUrl(session: PspSession, template: string): string {
+    const url = new URL(fillId(template, session.id));
+    if (session.paymentMethod) url.searchParams.set('payment_method', session.paymentMethod);
+    return url.href;
+  }
+
+  function complete(session: PspSession, method: PayMethod): Response {
+    session.status = 'complete';
+    session.paymentMethod = method;
+    session.awaitingChallenge = false;
+    deliverWebhook(session, 'session.completed');
+    // Like a real PSP: the frame or window the page is in goes on to the shop's accept URL.
+    return new Response(null, { status: 303, headers: { location: returnUrl(session, session.acceptUrl), 'cache-control': 'no-store' } });
+  }
+
+  async function formFields(c: Context): Promise<Record<string, string>> {
+    const body = await c.req.parseBody().catch(() => ({}));
+    const fields: Record<string, string> = {};
+    for (const [name, value] of Object.entries(body)) if (typeof value === 'string') fields[name] = value;
+    return fields;
+  }
+
+  const app = new Hono();
+
+  app.post('/v1/sessions', async (c) => {
+    if (!authorised(c)) {
+      return new Response(JSON.stringify({ error: { code: 'unauthorized', message: 'Send the secret key as the Basic auth user name' } }), {
+        status: 401,
+        headers: { 'content-type': 'application/json', 'www-authenticate': 'Basic realm="sandbox"' },
+      });
+    }
+    const raw = await c.req.text();
+    let data: unknown;
+    try {
+      data = JSON.parse(raw);
+    } catch {
+      return apiError(400, 'invalid_request', 'Body is not valid JSON');
+    }
+    const parsed = createBodySchema.safeParse(data);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      return apiError(400, 'invalid_request', `${first?.path.join('.') || 'body'}: ${first?.message ?? 'invalid'}`);
+    }
+    const body = parsed.data;
+    const key = c.req.header('idempotency-key');
+    const bodyHash = digest(raw).toString('hex');
+    if (key) {
+      const earlier = idempotent.get(key);
+      if (earlier && earlier.bodyHash !== bodyHash) {
+        return apiError(409, 'idempotency_conflict', 'Idempotency-Key reused with a different body');
+      }
+      const session = earlier && current(earlier.id);
+      if (session) return c.json(toApi(session), 201);
+    }
+    forget();
+    const createdAt = now();
+    const session: PspSession = {
+      id: `sbx_${randomBytes(12).toString('hex')}`,
+      amount: body.amount,
+      currency: body.currency,
+      lines: body.lines.map((line) => ({ name: line.name, quantity: line.quantity, unit_amount: line.unit_amount })),
+      reference: body.reference,
+      acceptUrl: body.accept_url,
+      cancelUrl: body.cancel_url,
+      ...(body.notification_url && { notificationUrl: body.notification_url }),
+      ...(body.locale && { locale: body.locale }),
+      publicUrl: configuredPublicUrl ?? new URL(c.req.url).origin,
+      createdAt,
+      expiresAt: createdAt + (body.expires_in ?? ttlSeconds) * 1000,
+      status: 'open',
+      awaitingChallenge: false,
+    };
+    sessions.set(session.id, session);
+    if (key) idempotent.set(key, { id: session.id, bodyHash });
+    return c.json(toApi(session), 201);
+  });
+
+  app.get('/v1/sessions/:id', (c) => {
+    if (!authorised(c)) return apiError(401, 'unauthorized', 'Send the secret key as the Basic auth user name');
+    const session = current(c.req.param('id'));
+    if (!session) return apiError(404, 'not_found', `No session "${c.req.param('id')}"`);
+    return c.json(toApi(session));
+  });
+
+  const notFoundPage = () =>
+    new Response('<!doctype html><html lang="en"><meta charset="utf-8"><title>Not found</title><h1>Payment not found</h1></html>', {
+      status: 404,
+      headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'" },
+    });
+
+  app.get('/pay/:id', (c) => {
+    const session = current(c.req.param('id'));
+    if (!session) return notFoundPage();
+    const method: PayMethod = c.req.query('method') === 'blik' ? 'blik' : 'card';
+    return page(session, finalView(session) ?? { kind: 'form', method });
+  });
+
+  app.post('/pay/:id/card', async (c) => {
+    const session = current(c.req.param('id'));
+    if (!session) return notFoundPage();
+    const done = finalView(session);
+    if (done) return page(session, done, 409);
+    const fields = await formFields(c);
+    const number = (fields['number'] ?? '').replace(/[\s-]/g, '');
+    const expiry = (fields['expiry'] ?? '').trim();
+    const cvc = (fields['cvc'] ?? '').trim();
+    const values = { number: fields['number'] ?? '', expiry };
+    const invalid = (fieldError: PayFieldError) => page(session, { kind: 'form', method: 'card', fieldError, values }, 422);
+
+    if (!/^\d{12,19}$/.test(number) || !isLuhnValid(number)) {
+      return invalid({ field: 'number', message: 'Enter a valid card number.' });
+    }
+    const expiryMatch = /^(\d{1,2})\s*\/\s*(\d{2}|\d{4})$/.exec(expiry);
+    const month = Number(expiryMatch?.[1]);
+    const year = expiryMatch ? Number(expiryMatch[2]!.length === 2 ? `20${expiryMatch[2]}` : expiryMatch[2]) : NaN;
+    const today = new Date(now());
+    const expired = year < today.getUTCFullYear() || (year === today.getUTCFullYear() && month < today.getUTCMonth() + 1);
+    if (!expiryMatch || month < 1 || month > 12 || expired) {
+      return invalid({ field: 'expiry', message: 'Enter an expiry date in the future, as MM/YY.' });
+    }
+    if (!/^\d{3,4}$/.test(cvc)) return invalid({ field: 'cvc', message: 'Enter the 3 or 4 digit security code.' });
+
+    switch (number) {
+      case SANDBOX_TEST_CARDS.success:
+        return complete(session, 'card');
+      case SANDBOX_TEST_CARDS.declined:
+        return page(session, { kind: 'form', method: 'card', declined: 'Your card was declined. Try another card or pay with BLIK.' }, 402);
+      case SANDBOX_TEST_CARDS.threeDSecure:
+        session.awaitingChallenge = true;
+        return page(session, { kind: 'challenge' });
+      default:
+        return invalid({ field: 'number', message: 'The sandbox accepts only its test cards, e.g. 4242 4242 4242 4242.' });
+    }
+  });
+
+  app.post('/pay/:id/3ds', async (c) => {
+    const session = current(c.req.param('id'));
+    if (!session) return notFoundPage();
+    if (session.status !== 'open' || !session.awaitingChallenge) return page(session, finalView(session) ?? { kind: 'form', method: 'card' }, 409);
+    const fields = await formFields(c);
+    if (fields['action'] === 'complete') return complete(session, 'card');
+    session.awaitingChallenge = false;
+    return page(session, { kind: 'form', method: 'card', declined: 'Authentication failed, so the card was declined. Try again or use another card.' }, 402);
+  });
+
+  app.post('/pay/:id/blik', async (c) => {
+    const session = current(c.req.param('id'));
+    if (!session) return notFoundPage();
+    const done = finalView(session);
+    if (done) return page(session, done, 409);
+    const code = ((await formFields(c))['code'] ?? '').trim();
+    if (!/^\d{6}$/.test(code)) {
+      return page(session, { kind: 'form', method: 'blik', fieldError: { field: 'code', message: 'Enter the 6-digit BLIK code.' } }, 422);
+    }
+    if (code === SANDBOX_BLIK_CODES.success) return complete(session, 'blik');
+    if (code === SANDBOX_BLIK_CODES.declined) {
+      return page(session, { kind: 'form', method: 'blik', declined: 'The BLIK payment was declined in the banking app. Try a new code.' }, 402);
+    }
+    return page(
+      session,
+      { kind: 'form', method: 'blik', fieldError: { field: 'code', message: 'This BLIK code is not valid. Generate a new code in your banking app.' } },
+      422,
+    );
+  });
+
+  app.post('/pay/:id/cancel', (c) => {
+    const session = current(c.req.param('id'));
+    if (!session) return notFoundPage();
+    if (session.status !== 'open') return page(session, finalView(session)!, 409);
+    session.status = 'cancelled';
+    session.awaitingChallenge = false;
+    deliverWebhook(session, 'session.cancelled');
+    return new Response(null, { status: 303, headers: { location: fillId(session.cancelUrl, session.id), 'cache-control': 'no-store' } });
+  });
+
+  app.notFound(() => apiError(404, 'not_found', 'Not found'));
+
+  return {
+    app,
+    fetch: (request) => Promise.resolve(app.fetch(request)),
+    async whenIdle() {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
+  };
+}
