@@ -1,8 +1,38 @@
 import { defineConfig } from 'vitest/config';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts'],
-    environment: 'node',
-  },
+/**
+ * `vite build` writes the CDN ES module (provider glue as separate chunks);
+ * `vite build --mode iife` adds the classic-script build beside it, everything inlined.
+ */
+export default defineConfig(({ mode }) => {
+  const iife = mode === 'iife';
+  return {
+    publicDir: false,
+    build: {
+      outDir: 'dist/cdn',
+      // The IIFE build runs second and must keep the ES module and its chunks.
+      emptyOutDir: !iife,
+      target: 'es2022',
+      sourcemap: true,
+      lib: {
+        entry: 'src/cdn.ts',
+        formats: [iife ? 'iife' : 'es'],
+        name: 'CheckoutWidget',
+        fileName: () => (iife ? 'checkout-widget.iife.js' : 'checkout-widget.js'),
+      },
+      rolldownOptions: {
+        // Lets modules shared with the lazy chunks live in the entry, not in a chunk the entry waits for.
+        preserveEntrySignatures: 'allow-extension',
+        output: {
+          // Library mode keeps whitespace in ES output by default; a CDN file should be small.
+          minify: true,
+          ...(iife ? { codeSplitting: false } : { chunkFileNames: 'checkout-[name]-[hash].js' }),
+        },
+      },
+    },
+    test: {
+      include: ['src/**/*.test.ts'],
+      environment: 'node',
+    },
+  };
 });

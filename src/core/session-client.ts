@@ -1,6 +1,6 @@
 import { CheckoutError, isAbortError } from './errors.js';
 import type { CheckoutSession } from './session.js';
-import { parseSession } from './session-schema.js';
+import { parseSessionLazily, preloadSessionValidators } from './session-validators.js';
 
 export interface SessionRequestOptions {
   /** Aborting rejects with an AbortError (a cancellation), never a CheckoutError. */
@@ -53,11 +53,13 @@ export function newIdempotencyKey(): string {
 
 async function requestSession(url: string, init: RequestInit, options: SessionRequestOptions): Promise<CheckoutSession> {
   const { signal, retries = 0, backoffMs = DEFAULT_BACKOFF_MS } = options;
+  // Fetched alongside the request; a load failure surfaces when the answer is parsed.
+  preloadSessionValidators().catch(() => undefined);
   for (let attempt = 0; ; attempt++) {
     throwIfAborted(signal);
     try {
       const json = await attemptOnce(url, init, options);
-      return parseSession(json, { publishableKey: options.publishableKey });
+      return await parseSessionLazily(json, { publishableKey: options.publishableKey });
     } catch (error) {
       if (isAbortError(error)) throw error;
       const retryable = error instanceof CheckoutError && error.retryable;

@@ -6,8 +6,8 @@ export type VisibilitySource = Pick<Document, 'visibilityState' | 'addEventListe
 
 export interface StatusWatcherOptions {
   session: CheckoutSession;
-  /** Reads the session fresh from the endpoint. */
-  read: (signal: AbortSignal) => Promise<CheckoutSession>;
+  /** Reads the session fresh from the endpoint; without it only the expiry timer runs. */
+  read: ((signal: AbortSignal) => Promise<CheckoutSession>) | undefined;
   /** A read whose status differs from the last one seen. */
   onChange: (session: CheckoutSession) => void;
   /** `expires_at` has passed (by the page's clock). */
@@ -65,12 +65,12 @@ export function watchSessionStatus(options: StatusWatcherOptions): void {
 
   const schedule = () => {
     clearTimeout(pollTimer);
-    if (stopped) return;
+    if (stopped || !read) return;
     pollTimer = setTimeout(poll, isHidden() ? hiddenDelayMs : delay);
   };
 
   async function poll(): Promise<void> {
-    if (stopped || reading) return;
+    if (stopped || reading || !read) return;
     reading = true;
     try {
       const fresh = await read(signal);

@@ -1,0 +1,172 @@
+import { acceptMessage, originOf } from '../../core/message-filter.js';
+import type { CheckoutMessage } from '../../core/messages.js';
+import type { CheckoutSession } from '../../core/session.js';
+import type { Renderer, RendererFactory, RendererHost } from '../types.js';
+
+/** How often a popup is checked for being closed: there is no event for it. */
+const POPUP_POLL_MS = 500;
+
+/**
+ * A provider's hosted page (`kind: "hosted"`), shown inline in an iframe, in a modal dialog,
+ * in a popup, or by redirecting the page. Listens for the contract's messages (section 4).
+ */
+export class HostedRenderer implements Renderer {
+  #frame: HTMLIFrameElement | undefined;
+  #dialog: HTMLDialogElement | undefined;
+  #popup: Window | null = null;
+  #popupTimer: ReturnType<typeof setInterval> | undefined;
+  #accepted = false;
+  #destroyed = false;
+  #listeners = new AbortController();
+
+  async mount(session: CheckoutSession, host: RendererHost): Promise<void> {
+    const url = session.url;
+    if (!url) throw new TypeError('A hosted session needs a url');
+    host.signal.addEventListener('abort', () => this.destroy(), { once: true, signal: this.#listeners.signal });
+
+    // A page that refuses framing can only be shown by leaving for it.
+    const mode = session.frameable === false && (host.mode === 'embedded' || host.mode === 'overlay') ? 'redirect' : host.mode;
+    if (mode === 'redirect') {
+      window.location.assign(url);
+      return;
+    }
+
+    const trustedOrigins = [originOf(url), originOf(host.endpoint, window.location.href)].filter(
+      (origin): origin is string => origin !== undefined,
+    );
+    window.addEventListener(
+      'message',
+      (event) => {
+        const message = acceptMessage(event, {
+          trustedOrigins,
+          sources: [this.#frame?.contentWindow ?? null, this.#popup],
+          sessionId: session.id,
+        });
+        if (message) this.#onMessage(message, host);
+      },
+      { signal: this.#listeners.signal },
+    );
+
+    if (mode === 'popup') {
+      this.#mountPopup(url, host);
+      return;
+    }
+    const frame = this.#createFrame(url, host);
+    if (mode === 'overlay') this.#mountDialog(frame, host);
+    else host.container.append(frame);
+  }
+
+  #createFrame(url: string, host: RendererHost): HTMLIFrameElement {
+    const frame = document.createElement('iframe');
+    frame.setAttribute('part', 'frame');
+    frame.title = 'Checkout';
+    frame.allow = 'payment';
+    frame.className = 'checkout-frame';
+    frame.addEventListener('load', () => host.report({ type: 'ready' }), { once: true, signal: this.#listeners.signal });
+    frame.src = url;
+    this.#frame = frame;
+    return frame;
+  }
+
+  #mountDialog(frame: HTMLIFrameElement, host: RendererHost): void {
+    const dialog = document.createElement('dialog');
+    dialog.setAttribute('part', 'dialog');
+    dialog.setAttribute('aria-label', 'Checkout');
+    dialog.className = 'checkout-dialog';
+    const close = document.createElement('button');
+    close.type = 'button';
+    close.setAttribute('part', 'close');
+    close.setAttribute('aria-label', 'Close checkout');
+    close.className = 'checkout-close';
+    close.textContent = '×';
+    const signal = this.#listeners.signal;
+    let cancelled = false;
+    const cancelByShopper = () => {
+      if (this.#destroyed || cancelled) return;
+      cancelled = true;
+      host.report({ type: 'cancel', params: {} });
+      host.report({ type: 'close' });
+    };
+    close.addEventListener('click', cancelByShopper, { signal });
+    // Esc: keep the dialog for the widget to tear down, so the order of events stays one.
+    dialog.addEventListener(
+      'cancel',
+      (event) => {
+        event.preventDefault();
+        cancelByShopper();
+      },
+      { signal },
+    );
+    // Browsers may close a modal without a cancellable event (a second Esc): same meaning.
+    dialog.addEventListener('close', cancelByShopper, { signal });
+    dialog.append(close, frame);
+    host.container.append(dialog);
+    this.#dialog = dialog;
+    dialog.showModal();
+  }
+
+  #mountPopup(url: string, host: RendererHost): void {
+    const popup = host.popup;
+    if (!popup || popup.closed) {
+      host.report({ type: 'error', code: 'popup_blocked', message: 'The checkout window was blocked or closed', retryable: true });
+      return;
+    }
+    this.#popup = popup;
+    popup.location.href = url;
+    host.report({ type: 'ready' });
+    this.#popupTimer = setInterval(() => {
+      if (!popup.closed || this.#destroyed) return;
+      clearInterval(this.#popupTimer);
+      // After an accept the return bridge closes the window: that is not a cancel.
+      if (!this.#accepted) host.report({ type: 'cancel', params: {} });
+      host.report({ type: 'close' });
+    }, POPUP_POLL_MS);
+  }
+
+  #onMessage(message: CheckoutMessage, host: RendererHost): void {
+    const params = message.params ?? {};
+    switch (message.event) {
+      case 'accept':
+        this.#accepted = true;
+        host.report({ type: 'accept', params });
+        return;
+      case 'cancel':
+        host.report({ type: 'cancel', params });
+        if (this.#dialog || this.#popup) host.report({ type: 'close' });
+        return;
+      case 'error':
+        host.report({
+          type: 'error',
+          code: 'payment_failed',
+          message: params.message ?? 'The payment did not go through. Please try again.',
+          retryable: true,
+        });
+        return;
+      case 'resize':
+        if (message.height !== undefined && this.#frame) {
+          this.#frame.style.height = `${Math.ceil(message.height)}px`;
+          host.report({ type: 'resize', height: message.height });
+        }
+        return;
+      case 'status':
+        // The widget's status watcher reads the endpoint; a page's word alone changes nothing.
+        return;
+    }
+  }
+
+  destroy(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    this.#listeners.abort();
+    clearInterval(this.#popupTimer);
+    if (this.#dialog?.open) this.#dialog.close();
+    this.#dialog?.remove();
+    this.#frame?.remove();
+    if (this.#popup && !this.#popup.closed) this.#popup.close();
+    this.#dialog = undefined;
+    this.#frame = undefined;
+    this.#popup = null;
+  }
+}
+
+export const createHostedRenderer: RendererFactory = () => new HostedRenderer();

@@ -1,0 +1,27 @@
+import { CheckoutError } from '../core/errors.js';
+import type { SessionKind } from '../core/session.js';
+import { createHostedRenderer } from './hosted/hosted-renderer.js';
+import type { RendererFactory } from './types.js';
+
+/**
+ * Provider modules export `createRenderer: RendererFactory`. Only `hosted` is in the core
+ * bundle; the others are separate chunks, fetched when a session of their kind arrives.
+ */
+export const RENDERER_LOADERS: Record<SessionKind, () => Promise<RendererFactory>> = {
+  hosted: () => Promise.resolve(createHostedRenderer),
+  'stripe-embedded': () => import('./stripe/index.js').then((module) => module.createRenderer),
+  // TODO(reepay renderer): replace with
+  //   () => import('./reepay/index.js').then((module) => module.createRenderer)
+  // once src/renderers/reepay/index.ts exists; a literal import of a missing file breaks the build.
+  reepay: () => Promise.reject(new Error('The Reepay renderer is not part of this build yet')),
+};
+
+/** The renderer factory for a session kind; a failed chunk load is `provider_load_failed`. */
+export async function loadRenderer(kind: SessionKind): Promise<RendererFactory> {
+  const loader = RENDERER_LOADERS[kind];
+  try {
+    return await loader();
+  } catch (error) {
+    throw new CheckoutError('provider_load_failed', `The ${kind} checkout could not be loaded`, { retryable: true, cause: error });
+  }
+}
