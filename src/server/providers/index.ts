@@ -1,3 +1,7 @@
+import { fromEnv as bokameraFromEnv } from './bokamera/index.js';
+import { fromEnv as commerceLayerFromEnv } from './commercelayer/index.js';
+import { fromEnv as convergeGateFromEnv } from './convergegate/index.js';
+import { fromEnv as reepayFromEnv } from './reepay/index.js';
 import { fromEnv as sandboxFromEnv } from './sandbox/index.js';
 import { fromEnv as stripeFromEnv } from './stripe/index.js';
 import type { PaymentProvider } from './types.js';
@@ -14,10 +18,28 @@ export type ProviderFromEnv = (env: ProviderEnv) => PaymentProvider | undefined;
 export const PROVIDERS_FROM_ENV: readonly ProviderFromEnv[] = [
   sandboxFromEnv,
   stripeFromEnv,
-  // reepay, convergegate, commercelayer, bokamera: add their `fromEnv` here.
+  reepayFromEnv,
+  convergeGateFromEnv,
+  commerceLayerFromEnv,
+  bokameraFromEnv,
+  // A new provider: export `fromEnv` from its folder and add it here.
 ];
 
-/** The providers the environment configures. */
+/**
+ * The providers the environment configures (each `fromEnv` throws on half a configuration).
+ * `CHECKOUT_DEFAULT_PROVIDER` moves the named one to the front, making it the default.
+ */
 export function providersFromEnv(env: ProviderEnv, factories: readonly ProviderFromEnv[] = PROVIDERS_FROM_ENV): PaymentProvider[] {
-  return factories.map((fromEnv) => fromEnv(env)).filter((provider): provider is PaymentProvider => provider !== undefined);
+  const providers = factories
+    .map((fromEnv) => fromEnv(env))
+    .filter((provider): provider is PaymentProvider => provider !== undefined);
+  const preferred = env['CHECKOUT_DEFAULT_PROVIDER']?.trim();
+  if (!preferred) return providers;
+  const index = providers.findIndex((provider) => provider.name === preferred);
+  if (index < 0) {
+    throw new Error(
+      `CHECKOUT_DEFAULT_PROVIDER is "${preferred}" but that provider is not configured (configured: ${providers.map((p) => p.name).join(', ') || 'none'})`,
+    );
+  }
+  return [providers[index]!, ...providers.filter((_, i) => i !== index)];
 }
