@@ -1,6 +1,10 @@
 // The CDN entry: registers the elements on load and exposes the element class. Only what the
 // element needs at once is in this file; session validators and provider glue are chunks.
-import './define.js';
+import { defineCheckoutElements } from './define.js';
+
+// Called here rather than relying on define.ts's own call: package.json marks src modules
+// side-effect free, so a bare `import './define.js'` would be dropped by the bundler.
+defineCheckoutElements();
 
 export { CheckoutWidget } from './components/checkout-widget/checkout-widget.js';
 export { CheckoutError } from './core/errors.js';

@@ -171,3 +171,12 @@ describe('readSession', () => {
     expect(error).toMatchObject({ code: 'endpoint_error', message: 'No such session', retryable: false, status: 404 });
   });
 });
+
+describe('newIdempotencyKey', () => {
+  it('makes distinct UUID v4 strings', async () => {
+    const { newIdempotencyKey } = await import('./session-client.js');
+    const keys = new Set(Array.from({ length: 50 }, () => newIdempotencyKey()));
+    expect(keys.size).toBe(50);
+    for (const key of keys) expect(key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});

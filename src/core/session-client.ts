@@ -47,8 +47,13 @@ export function readSession(endpoint: string, id: string, options: SessionReques
   return requestSession(url, { method: 'GET', headers: { Accept: 'application/json' } }, { retries: 0, ...options });
 }
 
+/** A random UUID v4. `crypto.randomUUID` exists only on secure (https) pages; this works on any. */
 export function newIdempotencyKey(): string {
-  return globalThis.crypto.randomUUID();
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 async function requestSession(url: string, init: RequestInit, options: SessionRequestOptions): Promise<CheckoutSession> {
