@@ -137,9 +137,11 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
       return found ?? c.text('Not found (did `npm run build` run?)', 404);
     });
     shop.get('*', async (c) => {
-      return (
-        (await staticFile(roots.demo, c.req.path)) ?? (await staticFile(roots.public, c.req.path)) ?? c.text('Not found', 404)
-      );
+      const found = (await staticFile(roots.demo, c.req.path)) ?? (await staticFile(roots.public, c.req.path));
+      if (found) return found;
+      // Browsers ask for it on every page; a 404 would be noise in the console and in e2e logs.
+      if (c.req.path === '/favicon.ico') return c.body(null, 204);
+      return c.text('Not found', 404);
     });
 
     shopServer = await serveNode(shop.fetch, { port: options.port ?? 5173, hostname: host });

@@ -32,6 +32,8 @@ export interface PayPageInput {
   shopOrigin: string;
   nonce: string;
   view: PayView;
+  /** Milliseconds until the session expires: an open page reloads then to show it. */
+  expiresInMs?: number;
 }
 
 /** Minor units as money text, honouring currencies without two decimals. */
@@ -196,7 +198,13 @@ function loadMessage(view: PayView): { event: string; status: string } | undefin
  */
 export function renderPayPage(page: PayPageInput): string {
   const { title, content } = bodyFor(page);
-  const data = { session: page.id, shopOrigin: page.shopOrigin, onLoad: loadMessage(page.view) ?? null };
+  const open = page.view.kind === 'form' || page.view.kind === 'challenge';
+  const data = {
+    session: page.id,
+    shopOrigin: page.shopOrigin,
+    onLoad: loadMessage(page.view) ?? null,
+    reloadInMs: open && page.expiresInMs !== undefined ? Math.max(0, page.expiresInMs) + 500 : null,
+  };
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -233,6 +241,8 @@ ${content}
     if (window.ResizeObserver) new ResizeObserver(reportHeight).observe(document.documentElement);
     reportHeight();
   }
+  // Relative to the server's clock, so a skewed device clock cannot make it early or late.
+  if (data.reloadInMs !== null) setTimeout(function () { location.replace(location.pathname); }, data.reloadInMs);
   document.addEventListener('submit', function () { send(target, { event: 'status', status: 'processing' }); });
   var alert = document.getElementById('decline');
   if (alert && !document.querySelector('[autofocus]')) alert.focus();

@@ -218,7 +218,11 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     return new URL(session.acceptUrl).origin;
   }
 
-  function page(session: PspSession, view: PayView, status = 200): Response {
+  /**
+   * Always 200, like a PSP re-rendering its form, so browsers log no errors; the outcome of a
+   * post is in the `Sandbox-Outcome` header for tests and tools.
+   */
+  function page(session: PspSession, view: PayView, outcome?: 'invalid' | 'declined' | 'closed'): Response {
     const nonce = createNonce();
     const html = renderPayPage({
       id: session.id,
@@ -229,6 +233,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
       shopOrigin: shopOrigin(session),
       nonce,
       view,
+      expiresInMs: session.expiresAt - now(),
     });
     const formTargets = new Set([
       "'self'",
@@ -236,8 +241,8 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
       new URL(session.cancelUrl.replaceAll(SANDBOX_ID_PLACEHOLDER, 'x')).origin,
     ]);
     return new Response(html, {
-      status,
       headers: {
+        ...(outcome && { 'sandbox-outcome': outcome }),
         'content-type': 'text/html; charset=utf-8',
         'cache-control': 'no-store',
         'x-content-type-options': 'nosniff',
@@ -369,13 +374,13 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     const session = current(c.req.param('id'));
     if (!session) return notFoundPage();
     const done = finalView(session);
-    if (done) return page(session, done, 409);
+    if (done) return page(session, done, 'closed');
     const fields = await formFields(c);
     const number = (fields['number'] ?? '').replace(/[\s-]/g, '');
     const expiry = (fields['expiry'] ?? '').trim();
     const cvc = (fields['cvc'] ?? '').trim();
     const values = { number: fields['number'] ?? '', expiry };
-    const invalid = (fieldError: PayFieldError) => page(session, { kind: 'form', method: 'card', fieldError, values }, 422);
+    const invalid = (fieldError: PayFieldError) => page(session, { kind: 'form', method: 'card', fieldError, values }, 'invalid');
 
     if (!/^\d{12,19}$/.test(number) || !isLuhnValid(number)) {
       return invalid({ field: 'number', message: 'Enter a valid card number.' });
@@ -394,7 +399,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
       case SANDBOX_TEST_CARDS.success:
         return complete(session, 'card');
       case SANDBOX_TEST_CARDS.declined:
-        return page(session, { kind: 'form', method: 'card', declined: 'Your card was declined. Try another card or pay with BLIK.' }, 402);
+        return page(session, { kind: 'form', method: 'card', declined: 'Your card was declined. Try another card or pay with BLIK.' }, 'declined');
       case SANDBOX_TEST_CARDS.threeDSecure:
         session.awaitingChallenge = true;
         return page(session, { kind: 'challenge' });
@@ -406,37 +411,37 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
   app.post('/pay/:id/3ds', async (c) => {
     const session = current(c.req.param('id'));
     if (!session) return notFoundPage();
-    if (session.status !== 'open' || !session.awaitingChallenge) return page(session, finalView(session) ?? { kind: 'form', method: 'card' }, 409);
+    if (session.status !== 'open' || !session.awaitingChallenge) return page(session, finalView(session) ?? { kind: 'form', method: 'card' }, 'closed');
     const fields = await formFields(c);
     if (fields['action'] === 'complete') return complete(session, 'card');
     session.awaitingChallenge = false;
-    return page(session, { kind: 'form', method: 'card', declined: 'Authentication failed, so the card was declined. Try again or use another card.' }, 402);
+    return page(session, { kind: 'form', method: 'card', declined: 'Authentication failed, so the card was declined. Try again or use another card.' }, 'declined');
   });
 
   app.post('/pay/:id/blik', async (c) => {
     const session = current(c.req.param('id'));
     if (!session) return notFoundPage();
     const done = finalView(session);
-    if (done) return page(session, done, 409);
+    if (done) return page(session, done, 'closed');
     const code = ((await formFields(c))['code'] ?? '').trim();
     if (!/^\d{6}$/.test(code)) {
-      return page(session, { kind: 'form', method: 'blik', fieldError: { field: 'code', message: 'Enter the 6-digit BLIK code.' } }, 422);
+      return page(session, { kind: 'form', method: 'blik', fieldError: { field: 'code', message: 'Enter the 6-digit BLIK code.' } }, 'invalid');
     }
     if (code === SANDBOX_BLIK_CODES.success) return complete(session, 'blik');
     if (code === SANDBOX_BLIK_CODES.declined) {
-      return page(session, { kind: 'form', method: 'blik', declined: 'The BLIK payment was declined in the banking app. Try a new code.' }, 402);
+      return page(session, { kind: 'form', method: 'blik', declined: 'The BLIK payment was declined in the banking app. Try a new code.' }, 'declined');
     }
     return page(
       session,
       { kind: 'form', method: 'blik', fieldError: { field: 'code', message: 'This BLIK code is not valid. Generate a new code in your banking app.' } },
-      422,
+      'invalid',
     );
   });
 
   app.post('/pay/:id/cancel', (c) => {
     const session = current(c.req.param('id'));
     if (!session) return notFoundPage();
-    if (session.status !== 'open') return page(session, finalView(session)!, 409);
+    if (session.status !== 'open') return page(session, finalView(session)!, 'closed');
     session.status = 'cancelled';
     session.awaitingChallenge = false;
     deliverWebhook(session, 'session.cancelled');

@@ -117,14 +117,17 @@ describe('sandbox PSP and provider over loopback HTTP', () => {
     const { provider, server, clock } = await startPsp({ ttlSeconds: 60 });
     const session = await provider.createSession(input());
     expect(session.expires_at).toBe('2026-11-22T12:01:00.000Z');
-    clock.now += 59_000;
+    clock.now += 20_000;
+    // The open page reloads itself when the session expires (40 s left, plus a margin).
+    expect(await (await fetch(`${server.url}/pay/${session.id}`)).text()).toContain('"reloadInMs":40500');
+    clock.now += 39_000;
     expect((await provider.getSession(session.id)).status).toBe('open');
     clock.now += 1000;
     expect((await provider.getSession(session.id)).status).toBe('expired');
     const page = await fetch(`${server.url}/pay/${session.id}`);
     expect(await page.text()).toContain('This payment has expired');
     const late = await fetch(`${server.url}/pay/${session.id}/card`, form({ number: '4242424242424242', ...CARD }));
-    expect(late.status).toBe(409);
+    expect(late.headers.get('sandbox-outcome')).toBe('closed');
     expect((await provider.getSession(session.id)).status).toBe('expired');
   });
 
@@ -189,7 +192,8 @@ describe('sandbox PSP and provider over loopback HTTP', () => {
     const { provider, server } = await startPsp();
     const session = await provider.createSession(input());
     const declined = await fetch(`${server.url}/pay/${session.id}/card`, form({ number: '4000 0000 0000 0002', ...CARD }));
-    expect(declined.status).toBe(402);
+    expect(declined.status).toBe(200);
+    expect(declined.headers.get('sandbox-outcome')).toBe('declined');
     const html = await declined.text();
     expect(html).toMatch(/role="alert"[^>]*>Your card was declined/);
     expect(html).toContain('"onLoad":{"event":"error","status":"declined"}');
@@ -209,7 +213,7 @@ describe('sandbox PSP and provider over loopback HTTP', () => {
     const { provider, server } = await startPsp();
     const session = await provider.createSession(input());
     const response = await fetch(`${server.url}/pay/${session.id}/card`, form(fields));
-    expect(response.status).toBe(422);
+    expect(response.headers.get('sandbox-outcome')).toBe('invalid');
     const html = await response.text();
     expect(html).toContain(message);
     expect(html).toContain('aria-invalid="true"');
@@ -226,7 +230,7 @@ describe('sandbox PSP and provider over loopback HTTP', () => {
     expect(await (await fetch(`${server.url}/pay/${session.id}`)).text()).toContain('Complete authentication');
 
     const failed = await fetch(`${server.url}/pay/${session.id}/3ds`, form({ action: 'fail' }));
-    expect(failed.status).toBe(402);
+    expect(failed.headers.get('sandbox-outcome')).toBe('declined');
     expect(await failed.text()).toContain('Authentication failed');
     expect((await provider.getSession(session.id)).status).toBe('open');
 
@@ -241,11 +245,11 @@ describe('sandbox PSP and provider over loopback HTTP', () => {
     const session = await provider.createSession(input());
     const blik = (code: string) => fetch(`${server.url}/pay/${session.id}/blik`, form({ code }));
     const invalid = await blik('123456');
-    expect(invalid.status).toBe(422);
+    expect(invalid.headers.get('sandbox-outcome')).toBe('invalid');
     expect(await invalid.text()).toContain('This BLIK code is not valid');
-    expect((await blik('12345')).status).toBe(422);
+    expect((await blik('12345')).headers.get('sandbox-outcome')).toBe('invalid');
     const declined = await blik('777000');
-    expect(declined.status).toBe(402);
+    expect(declined.headers.get('sandbox-outcome')).toBe('declined');
     expect(await declined.text()).toContain('The BLIK payment was declined');
     const paid = await blik('777123');
     expect(paid.status).toBe(303);
