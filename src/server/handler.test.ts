@@ -200,9 +200,21 @@ describe('POST /sessions', () => {
 
     it('answers 502 when the provider does not answer in time', async () => {
       vi.useFakeTimers();
-      const { provider } = fakeProvider('slow', { createSession: () => new Promise<never>(() => {}) });
+      let called!: () => void;
+      const providerCalled = new Promise<void>((resolve) => (called = resolve));
+      const { provider } = fakeProvider('slow', {
+        createSession: () => {
+          called();
+          return new Promise<never>(() => {});
+        },
+      });
       const pending = handlerWith({ providers: [provider], providerTimeoutMs: 5000 })(createRequest(CART));
-      await vi.advanceTimersByTimeAsync(5000);
+      let answered = false;
+      void pending.then(() => (answered = true));
+      await providerCalled;
+      await vi.advanceTimersByTimeAsync(4999);
+      expect(answered).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
       const response = await pending;
       expect(response.status).toBe(502);
       expect((await errorOf(response)).message).toBe('Payment provider "slow" did not answer within 5 s');

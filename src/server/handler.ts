@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import type { CheckoutSession } from '../core/session.js';
 import { assertValidCatalog, CatalogError, priceItems, type Catalog } from './catalog.js';
@@ -178,15 +177,20 @@ async function readLimitedText(request: Request, limit: number): Promise<string 
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > limit) return undefined;
   const text = await request.text();
-  return Buffer.byteLength(text) > limit ? undefined : text;
+  return new TextEncoder().encode(text).byteLength > limit ? undefined : text;
 }
 
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+// Web Crypto rather than node:crypto, so the handler runs in edge runtimes as well as Node.
+function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+async function sha256(text: string): Promise<string> {
+  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))));
 }
 
 function newReference(): string {
-  return `ord_${randomBytes(10).toString('hex')}`;
+  return `ord_${toHex(crypto.getRandomValues(new Uint8Array(10)))}`;
 }
 
 /**
@@ -286,7 +290,7 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     if (idempotencyKey && idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
       return errorJson(400, 'invalid_request', `Idempotency-Key is longer than ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
     }
-    const bodyHash = sha256(raw);
+    const bodyHash = await sha256(raw);
     let entry = idempotencyKey ? idempotency.get(idempotencyKey) : undefined;
     if (entry && entry.bodyHash !== bodyHash) {
       return errorJson(
