@@ -5,6 +5,8 @@ import type { Renderer, RendererFactory, RendererHost } from '../types.js';
 
 /** How often a popup is checked for being closed: there is no event for it. */
 const POPUP_POLL_MS = 500;
+/** How long a closed popup's last messages may take to arrive. */
+const POPUP_CLOSE_GRACE_MS = 750;
 
 /**
  * A provider's hosted page (`kind: "hosted"`), shown inline in an iframe, in a modal dialog,
@@ -15,6 +17,7 @@ export class HostedRenderer implements Renderer {
   #dialog: HTMLDialogElement | undefined;
   #popup: Window | null = null;
   #popupTimer: ReturnType<typeof setInterval> | undefined;
+  #graceTimer: ReturnType<typeof setTimeout> | undefined;
   #accepted = false;
   #destroyed = false;
   #listeners = new AbortController();
@@ -117,9 +120,13 @@ export class HostedRenderer implements Renderer {
     this.#popupTimer = setInterval(() => {
       if (!popup.closed || this.#destroyed) return;
       clearInterval(this.#popupTimer);
-      // After an accept the return bridge closes the window: that is not a cancel.
-      if (!this.#accepted) host.report({ type: 'cancel', params: {} });
-      host.report({ type: 'close' });
+      // The return bridge posts its accept and closes at once; the message can reach us after
+      // we see the window closed, so wait a moment before calling the closing a cancel.
+      this.#graceTimer = setTimeout(() => {
+        if (this.#destroyed) return;
+        if (!this.#accepted) host.report({ type: 'cancel', params: {} });
+        host.report({ type: 'close' });
+      }, POPUP_CLOSE_GRACE_MS);
     }, POPUP_POLL_MS);
   }
 
@@ -159,6 +166,7 @@ export class HostedRenderer implements Renderer {
     this.#destroyed = true;
     this.#listeners.abort();
     clearInterval(this.#popupTimer);
+    clearTimeout(this.#graceTimer);
     if (this.#dialog?.open) this.#dialog.close();
     this.#dialog?.remove();
     this.#frame?.remove();
