@@ -4,7 +4,7 @@ import type { CheckoutSession } from '../core/session.js';
 import type { Catalog } from './catalog.js';
 import { createCheckoutHandler, type CheckoutHandlerOptions } from './handler.js';
 import { createSandboxProvider, signSandboxPayload } from './providers/sandbox/index.js';
-import { ProviderError, type CreateSessionInput, type PaymentProvider, type VerifiedWebhook } from './providers/types.js';
+import { ProviderError, ProviderInputError, type CreateSessionInput, type PaymentProvider, type VerifiedWebhook } from './providers/types.js';
 
 const SHOP = 'https://shop.example';
 const API = 'https://api.example';
@@ -89,8 +89,8 @@ describe('POST /sessions', () => {
       ['coffee-beans', 'Coffee beans, 1 kg', 2, 24900],
       ['mug', 'Stoneware mug', 1, 12900],
     ]);
-    expect(input.acceptUrl).toBe(`${API}/api/checkout/return/accept?checkout_session={SESSION_ID}`);
-    expect(input.cancelUrl).toBe(`${API}/api/checkout/return/cancel?checkout_session={SESSION_ID}`);
+    expect(input.acceptUrl).toBe(`${API}/api/checkout/return/accept?checkout_session={SESSION_ID}&checkout_ref=${input.reference}`);
+    expect(input.cancelUrl).toBe(`${API}/api/checkout/return/cancel?checkout_session={SESSION_ID}&checkout_ref=${input.reference}`);
     expect(input.webhookUrl).toBe(`${API}/api/checkout/webhooks/fake`);
     expect(input.locale).toBe('da-DK');
     expect(input.customer).toEqual({ email: 'a@b.dk' });
@@ -105,7 +105,9 @@ describe('POST /sessions', () => {
       new Request('http://127.0.0.1:5173/pay/sessions', { method: 'POST', body: JSON.stringify(CART) }),
     );
     expect(response.status).toBe(201);
-    expect(created[0]!.acceptUrl).toBe('http://127.0.0.1:5173/pay/return/accept?checkout_session={SESSION_ID}');
+    expect(created[0]!.acceptUrl).toBe(
+      `http://127.0.0.1:5173/pay/return/accept?checkout_session={SESSION_ID}&checkout_ref=${created[0]!.reference}`,
+    );
   });
 
   it.each([
@@ -184,6 +186,15 @@ describe('POST /sessions', () => {
     expect(error.code).toBe('provider_error');
     expect(error.message).toBe('Payment provider "stripe" failed: Invalid API Key provided: sk_[redacted]');
     expect(JSON.stringify(error)).not.toContain('abcdefghijklmnop');
+  });
+
+  it('answers 400 when the provider refuses the input before sending anything', async () => {
+    const { provider } = fakeProvider('reepay', {
+      createSession: () => Promise.reject(new ProviderInputError('reepay', 'reepay: locale "xx" is not like da_DK or da-DK')),
+    });
+    const response = await handlerWith({ providers: [provider] })(createRequest(CART));
+    expect(response.status).toBe(400);
+    expect(await errorOf(response)).toMatchObject({ code: 'invalid_request', message: 'reepay: locale "xx" is not like da_DK or da-DK' });
   });
 
   it('answers 502 for any other error a provider throws, without its details', async () => {
@@ -455,6 +466,23 @@ describe('GET /return/:result (the return bridge)', () => {
 
     const stripe = bridgeParts(await (await handler(new Request(`${BASE}/return/accept?session_id=cs_test_9`))).text());
     expect(stripe.data.message['session']).toBe('cs_test_9');
+  });
+
+  it('finds the session by our order reference when the provider could not fill in its id', async () => {
+    const { provider, created } = fakeProvider();
+    const handler = handlerWith({ providers: [provider] });
+    const id = await createdSession(handler);
+    // What a provider that drops the placeholder (ConvergeGate, Commerce Layer, BokaMera) sends back.
+    const ref = created[0]!.reference;
+    const response = await handler(new Request(`${BASE}/return/accept?checkout_ref=${ref}&cko-session-id=sid_1`));
+    const { data } = bridgeParts(await response.text());
+    expect(data.message['session']).toBe(id);
+    expect(data.message['params']).toEqual({ 'cko-session-id': 'sid_1' });
+    expect(data.redirectUrl).toContain(`checkout_session=${id}&checkout_result=accept`);
+    expect(data.redirectUrl).not.toContain('checkout_ref');
+
+    const unknown = await handler(new Request(`${BASE}/return/accept?checkout_ref=ord_unknown`));
+    expect(unknown.status).toBe(400);
   });
 
   it('escapes what it embeds', async () => {

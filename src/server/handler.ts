@@ -3,6 +3,7 @@ import type { CheckoutSession } from '../core/session.js';
 import { assertValidCatalog, CatalogError, priceItems, type Catalog } from './catalog.js';
 import {
   ProviderError,
+  ProviderInputError,
   WebhookVerificationError,
   type PaymentProvider,
   type VerifiedWebhook,
@@ -16,6 +17,7 @@ import {
 } from './request-schema.js';
 import {
   providerParams,
+  REFERENCE_QUERY_PARAM,
   renderReturnBridge,
   RETURN_RESULTS,
   sessionIdFromQuery,
@@ -323,8 +325,8 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
             currency: priced.currency,
             ...optionalFields(body),
             ...(idempotencyKey && { idempotencyKey }),
-            acceptUrl: `${base}/return/accept?checkout_session=${SESSION_ID_PLACEHOLDER}`,
-            cancelUrl: `${base}/return/cancel?checkout_session=${SESSION_ID_PLACEHOLDER}`,
+            acceptUrl: returnUrl(base, 'accept', reference),
+            cancelUrl: returnUrl(base, 'cancel', reference),
             webhookUrl: `${base}/webhooks/${encodeURIComponent(provider.name)}`,
           }),
           providerTimeoutMs,
@@ -332,6 +334,8 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
         );
         const record: SessionRecord = { provider: provider.name, shopOrigin, returnPage };
         await store.set(session.id, record);
+        // Providers that cannot put our id into their return URL bring back the reference instead.
+        await store.set(referenceKey(reference), { ...record, sessionId: session.id });
         return session;
       })();
       entry.result = attempt;
@@ -347,6 +351,9 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
       return json(201, session);
     } catch (error) {
       logger.error(`checkout: creating a session at "${provider.name}" failed`, error);
+      if (error instanceof ProviderInputError) {
+        return errorJson(400, 'invalid_request', redactSecrets(error.message));
+      }
       return errorJson(502, 'provider_error', providerFailureMessage(error, provider.name));
     }
   }
@@ -379,7 +386,9 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     if (!RETURN_RESULTS.includes(result)) return errorJson(404, 'not_found', 'Not found');
     const request = c.req.raw;
     const query = new URL(request.url).searchParams;
-    const sessionId = sessionIdFromQuery(query);
+    const reference = query.get(REFERENCE_QUERY_PARAM);
+    const sessionId =
+      sessionIdFromQuery(query) ?? (reference ? (await store.get(referenceKey(reference)))?.sessionId : undefined);
     if (!sessionId || !SESSION_ID_PATTERN.test(sessionId)) {
       return new Response(
         '<!doctype html><html lang="en"><meta charset="utf-8"><title>Missing session</title><h1>Missing session</h1><p>This return link names no valid checkout session.</p></html>',
@@ -464,6 +473,19 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
       while (pending.size > 0) await Promise.allSettled([...pending]);
     },
   });
+}
+
+/**
+ * The return bridge URL a provider sends the shopper to. `{SESSION_ID}` is filled in by providers
+ * that can; `checkout_ref` (our order reference) finds the session for those that cannot.
+ */
+function returnUrl(base: string, result: ReturnResult, reference: string): string {
+  const ref = encodeURIComponent(reference);
+  return `${base}/return/${result}?checkout_session=${SESSION_ID_PLACEHOLDER}&${REFERENCE_QUERY_PARAM}=${ref}`;
+}
+
+function referenceKey(reference: string): string {
+  return `ref:${reference}`;
 }
 
 function optionalFields(body: CreateSessionBody) {

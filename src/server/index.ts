@@ -20,6 +20,7 @@ export {
 export { createMemorySessionStore, type SessionRecord, type SessionStore } from './session-store.js';
 export {
   ProviderError,
+  ProviderInputError,
   WebhookVerificationError,
   type CreateSessionInput,
   type CustomerInput,

@@ -8,7 +8,10 @@ export type ReturnResult = (typeof RETURN_RESULTS)[number];
 /** Query parameters that may carry the session id, in order of preference. */
 export const SESSION_ID_QUERY_PARAMS = ['checkout_session', 'id', 'session_id'] as const;
 /** Parameters the bridge itself owns: never passed on as provider params. */
-const BRIDGE_PARAMS = new Set(['checkout_session', 'checkout_result']);
+/** Our order reference in return URLs, for providers that cannot fill in their session id. */
+export const REFERENCE_QUERY_PARAM = 'checkout_ref';
+
+const BRIDGE_PARAMS = new Set(['checkout_session', 'checkout_result', REFERENCE_QUERY_PARAM]);
 const UNFILLED_PLACEHOLDER = /^\{[A-Z_]+\}$/;
 
 /**

@@ -8,6 +8,8 @@ export interface SessionRecord {
   shopOrigin: string;
   /** Absolute URL of the shop page a top-level return goes back to. */
   returnPage: string;
+  /** Set on the record kept under an order reference: the session created for it. */
+  sessionId?: string;
 }
 
 /** Where the handler keeps session records. Plug in Redis or a database for several processes. */

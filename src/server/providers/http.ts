@@ -5,7 +5,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
-import { ProviderError, WebhookVerificationError } from './types.js';
+import { ProviderError, ProviderInputError, WebhookVerificationError } from './types.js';
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -15,17 +15,7 @@ export const DEFAULT_TIMEOUT_MS = 15_000;
 /** Webhook timestamps older or newer than this are treated as replays. */
 export const DEFAULT_WEBHOOK_TOLERANCE_SECONDS = 300;
 
-/**
- * Bad input for this provider (a missing field the provider requires, an unknown sku): the
- * request was never sent. Still a `ProviderError` so a handler that only knows that class keeps
- * working; a handler that knows this one should answer 400 instead of 502.
- */
-export class ProviderInputError extends ProviderError {
-  readonly code = 'invalid_input';
-  constructor(provider: string, message: string) {
-    super(provider, message);
-  }
-}
+export { ProviderInputError } from './types.js';
 
 /** `Authorization` value for HTTP Basic; API keys go in as the user name with an empty password. */
 export function basicAuth(user: string, password = ''): string {

@@ -69,6 +69,17 @@ export class ProviderError extends Error {
   }
 }
 
+/**
+ * The shop's input cannot be sent to this provider (a missing customer field, an unsupported
+ * locale): the request was never sent. The handler answers 400, not 502.
+ */
+export class ProviderInputError extends ProviderError {
+  readonly code = 'invalid_input';
+  constructor(provider: string, message: string) {
+    super(provider, message);
+  }
+}
+
 /** Thrown by `verifyWebhook` when the signature or timestamp does not hold: becomes a 400. */
 export class WebhookVerificationError extends Error {
   override readonly name = 'WebhookVerificationError';
