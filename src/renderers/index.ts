@@ -10,10 +10,7 @@ import type { RendererFactory } from './types.js';
 export const RENDERER_LOADERS: Record<SessionKind, () => Promise<RendererFactory>> = {
   hosted: () => Promise.resolve(createHostedRenderer),
   'stripe-embedded': () => import('./stripe/index.js').then((module) => module.createRenderer),
-  // TODO(reepay renderer): replace with
-  //   () => import('./reepay/index.js').then((module) => module.createRenderer)
-  // once src/renderers/reepay/index.ts exists; a literal import of a missing file breaks the build.
-  reepay: () => Promise.reject(new Error('The Reepay renderer is not part of this build yet')),
+  reepay: () => import('./reepay/index.js').then((module) => module.createRenderer),
 };
 
 /** The renderer factory for a session kind; a failed chunk load is `provider_load_failed`. */
