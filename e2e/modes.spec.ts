@@ -1,10 +1,12 @@
 import { expect, test } from '@playwright/test';
 import type { DisplayMode } from '../src/core/session.js';
 import {
+  BLIK,
   CARDS,
   cancelPayment,
   eventTypes,
   openPaymentPage,
+  payWithBlik,
   payWithCard,
   recordCheckoutEvents,
   seedCart,
@@ -111,5 +113,18 @@ test.describe('popup mode', () => {
     const error = await waitForCheckoutEvent(page, 'checkout-error');
     expect(error.code).toBe('popup_blocked');
     await expect(page.locator('checkout-widget').getByRole('alert')).toBeVisible();
+  });
+});
+
+test.describe('BLIK', () => {
+  test('a declined BLIK code is payment_failed, a good one pays', async ({ page }) => {
+    const { surface } = await openPaymentPage(page, 'embedded');
+    await payWithBlik(surface, BLIK.declined);
+    const error = await waitForCheckoutEvent(page, 'checkout-error');
+    expect(error.code).toBe('payment_failed');
+
+    await payWithBlik(surface, BLIK.success);
+    const accepted = await waitForCheckoutEvent(page, 'checkout-accept');
+    expect(accepted.session.status).toBe('complete');
   });
 });

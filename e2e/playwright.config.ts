@@ -2,9 +2,20 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig, devices } from '@playwright/test';
 import { chromiumLaunchOptions } from './support/browser.js';
 
-/** Ports kept apart from `npm start` (5173/4243) so a running demo does not get in the way. */
-export const SHOP_PORT = 5273;
-export const SANDBOX_PORT = 4343;
+function portFromEnv(name: string, fallback: number): number {
+  const value = process.env[name];
+  if (value === undefined || value === '') return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port <= 0 || port > 65_535) throw new Error(`${name} must be a port number (got "${value}")`);
+  return port;
+}
+
+/**
+ * Ports kept apart from `npm start` (5173/4243) so a running demo does not get in the way;
+ * E2E_SHOP_PORT / E2E_SANDBOX_PORT move them when two suites share one machine.
+ */
+export const SHOP_PORT = portFromEnv('E2E_SHOP_PORT', 5273);
+export const SANDBOX_PORT = portFromEnv('E2E_SANDBOX_PORT', 4343);
 export const SHOP_URL = `http://127.0.0.1:${SHOP_PORT}`;
 export const SANDBOX_URL = `http://127.0.0.1:${SANDBOX_PORT}`;
 
