@@ -189,6 +189,8 @@ export class CheckoutWidget extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('endpoint') || changed.has('session') || changed.has('sessionId') || changed.has('mode')) {
+      // Frameworks often set the endpoint as a property after connecting.
+      if (changed.has('endpoint') && this.isConnected && this.#resumeRedirectReturn()) return;
       this.#maybeAutoStart();
     }
   }
