@@ -1,0 +1,79 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
+
+/** Byte budgets (gzip, zlib level 9) for the CDN build. Stripe's own remote script is not ours and not counted. */
+export const CORE_GZIP_BUDGET = 16 * 1024;
+export const PROVIDER_CHUNK_GZIP_BUDGET = 4 * 1024;
+
+export type CdnFileRole = 'core' | 'iife' | 'validators' | 'stripe' | 'reepay';
+
+/** What each file of `dist/cdn` is, from its name (chunks carry a content hash: `checkout-<name>-<hash>.js`). */
+const ROLES: ReadonlyArray<{ role: CdnFileRole; pattern: RegExp; budget?: number; description: string }> = [
+  { role: 'core', pattern: /^checkout-widget\.js$/, budget: CORE_GZIP_BUDGET, description: 'core ES module' },
+  { role: 'iife', pattern: /^checkout-widget\.iife\.js$/, description: 'IIFE (everything inlined)' },
+  { role: 'validators', pattern: /^checkout-session-schema-[\w-]+\.js$/, description: 'session validators chunk (fetched on every start)' },
+  { role: 'stripe', pattern: /^checkout-stripe-[\w-]+\.js$/, budget: PROVIDER_CHUNK_GZIP_BUDGET, description: 'Stripe chunk' },
+  { role: 'reepay', pattern: /^checkout-reepay-[\w-]+\.js$/, budget: PROVIDER_CHUNK_GZIP_BUDGET, description: 'Reepay chunk' },
+];
+
+export interface CdnFileBytes {
+  file: string;
+  /** Undefined for a file no rule knows: a new chunk must be given a role (and maybe a budget) on purpose. */
+  role: CdnFileRole | undefined;
+  description: string;
+  raw: number;
+  gzip: number;
+  brotli: number;
+  /** Gzip budget in bytes, when the file has one. */
+  budget: number | undefined;
+}
+
+export function gzipSize(bytes: Buffer): number {
+  return gzipSync(bytes, { level: 9 }).byteLength;
+}
+
+export function brotliSize(bytes: Buffer): number {
+  return brotliCompressSync(bytes, {
+    params: { [zlibConstants.BROTLI_PARAM_QUALITY]: zlibConstants.BROTLI_MAX_QUALITY, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: bytes.byteLength },
+  }).byteLength;
+}
+
+/** Raw, gzip and brotli sizes of every `.js` file in `cdnDir` (source maps are not shipped to shoppers' browsers). */
+export function measureCdnBytes(cdnDir: string): CdnFileBytes[] {
+  let names: string[];
+  try {
+    names = readdirSync(cdnDir).filter((name) => name.endsWith('.js'));
+  } catch (error) {
+    throw new Error(`Cannot read ${cdnDir}: run \`npm run build\` first`, { cause: error });
+  }
+  if (names.length === 0) throw new Error(`${cdnDir} holds no .js files: run \`npm run build\` first`);
+  return names.sort().map((file) => {
+    const bytes = readFileSync(path.join(cdnDir, file));
+    const rule = ROLES.find((candidate) => candidate.pattern.test(file));
+    return {
+      file,
+      role: rule?.role,
+      description: rule?.description ?? 'unknown file (give it a role in e2e/bench/bytes.ts)',
+      raw: bytes.byteLength,
+      gzip: gzipSize(bytes),
+      brotli: brotliSize(bytes),
+      budget: rule?.budget,
+    };
+  });
+}
+
+/** Problems with the build against the budgets; empty when everything fits. */
+export function budgetProblems(files: readonly CdnFileBytes[], requiredRoles: readonly CdnFileRole[] = ['core', 'iife', 'stripe', 'reepay']): string[] {
+  const problems: string[] = [];
+  for (const role of requiredRoles) {
+    if (!files.some((file) => file.role === role)) problems.push(`dist/cdn has no ${role} file`);
+  }
+  for (const file of files) {
+    if (file.role === undefined) problems.push(`dist/cdn/${file.file} is not a known file (give it a role and a budget in e2e/bench/bytes.ts)`);
+    if (file.budget !== undefined && file.gzip > file.budget) {
+      problems.push(`dist/cdn/${file.file} (${file.description}) is ${file.gzip} bytes gzip, over its budget of ${file.budget}`);
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,81 @@
+import type { Browser, CDPSession } from '@playwright/test';
+
+/**
+ * 200 create → `checkout-ready` → remove cycles of the widget in one page; what is left
+ * afterwards: JS heap (after forced GC), documents and frames, DOM nodes, event listeners.
+ */
+
+export interface MemorySnapshot {
+  heapUsedBytes: number;
+  /** Live child browsing contexts (`window.frames.length`; counts frames inside shadow roots). */
+  frames: number;
+  /** `<checkout-widget>` elements in the document. */
+  widgets: number;
+  documents: number;
+  nodes: number;
+  /** All JS event listeners in the renderer (`Memory.getDOMCounters`). */
+  jsEventListeners: number;
+  windowListeners: number;
+  documentListeners: number;
+}
+
+export interface MemoryResult {
+  cycles: number;
+  before: MemorySnapshot;
+  after: MemorySnapshot;
+  heapGrowthBytes: number;
+  /** Wall time of the cycles (informative). */
+  cyclesMs: number;
+}
+
+async function listenerCount(cdp: CDPSession, expression: 'window' | 'document'): Promise<number> {
+  const { result } = await cdp.send('Runtime.evaluate', { expression });
+  if (!result.objectId) throw new Error(`No object for ${expression}`);
+  try {
+    const { listeners } = await cdp.send('DOMDebugger.getEventListeners', { objectId: result.objectId });
+    return listeners.length;
+  } finally {
+    await cdp.send('Runtime.releaseObject', { objectId: result.objectId });
+  }
+}
+
+async function snapshot(cdp: CDPSession, evaluate: <T>(fn: () => T) => Promise<T>): Promise<MemorySnapshot> {
+  // Removed frames unload and the renderer's teardown runs in later tasks: let them finish first.
+  await evaluate(() => new Promise<void>((resolve) => setTimeout(resolve, 300)));
+  for (let i = 0; i < 3; i++) await cdp.send('HeapProfiler.collectGarbage');
+  const heap = await cdp.send('Runtime.getHeapUsage');
+  const counters = await cdp.send('Memory.getDOMCounters');
+  const page = await evaluate(() => ({ frames: window.frames.length, widgets: document.querySelectorAll('checkout-widget').length }));
+  return {
+    heapUsedBytes: heap.usedSize,
+    frames: page.frames,
+    widgets: page.widgets,
+    documents: counters.documents,
+    nodes: counters.nodes,
+    jsEventListeners: counters.jsEventListeners,
+    windowListeners: await listenerCount(cdp, 'window'),
+    documentListeners: await listenerCount(cdp, 'document'),
+  };
+}
+
+export async function measureMemory(browser: Browser, origin: string, cycles: number): Promise<MemoryResult> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('HeapProfiler.enable');
+    await page.goto(`${origin}/bench/memory.html`, { waitUntil: 'load' });
+    const runCycles = (count: number) => page.evaluate((n) => (window as unknown as { benchCycles(n: number): Promise<void> }).benchCycles(n), count);
+    const evaluate = <T>(fn: () => T) => page.evaluate(fn) as Promise<T>;
+    // A few cycles first: lazy chunks, Lit's template cache and the first sandbox page are one-time costs, not leaks.
+    await runCycles(5);
+    const before = await snapshot(cdp, evaluate);
+    const started = performance.now();
+    await runCycles(cycles);
+    const cyclesMs = performance.now() - started;
+    const after = await snapshot(cdp, evaluate);
+    return { cycles, before, after, heapGrowthBytes: after.heapUsedBytes - before.heapUsedBytes, cyclesMs };
+  } finally {
+    await context.close();
+  }
+}

@@ -1,0 +1,163 @@
+import type { Browser, Page } from '@playwright/test';
+import { interleave, summarise, type Summary } from './stats.js';
+
+/**
+ * Time to checkout: navigation start → `checkout-ready` on the widget page, against the floor
+ * page that does the same by hand (one create call, one iframe, ready = its load). Each run gets
+ * a fresh browser context, so both start with an empty cache and no open connections.
+ */
+
+type PageName = 'widget' | 'floor';
+
+export interface StartTimes {
+  runs: number;
+  widgetMs: number[];
+  floorMs: number[];
+  widget: Summary;
+  floor: Summary;
+  /** Median of widget / median of floor. */
+  ratio: number;
+}
+
+export interface ScriptTimes {
+  runs: number;
+  /** Main-thread JS CPU time (thread clock) of the page's renderer, navigation → ready. */
+  widgetMs: number[];
+  floorMs: number[];
+  widget: Summary;
+  floor: Summary;
+  /** Median widget − median floor: the JS the widget adds over doing it by hand. */
+  widgetOwnMs: number;
+}
+
+async function loadUntilReady(page: Page, origin: string, name: PageName): Promise<number> {
+  await page.goto(`${origin}/bench/${name}.html`, { waitUntil: 'domcontentloaded' });
+  // performance.now() at ready, taken by the page itself: milliseconds since navigation start.
+  return page.evaluate(() => (window as unknown as { benchReady: Promise<number> }).benchReady);
+}
+
+async function timedRun(browser: Browser, origin: string, name: PageName): Promise<number> {
+  const context = await browser.newContext();
+  try {
+    return await loadUntilReady(await context.newPage(), origin, name);
+  } finally {
+    await context.close();
+  }
+}
+
+export async function measureStartTimes(browser: Browser, origin: string, runs: number): Promise<StartTimes> {
+  // One untimed load of each, so the servers' first-request costs fall on neither side.
+  await timedRun(browser, origin, 'widget');
+  await timedRun(browser, origin, 'floor');
+  const { a: widgetMs, b: floorMs } = await interleave(
+    runs,
+    () => timedRun(browser, origin, 'widget'),
+    () => timedRun(browser, origin, 'floor'),
+  );
+  const widget = summarise(widgetMs);
+  const floor = summarise(floorMs);
+  return { runs, widgetMs, floorMs, widget, floor, ratio: widget.median / floor.median };
+}
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  tts?: number;
+  tdur?: number;
+  args?: Record<string, unknown>;
+}
+
+/** Trace events that are JavaScript running (compile, evaluate, calls); nested ones overlap and are merged. */
+const SCRIPT_EVENTS = new Set([
+  'EvaluateScript',
+  'v8.compile',
+  'v8.compileModule',
+  'v8.evaluateModule',
+  'v8.run',
+  'v8.callFunction',
+  'v8.callAsConstructor',
+  'FunctionCall',
+  'TimerFire',
+  'FireAnimationFrame',
+  'RunMicrotasks',
+]);
+
+/**
+ * JS CPU milliseconds on the main thread of the renderer(s) that showed `pageUrl`, from a
+ * Chromium trace. Thread time (`tts`/`tdur`), not wall time: on a busy 2-core box wall time
+ * mostly measures waiting for a core. The sandbox page is same-site, so its frame shares the
+ * process and counts on both sides alike.
+ */
+export function scriptCpuMs(traceJson: string, pageUrl: string): number {
+  const parsed = JSON.parse(traceJson) as { traceEvents?: TraceEvent[] } | TraceEvent[];
+  const events = Array.isArray(parsed) ? parsed : (parsed.traceEvents ?? []);
+  const mainThreads = new Set<string>();
+  for (const event of events) {
+    if (event.ph === 'M' && event.name === 'thread_name' && (event.args?.['name'] as string) === 'CrRendererMain') {
+      mainThreads.add(`${event.pid}:${event.tid}`);
+    }
+  }
+  // Other renderers (Chromium's own WebUI) run script too: keep the processes that showed the page.
+  const pagePids = new Set<number>();
+  for (const event of events) {
+    if (event.args && mainThreads.has(`${event.pid}:${event.tid}`) && JSON.stringify(event.args).includes(pageUrl)) pagePids.add(event.pid);
+  }
+  if (pagePids.size === 0) throw new Error(`The trace shows no renderer for ${pageUrl}`);
+  const intervals = new Map<string, Array<[number, number]>>();
+  for (const event of events) {
+    const thread = `${event.pid}:${event.tid}`;
+    if (event.ph !== 'X' || !SCRIPT_EVENTS.has(event.name) || !pagePids.has(event.pid) || !mainThreads.has(thread)) continue;
+    if (event.tts === undefined || event.tdur === undefined) continue;
+    const list = intervals.get(thread) ?? [];
+    list.push([event.tts, event.tts + event.tdur]);
+    intervals.set(thread, list);
+  }
+  let totalMicros = 0;
+  for (const list of intervals.values()) {
+    list.sort((x, y) => x[0] - y[0]);
+    let [start, end] = list[0]!;
+    for (const [nextStart, nextEnd] of list.slice(1)) {
+      if (nextStart > end) {
+        totalMicros += end - start;
+        [start, end] = [nextStart, nextEnd];
+      } else if (nextEnd > end) {
+        end = nextEnd;
+      }
+    }
+    totalMicros += end - start;
+  }
+  return totalMicros / 1000;
+}
+
+const TRACE_CATEGORIES = ['devtools.timeline', 'v8', 'disabled-by-default-devtools.timeline'];
+
+async function tracedRun(browser: Browser, origin: string, name: PageName): Promise<number> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await browser.startTracing(undefined, { categories: TRACE_CATEGORIES });
+    let trace: Buffer;
+    try {
+      await loadUntilReady(page, origin, name);
+    } finally {
+      trace = await browser.stopTracing();
+    }
+    return scriptCpuMs(trace.toString('utf8'), `${origin}/bench/${name}.html`);
+  } finally {
+    await context.close();
+  }
+}
+
+/** Separate runs from the timed ones: tracing slows a page down, so it must not touch the time-to-checkout figures. */
+export async function measureScriptTimes(browser: Browser, origin: string, runs: number): Promise<ScriptTimes> {
+  const { a: widgetMs, b: floorMs } = await interleave(
+    runs,
+    () => tracedRun(browser, origin, 'widget'),
+    () => tracedRun(browser, origin, 'floor'),
+  );
+  const widget = summarise(widgetMs);
+  const floor = summarise(floorMs);
+  return { runs, widgetMs, floorMs, widget, floor, widgetOwnMs: widget.median - floor.median };
+}

@@ -1,0 +1,31 @@
+import { fileURLToPath } from 'node:url';
+import { expect, test } from '@playwright/test';
+import { budgetProblems, CORE_GZIP_BUDGET, measureCdnBytes, PROVIDER_CHUNK_GZIP_BUDGET } from './bench/bytes.js';
+
+/**
+ * Byte budgets of the CDN build. A Playwright spec rather than a Vitest test because `npm test`
+ * runs the e2e step after `npm run build`, so this always reads the build of the current source.
+ */
+const cdnDir = fileURLToPath(new URL('../dist/cdn/', import.meta.url));
+
+test.describe('CDN byte budgets (gzip level 9)', () => {
+  const files = measureCdnBytes(cdnDir);
+
+  test(`core ES module is at most ${CORE_GZIP_BUDGET} bytes gzip`, () => {
+    const core = files.find((file) => file.role === 'core');
+    expect(core, 'dist/cdn/checkout-widget.js').toBeDefined();
+    expect(core!.gzip).toBeLessThanOrEqual(CORE_GZIP_BUDGET);
+  });
+
+  for (const role of ['stripe', 'reepay'] as const) {
+    test(`the ${role} chunk is at most ${PROVIDER_CHUNK_GZIP_BUDGET} bytes gzip`, () => {
+      const chunks = files.filter((file) => file.role === role);
+      expect(chunks.map((chunk) => chunk.file), `one ${role} chunk in dist/cdn`).toHaveLength(1);
+      expect(chunks[0]!.gzip).toBeLessThanOrEqual(PROVIDER_CHUNK_GZIP_BUDGET);
+    });
+  }
+
+  test('every file in dist/cdn is a known one within its budget', () => {
+    expect(budgetProblems(files)).toEqual([]);
+  });
+});
