@@ -12,17 +12,17 @@ export type ProviderFromEnv = (env: ProviderEnv) => PaymentProvider | undefined;
 
 /**
  * Every provider a deployment can switch on through its environment, in order of preference:
- * the first configured one is the default. To add a provider, export `fromEnv` from its folder
- * and list it here.
+ * the first configured one is the default, so a real provider with keys wins over the sandbox.
+ * To add a provider, export `fromEnv` from its folder and list it here.
  */
 export const PROVIDERS_FROM_ENV: readonly ProviderFromEnv[] = [
-  sandboxFromEnv,
   stripeFromEnv,
   reepayFromEnv,
   convergeGateFromEnv,
   commerceLayerFromEnv,
   bokameraFromEnv,
   // A new provider: export `fromEnv` from its folder and add it here.
+  sandboxFromEnv,
 ];
 
 /**
