@@ -349,6 +349,8 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
 /**
  * A Stripe provider from environment variables, or undefined when Stripe is not configured
  * (neither `STRIPE_SECRET_KEY` nor `STRIPE_PUBLISHABLE_KEY` set). Half a configuration is an error.
+ * Optional: `STRIPE_WEBHOOK_SECRET`, `STRIPE_UI_MODE`, `STRIPE_ACCOUNT`, and `STRIPE_API_URL`
+ * (an API origin other than Stripe's, such as stripe-mock or a local fake).
  */
 export function fromEnv(env: Record<string, string | undefined>): PaymentProvider | undefined {
   const secretKey = env.STRIPE_SECRET_KEY?.trim() || undefined;
@@ -362,11 +364,38 @@ export function fromEnv(env: Record<string, string | undefined>): PaymentProvide
   }
   const webhookSecret = env.STRIPE_WEBHOOK_SECRET?.trim() || undefined;
   const stripeAccount = env.STRIPE_ACCOUNT?.trim() || undefined;
+  const apiUrl = env.STRIPE_API_URL?.trim() || undefined;
   return createStripeProvider({
     secretKey,
     publishableKey,
     ...(webhookSecret && { webhookSecret }),
     ...(uiMode && { uiMode }),
     ...(stripeAccount && { stripeAccount }),
+    ...(apiUrl && stripeApiLocation(apiUrl)),
   });
+}
+
+/**
+ * `STRIPE_API_URL` (e.g. `http://localhost:12111` for stripe-mock) as the SDK's
+ * `host`/`port`/`protocol`. Only an origin: the SDK adds `/v1/…` itself.
+ */
+export function stripeApiLocation(apiUrl: string): { host: string; port: number; protocol: 'http' | 'https' } {
+  let url: URL;
+  try {
+    url = new URL(apiUrl);
+  } catch {
+    throw new Error(`STRIPE_API_URL must be an absolute http(s) URL such as https://api.stripe.com (got "${apiUrl}")`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`STRIPE_API_URL must use http or https (got "${url.protocol}")`);
+  }
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
+    // The value is not echoed: it may hold credentials.
+    throw new Error('STRIPE_API_URL must be an origin only (scheme, host, port), without path, query or credentials');
+  }
+  const protocol = url.protocol === 'http:' ? 'http' : 'https';
+  // IPv6 hosts come bracketed in URL.hostname; Node's http wants them bare.
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = url.port ? Number(url.port) : protocol === 'http' ? 80 : 443;
+  return { host, port, protocol };
 }
