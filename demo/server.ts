@@ -7,10 +7,14 @@ import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Hono } from 'hono';
-import { createCheckoutHandler, type Catalog } from '../src/server/index.js';
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { createCheckoutHandler, type Catalog, type CheckoutHandler } from '../src/server/index.js';
 import { serveNode, type NodeServerHandle } from '../src/server/node.js';
+import { redactSecrets } from '../src/server/handler.js';
 import { providersFromEnv, type ProviderEnv } from '../src/server/providers/index.js';
+import { createReepayBilling, type ReepayBilling, type ReepayInvoice } from '../src/server/providers/reepay/index.js';
+import { ProviderError, ProviderInputError } from '../src/server/providers/types.js';
 import { createSandboxPsp } from '../src/server/providers/sandbox/psp.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -41,7 +45,160 @@ export interface DemoOptions {
 export interface DemoServer {
   shopUrl: string;
   sandboxUrl: string;
+  /** Names of the providers the shop offers, the default first. */
+  providers: string[];
+  /** Whether the auto-refill page can take sign-ups (Reepay is configured). */
+  refill: boolean;
   close(): Promise<void>;
+}
+
+/** What a refill charge bills: one bag of beans, priced from the catalog like every order. */
+export const REFILL_SKU = 'coffee-beans';
+/** The Reepay plan (manual billing cycle) refill agreements use unless `REEPAY_REFILL_PLAN` says otherwise. */
+export const DEFAULT_REFILL_PLAN = 'refill';
+
+interface RefillSetUp {
+  billing: ReepayBilling;
+  plan: string;
+}
+
+/** Reepay on-demand billing for the refill page, when Reepay's private key is configured. */
+function refillFromEnv(env: ProviderEnv): RefillSetUp | undefined {
+  const privateKey = env['REEPAY_PRIVATE_KEY']?.trim();
+  if (!privateKey) return undefined;
+  const apiUrl = env['REEPAY_API_URL']?.trim();
+  return {
+    billing: createReepayBilling({ privateKey, ...(apiUrl && { apiUrl }) }),
+    plan: env['REEPAY_REFILL_PLAN']?.trim() || DEFAULT_REFILL_PLAN,
+  };
+}
+
+function demoError(c: Context, status: 400 | 404 | 409 | 415 | 502 | 503, code: string, message: string): Response {
+  return c.json({ error: { code, message } }, status, { 'cache-control': 'no-store' });
+}
+
+/** The JSON body of a demo POST, or an error answer. JSON only, so a cross-site form cannot post here. */
+async function demoBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S> | Response> {
+  if (!/^application\/json\b/i.test(c.req.header('content-type') ?? '')) {
+    return demoError(c, 415, 'invalid_request', 'Send the body as application/json');
+  }
+  let data: unknown;
+  try {
+    data = await c.req.json();
+  } catch {
+    return demoError(c, 400, 'invalid_request', 'The body is not valid JSON');
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+    return demoError(c, 400, 'invalid_request', `Invalid request: ${where}${issue?.message ?? 'invalid body'}`);
+  }
+  return parsed.data;
+}
+
+function providerFailure(c: Context, error: unknown): Response {
+  if (error instanceof ProviderInputError) return demoError(c, 400, 'invalid_request', redactSecrets(error.message));
+  if (error instanceof ProviderError) return demoError(c, 502, 'provider_error', redactSecrets(error.message));
+  console.error('demo: refill call failed', error);
+  return demoError(c, 502, 'provider_error', 'The payment provider call failed unexpectedly');
+}
+
+function randomHandlePart(): string {
+  return randomBytes(6).toString('hex');
+}
+
+/** Why an instant charge failed, from the invoice's transactions (Reepay puts it there). */
+function failureReason(invoice: ReepayInvoice): string | undefined {
+  const transactions = invoice.raw['transactions'];
+  if (!Array.isArray(transactions)) return undefined;
+  for (const transaction of transactions as Array<Record<string, unknown>>) {
+    const card = transaction['card_transaction'] as Record<string, unknown> | undefined;
+    const reason = card?.['error'] ?? transaction['error'] ?? card?.['acquirer_message'];
+    if (typeof reason === 'string' && reason) return reason;
+  }
+  return undefined;
+}
+
+const agreementBody = z.strictObject({
+  /** The checkout session that saved the payment method: it must be a complete Reepay session. */
+  session: z.string().min(1).max(255),
+  customer: z.string().regex(/^[A-Za-z0-9_.@-]{1,100}$/, 'customer must be a customer handle'),
+  payment_method: z.string().regex(/^ca_[A-Za-z0-9]{1,100}$/, 'payment_method must be a saved payment method (ca_…)'),
+});
+const chargeBody = z.strictObject({ agreement: z.string().min(1).max(255) });
+
+/**
+ * Demo-only routes under `/api/demo/`: which providers the shop offers (names, never keys), and
+ * the auto-refill sign-up on Reepay on-demand billing.
+ */
+function demoApi(checkout: CheckoutHandler, providerNames: string[], refill: RefillSetUp | undefined): Hono {
+  const api = new Hono();
+  // Agreements this process made: the charge route bills only those, never a handle a page invents.
+  const agreements = new Map<string, { customer: string }>();
+
+  api.get('/providers', (c) =>
+    c.json(
+      { providers: providerNames, default: providerNames[0], refill: refill !== undefined },
+      200,
+      { 'cache-control': 'no-store' },
+    ),
+  );
+
+  const notConfigured = (c: Context) =>
+    demoError(c, 503, 'not_configured', 'Auto refill needs Reepay: start the demo with REEPAY_PRIVATE_KEY set (and a plan with a manual billing cycle, REEPAY_REFILL_PLAN, default "refill")');
+
+  api.post('/refill/agreements', async (c) => {
+    if (!refill) return notConfigured(c);
+    const body = await demoBody(c, agreementBody);
+    if (body instanceof Response) return body;
+    // The saved payment method counts only once the backend confirms the session with Reepay.
+    const read = await checkout(new Request(new URL(`/api/checkout/sessions/${encodeURIComponent(body.session)}`, c.req.url)));
+    const session = read.ok ? ((await read.json()) as { provider?: string; status?: string }) : undefined;
+    if (session?.provider !== 'reepay' || session.status !== 'complete') {
+      return demoError(c, 409, 'session_not_complete', `Checkout session "${body.session}" is not a completed Reepay session`);
+    }
+    try {
+      const agreement = await refill.billing.createAgreement({
+        handle: `${body.customer}-refill-${randomHandlePart()}`,
+        plan: refill.plan,
+        customer: body.customer,
+        source: body.payment_method,
+      });
+      agreements.set(agreement.handle, { customer: body.customer });
+      return c.json({ agreement }, 201, { 'cache-control': 'no-store' });
+    } catch (error) {
+      return providerFailure(c, error);
+    }
+  });
+
+  api.post('/refill/charges', async (c) => {
+    if (!refill) return notConfigured(c);
+    const body = await demoBody(c, chargeBody);
+    if (body instanceof Response) return body;
+    if (!agreements.has(body.agreement)) {
+      return demoError(c, 404, 'not_found', `No refill agreement "${body.agreement}" was made by this shop`);
+    }
+    const product = DEMO_CATALOG.products[REFILL_SKU]!;
+    try {
+      const invoice = await refill.billing.chargeAgreement({
+        subscription: body.agreement,
+        // Unique per bill, so a retried request cannot charge twice under two handles.
+        handle: `refill-${randomHandlePart()}`,
+        instant: true,
+        planManual: false,
+        orderLines: [{ ordertext: product.name, amount: product.unitAmount, quantity: 1, vat: product.vatRate, amount_incl_vat: true }],
+      });
+      const reason = invoice.state === 'failed' ? failureReason(invoice) : undefined;
+      const { raw: _raw, ...shown } = invoice;
+      return c.json({ invoice: { ...shown, ...(reason && { reason }) } }, 201, { 'cache-control': 'no-store' });
+    } catch (error) {
+      return providerFailure(c, error);
+    }
+  });
+
+  api.all('*', (c) => demoError(c, 404, 'not_found', 'Not found'));
+  return api;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -107,6 +264,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
   const sandboxUrl = `http://${urlHost(host)}:${sandboxServer.port}`;
 
   let shopServer: NodeServerHandle | undefined;
+  let providerNames: string[] = [];
+  let refill: RefillSetUp | undefined;
   try {
     const providers = providersFromEnv({
       ...env,
@@ -114,6 +273,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
       SANDBOX_SECRET_KEY: sandboxSecretKey,
       SANDBOX_WEBHOOK_SECRET: sandboxWebhookSecret,
     });
+    providerNames = providers.map((provider) => provider.name);
+    refill = refillFromEnv(env);
     const checkout = createCheckoutHandler({
       providers,
       catalog: DEMO_CATALOG,
@@ -132,6 +293,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
     };
     const shop = new Hono();
     shop.all('/api/checkout/*', (c) => checkout(c.req.raw));
+    shop.route('/api/demo', demoApi(checkout, providerNames, refill));
     shop.get('/cdn/*', async (c) => {
       const found = await staticFile(roots.cdn, c.req.path.slice('/cdn'.length));
       return found ?? c.text('Not found (did `npm run build` run?)', 404);
@@ -153,6 +315,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
   return {
     shopUrl: `http://${urlHost(host)}:${shopHandle.port}`,
     sandboxUrl,
+    providers: providerNames,
+    refill: refill !== undefined,
     async close() {
       await Promise.all([shopHandle.close(), sandboxServer.close()]);
     },
@@ -175,6 +339,12 @@ async function main(): Promise<void> {
   });
   console.log(`Demo shop:   ${demo.shopUrl}/  (open this)`);
   console.log(`Sandbox PSP: ${demo.sandboxUrl}  (test card 4242 4242 4242 4242, BLIK 777123)`);
+  console.log(`Providers:   ${demo.providers.join(', ')}  (default: ${demo.providers[0]}; others switch on with their keys, see README)`);
+  console.log(
+    demo.refill
+      ? `Auto refill: ${demo.shopUrl}/refill.html  (Reepay on-demand billing)`
+      : 'Auto refill: off (set REEPAY_PRIVATE_KEY to try /refill.html)',
+  );
   const stop = () => {
     void demo.close().then(() => process.exit(0));
   };
