@@ -224,6 +224,8 @@ test.describe('<checkout-widget>', () => {
     await expect(page.locator('checkout-widget')).toHaveAttribute('state', 'complete');
     expect(await eventTypes(page)).toContain('checkout-accept');
     expect(await eventTypes(page)).not.toContain('checkout-cancel');
+    // Paid: nothing left to start.
+    await expect(page.locator('checkout-widget').getByRole('button', { name: 'Pay' })).toHaveCount(0);
   });
 
   test('popup blocked: popup_blocked with a Try again that opens it', async ({ page }) => {

@@ -629,7 +629,8 @@ export class CheckoutWidget extends LitElement {
     const mode = this.#mode();
     const state = this.#state;
     const error = this.#error;
-    const usesTrigger = mode !== 'embedded';
+    // A paid checkout offers nothing more to start.
+    const usesTrigger = mode !== 'embedded' && state !== 'complete';
     return html`
       ${usesTrigger
         ? html`<slot name="trigger" @click=${this.#onTriggerClick}
