@@ -92,6 +92,14 @@ describe('parseSession', () => {
     expect(errorOf(() => parseSession(rest)).message).toBe('session.client_secret is required for kind stripe-embedded');
   });
 
+  it('needs no url or client secret once the session is finished (nothing is rendered then)', () => {
+    const { client_secret: _secret, publishable_key: _key, ...finishedStripe } = stripe;
+    expect(parseSession({ ...finishedStripe, status: 'complete' }).status).toBe('complete');
+    const { url: _url, ...finishedHosted } = hosted;
+    expect(parseSession({ ...finishedHosted, status: 'expired' }).status).toBe('expired');
+    expect(errorOf(() => parseSession({ ...finishedHosted, status: 'open' })).message).toBe('session.url is required for kind hosted');
+  });
+
   it('takes the publishable key from the attribute when the session has none', () => {
     const { publishable_key: _key, ...rest } = stripe;
     expect(errorOf(() => parseSession(rest)).message).toMatch(/^session\.publishable_key is required/);

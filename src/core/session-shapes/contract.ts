@@ -90,6 +90,9 @@ function normalizeContractSession(json: unknown, context: SessionShapeContext): 
   for (const [key, value] of Object.entries(result.data)) {
     if (value !== null && value !== undefined) (session as unknown as Record<string, unknown>)[key] = value;
   }
+  // A finished session shows no provider UI (Stripe drops a completed session's url and secret):
+  // what rendering needs is required only while the session is open.
+  if (session.status !== 'open') return session;
   if ((session.kind === 'hosted' || session.kind === 'reepay') && !session.url) {
     throw invalidSession(`session.url is required for kind ${session.kind}`);
   }

@@ -75,6 +75,10 @@ describe('Stripe checkout.session shape', () => {
     expect(errorOf(() => parseSession({ ...embedded, ...patch }, { publishableKey: 'pk_test_1' })).message).toBe(message);
   });
 
+  it('accepts a finished hosted session whose url Stripe cleared', () => {
+    expect(parseSession({ ...hosted, status: 'complete', url: null })).toMatchObject({ kind: 'hosted', status: 'complete' });
+  });
+
   it('rejects a hosted session without a usable url', () => {
     expect(errorOf(() => parseSession({ ...hosted, url: null })).message).toBe('session.url is required for ui_mode hosted_page');
     expect(errorOf(() => parseSession({ ...hosted, url: 'javascript:alert(1)' })).message).toBe(

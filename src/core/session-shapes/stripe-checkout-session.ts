@@ -21,7 +21,9 @@ const stripeCheckoutSessionSchema = z.object({
 function normalize(json: unknown, context: SessionShapeContext): CheckoutSession {
   const session = parseNative(stripeCheckoutSessionSchema, json);
   const embedded = session.ui_mode ? session.ui_mode.startsWith('embedded') : !session.url;
-  if (!embedded && !session.url) throw invalidSession(`session.url is required for ui_mode ${session.ui_mode ?? 'hosted'}`);
+  // Stripe clears a hosted session's url once it is no longer open; only an open one is shown.
+  const open = (session.status ?? 'open') === 'open';
+  if (!embedded && open && !session.url) throw invalidSession(`session.url is required for ui_mode ${session.ui_mode ?? 'hosted'}`);
   return toContractSession(
     {
       id: session.id,
@@ -36,7 +38,7 @@ function normalize(json: unknown, context: SessionShapeContext): CheckoutSession
       // Hosted Stripe Checkout refuses to be framed: it can only be redirected to.
       ...(embedded
         ? { kind: 'stripe-embedded', client_secret: session.client_secret }
-        : { kind: 'hosted', url: session.url, frameable: false }),
+        : { kind: 'hosted', frameable: false, ...(session.url && { url: session.url }) }),
     },
     context,
   );
