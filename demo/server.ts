@@ -114,7 +114,8 @@ function failureReason(invoice: ReepayInvoice): string | undefined {
   if (!Array.isArray(transactions)) return undefined;
   for (const transaction of transactions as Array<Record<string, unknown>>) {
     const card = transaction['card_transaction'] as Record<string, unknown> | undefined;
-    const reason = card?.['error'] ?? transaction['error'] ?? card?.['acquirer_message'];
+    // The acquirer's words read better than Reepay's error code, when there are any.
+    const reason = card?.['acquirer_message'] || card?.['error'] || transaction['error'];
     if (typeof reason === 'string' && reason) return reason;
   }
   return undefined;

@@ -1,0 +1,176 @@
+import { expect, test } from '@playwright/test';
+import type { DemoServer } from '../../demo/server.js';
+import { acceptParams, CHECKOUT_JS_URL, FAKE_CHECKOUT_JS } from '../reepay/test-bed.js';
+import { recordCheckoutEvents, waitForCheckoutEvent, widget } from '../support/checkout.js';
+import { requestLine, startDemoWith } from '../support/fakes/demo.js';
+import { REEPAY_PRIVATE_KEY, REEPAY_REFILL_PLAN, startFakeReepay, type FakeReepay } from '../support/fakes/reepay.js';
+
+/**
+ * The demo's auto-refill page (Reepay on-demand billing) against a local fake of Reepay's
+ * Checkout API and API, with checkout.js replaced by its test double: a recurring checkout saves
+ * the card, the demo makes an agreement from it, and "Refill now" charges it at once.
+ */
+
+const SAVED_CARD = acceptParams('any').payment_method!;
+
+test.describe('with Reepay configured', () => {
+  let reepay: FakeReepay;
+  let demo: DemoServer;
+
+  test.beforeAll(async () => {
+    reepay = await startFakeReepay();
+    demo = await startDemoWith({
+      REEPAY_PRIVATE_KEY,
+      REEPAY_CHECKOUT_API_URL: reepay.url,
+      REEPAY_API_URL: reepay.url,
+    });
+  });
+
+  test.afterAll(async () => {
+    await demo?.close();
+    await reepay?.close();
+  });
+
+  test('signs up with a recurring checkout, makes the agreement from the saved card and refills: settled, then declined', async ({ page }) => {
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await recordCheckoutEvents(page);
+    await page.route(CHECKOUT_JS_URL, (route) =>
+      route.fulfill({ status: 200, contentType: 'application/javascript', body: FAKE_CHECKOUT_JS }),
+    );
+    const body = (request: { body: string }) => JSON.parse(request.body) as Record<string, unknown>;
+
+    await page.goto(`${demo.shopUrl}/refill.html`);
+    await expect(page.getByRole('heading', { name: 'Reepay is not configured' })).toBeHidden();
+    const customer = (await page.locator('#refill-customer').textContent()) ?? '';
+    expect(customer).toMatch(/^cust-[0-9a-f]{12}$/);
+
+    const { session } = await waitForCheckoutEvent(page, 'checkout-session');
+    expect(session).toMatchObject({ provider: 'reepay', kind: 'reepay', status: 'open', amount: 24900, currency: 'DKK' });
+    await waitForCheckoutEvent(page, 'checkout-ready');
+
+    // The checkout session: a charge for the first bag that also saves the card (recurring).
+    const create = reepay.requests.find((request) => requestLine(request) === 'POST /v1/session/charge' && request.body.includes(customer));
+    expect(create?.headers.authorization).toBe(`Basic ${Buffer.from(`${REEPAY_PRIVATE_KEY}:`).toString('base64')}`);
+    const createBody = body(create!);
+    expect(createBody).toMatchObject({
+      recurring: true,
+      order: {
+        currency: 'DKK',
+        customer: { handle: customer, email: 'shopper@example.com', first_name: 'Demo', last_name: 'Shopper' },
+        order_lines: [{ amount: 24900, quantity: 1, ordertext: 'Coffee beans, 1 kg', vat: 0.25, amount_incl_vat: true }],
+      },
+    });
+    const orderHandle = (createBody['order'] as { handle: string }).handle;
+    expect(orderHandle).toMatch(/^ord_[0-9a-f]+$/);
+    expect(String(createBody['accept_url'])).toBe(`${demo.shopUrl}/api/checkout/return/accept?checkout_ref=${orderHandle}`);
+
+    // The shopper pays on Reepay: the order's invoice is settled and the card saved to the customer.
+    reepay.completeSession(session.id, { paymentMethod: SAVED_CARD });
+    await widget(page).getByRole('region', { name: 'Reepay checkout (test double)' }).getByRole('button', { name: 'Pay' }).click();
+
+    const accepted = await waitForCheckoutEvent(page, 'checkout-accept');
+    expect(accepted.session).toMatchObject({ id: session.id, status: 'complete' });
+    expect(accepted.params['payment_method']).toBe(SAVED_CARD);
+    expect(reepay.requests.map(requestLine)).toContain(`GET /v1/invoice/${orderHandle}`);
+
+    // The agreement: a subscription on the manual plan, paid from the saved card.
+    await expect(page.locator('#agreement-text')).toHaveText(/^Auto refill is on \(agreement /);
+    const agreementCall = reepay.requests.find((request) => requestLine(request) === 'POST /v1/subscription' && request.body.includes(customer));
+    const agreement = body(agreementCall!);
+    expect(agreement).toEqual({ handle: expect.stringMatching(new RegExp(`^${customer}-refill-[0-9a-f]{12}$`)), plan: REEPAY_REFILL_PLAN, customer, source: SAVED_CARD });
+    await expect(page.locator('#agreement-text')).toHaveText(`Auto refill is on (agreement ${String(agreement['handle'])}).`);
+
+    // Refill now: an instant invoice on the agreement, priced by the server's catalog.
+    const refillButton = page.getByRole('button', { name: 'Refill now' });
+    await refillButton.click();
+    const charges = page.getByRole('list', { name: 'Refill charges' }).getByRole('listitem');
+    await expect(charges).toHaveCount(1);
+    await expect(charges.nth(0)).toHaveText(/^Refill settled: 249,00\s?kr\. \(invoice refill-[0-9a-f]{12}\)$/);
+    const chargePath = `POST /v1/subscription/${encodeURIComponent(String(agreement['handle']))}/invoice`;
+    const chargeCalls = () => reepay.requests.filter((request) => requestLine(request) === chargePath);
+    expect(chargeCalls()).toHaveLength(1);
+    const charge = body(chargeCalls()[0]!);
+    expect(charge).toEqual({
+      handle: expect.stringMatching(/^refill-[0-9a-f]{12}$/),
+      instant: true,
+      plan_manual: false,
+      order_lines: [{ ordertext: 'Coffee beans, 1 kg', amount: 24900, quantity: 1, vat: 0.25, amount_incl_vat: true }],
+    });
+    expect(reepay.invoices.get(String(charge['handle']))?.['state']).toBe('settled');
+
+    // A declined refill says so, with the acquirer's reason, and charges a new invoice handle.
+    reepay.declineNextCharge('Insufficient funds');
+    await expect(refillButton).toBeEnabled();
+    await refillButton.click();
+    await expect(charges).toHaveCount(2);
+    await expect(charges.nth(1)).toHaveText(/^Refill failed: Insufficient funds \(invoice refill-[0-9a-f]{12}\)$/);
+    await expect(page.getByRole('heading', { name: 'Refill failed' })).toBeVisible();
+    expect(chargeCalls()).toHaveLength(2);
+    expect(body(chargeCalls()[1]!)['handle']).not.toBe(charge['handle']);
+    expect(pageErrors).toEqual([]);
+
+    // For the issue note: one recorded request per Reepay endpoint.
+    const seen = new Set<string>();
+    for (const request of reepay.requests) {
+      const endpoint = `${request.method} ${request.url.replace(/\/(invoice|subscription)\/[^/]+/, '/$1/:handle')}`;
+      if (seen.has(endpoint)) continue;
+      seen.add(endpoint);
+      console.log(`reepay ${requestLine(request)} ${request.body}`);
+    }
+  });
+
+  test('the refill routes refuse an unconfirmed session, a foreign card and an agreement this shop did not make', async () => {
+    const post = (path: string, payload: unknown) =>
+      fetch(`${demo.shopUrl}/api/demo/refill/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(payload),
+      });
+    const created = await fetch(`${demo.shopUrl}/api/checkout/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ provider: 'reepay', recurring: true, items: [{ sku: 'coffee-beans', quantity: 1 }], customer: { handle: 'cust-unpaid' } }),
+    });
+    const session = (await created.json()) as { id: string };
+    const before = reepay.requests.length;
+
+    // Not paid yet: no agreement, and Reepay is not asked for one.
+    const unpaid = await post('agreements', { session: session.id, customer: 'cust-unpaid', payment_method: SAVED_CARD });
+    expect(unpaid.status).toBe(409);
+    expect(await unpaid.json()).toMatchObject({ error: { code: 'session_not_complete' } });
+    expect(reepay.requests.slice(before).map(requestLine)).not.toContain('POST /v1/subscription');
+
+    // Paid, but the card named is not the customer's: Reepay refuses and the demo says why.
+    reepay.completeSession(session.id, { paymentMethod: 'ca_0000aaaa' });
+    const foreign = await post('agreements', { session: session.id, customer: 'cust-unpaid', payment_method: 'ca_ffff0000' });
+    expect(foreign.status).toBe(502);
+    expect(((await foreign.json()) as { error: { message: string } }).error.message).toMatch(/Payment method not found/);
+
+    const unknown = await post('charges', { agreement: 'someone-elses-agreement' });
+    expect(unknown.status).toBe(404);
+    const notJson = await fetch(`${demo.shopUrl}/api/demo/refill/charges`, { method: 'POST', body: 'agreement=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(notJson.status).toBe(415);
+    const badCard = await post('agreements', { session: session.id, customer: 'cust-unpaid', payment_method: 'card_1234' });
+    expect(badCard.status).toBe(400);
+  });
+});
+
+test('without Reepay the refill page explains what it needs and shows no checkout', async ({ page }) => {
+  const demo = await startDemoWith({});
+  try {
+    await page.goto(`${demo.shopUrl}/refill.html`);
+    await expect(page.getByRole('heading', { name: 'Reepay is not configured' })).toBeVisible();
+    await expect(page.getByText('REEPAY_PRIVATE_KEY=priv_… npm start')).toBeVisible();
+    await expect(page.locator('checkout-widget')).toHaveCount(0);
+    const answer = await fetch(`${demo.shopUrl}/api/demo/refill/charges`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ agreement: 'x' }),
+    });
+    expect(answer.status).toBe(503);
+    expect(await answer.json()).toMatchObject({ error: { code: 'not_configured', message: expect.stringContaining('REEPAY_PRIVATE_KEY') } });
+  } finally {
+    await demo.close();
+  }
+});
