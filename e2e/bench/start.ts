@@ -9,13 +9,33 @@ import { interleave, summarise, type Summary } from './stats.js';
 
 type PageName = 'widget' | 'floor';
 
+/** One page load, in milliseconds since navigation start. */
+export interface StartRun {
+  ready: number;
+  /** When the create call left (Resource Timing `startTime`). */
+  createSent: number;
+  /** When its answer had arrived (`responseEnd`). */
+  createAnswered: number;
+  /** When the provider page's frame request left. */
+  frameRequested: number;
+}
+
+export interface PhaseSummaries {
+  ready: Summary;
+  createSent: Summary;
+  /** Create answered → frame requested: reading, validating and mounting. */
+  answeredToFrame: Summary;
+  /** Frame requested → ready: the provider page loading. */
+  frameToReady: Summary;
+}
+
 export interface StartTimes {
   runs: number;
-  widgetMs: number[];
-  floorMs: number[];
-  widget: Summary;
-  floor: Summary;
-  /** Median of widget / median of floor. */
+  widgetRuns: StartRun[];
+  floorRuns: StartRun[];
+  widget: PhaseSummaries;
+  floor: PhaseSummaries;
+  /** Median ready of widget / median ready of floor. */
   ratio: number;
 }
 
@@ -30,13 +50,29 @@ export interface ScriptTimes {
   widgetOwnMs: number;
 }
 
-async function loadUntilReady(page: Page, origin: string, name: PageName): Promise<number> {
+async function loadUntilReady(page: Page, origin: string, name: PageName): Promise<StartRun> {
   await page.goto(`${origin}/bench/${name}.html`, { waitUntil: 'domcontentloaded' });
   // performance.now() at ready, taken by the page itself: milliseconds since navigation start.
-  return page.evaluate(() => (window as unknown as { benchReady: Promise<number> }).benchReady);
+  return page.evaluate(async () => {
+    const ready = await (window as unknown as { benchReady: Promise<number> }).benchReady;
+    const entries = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+    const create = entries.find((entry) => new URL(entry.name).pathname === '/api/checkout/sessions');
+    const frame = entries.find((entry) => entry.initiatorType === 'iframe');
+    if (!create || !frame) throw new Error('no Resource Timing entry for the create call or the frame');
+    return { ready, createSent: create.startTime, createAnswered: create.responseEnd, frameRequested: frame.startTime };
+  });
 }
 
-async function timedRun(browser: Browser, origin: string, name: PageName): Promise<number> {
+function summarisePhases(runs: readonly StartRun[]): PhaseSummaries {
+  return {
+    ready: summarise(runs.map((run) => run.ready)),
+    createSent: summarise(runs.map((run) => run.createSent)),
+    answeredToFrame: summarise(runs.map((run) => run.frameRequested - run.createAnswered)),
+    frameToReady: summarise(runs.map((run) => run.ready - run.frameRequested)),
+  };
+}
+
+async function timedRun(browser: Browser, origin: string, name: PageName): Promise<StartRun> {
   const context = await browser.newContext();
   try {
     return await loadUntilReady(await context.newPage(), origin, name);
@@ -49,14 +85,14 @@ export async function measureStartTimes(browser: Browser, origin: string, runs: 
   // One untimed load of each, so the servers' first-request costs fall on neither side.
   await timedRun(browser, origin, 'widget');
   await timedRun(browser, origin, 'floor');
-  const { a: widgetMs, b: floorMs } = await interleave(
+  const { a: widgetRuns, b: floorRuns } = await interleave(
     runs,
     () => timedRun(browser, origin, 'widget'),
     () => timedRun(browser, origin, 'floor'),
   );
-  const widget = summarise(widgetMs);
-  const floor = summarise(floorMs);
-  return { runs, widgetMs, floorMs, widget, floor, ratio: widget.median / floor.median };
+  const widget = summarisePhases(widgetRuns);
+  const floor = summarisePhases(floorRuns);
+  return { runs, widgetRuns, floorRuns, widget, floor, ratio: widget.ready.median / floor.ready.median };
 }
 
 interface TraceEvent {
