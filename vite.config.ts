@@ -26,6 +26,10 @@ export default defineConfig(({ mode }) => {
         output: {
           // Library mode keeps whitespace in ES output by default; a CDN file should be small.
           minify: true,
+          // Chromium's explicit compile hint: compile every function while the file streams in, off the
+          // main thread, instead of lazily on first call (−5 to −6 ms main-thread JS per start, `npm run bench`).
+          // After minification, which would strip it as a comment.
+          postBanner: '//# allFunctionsCalledOnLoad',
           ...(iife ? { codeSplitting: false } : { chunkFileNames: 'checkout-[name]-[hash].js' }),
         },
       },
