@@ -7,7 +7,7 @@ import {
   startFakeConvergeGate,
   type FakeConvergeGate,
 } from '../support/fakes/convergegate.js';
-import { requestLine, startDemoWith } from '../support/fakes/demo.js';
+import { printOnePerEndpoint, requestLine, startDemoWith } from '../support/fakes/demo.js';
 
 /**
  * ConvergeGate's hosted BLIK page through the demo: the demo's backend talks to a local fake of
@@ -104,6 +104,8 @@ test('pays with BLIK on ConvergeGate’s page and is accepted back in the shop a
 
   // ConvergeGate's signed webhook reached the demo's endpoint and was verified.
   await expect.poll(() => convergeGate.webhooks.map((delivery) => delivery.status)).toEqual([200]);
+  printOnePerEndpoint('convergegate', convergeGate.requests, /(?<=\/(?:sessions|pay)\/)[^/]+/);
+  for (const delivery of convergeGate.webhooks) console.log(`convergegate webhook sent: POST ${delivery.url} ${delivery.body} -> ${delivery.status}`);
 });
 
 test('a declined BLIK code stays on ConvergeGate’s page; cancelling there returns to the shop as a cancel', async ({ page }) => {

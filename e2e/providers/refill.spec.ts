@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import type { DemoServer } from '../../demo/server.js';
 import { acceptParams, CHECKOUT_JS_URL, FAKE_CHECKOUT_JS } from '../reepay/test-bed.js';
 import { recordCheckoutEvents, waitForCheckoutEvent, widget } from '../support/checkout.js';
-import { requestLine, startDemoWith } from '../support/fakes/demo.js';
+import { printOnePerEndpoint, requestLine, startDemoWith } from '../support/fakes/demo.js';
 import { REEPAY_PRIVATE_KEY, REEPAY_REFILL_PLAN, startFakeReepay, type FakeReepay } from '../support/fakes/reepay.js';
 
 /**
@@ -111,13 +111,7 @@ test.describe('with Reepay configured', () => {
     expect(pageErrors).toEqual([]);
 
     // For the issue note: one recorded request per Reepay endpoint.
-    const seen = new Set<string>();
-    for (const request of reepay.requests) {
-      const endpoint = `${request.method} ${request.url.replace(/\/(invoice|subscription)\/[^/]+/, '/$1/:handle')}`;
-      if (seen.has(endpoint)) continue;
-      seen.add(endpoint);
-      console.log(`reepay ${requestLine(request)} ${request.body}`);
-    }
+    printOnePerEndpoint('reepay', reepay.requests, /(?<=\/(?:invoice|subscription)\/)[^/]+/);
   });
 
   test('the refill routes refuse an unconfirmed session, a foreign card and an agreement this shop did not make', async () => {

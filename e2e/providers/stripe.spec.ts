@@ -3,7 +3,7 @@ import { expect, test } from '@playwright/test';
 import type { DemoServer } from '../../demo/server.js';
 import type { CheckoutSession } from '../../src/core/session.js';
 import { recordCheckoutEvents, seedCart, waitForCheckoutEvent, widget } from '../support/checkout.js';
-import { requestLine, startDemoWith } from '../support/fakes/demo.js';
+import { printOnePerEndpoint, requestLine, startDemoWith } from '../support/fakes/demo.js';
 import {
   completeCheckoutSession,
   decodeStripeForm,
@@ -129,6 +129,7 @@ test('the demo checkout pays through Stripe: session at the fake API, Stripe.js 
   expect(confirmingReads[0]).toBe(`GET /v1/checkout/sessions/${session.id}?expand[0]=payment_intent`);
   await expect(page.getByRole('heading', { name: 'Thank you! Your payment is complete.' })).toBeVisible();
   expect(pageErrors).toEqual([]);
+  printOnePerEndpoint('stripe', stripe.requests, /(?<=\/sessions\/)[^/]+/);
 });
 
 test('a signed Stripe webhook is accepted once, a replay is a duplicate, a wrong secret or a changed body is refused', async () => {

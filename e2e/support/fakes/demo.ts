@@ -13,3 +13,21 @@ export function startDemoWith(env: ProviderEnv): Promise<DemoServer> {
 export function requestLine(request: { method: string; url: string }): string {
   return `${request.method} ${request.url}`;
 }
+
+/**
+ * Prints the first recorded request per endpoint (ids in paths folded with `idPattern`), for
+ * the issue note that must show what each provider was sent.
+ */
+export function printOnePerEndpoint(
+  provider: string,
+  requests: ReadonlyArray<{ method: string; url: string; body: string }>,
+  idPattern: RegExp,
+): void {
+  const seen = new Set<string>();
+  for (const request of requests) {
+    const endpoint = `${request.method} ${request.url.split('?')[0]!.replace(idPattern, ':id')}`;
+    if (seen.has(endpoint)) continue;
+    seen.add(endpoint);
+    console.log(`${provider} ${requestLine(request)}${request.body ? ` ${request.body}` : ''}`);
+  }
+}
