@@ -176,6 +176,8 @@ export async function startFakeConvergeGate(options: { secretKey?: string } = {}
 
   function answer(request: RecordedRequest): FakeResponse {
     const url = new URL(request.url, 'http://fake.convergegate');
+    // The browser asks for it on the payment page: no noise in the page's console.
+    if (url.pathname === '/favicon.ico') return { status: 204, body: '' };
     const page = /^\/pay\/([^/]+)$/.exec(url.pathname);
     if (page?.[1]) {
       const session = sessions.get(decodeURIComponent(page[1]));
