@@ -172,7 +172,7 @@ function memoryTable(result: MemoryResult): string {
         yes(result.heapGrowthBytes < TARGETS.heapGrowthBytes),
       ],
       row('live frames (window.frames)', 'frames', '0 after', after.frames === 0),
-      row('<checkout-widget> in the document', 'widgets', '0 after', after.widgets === 0),
+      row('checkout-widget elements in the document', 'widgets', '0 after', after.widgets === 0),
       row('documents (Memory.getDOMCounters)', 'documents', 'no growth', after.documents <= before.documents),
       row('DOM nodes', 'nodes', 'no growth', after.nodes <= before.nodes),
       row('JS event listeners (renderer)', 'jsEventListeners', 'no growth', after.jsEventListeners <= before.jsEventListeners),
