@@ -37,5 +37,31 @@ export {
   type SandboxPsp,
   type SandboxPspOptions,
 } from './providers/sandbox/index.js';
+export { createStripeProvider, type StripeProviderOptions, type StripeUiMode } from './providers/stripe/index.js';
+export {
+  createMemoryReepayStore,
+  createReepayProvider,
+  type ReepayProviderOptions,
+  type ReepaySessionStore,
+} from './providers/reepay/index.js';
+export {
+  createReepayBilling,
+  REEPAY_INVOICE_STATES,
+  type ChargeAgreementInput,
+  type CreateAgreementInput,
+  type ReepayAgreement,
+  type ReepayBilling,
+  type ReepayBillingOptions,
+  type ReepayInvoice,
+  type ReepayInvoiceState,
+  type ReepayOrderLine,
+} from './providers/reepay/on-demand.js';
+export { createConvergeGateProvider, type ConvergeGateProviderOptions } from './providers/convergegate/index.js';
+export {
+  createCommerceLayerProvider,
+  type CommerceLayerProvider,
+  type CommerceLayerProviderOptions,
+} from './providers/commercelayer/index.js';
+export { createBokaMeraProvider, type BokaMeraProviderOptions } from './providers/bokamera/index.js';
 export { providersFromEnv, PROVIDERS_FROM_ENV, type ProviderFromEnv } from './providers/index.js';
 export type { CheckoutSession } from '../core/session.js';
