@@ -15,7 +15,10 @@ export function summarise(values: readonly number[]): Summary {
   return { median, min: sorted[0]!, max: sorted[sorted.length - 1]!, count: sorted.length };
 }
 
-/** Runs `a` and `b` alternately (`a, b, a, b, …`), `rounds` times each, so drift hits both alike. */
+/**
+ * Runs `a` and `b` in turns, `rounds` times each, so drift in the machine's load hits both alike;
+ * which goes first alternates per round (`a b, b a, a b, …`) so neither always follows the other.
+ */
 export async function interleave<A, B>(
   rounds: number,
   a: (round: number) => Promise<A>,
@@ -23,7 +26,6 @@ export async function interleave<A, B>(
 ): Promise<{ a: A[]; b: B[] }> {
   const results = { a: [] as A[], b: [] as B[] };
   for (let round = 0; round < rounds; round++) {
-    // Alternate which goes first as well, so neither always runs right after the other's warm-up.
     if (round % 2 === 0) {
       results.a.push(await a(round));
       results.b.push(await b(round));
