@@ -2,7 +2,7 @@ import Stripe from 'stripe';
 import { parseSession } from '../../../core/session-schema.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeHttpServer } from '../../test-support/fake-http.js';
-import { ProviderError, WebhookVerificationError, type CreateSessionInput, type PaymentProvider } from '../types.js';
+import { ProviderError, ProviderInputError, WebhookVerificationError, type CreateSessionInput, type PaymentProvider } from '../types.js';
 import {
   createStripeProvider,
   fromEnv,
@@ -180,8 +180,11 @@ describe('createSession, embedded_page', () => {
   it('refuses to pay an existing invoice and an empty cart without calling Stripe', async () => {
     const invoice = await rejection(provider().createSession(input({ invoice: 'inv_1' })));
     expect(invoice).toBeInstanceOf(ProviderError);
+    // An input error (400 at the handler), not a provider failure (502, which the widget retries).
+    expect(invoice).toBeInstanceOf(ProviderInputError);
     expect((invoice as Error).message).toMatch(/existing invoice/);
     const empty = await rejection(provider().createSession(input({ lines: [] })));
+    expect(empty).toBeInstanceOf(ProviderInputError);
     expect((empty as Error).message).toMatch(/at least one line/);
     expect(fake.requests).toHaveLength(0);
   });

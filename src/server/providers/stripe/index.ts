@@ -2,6 +2,7 @@ import Stripe from 'stripe';
 import type { CheckoutSession, SessionStatus } from '../../../core/session.js';
 import {
   ProviderError,
+  ProviderInputError,
   WebhookVerificationError,
   type CreateSessionInput,
   type PaymentProvider,
@@ -240,10 +241,11 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
 
   function buildCreateParams(input: CreateSessionInput): Stripe.Checkout.SessionCreateParams {
     if (input.invoice !== undefined) {
-      throw new ProviderError(PROVIDER_NAME, 'Stripe Checkout cannot pay an existing invoice: create the session from cart lines');
+      // The shop's request, not Stripe, is at fault: a 400 the widget does not retry.
+      throw new ProviderInputError(PROVIDER_NAME, 'Stripe Checkout cannot pay an existing invoice: create the session from cart lines');
     }
     if (input.lines.length === 0) {
-      throw new ProviderError(PROVIDER_NAME, 'A Stripe Checkout Session needs at least one line');
+      throw new ProviderInputError(PROVIDER_NAME, 'A Stripe Checkout Session needs at least one line');
     }
     const currency = input.currency.toLowerCase();
     const metadata = { ...input.metadata, [STRIPE_REFERENCE_METADATA_KEY]: input.reference };
