@@ -129,6 +129,46 @@ describe('POST /sessions', () => {
     expect(created).toHaveLength(0);
   });
 
+  it('refuses a chunked body over the limit without reading it to the end', async () => {
+    const { provider, created } = fakeProvider();
+    const chunk = new TextEncoder().encode(' '.repeat(16 * 1024));
+    let pulled = 0;
+    // No Content-Length: only counting while reading can stop it (1000 chunks = 16 MB).
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++;
+        if (pulled > 1000) controller.close();
+        else controller.enqueue(chunk);
+      },
+    });
+    const request = new Request(`${BASE}/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    const response = await handlerWith({ providers: [provider] })(request);
+    expect(response.status).toBe(413);
+    expect((await errorOf(response)).code).toBe('invalid_request');
+    expect(pulled).toBeLessThan(10);
+    expect(created).toHaveLength(0);
+  });
+
+  it('reads a chunked body under the limit', async () => {
+    const { provider, created } = fakeProvider();
+    const encoded = new TextEncoder().encode(JSON.stringify(CART));
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encoded.slice(0, 10));
+        controller.enqueue(encoded.slice(10));
+        controller.close();
+      },
+    });
+    const request = new Request(`${BASE}/sessions`, { method: 'POST', body, duplex: 'half' } as RequestInit);
+    expect((await handlerWith({ providers: [provider] })(request)).status).toBe(201);
+    expect(created[0]!.amount).toBe(62700);
+  });
+
   it('refuses a body that is not JSON', async () => {
     const { provider } = fakeProvider();
     const response = await handlerWith({ providers: [provider] })(createRequest('{"items": ['));

@@ -178,8 +178,29 @@ function providerFailureMessage(error: unknown, provider: string): string {
 async function readLimitedText(request: Request, limit: number): Promise<string | undefined> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > limit) return undefined;
-  const text = await request.text();
-  return new TextEncoder().encode(text).byteLength > limit ? undefined : text;
+  if (!request.body) return '';
+  // Counted while it streams in: a chunked body (no Content-Length) must not be buffered whole first.
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  // Decoded exactly as `request.text()` would (UTF-8, leading BOM dropped).
+  return new TextDecoder().decode(bytes);
 }
 
 // Web Crypto rather than node:crypto, so the handler runs in edge runtimes as well as Node.
