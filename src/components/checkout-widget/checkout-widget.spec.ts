@@ -228,6 +228,38 @@ test.describe('<checkout-widget>', () => {
     await expect(page.locator('checkout-widget').getByRole('button', { name: 'Pay' })).toHaveCount(0);
   });
 
+  test('popup: close() before the session arrives abandons the start and closes the window', async ({ page }) => {
+    await setUp(page, `<checkout-widget endpoint="${ENDPOINT}" mode="popup"></checkout-widget>`);
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    // Holds the create call (page routes go before the context's), then lets the fake answer it.
+    await page.route(`${SHOP}${ENDPOINT}`, async (route) => {
+      await answered;
+      // Aborted by then when the close worked: nothing left to answer.
+      await route.fallback().catch(() => undefined);
+    });
+    await page.goto(`${SHOP}/shop.html`);
+    const popupOpened = page.waitForEvent('popup');
+    await page.locator('checkout-widget').getByRole('button', { name: 'Pay' }).click();
+    const popup = await popupOpened;
+    const widget = page.locator('checkout-widget');
+    await expect(widget).toHaveAttribute('state', 'loading');
+    await widget.evaluate((element) => {
+      const widgetElement = element as HTMLElement & { start(): Promise<void>; close(): void };
+      // start() during a start hands back that start's promise: kept to await its end below.
+      (window as unknown as { __run: Promise<void> }).__run = widgetElement.start();
+      widgetElement.close();
+    });
+    await expect(widget).toHaveAttribute('state', 'idle');
+    await expect.poll(() => popup.isClosed()).toBe(true);
+    answer();
+    // The late answer finds no start to finish.
+    await page.evaluate(() => (window as unknown as { __run: Promise<void> }).__run);
+    await expect(widget).toHaveAttribute('state', 'idle');
+    expect(await eventTypes(page)).toEqual([]);
+    expect(await states(page)).toEqual(['loading', 'idle']);
+  });
+
   test('popup blocked: popup_blocked with a Try again that opens it', async ({ page }) => {
     await setUp(page, `<checkout-widget endpoint="${ENDPOINT}" mode="popup"></checkout-widget>`);
     await page.goto(`${SHOP}/shop.html`);

@@ -210,8 +210,11 @@ export class CheckoutWidget extends LitElement {
     const run = this.#run;
     if (!run || (run.mode !== 'overlay' && run.mode !== 'popup')) return;
     if (this.#state !== 'loading' && this.#state !== 'ready') return;
+    const session = this.#current;
+    // No session yet, so nothing to cancel or report: closing abandons the start.
+    if (!session) return this.reset();
     this.#cancel(run, {});
-    this.#dispatch('checkout-close', { session: this.#current! });
+    this.#dispatch('checkout-close', { session });
   }
 
   /** Back to `idle`, provider UI torn down. */
