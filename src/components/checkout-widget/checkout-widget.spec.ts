@@ -201,6 +201,27 @@ test.describe('<checkout-widget>', () => {
     await expect(trigger).toBeFocused();
   });
 
+  test('overlay: after an unconfirmed accept the close button takes the dialog away, and Try again still confirms', async ({ page }) => {
+    const backend = await setUp(page, `<checkout-widget endpoint="${ENDPOINT}" mode="overlay"></checkout-widget>`);
+    await page.goto(`${SHOP}/shop.html`);
+    const widget = page.locator('checkout-widget');
+    await widget.getByRole('button', { name: 'Pay' }).click();
+    const dialog = widget.getByRole('dialog');
+    await expect(widget).toHaveAttribute('state', 'ready');
+    // The page's own accept while the backend still says open.
+    await frame(page).locator('body').evaluate(() =>
+      parent.postMessage({ type: 'checkout-widget', version: 1, event: 'accept', session: 'ses_1', params: {} }, '*'),
+    );
+    await expect(widget).toHaveAttribute('state', 'error', { timeout: 15_000 });
+    await dialog.getByRole('button', { name: 'Close checkout' }).click();
+    await expect(dialog).toHaveCount(0);
+    expect(await eventTypes(page)).toEqual(['checkout-session', 'checkout-ready', 'checkout-error', 'checkout-close']);
+    backend.status = 'complete';
+    await widget.getByRole('button', { name: 'Try again' }).click();
+    await expect(widget).toHaveAttribute('state', 'complete');
+    expect(backend.posts).toHaveLength(1);
+  });
+
   test('popup: opens in the click, navigates to the page, a closed window is a cancel', async ({ page }) => {
     await setUp(page, `<checkout-widget endpoint="${ENDPOINT}" mode="popup"></checkout-widget>`);
     await page.goto(`${SHOP}/shop.html`);

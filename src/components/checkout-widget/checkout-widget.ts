@@ -427,6 +427,9 @@ export class CheckoutWidget extends LitElement {
         if (live) this.#cancel(run, outcome.params);
         return;
       case 'close':
+        // Closed while an accept is confirmed or awaits "Try again" (no cancel settled the run):
+        // the dialog must still go, or it stays modal over the widget's own status and alert.
+        if (!run.settled) this.#destroyRenderer(run);
         this.#dispatch('checkout-close', { session });
         if (run.mode === 'overlay') this.#focusTrigger();
         return;
@@ -546,6 +549,14 @@ export class CheckoutWidget extends LitElement {
 
   #teardownRun(run: Run): void {
     run.controller.abort();
+    this.#destroyRenderer(run);
+    for (const mount of run.lightMounts.splice(0)) mount.remove();
+    if (run.popup && !run.popup.closed) run.popup.close();
+    run.popup = null;
+  }
+
+  /** The provider UI only: the run's requests and watchers go on. */
+  #destroyRenderer(run: Run): void {
     const renderer = run.renderer;
     run.renderer = undefined;
     if (renderer) {
@@ -553,9 +564,6 @@ export class CheckoutWidget extends LitElement {
         .then(() => renderer.destroy())
         .catch((error: unknown) => console.warn('<checkout-widget>: renderer teardown failed', error));
     }
-    for (const mount of run.lightMounts.splice(0)) mount.remove();
-    if (run.popup && !run.popup.closed) run.popup.close();
-    run.popup = null;
   }
 
   #teardown(): void {
