@@ -438,7 +438,7 @@ describe('GET /return/:result (the return bridge)', () => {
 
   it('carries the outcome to the shop origin recorded at create time', async () => {
     const { provider } = fakeProvider();
-    const handler = handlerWith({ providers: [provider] });
+    const handler = handlerWith({ providers: [provider], allowedOrigins: [SHOP] });
     const id = await createdSession(handler);
     const response = await handler(new Request(`${BASE}/return/accept?checkout_session=${id}&payment_method=card`));
     expect(response.status).toBe(200);
@@ -479,9 +479,25 @@ describe('GET /return/:result (the return bridge)', () => {
     expect(top).toEqual([['replace', data.redirectUrl]]);
   });
 
+  it('never returns to an origin it does not allow (no open redirect through the shop)', async () => {
+    const { provider } = fakeProvider();
+    // Default: only the handler's own origin.
+    const handler = handlerWith({ providers: [provider], returnPage: '/checkout.html' });
+    const forged = await createdSession(handler, { origin: 'https://evil.example', referer: 'https://evil.example/phish' });
+    const { data } = bridgeParts(await (await handler(new Request(`${BASE}/return/accept?checkout_session=${forged}`))).text());
+    expect(data.targetOrigin).toBe(API);
+    expect(data.redirectUrl).toBe(`${API}/checkout.html?checkout_session=${forged}&checkout_result=accept`);
+
+    const sameOrigin = await createdSession(handler, { origin: API, referer: `${API}/cart?step=2` });
+    const own = bridgeParts(await (await handler(new Request(`${BASE}/return/cancel?checkout_session=${sameOrigin}`))).text());
+    expect(own.data.redirectUrl).toBe(`${API}/cart?step=2&checkout_session=${sameOrigin}&checkout_result=cancel`);
+
+    expect(() => handlerWith({ providers: [provider], allowedOrigins: ['not a url'] })).toThrow(/allowedOrigins/);
+  });
+
   it('falls back to the Referer origin, then the option returnPage, then its own origin', async () => {
     const { provider } = fakeProvider();
-    const handler = handlerWith({ providers: [provider], returnPage: '/checkout.html' });
+    const handler = handlerWith({ providers: [provider], returnPage: '/checkout.html', allowedOrigins: [SHOP, 'https://other.example/'] });
     const fromReferer = await createdSession(handler, { origin: '', referer: 'https://other.example/cart?x=1' });
     let { data } = bridgeParts(await (await handler(new Request(`${BASE}/return/cancel?checkout_session=${fromReferer}`))).text());
     expect(data.targetOrigin).toBe('https://other.example');

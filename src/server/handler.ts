@@ -51,8 +51,15 @@ export interface CheckoutHandlerOptions {
   basePath?: string;
   /** Absolute base URL that browsers and providers reach this handler at (return and webhook URLs). Default: the request's origin. */
   publicUrl?: string;
-  /** Shop page for a top-level return when the create request carried no `Referer`. Default `/` of the shop origin. */
+  /** Shop page for a top-level return when the create request carried no usable `Referer`. Default `/` of the shop origin. */
   returnPage?: string;
+  /**
+   * Origins of shop pages the return bridge may send shoppers back to and post its message to.
+   * The create request's `Origin`/`Referer` is used only when listed, so nobody can turn the
+   * shop's return link into a redirect to another site. Default: the handler's own origin
+   * (and `publicUrl`'s).
+   */
+  allowedOrigins?: string[];
   /** Called once per verified webhook event, after the response went out. */
   onWebhook?: (event: VerifiedWebhook, provider: string, context: WebhookContext) => void | Promise<void>;
   /** Remembers provider, shop origin and return page per session id. Default: in memory. */
@@ -122,6 +129,12 @@ function normalisePublicUrl(publicUrl: string | undefined): string | undefined {
 /** Secrets that look like API keys never go into an answer, even if a provider echoes one. */
 export function redactSecrets(text: string): string {
   return text.replace(/\b(sk|rk|whsec|priv|sbx_sk|sbx_whsec)_[A-Za-z0-9_]{6,}/g, '$1_[redacted]');
+}
+
+function originOption(value: string): string {
+  const origin = httpOrigin(value);
+  if (!origin) throw new TypeError(`allowedOrigins must hold http(s) origins (got "${value}")`);
+  return origin;
 }
 
 function httpOrigin(value: string | null): string | undefined {
@@ -238,6 +251,7 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
   }
   const basePath = normaliseBasePath(options.basePath);
   const publicUrl = normalisePublicUrl(options.publicUrl);
+  const allowedOrigins = options.allowedOrigins && new Set(options.allowedOrigins.map(originOption));
   const catalog = options.catalog;
   const store = options.sessionStore ?? createMemorySessionStore(options.now ? { now: options.now } : {});
   const providerTimeoutMs = options.providerTimeoutMs ?? 20_000;
@@ -263,6 +277,14 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     pending.add(promise);
     void promise.finally(() => pending.delete(promise));
     options.waitUntil?.(promise);
+  }
+
+  /** The shop's origin as this request claims it, when it is one the handler may return to. */
+  function claimedShopOrigin(request: Request, claimed: string | undefined): string | undefined {
+    if (!claimed) return undefined;
+    if (allowedOrigins) return allowedOrigins.has(claimed) ? claimed : undefined;
+    const own = [new URL(request.url).origin, publicUrl && new URL(publicUrl).origin];
+    return own.includes(claimed) ? claimed : undefined;
   }
 
   function baseUrl(request: Request): string {
@@ -328,12 +350,13 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     }
 
     if (!entry.result) {
+      const referer = httpUrl(request.headers.get('referer'));
       const shopOrigin =
-        httpOrigin(request.headers.get('origin')) ??
-        httpOrigin(request.headers.get('referer')) ??
-        new URL(request.url).origin;
+        claimedShopOrigin(request, httpOrigin(request.headers.get('origin'))) ??
+        claimedShopOrigin(request, httpOrigin(referer ?? null)) ??
+        new URL(publicUrl ?? request.url).origin;
       const returnPage =
-        httpUrl(request.headers.get('referer')) ??
+        (referer && httpOrigin(referer) === shopOrigin ? referer : undefined) ??
         new URL(options.returnPage ?? '/', `${shopOrigin}/`).href;
       const base = baseUrl(request);
       const reference = entry.reference;

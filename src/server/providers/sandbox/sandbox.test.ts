@@ -293,6 +293,7 @@ describe('the whole sandbox flow through the checkout handler', () => {
     const handler = createCheckoutHandler({
       providers: [sandbox],
       catalog: { currency: 'DKK', products: { mug: { name: 'Mug', unitAmount: 12900, vatRate: 0.25 } } },
+      allowedOrigins: [SHOP],
       onWebhook: (event, _provider, context) => {
         if (context.session?.status === 'complete') received.push(event);
       },
