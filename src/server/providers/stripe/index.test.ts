@@ -149,12 +149,12 @@ describe('createSession, embedded_page', () => {
     expect(body.get('customer_creation')).toBe('always');
   });
 
-  it('passes a Stripe customer id as customer instead of an email', async () => {
+  it('never attaches the session to a Stripe Customer named by the browser', async () => {
     await provider().createSession(input({ customer: { handle: 'cus_Q1w2E3r4', email: 'x@example.com' }, recurring: true }));
     const body = new URLSearchParams(lastRequest().body);
-    expect(body.get('customer')).toBe('cus_Q1w2E3r4');
-    expect(body.has('customer_email')).toBe(false);
-    expect(body.has('customer_creation')).toBe(false);
+    expect(body.has('customer')).toBe(false);
+    expect(body.get('customer_email')).toBe('x@example.com');
+    expect(lastRequest().body).not.toContain('cus_Q1w2E3r4');
   });
 
   it('sends Stripe-Account and returns stripe_account for a connected account', async () => {

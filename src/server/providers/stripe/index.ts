@@ -249,7 +249,6 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
     }
     const currency = input.currency.toLowerCase();
     const metadata = { ...input.metadata, [STRIPE_REFERENCE_METADATA_KEY]: input.reference };
-    const customerId = input.customer?.handle?.startsWith('cus_') ? input.customer.handle : undefined;
     const locale = toStripeLocale(input.locale);
     const params: Stripe.Checkout.SessionCreateParams = {
       mode: 'payment',
@@ -273,13 +272,11 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
       expires_at: Math.floor(now() / 1000) + ttlSeconds,
       ...(locale && { locale }),
     };
-    if (customerId) {
-      params.customer = customerId;
-    } else {
-      if (input.customer?.email) params.customer_email = input.customer.email;
-      // A saved payment method must belong to a Customer.
-      if (input.recurring) params.customer_creation = 'always';
-    }
+    // The customer fields come from the browser: a `cus_…` handle there must never attach the
+    // session (and a saved card) to somebody else's Stripe Customer, so only the email is used.
+    if (input.customer?.email) params.customer_email = input.customer.email;
+    // A saved payment method must belong to a Customer.
+    if (input.recurring) params.customer_creation = 'always';
     if (uiMode === 'embedded_page') {
       params.return_url = replaceSessionPlaceholder(input.acceptUrl);
       // Card payments then end in Stripe.js `onComplete` instead of a page redirect.
