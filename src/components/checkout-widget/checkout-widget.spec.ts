@@ -151,6 +151,29 @@ test.describe('<checkout-widget>', () => {
     expect(backend.posts).toHaveLength(1);
   });
 
+  test('a completion the status watch finds after verification_failed keeps the accept params', async ({ page }) => {
+    await page.clock.install();
+    const backend = await setUp(page, `<checkout-widget endpoint="${ENDPOINT}"></checkout-widget>`);
+    await page.goto(`${SHOP}/shop.html`);
+    const widget = page.locator('checkout-widget');
+    await expect(widget).toHaveAttribute('state', 'ready');
+    await frame(page).locator('body').evaluate(() =>
+      parent.postMessage({ type: 'checkout-widget', version: 1, event: 'accept', session: 'ses_1', params: { invoice: 'inv_9' } }, '*'),
+    );
+    await expect(widget).toHaveAttribute('state', 'processing');
+    // Each step lets the page's reads answer before the next timers are due.
+    const stateAfterSteps = async () => {
+      await page.clock.runFor(500);
+      return widget.getAttribute('state');
+    };
+    await expect.poll(stateAfterSteps).toBe('error');
+    // No "Try again": the watch's own next read sees the backend's completion.
+    backend.status = 'complete';
+    await expect.poll(stateAfterSteps).toBe('complete');
+    const accept = (await events(page)).find((event) => event.type === 'checkout-accept');
+    expect(accept?.detail).toMatchObject({ session: { id: 'ses_1', status: 'complete' }, params: { invoice: 'inv_9' } });
+  });
+
   test('retries a 5xx with the same Idempotency-Key; a 4xx is an alert without retry', async ({ page }) => {
     const backend = await setUp(page, `<checkout-widget endpoint="${ENDPOINT}"></checkout-widget>`, { postFailures: [503, 500] });
     await page.goto(`${SHOP}/shop.html`);

@@ -376,7 +376,8 @@ export class CheckoutWidget extends LitElement {
         // A confirmation in flight decides the outcome itself.
         if (!this.#isCurrent(run) || this.#state === 'processing') return;
         this.#current = fresh;
-        this.#applyStatus(run, fresh, {});
+        // After verification_failed, a completion found here is that accept's: keep its params.
+        this.#applyStatus(run, fresh, fresh.status === 'complete' ? (run.acceptParams ?? {}) : {});
       },
       onExpire: () => {
         if (this.#isCurrent(run) && this.#state !== 'processing') this.#expire(run);
