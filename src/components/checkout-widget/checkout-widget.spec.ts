@@ -105,6 +105,30 @@ const states = async (page: Page) => (await events(page)).filter((event) => even
 const frame = (page: Page) => page.locator('checkout-widget').locator('iframe').contentFrame();
 
 test.describe('<checkout-widget>', () => {
+  test('a session the page already holds as complete is confirmed with a GET before checkout-accept', async ({ page }) => {
+    const backend = await setUp(page, `<checkout-widget endpoint="${ENDPOINT}" mode="overlay"></checkout-widget>`, { status: 'open' });
+    await page.goto(`${SHOP}/shop.html`);
+    const held = { id: 'ses_held', provider: 'sandbox', kind: 'hosted', status: 'complete', url: `${PSP}/pay/ses_held` };
+    await page.evaluate((session) => {
+      const widget = document.querySelector('checkout-widget')!;
+      widget.session = session as never;
+      void widget.start();
+    }, held);
+    const widget = page.locator('checkout-widget');
+    // The endpoint says open: no accept on the page's word alone.
+    await expect(widget).toHaveAttribute('state', 'error', { timeout: 15_000 });
+    expect((await events(page)).find((event) => event.type === 'checkout-error')?.detail['code']).toBe('verification_failed');
+    expect(await eventTypes(page)).not.toContain('checkout-accept');
+    expect(backend.gets.length).toBeGreaterThan(0);
+    expect(backend.gets.every((id) => id === 'ses_held')).toBe(true);
+
+    backend.status = 'complete';
+    await widget.getByRole('button', { name: 'Try again' }).click();
+    await expect(widget).toHaveAttribute('state', 'complete');
+    expect(await eventTypes(page)).toContain('checkout-accept');
+    expect(backend.posts).toHaveLength(0);
+  });
+
   test('embedded: creates the session at once, shows the page, confirms an accept with a GET', async ({ page }) => {
     const backend = await setUp(page, `<checkout-widget endpoint="${ENDPOINT}" payload='{"items":[{"sku":"mug","quantity":1}]}'></checkout-widget>`);
     await page.goto(`${SHOP}/shop.html`);

@@ -291,9 +291,13 @@ export class CheckoutWidget extends LitElement {
       if (!run.popup) throw new CheckoutError('popup_blocked', 'The browser blocked the checkout window. Allow pop-ups and try again.', { retryable: true });
       this.#showPopupPlaceholder(run.popup);
     }
+    // Only a read (GET) of the endpoint confirms a payment: a session the page holds or a create
+    // answer that says `complete` is confirmed like an accept message.
+    const readFromEndpoint = !this.session && Boolean(this.sessionId);
     const session = await this.#obtainSession(signal);
     if (!this.#isCurrent(run)) return;
     this.#accept(session);
+    if (session.status === 'complete' && !readFromEndpoint) return this.#confirm(run, {});
     if (isFinalStatus(session.status)) return this.#applyStatus(run, session, {});
     this.#watch(run, session);
 
