@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Stripe, StripeEmbeddedCheckoutOptions } from '@stripe/stripe-js';
 import type { CheckoutSession } from '../../core/session.js';
 import type { RendererHost, RendererOutcome } from '../types.js';
@@ -88,7 +88,7 @@ function fakeStripeJs(
   };
 }
 
-function fakeHost(overrides: { publishableKey?: string; controller?: AbortController } = {}) {
+function fakeHost(overrides: { publishableKey?: string; controller?: AbortController; popup?: Window } = {}) {
   const reports: RendererOutcome[] = [];
   const lightTarget = { isLightMount: true };
   const controller = overrides.controller ?? new AbortController();
@@ -100,7 +100,7 @@ function fakeHost(overrides: { publishableKey?: string; controller?: AbortContro
     locale: 'en',
     endpoint: 'http://127.0.0.1/api/checkout/sessions',
     publishableKey: overrides.publishableKey,
-    popup: null,
+    popup: overrides.popup ?? null,
     signal: controller.signal,
     report: (outcome: RendererOutcome) => reports.push(outcome),
   } satisfies RendererHost;
@@ -124,6 +124,16 @@ describe('StripeEmbeddedRenderer', () => {
     await expect(stripeJs.instances[0]?.options.fetchClientSecret?.()).resolves.toBe(CLIENT_SECRET);
     expect(stripeJs.instances[0]?.options).not.toHaveProperty('clientSecret');
     expect(reports).toEqual([{ type: 'ready' }]);
+    await renderer.destroy();
+  });
+
+  it('closes the window a popup-mode click opened: embedded checkout is shown inline', async () => {
+    const popup = { closed: false, close: vi.fn() };
+    const { host, reports } = fakeHost({ popup: popup as unknown as Window });
+    const renderer = new StripeEmbeddedRenderer(fakeStripeJs().load);
+    await renderer.mount(stripeSession(), host);
+    expect(popup.close).toHaveBeenCalledTimes(1);
+    expect(reports).toContainEqual({ type: 'ready' });
     await renderer.destroy();
   });
 

@@ -101,6 +101,9 @@ export class StripeEmbeddedRenderer implements Renderer {
     if (host.signal.aborted) return this.destroy();
     this.#host = host;
     host.signal.addEventListener('abort', this.#onHostAbort, { once: true });
+    // Embedded checkout lives on the shop's page: every mode shows it inline, so the window a
+    // popup-mode click opened (before the session's kind was known) is not needed.
+    if (host.popup && !host.popup.closed) host.popup.close();
 
     try {
       await this.#create(session, host);
