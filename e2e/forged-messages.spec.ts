@@ -44,6 +44,23 @@ async function waitForMarker(page: Page, from: string): Promise<void> {
     .toContain(from);
 }
 
+/**
+ * A page on another origin that posts the messages in its URL fragment to its parent, then a
+ * marker, so the test knows the forged messages were delivered before it checks for effects.
+ */
+async function routeForger(page: Page, marker: string): Promise<void> {
+  await page.route(`${FORGER_ORIGIN}/**`, (route) =>
+    route.fulfill({
+      contentType: 'text/html',
+      body: `<!doctype html><title>forger</title><script>
+        const messages = JSON.parse(decodeURIComponent(location.hash.slice(1)));
+        for (const message of messages) parent.postMessage(message, '*');
+        parent.postMessage({ type: 'e2e-marker', from: ${JSON.stringify(marker)} }, '*');
+      </script>`,
+    }),
+  );
+}
+
 function sandboxFrame(page: Page): Frame {
   const frame = page.frames().find((candidate) => /\/pay\//.test(candidate.url()));
   if (!frame) throw new Error(`no sandbox frame among ${page.frames().map((f) => f.url()).join(', ')}`);
@@ -53,16 +70,7 @@ function sandboxFrame(page: Page): Frame {
 test('forged messages change nothing; the real payment still completes', async ({ page }) => {
   await seedCart(page);
   await recordCheckoutEvents(page);
-  await page.route(`${FORGER_ORIGIN}/**`, (route) =>
-    route.fulfill({
-      contentType: 'text/html',
-      body: `<!doctype html><title>forger</title><script>
-        const messages = JSON.parse(decodeURIComponent(location.hash.slice(1)));
-        for (const message of messages) parent.postMessage(message, '*');
-        parent.postMessage({ type: 'e2e-marker', from: 'other-origin' }, '*');
-      </script>`,
-    }),
-  );
+  await routeForger(page, 'other-origin');
 
   await page.goto('/checkout.html?mode=embedded');
   const { session } = await waitForCheckoutEvent(page, 'checkout-ready');
@@ -120,16 +128,7 @@ test('forged messages change nothing; the real payment still completes', async (
 test("the widget's own frame, navigated to another origin, cannot finish the checkout", async ({ page }) => {
   await seedCart(page);
   await recordCheckoutEvents(page);
-  await page.route(`${FORGER_ORIGIN}/**`, (route) =>
-    route.fulfill({
-      contentType: 'text/html',
-      body: `<!doctype html><title>forger</title><script>
-        const messages = JSON.parse(decodeURIComponent(location.hash.slice(1)));
-        for (const message of messages) parent.postMessage(message, '*');
-        parent.postMessage({ type: 'e2e-marker', from: 'hijacked-frame' }, '*');
-      </script>`,
-    }),
-  );
+  await routeForger(page, 'hijacked-frame');
   await page.goto('/checkout.html?mode=embedded');
   const { session } = await waitForCheckoutEvent(page, 'checkout-ready');
   await listenForMarkers(page);
