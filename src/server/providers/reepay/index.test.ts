@@ -274,6 +274,16 @@ describe('Reepay provider', () => {
     });
   });
 
+  it('acts on a signed webhook id once: a resent copy with another customer completes nothing', async () => {
+    const reepay = provider();
+    await reepay.createSession(input({ lines: [], amount: 0, recurring: true }));
+    // A legitimate event for some other customer, then the same signed id and timestamp resent
+    // with this session's customer and the type that would complete it.
+    await reepay.verifyWebhook!(webhook({ id: 'wh_7', event_type: 'invoice_settled', customer: 'someone-else' }), new Headers());
+    await reepay.verifyWebhook!(webhook({ id: 'wh_7', event_type: 'customer_payment_method_added', customer: 'customer-123' }), new Headers());
+    expect((await reepay.getSession(SESSION_ID)).status).toBe('open');
+  });
+
   it('validates options and reads the environment', () => {
     expect(() => createReepayProvider({ privateKey: 'pub_123' })).toThrow(/priv_/);
     expect(() => createReepayProvider({ privateKey: PRIVATE_KEY, ttlSeconds: -1 })).toThrow(/ttlSeconds/);

@@ -15,6 +15,7 @@
  * customer arrives.
  */
 import { z } from 'zod';
+import { TtlMap } from '../../ttl-map.js';
 import type { CheckoutSession, SessionStatus } from '../../../core/session.js';
 import {
   assertFreshTimestamp,
@@ -158,6 +159,8 @@ export function createReepayProvider(options: ReepayProviderOptions): PaymentPro
   const store = options.store ?? createMemoryReepayStore();
   const fetchImpl = options.fetch ?? globalFetch;
   const now = options.now ?? Date.now;
+  // Longer than the timestamp window, past which a resent webhook is refused anyway.
+  const seenWebhookIds = new TtlMap<string, true>({ ttlMs: 2 * tolerance * 1000, maxEntries: 100_000, now });
   const headers = {
     Authorization: basicAuth(options.privateKey),
     Accept: 'application/json',
@@ -337,6 +340,9 @@ export function createReepayProvider(options: ReepayProviderOptions): PaymentPro
 
       // Only `timestamp` and `id` are signed: the rest of the body (event type, invoice) is a
       // hint, and the handler re-reads the invoice through getSession before acting on it.
+      // A signed id is acted on once: a resent copy with another customer or type changes nothing.
+      const firstDelivery = !seenWebhookIds.has(event.id);
+      seenWebhookIds.set(event.id, true);
       let sessionId: string | undefined;
       if (event.invoice) {
         sessionId = (await store.get(`invoice:${event.invoice}`))?.sessionId;
@@ -345,7 +351,7 @@ export function createReepayProvider(options: ReepayProviderOptions): PaymentPro
         const record = await store.get(`customer:${event.customer}`);
         if (record) {
           sessionId = record.sessionId;
-          if (event.event_type === 'customer_payment_method_added' && !record.paymentMethodAdded) {
+          if (firstDelivery && event.event_type === 'customer_payment_method_added' && !record.paymentMethodAdded) {
             await remember({ ...record, paymentMethodAdded: true });
           }
         }
