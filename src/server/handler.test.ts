@@ -331,6 +331,40 @@ describe('POST /sessions', () => {
   });
 });
 
+describe('CORS for a widget on another allowed origin', () => {
+  const preflight = (origin: string) =>
+    new Request(`${BASE}/sessions`, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,idempotency-key' },
+    });
+
+  it('answers the preflight and the calls of a listed origin, and nobody else', async () => {
+    const { provider } = fakeProvider();
+    const handler = handlerWith({ providers: [provider], allowedOrigins: [SHOP] });
+    const allowed = await handler(preflight(SHOP));
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(SHOP);
+    expect(allowed.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('idempotency-key');
+
+    const created = await handler(createRequest(CART, { origin: SHOP }));
+    expect(created.status).toBe(201);
+    expect(created.headers.get('access-control-allow-origin')).toBe(SHOP);
+    const id = ((await created.json()) as CheckoutSession).id;
+    const read = await handler(new Request(`${BASE}/sessions/${id}`, { headers: { origin: SHOP } }));
+    expect(read.headers.get('access-control-allow-origin')).toBe(SHOP);
+
+    expect((await handler(preflight('https://evil.example'))).headers.get('access-control-allow-origin')).toBeNull();
+    const forged = await handler(createRequest(CART, { origin: 'https://evil.example' }));
+    expect(forged.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('sends no CORS headers without allowedOrigins', async () => {
+    const { provider } = fakeProvider();
+    const response = await handlerWith({ providers: [provider] })(createRequest(CART, { origin: SHOP }));
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
 describe('GET /sessions/:id', () => {
   it('answers 200 with the session fresh from the provider that made it', async () => {
     const first = fakeProvider('first');

@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import { cors } from 'hono/cors';
 import type { CheckoutSession } from '../core/session.js';
 import { assertValidCatalog, CatalogError, priceItems, type Catalog } from './catalog.js';
 import {
@@ -56,8 +57,8 @@ export interface CheckoutHandlerOptions {
   /**
    * Origins of shop pages the return bridge may send shoppers back to and post its message to.
    * The create request's `Origin`/`Referer` is used only when listed, so nobody can turn the
-   * shop's return link into a redirect to another site. Default: the handler's own origin
-   * (and `publicUrl`'s).
+   * shop's return link into a redirect to another site. The session routes answer these origins'
+   * CORS requests too. Default: the handler's own origin (and `publicUrl`'s), no CORS.
    */
   allowedOrigins?: string[];
   /** Called once per verified webhook event, after the response went out. */
@@ -497,6 +498,18 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
 
   const app = new Hono();
   const api = basePath ? app.basePath(basePath) : app;
+  if (allowedOrigins) {
+    // A widget on another listed origin (shop.example calling api.shop.example) may call the
+    // session routes; nobody else gets CORS headers.
+    const sessionCors = cors({
+      origin: (origin) => (allowedOrigins.has(origin) ? origin : null),
+      allowMethods: ['GET', 'POST'],
+      allowHeaders: ['Content-Type', 'Accept', 'Idempotency-Key'],
+      maxAge: 600,
+    });
+    api.use('/sessions', sessionCors);
+    api.use('/sessions/*', sessionCors);
+  }
   api.post('/sessions', createSession);
   api.all('/sessions', methodNotAllowed('POST'));
   api.get('/sessions/:id', readSession);
