@@ -6,6 +6,7 @@ export {
   type CheckoutErrorEventDetail,
   type CheckoutEvent,
   type CheckoutEventDetails,
+  CHECKOUT_EVENT_NAMES,
   type CheckoutEventName,
   type CheckoutOutcomeEventDetail,
   type CheckoutSessionEventDetail,

@@ -1,17 +1,6 @@
 import { expect, type Frame, type FrameLocator, type Page } from '@playwright/test';
-import type { CheckoutEventDetails, CheckoutEventName } from '../../src/core/events.js';
+import { CHECKOUT_EVENT_NAMES, type CheckoutEventDetails, type CheckoutEventName } from '../../src/core/events.js';
 import type { DisplayMode } from '../../src/core/session.js';
-
-export const CHECKOUT_EVENT_NAMES: readonly CheckoutEventName[] = [
-  'checkout-session',
-  'checkout-ready',
-  'checkout-accept',
-  'checkout-cancel',
-  'checkout-expired',
-  'checkout-error',
-  'checkout-status',
-  'checkout-close',
-];
 
 export const SESSIONS_PATH = '/api/checkout/sessions';
 

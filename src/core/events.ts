@@ -35,6 +35,20 @@ export interface CheckoutEventDetails {
   'checkout-close': CheckoutSessionEventDetail;
 }
 export type CheckoutEventName = keyof CheckoutEventDetails;
+
+// A record, so the compiler refuses a list that misses or invents an event.
+const EVENT_NAMES: Record<CheckoutEventName, true> = {
+  'checkout-session': true,
+  'checkout-ready': true,
+  'checkout-accept': true,
+  'checkout-cancel': true,
+  'checkout-expired': true,
+  'checkout-error': true,
+  'checkout-status': true,
+  'checkout-close': true,
+};
+/** Every event the widget fires, for code that listens to all of them. */
+export const CHECKOUT_EVENT_NAMES = Object.keys(EVENT_NAMES) as readonly CheckoutEventName[];
 export type CheckoutEvent<K extends CheckoutEventName> = CustomEvent<CheckoutEventDetails[K]>;
 
 /** Builds an event as the contract wants it: bubbling out of shadow roots. */
