@@ -46,6 +46,38 @@ export interface CreateSessionInput {
   customerIp?: string;
 }
 
+/** A charge of a saved payment method, without a checkout (on-demand billing, refills). */
+export interface ChargeInput {
+  /** Our order reference: the provider's idempotency handle for this charge. */
+  reference: string;
+  /** The saved payment method the provider gave back when a `recurring` session completed. */
+  paymentMethod: string;
+  /** The customer the payment method belongs to (Reepay needs its handle). */
+  customer?: CustomerInput;
+  lines: PricedLine[];
+  amount: number;
+  currency: string;
+  /** Forwarded where the provider supports one. */
+  idempotencyKey?: string;
+  /** Where the provider should send its webhooks. */
+  webhookUrl?: string;
+}
+
+export const CHARGE_STATUSES = ['pending', 'succeeded', 'failed'] as const;
+export type ChargeStatus = (typeof CHARGE_STATUSES)[number];
+
+/** A charge as the provider reports it: read by the handler, never taken from a browser. */
+export interface ProviderCharge {
+  /** The provider's id for the charge (for Reepay: the invoice handle). */
+  id: string;
+  status: ChargeStatus;
+  /** Minor units, where the provider reports it. */
+  amount?: number;
+  currency?: string;
+  /** Why it failed, in the provider's or acquirer's words. */
+  failureReason?: string;
+}
+
 /** A webhook that passed its signature check. */
 export interface VerifiedWebhook {
   /** Unique per delivery event: used to handle each event once. */
@@ -96,4 +128,13 @@ export interface PaymentProvider {
   getSession(id: string): Promise<CheckoutSession>;
   /** Verifies a webhook on its raw body; throws `WebhookVerificationError` when it does not hold. */
   verifyWebhook?(rawBody: string, headers: Headers): Promise<VerifiedWebhook>;
+  /**
+   * The payment method a completed `recurring` session saved, read from the provider (never from
+   * the browser); undefined when the session saved none.
+   */
+  savedPaymentMethod?(sessionId: string): Promise<string | undefined>;
+  /** Charges a saved payment method; the same `reference` twice charges once. */
+  charge?(input: ChargeInput): Promise<ProviderCharge>;
+  /** The charge with its status fresh from the provider. */
+  getCharge?(id: string): Promise<ProviderCharge>;
 }
