@@ -1,8 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { CheckoutSession, SessionStatus } from '../../../core/session.js';
+import { basicAuth, globalFetch, joinUrl, parseAnswer, requestJson, type FetchLike } from '../http.js';
 import {
-  ProviderError,
   WebhookVerificationError,
   type CreateSessionInput,
   type PaymentProvider,
@@ -33,6 +33,8 @@ export interface SandboxProviderOptions {
   webhookToleranceSeconds?: number;
   /** Clock in milliseconds (tests). */
   now?: () => number;
+  /** Default: global fetch, resolved per call. */
+  fetch?: FetchLike;
 }
 
 const apiSessionSchema = z.object({
@@ -91,51 +93,34 @@ export function createSandboxProvider(options: SandboxProviderOptions): PaymentP
   const timeoutMs = options.timeoutMs ?? 10_000;
   const toleranceSeconds = options.webhookToleranceSeconds ?? 300;
   const now = options.now ?? Date.now;
-  const authorization = `Basic ${Buffer.from(`${options.secretKey}:`).toString('base64')}`;
+  const authorization = basicAuth(options.secretKey);
+  const send = options.fetch ?? globalFetch;
 
-  async function call(path: string, init: { method: string; body?: unknown; idempotencyKey?: string }): Promise<CheckoutSession> {
-    let response: Response;
-    try {
-      response = await fetch(`${apiUrl}${path}`, {
-        method: init.method,
-        headers: {
-          authorization,
-          accept: 'application/json',
-          ...(init.body !== undefined && { 'content-type': 'application/json' }),
-          ...(init.idempotencyKey && { 'idempotency-key': init.idempotencyKey }),
-        },
-        ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (error) {
-      const timedOut = error instanceof Error && error.name === 'TimeoutError';
-      throw new ProviderError(
-        PROVIDER_NAME,
-        timedOut ? `the sandbox PSP did not answer within ${timeoutMs} ms` : `the sandbox PSP at ${apiUrl} is unreachable`,
-        undefined,
-        { cause: error },
-      );
-    }
-    const text = await response.text();
-    let data: unknown;
-    try {
-      data = JSON.parse(text);
-    } catch {
-      throw new ProviderError(PROVIDER_NAME, `the sandbox PSP answered ${response.status} with a body that is not JSON`, response.status);
-    }
-    if (!response.ok) {
-      const message = (data as { error?: { message?: unknown } })?.error?.message;
-      throw new ProviderError(
-        PROVIDER_NAME,
-        `the sandbox PSP answered ${response.status}${typeof message === 'string' ? `: ${message}` : ''}`,
-        response.status,
-      );
-    }
-    const parsed = apiSessionSchema.safeParse(data);
-    if (!parsed.success) {
-      throw new ProviderError(PROVIDER_NAME, `the sandbox PSP sent an unexpected session: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-    }
-    return toContractSession(parsed.data);
+  async function call(
+    action: string,
+    path: string,
+    init: { method: 'GET' | 'POST'; body?: unknown; idempotencyKey?: string },
+  ): Promise<unknown> {
+    const { body } = await requestJson({
+      provider: PROVIDER_NAME,
+      action,
+      fetch: send,
+      url: joinUrl(apiUrl, path),
+      method: init.method,
+      headers: {
+        authorization,
+        accept: 'application/json',
+        ...(init.body !== undefined && { 'content-type': 'application/json' }),
+        ...(init.idempotencyKey && { 'idempotency-key': init.idempotencyKey }),
+      },
+      ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
+      timeoutMs,
+    });
+    return body;
+  }
+
+  async function session(action: string, path: string, init: Parameters<typeof call>[2]): Promise<CheckoutSession> {
+    return toContractSession(parseAnswer(PROVIDER_NAME, action, apiSessionSchema, await call(action, path, init)));
   }
 
   return {
@@ -143,7 +128,7 @@ export function createSandboxProvider(options: SandboxProviderOptions): PaymentP
 
     createSession(input: CreateSessionInput) {
       const withOurId = (url: string) => url.replace(OUR_PLACEHOLDER, SANDBOX_ID_PLACEHOLDER);
-      return call('/v1/sessions', {
+      return session('create session', '/v1/sessions', {
         method: 'POST',
         ...(input.idempotencyKey && { idempotencyKey: input.idempotencyKey }),
         body: {
@@ -166,7 +151,7 @@ export function createSandboxProvider(options: SandboxProviderOptions): PaymentP
     },
 
     getSession(id: string) {
-      return call(`/v1/sessions/${encodeURIComponent(id)}`, { method: 'GET' });
+      return session('read session', `/v1/sessions/${encodeURIComponent(id)}`, { method: 'GET' });
     },
 
     async verifyWebhook(rawBody: string, headers: Headers): Promise<VerifiedWebhook> {

@@ -105,12 +105,17 @@ describe('sandbox PSP and provider over loopback HTTP', () => {
     const slow = await startFakeHttpServer(() => ({ body: {}, delayMs: 2000 }));
     servers.push(slow);
     const provider = createSandboxProvider({ apiUrl: slow.url, secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET, timeoutMs: 50 });
-    await expect(provider.getSession('sbx_x')).rejects.toThrow(/did not answer within 50 ms/);
+    // The shared messages of http.ts `requestJson`.
+    const slowFailure = await provider.getSession('sbx_x').catch((error: unknown) => error);
+    expect(slowFailure).toBeInstanceOf(ProviderError);
+    expect((slowFailure as ProviderError).message).toMatch(/^sandbox: read session failed: no answer within 50 ms$/);
 
     const closed = await serveNode(() => new Response());
     await closed.close();
     const gone = createSandboxProvider({ apiUrl: closed.url, secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET });
-    await expect(gone.getSession('sbx_x')).rejects.toThrow(/unreachable/);
+    const goneFailure = await gone.getSession('sbx_x').catch((error: unknown) => error);
+    expect(goneFailure).toBeInstanceOf(ProviderError);
+    expect((goneFailure as ProviderError).message).toMatch(/^sandbox: read session failed: network error/);
   });
 
   it('expires a session after its ttl', async () => {
