@@ -1,0 +1,330 @@
+/**
+ * The behaviour every `CheckoutStore` must have, as a Vitest suite. The three stores run it, and a
+ * shop that writes its own store runs it too:
+ *
+ * ```ts
+ * import { describeStoreConformance } from 'checkout-widget/server/store-conformance';
+ * describeStoreConformance('my store', async () => ({ store: myStore(), another: () => myStore() }));
+ * ```
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CheckoutStore, JobInput, Order } from './types.js';
+
+export interface ConformanceSubject {
+  /** An empty store, migrated or not. */
+  store: CheckoutStore;
+  /** A second store on the same data, as another process would open it (shared stores only). */
+  another?: () => CheckoutStore;
+  /** Closes the store and opens it again on the same data (durable stores only). */
+  reopen?: () => Promise<CheckoutStore>;
+  /** Called after each test, after the stores were closed. */
+  cleanup?: () => Promise<void>;
+}
+
+const AT = '2026-11-30T12:00:00.000Z';
+const LATER = '2026-11-30T12:05:00.000Z';
+const NOW = Date.UTC(2026, 10, 30, 12);
+
+export function sampleOrder(reference: string, overrides: Partial<Order> = {}): Order {
+  return {
+    reference,
+    provider: 'sandbox',
+    status: 'pending',
+    amount: 89_900,
+    currency: 'DKK',
+    lines: [{ sku: 'grinder', name: 'Hand grinder', quantity: 1, unitAmount: 89_900 }],
+    customer: { email: 'ane@example.dk', handle: 'cust-1' },
+    createdAt: AT,
+    updatedAt: AT,
+    ...overrides,
+  };
+}
+
+function job(id: string, overrides: Partial<JobInput> = {}): JobInput {
+  return { id, kind: 'webhook', payload: { provider: 'sandbox', n: id }, runAt: NOW, ...overrides };
+}
+
+export function describeStoreConformance(name: string, open: () => Promise<ConformanceSubject>): void {
+  describe(`${name}: CheckoutStore conformance`, () => {
+    const opened: CheckoutStore[] = [];
+    const cleanups: (() => Promise<void>)[] = [];
+
+    async function subject() {
+      const found = await open();
+      opened.push(found.store);
+      if (found.cleanup) cleanups.push(found.cleanup);
+      await found.store.migrate();
+      const another = found.another
+        ? () => {
+            const store = found.another!();
+            opened.push(store);
+            return store;
+          }
+        : undefined;
+      const reopen = found.reopen
+        ? async () => {
+            const store = await found.reopen!();
+            opened.push(store);
+            return store;
+          }
+        : undefined;
+      return { store: found.store, another, reopen };
+    }
+
+    afterEach(async () => {
+      await Promise.allSettled(opened.splice(0).map((store) => store.close()));
+      for (const cleanup of cleanups.splice(0)) await cleanup();
+    });
+
+    describe('orders', () => {
+      it('keeps every field of an order and answers undefined for an unknown reference', async () => {
+        const { store } = await subject();
+        const order = sampleOrder('ord_a', { customer: { email: 'å@example.dk', first_name: 'Åse' } });
+        await store.insertOrder(order);
+        expect(await store.getOrder('ord_a')).toEqual(order);
+        expect(await store.getOrder('ord_missing')).toBeUndefined();
+      });
+
+      it('does not overwrite an order when its reference is inserted again (a retried create)', async () => {
+        const { store } = await subject();
+        await store.insertOrder(sampleOrder('ord_a'));
+        await store.insertOrder(sampleOrder('ord_a', { amount: 1, lines: [] }));
+        expect((await store.getOrder('ord_a'))?.amount).toBe(89_900);
+      });
+
+      it('lists newest first, by status, with a limit', async () => {
+        const { store } = await subject();
+        for (let i = 0; i < 5; i++) {
+          await store.insertOrder(sampleOrder(`ord_${i}`, { createdAt: `2026-11-30T12:0${i}:00.000Z` }));
+        }
+        await store.transitionOrder({ reference: 'ord_1', from: ['pending'], to: 'paid', at: LATER });
+        expect((await store.listOrders()).map((order) => order.reference)).toEqual(['ord_4', 'ord_3', 'ord_2', 'ord_1', 'ord_0']);
+        expect((await store.listOrders({ limit: 2 })).map((order) => order.reference)).toEqual(['ord_4', 'ord_3']);
+        expect((await store.listOrders({ status: 'paid' })).map((order) => order.reference)).toEqual(['ord_1']);
+        expect(await store.listOrders({ status: 'mismatch' })).toEqual([]);
+      });
+
+      it('moves a status only from the allowed ones, sets paidAt, and enqueues the job with the move', async () => {
+        const { store } = await subject();
+        await store.insertOrder(sampleOrder('ord_a'));
+        const paid = await store.transitionOrder({
+          reference: 'ord_a',
+          from: ['pending'],
+          to: 'paid',
+          at: LATER,
+          paymentMethod: 'pm_1',
+          job: job('order_paid:ord_a', { kind: 'order_paid', payload: { reference: 'ord_a' } }),
+        });
+        expect(paid).toMatchObject({ status: 'paid', paidAt: LATER, updatedAt: LATER, paymentMethod: 'pm_1' });
+        expect(await store.getJob('order_paid:ord_a')).toMatchObject({ kind: 'order_paid', status: 'pending', payload: { reference: 'ord_a' } });
+
+        const again = await store.transitionOrder({
+          reference: 'ord_a',
+          from: ['pending'],
+          to: 'failed',
+          at: LATER,
+          job: job('should-not-exist'),
+        });
+        expect(again).toBeUndefined();
+        expect(await store.getJob('should-not-exist')).toBeUndefined();
+        expect((await store.getOrder('ord_a'))?.status).toBe('paid');
+        expect(await store.transitionOrder({ reference: 'ord_missing', from: ['pending'], to: 'paid', at: LATER })).toBeUndefined();
+      });
+
+      it('lets exactly one of many concurrent moves win', async () => {
+        const { store, another } = await subject();
+        await store.insertOrder(sampleOrder('ord_a'));
+        const stores = another ? [store, another()] : [store];
+        const moves = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            stores[i % stores.length]!.transitionOrder({
+              reference: 'ord_a',
+              from: ['pending'],
+              to: 'paid',
+              at: LATER,
+              job: job('order_paid:ord_a', { kind: 'order_paid' }),
+            }),
+          ),
+        );
+        expect(moves.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('records the charge and the first fulfilment time only', async () => {
+        const { store } = await subject();
+        await store.insertOrder(sampleOrder('ord_a'));
+        await store.setOrderCharge('ord_a', 'ch_1', LATER);
+        await store.markFulfilled('ord_a', LATER);
+        await store.markFulfilled('ord_a', '2030-01-01T00:00:00.000Z');
+        expect(await store.getOrder('ord_a')).toMatchObject({ chargeId: 'ch_1', fulfilledAt: LATER });
+      });
+    });
+
+    describe('session records', () => {
+      it('finds a session by id and by its order reference, and sets it on the order', async () => {
+        const { store } = await subject();
+        await store.insertOrder(sampleOrder('ord_a'));
+        const record = {
+          sessionId: 'sbx_1',
+          provider: 'sandbox',
+          reference: 'ord_a',
+          shopOrigin: 'https://shop.example',
+          returnPage: 'https://shop.example/checkout?x=1',
+        };
+        await store.saveSession(record);
+        expect(await store.getSession('sbx_1')).toEqual(record);
+        expect(await store.getSessionByReference('ord_a')).toEqual(record);
+        expect((await store.getOrder('ord_a'))?.sessionId).toBe('sbx_1');
+        expect(await store.getSession('sbx_2')).toBeUndefined();
+        expect(await store.getSessionByReference('ord_b')).toBeUndefined();
+      });
+    });
+
+    describe('idempotency keys', () => {
+      const claim = { key: 'key-1', bodyHash: 'h1', owner: 'one', leaseUntil: NOW + 30_000, now: NOW };
+
+      it('gives a new key to its first caller, keeps others waiting, and answers the stored response', async () => {
+        const { store } = await subject();
+        expect(await store.claimIdempotencyKey({ ...claim, reference: 'ord_1' })).toEqual({ outcome: 'claimed', reference: 'ord_1' });
+        expect(await store.claimIdempotencyKey({ ...claim, reference: 'ord_2', owner: 'two' })).toEqual({
+          outcome: 'busy',
+          leaseUntil: NOW + 30_000,
+        });
+        expect(await store.claimIdempotencyKey({ ...claim, bodyHash: 'h2', reference: 'ord_3', owner: 'two' })).toEqual({
+          outcome: 'conflict',
+        });
+        // Only the owner's answer counts.
+        await store.finishIdempotencyKey('key-1', 'two', { status: 500, body: 'not mine' });
+        await store.finishIdempotencyKey('key-1', 'one', { status: 201, body: { id: 'sbx_1', amount: 5 } });
+        expect(await store.claimIdempotencyKey({ ...claim, reference: 'ord_4', owner: 'three' })).toEqual({
+          outcome: 'done',
+          response: { status: 201, body: { id: 'sbx_1', amount: 5 } },
+        });
+      });
+
+      it('hands a released or expired key to the next caller with the first reference', async () => {
+        const { store } = await subject();
+        await store.claimIdempotencyKey({ ...claim, reference: 'ord_1' });
+        await store.releaseIdempotencyKey('key-1', 'one');
+        expect(await store.claimIdempotencyKey({ ...claim, reference: 'ord_2', owner: 'two' })).toEqual({
+          outcome: 'claimed',
+          reference: 'ord_1',
+        });
+        // Owner "two" dies; after its lease a third caller takes over, still with ord_1.
+        expect(await store.claimIdempotencyKey({ ...claim, reference: 'ord_3', owner: 'three', now: NOW + 29_000 })).toMatchObject({
+          outcome: 'busy',
+        });
+        expect(
+          await store.claimIdempotencyKey({ ...claim, reference: 'ord_3', owner: 'three', now: NOW + 30_000, leaseUntil: NOW + 60_000 }),
+        ).toEqual({ outcome: 'claimed', reference: 'ord_1' });
+        // The old owner can no longer finish it.
+        await store.finishIdempotencyKey('key-1', 'two', { status: 201, body: 'late' });
+        await store.finishIdempotencyKey('key-1', 'three', { status: 201, body: 'mine' });
+        expect(await store.claimIdempotencyKey({ ...claim, reference: 'x', owner: 'four' })).toMatchObject({
+          response: { body: 'mine' },
+        });
+      });
+
+      it('gives a key to exactly one of many concurrent callers', async () => {
+        const { store, another } = await subject();
+        const stores = another ? [store, another()] : [store];
+        const claims = await Promise.all(
+          Array.from({ length: 30 }, (_, i) =>
+            stores[i % stores.length]!.claimIdempotencyKey({ ...claim, reference: `ord_${i}`, owner: `owner-${i}` }),
+          ),
+        );
+        expect(claims.filter((result) => result.outcome === 'claimed')).toHaveLength(1);
+        expect(claims.filter((result) => result.outcome === 'busy')).toHaveLength(29);
+      });
+    });
+
+    describe('jobs (webhook inbox and hooks)', () => {
+      it('adds a job once: the same id again is a duplicate', async () => {
+        const { store } = await subject();
+        expect(await store.enqueueJob(job('webhook:sandbox:evt_1'))).toBe(true);
+        expect(await store.enqueueJob(job('webhook:sandbox:evt_1', { payload: 'other' }))).toBe(false);
+        expect(await store.getJob('webhook:sandbox:evt_1')).toMatchObject({
+          status: 'pending',
+          attempts: 0,
+          payload: { provider: 'sandbox', n: 'webhook:sandbox:evt_1' },
+        });
+      });
+
+      it('leases only due jobs, each to one owner, oldest first', async () => {
+        const { store } = await subject();
+        await store.enqueueJob(job('b', { runAt: NOW - 1000 }));
+        await store.enqueueJob(job('a', { runAt: NOW - 2000 }));
+        await store.enqueueJob(job('future', { runAt: NOW + 60_000 }));
+        const leased = await store.leaseJobs({ owner: 'one', now: NOW, leaseUntil: NOW + 20_000, limit: 10 });
+        expect(leased.map((item) => item.id)).toEqual(['a', 'b']);
+        expect(leased[0]).toMatchObject({ leaseOwner: 'one', leaseUntil: NOW + 20_000, attempts: 1 });
+        expect(await store.leaseJobs({ owner: 'two', now: NOW + 1000, leaseUntil: NOW + 21_000, limit: 10 })).toEqual([]);
+        expect((await store.leaseJobs({ owner: 'two', now: NOW + 60_000, leaseUntil: NOW + 80_000, limit: 1 })).map((item) => item.id)).toEqual(['a']);
+      });
+
+      it('never leases one job to two concurrent owners', async () => {
+        const { store, another } = await subject();
+        for (let i = 0; i < 40; i++) await store.enqueueJob(job(`job-${i}`));
+        const stores = another ? [store, another(), another()] : [store];
+        const leases = await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            stores[i % stores.length]!.leaseJobs({ owner: `owner-${i}`, now: NOW, leaseUntil: NOW + 20_000, limit: 10 }),
+          ),
+        );
+        const ids = leases.flat().map((item) => item.id);
+        expect(new Set(ids).size).toBe(ids.length);
+        expect(ids.length).toBeLessThanOrEqual(40);
+        const rest = await store.leaseJobs({ owner: 'late', now: NOW, leaseUntil: NOW + 20_000, limit: 100 });
+        expect(ids.length + rest.length).toBe(40);
+      });
+
+      it('completes for the lease owner only, and retries later with the error kept', async () => {
+        const { store } = await subject();
+        await store.enqueueJob(job('j'));
+        await store.leaseJobs({ owner: 'one', now: NOW, leaseUntil: NOW + 20_000, limit: 1 });
+        expect(await store.renewJobLease('j', 'two', NOW + 40_000)).toBe(false);
+        expect(await store.renewJobLease('j', 'one', NOW + 40_000)).toBe(true);
+        await store.retryJob('j', 'one', NOW + 5000, 'hook threw: boom');
+        expect(await store.getJob('j')).toMatchObject({ status: 'pending', runAt: NOW + 5000, leaseUntil: 0, lastError: 'hook threw: boom' });
+        expect(await store.leaseJobs({ owner: 'two', now: NOW + 4999, leaseUntil: NOW + 30_000, limit: 1 })).toEqual([]);
+        expect(await store.leaseJobs({ owner: 'two', now: NOW + 5000, leaseUntil: NOW + 30_000, limit: 1 })).toHaveLength(1);
+        expect(await store.completeJob('j', 'one', NOW + 6000)).toBe(false);
+        expect(await store.completeJob('j', 'two', NOW + 6000)).toBe(true);
+        expect(await store.getJob('j')).toMatchObject({ status: 'done', doneAt: NOW + 6000, attempts: 2 });
+        expect(await store.leaseJobs({ owner: 'three', now: NOW + 999_999, leaseUntil: NOW + 9_999_999, limit: 1 })).toEqual([]);
+        // A done job's id still dedupes.
+        expect(await store.enqueueJob(job('j'))).toBe(false);
+      });
+
+      it('gives a job whose lease ran out (its process died) to the next owner', async () => {
+        const { store } = await subject();
+        await store.enqueueJob(job('j'));
+        await store.leaseJobs({ owner: 'dead', now: NOW, leaseUntil: NOW + 20_000, limit: 1 });
+        const taken = await store.leaseJobs({ owner: 'alive', now: NOW + 20_000, leaseUntil: NOW + 40_000, limit: 1 });
+        expect(taken.map((item) => item.leaseOwner)).toEqual(['alive']);
+        expect(await store.completeJob('j', 'dead', NOW + 20_001)).toBe(false);
+        expect(await store.completeJob('j', 'alive', NOW + 20_001)).toBe(true);
+      });
+    });
+
+    it('keeps orders, sessions, keys and jobs when it is closed and opened again (durable stores)', async (context) => {
+      const { store, reopen } = await subject();
+      if (!reopen) {
+        // Only the memory store has no reopen; it says so by name rather than skipping silently.
+        expect(name).toMatch(/memory/i);
+        return context.annotate?.('not durable by design');
+      }
+      await store.insertOrder(sampleOrder('ord_a'));
+      await store.saveSession({ sessionId: 's1', provider: 'sandbox', reference: 'ord_a', shopOrigin: 'https://a.example', returnPage: 'https://a.example/' });
+      await store.claimIdempotencyKey({ key: 'k', bodyHash: 'h', reference: 'ord_a', owner: 'one', leaseUntil: NOW + 1, now: NOW });
+      await store.finishIdempotencyKey('k', 'one', { status: 201, body: { id: 's1' } });
+      await store.enqueueJob(job('j'));
+      const again = await reopen();
+      expect((await again.getOrder('ord_a'))?.sessionId).toBe('s1');
+      expect(await again.getSessionByReference('ord_a')).toMatchObject({ sessionId: 's1' });
+      expect(await again.claimIdempotencyKey({ key: 'k', bodyHash: 'h', reference: 'x', owner: 'two', leaseUntil: NOW + 1, now: NOW })).toMatchObject({
+        outcome: 'done',
+      });
+      expect(await again.enqueueJob(job('j'))).toBe(false);
+    });
+  });
+}

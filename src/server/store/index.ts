@@ -1,0 +1,6 @@
+/** Where the handler keeps what it must remember (contract section 6). */
+export { createMemoryStore } from './memory.js';
+export { createSqliteStore, type SqliteStoreOptions } from './sqlite.js';
+export { createPostgresStore, type PostgresStoreOptions } from './postgres.js';
+export { createSqlStore } from './sql.js';
+export * from './types.js';

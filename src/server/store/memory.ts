@@ -1,0 +1,166 @@
+import type {
+  CheckoutStore,
+  ClaimIdempotencyInput,
+  IdempotencyClaim,
+  Job,
+  JobInput,
+  ListOrdersQuery,
+  Order,
+  OrderTransition,
+  SessionRecord,
+  StoredResponse,
+} from './types.js';
+import { clampLimit } from './limits.js';
+
+interface IdempotencyRow {
+  bodyHash: string;
+  reference: string;
+  owner?: string;
+  leaseUntil: number;
+  response?: StoredResponse;
+}
+
+// Stored as copies, so a caller that changes what it got cannot change the store.
+const copy = <T>(value: T): T => structuredClone(value);
+
+/**
+ * Keeps everything in this process's memory: for tests and trying things out. A restart forgets
+ * every order, key and webhook, and a second process does not see them.
+ */
+export function createMemoryStore(): CheckoutStore {
+  const orders = new Map<string, Order>();
+  const sessions = new Map<string, SessionRecord>();
+  const idempotency = new Map<string, IdempotencyRow>();
+  const jobs = new Map<string, Job>();
+
+  function ownedJob(id: string, owner: string): Job | undefined {
+    const job = jobs.get(id);
+    return job && job.status === 'pending' && job.leaseOwner === owner ? job : undefined;
+  }
+
+  return {
+    async migrate() {},
+
+    async insertOrder(order) {
+      if (!orders.has(order.reference)) orders.set(order.reference, copy(order));
+    },
+    async getOrder(reference) {
+      const order = orders.get(reference);
+      return order && copy(order);
+    },
+    async listOrders(query: ListOrdersQuery = {}) {
+      const limit = clampLimit(query.limit);
+      return [...orders.values()]
+        .filter((order) => !query.status || order.status === query.status)
+        .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
+        .slice(0, limit)
+        .map(copy);
+    },
+    async transitionOrder(transition: OrderTransition) {
+      const order = orders.get(transition.reference);
+      if (!order || !transition.from.includes(order.status)) return undefined;
+      order.status = transition.to;
+      order.updatedAt = transition.at;
+      if (transition.to === 'paid') order.paidAt = transition.at;
+      if (transition.paymentMethod) order.paymentMethod = transition.paymentMethod;
+      if (transition.job && !jobs.has(transition.job.id)) jobs.set(transition.job.id, newJob(transition.job));
+      return copy(order);
+    },
+    async setOrderCharge(reference, chargeId, at) {
+      const order = orders.get(reference);
+      if (order) Object.assign(order, { chargeId, updatedAt: at });
+    },
+    async markFulfilled(reference, at) {
+      const order = orders.get(reference);
+      if (order && !order.fulfilledAt) Object.assign(order, { fulfilledAt: at, updatedAt: at });
+    },
+
+    async saveSession(record) {
+      sessions.set(record.sessionId, copy(record));
+      const order = orders.get(record.reference);
+      if (order) order.sessionId = record.sessionId;
+    },
+    async getSession(sessionId) {
+      const record = sessions.get(sessionId);
+      return record && copy(record);
+    },
+    async getSessionByReference(reference) {
+      const sessionId = orders.get(reference)?.sessionId;
+      const record = sessionId === undefined ? undefined : sessions.get(sessionId);
+      return record && copy(record);
+    },
+
+    async claimIdempotencyKey(input: ClaimIdempotencyInput): Promise<IdempotencyClaim> {
+      const row = idempotency.get(input.key);
+      if (!row) {
+        idempotency.set(input.key, {
+          bodyHash: input.bodyHash,
+          reference: input.reference,
+          owner: input.owner,
+          leaseUntil: input.leaseUntil,
+        });
+        return { outcome: 'claimed', reference: input.reference };
+      }
+      if (row.bodyHash !== input.bodyHash) return { outcome: 'conflict' };
+      if (row.response) return { outcome: 'done', response: copy(row.response) };
+      if (row.leaseUntil > input.now) return { outcome: 'busy', leaseUntil: row.leaseUntil };
+      row.owner = input.owner;
+      row.leaseUntil = input.leaseUntil;
+      return { outcome: 'claimed', reference: row.reference };
+    },
+    async finishIdempotencyKey(key, owner, response) {
+      const row = idempotency.get(key);
+      if (row && row.owner === owner && !row.response) row.response = copy(response);
+    },
+    async releaseIdempotencyKey(key, owner) {
+      const row = idempotency.get(key);
+      if (row && row.owner === owner && !row.response) row.leaseUntil = 0;
+    },
+
+    async enqueueJob(job) {
+      if (jobs.has(job.id)) return false;
+      jobs.set(job.id, newJob(job));
+      return true;
+    },
+    async getJob(id) {
+      const job = jobs.get(id);
+      return job && copy(job);
+    },
+    async leaseJobs({ owner, now, leaseUntil, limit }) {
+      const due = [...jobs.values()]
+        .filter((job) => job.status === 'pending' && job.runAt <= now && job.leaseUntil <= now)
+        .sort((a, b) => a.runAt - b.runAt)
+        .slice(0, limit);
+      for (const job of due) {
+        job.leaseOwner = owner;
+        job.leaseUntil = leaseUntil;
+        job.attempts += 1;
+      }
+      return due.map(copy);
+    },
+    async renewJobLease(id, owner, leaseUntil) {
+      const job = ownedJob(id, owner);
+      if (job) job.leaseUntil = leaseUntil;
+      return job !== undefined;
+    },
+    async completeJob(id, owner, now) {
+      const job = ownedJob(id, owner);
+      if (!job) return false;
+      Object.assign(job, { status: 'done', doneAt: now, leaseUntil: 0 });
+      delete job.leaseOwner;
+      return true;
+    },
+    async retryJob(id, owner, runAt, error) {
+      const job = ownedJob(id, owner);
+      if (!job) return;
+      Object.assign(job, { runAt, leaseUntil: 0, lastError: error });
+      delete job.leaseOwner;
+    },
+
+    async close() {},
+  };
+}
+
+function newJob(input: JobInput): Job {
+  return { ...copy(input), status: 'pending', attempts: 0, leaseUntil: 0, createdAt: Date.now() };
+}

@@ -1,0 +1,38 @@
+import { PostgresDialect, type PostgresPool } from 'kysely';
+import { createSqlStore } from './sql.js';
+import type { CheckoutStore } from './types.js';
+
+export type PostgresStoreOptions =
+  /** The store opens (and closes) its own `pg` pool. */
+  | { connectionString: string; maxConnections?: number }
+  /** A `pg.Pool` the shop already has; `close()` leaves it open. */
+  | { pool: PostgresPool };
+
+/**
+ * Several processes or machines on one PostgreSQL database (`pg`, an optional peer dependency,
+ * loaded on first use). Tables are created and migrated on first use, under a lock, so any number
+ * of handlers may start at once.
+ */
+export function createPostgresStore(options: PostgresStoreOptions): CheckoutStore {
+  if (options && 'pool' in options && options.pool) {
+    const shared = options.pool;
+    // Kysely ends the pool it was given on destroy: hand it one whose end() leaves the shop's pool alone.
+    const borrowed: PostgresPool = { options: shared.options, connect: () => shared.connect(), end: async () => {} };
+    return createSqlStore(new PostgresDialect({ pool: borrowed }));
+  }
+  const connectionString = options && 'connectionString' in options ? options.connectionString : undefined;
+  if (typeof connectionString !== 'string' || connectionString === '') {
+    throw new TypeError('createPostgresStore needs { connectionString } or { pool }');
+  }
+  const max = options && 'maxConnections' in options && options.maxConnections ? options.maxConnections : 10;
+  return createSqlStore(
+    new PostgresDialect({
+      pool: async () => {
+        const pg = await import('pg').catch((error: unknown) => {
+          throw new Error('createPostgresStore needs the pg package (npm install pg)', { cause: error });
+        });
+        return new pg.default.Pool({ connectionString, max });
+      },
+    }),
+  );
+}

@@ -1,0 +1,493 @@
+import { Kysely, sql, type Dialect, type Selectable, type Transaction } from 'kysely';
+import { Migrator, type Migration } from 'kysely/migration';
+import type { CustomerInput } from '../providers/types.js';
+import { clampLimit } from './limits.js';
+import type {
+  CheckoutStore,
+  IdempotencyClaim,
+  Job,
+  JobInput,
+  JobKind,
+  Order,
+  OrderLine,
+  OrderStatus,
+  SessionRecord,
+} from './types.js';
+
+// Epoch-millisecond and amount columns are BIGINT: PostgreSQL's driver hands them back as strings.
+type BigIntColumn = number | string;
+
+interface OrdersTable {
+  reference: string;
+  provider: string;
+  session_id: string | null;
+  charge_id: string | null;
+  status: string;
+  amount: BigIntColumn;
+  currency: string;
+  lines: string;
+  customer: string;
+  payment_method: string | null;
+  created_at: string;
+  updated_at: string;
+  paid_at: string | null;
+  fulfilled_at: string | null;
+}
+
+interface SessionsTable {
+  session_id: string;
+  provider: string;
+  reference: string;
+  shop_origin: string;
+  return_page: string;
+}
+
+interface IdempotencyTable {
+  key: string;
+  body_hash: string;
+  reference: string;
+  owner: string | null;
+  lease_until: BigIntColumn;
+  response_status: number | null;
+  response_body: string | null;
+  created_at: BigIntColumn;
+}
+
+interface JobsTable {
+  id: string;
+  kind: string;
+  payload: string;
+  status: string;
+  attempts: number;
+  run_at: BigIntColumn;
+  lease_owner: string | null;
+  lease_until: BigIntColumn;
+  last_error: string | null;
+  created_at: BigIntColumn;
+  done_at: BigIntColumn | null;
+}
+
+export interface StoreDatabase {
+  checkout_orders: OrdersTable;
+  checkout_sessions: SessionsTable;
+  checkout_idempotency: IdempotencyTable;
+  checkout_jobs: JobsTable;
+}
+
+/**
+ * The schema, one migration per version: never edit one that shipped, add the next. Kysely's
+ * migrator records them in `checkout_migrations` and takes a lock, so many processes may start at once.
+ */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_ledger_sessions_idempotency_jobs': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('checkout_orders')
+        .addColumn('reference', 'text', (column) => column.primaryKey())
+        .addColumn('provider', 'text', (column) => column.notNull())
+        .addColumn('session_id', 'text')
+        .addColumn('charge_id', 'text')
+        .addColumn('status', 'text', (column) => column.notNull())
+        .addColumn('amount', 'bigint', (column) => column.notNull())
+        .addColumn('currency', 'text', (column) => column.notNull())
+        .addColumn('lines', 'text', (column) => column.notNull())
+        .addColumn('customer', 'text', (column) => column.notNull())
+        .addColumn('payment_method', 'text')
+        .addColumn('created_at', 'text', (column) => column.notNull())
+        .addColumn('updated_at', 'text', (column) => column.notNull())
+        .addColumn('paid_at', 'text')
+        .addColumn('fulfilled_at', 'text')
+        .execute();
+      await db.schema.createIndex('checkout_orders_status').on('checkout_orders').columns(['status', 'created_at']).execute();
+      await db.schema.createIndex('checkout_orders_created').on('checkout_orders').columns(['created_at']).execute();
+
+      await db.schema
+        .createTable('checkout_sessions')
+        .addColumn('session_id', 'text', (column) => column.primaryKey())
+        .addColumn('provider', 'text', (column) => column.notNull())
+        .addColumn('reference', 'text', (column) => column.notNull())
+        .addColumn('shop_origin', 'text', (column) => column.notNull())
+        .addColumn('return_page', 'text', (column) => column.notNull())
+        .execute();
+      await db.schema.createIndex('checkout_sessions_reference').on('checkout_sessions').column('reference').execute();
+
+      await db.schema
+        .createTable('checkout_idempotency')
+        .addColumn('key', 'text', (column) => column.primaryKey())
+        .addColumn('body_hash', 'text', (column) => column.notNull())
+        .addColumn('reference', 'text', (column) => column.notNull())
+        .addColumn('owner', 'text')
+        .addColumn('lease_until', 'bigint', (column) => column.notNull())
+        .addColumn('response_status', 'integer')
+        .addColumn('response_body', 'text')
+        .addColumn('created_at', 'bigint', (column) => column.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('checkout_jobs')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('kind', 'text', (column) => column.notNull())
+        .addColumn('payload', 'text', (column) => column.notNull())
+        .addColumn('status', 'text', (column) => column.notNull())
+        .addColumn('attempts', 'integer', (column) => column.notNull())
+        .addColumn('run_at', 'bigint', (column) => column.notNull())
+        .addColumn('lease_owner', 'text')
+        .addColumn('lease_until', 'bigint', (column) => column.notNull())
+        .addColumn('last_error', 'text')
+        .addColumn('created_at', 'bigint', (column) => column.notNull())
+        .addColumn('done_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('checkout_jobs_due').on('checkout_jobs').columns(['status', 'run_at']).execute();
+    },
+  },
+};
+
+function toOrder(row: Selectable<OrdersTable>): Order {
+  return {
+    reference: row.reference,
+    provider: row.provider,
+    ...(row.session_id !== null && { sessionId: row.session_id }),
+    ...(row.charge_id !== null && { chargeId: row.charge_id }),
+    status: row.status as OrderStatus,
+    amount: Number(row.amount),
+    currency: row.currency,
+    lines: JSON.parse(row.lines) as OrderLine[],
+    customer: JSON.parse(row.customer) as CustomerInput,
+    ...(row.payment_method !== null && { paymentMethod: row.payment_method }),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    ...(row.paid_at !== null && { paidAt: row.paid_at }),
+    ...(row.fulfilled_at !== null && { fulfilledAt: row.fulfilled_at }),
+  };
+}
+
+function toJob(row: Selectable<JobsTable>): Job {
+  return {
+    id: row.id,
+    kind: row.kind as JobKind,
+    payload: JSON.parse(row.payload) as unknown,
+    runAt: Number(row.run_at),
+    status: row.status as Job['status'],
+    attempts: row.attempts,
+    ...(row.lease_owner !== null && { leaseOwner: row.lease_owner }),
+    leaseUntil: Number(row.lease_until),
+    ...(row.last_error !== null && { lastError: row.last_error }),
+    createdAt: Number(row.created_at),
+    ...(row.done_at !== null && { doneAt: Number(row.done_at) }),
+  };
+}
+
+function jobRow(job: JobInput): JobsTable {
+  return {
+    id: job.id,
+    kind: job.kind,
+    payload: JSON.stringify(job.payload ?? null),
+    status: 'pending',
+    attempts: 0,
+    run_at: job.runAt,
+    lease_owner: null,
+    lease_until: 0,
+    last_error: null,
+    created_at: Date.now(),
+    done_at: null,
+  };
+}
+
+async function insertJob(db: Kysely<StoreDatabase> | Transaction<StoreDatabase>, job: JobInput): Promise<boolean> {
+  const inserted = await db
+    .insertInto('checkout_jobs')
+    .values(jobRow(job))
+    .onConflict((conflict) => conflict.column('id').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
+/** A `CheckoutStore` on any Kysely dialect that speaks SQLite or PostgreSQL; the factories below pick one. */
+export function createSqlStore(dialect: Dialect, options: { onClose?: () => Promise<void> } = {}): CheckoutStore {
+  const db = new Kysely<StoreDatabase>({ dialect });
+  let migrated: Promise<void> | undefined;
+
+  function ready(): Promise<void> {
+    migrated ??= (async () => {
+      const migrator = new Migrator({
+        db,
+        provider: { getMigrations: async () => MIGRATIONS },
+        migrationTableName: 'checkout_migrations',
+        migrationLockTableName: 'checkout_migrations_lock',
+      });
+      const { error } = await migrator.migrateToLatest();
+      if (error) throw error;
+    })();
+    // A failed migration (database down at start) is tried again by the next call.
+    migrated.catch(() => {
+      migrated = undefined;
+    });
+    return migrated;
+  }
+
+  return {
+    migrate: ready,
+
+    async insertOrder(order) {
+      await ready();
+      await db
+        .insertInto('checkout_orders')
+        .values({
+          reference: order.reference,
+          provider: order.provider,
+          session_id: order.sessionId ?? null,
+          charge_id: order.chargeId ?? null,
+          status: order.status,
+          amount: order.amount,
+          currency: order.currency,
+          lines: JSON.stringify(order.lines),
+          customer: JSON.stringify(order.customer),
+          payment_method: order.paymentMethod ?? null,
+          created_at: order.createdAt,
+          updated_at: order.updatedAt,
+          paid_at: order.paidAt ?? null,
+          fulfilled_at: order.fulfilledAt ?? null,
+        })
+        .onConflict((conflict) => conflict.column('reference').doNothing())
+        .execute();
+    },
+
+    async getOrder(reference) {
+      await ready();
+      const row = await db.selectFrom('checkout_orders').selectAll().where('reference', '=', reference).executeTakeFirst();
+      return row && toOrder(row);
+    },
+
+    async listOrders(query = {}) {
+      await ready();
+      let select = db.selectFrom('checkout_orders').selectAll();
+      if (query.status) select = select.where('status', '=', query.status);
+      const rows = await select.orderBy('created_at', 'desc').orderBy('reference', 'desc').limit(clampLimit(query.limit)).execute();
+      return rows.map(toOrder);
+    },
+
+    async transitionOrder(transition) {
+      await ready();
+      return db.transaction().execute(async (trx) => {
+        const moved = await trx
+          .updateTable('checkout_orders')
+          .set({
+            status: transition.to,
+            updated_at: transition.at,
+            ...(transition.to === 'paid' && { paid_at: transition.at }),
+            ...(transition.paymentMethod && { payment_method: transition.paymentMethod }),
+          })
+          .where('reference', '=', transition.reference)
+          .where('status', 'in', [...transition.from])
+          .returningAll()
+          .executeTakeFirst();
+        if (!moved) return undefined;
+        if (transition.job) await insertJob(trx, transition.job);
+        return toOrder(moved);
+      });
+    },
+
+    async setOrderCharge(reference, chargeId, at) {
+      await ready();
+      await db.updateTable('checkout_orders').set({ charge_id: chargeId, updated_at: at }).where('reference', '=', reference).execute();
+    },
+
+    async markFulfilled(reference, at) {
+      await ready();
+      await db
+        .updateTable('checkout_orders')
+        .set({ fulfilled_at: at, updated_at: at })
+        .where('reference', '=', reference)
+        .where('fulfilled_at', 'is', null)
+        .execute();
+    },
+
+    async saveSession(record) {
+      await ready();
+      const row = {
+        session_id: record.sessionId,
+        provider: record.provider,
+        reference: record.reference,
+        shop_origin: record.shopOrigin,
+        return_page: record.returnPage,
+      };
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('checkout_sessions')
+          .values(row)
+          .onConflict((conflict) => conflict.column('session_id').doUpdateSet(row))
+          .execute();
+        await trx
+          .updateTable('checkout_orders')
+          .set({ session_id: record.sessionId })
+          .where('reference', '=', record.reference)
+          .execute();
+      });
+    },
+
+    async getSession(sessionId) {
+      await ready();
+      const row = await db.selectFrom('checkout_sessions').selectAll().where('session_id', '=', sessionId).executeTakeFirst();
+      return row && toSessionRecord(row);
+    },
+
+    async getSessionByReference(reference) {
+      await ready();
+      const row = await db
+        .selectFrom('checkout_orders')
+        .innerJoin('checkout_sessions', 'checkout_sessions.session_id', 'checkout_orders.session_id')
+        .selectAll('checkout_sessions')
+        .where('checkout_orders.reference', '=', reference)
+        .executeTakeFirst();
+      return row && toSessionRecord(row);
+    },
+
+    async claimIdempotencyKey(input): Promise<IdempotencyClaim> {
+      await ready();
+      const inserted = await db
+        .insertInto('checkout_idempotency')
+        .values({
+          key: input.key,
+          body_hash: input.bodyHash,
+          reference: input.reference,
+          owner: input.owner,
+          lease_until: input.leaseUntil,
+          response_status: null,
+          response_body: null,
+          created_at: input.now,
+        })
+        .onConflict((conflict) => conflict.column('key').doNothing())
+        .returning('key')
+        .executeTakeFirst();
+      if (inserted) return { outcome: 'claimed', reference: input.reference };
+
+      const row = await db.selectFrom('checkout_idempotency').selectAll().where('key', '=', input.key).executeTakeFirstOrThrow();
+      if (row.body_hash !== input.bodyHash) return { outcome: 'conflict' };
+      if (row.response_status !== null) {
+        return { outcome: 'done', response: { status: row.response_status, body: JSON.parse(row.response_body ?? 'null') } };
+      }
+      if (Number(row.lease_until) > input.now) return { outcome: 'busy', leaseUntil: Number(row.lease_until) };
+      // The owner died or gave the key back: take it over, unless another caller just did.
+      const taken = await db
+        .updateTable('checkout_idempotency')
+        .set({ owner: input.owner, lease_until: input.leaseUntil })
+        .where('key', '=', input.key)
+        .where('response_status', 'is', null)
+        .where('lease_until', '<=', input.now)
+        .returning('reference')
+        .executeTakeFirst();
+      return taken ? { outcome: 'claimed', reference: taken.reference } : { outcome: 'busy', leaseUntil: input.now };
+    },
+
+    async finishIdempotencyKey(key, owner, response) {
+      await ready();
+      await db
+        .updateTable('checkout_idempotency')
+        .set({ response_status: response.status, response_body: JSON.stringify(response.body), lease_until: 0 })
+        .where('key', '=', key)
+        .where('owner', '=', owner)
+        .where('response_status', 'is', null)
+        .execute();
+    },
+
+    async releaseIdempotencyKey(key, owner) {
+      await ready();
+      await db
+        .updateTable('checkout_idempotency')
+        .set({ lease_until: 0 })
+        .where('key', '=', key)
+        .where('owner', '=', owner)
+        .where('response_status', 'is', null)
+        .execute();
+    },
+
+    async enqueueJob(job) {
+      await ready();
+      return insertJob(db, job);
+    },
+
+    async getJob(id) {
+      await ready();
+      const row = await db.selectFrom('checkout_jobs').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toJob(row);
+    },
+
+    async leaseJobs({ owner, now, leaseUntil, limit }) {
+      await ready();
+      // One statement: the outer conditions are checked again on each row as it is locked, so a
+      // job two processes both selected goes to one of them.
+      const rows = await db
+        .updateTable('checkout_jobs')
+        .set({ lease_owner: owner, lease_until: leaseUntil, attempts: sql`attempts + 1` })
+        .where('status', '=', 'pending')
+        .where('run_at', '<=', now)
+        .where('lease_until', '<=', now)
+        .where(
+          'id',
+          'in',
+          db
+            .selectFrom('checkout_jobs')
+            .select('id')
+            .where('status', '=', 'pending')
+            .where('run_at', '<=', now)
+            .where('lease_until', '<=', now)
+            .orderBy('run_at')
+            .limit(limit),
+        )
+        .returningAll()
+        .execute();
+      return rows.map(toJob).sort((a, b) => a.runAt - b.runAt);
+    },
+
+    async renewJobLease(id, owner, leaseUntil) {
+      await ready();
+      const result = await db
+        .updateTable('checkout_jobs')
+        .set({ lease_until: leaseUntil })
+        .where('id', '=', id)
+        .where('lease_owner', '=', owner)
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+
+    async completeJob(id, owner, now) {
+      await ready();
+      const result = await db
+        .updateTable('checkout_jobs')
+        .set({ status: 'done', done_at: now, lease_owner: null, lease_until: 0 })
+        .where('id', '=', id)
+        .where('lease_owner', '=', owner)
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+
+    async retryJob(id, owner, runAt, error) {
+      await ready();
+      await db
+        .updateTable('checkout_jobs')
+        .set({ run_at: runAt, lease_owner: null, lease_until: 0, last_error: error.slice(0, 2000) })
+        .where('id', '=', id)
+        .where('lease_owner', '=', owner)
+        .where('status', '=', 'pending')
+        .execute();
+    },
+
+    async close() {
+      await db.destroy();
+      await options.onClose?.();
+    },
+  };
+}
+
+function toSessionRecord(row: Selectable<SessionsTable>): SessionRecord {
+  return {
+    sessionId: row.session_id,
+    provider: row.provider,
+    reference: row.reference,
+    shopOrigin: row.shop_origin,
+    returnPage: row.return_page,
+  };
+}

@@ -1,0 +1,36 @@
+import { SqliteDialect } from 'kysely';
+import { createSqlStore } from './sql.js';
+import type { CheckoutStore } from './types.js';
+
+export interface SqliteStoreOptions {
+  /** The database file; its folder must exist. `:memory:` for a throwaway one. */
+  path: string;
+  /** How long a write waits for another process's write to finish. Default 5000 ms. */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * One machine: a SQLite file (better-sqlite3 12, an optional peer dependency, loaded on first
+ * use so `./server` still imports where it is not installed). Several processes on the same file
+ * are safe (WAL, a busy timeout); for several machines use `createPostgresStore`.
+ */
+export function createSqliteStore(options: SqliteStoreOptions): CheckoutStore {
+  if (!options || typeof options.path !== 'string' || options.path === '') {
+    throw new TypeError('createSqliteStore needs { path } (a file, or ":memory:")');
+  }
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  return createSqlStore(
+    new SqliteDialect({
+      database: async () => {
+        const { default: Database } = await import('better-sqlite3').catch((error: unknown) => {
+          throw new Error('createSqliteStore needs the better-sqlite3 package (npm install better-sqlite3@12)', { cause: error });
+        });
+        const database = new Database(options.path, { timeout: busyTimeoutMs });
+        database.pragma('journal_mode = WAL');
+        // Money moves here: a committed write survives a power cut, not only a crash.
+        database.pragma('synchronous = FULL');
+        return database;
+      },
+    }),
+  );
+}

@@ -1,0 +1,169 @@
+import type { CustomerInput } from '../providers/types.js';
+
+/** Where an order is (contract section 6). `paid` and `mismatch` are final. */
+export const ORDER_STATUSES = ['pending', 'paid', 'failed', 'cancelled', 'expired', 'mismatch'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export interface OrderLine {
+  sku: string;
+  name: string;
+  quantity: number;
+  /** Minor units, including VAT. */
+  unitAmount: number;
+}
+
+/** One entry of the order ledger, as `handler.orders` returns it. */
+export interface Order {
+  /** `ord_…`: ours, sent to the provider as its order reference. */
+  reference: string;
+  provider: string;
+  /** The provider's checkout session, once it was created. */
+  sessionId?: string;
+  /** The provider's charge, for an order charged without a checkout (a saved payment method). */
+  chargeId?: string;
+  status: OrderStatus;
+  /** Minor units: what the server priced, never what a browser said. */
+  amount: number;
+  currency: string;
+  lines: OrderLine[];
+  customer: CustomerInput;
+  /** A payment method the provider saved for later charges (a `recurring` checkout). */
+  paymentMethod?: string;
+  /** ISO 8601. */
+  createdAt: string;
+  updatedAt: string;
+  paidAt?: string;
+  /** When `onOrderPaid` returned for this order. */
+  fulfilledAt?: string;
+}
+
+/** What the handler remembers of a session it created, to route reads and returns. */
+export interface SessionRecord {
+  sessionId: string;
+  provider: string;
+  /** The order the session pays. */
+  reference: string;
+  /** The shop page's origin: the return bridge posts its message only to this origin. */
+  shopOrigin: string;
+  /** Absolute URL of the shop page a top-level return goes back to. */
+  returnPage: string;
+}
+
+/** A stored answer to a create call, returned to every retry with the same `Idempotency-Key`. */
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+}
+
+export type IdempotencyClaim =
+  /** This caller owns the key now: call the provider with this reference. */
+  | { outcome: 'claimed'; reference: string }
+  /** The key was used with another body. */
+  | { outcome: 'conflict' }
+  /** A create with this key finished: answer with its response. */
+  | { outcome: 'done'; response: StoredResponse }
+  /** Another caller is creating with this key; ask again later (or take over after `leaseUntil`). */
+  | { outcome: 'busy'; leaseUntil: number };
+
+export interface ClaimIdempotencyInput {
+  key: string;
+  bodyHash: string;
+  /** Used only when the key is new; a known key keeps the reference it was first claimed with. */
+  reference: string;
+  /** Who claims: a random id per handler. */
+  owner: string;
+  /** Epoch ms: others may take the key over after this (the owner died). */
+  leaseUntil: number;
+  now: number;
+}
+
+export const JOB_KINDS = ['webhook', 'order_paid'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+export interface JobInput {
+  /** Unique: `webhook:<provider>:<event id>`, `order_paid:<reference>`. Enqueuing a known id does nothing. */
+  id: string;
+  kind: JobKind;
+  payload: unknown;
+  /** Epoch ms. */
+  runAt: number;
+}
+
+/** Durable work: a verified webhook to handle, an order to fulfil. Done once, retried while it fails. */
+export interface Job extends JobInput {
+  status: 'pending' | 'done';
+  /** How many times it was leased. */
+  attempts: number;
+  leaseOwner?: string;
+  /** Epoch ms; 0 when nobody holds it. */
+  leaseUntil: number;
+  lastError?: string;
+  createdAt: number;
+  doneAt?: number;
+}
+
+export interface OrderTransition {
+  reference: string;
+  /** Moves only from one of these. */
+  from: readonly OrderStatus[];
+  to: OrderStatus;
+  /** ISO 8601; also `paidAt` when `to` is `paid`. */
+  at: string;
+  paymentMethod?: string;
+  /** Enqueued in the same transaction, only when the order moved. */
+  job?: JobInput;
+}
+
+export interface ListOrdersQuery {
+  status?: OrderStatus;
+  /** Default 50, at most 500. Newest first. */
+  limit?: number;
+}
+
+/**
+ * Everything the handler remembers (contract section 6). Every method is atomic on its own, and
+ * two handlers on one store behave as one. Write your own by passing the exported conformance
+ * suite (`checkout-widget/server/store-conformance`).
+ */
+export interface CheckoutStore {
+  /** Creates tables or upgrades them; safe to call from many processes at once. Called by the handler. */
+  migrate(): Promise<void>;
+
+  /** Inserts the order; does nothing when the reference exists (a retried create). */
+  insertOrder(order: Order): Promise<void>;
+  getOrder(reference: string): Promise<Order | undefined>;
+  listOrders(query?: ListOrdersQuery): Promise<Order[]>;
+  /** Compare-and-set of the status; returns the moved order, or undefined when it was not in `from`. */
+  transitionOrder(transition: OrderTransition): Promise<Order | undefined>;
+  /** Sets the provider's charge id on an order. */
+  setOrderCharge(reference: string, chargeId: string, at: string): Promise<void>;
+  /** Sets `fulfilledAt` once; later calls keep the first time. */
+  markFulfilled(reference: string, at: string): Promise<void>;
+
+  /** Saves the record and the session id on its order. */
+  saveSession(record: SessionRecord): Promise<void>;
+  getSession(sessionId: string): Promise<SessionRecord | undefined>;
+  getSessionByReference(reference: string): Promise<SessionRecord | undefined>;
+
+  /** Atomic across processes: of concurrent claims of a new key exactly one is `claimed`. */
+  claimIdempotencyKey(input: ClaimIdempotencyInput): Promise<IdempotencyClaim>;
+  /** Stores the answer for the key (only its owner's call counts). */
+  finishIdempotencyKey(key: string, owner: string, response: StoredResponse): Promise<void>;
+  /** The owner's create failed in a way a retry may fix: the next claim takes over at once, same reference. */
+  releaseIdempotencyKey(key: string, owner: string): Promise<void>;
+
+  /** Adds a job unless its id exists; true when added. */
+  enqueueJob(job: JobInput): Promise<boolean>;
+  getJob(id: string): Promise<Job | undefined>;
+  /** Takes up to `limit` due, unleased pending jobs for `owner` until `leaseUntil`; none is given to two owners. */
+  leaseJobs(input: { owner: string; now: number; leaseUntil: number; limit: number }): Promise<Job[]>;
+  /** Extends the owner's lease; false when the owner lost it. */
+  renewJobLease(id: string, owner: string, leaseUntil: number): Promise<boolean>;
+  /** Marks the job done (only for its lease owner); false when the owner had lost it. */
+  completeJob(id: string, owner: string, now: number): Promise<boolean>;
+  /** Frees the job to run again at `runAt`. */
+  retryJob(id: string, owner: string, runAt: number, error: string): Promise<void>;
+
+  /** Closes connections the store opened itself (not a pool it was given). */
+  close(): Promise<void>;
+}
