@@ -12,6 +12,7 @@ import { SANDBOX_ID_PLACEHOLDER, SANDBOX_SIGNATURE_HEADER } from './psp.js';
 
 export {
   createSandboxPsp,
+  loadOrCreateSandboxKeys,
   signSandboxPayload,
   SANDBOX_BLIK_CODES,
   SANDBOX_TEST_CARDS,

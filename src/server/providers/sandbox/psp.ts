@@ -1,4 +1,18 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  chmodSync,
+  closeSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname } from 'node:path';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { createNonce } from '../../html.js';
@@ -35,6 +49,13 @@ export interface SandboxPspOptions {
   webhookRetryDelayMs?: number;
   /** Default `console`. */
   logger?: Pick<Console, 'warn'>;
+  /**
+   * Keep the state (sessions, idempotency keys, …) in this JSON file: loaded at creation, written
+   * after every change (to a temp file in the same folder, then renamed over it, so a kill
+   * mid-write leaves the previous state, never a torn file). The folder is created if missing.
+   * One PSP process per file. Without it the state lives in memory only.
+   */
+  stateFile?: string;
 }
 
 export interface SandboxPsp {
@@ -63,6 +84,11 @@ interface PspSession {
   awaitingChallenge: boolean;
 }
 
+interface IdempotencyEntry {
+  id: string;
+  bodyHash: string;
+}
+
 const MAX_SESSIONS = 10_000;
 const SESSION_ID_PATTERN = /^sbx_[a-f0-9]{24}$/;
 
@@ -87,6 +113,136 @@ const createBodySchema = z.object({
   locale: z.string().max(35).optional(),
   expires_in: z.number().int().min(1).max(86_400).optional(),
 });
+
+const STATE_VERSION = 1;
+
+const storedSessionSchema = z.object({
+  id: z.string().regex(SESSION_ID_PATTERN),
+  amount: z.number().int(),
+  currency: z.string(),
+  lines: z.array(z.object({ name: z.string(), quantity: z.number().int(), unit_amount: z.number().int() })),
+  reference: z.string(),
+  acceptUrl: z.string(),
+  cancelUrl: z.string(),
+  notificationUrl: z.string().optional(),
+  locale: z.string().optional(),
+  publicUrl: z.string(),
+  createdAt: z.number(),
+  expiresAt: z.number(),
+  status: z.enum(['open', 'complete', 'cancelled', 'expired']),
+  paymentMethod: z.enum(['card', 'blik']).optional(),
+  awaitingChallenge: z.boolean(),
+}) satisfies z.ZodType<PspSession>;
+
+const stateFileSchema = z.object({
+  version: z.literal(STATE_VERSION),
+  sessions: z.array(storedSessionSchema),
+  idempotency: z.array(z.tuple([z.string(), z.object({ id: z.string(), bodyHash: z.string() })])),
+});
+
+type StateFile = z.infer<typeof stateFileSchema>;
+
+function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+}
+
+/** Reads a state file; undefined when there is none yet, an error naming the file when it is not one. */
+function readStateFile(file: string): StateFile | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new Error(`sandbox: ${file} is not valid JSON; move it away to start with an empty sandbox`);
+  }
+  const parsed = stateFileSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `sandbox: ${file} is not a sandbox state file (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}); move it away to start with an empty sandbox`,
+    );
+  }
+  return parsed.data;
+}
+
+/**
+ * Replaces `file` with `text` atomically: written and flushed to a temp file in the same folder,
+ * then renamed over it. A process killed at any point leaves either the old or the new content.
+ */
+function writeFileAtomic(file: string, text: string): void {
+  const temp = `${file}.tmp`;
+  const fd = openSync(temp, 'w', 0o600);
+  try {
+    writeFileSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, file);
+}
+
+const keysFileSchema = z.object({
+  secretKey: z.string().regex(/^sbx_sk_\S{16,}$/),
+  webhookSecret: z.string().regex(/^sbx_whsec_\S{16,}$/),
+});
+
+function readKeysFile(file: string): { secretKey: string; webhookSecret: string } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    data = undefined;
+  }
+  const parsed = keysFileSchema.safeParse(data);
+  if (!parsed.success) {
+    throw new Error(`sandbox: ${file} is not a sandbox keys file ({ "secretKey": "sbx_sk_…", "webhookSecret": "sbx_whsec_…" })`);
+  }
+  // Secrets: readable by the owner only, even if someone loosened it.
+  if (process.platform !== 'win32' && (statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  return { secretKey: parsed.data.secretKey, webhookSecret: parsed.data.webhookSecret };
+}
+
+/**
+ * The sandbox keys kept in a JSON file (mode 0600), so a restarted demo keeps talking to the
+ * sessions and saved cards its PSP state file remembers: read when the file exists, otherwise
+ * generated and written (the folder is created if missing). Two processes starting at once
+ * agree on one pair.
+ */
+export function loadOrCreateSandboxKeys(file: string): { secretKey: string; webhookSecret: string } {
+  const existing = readKeysFile(file);
+  if (existing) return existing;
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const keys = {
+    secretKey: `sbx_sk_${randomBytes(24).toString('hex')}`,
+    webhookSecret: `sbx_whsec_${randomBytes(24).toString('hex')}`,
+  };
+  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    // A hard link fails when the file exists: whoever links first wins, nobody overwrites.
+    linkSync(temp, file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      unlinkSync(temp);
+      throw error;
+    }
+  }
+  unlinkSync(temp);
+  return readKeysFile(file) ?? keys;
+}
 
 function apiError(status: number, code: string, message: string): Response {
   return Response.json({ error: { code, message } }, { status });
@@ -135,8 +291,27 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
   const configuredPublicUrl = options.publicUrl?.replace(/\/+$/, '');
   const secretDigest = digest(options.secretKey);
   const sessions = new Map<string, PspSession>();
-  const idempotent = new Map<string, { id: string; bodyHash: string }>();
+  const idempotent = new Map<string, IdempotencyEntry>();
   const pending = new Set<Promise<void>>();
+  const stateFile = options.stateFile;
+
+  if (stateFile) {
+    const stored = readStateFile(stateFile);
+    for (const session of stored?.sessions ?? []) sessions.set(session.id, session);
+    for (const [key, entry] of stored?.idempotency ?? []) idempotent.set(key, entry);
+    mkdirSync(dirname(stateFile), { recursive: true, mode: 0o700 });
+  }
+
+  /** Writes the state after a change (no-op without a state file). */
+  function save(): void {
+    if (!stateFile) return;
+    const state: StateFile = {
+      version: STATE_VERSION,
+      sessions: [...sessions.values()],
+      idempotency: [...idempotent],
+    };
+    writeFileAtomic(stateFile, JSON.stringify(state));
+  }
 
   function authorised(c: Context): boolean {
     const header = c.req.header('authorization') ?? '';
@@ -283,6 +458,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     session.status = 'complete';
     session.paymentMethod = method;
     session.awaitingChallenge = false;
+    save();
     deliverWebhook(session, 'session.completed');
     // Like a real PSP: the frame or window the page is in goes on to the shop's accept URL.
     return new Response(null, { status: 303, headers: { location: returnUrl(session, session.acceptUrl), 'cache-control': 'no-store' } });
@@ -347,6 +523,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     };
     sessions.set(session.id, session);
     if (key) idempotent.set(key, { id: session.id, bodyHash });
+    save();
     return c.json(toApi(session), 201);
   });
 
@@ -402,6 +579,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
         return page(session, { kind: 'form', method: 'card', declined: 'Your card was declined. Try another card or pay with BLIK.' }, 'declined');
       case SANDBOX_TEST_CARDS.threeDSecure:
         session.awaitingChallenge = true;
+        save();
         return page(session, { kind: 'challenge' });
       default:
         return invalid({ field: 'number', message: 'The sandbox accepts only its test cards, e.g. 4242 4242 4242 4242.' });
@@ -415,6 +593,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     const fields = await formFields(c);
     if (fields['action'] === 'complete') return complete(session, 'card');
     session.awaitingChallenge = false;
+    save();
     return page(session, { kind: 'form', method: 'card', declined: 'Authentication failed, so the card was declined. Try again or use another card.' }, 'declined');
   });
 
@@ -444,11 +623,16 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     if (session.status !== 'open') return page(session, finalView(session)!, 'closed');
     session.status = 'cancelled';
     session.awaitingChallenge = false;
+    save();
     deliverWebhook(session, 'session.cancelled');
     return new Response(null, { status: 303, headers: { location: fillId(session.cancelUrl, session.id), 'cache-control': 'no-store' } });
   });
 
   app.notFound(() => apiError(404, 'not_found', 'Not found'));
+  app.onError((error) => {
+    logger.warn(`sandbox: request failed: ${error instanceof Error ? error.message : String(error)}`);
+    return apiError(500, 'internal_error', 'The sandbox failed to handle the request');
+  });
 
   return {
     app,
