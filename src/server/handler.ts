@@ -25,8 +25,9 @@ import {
   shopReturnUrl,
   type ReturnResult,
 } from './return-bridge.js';
-import { createMemorySessionStore, type SessionRecord, type SessionStore } from './session-store.js';
-import { TtlMap } from './ttl-map.js';
+import { JobRunner, type RetryPolicy } from './job-runner.js';
+import { createMemoryStore } from './store/memory.js';
+import type { CheckoutStore, Job, ListOrdersQuery, Order, OrderStatus, SessionRecord, StoredResponse } from './store/types.js';
 
 export const DEFAULT_BASE_PATH = '/api/checkout';
 /** Replaced by each provider adapter with its own placeholder syntax or the session id. */
@@ -61,17 +62,23 @@ export interface CheckoutHandlerOptions {
    * CORS requests too. Default: the handler's own origin (and `publicUrl`'s), no CORS.
    */
   allowedOrigins?: string[];
-  /** Called once per verified webhook event, after the response went out. */
+  /**
+   * Where orders, session records, idempotency keys and webhooks live (contract section 6):
+   * `createSqliteStore`, `createPostgresStore`. Default: this process's memory, with a warning.
+   */
+  store?: CheckoutStore;
+  /**
+   * Called once an order is `paid` (fulfil it here). Retried with backoff while it throws, picked
+   * up by another handler on the store when this process dies, never called again once it returned.
+   */
+  onOrderPaid?: (order: Order) => void | Promise<void>;
+  /** Called for each verified webhook event, after it was stored and answered; retried like `onOrderPaid`. */
   onWebhook?: (event: VerifiedWebhook, provider: string, context: WebhookContext) => void | Promise<void>;
-  /** Remembers provider, shop origin and return page per session id. Default: in memory. */
-  sessionStore?: SessionStore;
+  /** Backoff of hook retries. Default: first after 1 s, doubling up to 5 min. */
+  hookRetry?: RetryPolicy;
   /** A provider call that takes longer fails with 502. Default 20 000 ms. */
   providerTimeoutMs?: number;
-  /** How long an `Idempotency-Key` is remembered. Default 24 h. */
-  idempotencyTtlMs?: number;
-  /** How long a webhook event id is remembered for dedupe. Default 7 days (providers retry for days). */
-  webhookDedupeTtlMs?: number;
-  /** Edge runtimes: hand background work (webhook processing) to the platform's `waitUntil`. */
+  /** Edge runtimes: hand background work (webhooks, hooks) to the platform's `waitUntil`. */
   waitUntil?: (work: Promise<unknown>) => void;
   /** Default `console`. */
   logger?: Pick<Console, 'error' | 'warn'>;
@@ -79,18 +86,26 @@ export interface CheckoutHandlerOptions {
   now?: () => number;
 }
 
+export interface OrderLedger {
+  get(reference: string): Promise<Order | undefined>;
+  /** Newest first; `limit` default 50, at most 500. */
+  list(query?: ListOrdersQuery): Promise<Order[]>;
+}
+
 export type CheckoutHandler = ((request: Request) => Promise<Response>) & {
-  /** Resolves when background work (webhook processing) started so far has finished. */
+  /** The order ledger (contract section 6). */
+  readonly orders: OrderLedger;
+  /** Resolves when background work (webhooks, hooks) started so far has finished. */
   whenIdle(): Promise<void>;
+  /** Stops looking for due hooks (tests, graceful shutdown); the store stays open. */
+  close(): Promise<void>;
 };
 
-interface IdempotencyEntry {
-  bodyHash: string;
-  /** Kept across failed attempts so a retry creates the order under the same reference. */
-  reference: string;
-  /** The create in flight or done; cleared when it failed so a retry tries again. */
-  result?: Promise<CheckoutSession>;
-}
+/** A job lease outlives a stalled event loop, and a dead process's work is taken over well within 30 s. */
+const JOB_LEASE_MS = 20_000;
+const JOB_POLL_MS = 2_000;
+/** How long a waiting retry polls for another caller's create with the same key. */
+const IDEMPOTENCY_POLL_MS = 50;
 
 type ErrorBody = { error: { code: string; message: string; issues?: RequestIssue[] } };
 
@@ -230,6 +245,32 @@ function newReference(): string {
   return `ord_${toHex(crypto.getRandomValues(new Uint8Array(10)))}`;
 }
 
+function newOwnerId(): string {
+  return toHex(crypto.getRandomValues(new Uint8Array(8)));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Statuses an order may leave for each provider status; `paid` and `mismatch` are final. */
+const MOVES_TO: Record<Exclude<OrderStatus, 'pending'>, readonly OrderStatus[]> = {
+  // Money taken after a cancel or an expiry (a late 3-D Secure, a race) still counts.
+  paid: ['pending', 'failed', 'cancelled', 'expired'],
+  mismatch: ['pending', 'failed', 'cancelled', 'expired'],
+  failed: ['pending'],
+  cancelled: ['pending'],
+  expired: ['pending'],
+};
+
+function storedResponse(response: StoredResponse): Response {
+  return json(response.status, response.body);
+}
+
+function errorBody(code: string, message: string): ErrorBody {
+  return { error: { code, message } };
+}
+
 /**
  * The thin backend (contract section 5) as a Web-standard fetch handler: create and read
  * sessions priced from the server catalog, the return bridge, and verified webhooks.
@@ -254,30 +295,97 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
   const publicUrl = normalisePublicUrl(options.publicUrl);
   const allowedOrigins = options.allowedOrigins && new Set(options.allowedOrigins.map(originOption));
   const catalog = options.catalog;
-  const store = options.sessionStore ?? createMemorySessionStore(options.now ? { now: options.now } : {});
   const providerTimeoutMs = options.providerTimeoutMs ?? 20_000;
   const logger = options.logger ?? console;
-  const clock = options.now ? { now: options.now } : {};
-  const idempotency = new TtlMap<string, IdempotencyEntry>({
-    ttlMs: options.idempotencyTtlMs ?? 24 * 60 * 60 * 1000,
-    maxEntries: 10_000,
-    ...clock,
-  });
-  const seenWebhookEvents = new TtlMap<string, true>({
-    ttlMs: options.webhookDedupeTtlMs ?? 7 * 24 * 60 * 60 * 1000,
-    maxEntries: 100_000,
-    ...clock,
-  });
-  const pending = new Set<Promise<unknown>>();
+  const now = options.now ?? Date.now;
+  const isoNow = () => new Date(now()).toISOString();
+  if (!options.store) {
+    logger.warn(
+      'checkout: NO STORE GIVEN. Orders, idempotency keys and webhooks live only in this process\'s memory: a restart or a second instance loses payments. Pass `store: createSqliteStore({ path })` or `createPostgresStore({ connectionString })`.',
+    );
+  }
+  const store = options.store ?? createMemoryStore();
+  const instanceId = newOwnerId();
+  let claimCounter = 0;
+  // Long enough for the provider call it guards, so a live create is never taken over.
+  const claimLeaseMs = providerTimeoutMs + 10_000;
 
-  function runInBackground(work: () => Promise<void>): void {
-    // Starts after the current turn, so the answer is not held up by it.
-    const promise = Promise.resolve()
-      .then(work)
-      .catch((error: unknown) => logger.error('checkout: background work failed', error));
-    pending.add(promise);
-    void promise.finally(() => pending.delete(promise));
-    options.waitUntil?.(promise);
+  const runner = new JobRunner({
+    store,
+    run: runJob,
+    owner: instanceId,
+    leaseMs: JOB_LEASE_MS,
+    pollMs: JOB_POLL_MS,
+    now,
+    logger,
+    ...(options.hookRetry && { retry: options.hookRetry }),
+    ...(options.waitUntil && { waitUntil: options.waitUntil }),
+  });
+  // Picks up what a process that died left (and, on edge runtimes that refuse timers at start-up, starts with the first request).
+  let runnerStarted = runner.start();
+
+  /** Moves the order of a session the handler has just read from the provider. */
+  async function settleOrder(reference: string, session: CheckoutSession): Promise<void> {
+    const order = await store.getOrder(reference);
+    if (!order) return;
+    let to: Exclude<OrderStatus, 'pending'>;
+    switch (session.status) {
+      case 'open':
+        return;
+      case 'complete': {
+        const amountDiffers = session.amount !== undefined && session.amount !== order.amount;
+        const currencyDiffers = session.currency !== undefined && session.currency.toUpperCase() !== order.currency.toUpperCase();
+        to = amountDiffers || currencyDiffers ? 'mismatch' : 'paid';
+        break;
+      }
+      default:
+        to = session.status;
+    }
+    if (!MOVES_TO[to].includes(order.status)) return;
+    const moved = await store.transitionOrder({
+      reference,
+      from: MOVES_TO[to],
+      to,
+      at: isoNow(),
+      ...(to === 'paid' && {
+        job: { id: `order_paid:${reference}`, kind: 'order_paid', payload: { reference }, runAt: now() },
+      }),
+    });
+    if (!moved) return;
+    if (to === 'mismatch') {
+      logger.error(
+        `checkout: order ${reference} is a MISMATCH: ${order.provider} reports ${session.amount ?? '?'} ${session.currency ?? '?'} for session ${session.id}, the order is ${order.amount} ${order.currency}. Not fulfilled; check it by hand.`,
+      );
+    }
+    if (to === 'paid') void runner.kick();
+  }
+
+  async function runJob(job: Job): Promise<void> {
+    if (job.kind === 'order_paid') {
+      const { reference } = job.payload as { reference: string };
+      const order = await store.getOrder(reference);
+      if (!order || order.status !== 'paid' || order.fulfilledAt || !options.onOrderPaid) return;
+      await options.onOrderPaid(order);
+      await store.markFulfilled(reference, isoNow());
+      return;
+    }
+    const { provider: name, event } = job.payload as { provider: string; event: VerifiedWebhook };
+    const provider = providers.get(name);
+    // Another handler on the store may offer it (a rolling deploy): leave it for that one.
+    if (!provider) throw new Error(`webhook for provider "${name}", which this handler does not have`);
+    const context: WebhookContext = {};
+    if (event.sessionId) {
+      // The event's own fields are only a hint: the status comes from the provider, read here.
+      try {
+        context.session = await withTimeout(provider.getSession(event.sessionId), providerTimeoutMs, name);
+      } catch (error) {
+        if (!(error instanceof ProviderError && error.providerStatus === 404)) throw error;
+        logger.warn(`checkout: a ${name} webhook names session "${event.sessionId}", which ${name} does not know`);
+      }
+      const record = context.session && (await store.getSession(event.sessionId));
+      if (record && context.session) await settleOrder(record.reference, context.session);
+    }
+    await options.onWebhook?.(event, name, context);
   }
 
   /** The shop's origin as this request claims it, when it is one the handler may return to. */
@@ -336,77 +444,98 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     if (idempotencyKey && idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
       return errorJson(400, 'invalid_request', `Idempotency-Key is longer than ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
     }
-    const bodyHash = await sha256(raw);
-    let entry = idempotencyKey ? idempotency.get(idempotencyKey) : undefined;
-    if (entry && entry.bodyHash !== bodyHash) {
-      return errorJson(
-        409,
-        'idempotency_conflict',
-        'This Idempotency-Key was already used with a different request body; use a new key for a new checkout',
-      );
-    }
-    if (!entry) {
-      entry = { bodyHash, reference: newReference() };
-      if (idempotencyKey) idempotency.set(idempotencyKey, entry);
-    }
-
-    if (!entry.result) {
-      const referer = httpUrl(request.headers.get('referer'));
-      const shopOrigin =
-        claimedShopOrigin(request, httpOrigin(request.headers.get('origin'))) ??
-        claimedShopOrigin(request, httpOrigin(referer ?? null)) ??
-        new URL(publicUrl ?? request.url).origin;
-      const returnPage =
-        (referer && httpOrigin(referer) === shopOrigin ? referer : undefined) ??
-        new URL(options.returnPage ?? '/', `${shopOrigin}/`).href;
-      const base = baseUrl(request);
-      const reference = entry.reference;
-      const attempt = (async () => {
-        const session = await withTimeout(
-          provider.createSession({
-            reference,
-            lines: priced.lines,
-            amount: priced.amount,
-            currency: priced.currency,
-            ...optionalFields(body),
-            ...(idempotencyKey && { idempotencyKey }),
-            acceptUrl: returnUrl(base, 'accept', reference),
-            cancelUrl: returnUrl(base, 'cancel', reference),
-            webhookUrl: `${base}/webhooks/${encodeURIComponent(provider.name)}`,
-          }),
-          providerTimeoutMs,
-          provider.name,
-        );
-        const record: SessionRecord = { provider: provider.name, shopOrigin, returnPage };
-        await store.set(session.id, record);
-        // Providers that cannot put our id into their return URL bring back the reference instead.
-        await store.set(referenceKey(reference), { ...record, sessionId: session.id });
-        return session;
-      })();
-      entry.result = attempt;
-      const failedEntry = entry;
-      attempt.catch(() => {
-        // A failed create must not stick to the key: the widget's retry should really retry.
-        if (failedEntry.result === attempt) delete failedEntry.result;
-      });
+    const owner = `${instanceId}:${++claimCounter}`;
+    let reference = newReference();
+    if (idempotencyKey) {
+      const bodyHash = await sha256(raw);
+      // The key's first caller creates; the others (any instance) wait for its answer, or take
+      // over with the same order reference when its lease runs out (it died mid-create).
+      for (;;) {
+        const claim = await store.claimIdempotencyKey({
+          key: idempotencyKey,
+          bodyHash,
+          reference,
+          owner,
+          leaseUntil: now() + claimLeaseMs,
+          now: now(),
+        });
+        if (claim.outcome === 'conflict') {
+          return errorJson(
+            409,
+            'idempotency_conflict',
+            'This Idempotency-Key was already used with a different request body; use a new key for a new checkout',
+          );
+        }
+        if (claim.outcome === 'done') return storedResponse(claim.response);
+        if (claim.outcome === 'claimed') {
+          reference = claim.reference;
+          break;
+        }
+        await sleep(IDEMPOTENCY_POLL_MS);
+      }
     }
 
+    const referer = httpUrl(request.headers.get('referer'));
+    const shopOrigin =
+      claimedShopOrigin(request, httpOrigin(request.headers.get('origin'))) ??
+      claimedShopOrigin(request, httpOrigin(referer ?? null)) ??
+      new URL(publicUrl ?? request.url).origin;
+    const returnPage =
+      (referer && httpOrigin(referer) === shopOrigin ? referer : undefined) ??
+      new URL(options.returnPage ?? '/', `${shopOrigin}/`).href;
+    const base = baseUrl(request);
+    const createdAt = isoNow();
+    // Written before the provider is called, so no payment can exist without its order.
+    await store.insertOrder({
+      reference,
+      provider: provider.name,
+      status: 'pending',
+      amount: priced.amount,
+      currency: priced.currency,
+      lines: priced.lines.map(({ sku, name, quantity, unitAmount }) => ({ sku, name, quantity, unitAmount })),
+      customer: body.customer ?? {},
+      createdAt,
+      updatedAt: createdAt,
+    });
+
+    let session: CheckoutSession;
     try {
-      const session = await entry.result!;
-      return json(201, session);
+      session = await withTimeout(
+        provider.createSession({
+          reference,
+          lines: priced.lines,
+          amount: priced.amount,
+          currency: priced.currency,
+          ...optionalFields(body),
+          ...(idempotencyKey && { idempotencyKey }),
+          acceptUrl: returnUrl(base, 'accept', reference),
+          cancelUrl: returnUrl(base, 'cancel', reference),
+          webhookUrl: `${base}/webhooks/${encodeURIComponent(provider.name)}`,
+        }),
+        providerTimeoutMs,
+        provider.name,
+      );
     } catch (error) {
       logger.error(`checkout: creating a session at "${provider.name}" failed`, error);
       if (error instanceof ProviderInputError) {
-        return errorJson(400, 'invalid_request', redactSecrets(error.message));
+        // The provider will refuse this body every time: the order failed, and a retry gets the same answer.
+        const answer = { status: 400, body: errorBody('invalid_request', redactSecrets(error.message)) };
+        await store.transitionOrder({ reference, from: ['pending'], to: 'failed', at: isoNow() });
+        if (idempotencyKey) await store.finishIdempotencyKey(idempotencyKey, owner, answer);
+        return storedResponse(answer);
       }
+      // A retry may succeed: it takes the key over at once, with the same order reference.
+      if (idempotencyKey) await store.releaseIdempotencyKey(idempotencyKey, owner);
       return errorJson(502, 'provider_error', providerFailureMessage(error, provider.name));
     }
+    await store.saveSession({ sessionId: session.id, provider: provider.name, reference, shopOrigin, returnPage });
+    if (idempotencyKey) await store.finishIdempotencyKey(idempotencyKey, owner, { status: 201, body: session });
+    return json(201, session);
   }
 
-  async function providerForSession(id: string): Promise<PaymentProvider | undefined> {
-    const record = await store.get(id);
+  async function providerForSession(record: SessionRecord | undefined): Promise<PaymentProvider | undefined> {
     if (record) return providers.get(record.provider);
-    // A session this process did not create (restart, another instance): unambiguous only with one provider.
+    // A session no handler on this store created (made before the store, or by hand): unambiguous only with one provider.
     return providers.size === 1 ? options.providers[0] : undefined;
   }
 
@@ -414,16 +543,20 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     const id = c.req.param('id') ?? '';
     const notFound = () => errorJson(404, 'not_found', `No checkout session "${id}"`);
     if (!SESSION_ID_PATTERN.test(id)) return notFound();
-    const provider = await providerForSession(id);
+    const record = await store.getSession(id);
+    const provider = await providerForSession(record);
     if (!provider) return notFound();
+    let session: CheckoutSession;
     try {
-      const session = await withTimeout(provider.getSession(id), providerTimeoutMs, provider.name);
-      return json(200, session);
+      session = await withTimeout(provider.getSession(id), providerTimeoutMs, provider.name);
     } catch (error) {
       if (error instanceof ProviderError && error.providerStatus === 404) return notFound();
       logger.error(`checkout: reading session "${id}" at "${provider.name}" failed`, error);
       return errorJson(502, 'provider_error', providerFailureMessage(error, provider.name));
     }
+    // The widget's confirming read moves the order before the widget hears `complete`.
+    if (record) await settleOrder(record.reference, session);
+    return json(200, session);
   }
 
   async function returnBridge(c: Context): Promise<Response> {
@@ -433,14 +566,14 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     const query = new URL(request.url).searchParams;
     const reference = query.get(REFERENCE_QUERY_PARAM);
     const sessionId =
-      sessionIdFromQuery(query) ?? (reference ? (await store.get(referenceKey(reference)))?.sessionId : undefined);
+      sessionIdFromQuery(query) ?? (reference ? (await store.getSessionByReference(reference))?.sessionId : undefined);
     if (!sessionId || !SESSION_ID_PATTERN.test(sessionId)) {
       return new Response(
         '<!doctype html><html lang="en"><meta charset="utf-8"><title>Missing session</title><h1>Missing session</h1><p>This return link names no valid checkout session.</p></html>',
         { status: 400, headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'" } },
       );
     }
-    const record = await store.get(sessionId);
+    const record = await store.getSession(sessionId);
     const ownOrigin = new URL(baseUrl(request)).origin;
     const shopOrigin = record?.shopOrigin ?? ownOrigin;
     const returnPage = record?.returnPage ?? new URL(options.returnPage ?? '/', `${shopOrigin}/`).href;
@@ -470,22 +603,15 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
       logger.warn(`checkout: refused a webhook for "${name}": ${message}`);
       return errorJson(400, 'invalid_signature', message);
     }
-    const dedupeKey = `${name}\u0000${event.eventId}`;
-    if (seenWebhookEvents.has(dedupeKey)) return json(200, { received: true, duplicate: true });
-    seenWebhookEvents.set(dedupeKey, true);
-
-    runInBackground(async () => {
-      const context: WebhookContext = {};
-      if (event.sessionId) {
-        try {
-          context.session = await withTimeout(provider.getSession(event.sessionId), providerTimeoutMs, name);
-        } catch (error) {
-          logger.warn(`checkout: could not refresh session "${event.sessionId}" after a webhook`, error);
-        }
-      }
-      await options.onWebhook?.(event, name, context);
+    // Stored before the answer: once the provider hears 2xx the event is safe, whatever happens here next.
+    const added = await store.enqueueJob({
+      id: `webhook:${name}:${event.eventId}`,
+      kind: 'webhook',
+      payload: { provider: name, event },
+      runAt: now(),
     });
-    return json(200, { received: true });
+    void runner.kick();
+    return json(200, added ? { received: true } : { received: true, duplicate: true });
   }
 
   function methodNotAllowed(allowed: string) {
@@ -524,11 +650,18 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     return errorJson(500, 'internal_error', 'Internal error');
   });
 
-  const handler = (request: Request) => Promise.resolve(app.fetch(request));
+  const handler = (request: Request) => {
+    if (!runnerStarted) runnerStarted = runner.start();
+    return Promise.resolve(app.fetch(request));
+  };
+  const orders: OrderLedger = {
+    get: (reference) => store.getOrder(reference),
+    list: (query) => store.listOrders(query),
+  };
   return Object.assign(handler, {
-    async whenIdle() {
-      while (pending.size > 0) await Promise.allSettled([...pending]);
-    },
+    orders,
+    whenIdle: () => runner.whenIdle(),
+    close: () => runner.close(),
   });
 }
 
@@ -539,10 +672,6 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
 function returnUrl(base: string, result: ReturnResult, reference: string): string {
   const ref = encodeURIComponent(reference);
   return `${base}/return/${result}?checkout_session=${SESSION_ID_PLACEHOLDER}&${REFERENCE_QUERY_PARAM}=${ref}`;
-}
-
-function referenceKey(reference: string): string {
-  return `ref:${reference}`;
 }
 
 function optionalFields(body: CreateSessionBody) {

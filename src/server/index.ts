@@ -5,8 +5,23 @@ export {
   SESSION_ID_PLACEHOLDER,
   type CheckoutHandler,
   type CheckoutHandlerOptions,
+  type OrderLedger,
   type WebhookContext,
 } from './handler.js';
+export type { RetryPolicy } from './job-runner.js';
+export {
+  createMemoryStore,
+  createPostgresStore,
+  createSqliteStore,
+  ORDER_STATUSES,
+  type CheckoutStore,
+  type Order,
+  type OrderLine,
+  type OrderStatus,
+  type PostgresStoreOptions,
+  type SessionRecord,
+  type SqliteStoreOptions,
+} from './store/index.js';
 export {
   assertValidCatalog,
   CatalogError,
@@ -17,7 +32,6 @@ export {
   type CatalogProduct,
   type PricedCart,
 } from './catalog.js';
-export { createMemorySessionStore, type SessionRecord, type SessionStore } from './session-store.js';
 export {
   ProviderError,
   ProviderInputError,

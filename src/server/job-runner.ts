@@ -1,0 +1,157 @@
+import type { CheckoutStore, Job } from './store/types.js';
+
+export interface RetryPolicy {
+  /** Wait before the first retry. Default 1000 ms (the contract promises one within 5 s). */
+  firstDelayMs?: number;
+  /** Retries back off by doubling up to this. Default 300 000 ms. */
+  maxDelayMs?: number;
+}
+
+export interface JobRunnerOptions {
+  store: CheckoutStore;
+  /** Does the job; a throw means "try again later". */
+  run: (job: Job) => Promise<void>;
+  /** Unique per handler: the lease owner. */
+  owner: string;
+  /** How long a lease lasts without renewal; a dead process's jobs are taken over after it. */
+  leaseMs: number;
+  /** How often due jobs (retries, a dead process's leftovers) are looked for. */
+  pollMs: number;
+  retry?: RetryPolicy;
+  now: () => number;
+  logger: Pick<Console, 'error' | 'warn'>;
+  /** Edge runtimes: keep the isolate alive for work started by a request. */
+  waitUntil?: (work: Promise<unknown>) => void;
+}
+
+const BATCH = 10;
+
+/**
+ * Runs the store's durable jobs (webhook inbox, `onOrderPaid`): leases due jobs, renews the lease
+ * while a job runs, completes it when it returned, and schedules a retry with backoff when it
+ * threw. Any number of runners may share one store; a lease gives each job to one at a time.
+ */
+export class JobRunner {
+  readonly #options: JobRunnerOptions;
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  #poller: ReturnType<typeof setInterval> | undefined;
+  #draining: Promise<void> | undefined;
+  #drainAgain = false;
+  #closed = false;
+
+  constructor(options: JobRunnerOptions) {
+    this.#options = options;
+  }
+
+  /** Starts polling; true when this runtime allows timers here (edge runtimes refuse them at start-up). */
+  start(): boolean {
+    if (this.#poller || this.#closed) return true;
+    try {
+      this.#poller = setInterval(() => void this.kick(), this.#options.pollMs);
+      unref(this.#poller);
+    } catch {
+      return false;
+    }
+    void this.kick();
+    return true;
+  }
+
+  /** Looks for due jobs now (after a webhook was stored or an order was paid). */
+  kick(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    if (this.#draining) {
+      this.#drainAgain = true;
+      return this.#draining;
+    }
+    const drain = this.#drain()
+      .catch((error: unknown) => this.#options.logger.error('checkout: could not read due jobs from the store', error))
+      .finally(() => {
+        this.#draining = undefined;
+        this.#inFlight.delete(drain);
+      });
+    this.#draining = drain;
+    this.#inFlight.add(drain);
+    this.#options.waitUntil?.(drain);
+    return drain;
+  }
+
+  /** Resolves when the work started so far (and what it led to at once) has finished. */
+  async whenIdle(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  /** Stops polling and retry timers; waits for running jobs. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#poller) clearInterval(this.#poller);
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    await this.whenIdle();
+  }
+
+  async #drain(): Promise<void> {
+    do {
+      this.#drainAgain = false;
+      for (;;) {
+        const now = this.#options.now();
+        const jobs = await this.#options.store.leaseJobs({
+          owner: this.#options.owner,
+          now,
+          leaseUntil: now + this.#options.leaseMs,
+          limit: BATCH,
+        });
+        if (jobs.length === 0 || this.#closed) break;
+        await Promise.all(jobs.map((job) => this.#runOne(job)));
+        if (jobs.length < BATCH) break;
+      }
+    } while (this.#drainAgain && !this.#closed);
+  }
+
+  async #runOne(job: Job): Promise<void> {
+    const { store, owner, leaseMs, now, logger } = this.#options;
+    // Renewed well before it runs out, so a slow hook is not taken over by another process.
+    const heartbeat = setInterval(() => {
+      store.renewJobLease(job.id, owner, now() + leaseMs).catch((error: unknown) => logger.warn(`checkout: could not renew the lease of ${job.id}`, error));
+    }, Math.max(1, Math.floor(leaseMs / 4)));
+    unref(heartbeat);
+    try {
+      await this.#options.run(job);
+    } catch (error) {
+      clearInterval(heartbeat);
+      const delay = this.#retryDelay(job.attempts);
+      logger.error(`checkout: ${job.id} failed (attempt ${job.attempts}); retrying in ${Math.round(delay / 1000)} s`, error);
+      await store.retryJob(job.id, owner, now() + delay, describe(error));
+      this.#later(delay);
+      return;
+    }
+    clearInterval(heartbeat);
+    if (!(await store.completeJob(job.id, owner, now()))) {
+      logger.warn(`checkout: ${job.id} finished after its lease was lost; another process may have run it too`);
+    }
+  }
+
+  #retryDelay(attempts: number): number {
+    const first = this.#options.retry?.firstDelayMs ?? 1000;
+    const max = this.#options.retry?.maxDelayMs ?? 300_000;
+    return Math.min(max, first * 2 ** Math.max(0, attempts - 1));
+  }
+
+  #later(delayMs: number): void {
+    if (this.#closed) return;
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      void this.kick();
+    }, delayMs);
+    unref(timer);
+    this.#timers.add(timer);
+  }
+}
+
+function unref(timer: unknown): void {
+  (timer as { unref?: () => void }).unref?.();
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
