@@ -1,0 +1,323 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { CheckoutSession, SessionStatus } from '../core/session.js';
+import type { Catalog } from './catalog.js';
+import { createCheckoutHandler, type CheckoutHandler, type CheckoutHandlerOptions } from './handler.js';
+import { signSandboxPayload, createSandboxProvider } from './providers/sandbox/index.js';
+import { ProviderError, ProviderInputError, type CreateSessionInput, type PaymentProvider } from './providers/types.js';
+import { createMemoryStore } from './store/memory.js';
+import { createSqliteStore } from './store/sqlite.js';
+import type { CheckoutStore, Order } from './store/types.js';
+
+const SHOP = 'https://shop.example';
+const BASE = 'https://api.example/api/checkout';
+const WEBHOOK_SECRET = 'sbx_whsec_state_tests';
+const silent = { error: () => {}, warn: () => {} };
+const catalog: Catalog = {
+  currency: 'DKK',
+  products: { grinder: { name: 'Hand grinder', unitAmount: 89_900, vatRate: 0.25 } },
+};
+const CART = { items: [{ sku: 'grinder', quantity: 1 }] };
+
+/** A provider whose session status (and reported amount) the test sets, like a PSP's dashboard. */
+function scriptedProvider(name = 'sandbox') {
+  const sessions = new Map<string, CheckoutSession>();
+  const created: CreateSessionInput[] = [];
+  let counter = 0;
+  const verifier = createSandboxProvider({ apiUrl: 'http://127.0.0.1:9', secretKey: 'sbx_sk_unused', webhookSecret: WEBHOOK_SECRET });
+  const provider: PaymentProvider = {
+    name,
+    async createSession(input) {
+      created.push(input);
+      const session: CheckoutSession = {
+        id: `${name}_${++counter}`,
+        provider: name,
+        kind: 'hosted',
+        status: 'open',
+        url: `https://pay.example/${name}/${counter}`,
+        amount: input.amount,
+        currency: input.currency,
+      };
+      sessions.set(session.id, session);
+      return { ...session };
+    },
+    async getSession(id) {
+      const session = sessions.get(id);
+      if (!session) throw new ProviderError(name, `no session ${id}`, 404);
+      return { ...session };
+    },
+    verifyWebhook: verifier.verifyWebhook!,
+  };
+  const set = (id: string, status: SessionStatus, extra: Partial<CheckoutSession> = {}) =>
+    sessions.set(id, { ...sessions.get(id)!, status, ...extra });
+  return { provider, created, sessions, set };
+}
+
+const handlers: CheckoutHandler[] = [];
+const cleanups: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(handlers.splice(0).map((handler) => handler.close()));
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+function handlerOn(store: CheckoutStore, options: Partial<CheckoutHandlerOptions> & { providers: PaymentProvider[] }) {
+  const handler = createCheckoutHandler({ catalog, logger: silent, store, allowedOrigins: [SHOP], hookRetry: { firstDelayMs: 20, maxDelayMs: 50 }, ...options });
+  handlers.push(handler);
+  return handler;
+}
+
+function create(handler: CheckoutHandler, headers: Record<string, string> = {}, body: unknown = CART) {
+  return handler(
+    new Request(`${BASE}/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: SHOP, referer: `${SHOP}/checkout.html`, ...headers },
+      body: JSON.stringify(body),
+    }),
+  );
+}
+
+const read = (handler: CheckoutHandler, id: string) => handler(new Request(`${BASE}/sessions/${id}`));
+
+function webhook(handler: CheckoutHandler, eventId: string, session: string, type = 'session.completed') {
+  const body = JSON.stringify({ id: eventId, type, session });
+  return handler(
+    new Request(`${BASE}/webhooks/sandbox`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'sandbox-signature': signSandboxPayload(WEBHOOK_SECRET, body, Math.floor(Date.now() / 1000)) },
+      body,
+    }),
+  );
+}
+
+async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const stores: [string, () => CheckoutStore][] = [
+  ['memory', () => createMemoryStore()],
+  [
+    'SQLite',
+    () => {
+      const folder = mkdtempSync(path.join(tmpdir(), 'checkout-handler-'));
+      const store = createSqliteStore({ path: path.join(folder, 'checkout.db') });
+      cleanups.push(async () => {
+        await store.close();
+        rmSync(folder, { recursive: true, force: true });
+      });
+      return store;
+    },
+  ],
+];
+
+describe.each(stores)('handler state on the %s store', (_, makeStore) => {
+  it('writes the order before calling the provider, then links the session to it', async () => {
+    const store = makeStore();
+    const { provider } = scriptedProvider();
+    const seenAtCreate: (Order | undefined)[] = [];
+    const original = provider.createSession.bind(provider);
+    provider.createSession = async (input) => {
+      seenAtCreate.push(await store.getOrder(input.reference));
+      return original(input);
+    };
+    const handler = handlerOn(store, { providers: [provider] });
+    const session = (await (await create(handler, {}, { ...CART, customer: { email: 'ane@example.dk' } })).json()) as CheckoutSession;
+    expect(seenAtCreate[0]).toMatchObject({ status: 'pending', amount: 89_900, currency: 'DKK', provider: 'sandbox' });
+    const [order] = await handler.orders.list();
+    expect(order).toMatchObject({
+      reference: seenAtCreate[0]!.reference,
+      sessionId: session.id,
+      status: 'pending',
+      lines: [{ sku: 'grinder', name: 'Hand grinder', quantity: 1, unitAmount: 89_900 }],
+      customer: { email: 'ane@example.dk' },
+    });
+    expect(await handler.orders.get(order!.reference)).toEqual(order);
+  });
+
+  it('moves the order to paid on the confirming read and calls onOrderPaid once, even when a webhook and a poll say the same at once', async () => {
+    const store = makeStore();
+    const { provider, set } = scriptedProvider();
+    const paid: Order[] = [];
+    const onOrderPaid = vi.fn(async (order: Order) => {
+      paid.push(order);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    });
+    const one = handlerOn(store, { providers: [provider], onOrderPaid });
+    const two = handlerOn(store, { providers: [provider], onOrderPaid });
+    const session = (await (await create(one)).json()) as CheckoutSession;
+    set(session.id, 'complete');
+    const answers = await Promise.all([read(one, session.id), webhook(two, 'evt_1', session.id), read(two, session.id), webhook(one, 'evt_1', session.id)]);
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
+    await until(async () => (await one.orders.list())[0]?.fulfilledAt !== undefined, 'fulfilment');
+    await Promise.all([one.whenIdle(), two.whenIdle()]);
+    expect(onOrderPaid).toHaveBeenCalledTimes(1);
+    expect(paid[0]).toMatchObject({ status: 'paid', sessionId: session.id, amount: 89_900 });
+    expect((await one.orders.list())[0]).toMatchObject({ status: 'paid', paidAt: expect.any(String), fulfilledAt: expect.any(String) });
+  });
+
+  it('never takes a status from the webhook body: a forged "completed" type only triggers a read', async () => {
+    const store = makeStore();
+    const { provider } = scriptedProvider();
+    const onOrderPaid = vi.fn();
+    const handler = handlerOn(store, { providers: [provider], onOrderPaid });
+    const session = (await (await create(handler)).json()) as CheckoutSession;
+    await webhook(handler, 'evt_1', session.id, 'session.completed');
+    await handler.whenIdle();
+    expect((await handler.orders.list())[0]!.status).toBe('pending');
+    expect(onOrderPaid).not.toHaveBeenCalled();
+  });
+
+  it('marks an order whose provider reports another amount or currency as mismatch, and fulfils nothing', async () => {
+    const store = makeStore();
+    const { provider, set } = scriptedProvider();
+    const onOrderPaid = vi.fn();
+    const handler = handlerOn(store, { providers: [provider], onOrderPaid });
+    const first = (await (await create(handler)).json()) as CheckoutSession;
+    const second = (await (await create(handler)).json()) as CheckoutSession;
+    set(first.id, 'complete', { amount: 100 });
+    set(second.id, 'complete', { currency: 'EUR' });
+    await read(handler, first.id);
+    await read(handler, second.id);
+    // Paid is final, mismatch too: a later correct report does not turn it into paid.
+    set(first.id, 'complete', { amount: 89_900 });
+    await read(handler, first.id);
+    await handler.whenIdle();
+    expect((await handler.orders.list()).map((order) => order.status)).toEqual(['mismatch', 'mismatch']);
+    expect(onOrderPaid).not.toHaveBeenCalled();
+  });
+
+  it('keeps paid final and moves pending orders to cancelled, expired or failed', async () => {
+    const store = makeStore();
+    const { provider, set } = scriptedProvider();
+    const handler = handlerOn(store, { providers: [provider] });
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push(((await (await create(handler)).json()) as CheckoutSession).id);
+    set(ids[0]!, 'cancelled');
+    set(ids[1]!, 'expired');
+    set(ids[2]!, 'failed');
+    set(ids[3]!, 'complete');
+    for (const id of ids) await read(handler, id);
+    set(ids[3]!, 'expired');
+    await read(handler, ids[3]!);
+    const byId = new Map((await handler.orders.list()).map((order) => [order.sessionId, order.status]));
+    expect(ids.map((id) => byId.get(id))).toEqual(['cancelled', 'expired', 'failed', 'paid']);
+    expect(await handler.orders.list({ status: 'paid' })).toHaveLength(1);
+  });
+
+  it('retries onOrderPaid and onWebhook while they throw, and never calls them again once they returned', async () => {
+    const store = makeStore();
+    const { provider, set } = scriptedProvider();
+    let paidCalls = 0;
+    let webhookCalls = 0;
+    const handler = handlerOn(store, {
+      providers: [provider],
+      onOrderPaid: () => {
+        if (++paidCalls < 3) throw new Error('warehouse down');
+      },
+      onWebhook: () => {
+        if (++webhookCalls < 2) throw new Error('crm down');
+      },
+    });
+    const session = (await (await create(handler)).json()) as CheckoutSession;
+    set(session.id, 'complete');
+    expect((await webhook(handler, 'evt_9', session.id)).status).toBe(200);
+    await until(async () => (await handler.orders.list())[0]?.fulfilledAt !== undefined && webhookCalls >= 2, 'hooks to succeed');
+    await handler.whenIdle();
+    expect(await webhook(handler, 'evt_9', session.id).then((answer) => answer.json())).toEqual({ received: true, duplicate: true });
+    await read(handler, session.id);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await handler.whenIdle();
+    expect([paidCalls, webhookCalls]).toEqual([3, 2]);
+    expect(await store.getJob('webhook:sandbox:evt_9')).toMatchObject({ status: 'done', attempts: 2, lastError: expect.stringContaining('crm down') });
+  });
+
+  it('gives 50 concurrent creates with one key on two handlers one provider session and one answer', async () => {
+    const store = makeStore();
+    const { provider, created } = scriptedProvider();
+    const original = provider.createSession.bind(provider);
+    provider.createSession = async (input) => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return original(input);
+    };
+    const handlersForKey = [handlerOn(store, { providers: [provider] }), handlerOn(store, { providers: [provider] })];
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => create(handlersForKey[i % 2]!, { 'idempotency-key': 'start-1' })),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(Array(50).fill(201));
+    const bodies = new Set(await Promise.all(answers.map((answer) => answer.text())));
+    expect(bodies.size).toBe(1);
+    expect(created).toHaveLength(1);
+    expect(await handlersForKey[0]!.orders.list()).toHaveLength(1);
+  });
+
+  it('lets a retry after a provider failure create under the same order reference, on another handler', async () => {
+    const store = makeStore();
+    const { provider, created } = scriptedProvider();
+    const original = provider.createSession.bind(provider);
+    let fail = true;
+    provider.createSession = async (input) => {
+      if (fail) {
+        created.push(input);
+        fail = false;
+        throw new ProviderError('sandbox', 'answered 503', 503);
+      }
+      return original(input);
+    };
+    const first = await create(handlerOn(store, { providers: [provider] }), { 'idempotency-key': 'k' });
+    expect(first.status).toBe(502);
+    const retry = await create(handlerOn(store, { providers: [provider] }), { 'idempotency-key': 'k' });
+    expect(retry.status).toBe(201);
+    expect(created.map((input) => input.reference)).toEqual([created[0]!.reference, created[0]!.reference]);
+    expect(await store.listOrders()).toHaveLength(1);
+  });
+
+  it('answers a retry of a refused create with the same 400, and the order is failed', async () => {
+    const store = makeStore();
+    const { provider } = scriptedProvider();
+    let calls = 0;
+    provider.createSession = async () => {
+      calls++;
+      throw new ProviderInputError('sandbox', 'customer.email is required');
+    };
+    const handler = handlerOn(store, { providers: [provider] });
+    const answers = [await create(handler, { 'idempotency-key': 'k' }), await create(handler, { 'idempotency-key': 'k' })];
+    expect(answers.map((answer) => answer.status)).toEqual([400, 400]);
+    expect(calls).toBe(1);
+    expect((await handler.orders.list())[0]!.status).toBe('failed');
+  });
+
+  it('reads and returns a session on another handler with two providers configured', async () => {
+    const store = makeStore();
+    const stripe = scriptedProvider('stripe');
+    const sandbox = scriptedProvider('sandbox');
+    const one = handlerOn(store, { providers: [stripe.provider, sandbox.provider] });
+    const two = handlerOn(store, { providers: [stripe.provider, sandbox.provider] });
+    const session = (await (await create(one, {}, { ...CART, provider: 'sandbox' })).json()) as CheckoutSession;
+    sandbox.set(session.id, 'complete');
+    const confirmed = await read(two, session.id);
+    expect(confirmed.status).toBe(200);
+    expect(((await confirmed.json()) as CheckoutSession).status).toBe('complete');
+    expect((await two.orders.list())[0]!.status).toBe('paid');
+    const reference = (await two.orders.list())[0]!.reference;
+    const bridge = await two(new Request(`${BASE}/return/accept?checkout_ref=${reference}`));
+    expect(bridge.status).toBe(200);
+    const html = await bridge.text();
+    expect(html).toContain(`${SHOP}/checkout.html?`);
+    expect(html).toContain(`checkout_session=${session.id}`);
+  });
+});
+
+describe('a handler without a store', () => {
+  it('warns once, loudly, that state lives in memory', () => {
+    const warn = vi.fn();
+    const { provider } = scriptedProvider();
+    handlers.push(createCheckoutHandler({ catalog, providers: [provider], logger: { error: () => {}, warn } }));
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0]![0]).toMatch(/NO STORE.*restart/);
+  });
+});
