@@ -37,6 +37,8 @@ export default defineConfig(({ mode }) => {
     test: {
       include: ['src/**/*.test.ts'],
       environment: 'node',
+      // One real PostgreSQL server per run for the store tests; tests read its URL with inject('postgresUrl').
+      globalSetup: ['./src/server/test-support/postgres-global-setup.ts'],
     },
   };
 });
