@@ -4,12 +4,21 @@
  * real payment provider. Sandbox keys are made per process and never leave the server.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { createCheckoutHandler, type Catalog, type CheckoutHandler } from '../src/server/index.js';
+import {
+  createCheckoutHandler,
+  createMemoryStore,
+  createSqliteStore,
+  ORDER_STATUSES,
+  type Catalog,
+  type CheckoutHandler,
+  type CheckoutStore,
+  type Order,
+} from '../src/server/index.js';
 import { serveNode, type NodeServerHandle } from '../src/server/node.js';
 import { redactSecrets } from '../src/server/handler.js';
 import { providersFromEnv, type ProviderEnv } from '../src/server/providers/index.js';
@@ -40,6 +49,13 @@ export interface DemoOptions {
   env?: ProviderEnv;
   /** Log webhooks to the console. Default false. */
   logWebhooks?: boolean;
+  /**
+   * A folder for everything the demo keeps across restarts: the order ledger (SQLite), the
+   * sandbox PSP's keys and sessions. Default: none, everything in memory (tests).
+   */
+  dataDir?: string;
+  /** Called after the demo fulfilled a paid order (tests, logs). */
+  onFulfilled?: (order: Order) => void;
 }
 
 export interface DemoServer {
@@ -49,6 +65,8 @@ export interface DemoServer {
   providers: string[];
   /** Whether the auto-refill page can take sign-ups (Reepay is configured). */
   refill: boolean;
+  /** Where state is kept across restarts, when it is. */
+  dataDir?: string;
   close(): Promise<void>;
 }
 
@@ -135,6 +153,16 @@ const chargeBody = z.strictObject({ agreement: z.string().min(1).max(255) });
  */
 function demoApi(checkout: CheckoutHandler, providerNames: string[], refill: RefillSetUp | undefined): Hono {
   const api = new Hono();
+
+  // The shop's back office: the order ledger, newest first. A real shop puts this behind its login.
+  api.get('/orders', async (c) => {
+    const status = c.req.query('status');
+    if (status !== undefined && !(ORDER_STATUSES as readonly string[]).includes(status)) {
+      return demoError(c, 400, 'invalid_request', `status must be one of ${ORDER_STATUSES.join(', ')}`);
+    }
+    const orders = await checkout.orders.list({ limit: 100, ...(status && { status: status as Order['status'] }) });
+    return c.json({ orders }, 200, { 'cache-control': 'no-store' });
+  });
   // Agreements this process made: the charge route bills only those, never a handle a page invents.
   const agreements = new Map<string, { customer: string }>();
 
@@ -265,6 +293,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
   const sandboxUrl = `http://${urlHost(host)}:${sandboxServer.port}`;
 
   let shopServer: NodeServerHandle | undefined;
+  let store: CheckoutStore | undefined;
+  let checkoutHandler: CheckoutHandler | undefined;
   let providerNames: string[] = [];
   let refill: RefillSetUp | undefined;
   try {
@@ -276,10 +306,20 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
     });
     providerNames = providers.map((provider) => provider.name);
     refill = refillFromEnv(env);
+    store = options.dataDir
+      ? createSqliteStore({ path: path.join(options.dataDir, 'checkout.db') })
+      : createMemoryStore();
     const checkout = createCheckoutHandler({
       providers,
       catalog: DEMO_CATALOG,
+      store,
       returnPage: '/checkout.html',
+      // The demo's "warehouse": a real shop would book the shipment here. Runs once per paid order.
+      onOrderPaid: (order) => {
+        const lines = order.lines.map((line) => `${line.quantity} × ${line.name}`).join(', ');
+        console.log(`fulfilled ${order.reference} (${lines}; ${order.amount / 100} ${order.currency})`);
+        options.onFulfilled?.(order);
+      },
       onWebhook: (event, provider, { session }) => {
         if (options.logWebhooks) {
           console.log(`webhook ${provider} ${event.type} ${event.sessionId ?? ''} ${session ? `-> ${session.status}` : ''}`);
@@ -293,6 +333,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
       public: path.join(repoRoot, 'public'),
     };
     const shop = new Hono();
+    checkoutHandler = checkout;
     shop.all('/api/checkout/*', (c) => checkout(c.req.raw));
     shop.route('/api/demo', demoApi(checkout, providerNames, refill));
     shop.get('/cdn/*', async (c) => {
@@ -309,17 +350,24 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
 
     shopServer = await serveNode(shop.fetch, { port: options.port ?? 5173, hostname: host });
   } catch (error) {
+    await checkoutHandler?.close();
+    await store?.close();
     await sandboxServer.close();
     throw error;
   }
   const shopHandle = shopServer;
+  const openStore = store;
+  const handler = checkoutHandler;
   return {
     shopUrl: `http://${urlHost(host)}:${shopHandle.port}`,
     sandboxUrl,
     providers: providerNames,
     refill: refill !== undefined,
+    ...(options.dataDir && { dataDir: options.dataDir }),
     async close() {
       await Promise.all([shopHandle.close(), sandboxServer.close()]);
+      await handler?.close();
+      await openStore?.close();
     },
   };
 }
@@ -331,15 +379,23 @@ function portFrom(value: string | undefined, fallback: number, name: string): nu
   return port;
 }
 
+/** The state folder, made if missing (git ignores `.data/`). */
+async function dataDirectory(folder: string): Promise<string> {
+  await mkdir(folder, { recursive: true });
+  return folder;
+}
+
 async function main(): Promise<void> {
   const demo = await startDemo({
     port: portFrom(process.env['PORT'], 5173, 'PORT'),
     sandboxPort: portFrom(process.env['SANDBOX_PORT'], 4243, 'SANDBOX_PORT'),
     host: process.env['HOST'] || '127.0.0.1',
     logWebhooks: true,
+    dataDir: await dataDirectory(process.env['CHECKOUT_DATA_DIR'] || path.join(repoRoot, '.data', 'demo')),
   });
   console.log(`Demo shop:   ${demo.shopUrl}/  (open this)`);
   console.log(`Sandbox PSP: ${demo.sandboxUrl}  (test card 4242 4242 4242 4242, BLIK 777123)`);
+  console.log(`Orders:      ${demo.shopUrl}/orders.html  (the ledger, kept in ${demo.dataDir})`);
   console.log(`Providers:   ${demo.providers.join(', ')}  (default: ${demo.providers[0]}; others switch on with their keys, see README)`);
   console.log(
     demo.refill

@@ -48,7 +48,8 @@ export default defineConfig({
     // `npm test` builds first; the server serves dist/cdn as it is.
     command: 'npx tsx demo/server.ts',
     cwd: repoRoot,
-    env: { PORT: String(SHOP_PORT), SANDBOX_PORT: String(SANDBOX_PORT) },
+    // Its own state folder, apart from `npm start`'s .data/demo.
+    env: { PORT: String(SHOP_PORT), SANDBOX_PORT: String(SANDBOX_PORT), CHECKOUT_DATA_DIR: `${repoRoot}.data/e2e` },
     url: `${SHOP_URL}/`,
     reuseExistingServer: !inCi,
     timeout: 60_000,

@@ -1,0 +1,51 @@
+// The back office view of the ledger (GET /api/demo/orders), refreshed while the page is open.
+const body = document.querySelector('#orders tbody');
+const statusLine = document.getElementById('orders-status');
+const REFRESH_MS = 2000;
+
+const time = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'medium' });
+const when = (iso) => (iso ? time.format(new Date(iso)) : '');
+const money = (minor, currency) =>
+  new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(minor / 100);
+
+function cell(text, attributes = {}) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  for (const [name, value] of Object.entries(attributes)) td.setAttribute(name, value);
+  return td;
+}
+
+function render(orders) {
+  const rows = orders.map((order) => {
+    const row = document.createElement('tr');
+    row.dataset.reference = order.reference;
+    row.dataset.status = order.status;
+    row.append(
+      cell(order.reference, { 'data-field': 'reference' }),
+      cell(order.lines.map((line) => `${line.quantity} × ${line.name}`).join(', '), { 'data-field': 'lines' }),
+      cell(money(order.amount, order.currency), { 'data-field': 'amount' }),
+      cell(order.provider, { 'data-field': 'provider' }),
+      cell(order.status, { 'data-field': 'status', class: `order-status order-status-${order.status}` }),
+      cell(when(order.paidAt), { 'data-field': 'paid-at' }),
+      cell(when(order.fulfilledAt), { 'data-field': 'fulfilled-at' }),
+    );
+    return row;
+  });
+  body.replaceChildren(...rows);
+  statusLine.textContent = orders.length === 0 ? 'No orders yet: buy something in the shop.' : `${orders.length} orders`;
+}
+
+async function refresh() {
+  try {
+    const response = await fetch('/api/demo/orders', { headers: { accept: 'application/json' } });
+    if (!response.ok) throw new Error(`the shop answered ${response.status}`);
+    render((await response.json()).orders);
+  } catch (error) {
+    statusLine.textContent = `Could not load the orders: ${error.message}`;
+  }
+}
+
+await refresh();
+setInterval(() => {
+  if (document.visibilityState === 'visible') void refresh();
+}, REFRESH_MS);
