@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { CheckoutSession, SessionStatus } from '../../../core/session.js';
 import { basicAuth, globalFetch, joinUrl, parseAnswer, requestJson, type FetchLike } from '../http.js';
 import {
+  ProviderInputError,
   WebhookVerificationError,
   type CreateSessionInput,
   type PaymentProvider,
@@ -45,6 +46,8 @@ const apiSessionSchema = z.object({
   amount: z.number().int(),
   currency: z.string(),
   expires_at: z.string(),
+  /** The card a completed recurring session saved. */
+  payment_method_id: z.string().min(1).nullish(),
 });
 
 const webhookBodySchema = z.object({
@@ -53,7 +56,9 @@ const webhookBodySchema = z.object({
   session: z.string().min(1).optional(),
 });
 
-function toContractSession(data: z.infer<typeof apiSessionSchema>): CheckoutSession {
+type ApiSession = z.infer<typeof apiSessionSchema>;
+
+function toContractSession(data: ApiSession): CheckoutSession {
   const status: SessionStatus = data.status;
   return {
     id: data.id,
@@ -120,16 +125,25 @@ export function createSandboxProvider(options: SandboxProviderOptions): PaymentP
     return body;
   }
 
-  async function session(action: string, path: string, init: Parameters<typeof call>[2]): Promise<CheckoutSession> {
-    return toContractSession(parseAnswer(PROVIDER_NAME, action, apiSessionSchema, await call(action, path, init)));
+  async function session(action: string, path: string, init: Parameters<typeof call>[2]): Promise<ApiSession> {
+    return parseAnswer(PROVIDER_NAME, action, apiSessionSchema, await call(action, path, init));
   }
+
+  const readSession = (id: string) => session('read session', `/v1/sessions/${encodeURIComponent(id)}`, { method: 'GET' });
 
   return {
     name: PROVIDER_NAME,
 
-    createSession(input: CreateSessionInput) {
+    async createSession(input: CreateSessionInput) {
       const withOurId = (url: string) => url.replace(OUR_PLACEHOLDER, SANDBOX_ID_PLACEHOLDER);
-      return session('create session', '/v1/sessions', {
+      const customer = input.customer?.handle;
+      if (input.recurring && !customer) {
+        throw new ProviderInputError(
+          PROVIDER_NAME,
+          'sandbox: a recurring session needs customer.handle (the customer the saved card belongs to)',
+        );
+      }
+      const created = await session('create session', '/v1/sessions', {
         method: 'POST',
         ...(input.idempotencyKey && { idempotencyKey: input.idempotencyKey }),
         body: {
@@ -147,12 +161,20 @@ export function createSandboxProvider(options: SandboxProviderOptions): PaymentP
           cancel_url: withOurId(input.cancelUrl),
           notification_url: input.webhookUrl,
           ...(input.locale && { locale: input.locale }),
+          ...(input.recurring && { recurring: true }),
+          ...(customer && { customer }),
         },
       });
+      return toContractSession(created);
     },
 
-    getSession(id: string) {
-      return session('read session', `/v1/sessions/${encodeURIComponent(id)}`, { method: 'GET' });
+    async getSession(id: string) {
+      return toContractSession(await readSession(id));
+    },
+
+    async savedPaymentMethod(sessionId: string) {
+      const data = await readSession(sessionId);
+      return data.status === 'complete' ? (data.payment_method_id ?? undefined) : undefined;
     },
 
     async verifyWebhook(rawBody: string, headers: Headers): Promise<VerifiedWebhook> {

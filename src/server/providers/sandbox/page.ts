@@ -34,6 +34,8 @@ export interface PayPageInput {
   view: PayView;
   /** Milliseconds until the session expires: an open page reloads then to show it. */
   expiresInMs?: number;
+  /** A recurring session: the card is saved for later charges (cards only; amount 0 saves without paying). */
+  saveCard?: boolean;
 }
 
 /** Minor units as money text, honouring currencies without two decimals. */
@@ -117,24 +119,36 @@ ${options.hint ? `<p class="hint" id="${options.id}-hint">${options.hint}</p>` :
 function formView(page: PayPageInput, view: Extract<PayView, { kind: 'form' }>): string {
   const base = `/pay/${encodeURIComponent(page.id)}`;
   const total = escapeHtml(formatMoney(page.amount, page.currency, page.locale));
-  const card = view.method === 'card';
+  // A saved card must be chargeable later: recurring sessions take cards only, so no BLIK tab.
+  const saveCard = Boolean(page.saveCard);
+  const card = view.method === 'card' || saveCard;
   const error = view.fieldError;
   const tab = (method: PayMethod, label: string) => {
     const selected = view.method === method;
     return `<a role="tab" id="tab-${method}" href="${base}?method=${method}" aria-controls="panel-${method}" aria-selected="${selected}"${selected ? '' : ' tabindex="-1"'}>${label}</a>`;
   };
-  return `${view.declined ? `<div class="alert" role="alert" tabindex="-1" id="decline">${escapeHtml(view.declined)}</div>` : ''}
-<div role="tablist" aria-label="Payment method">${tab('card', 'Card')}${tab('blik', 'BLIK')}</div>
-<section role="tabpanel" id="panel-card" aria-labelledby="tab-card"${card ? '' : ' hidden'}>
-<form method="post" action="${base}/card" novalidate>
-${input({ id: 'card-number', name: 'number', label: 'Card number', field: 'number', error, value: view.values?.number, attributes: 'inputmode="numeric" autocomplete="cc-number" maxlength="23"', hint: 'Test cards: 4242 4242 4242 4242 (success), 4000 0000 0000 0002 (declined), 4000 0000 0000 3220 (3-D Secure).' })}
+  const cardHint = `Test cards: 4242 4242 4242 4242 (success), 4000 0000 0000 0002 (declined), 4000 0000 0000 3220 (3-D Secure)${saveCard ? ', 4000 0000 0000 0341 (saved, but later charges are declined)' : ''}.`;
+  const cardButton = saveCard ? (page.amount === 0 ? 'Save card' : `Pay ${total} and save card`) : `Pay ${total}`;
+  const cardForm = `<form method="post" action="${base}/card" novalidate>
+${input({ id: 'card-number', name: 'number', label: 'Card number', field: 'number', error, value: view.values?.number, attributes: 'inputmode="numeric" autocomplete="cc-number" maxlength="23"', hint: cardHint })}
 <div class="row"><div>
 ${input({ id: 'card-expiry', name: 'expiry', label: 'Expiry date (MM/YY)', field: 'expiry', error, value: view.values?.expiry, attributes: 'inputmode="numeric" autocomplete="cc-exp" maxlength="7"' })}
 </div><div>
 ${input({ id: 'card-cvc', name: 'cvc', label: 'CVC', field: 'cvc', error, attributes: 'inputmode="numeric" autocomplete="cc-csc" maxlength="4"' })}
 </div></div>
-<button class="pay" type="submit">Pay ${total}</button>
-</form>
+<button class="pay" type="submit">${cardButton}</button>
+</form>`;
+  const declined = view.declined ? `<div class="alert" role="alert" tabindex="-1" id="decline">${escapeHtml(view.declined)}</div>` : '';
+  if (saveCard) {
+    return `${declined}
+<p>${page.amount === 0 ? 'Your card will be saved' : 'After this payment your card will be saved'} so the shop can charge it later.</p>
+${cardForm}
+<form class="cancel" method="post" action="${base}/cancel"><button type="submit">${page.amount === 0 ? 'Cancel' : 'Cancel payment'}</button></form>`;
+  }
+  return `${declined}
+<div role="tablist" aria-label="Payment method">${tab('card', 'Card')}${tab('blik', 'BLIK')}</div>
+<section role="tabpanel" id="panel-card" aria-labelledby="tab-card"${card ? '' : ' hidden'}>
+${cardForm}
 </section>
 <section role="tabpanel" id="panel-blik" aria-labelledby="tab-blik"${card ? ' hidden' : ''}>
 <form method="post" action="${base}/blik" novalidate>
@@ -149,28 +163,35 @@ function bodyFor(page: PayPageInput): { title: string; content: string } {
   const total = escapeHtml(formatMoney(page.amount, page.currency, page.locale));
   const base = `/pay/${encodeURIComponent(page.id)}`;
   const view = page.view;
+  /** A recurring session without a payment: it only saves the card. */
+  const saveOnly = Boolean(page.saveCard) && page.amount === 0;
   switch (view.kind) {
-    case 'form':
+    case 'form': {
+      const heading = saveOnly ? 'Save your card' : `Pay ${total}`;
       return {
-        title: `Pay ${total}`,
-        content: `<h1>Pay ${total}</h1>${linesTable(page)}${formView(page, view)}`,
+        title: heading,
+        content: `<h1>${heading}</h1>${page.lines.length > 0 ? linesTable(page) : ''}${formView(page, view)}`,
       };
+    }
     case 'challenge':
       return {
         title: 'Authenticate your payment',
         content: `<h1>Authenticate your payment</h1>
-<p>Your bank asks you to confirm the payment of ${total}. This is the sandbox's 3-D Secure step.</p>
+<p>Your bank asks you to confirm ${saveOnly ? 'saving your card' : `the payment of ${total}`}. This is the sandbox's 3-D Secure step.</p>
 <form method="post" action="${base}/3ds">
 <div class="actions">
 <button class="pay" type="submit" name="action" value="complete">Complete authentication</button>
 <button class="secondary" type="submit" name="action" value="fail">Fail authentication</button>
 </div></form>`,
       };
-    case 'complete':
+    case 'complete': {
+      const heading = saveOnly ? 'Card saved' : 'Payment complete';
+      const done = saveOnly ? 'Your card was saved for later payments.' : `${total} was paid${page.saveCard ? ' and your card was saved for later payments' : ''}.`;
       return {
-        title: 'Payment complete',
-        content: `<h1>Payment complete</h1><p>${total} was paid.</p><p><a href="${escapeHtml(view.acceptUrl)}">Return to the shop</a></p>`,
+        title: heading,
+        content: `<h1>${heading}</h1><p>${done}</p><p><a href="${escapeHtml(view.acceptUrl)}">Return to the shop</a></p>`,
       };
+    }
     case 'cancelled':
       return {
         title: 'Payment cancelled',

@@ -27,6 +27,8 @@ export const SANDBOX_TEST_CARDS = {
   success: '4242424242424242',
   declined: '4000000000000002',
   threeDSecure: '4000000000003220',
+  /** Pays and saves like `success`, but every later charge of the saved card is declined. */
+  declinesLater: '4000000000000341',
 } as const;
 export const SANDBOX_BLIK_CODES = { success: '777123', declined: '777000' } as const;
 
@@ -65,8 +67,12 @@ export interface SandboxPsp {
   whenIdle(): Promise<void>;
 }
 
+/** How a saved card answers later charges. */
+type ChargeBehaviour = 'succeeds' | 'declines';
+
 interface PspSession {
   id: string;
+  /** Minor units; 0 for a recurring session that only saves the card. */
   amount: number;
   currency: string;
   lines: SandboxLine[];
@@ -82,6 +88,25 @@ interface PspSession {
   paymentMethod?: PayMethod;
   /** A 3-D Secure card waits for the shopper's answer. */
   awaitingChallenge: boolean;
+  /** Save the card for later charges (needs `customer`). */
+  recurring: boolean;
+  /** The shop's customer handle. */
+  customer?: string;
+  /** The payment method saved when a recurring session completed with a card. */
+  savedPaymentMethodId?: string;
+  /** The card waiting on 3-D Secure: how it would answer later charges once saved. */
+  challengeCard?: { last4: string; behaviour: ChargeBehaviour };
+}
+
+/** A card saved by a recurring session, bound to its customer. */
+interface PspPaymentMethod {
+  id: string;
+  customer: string;
+  /** The session that saved it. */
+  sessionId: string;
+  last4: string;
+  behaviour: ChargeBehaviour;
+  createdAt: number;
 }
 
 interface IdempotencyEntry {
@@ -91,6 +116,7 @@ interface IdempotencyEntry {
 
 const MAX_SESSIONS = 10_000;
 const SESSION_ID_PATTERN = /^sbx_[a-f0-9]{24}$/;
+const PAYMENT_METHOD_ID_PATTERN = /^pm_[a-f0-9]{24}$/;
 
 const lineSchema = z.object({
   sku: z.string().optional(),
@@ -102,17 +128,33 @@ const lineSchema = z.object({
 
 const httpUrl = z.url({ protocol: /^https?$/ });
 
-const createBodySchema = z.object({
-  amount: z.number().int().min(1),
-  currency: z.string().regex(/^[A-Z]{3}$/),
-  lines: z.array(lineSchema).min(1).max(200),
-  reference: z.string().min(1).max(64),
-  accept_url: httpUrl,
-  cancel_url: httpUrl,
-  notification_url: httpUrl.optional(),
-  locale: z.string().max(35).optional(),
-  expires_in: z.number().int().min(1).max(86_400).optional(),
-});
+const createBodySchema = z
+  .object({
+    amount: z.number().int().min(0),
+    currency: z.string().regex(/^[A-Z]{3}$/),
+    lines: z.array(lineSchema).max(200),
+    reference: z.string().min(1).max(64),
+    accept_url: httpUrl,
+    cancel_url: httpUrl,
+    notification_url: httpUrl.optional(),
+    locale: z.string().max(35).optional(),
+    expires_in: z.number().int().min(1).max(86_400).optional(),
+    /** Save the card for later charges (`POST /v1/charges`); needs `customer`. */
+    recurring: z.boolean().optional(),
+    /** The shop's handle for the customer a saved card belongs to. */
+    customer: z.string().min(1).max(255).optional(),
+  })
+  .superRefine((body, context) => {
+    if (body.recurring && !body.customer) {
+      context.addIssue({ code: 'custom', path: ['customer'], message: 'a recurring session needs the customer handle' });
+    }
+    if (body.amount === 0 && !body.recurring) {
+      context.addIssue({ code: 'custom', path: ['amount'], message: 'must be at least 1 (0 only for a recurring session that saves a card)' });
+    }
+    if (body.amount > 0 && body.lines.length === 0) {
+      context.addIssue({ code: 'custom', path: ['lines'], message: 'a payment needs at least one line' });
+    }
+  });
 
 const STATE_VERSION = 1;
 
@@ -132,12 +174,26 @@ const storedSessionSchema = z.object({
   status: z.enum(['open', 'complete', 'cancelled', 'expired']),
   paymentMethod: z.enum(['card', 'blik']).optional(),
   awaitingChallenge: z.boolean(),
+  recurring: z.boolean().default(false),
+  customer: z.string().optional(),
+  savedPaymentMethodId: z.string().regex(PAYMENT_METHOD_ID_PATTERN).optional(),
+  challengeCard: z.object({ last4: z.string(), behaviour: z.enum(['succeeds', 'declines']) }).optional(),
 }) satisfies z.ZodType<PspSession>;
+
+const storedPaymentMethodSchema = z.object({
+  id: z.string().regex(PAYMENT_METHOD_ID_PATTERN),
+  customer: z.string(),
+  sessionId: z.string(),
+  last4: z.string(),
+  behaviour: z.enum(['succeeds', 'declines']),
+  createdAt: z.number(),
+}) satisfies z.ZodType<PspPaymentMethod>;
 
 const stateFileSchema = z.object({
   version: z.literal(STATE_VERSION),
   sessions: z.array(storedSessionSchema),
   idempotency: z.array(z.tuple([z.string(), z.object({ id: z.string(), bodyHash: z.string() })])),
+  payment_methods: z.array(storedPaymentMethodSchema).default([]),
 });
 
 type StateFile = z.infer<typeof stateFileSchema>;
@@ -292,6 +348,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
   const secretDigest = digest(options.secretKey);
   const sessions = new Map<string, PspSession>();
   const idempotent = new Map<string, IdempotencyEntry>();
+  const paymentMethods = new Map<string, PspPaymentMethod>();
   const pending = new Set<Promise<void>>();
   const stateFile = options.stateFile;
 
@@ -299,6 +356,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     const stored = readStateFile(stateFile);
     for (const session of stored?.sessions ?? []) sessions.set(session.id, session);
     for (const [key, entry] of stored?.idempotency ?? []) idempotent.set(key, entry);
+    for (const method of stored?.payment_methods ?? []) paymentMethods.set(method.id, method);
     mkdirSync(dirname(stateFile), { recursive: true, mode: 0o700 });
   }
 
@@ -309,6 +367,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
       version: STATE_VERSION,
       sessions: [...sessions.values()],
       idempotency: [...idempotent],
+      payment_methods: [...paymentMethods.values()],
     };
     writeFileAtomic(stateFile, JSON.stringify(state));
   }
@@ -329,6 +388,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     if (session && session.status === 'open' && now() >= session.expiresAt) {
       session.status = 'expired';
       session.awaitingChallenge = false;
+      delete session.challengeCard;
     }
     return session;
   }
@@ -344,6 +404,8 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
       break;
     }
     while (idempotent.size > MAX_SESSIONS) idempotent.delete(idempotent.keys().next().value!);
+    // Saved cards outlive their sessions; only a runaway sandbox drops the oldest.
+    while (paymentMethods.size > MAX_SESSIONS) paymentMethods.delete(paymentMethods.keys().next().value!);
   }
 
   function toApi(session: PspSession) {
@@ -356,6 +418,9 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
       currency: session.currency,
       reference: session.reference,
       payment_method: session.paymentMethod ?? null,
+      recurring: session.recurring,
+      customer: session.customer ?? null,
+      payment_method_id: session.savedPaymentMethodId ?? null,
       expires_at: new Date(session.expiresAt).toISOString(),
     };
   }
@@ -409,6 +474,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
       nonce,
       view,
       expiresInMs: session.expiresAt - now(),
+      saveCard: session.recurring,
     });
     const formTargets = new Set([
       "'self'",
@@ -454,10 +520,24 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     return url.href;
   }
 
-  function complete(session: PspSession, method: PayMethod): Response {
+  /** Completes the session; a recurring one saves the card it was paid with for its customer. */
+  function complete(session: PspSession, method: PayMethod, card?: PspSession['challengeCard']): Response {
     session.status = 'complete';
     session.paymentMethod = method;
     session.awaitingChallenge = false;
+    delete session.challengeCard;
+    if (session.recurring && session.customer && card) {
+      const saved: PspPaymentMethod = {
+        id: `pm_${randomBytes(12).toString('hex')}`,
+        customer: session.customer,
+        sessionId: session.id,
+        last4: card.last4,
+        behaviour: card.behaviour,
+        createdAt: now(),
+      };
+      paymentMethods.set(saved.id, saved);
+      session.savedPaymentMethodId = saved.id;
+    }
     save();
     deliverWebhook(session, 'session.completed');
     // Like a real PSP: the frame or window the page is in goes on to the shop's accept URL.
@@ -520,6 +600,8 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
       expiresAt: createdAt + (body.expires_in ?? ttlSeconds) * 1000,
       status: 'open',
       awaitingChallenge: false,
+      recurring: body.recurring ?? false,
+      ...(body.customer && { customer: body.customer }),
     };
     sessions.set(session.id, session);
     if (key) idempotent.set(key, { id: session.id, bodyHash });
@@ -572,13 +654,21 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     }
     if (!/^\d{3,4}$/.test(cvc)) return invalid({ field: 'cvc', message: 'Enter the 3 or 4 digit security code.' });
 
+    const last4 = number.slice(-4);
     switch (number) {
       case SANDBOX_TEST_CARDS.success:
-        return complete(session, 'card');
+        return complete(session, 'card', { last4, behaviour: 'succeeds' });
+      case SANDBOX_TEST_CARDS.declinesLater:
+        return complete(session, 'card', { last4, behaviour: 'declines' });
       case SANDBOX_TEST_CARDS.declined:
-        return page(session, { kind: 'form', method: 'card', declined: 'Your card was declined. Try another card or pay with BLIK.' }, 'declined');
+        return page(
+          session,
+          { kind: 'form', method: 'card', declined: `Your card was declined. Try another card${session.recurring ? '' : ' or pay with BLIK'}.` },
+          'declined',
+        );
       case SANDBOX_TEST_CARDS.threeDSecure:
         session.awaitingChallenge = true;
+        session.challengeCard = { last4, behaviour: 'succeeds' };
         save();
         return page(session, { kind: 'challenge' });
       default:
@@ -591,8 +681,9 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     if (!session) return notFoundPage();
     if (session.status !== 'open' || !session.awaitingChallenge) return page(session, finalView(session) ?? { kind: 'form', method: 'card' }, 'closed');
     const fields = await formFields(c);
-    if (fields['action'] === 'complete') return complete(session, 'card');
+    if (fields['action'] === 'complete') return complete(session, 'card', session.challengeCard);
     session.awaitingChallenge = false;
+    delete session.challengeCard;
     save();
     return page(session, { kind: 'form', method: 'card', declined: 'Authentication failed, so the card was declined. Try again or use another card.' }, 'declined');
   });
@@ -602,6 +693,10 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     if (!session) return notFoundPage();
     const done = finalView(session);
     if (done) return page(session, done, 'closed');
+    if (session.recurring) {
+      // A BLIK payment cannot be charged again later: recurring sessions take cards only.
+      return page(session, { kind: 'form', method: 'card', declined: 'BLIK cannot be saved for later payments. Pay by card.' }, 'invalid');
+    }
     const code = ((await formFields(c))['code'] ?? '').trim();
     if (!/^\d{6}$/.test(code)) {
       return page(session, { kind: 'form', method: 'blik', fieldError: { field: 'code', message: 'Enter the 6-digit BLIK code.' } }, 'invalid');
@@ -623,6 +718,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     if (session.status !== 'open') return page(session, finalView(session)!, 'closed');
     session.status = 'cancelled';
     session.awaitingChallenge = false;
+    delete session.challengeCard;
     save();
     deliverWebhook(session, 'session.cancelled');
     return new Response(null, { status: 303, headers: { location: fillId(session.cancelUrl, session.id), 'cache-control': 'no-store' } });
