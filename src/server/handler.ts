@@ -76,6 +76,11 @@ export interface CheckoutHandlerOptions {
   onWebhook?: (event: VerifiedWebhook, provider: string, context: WebhookContext) => void | Promise<void>;
   /** Backoff of hook retries. Default: first after 1 s, doubling up to 5 min. */
   hookRetry?: RetryPolicy;
+  /**
+   * How long a process holds a hook (or webhook) it runs, renewed while it runs; after a crash
+   * another handler on the store takes it over this much later. Default 20 000 ms.
+   */
+  hookLeaseMs?: number;
   /** A provider call that takes longer fails with 502. Default 20 000 ms. */
   providerTimeoutMs?: number;
   /** Edge runtimes: hand background work (webhooks, hooks) to the platform's `waitUntil`. */
@@ -103,7 +108,7 @@ export type CheckoutHandler = ((request: Request) => Promise<Response>) & {
 
 /** A job lease outlives a stalled event loop, and a dead process's work is taken over well within 30 s. */
 const JOB_LEASE_MS = 20_000;
-const JOB_POLL_MS = 2_000;
+const MAX_JOB_POLL_MS = 2_000;
 /** How long a waiting retry polls for another caller's create with the same key. */
 const IDEMPOTENCY_POLL_MS = 50;
 
@@ -307,15 +312,17 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
   const store = options.store ?? createMemoryStore();
   const instanceId = newOwnerId();
   let claimCounter = 0;
-  // Long enough for the provider call it guards, so a live create is never taken over.
-  const claimLeaseMs = providerTimeoutMs + 10_000;
+  // Longer than the provider call it guards, so a live create is not taken over (and if it were,
+  // the provider's idempotency key would still make it one session).
+  const claimLeaseMs = providerTimeoutMs + 5_000;
+  const jobLeaseMs = options.hookLeaseMs ?? JOB_LEASE_MS;
 
   const runner = new JobRunner({
     store,
     run: runJob,
     owner: instanceId,
-    leaseMs: JOB_LEASE_MS,
-    pollMs: JOB_POLL_MS,
+    leaseMs: jobLeaseMs,
+    pollMs: Math.min(MAX_JOB_POLL_MS, Math.max(50, Math.floor(jobLeaseMs / 10))),
     now,
     logger,
     ...(options.hookRetry && { retry: options.hookRetry }),
