@@ -24,7 +24,8 @@ export interface JobRunnerOptions {
   waitUntil?: (work: Promise<unknown>) => void;
 }
 
-const BATCH = 10;
+/** Jobs one runner runs at once. */
+const CONCURRENCY = 10;
 
 /**
  * Runs the store's durable jobs (webhook inbox, `onOrderPaid`): leases due jobs, renews the lease
@@ -38,6 +39,7 @@ export class JobRunner {
   #poller: ReturnType<typeof setInterval> | undefined;
   #draining: Promise<void> | undefined;
   #drainAgain = false;
+  #running = 0;
   #closed = false;
 
   constructor(options: JobRunnerOptions) {
@@ -93,19 +95,34 @@ export class JobRunner {
   async #drain(): Promise<void> {
     do {
       this.#drainAgain = false;
-      for (;;) {
+      // Jobs run side by side, each on its own: one slow hook does not hold up the others.
+      while (this.#running < CONCURRENCY && !this.#closed) {
+        const limit = CONCURRENCY - this.#running;
         const now = this.#options.now();
         const jobs = await this.#options.store.leaseJobs({
           owner: this.#options.owner,
           now,
           leaseUntil: now + this.#options.leaseMs,
-          limit: BATCH,
+          limit,
         });
-        if (jobs.length === 0 || this.#closed) break;
-        await Promise.all(jobs.map((job) => this.#runOne(job)));
-        if (jobs.length < BATCH) break;
+        for (const job of jobs) this.#start(job);
+        if (jobs.length < limit) break;
       }
     } while (this.#drainAgain && !this.#closed);
+  }
+
+  #start(job: Job): void {
+    this.#running += 1;
+    const run = this.#runOne(job)
+      .catch((error: unknown) => this.#options.logger.error(`checkout: could not record the outcome of ${job.id}`, error))
+      .finally(() => {
+        this.#running -= 1;
+        this.#inFlight.delete(run);
+        // A slot is free: there may be more due work.
+        void this.kick();
+      });
+    this.#inFlight.add(run);
+    this.#options.waitUntil?.(run);
   }
 
   async #runOne(job: Job): Promise<void> {

@@ -98,6 +98,22 @@ interface PspSession {
   challengeCard?: { last4: string; behaviour: ChargeBehaviour };
 }
 
+type ChargeStatus = 'succeeded' | 'failed';
+
+/** A charge of a saved card (`POST /v1/charges`). */
+interface PspCharge {
+  id: string;
+  status: ChargeStatus;
+  amount: number;
+  currency: string;
+  reference: string;
+  paymentMethod: string;
+  lines: SandboxLine[];
+  failureReason?: string;
+  notificationUrl?: string;
+  createdAt: number;
+}
+
 /** A card saved by a recurring session, bound to its customer. */
 interface PspPaymentMethod {
   id: string;
@@ -117,6 +133,9 @@ interface IdempotencyEntry {
 const MAX_SESSIONS = 10_000;
 const SESSION_ID_PATTERN = /^sbx_[a-f0-9]{24}$/;
 const PAYMENT_METHOD_ID_PATTERN = /^pm_[a-f0-9]{24}$/;
+const CHARGE_ID_PATTERN = /^ch_[a-f0-9]{24}$/;
+/** What the acquirer says when a saved `declinesLater` card is charged. */
+export const SANDBOX_DECLINE_REASON = 'Your card was declined.';
 
 const lineSchema = z.object({
   sku: z.string().optional(),
@@ -189,11 +208,25 @@ const storedPaymentMethodSchema = z.object({
   createdAt: z.number(),
 }) satisfies z.ZodType<PspPaymentMethod>;
 
+const storedChargeSchema = z.object({
+  id: z.string().regex(CHARGE_ID_PATTERN),
+  status: z.enum(['succeeded', 'failed']),
+  amount: z.number().int(),
+  currency: z.string(),
+  reference: z.string(),
+  paymentMethod: z.string(),
+  lines: z.array(z.object({ name: z.string(), quantity: z.number().int(), unit_amount: z.number().int() })),
+  failureReason: z.string().optional(),
+  notificationUrl: z.string().optional(),
+  createdAt: z.number(),
+}) satisfies z.ZodType<PspCharge>;
+
 const stateFileSchema = z.object({
   version: z.literal(STATE_VERSION),
   sessions: z.array(storedSessionSchema),
   idempotency: z.array(z.tuple([z.string(), z.object({ id: z.string(), bodyHash: z.string() })])),
   payment_methods: z.array(storedPaymentMethodSchema).default([]),
+  charges: z.array(storedChargeSchema).default([]),
 });
 
 type StateFile = z.infer<typeof stateFileSchema>;
@@ -300,6 +333,18 @@ export function loadOrCreateSandboxKeys(file: string): { secretKey: string; webh
   return readKeysFile(file) ?? keys;
 }
 
+const chargeBodySchema = z.object({
+  /** A saved card, `pm_…`, from a completed recurring session. */
+  payment_method: z.string().min(1).max(64),
+  amount: z.number().int().min(1),
+  currency: z.string().regex(/^[A-Z]{3}$/),
+  reference: z.string().min(1).max(64),
+  lines: z.array(lineSchema).max(200).optional(),
+  notification_url: httpUrl.optional(),
+  /** When given, the card must belong to this customer. */
+  customer: z.string().min(1).max(255).optional(),
+});
+
 function apiError(status: number, code: string, message: string): Response {
   return Response.json({ error: { code, message } }, { status });
 }
@@ -349,6 +394,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
   const sessions = new Map<string, PspSession>();
   const idempotent = new Map<string, IdempotencyEntry>();
   const paymentMethods = new Map<string, PspPaymentMethod>();
+  const charges = new Map<string, PspCharge>();
   const pending = new Set<Promise<void>>();
   const stateFile = options.stateFile;
 
@@ -357,6 +403,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     for (const session of stored?.sessions ?? []) sessions.set(session.id, session);
     for (const [key, entry] of stored?.idempotency ?? []) idempotent.set(key, entry);
     for (const method of stored?.payment_methods ?? []) paymentMethods.set(method.id, method);
+    for (const charge of stored?.charges ?? []) charges.set(charge.id, charge);
     mkdirSync(dirname(stateFile), { recursive: true, mode: 0o700 });
   }
 
@@ -368,6 +415,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
       sessions: [...sessions.values()],
       idempotency: [...idempotent],
       payment_methods: [...paymentMethods.values()],
+      charges: [...charges.values()],
     };
     writeFileAtomic(stateFile, JSON.stringify(state));
   }
@@ -406,6 +454,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     while (idempotent.size > MAX_SESSIONS) idempotent.delete(idempotent.keys().next().value!);
     // Saved cards outlive their sessions; only a runaway sandbox drops the oldest.
     while (paymentMethods.size > MAX_SESSIONS) paymentMethods.delete(paymentMethods.keys().next().value!);
+    while (charges.size > MAX_SESSIONS) charges.delete(charges.keys().next().value!);
   }
 
   function toApi(session: PspSession) {
@@ -425,10 +474,11 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     };
   }
 
-  function deliverWebhook(session: PspSession, type: string): void {
-    const target = session.notificationUrl;
+  /** Sends `{ id, type, session | charge }` to the object's notification URL, if it has one. */
+  function deliverWebhook(about: { session: string } | { charge: string }, target: string | undefined, type: string): void {
     if (!target) return;
-    const body = JSON.stringify({ id: `evt_${randomBytes(12).toString('hex')}`, type, session: session.id });
+    const body = JSON.stringify({ id: `evt_${randomBytes(12).toString('hex')}`, type, ...about });
+    const subject = 'session' in about ? about.session : about.charge;
     const attempt = async () => {
       const response = await send(target, {
         method: 'POST',
@@ -447,11 +497,24 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
       .catch(async (first: unknown) => {
         await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
         await attempt().catch((second: unknown) => {
-          logger.warn(`sandbox: webhook ${type} for ${session.id} to ${target} failed twice (${String(first)}; ${String(second)})`);
+          logger.warn(`sandbox: webhook ${type} for ${subject} to ${target} failed twice (${String(first)}; ${String(second)})`);
         });
       })
       .finally(() => pending.delete(delivery));
     pending.add(delivery);
+  }
+
+  function chargeToApi(charge: PspCharge) {
+    return {
+      id: charge.id,
+      object: 'charge',
+      status: charge.status,
+      amount: charge.amount,
+      currency: charge.currency,
+      reference: charge.reference,
+      payment_method: charge.paymentMethod,
+      ...(charge.failureReason && { failure_reason: charge.failureReason }),
+    };
   }
 
   function shopOrigin(session: PspSession): string {
@@ -539,7 +602,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
       session.savedPaymentMethodId = saved.id;
     }
     save();
-    deliverWebhook(session, 'session.completed');
+    deliverWebhook({ session: session.id }, session.notificationUrl, 'session.completed');
     // Like a real PSP: the frame or window the page is in goes on to the shop's accept URL.
     return new Response(null, { status: 303, headers: { location: returnUrl(session, session.acceptUrl), 'cache-control': 'no-store' } });
   }
@@ -553,13 +616,14 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
 
   const app = new Hono();
 
-  app.post('/v1/sessions', async (c) => {
-    if (!authorised(c)) {
-      return new Response(JSON.stringify({ error: { code: 'unauthorized', message: 'Send the secret key as the Basic auth user name' } }), {
-        status: 401,
-        headers: { 'content-type': 'application/json', 'www-authenticate': 'Basic realm="sandbox"' },
-      });
-    }
+  const unauthorised = () =>
+    new Response(JSON.stringify({ error: { code: 'unauthorized', message: 'Send the secret key as the Basic auth user name' } }), {
+      status: 401,
+      headers: { 'content-type': 'application/json', 'www-authenticate': 'Basic realm="sandbox"' },
+    });
+
+  /** The JSON body validated by `schema`, with its raw text's hash; or the 400 answer. */
+  async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<{ body: z.infer<S>; bodyHash: string } | Response> {
     const raw = await c.req.text();
     let data: unknown;
     try {
@@ -567,14 +631,20 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     } catch {
       return apiError(400, 'invalid_request', 'Body is not valid JSON');
     }
-    const parsed = createBodySchema.safeParse(data);
+    const parsed = schema.safeParse(data);
     if (!parsed.success) {
       const first = parsed.error.issues[0];
       return apiError(400, 'invalid_request', `${first?.path.join('.') || 'body'}: ${first?.message ?? 'invalid'}`);
     }
-    const body = parsed.data;
+    return { body: parsed.data, bodyHash: digest(raw).toString('hex') };
+  }
+
+  app.post('/v1/sessions', async (c) => {
+    if (!authorised(c)) return unauthorised();
+    const request = await jsonBody(c, createBodySchema);
+    if (request instanceof Response) return request;
+    const { body, bodyHash } = request;
     const key = c.req.header('idempotency-key');
-    const bodyHash = digest(raw).toString('hex');
     if (key) {
       const earlier = idempotent.get(key);
       if (earlier && earlier.bodyHash !== bodyHash) {
@@ -614,6 +684,56 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     const session = current(c.req.param('id'));
     if (!session) return apiError(404, 'not_found', `No session "${c.req.param('id')}"`);
     return c.json(toApi(session));
+  });
+
+  app.post('/v1/charges', async (c) => {
+    if (!authorised(c)) return unauthorised();
+    const request = await jsonBody(c, chargeBodySchema);
+    if (request instanceof Response) return request;
+    const { body, bodyHash } = request;
+    const header = c.req.header('idempotency-key');
+    // Keys of charges and of sessions live apart (a header value cannot hold a NUL).
+    const key = header ? `charge\u0000${header}` : undefined;
+    if (key) {
+      const earlier = idempotent.get(key);
+      if (earlier && earlier.bodyHash !== bodyHash) {
+        return apiError(409, 'idempotency_conflict', 'Idempotency-Key reused with a different body');
+      }
+      const charge = earlier && charges.get(earlier.id);
+      if (charge) return c.json(chargeToApi(charge), 201);
+    }
+    const method = PAYMENT_METHOD_ID_PATTERN.test(body.payment_method) ? paymentMethods.get(body.payment_method) : undefined;
+    if (!method || (body.customer !== undefined && body.customer !== method.customer)) {
+      const owner = body.customer === undefined ? '' : ` of customer "${body.customer}"`;
+      return apiError(404, 'not_found', `No payment method "${body.payment_method}"${owner}`);
+    }
+    forget();
+    const declined = method.behaviour === 'declines';
+    const charge: PspCharge = {
+      id: `ch_${randomBytes(12).toString('hex')}`,
+      status: declined ? 'failed' : 'succeeded',
+      amount: body.amount,
+      currency: body.currency,
+      reference: body.reference,
+      paymentMethod: method.id,
+      lines: (body.lines ?? []).map((line) => ({ name: line.name, quantity: line.quantity, unit_amount: line.unit_amount })),
+      ...(declined && { failureReason: SANDBOX_DECLINE_REASON }),
+      ...(body.notification_url && { notificationUrl: body.notification_url }),
+      createdAt: now(),
+    };
+    charges.set(charge.id, charge);
+    if (key) idempotent.set(key, { id: charge.id, bodyHash });
+    save();
+    deliverWebhook({ charge: charge.id }, charge.notificationUrl, declined ? 'charge.failed' : 'charge.succeeded');
+    return c.json(chargeToApi(charge), 201);
+  });
+
+  app.get('/v1/charges/:id', (c) => {
+    if (!authorised(c)) return apiError(401, 'unauthorized', 'Send the secret key as the Basic auth user name');
+    const id = c.req.param('id');
+    const charge = CHARGE_ID_PATTERN.test(id) ? charges.get(id) : undefined;
+    if (!charge) return apiError(404, 'not_found', `No charge "${id}"`);
+    return c.json(chargeToApi(charge));
   });
 
   const notFoundPage = () =>
@@ -720,7 +840,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     session.awaitingChallenge = false;
     delete session.challengeCard;
     save();
-    deliverWebhook(session, 'session.cancelled');
+    deliverWebhook({ session: session.id }, session.notificationUrl, 'session.cancelled');
     return new Response(null, { status: 303, headers: { location: fillId(session.cancelUrl, session.id), 'cache-control': 'no-store' } });
   });
 
