@@ -1,0 +1,310 @@
+/**
+ * Real processes on one store: killed with SIGKILL mid-work and restarted (SQLite), and two at
+ * once behind a loopback proxy that alternates between them (PostgreSQL).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import type { CheckoutSession } from '../core/session.js';
+import { serveNode, type NodeServerHandle } from './node.js';
+import { createSandboxPsp, signSandboxPayload } from './providers/sandbox/psp.js';
+import { createPostgresStore } from './store/postgres.js';
+import { createSqliteStore } from './store/sqlite.js';
+import type { CheckoutStore } from './store/types.js';
+import type { HandlerProcessConfig, HookLogLine } from './test-support/handler-process.js';
+import { createTestDatabase } from './test-support/postgres.js';
+
+const SCRIPT = fileURLToPath(new URL('./test-support/handler-process.ts', import.meta.url));
+const SECRET_KEY = 'sbx_sk_processes_0123456789';
+const WEBHOOK_SECRET = 'sbx_whsec_processes_0123456789';
+const SHOP = 'http://shop.test:5173';
+const CART = JSON.stringify({ items: [{ sku: 'grinder', quantity: 1 }] });
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+interface Child {
+  url: string;
+  process: ChildProcess;
+  kill(): Promise<void>;
+}
+
+async function startChild(config: HandlerProcessConfig): Promise<Child> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT], {
+    env: { ...process.env, CHECKOUT_PROCESS_CONFIG: JSON.stringify(config) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /listening (\S+)/.exec(stdout);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`handler process exited (${code}) before listening: ${stderr}`)));
+  });
+  const kill = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  };
+  cleanups.push(kill);
+  return { url, process: child, kill };
+}
+
+/** The sandbox PSP on loopback, counting the creates it answers; `holdCreates` keeps answers back (the caller dies waiting). */
+async function startPsp() {
+  const psp = createSandboxPsp({ secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET, webhookRetryDelayMs: 200, logger: { warn: () => {} } });
+  const state = { creates: 0, holdCreates: false, sessionIds: new Set<string>() };
+  const server = await serveNode(async (request) => {
+    const response = await psp.fetch(request);
+    if (request.method === 'POST' && new URL(request.url).pathname === '/v1/sessions') {
+      state.creates++;
+      const body = (await response.clone().json()) as { id?: string };
+      if (body.id) state.sessionIds.add(body.id);
+      if (state.holdCreates) return new Promise<Response>(() => {});
+    }
+    return response;
+  });
+  cleanups.push(() => server.close());
+  return { server, state, psp };
+}
+
+/** One public address in front of the handler processes, alternating between them. */
+async function startProxy() {
+  const targets: string[] = [];
+  let next = 0;
+  const server: NodeServerHandle = await serveNode(async (request) => {
+    const target = targets[next++ % targets.length]!;
+    const url = new URL(request.url);
+    const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
+    const headers = new Headers(request.headers);
+    headers.delete('host');
+    // Like a real proxy: a dead upstream is a 502, which the widget retries.
+    return fetch(`${target}${url.pathname}${url.search}`, { method: request.method, headers, ...(body && { body }), redirect: 'manual' }).catch(
+      () => new Response('upstream unreachable', { status: 502 }),
+    );
+  });
+  cleanups.push(() => server.close());
+  return { url: server.url, targets };
+}
+
+function readLog(file: string): HookLogLine[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as HookLogLine);
+}
+
+const count = (lines: HookLogLine[], hook: HookLogLine['hook'], phase: HookLogLine['phase']) =>
+  lines.filter((line) => line.hook === hook && line.phase === phase).length;
+
+async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function createSession(base: string, headers: Record<string, string> = {}, body = CART) {
+  return fetch(`${base}/api/checkout/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: SHOP, referer: `${SHOP}/checkout.html`, ...headers },
+    body,
+  });
+}
+
+function pay(pspUrl: string, sessionId: string) {
+  return fetch(`${pspUrl}/pay/${sessionId}/card`, {
+    method: 'POST',
+    body: new URLSearchParams({ number: '4242424242424242', expiry: '12/34', cvc: '123' }),
+    redirect: 'manual',
+  });
+}
+
+function folder(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'checkout-processes-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function baseConfig(overrides: Partial<HandlerProcessConfig> & Pick<HandlerProcessConfig, 'store' | 'psp' | 'publicUrl' | 'log'>): HandlerProcessConfig {
+  return {
+    providers: ['sandbox'],
+    allowedOrigins: [SHOP],
+    hookLeaseMs: 1000,
+    providerTimeoutMs: 5000,
+    ...overrides,
+  };
+}
+
+describe('killed processes (SQLite store)', () => {
+  async function setUp() {
+    const dir = folder();
+    const { server: pspServer, state } = await startPsp();
+    const proxy = await startProxy();
+    const dbPath = path.join(dir, 'checkout.db');
+    const config = (hang?: HandlerProcessConfig['hang'], providerTimeoutMs = 5000) =>
+      baseConfig({
+        store: { sqlite: dbPath },
+        psp: { apiUrl: pspServer.url, secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET },
+        publicUrl: proxy.url,
+        log: path.join(dir, 'hooks.log'),
+        providerTimeoutMs,
+        ...(hang && { hang }),
+      });
+    const openStore = (): CheckoutStore => {
+      const store = createSqliteStore({ path: dbPath });
+      cleanups.push(() => store.close());
+      return store;
+    };
+    return { dir, pspUrl: pspServer.url, state, proxy, config, openStore, log: () => readLog(path.join(dir, 'hooks.log')) };
+  }
+
+  it('runs onWebhook once after the process died between answering the webhook and the hook returning', async () => {
+    const { pspUrl, proxy, config, log, openStore } = await setUp();
+    const first = await startChild(config('onWebhook'));
+    proxy.targets.splice(0, Infinity, first.url);
+    const session = (await (await createSession(proxy.url)).json()) as CheckoutSession;
+    expect((await pay(pspUrl, session.id)).status).toBe(303);
+    await until(() => count(log(), 'onWebhook', 'start') === 1, 'the webhook hook to start');
+    await first.kill();
+
+    const second = await startChild(config());
+    proxy.targets.splice(0, Infinity, second.url);
+    await until(() => count(log(), 'onWebhook', 'end') === 1, 'the restarted process to run the webhook hook');
+    await until(() => count(log(), 'onOrderPaid', 'end') === 1, 'the order to be fulfilled');
+    // Two more lease periods: nobody runs either hook again.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const lines = log();
+    expect([count(lines, 'onWebhook', 'start'), count(lines, 'onWebhook', 'end'), count(lines, 'onOrderPaid', 'end')]).toEqual([2, 1, 1]);
+    expect(new Set(lines.filter((line) => line.hook === 'onWebhook').map((line) => line.pid)).size).toBe(2);
+    const [order] = await openStore().listOrders();
+    expect(order).toMatchObject({ status: 'paid', sessionId: session.id, fulfilledAt: expect.any(String) });
+  }, 60_000);
+
+  it('runs onOrderPaid once after the process died inside it', async () => {
+    const { pspUrl, proxy, config, log, openStore } = await setUp();
+    const first = await startChild(config('onOrderPaid'));
+    proxy.targets.splice(0, Infinity, first.url);
+    const session = (await (await createSession(proxy.url)).json()) as CheckoutSession;
+    await pay(pspUrl, session.id);
+    // The widget's confirming read.
+    expect(((await (await fetch(`${proxy.url}/api/checkout/sessions/${session.id}`)).json()) as CheckoutSession).status).toBe('complete');
+    await until(() => count(log(), 'onOrderPaid', 'start') === 1, 'onOrderPaid to start');
+    await first.kill();
+    expect((await openStore().listOrders())[0]).toMatchObject({ status: 'paid' });
+    expect((await openStore().listOrders())[0]!.fulfilledAt).toBeUndefined();
+
+    const second = await startChild(config());
+    proxy.targets.splice(0, Infinity, second.url);
+    await until(() => count(log(), 'onOrderPaid', 'end') === 1, 'the restarted process to fulfil the order');
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect([count(log(), 'onOrderPaid', 'start'), count(log(), 'onOrderPaid', 'end')]).toEqual([2, 1]);
+    expect((await openStore().listOrders())[0]!.fulfilledAt).toEqual(expect.any(String));
+  }, 60_000);
+
+  it('answers the widget retry with the same session after the process died between the provider create and its answer', async () => {
+    const { proxy, config, state, openStore } = await setUp();
+    const first = await startChild(config(undefined, 2000));
+    proxy.targets.splice(0, Infinity, first.url);
+    state.holdCreates = true;
+    const attempt = createSession(proxy.url, { 'idempotency-key': 'start-1' }).then(
+      (response) => response.status,
+      () => 'network error',
+    );
+    await until(() => state.creates === 1, 'the PSP to create the session');
+    await first.kill();
+    expect(await attempt).toBe(502);
+    state.holdCreates = false;
+
+    const second = await startChild(config(undefined, 2000));
+    proxy.targets.splice(0, Infinity, second.url);
+    const retry = await createSession(proxy.url, { 'idempotency-key': 'start-1' });
+    expect(retry.status).toBe(201);
+    const session = (await retry.json()) as CheckoutSession;
+    expect([...state.sessionIds]).toEqual([session.id]);
+    const orders = await openStore().listOrders();
+    expect(orders).toHaveLength(1);
+    expect(orders[0]).toMatchObject({ sessionId: session.id, status: 'pending' });
+  }, 60_000);
+});
+
+describe('two processes on one PostgreSQL store behind one address', () => {
+  async function setUp(providers = ['sandbox']) {
+    const dir = folder();
+    const database = await createTestDatabase(inject('postgresUrl'));
+    const { server: pspServer, state } = await startPsp();
+    const proxy = await startProxy();
+    const config = baseConfig({
+      store: { postgres: database.url },
+      psp: { apiUrl: pspServer.url, secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET },
+      publicUrl: proxy.url,
+      log: path.join(dir, 'hooks.log'),
+      providers,
+    });
+    const [one, two] = await Promise.all([startChild(config), startChild(config)]);
+    proxy.targets.push(one!.url, two!.url);
+    const store = createPostgresStore({ connectionString: database.url });
+    cleanups.unshift(() => database.drop());
+    cleanups.push(() => store.close());
+    return { one: one!, two: two!, proxy, state, pspUrl: pspServer.url, store, log: () => readLog(path.join(dir, 'hooks.log')) };
+  }
+
+  it('gives 50 concurrent creates with one key one provider session and the same answer, with no 5xx', async () => {
+    const { proxy, state } = await setUp();
+    const answers = await Promise.all(Array.from({ length: 50 }, () => createSession(proxy.url, { 'idempotency-key': 'one-key' })));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(50).fill(201));
+    expect(new Set(await Promise.all(answers.map((answer) => answer.text()))).size).toBe(1);
+    expect(state.creates).toBe(1);
+  }, 60_000);
+
+  it('handles the same webhook sent to both processes once', async () => {
+    const { one, two, proxy, pspUrl, log } = await setUp();
+    const session = (await (await createSession(proxy.url)).json()) as CheckoutSession;
+    await pay(pspUrl, session.id);
+    const body = JSON.stringify({ id: 'evt_twice', type: 'session.completed', session: session.id });
+    const send = (url: string) =>
+      fetch(`${url}/api/checkout/webhooks/sandbox`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'sandbox-signature': signSandboxPayload(WEBHOOK_SECRET, body, Math.floor(Date.now() / 1000)) },
+        body,
+      });
+    const answers = await Promise.all([send(one.url), send(two.url), send(one.url), send(two.url)]);
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
+    expect((await Promise.all(answers.map((answer) => answer.json()))).filter((answer) => !(answer as { duplicate?: boolean }).duplicate)).toHaveLength(1);
+    await until(() => log().some((line) => line.id === 'evt_twice' && line.phase === 'end'), 'the webhook hook');
+    await until(() => count(log(), 'onOrderPaid', 'end') === 1, 'fulfilment');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(log().filter((line) => line.id === 'evt_twice')).toHaveLength(2);
+    expect(count(log(), 'onOrderPaid', 'start')).toBe(1);
+  }, 60_000);
+
+  it('confirms on one process a session created on the other, with two providers, and returns by checkout_ref there', async () => {
+    const { one, two, pspUrl, store } = await setUp(['sandbox', 'sandbox-eu']);
+    const created = await createSession(one.url, {}, JSON.stringify({ provider: 'sandbox-eu', items: [{ sku: 'grinder', quantity: 1 }] }));
+    expect(created.status).toBe(201);
+    const session = (await created.json()) as CheckoutSession;
+    await pay(pspUrl, session.id);
+    const read = await fetch(`${two.url}/api/checkout/sessions/${session.id}`);
+    expect(read.status).toBe(200);
+    expect(((await read.json()) as CheckoutSession).status).toBe('complete');
+    const [order] = await store.listOrders();
+    expect(order).toMatchObject({ provider: 'sandbox-eu', status: 'paid', sessionId: session.id });
+
+    const bridge = await fetch(`${two.url}/api/checkout/return/accept?checkout_ref=${order!.reference}`);
+    expect(bridge.status).toBe(200);
+    const html = await bridge.text();
+    expect(html).toContain(`${SHOP}/checkout.html?`);
+    expect(html).toContain(`checkout_session=${session.id}`);
+  }, 60_000);
+});

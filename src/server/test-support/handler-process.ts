@@ -1,0 +1,72 @@
+/**
+ * A checkout handler in its own process, for tests that kill processes and run several of them on
+ * one store. Configured by the JSON in CHECKOUT_PROCESS_CONFIG; prints `listening <url>` once it
+ * serves. Every hook call appends a line to the log file (appendFileSync, so a SIGKILL loses none).
+ */
+import { appendFileSync } from 'node:fs';
+import { createCheckoutHandler } from '../handler.js';
+import { serveNode } from '../node.js';
+import { createSandboxProvider } from '../providers/sandbox/index.js';
+import type { PaymentProvider } from '../providers/types.js';
+import { createPostgresStore } from '../store/postgres.js';
+import { createSqliteStore } from '../store/sqlite.js';
+
+export interface HandlerProcessConfig {
+  store: { sqlite: string } | { postgres: string };
+  psp: { apiUrl: string; secretKey: string; webhookSecret: string };
+  /** Names of sandbox providers on the same PSP: the first is the default. */
+  providers: string[];
+  publicUrl: string;
+  allowedOrigins: string[];
+  log: string;
+  /** The first call of this hook starts, logs and never returns (the test then kills the process). */
+  hang?: 'onWebhook' | 'onOrderPaid';
+  hookLeaseMs: number;
+  providerTimeoutMs: number;
+}
+
+export interface HookLogLine {
+  hook: 'onWebhook' | 'onOrderPaid';
+  phase: 'start' | 'end';
+  /** Event id or order reference. */
+  id: string;
+  pid: number;
+}
+
+export const CATALOG = {
+  currency: 'DKK',
+  products: { grinder: { name: 'Hand grinder', unitAmount: 89_900, vatRate: 0.25 } },
+};
+
+const config = JSON.parse(process.env['CHECKOUT_PROCESS_CONFIG'] ?? '') as HandlerProcessConfig;
+
+function log(line: Omit<HookLogLine, 'pid'>): void {
+  appendFileSync(config.log, `${JSON.stringify({ ...line, pid: process.pid })}\n`);
+}
+
+async function hook(name: HookLogLine['hook'], id: string): Promise<void> {
+  log({ hook: name, phase: 'start', id });
+  if (config.hang === name) await new Promise(() => {});
+  log({ hook: name, phase: 'end', id });
+}
+
+const providers: PaymentProvider[] = config.providers.map((name) => ({
+  ...createSandboxProvider(config.psp),
+  name,
+}));
+const store = 'sqlite' in config.store ? createSqliteStore({ path: config.store.sqlite }) : createPostgresStore({ connectionString: config.store.postgres });
+const handler = createCheckoutHandler({
+  providers,
+  catalog: CATALOG,
+  store,
+  publicUrl: config.publicUrl,
+  allowedOrigins: config.allowedOrigins,
+  hookLeaseMs: config.hookLeaseMs,
+  hookRetry: { firstDelayMs: 100, maxDelayMs: 500 },
+  providerTimeoutMs: config.providerTimeoutMs,
+  logger: { error: () => {}, warn: () => {} },
+  onWebhook: (event) => hook('onWebhook', event.eventId),
+  onOrderPaid: (order) => hook('onOrderPaid', order.reference),
+});
+const server = await serveNode(handler);
+process.stdout.write(`listening ${server.url}\n`);
