@@ -1,12 +1,14 @@
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import type { CheckoutSession } from '../core/session.js';
-import { assertValidCatalog, CatalogError, priceItems, type Catalog } from './catalog.js';
+import { assertValidCatalog, CatalogError, priceItems, type CartItem, type Catalog } from './catalog.js';
 import {
   ProviderError,
   ProviderInputError,
   WebhookVerificationError,
+  type CustomerInput,
   type PaymentProvider,
+  type ProviderCharge,
   type VerifiedWebhook,
 } from './providers/types.js';
 import {
@@ -40,8 +42,23 @@ const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 const SESSION_ID_PATTERN = /^[A-Za-z0-9_\-.:]{1,255}$/;
 
 export interface WebhookContext {
-  /** The session the event names, re-read from the provider; absent when it names none or the read failed. */
+  /** The session the event names, re-read from the provider; absent when it names none or the provider does not know it. */
   session?: CheckoutSession;
+  /** The charge the event names, re-read from the provider. */
+  charge?: ProviderCharge;
+}
+
+/** `handler.charge(…)`: a saved payment method charged without a checkout (refills, on-demand billing). */
+export interface ChargeRequest {
+  /** Default: the handler's default provider. */
+  provider?: string;
+  /** The saved payment method: `order.paymentMethod` of the recurring checkout that saved it. */
+  paymentMethod: string;
+  /** Priced from the catalog, like a checkout. */
+  items: CartItem[];
+  customer?: CustomerInput;
+  /** Required: the same key never charges twice, on any instance. */
+  idempotencyKey: string;
 }
 
 export interface CheckoutHandlerOptions {
@@ -100,6 +117,12 @@ export interface OrderLedger {
 export type CheckoutHandler = ((request: Request) => Promise<Response>) & {
   /** The order ledger (contract section 6). */
   readonly orders: OrderLedger;
+  /**
+   * Charges a saved payment method: writes the order, charges, and moves the order on the
+   * charge the provider reports (`onOrderPaid` as for a checkout). A provider failure throws
+   * (`ProviderError`); a retry with the same `idempotencyKey` charges at most once.
+   */
+  charge(request: ChargeRequest): Promise<Order>;
   /** Resolves when background work (webhooks, hooks) started so far has finished. */
   whenIdle(): Promise<void>;
   /** Stops looking for due hooks (tests, graceful shutdown); the store stays open. */
@@ -333,27 +356,52 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
 
   /** Moves the order of a session the handler has just read from the provider. */
   async function settleOrder(reference: string, session: CheckoutSession): Promise<void> {
+    await settle(reference, { ...session, what: `session ${session.id}` }, async (order) => {
+      // Where a recurring checkout saved a card, the ledger keeps it for later charges (read from the provider, never the browser).
+      const provider = providers.get(order.provider);
+      return provider?.savedPaymentMethod ? provider.savedPaymentMethod(session.id) : undefined;
+    });
+  }
+
+  /** Moves the order of a charge the handler has just read from the provider. */
+  async function settleCharge(reference: string, charge: ProviderCharge): Promise<void> {
+    const status = charge.status === 'succeeded' ? 'complete' : charge.status === 'failed' ? 'failed' : 'open';
+    await settle(reference, {
+      status,
+      ...(charge.amount !== undefined && { amount: charge.amount }),
+      ...(charge.currency !== undefined && { currency: charge.currency }),
+      what: `charge ${charge.id}`,
+    });
+  }
+
+  async function settle(
+    reference: string,
+    report: { status: CheckoutSession['status']; amount?: number; currency?: string; what: string },
+    savedPaymentMethod?: (order: Order) => Promise<string | undefined>,
+  ): Promise<void> {
     const order = await store.getOrder(reference);
     if (!order) return;
     let to: Exclude<OrderStatus, 'pending'>;
-    switch (session.status) {
+    switch (report.status) {
       case 'open':
         return;
       case 'complete': {
-        const amountDiffers = session.amount !== undefined && session.amount !== order.amount;
-        const currencyDiffers = session.currency !== undefined && session.currency.toUpperCase() !== order.currency.toUpperCase();
+        const amountDiffers = report.amount !== undefined && report.amount !== order.amount;
+        const currencyDiffers = report.currency !== undefined && report.currency.toUpperCase() !== order.currency.toUpperCase();
         to = amountDiffers || currencyDiffers ? 'mismatch' : 'paid';
         break;
       }
       default:
-        to = session.status;
+        to = report.status;
     }
     if (!MOVES_TO[to].includes(order.status)) return;
+    const paymentMethod = to === 'paid' ? await savedPaymentMethod?.(order) : undefined;
     const moved = await store.transitionOrder({
       reference,
       from: MOVES_TO[to],
       to,
       at: isoNow(),
+      ...(paymentMethod && { paymentMethod }),
       ...(to === 'paid' && {
         job: { id: `order_paid:${reference}`, kind: 'order_paid', payload: { reference }, runAt: now() },
       }),
@@ -361,10 +409,85 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     if (!moved) return;
     if (to === 'mismatch') {
       logger.error(
-        `checkout: order ${reference} is a MISMATCH: ${order.provider} reports ${session.amount ?? '?'} ${session.currency ?? '?'} for session ${session.id}, the order is ${order.amount} ${order.currency}. Not fulfilled; check it by hand.`,
+        `checkout: order ${reference} is a MISMATCH: ${order.provider} reports ${report.amount ?? '?'} ${report.currency ?? '?'} for ${report.what}, the order is ${order.amount} ${order.currency}. Not fulfilled; check it by hand.`,
       );
     }
     if (to === 'paid') void runner.kick();
+  }
+
+  /** Claims an idempotency key, waiting while another caller (any instance) holds it. */
+  async function claimKey(key: string, bodyHash: string, reference: string, owner: string) {
+    for (;;) {
+      const claim = await store.claimIdempotencyKey({ key, bodyHash, reference, owner, leaseUntil: now() + claimLeaseMs, now: now() });
+      if (claim.outcome !== 'busy') return claim;
+      await sleep(IDEMPOTENCY_POLL_MS);
+    }
+  }
+
+  /** A charge of a saved payment method, without a checkout: an order like any other. */
+  async function charge(request: ChargeRequest): Promise<Order> {
+    const providerName = request.provider ?? defaultProviderName;
+    const provider = providers.get(providerName);
+    if (!provider) throw new TypeError(`Unknown provider "${providerName}"; this shop offers: ${[...providers.keys()].join(', ')}`);
+    if (!provider.charge) throw new TypeError(`Provider "${providerName}" cannot charge a saved payment method`);
+    if (typeof request.paymentMethod !== 'string' || request.paymentMethod === '') throw new TypeError('charge needs a paymentMethod');
+    if (typeof request.idempotencyKey !== 'string' || request.idempotencyKey === '' || request.idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+      throw new TypeError(`charge needs an idempotencyKey of 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters: the same key never charges twice`);
+    }
+    const priced = priceItems(catalog, request.items);
+    const key = `charge:${request.idempotencyKey}`;
+    const owner = `${instanceId}:${++claimCounter}`;
+    const bodyHash = await sha256(JSON.stringify([providerName, request.paymentMethod, request.items, request.customer ?? {}]));
+    const claim = await claimKey(key, bodyHash, newReference(), owner);
+    if (claim.outcome === 'conflict') throw new TypeError('This idempotencyKey was already used for another charge');
+    if (claim.outcome === 'done') {
+      const earlier = claim.response.body as { reference?: string; error?: string };
+      if (earlier.error) throw new ProviderInputError(providerName, earlier.error);
+      return (await store.getOrder(earlier.reference ?? ''))!;
+    }
+    const reference = claim.reference;
+    const createdAt = isoNow();
+    await store.insertOrder({
+      reference,
+      provider: providerName,
+      status: 'pending',
+      amount: priced.amount,
+      currency: priced.currency,
+      lines: priced.lines.map(({ sku, name, quantity, unitAmount }) => ({ sku, name, quantity, unitAmount })),
+      customer: request.customer ?? {},
+      paymentMethod: request.paymentMethod,
+      createdAt,
+      updatedAt: createdAt,
+    });
+    let result: ProviderCharge;
+    try {
+      result = await withTimeout(
+        provider.charge({
+          reference,
+          paymentMethod: request.paymentMethod,
+          ...(request.customer && { customer: request.customer }),
+          lines: priced.lines,
+          amount: priced.amount,
+          currency: priced.currency,
+          idempotencyKey: request.idempotencyKey,
+          ...(publicUrl && { webhookUrl: `${publicUrl}${basePath}/webhooks/${encodeURIComponent(providerName)}` }),
+        }),
+        providerTimeoutMs,
+        providerName,
+      );
+    } catch (error) {
+      if (error instanceof ProviderInputError) {
+        await store.transitionOrder({ reference, from: ['pending'], to: 'failed', at: isoNow() });
+        await store.finishIdempotencyKey(key, owner, { status: 400, body: { reference, error: redactSecrets(error.message) } });
+      } else {
+        await store.releaseIdempotencyKey(key, owner);
+      }
+      throw error;
+    }
+    await store.setOrderCharge(reference, result.id, isoNow());
+    await settleCharge(reference, result);
+    await store.finishIdempotencyKey(key, owner, { status: 201, body: { reference } });
+    return (await store.getOrder(reference))!;
   }
 
   async function runJob(job: Job): Promise<void> {
@@ -391,6 +514,10 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
       }
       const record = context.session && (await store.getSession(event.sessionId));
       if (record && context.session) await settleOrder(record.reference, context.session);
+    }
+    if (event.chargeId && provider.getCharge) {
+      context.charge = await withTimeout(provider.getCharge(event.chargeId), providerTimeoutMs, name);
+      if (context.charge.reference) await settleCharge(context.charge.reference, context.charge);
     }
     await options.onWebhook?.(event, name, context);
   }
@@ -667,6 +794,7 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
   };
   return Object.assign(handler, {
     orders,
+    charge,
     whenIdle: () => runner.whenIdle(),
     close: () => runner.close(),
   });

@@ -70,6 +70,8 @@ export type ChargeStatus = (typeof CHARGE_STATUSES)[number];
 export interface ProviderCharge {
   /** The provider's id for the charge (for Reepay: the invoice handle). */
   id: string;
+  /** Our order reference, as the provider reports it back (finds the order from a webhook). */
+  reference?: string;
   status: ChargeStatus;
   /** Minor units, where the provider reports it. */
   amount?: number;
@@ -85,6 +87,8 @@ export interface VerifiedWebhook {
   type: string;
   /** The session it concerns, when the payload names one. */
   sessionId?: string;
+  /** The charge of a saved payment method it concerns, when the payload names one. */
+  chargeId?: string;
   payload: unknown;
 }
 
