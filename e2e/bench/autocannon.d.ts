@@ -9,6 +9,8 @@ declare module 'autocannon' {
     pipelining?: number;
     duration?: number;
     timeout?: number;
+    /** Replace each `[<id>]` in the request (URL, headers, body) with a new unique id per request. */
+    idReplacement?: boolean;
   }
   interface Histogram {
     average: number;

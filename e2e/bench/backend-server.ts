@@ -4,26 +4,57 @@
  * `READY <url>` once it listens on an ephemeral loopback port, and runs until killed.
  *
  * - `psp`: the sandbox PSP (as a remote provider: its own process).
- * - `handler`: `createCheckoutHandler` with the sandbox provider calling the PSP at `pspUrl`.
- * - `handler-stub`: the same handler with a provider that answers at once, without HTTP (the handler alone).
- * - `floor`: bare `node:http` answering the same JSON with the same status and headers.
+ * - `handler`: `createCheckoutHandler` on `serveNode`, the sandbox provider calling the PSP at
+ *   `pspUrl`, with the store named by `store` (memory, SQLite file, PostgreSQL database).
+ * - `floor`: the hand-written `node:http` endpoint of `floor-server.ts`, same PSP, same catalog,
+ *   its order row in the same kind of store with the same driver.
+ * - `bare`: bare `node:http` answering a fixed session JSON (no work at all; context only).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEMO_CATALOG } from '../../demo/server.js';
-import { createCheckoutHandler, createSandboxProvider, createSandboxPsp, type CheckoutSession, type PaymentProvider } from '../../src/server/index.js';
+import {
+  createCheckoutHandler,
+  createMemoryStore,
+  createPostgresStore,
+  createSandboxProvider,
+  createSandboxPsp,
+  createSqliteStore,
+  type CheckoutSession,
+  type CheckoutStore,
+} from '../../src/server/index.js';
 import { serveNode } from '../../src/server/node.js';
+import { startFloor, type FloorStore } from './floor-server.js';
 
 interface Options {
-  /** `psp`, `handler`: made per bench run by the parent. */
+  /** `psp`, `handler`, `floor`: made per bench run by the parent. */
   secretKey?: string;
   webhookSecret?: string;
   pspUrl?: string;
-  /** The session JSON (`floor`, `handler-stub`). */
+  /** `handler`, `floor`. */
+  store?: FloorStore;
+  sqlitePath?: string;
+  postgresUrl?: string;
+  /** The session JSON (`bare`). */
   session?: CheckoutSession;
 }
 
 const quietLogger = { warn: () => undefined, error: (...args: unknown[]) => console.error(...args) };
+
+function handlerStore(options: Options): CheckoutStore {
+  switch (options.store) {
+    case 'memory':
+      return createMemoryStore();
+    case 'sqlite':
+      if (!options.sqlitePath) throw new Error('the sqlite handler needs sqlitePath');
+      return createSqliteStore({ path: options.sqlitePath });
+    case 'postgres':
+      if (!options.postgresUrl) throw new Error('the postgres handler needs postgresUrl');
+      return createPostgresStore({ connectionString: options.postgresUrl });
+    default:
+      throw new Error(`unknown store "${options.store}"`);
+  }
+}
 
 async function start(variant: string, options: Options): Promise<string> {
   switch (variant) {
@@ -38,20 +69,24 @@ async function start(variant: string, options: Options): Promise<string> {
         secretKey: options.secretKey ?? '',
         webhookSecret: options.webhookSecret ?? '',
       });
-      return (await serveNode(createCheckoutHandler({ providers: [provider], catalog: DEMO_CATALOG, logger: quietLogger }))).url;
-    }
-    case 'handler-stub': {
-      const session = options.session;
-      if (!session) throw new Error('handler-stub needs session');
-      const provider: PaymentProvider = {
-        name: 'sandbox',
-        createSession: async () => ({ ...session }),
-        getSession: async () => ({ ...session }),
-      };
-      return (await serveNode(createCheckoutHandler({ providers: [provider], catalog: DEMO_CATALOG, logger: quietLogger }))).url;
+      const store = handlerStore(options);
+      // Tables are made before the first request, as a shop's deploy would; not timed either way.
+      await store.migrate();
+      return (await serveNode(createCheckoutHandler({ providers: [provider], catalog: DEMO_CATALOG, store, logger: quietLogger }))).url;
     }
     case 'floor': {
-      if (!options.session) throw new Error('floor needs session');
+      if (!options.pspUrl || !options.store) throw new Error('floor needs pspUrl and store');
+      return startFloor({
+        store: options.store,
+        catalog: DEMO_CATALOG,
+        pspUrl: options.pspUrl,
+        secretKey: options.secretKey ?? '',
+        ...(options.sqlitePath && { sqlitePath: options.sqlitePath }),
+        ...(options.postgresUrl && { postgresUrl: options.postgresUrl }),
+      });
+    }
+    case 'bare': {
+      if (!options.session) throw new Error('bare needs session');
       const body = JSON.stringify(options.session);
       const server = http.createServer((request, response) => {
         // Read the body like a real endpoint would, then answer.

