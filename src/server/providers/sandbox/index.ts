@@ -3,10 +3,14 @@ import { z } from 'zod';
 import type { CheckoutSession, SessionStatus } from '../../../core/session.js';
 import { basicAuth, globalFetch, joinUrl, parseAnswer, requestJson, type FetchLike } from '../http.js';
 import {
+  CHARGE_STATUSES,
   ProviderInputError,
   WebhookVerificationError,
+  type ChargeInput,
   type CreateSessionInput,
   type PaymentProvider,
+  type PricedLine,
+  type ProviderCharge,
   type VerifiedWebhook,
 } from '../types.js';
 import { SANDBOX_ID_PLACEHOLDER, SANDBOX_SIGNATURE_HEADER } from './psp.js';
@@ -50,11 +54,42 @@ const apiSessionSchema = z.object({
   payment_method_id: z.string().min(1).nullish(),
 });
 
+const apiChargeSchema = z.object({
+  id: z.string().min(1),
+  status: z.enum(CHARGE_STATUSES),
+  amount: z.number().int(),
+  currency: z.string(),
+  reference: z.string().min(1),
+  failure_reason: z.string().nullish(),
+});
+
 const webhookBodySchema = z.object({
   id: z.string().min(1),
   type: z.string().min(1),
   session: z.string().min(1).optional(),
+  charge: z.string().min(1).optional(),
 });
+
+function toApiLines(lines: PricedLine[]) {
+  return lines.map((line) => ({
+    sku: line.sku,
+    name: line.name,
+    quantity: line.quantity,
+    unit_amount: line.unitAmount,
+    vat_rate: line.vatRate,
+  }));
+}
+
+function toProviderCharge(data: z.infer<typeof apiChargeSchema>): ProviderCharge {
+  return {
+    id: data.id,
+    reference: data.reference,
+    status: data.status,
+    amount: data.amount,
+    currency: data.currency,
+    ...(data.failure_reason && { failureReason: data.failure_reason }),
+  };
+}
 
 type ApiSession = z.infer<typeof apiSessionSchema>;
 
@@ -149,13 +184,7 @@ export function createSandboxProvider(options: SandboxProviderOptions): PaymentP
         body: {
           amount: input.amount,
           currency: input.currency,
-          lines: input.lines.map((line) => ({
-            sku: line.sku,
-            name: line.name,
-            quantity: line.quantity,
-            unit_amount: line.unitAmount,
-            vat_rate: line.vatRate,
-          })),
+          lines: toApiLines(input.lines),
           reference: input.reference,
           accept_url: withOurId(input.acceptUrl),
           cancel_url: withOurId(input.cancelUrl),
@@ -175,6 +204,32 @@ export function createSandboxProvider(options: SandboxProviderOptions): PaymentP
     async savedPaymentMethod(sessionId: string) {
       const data = await readSession(sessionId);
       return data.status === 'complete' ? (data.payment_method_id ?? undefined) : undefined;
+    },
+
+    async charge(input: ChargeInput) {
+      const action = 'charge saved payment method';
+      const customer = input.customer?.handle;
+      const answer = await call(action, '/v1/charges', {
+        method: 'POST',
+        // The reference is the key when no other is given: the same order never charges twice.
+        idempotencyKey: input.idempotencyKey ?? input.reference,
+        body: {
+          payment_method: input.paymentMethod,
+          amount: input.amount,
+          currency: input.currency,
+          reference: input.reference,
+          ...(input.lines.length > 0 && { lines: toApiLines(input.lines) }),
+          ...(input.webhookUrl && { notification_url: input.webhookUrl }),
+          ...(customer && { customer }),
+        },
+      });
+      return toProviderCharge(parseAnswer(PROVIDER_NAME, action, apiChargeSchema, answer));
+    },
+
+    async getCharge(id: string) {
+      const action = 'read charge';
+      const answer = await call(action, `/v1/charges/${encodeURIComponent(id)}`, { method: 'GET' });
+      return toProviderCharge(parseAnswer(PROVIDER_NAME, action, apiChargeSchema, answer));
     },
 
     async verifyWebhook(rawBody: string, headers: Headers): Promise<VerifiedWebhook> {
@@ -205,6 +260,7 @@ export function createSandboxProvider(options: SandboxProviderOptions): PaymentP
         eventId: parsed.data.id,
         type: parsed.data.type,
         ...(parsed.data.session && { sessionId: parsed.data.session }),
+        ...(parsed.data.charge && { chargeId: parsed.data.charge }),
         payload: body,
       };
     },

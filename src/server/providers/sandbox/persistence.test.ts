@@ -100,6 +100,37 @@ describe('sandbox PSP state file', () => {
     expect((await third.provider.createSession(input({ idempotencyKey: 'start-1' }))).id).toBe(session.id);
   });
 
+  it('keeps saved cards and charges across restarts: saved, restarted, charged, restarted, read back', async () => {
+    const file = path.join(tempDir(), 'sandbox-psp.json');
+    const first = await startPsp(file);
+    const session = await first.provider.createSession(
+      input({ recurring: true, customer: { handle: 'cust-1' }, amount: 0, lines: [] }),
+    );
+    await fetch(`${first.server.url}/pay/${session.id}/card`, form({ number: '4242424242424242', ...CARD }));
+    const paymentMethod = await first.provider.savedPaymentMethod!(session.id);
+    expect(paymentMethod).toMatch(/^pm_/);
+    const port = first.server.port;
+    await first.stop();
+
+    const second = await startPsp(file, port);
+    expect(await second.provider.savedPaymentMethod!(session.id)).toBe(paymentMethod);
+    const charge = {
+      reference: 'refill-1',
+      paymentMethod: paymentMethod!,
+      lines: [],
+      amount: 24900,
+      currency: 'DKK',
+    };
+    const charged = await second.provider.charge!(charge);
+    expect(charged).toMatchObject({ status: 'succeeded', amount: 24900 });
+    await second.stop();
+
+    const third = await startPsp(file, port);
+    expect(await third.provider.getCharge!(charged.id)).toEqual(charged);
+    // The charge's idempotency key (its reference) survived: no second charge after a restart.
+    expect((await third.provider.charge!(charge)).id).toBe(charged.id);
+  });
+
   it('does not share state without a state file', async () => {
     const file = path.join(tempDir(), 'sandbox-psp.json');
     const withFile = await startPsp(file);

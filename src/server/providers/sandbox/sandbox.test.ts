@@ -331,3 +331,65 @@ describe('the whole sandbox flow through the checkout handler', () => {
     expect(received.map((event) => event.sessionId)).toEqual([session.id]);
   });
 });
+
+describe('saved cards through the checkout handler', () => {
+  it('saves a card in a recurring checkout, then handler.charge charges it (and a declinesLater card fails)', async () => {
+    const { provider: sandbox, server: pspServer, psp } = await startPsp();
+    const events: VerifiedWebhook[] = [];
+    let handler: ReturnType<typeof createCheckoutHandler> | undefined;
+    const shop = await serveNode((request) => handler!(request));
+    servers.push(shop);
+    handler = createCheckoutHandler({
+      providers: [sandbox],
+      catalog: { currency: 'DKK', products: { beans: { name: 'Coffee beans', unitAmount: 24900, vatRate: 0.25 } } },
+      allowedOrigins: [SHOP],
+      publicUrl: shop.url,
+      onWebhook: (event) => {
+        events.push(event);
+      },
+      logger: { error: () => {}, warn: () => {} },
+    });
+    const checkout = handler;
+
+    /** A recurring checkout paid with `card`: the order it paid. */
+    async function saveCard(card: string, handle: string) {
+      const created = await fetch(`${shop.url}/api/checkout/sessions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: SHOP, referer: `${SHOP}/refill.html`, 'idempotency-key': handle },
+        body: JSON.stringify({ items: [{ sku: 'beans', quantity: 1 }], recurring: true, customer: { handle } }),
+      });
+      expect(created.status).toBe(201);
+      const session = (await created.json()) as CheckoutSession;
+      expect((await fetch(`${pspServer.url}/pay/${session.id}/card`, form({ number: card, ...CARD }))).status).toBe(303);
+      await fetch(`${shop.url}/api/checkout/sessions/${session.id}`);
+      const order = (await checkout.orders.list()).find((candidate) => candidate.sessionId === session.id);
+      expect(order).toMatchObject({ status: 'paid', paymentMethod: expect.stringMatching(/^pm_/) });
+      return order!;
+    }
+
+    const saved = await saveCard('4242424242424242', 'cust-ok');
+    const charge = () =>
+      checkout.charge({ paymentMethod: saved.paymentMethod!, items: [{ sku: 'beans', quantity: 2 }], customer: { handle: 'cust-ok' }, idempotencyKey: 'refill-1' });
+    const refill = await charge();
+    expect(refill).toMatchObject({ status: 'paid', amount: 2 * 24900, chargeId: expect.stringMatching(/^ch_/) });
+    expect((await charge()).reference).toBe(refill.reference);
+
+    const declining = await saveCard('4000000000000341', 'cust-later');
+    const failed = await checkout.charge({
+      paymentMethod: declining.paymentMethod!,
+      items: [{ sku: 'beans', quantity: 1 }],
+      customer: { handle: 'cust-later' },
+      idempotencyKey: 'refill-2',
+    });
+    expect(failed).toMatchObject({ status: 'failed', chargeId: expect.stringMatching(/^ch_/) });
+
+    await psp.whenIdle();
+    await checkout.whenIdle();
+    const chargeEvents = events.filter((event) => event.chargeId);
+    expect(chargeEvents.map((event) => [event.type, event.chargeId])).toEqual([
+      ['charge.succeeded', refill.chargeId],
+      ['charge.failed', failed.chargeId],
+    ]);
+    await checkout.close();
+  });
+});
