@@ -24,7 +24,7 @@ import { redactSecrets } from '../src/server/handler.js';
 import { providersFromEnv, type ProviderEnv } from '../src/server/providers/index.js';
 import { createReepayBilling, type ReepayBilling, type ReepayInvoice } from '../src/server/providers/reepay/index.js';
 import { ProviderError, ProviderInputError } from '../src/server/providers/types.js';
-import { createSandboxPsp } from '../src/server/providers/sandbox/psp.js';
+import { createSandboxPsp, loadOrCreateSandboxKeys } from '../src/server/providers/sandbox/psp.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -284,11 +284,20 @@ function urlHost(host: string): string {
 export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> {
   const host = options.host ?? '127.0.0.1';
   const env = options.env ?? process.env;
-  const sandboxSecretKey = `sbx_sk_${randomBytes(24).toString('hex')}`;
-  const sandboxWebhookSecret = `sbx_whsec_${randomBytes(24).toString('hex')}`;
+  // With a dataDir the sandbox keeps its keys and state (sessions, saved cards, charges) across
+  // restarts; without one, new keys per process and memory only.
+  const sandboxKeys = options.dataDir
+    ? loadOrCreateSandboxKeys(path.join(options.dataDir, 'sandbox-keys.json'))
+    : { secretKey: `sbx_sk_${randomBytes(24).toString('hex')}`, webhookSecret: `sbx_whsec_${randomBytes(24).toString('hex')}` };
+  const sandboxSecretKey = sandboxKeys.secretKey;
+  const sandboxWebhookSecret = sandboxKeys.webhookSecret;
 
   // The PSP's public URL is only known once it listens (port 0), so it is read per request.
-  const psp = createSandboxPsp({ secretKey: sandboxSecretKey, webhookSecret: sandboxWebhookSecret });
+  const psp = createSandboxPsp({
+    secretKey: sandboxSecretKey,
+    webhookSecret: sandboxWebhookSecret,
+    ...(options.dataDir && { stateFile: path.join(options.dataDir, 'sandbox-psp.json') }),
+  });
   const sandboxServer = await serveNode(psp.fetch, { port: options.sandboxPort ?? 4243, hostname: host });
   const sandboxUrl = `http://${urlHost(host)}:${sandboxServer.port}`;
 
