@@ -17,10 +17,10 @@ function showResult(kind, heading, text) {
 }
 
 /** POSTs JSON to a demo route; the answer's error message becomes the thrown error. */
-async function post(path, body) {
+async function post(path, body, headers = {}) {
   const response = await fetch(path, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
     body: JSON.stringify(body),
   });
   const data = await response.json().catch(() => ({}));
@@ -28,13 +28,14 @@ async function post(path, body) {
   return data;
 }
 
-async function reepayConfigured() {
+/** `reepay` (on-demand billing), `sandbox` (its saved cards, offline) or null: what the server refills with. */
+async function refillProvider() {
   try {
     const response = await fetch('/api/demo/providers', { headers: { accept: 'application/json' } });
     const body = response.ok ? await response.json() : {};
-    return Array.isArray(body.providers) && body.providers.includes('reepay') && body.refill === true;
+    return body.refill === true && ['reepay', 'sandbox'].includes(body.refillProvider) ? body.refillProvider : null;
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -54,7 +55,8 @@ function addCharge(text, kind) {
 async function refillNow(agreement) {
   refillButton.disabled = true;
   try {
-    const { invoice } = await post('/api/demo/refill/charges', { agreement });
+    // One key per click: a retried request never charges twice.
+    const { invoice } = await post('/api/demo/refill/charges', { agreement }, { 'idempotency-key': crypto.randomUUID?.() ?? `${Date.now()}-${Math.random()}` });
     const amount = typeof invoice.amount === 'number' && invoice.currency ? formatMoney(invoice.amount) : 'a bag';
     if (invoice.state === 'settled') {
       addCharge(`Refill settled: ${amount} (invoice ${invoice.handle})`, 'settled');
@@ -73,15 +75,19 @@ async function refillNow(agreement) {
   }
 }
 
-async function startAgreement(session, customer, params) {
+async function startAgreement(provider, session, customer, params) {
   const paymentMethod = params?.payment_method;
-  if (!paymentMethod) {
+  // Reepay hands the saved card to the page; the sandbox's stays on the server, in the order ledger.
+  if (provider === 'reepay' && !paymentMethod) {
     showResult('error', 'No card was saved', 'Reepay did not return a saved payment method, so auto refill cannot start.');
     return;
   }
   showResult('pending', 'Setting up auto refill…', 'Your card is saved; one moment while we set up the agreement.');
   try {
-    const { agreement } = await post('/api/demo/refill/agreements', { session: session.id, customer, payment_method: paymentMethod });
+    const { agreement } = await post(
+      '/api/demo/refill/agreements',
+      provider === 'reepay' ? { session: session.id, customer, payment_method: paymentMethod } : { session: session.id },
+    );
     document.getElementById('agreement-text').textContent = `Auto refill is on (agreement ${agreement.handle}).`;
     refillButton.hidden = false;
     refillButton.addEventListener('click', () => refillNow(agreement.handle));
@@ -92,7 +98,8 @@ async function startAgreement(session, customer, params) {
 }
 
 async function main() {
-  if (!(await reepayConfigured())) {
+  const provider = await refillProvider();
+  if (!provider) {
     document.getElementById('not-configured').hidden = false;
     return;
   }
@@ -107,7 +114,7 @@ async function main() {
   widget.setAttribute(
     'payload',
     JSON.stringify({
-      provider: 'reepay',
+      provider,
       // Saves the card for merchant-initiated charges while paying the first bag.
       recurring: true,
       items: [{ sku: REFILL_SKU, quantity: 1 }],
@@ -115,7 +122,7 @@ async function main() {
     }),
   );
   widget.addEventListener('checkout-accept', (event) => {
-    void startAgreement(event.detail.session, customer, event.detail.params);
+    void startAgreement(provider, event.detail.session, customer, event.detail.params);
   });
   widget.addEventListener('checkout-error', (event) => {
     showResult('error', 'Sign-up failed', event.detail.message);

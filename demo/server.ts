@@ -1,7 +1,8 @@
 /**
  * The demo (`npm start`): a shop on PORT (default 5173) with the checkout API, the built widget
  * and the demo pages, and the sandbox PSP on SANDBOX_PORT (default 4243): a second origin, like a
- * real payment provider. Sandbox keys are made per process and never leave the server.
+ * real payment provider. Sandbox keys never leave the server; with a data folder (`npm start`:
+ * .data/demo) they, the sandbox's sessions and the order ledger survive restarts.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
@@ -63,7 +64,7 @@ export interface DemoServer {
   sandboxUrl: string;
   /** Names of the providers the shop offers, the default first. */
   providers: string[];
-  /** Whether the auto-refill page can take sign-ups (Reepay is configured). */
+  /** Whether the auto-refill page runs on Reepay on-demand billing (else on the sandbox's saved cards). */
   refill: boolean;
   /** Where state is kept across restarts, when it is. */
   dataDir?: string;
@@ -146,12 +147,40 @@ const agreementBody = z.strictObject({
   payment_method: z.string().regex(/^ca_[A-Za-z0-9]{1,100}$/, 'payment_method must be a saved payment method (ca_…)'),
 });
 const chargeBody = z.strictObject({ agreement: z.string().min(1).max(255) });
+const sandboxAgreementBody = z.strictObject({ session: z.string().min(1).max(255) });
 
 /**
  * Demo-only routes under `/api/demo/`: which providers the shop offers (names, never keys), and
  * the auto-refill sign-up on Reepay on-demand billing.
  */
-function demoApi(checkout: CheckoutHandler, providerNames: string[], refill: RefillSetUp | undefined): Hono {
+/** A refill of the sandbox's saved card: one bag, charged through the handler, so it is an order in the ledger. */
+async function sandboxRefill(c: Context, checkout: CheckoutHandler, agreement: Order): Promise<Response> {
+  try {
+    const order = await checkout.charge({
+      provider: agreement.provider,
+      paymentMethod: agreement.paymentMethod!,
+      items: [{ sku: REFILL_SKU, quantity: 1 }],
+      customer: agreement.customer,
+      // The page sends one per click; a retried request cannot charge twice.
+      idempotencyKey: c.req.header('idempotency-key') || `refill-${randomHandlePart()}`,
+    });
+    const state = order.status === 'paid' ? 'settled' : order.status === 'pending' ? 'pending' : 'failed';
+    return c.json(
+      { invoice: { handle: order.reference, state, amount: order.amount, currency: order.currency } },
+      201,
+      { 'cache-control': 'no-store' },
+    );
+  } catch (error) {
+    return providerFailure(c, error);
+  }
+}
+
+function demoApi(
+  checkout: CheckoutHandler,
+  store: CheckoutStore,
+  providerNames: string[],
+  refill: RefillSetUp | undefined,
+): Hono {
   const api = new Hono();
 
   // The shop's back office: the order ledger, newest first. A real shop puts this behind its login.
@@ -168,7 +197,13 @@ function demoApi(checkout: CheckoutHandler, providerNames: string[], refill: Ref
 
   api.get('/providers', (c) =>
     c.json(
-      { providers: providerNames, default: providerNames[0], refill: refill !== undefined },
+      {
+        providers: providerNames,
+        default: providerNames[0],
+        refill: refill !== undefined || providerNames.includes('sandbox'),
+        // Reepay's on-demand billing when it is configured, else the sandbox's saved cards (offline).
+        refillProvider: refill ? 'reepay' : providerNames.includes('sandbox') ? 'sandbox' : null,
+      },
       200,
       { 'cache-control': 'no-store' },
     ),
@@ -178,7 +213,19 @@ function demoApi(checkout: CheckoutHandler, providerNames: string[], refill: Ref
     demoError(c, 503, 'not_configured', 'Auto refill needs Reepay: start the demo with REEPAY_PRIVATE_KEY set (and a plan with a manual billing cycle, REEPAY_REFILL_PLAN, default "refill")');
 
   api.post('/refill/agreements', async (c) => {
-    if (!refill) return notConfigured(c);
+    if (!refill) {
+      if (!providerNames.includes('sandbox')) return notConfigured(c);
+      // The sandbox: the agreement is the paid sign-up order; its saved card comes from the ledger, never the page.
+      const body = await demoBody(c, sandboxAgreementBody);
+      if (body instanceof Response) return body;
+      const read = await checkout(new Request(new URL(`/api/checkout/sessions/${encodeURIComponent(body.session)}`, c.req.url)));
+      const record = read.ok ? await store.getSession(body.session) : undefined;
+      const order = record && (await checkout.orders.get(record.reference));
+      if (!order || order.provider !== 'sandbox' || order.status !== 'paid' || !order.paymentMethod) {
+        return demoError(c, 409, 'session_not_complete', `Checkout session "${body.session}" is not a paid sandbox checkout that saved a card`);
+      }
+      return c.json({ agreement: { handle: order.reference, customer: order.customer.handle } }, 201, { 'cache-control': 'no-store' });
+    }
     const body = await demoBody(c, agreementBody);
     if (body instanceof Response) return body;
     // The saved payment method counts only once the backend confirms the session with Reepay.
@@ -202,9 +249,16 @@ function demoApi(checkout: CheckoutHandler, providerNames: string[], refill: Ref
   });
 
   api.post('/refill/charges', async (c) => {
-    if (!refill) return notConfigured(c);
+    if (!refill && !providerNames.includes('sandbox')) return notConfigured(c);
     const body = await demoBody(c, chargeBody);
     if (body instanceof Response) return body;
+    if (!refill) {
+      const agreement = await checkout.orders.get(body.agreement);
+      if (!agreement || agreement.provider !== 'sandbox' || agreement.status !== 'paid' || !agreement.paymentMethod) {
+        return demoError(c, 404, 'not_found', `No refill agreement "${body.agreement}" was made by this shop`);
+      }
+      return sandboxRefill(c, checkout, agreement);
+    }
     if (!agreements.has(body.agreement)) {
       return demoError(c, 404, 'not_found', `No refill agreement "${body.agreement}" was made by this shop`);
     }
@@ -344,7 +398,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
     const shop = new Hono();
     checkoutHandler = checkout;
     shop.all('/api/checkout/*', (c) => checkout(c.req.raw));
-    shop.route('/api/demo', demoApi(checkout, providerNames, refill));
+    shop.route('/api/demo', demoApi(checkout, store, providerNames, refill));
     shop.get('/cdn/*', async (c) => {
       const found = await staticFile(roots.cdn, c.req.path.slice('/cdn'.length));
       return found ?? c.text('Not found (did `npm run build` run?)', 404);
@@ -409,7 +463,7 @@ async function main(): Promise<void> {
   console.log(
     demo.refill
       ? `Auto refill: ${demo.shopUrl}/refill.html  (Reepay on-demand billing)`
-      : 'Auto refill: off (set REEPAY_PRIVATE_KEY to try /refill.html)',
+      : `Auto refill: ${demo.shopUrl}/refill.html  (the sandbox's saved cards; REEPAY_PRIVATE_KEY switches to Reepay)`,
   );
   const stop = () => {
     void demo.close().then(() => process.exit(0));

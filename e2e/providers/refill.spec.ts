@@ -1,7 +1,8 @@
-import { expect, test } from '@playwright/test';
-import type { DemoServer } from '../../demo/server.js';
+import { expect, test, type Page } from '@playwright/test';
+import { startDemo, type DemoServer } from '../../demo/server.js';
+import type { Order } from '../../src/server/index.js';
 import { acceptParams, CHECKOUT_JS_URL, FAKE_CHECKOUT_JS } from '../reepay/test-bed.js';
-import { recordCheckoutEvents, waitForCheckoutEvent, widget } from '../support/checkout.js';
+import { CARDS, payWithCard, recordCheckoutEvents, waitForCheckoutEvent, widget } from '../support/checkout.js';
 import { printOnePerEndpoint, requestLine, startDemoWith } from '../support/fakes/demo.js';
 import { REEPAY_PRIVATE_KEY, REEPAY_REFILL_PLAN, startFakeReepay, type FakeReepay } from '../support/fakes/reepay.js';
 
@@ -150,21 +151,75 @@ test.describe('with Reepay configured', () => {
   });
 });
 
-test('without Reepay the refill page explains what it needs and shows no checkout', async ({ page }) => {
-  const demo = await startDemoWith({});
-  try {
+test.describe('without Reepay: the sandbox saves the card, offline', () => {
+  let demo: DemoServer;
+  const fulfilled: Order[] = [];
+
+  test.beforeAll(async () => {
+    demo = await startDemo({ port: 0, sandboxPort: 0, host: '127.0.0.1', env: {}, onFulfilled: (order) => fulfilled.push(order) });
+  });
+  test.afterAll(async () => {
+    await demo?.close();
+  });
+
+  async function signUp(page: Page, card: string) {
+    await recordCheckoutEvents(page);
     await page.goto(`${demo.shopUrl}/refill.html`);
-    await expect(page.getByRole('heading', { name: 'Reepay is not configured' })).toBeVisible();
-    await expect(page.getByText('REEPAY_PRIVATE_KEY=priv_… npm start')).toBeVisible();
-    await expect(page.locator('checkout-widget')).toHaveCount(0);
-    const answer = await fetch(`${demo.shopUrl}/api/demo/refill/charges`, {
+    await expect(page.getByRole('heading', { name: 'Reepay is not configured' })).toBeHidden();
+    const { session } = await waitForCheckoutEvent(page, 'checkout-session');
+    expect(session).toMatchObject({ provider: 'sandbox', status: 'open', amount: 24900, currency: 'DKK' });
+    await waitForCheckoutEvent(page, 'checkout-ready');
+    await payWithCard(widget(page).locator('iframe').contentFrame(), card);
+    await waitForCheckoutEvent(page, 'checkout-accept');
+    await expect(page.getByRole('heading', { name: 'Auto refill is on' })).toBeVisible();
+    return session;
+  }
+
+  async function ledger() {
+    return ((await (await fetch(`${demo.shopUrl}/api/demo/orders`)).json()) as { orders: Order[] }).orders;
+  }
+
+  test('signs up with a sandbox checkout that saves the card, then every refill is a paid, fulfilled order', async ({ page }) => {
+    const session = await signUp(page, CARDS.success);
+    const refill = page.getByRole('button', { name: 'Refill now' });
+    await refill.click();
+    await expect(page.locator('#refill-charges li[data-state="settled"]')).toHaveCount(1);
+    await refill.click();
+    await expect(page.locator('#refill-charges li[data-state="settled"]')).toHaveCount(2);
+
+    const orders = await ledger();
+    const signUpOrder = orders.find((order) => order.sessionId === session.id)!;
+    expect(signUpOrder).toMatchObject({ status: 'paid', paymentMethod: expect.stringMatching(/^pm_/) });
+    const refills = orders.filter((order) => order.chargeId);
+    expect(refills).toHaveLength(2);
+    for (const order of refills) {
+      expect(order).toMatchObject({ status: 'paid', amount: 24900, paymentMethod: signUpOrder.paymentMethod, lines: [{ sku: 'coffee-beans', quantity: 1 }] });
+    }
+    await expect.poll(() => fulfilled.map((order) => order.reference).sort()).toEqual([signUpOrder, ...refills].map((order) => order.reference).sort());
+  });
+
+  test('a saved card that declines later: the refill fails and its order is failed, not fulfilled', async ({ page }) => {
+    await signUp(page, CARDS.declinesLater);
+    await page.getByRole('button', { name: 'Refill now' }).click();
+    await expect(page.locator('#refill-charges li[data-state="failed"]')).toHaveCount(1);
+    await expect(page.getByRole('heading', { name: 'Refill failed' })).toBeVisible();
+    const failed = (await ledger()).filter((order) => order.status === 'failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.chargeId).toEqual(expect.any(String));
+    expect(fulfilled.map((order) => order.reference)).not.toContain(failed[0]!.reference);
+  });
+
+  test('the refill routes refuse a session that saved no card and an agreement the ledger does not have', async () => {
+    const post = (path: string, body: unknown) =>
+      fetch(`${demo.shopUrl}/api/demo/refill/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const created = await fetch(`${demo.shopUrl}/api/checkout/sessions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ agreement: 'x' }),
+      body: JSON.stringify({ items: [{ sku: 'mug', quantity: 1 }] }),
     });
-    expect(answer.status).toBe(503);
-    expect(await answer.json()).toMatchObject({ error: { code: 'not_configured', message: expect.stringContaining('REEPAY_PRIVATE_KEY') } });
-  } finally {
-    await demo.close();
-  }
+    const open = (await created.json()) as { id: string };
+    expect((await post('agreements', { session: open.id })).status).toBe(409);
+    expect((await post('agreements', { session: 'sbx_000000000000000000000000' })).status).toBe(409);
+    expect((await post('charges', { agreement: 'ord_made_up' })).status).toBe(404);
+  });
 });

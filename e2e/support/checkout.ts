@@ -8,6 +8,8 @@ export const CARDS = {
   success: '4242 4242 4242 4242',
   declined: '4000 0000 0000 0002',
   threeDSecure: '4000 0000 0000 3220',
+  /** Pays and saves fine; every later charge of the saved card is declined. */
+  declinesLater: '4000 0000 0000 0341',
 } as const;
 
 export const BLIK = { success: '777123', declined: '777000' } as const;
