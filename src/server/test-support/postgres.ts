@@ -124,10 +124,16 @@ async function startEmbedded(): Promise<TestPostgres> {
   // Ctrl-C / SIGTERM make vitest process.exit() without our teardown: stop the server and drop
   // the ~40 MB data directory from the (synchronous) 'exit' event instead.
   const onExit = () => stopSync(dataDir, parent);
-  // Vitest does not handle SIGHUP (terminal closed), and Node's default would skip 'exit'.
-  const onHangup = () => process.exit(129);
   process.on('exit', onExit);
-  process.once('SIGHUP', onHangup);
+  // A signal nobody handles kills Node without 'exit' (vitest handles SIGINT and SIGTERM, not SIGHUP;
+  // a plain script none): exit with the usual 128 + signal number instead, so onExit runs.
+  const signalExits = new Map<NodeJS.Signals, () => void>();
+  for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]] as const) {
+    if (process.listenerCount(signal) > 0) continue;
+    const exit = () => process.exit(128 + number);
+    signalExits.set(signal, exit);
+    process.once(signal, exit);
+  }
 
   const port = await freePort();
 
@@ -159,7 +165,7 @@ async function startEmbedded(): Promise<TestPostgres> {
 
   const cleanUp = async () => {
     process.off('exit', onExit);
-    process.off('SIGHUP', onHangup);
+    for (const [signal, exit] of signalExits) process.off(signal, exit);
     await server.stop().catch(() => {});
     await rm(parent, { recursive: true, force: true });
   };
