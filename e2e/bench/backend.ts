@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -37,6 +37,8 @@ export interface LoadRun {
   errors: number;
   non2xx: number;
   timeouts: number;
+  /** CPU time (user + system) of the server's process per 2xx answer; absent where /proc is not there. */
+  cpuMsPerSession?: number;
 }
 
 export interface VariantResult {
@@ -47,6 +49,7 @@ export interface VariantResult {
   /** Socket errors and timeouts over the timed runs. */
   errors: number;
   non2xx: number;
+  cpuMsPerSession?: Summary;
 }
 
 export interface StoreComparison {
@@ -104,7 +107,31 @@ function stopServer(child: Child): Promise<void> {
   });
 }
 
+/** Clock ticks per second of /proc/<pid>/stat times. */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time a process has used so far (user + system, ms), from /proc; undefined elsewhere. */
+function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
 interface Target {
+  /** The server's process, for its CPU time. */
+  pid: number | undefined;
   url: string;
   headers: Record<string, string>;
   body: string;
@@ -112,6 +139,7 @@ interface Target {
 }
 
 async function load(target: Target, durationSeconds: number, connections: number): Promise<LoadRun> {
+  const cpuBefore = cpuMs(target.pid);
   const result = await autocannon({
     url: target.url,
     method: 'POST',
@@ -123,6 +151,7 @@ async function load(target: Target, durationSeconds: number, connections: number
     duration: durationSeconds,
     timeout: 10,
   });
+  const cpuAfter = cpuMs(target.pid);
   return {
     // Completed 2xx answers over the run, not sampled averages: the figure that matters is sessions made.
     requestsPerSecond: result['2xx'] / result.duration,
@@ -133,10 +162,12 @@ async function load(target: Target, durationSeconds: number, connections: number
     errors: result.errors,
     non2xx: result.non2xx,
     timeouts: result.timeouts,
+    ...(cpuBefore !== undefined && cpuAfter !== undefined && result['2xx'] > 0 && { cpuMsPerSession: (cpuAfter - cpuBefore) / result['2xx'] }),
   };
 }
 
 function summariseRuns(runs: LoadRun[]): VariantResult {
+  const cpu = runs.flatMap((run) => (run.cpuMsPerSession === undefined ? [] : [run.cpuMsPerSession]));
   return {
     runs,
     requestsPerSecond: summarise(runs.map((run) => run.requestsPerSecond)),
@@ -144,6 +175,7 @@ function summariseRuns(runs: LoadRun[]): VariantResult {
     p99Ms: summarise(runs.map((run) => run.p99Ms)),
     errors: runs.reduce((sum, run) => sum + run.errors + run.timeouts, 0),
     non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
+    ...(cpu.length === runs.length && { cpuMsPerSession: summarise(cpu) }),
   };
 }
 
@@ -193,7 +225,9 @@ export async function measureBackend(options: {
     const psp = await startServer('psp', keys);
     children.push(psp);
     const urls = {} as Record<BackendVariant, string>;
+    const pids = {} as Record<BackendVariant, number | undefined>;
     urls.psp = psp.url;
+    pids.psp = psp.process.pid;
     for (const store of STORES) {
       for (const side of ['floor', 'handler'] as const) {
         const child = await startServer(side, {
@@ -205,6 +239,7 @@ export async function measureBackend(options: {
         });
         children.push(child);
         urls[`${side}-${store}`] = child.url;
+        pids[`${side}-${store}`] = child.process.pid;
       }
     }
 
@@ -219,6 +254,7 @@ export async function measureBackend(options: {
     const bare = await startServer('bare', { session });
     children.push(bare);
     urls.bare = bare.url;
+    pids.bare = bare.process.pid;
 
     // What the sandbox provider sends the PSP for the same cart (see providers/sandbox/index.ts).
     const pspBody = JSON.stringify({
@@ -238,9 +274,9 @@ export async function measureBackend(options: {
 
     const target = (variant: BackendVariant): Target =>
       variant === 'psp'
-        ? { url: `${urls.psp}/v1/sessions`, headers: pspHeaders, body: pspBody, idReplacement: false }
+        ? { pid: pids.psp, url: `${urls.psp}/v1/sessions`, headers: pspHeaders, body: pspBody, idReplacement: false }
         : // Floor, handler and bare get the very same requests, unique key included.
-          { url: `${urls[variant]}/api/checkout/sessions`, headers: UNIQUE_KEY_HEADERS, body: CREATE_BODY, idReplacement: true };
+          { pid: pids[variant], url: `${urls[variant]}/api/checkout/sessions`, headers: UNIQUE_KEY_HEADERS, body: CREATE_BODY, idReplacement: true };
     const answers = {} as Record<BackendVariant, number>;
     const run = async (variant: BackendVariant, seconds: number) => {
       const result = await load(target(variant), seconds, options.connections);

@@ -125,6 +125,7 @@ const STORE_LABEL = { memory: 'memory (JS Map)', sqlite: 'SQLite file (better-sq
 function backendTable(result: BackendResult): string {
   const p = (data: VariantResult) => `${round(data.p50Ms.median, 0)} / ${round(data.p99Ms.median, 0)}`;
   const errors = (data: VariantResult) => String(data.errors + data.non2xx);
+  const cpu = (data: VariantResult) => (data.cpuMsPerSession ? data.cpuMsPerSession.median.toFixed(2) : '–');
   const rows = result.stores.map((row) => [
     STORE_LABEL[row.store],
     formatSummary(row.floor.requestsPerSecond, 0),
@@ -135,6 +136,7 @@ function backendTable(result: BackendResult): string {
     p(row.handler),
     errors(row.floor),
     errors(row.handler),
+    `${cpu(row.floor)} / ${cpu(row.handler)}`,
   ]);
   const bareRps = result.bare.requestsPerSecond.median;
   const context = (
@@ -142,7 +144,7 @@ function backendTable(result: BackendResult): string {
       ['bare node:http, fixed JSON, no work (the old floor)', result.bare],
       ['sandbox PSP alone (POST /v1/sessions)', result.psp],
     ] as const
-  ).map(([label, data]) => [label, formatSummary(data.requestsPerSecond, 0), p(data), errors(data)]);
+  ).map(([label, data]) => [label, formatSummary(data.requestsPerSecond, 0), p(data), errors(data), cpu(data)]);
   const missed = result.stores.filter((row) => row.ratio < TARGETS.backendRatio).map((row) => row.store);
   const written = result.stores
     .filter((row) => row.written)
@@ -150,14 +152,15 @@ function backendTable(result: BackendResult): string {
   return [
     table(
       `3. Backend over loopback: sessions created per second (autocannon, ${result.connections} connections, ${result.rounds} × ${result.durationSeconds} s each, interleaved; median (min–max))`,
-      ['store', 'floor sessions/s', 'handler sessions/s', 'handler / floor (per round)', `≥ ${TARGETS.backendRatio}`, 'floor p50 / p99 ms', 'handler p50 / p99 ms', 'floor errors', 'handler errors'],
+      ['store', 'floor sessions/s', 'handler sessions/s', 'handler / floor (per round)', `≥ ${TARGETS.backendRatio}`, 'floor p50 / p99 ms', 'handler p50 / p99 ms', 'floor errors', 'handler errors', 'server CPU ms/session floor / handler'],
       rows,
     ),
     '',
     'Floor: a hand-written node:http endpoint (e2e/bench/floor-server.ts) that parses and prices the cart from the same catalog, inserts the order ' +
       'with the same driver (Map; better-sqlite3, WAL, synchronous=FULL as the store; pg Pool of 10), calls the same sandbox PSP process with fetch and answers 201. ' +
       'Handler: createCheckoutHandler on serveNode with that store and the sandbox provider. Every request carries a unique Idempotency-Key (what the widget sends): ' +
-      'the handler claims and finishes it in the store, the floor ignores it. Errors: non-2xx answers + socket errors + timeouts.',
+      'the handler claims and finishes it in the store, the floor ignores it. Errors: non-2xx answers + socket errors + timeouts. ' +
+      "Server CPU: user + system time of the server's own process per session (median of the runs; not the PSP's, not PostgreSQL's), less sensitive to other load on the machine than sessions/s.",
     missed.length === 0
       ? `Target handler ≥ ${TARGETS.backendRatio} × floor: met for every store.`
       : `Target handler ≥ ${TARGETS.backendRatio} × floor: **missed** for ${missed.join(', ')}.`,
@@ -165,7 +168,7 @@ function backendTable(result: BackendResult): string {
     '',
     table(
       'Context (same run, same load)',
-      ['server', 'sessions/s', 'p50 / p99 ms', 'errors'],
+      ['server', 'sessions/s', 'p50 / p99 ms', 'errors', 'server CPU ms/session'],
       context,
     ),
     '',
