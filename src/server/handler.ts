@@ -132,6 +132,11 @@ export type CheckoutHandler = ((request: Request) => Promise<Response>) & {
 /** A job lease outlives a stalled event loop, and a dead process's work is taken over well within 30 s. */
 const JOB_LEASE_MS = 20_000;
 const MAX_JOB_POLL_MS = 2_000;
+/** `Idempotency-Key`s are kept a day, like Stripe's; a retry later is a new checkout. */
+const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
+/** Handled webhooks are remembered for dedupe this long: providers resend for up to a few days. */
+const WEBHOOK_DEDUPE_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+const HOUSEKEEPING_EVERY_MS = 60 * 60 * 1000;
 /** How long a waiting retry polls for another caller's create with the same key. */
 const IDEMPOTENCY_POLL_MS = 50;
 
@@ -350,6 +355,15 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     logger,
     ...(options.hookRetry && { retry: options.hookRetry }),
     ...(options.waitUntil && { waitUntil: options.waitUntil }),
+    housekeeping: {
+      everyMs: HOUSEKEEPING_EVERY_MS,
+      run: () =>
+        store.pruneExpired({
+          idempotencyBefore: now() - IDEMPOTENCY_KEY_TTL_MS,
+          jobsDoneBefore: now() - WEBHOOK_DEDUPE_TTL_MS,
+          now: now(),
+        }),
+    },
   });
   // Picks up what a process that died left (and, on edge runtimes that refuse timers at start-up, starts with the first request).
   let runnerStarted = runner.start();

@@ -22,6 +22,8 @@ export interface JobRunnerOptions {
   logger: Pick<Console, 'error' | 'warn'>;
   /** Edge runtimes: keep the isolate alive for work started by a request. */
   waitUntil?: (work: Promise<unknown>) => void;
+  /** Run about every `everyMs` (pruning what the store no longer needs). */
+  housekeeping?: { everyMs: number; run: () => Promise<unknown> };
 }
 
 /** Jobs one runner runs at once. */
@@ -37,6 +39,7 @@ export class JobRunner {
   readonly #inFlight = new Set<Promise<void>>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   #poller: ReturnType<typeof setInterval> | undefined;
+  #housekeeper: ReturnType<typeof setInterval> | undefined;
   #draining: Promise<void> | undefined;
   #drainAgain = false;
   #running = 0;
@@ -52,6 +55,13 @@ export class JobRunner {
     try {
       this.#poller = setInterval(() => void this.kick(), this.#options.pollMs);
       unref(this.#poller);
+      const housekeeping = this.#options.housekeeping;
+      if (housekeeping) {
+        this.#housekeeper = setInterval(() => {
+          housekeeping.run().catch((error: unknown) => this.#options.logger.warn('checkout: housekeeping of the store failed', error));
+        }, housekeeping.everyMs);
+        unref(this.#housekeeper);
+      }
     } catch {
       return false;
     }
@@ -87,6 +97,7 @@ export class JobRunner {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#poller) clearInterval(this.#poller);
+    if (this.#housekeeper) clearInterval(this.#housekeeper);
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     await this.whenIdle();

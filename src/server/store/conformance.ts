@@ -306,6 +306,31 @@ export function describeStoreConformance(name: string, open: () => Promise<Confo
       });
     });
 
+    it('prunes old idempotency keys and done jobs, keeping held keys, pending jobs and orders', async () => {
+      const { store } = await subject();
+      await store.insertOrder(sampleOrder('ord_a'));
+      await store.claimIdempotencyKey({ key: 'old-done', bodyHash: 'h', reference: 'ord_a', owner: 'one', leaseUntil: NOW + 1, now: NOW });
+      await store.finishIdempotencyKey('old-done', 'one', { status: 201, body: {} });
+      await store.claimIdempotencyKey({ key: 'old-held', bodyHash: 'h', reference: 'ord_b', owner: 'two', leaseUntil: NOW + 999_999, now: NOW });
+      await store.claimIdempotencyKey({ key: 'new', bodyHash: 'h', reference: 'ord_c', owner: 'three', leaseUntil: NOW + 1, now: NOW + 50_000 });
+      await store.enqueueJob(job('old-done'));
+      await store.enqueueJob(job('pending'));
+      await store.leaseJobs({ owner: 'one', now: NOW, leaseUntil: NOW + 10, limit: 10 });
+      await store.completeJob('old-done', 'one', NOW + 1);
+      const removed = await store.pruneExpired({ idempotencyBefore: NOW + 10_000, jobsDoneBefore: NOW + 10_000, now: NOW + 20_000 });
+      expect(removed).toBe(2);
+      // A pruned key is new again; the held one still waits for its owner.
+      expect(await store.claimIdempotencyKey({ key: 'old-done', bodyHash: 'other', reference: 'ord_x', owner: 'four', leaseUntil: NOW + 30_000, now: NOW + 20_000 })).toEqual({
+        outcome: 'claimed',
+        reference: 'ord_x',
+      });
+      expect(await store.claimIdempotencyKey({ key: 'old-held', bodyHash: 'h', reference: 'ord_y', owner: 'four', leaseUntil: NOW + 30_000, now: NOW + 20_000 })).toMatchObject({ outcome: 'busy' });
+      expect(await store.claimIdempotencyKey({ key: 'new', bodyHash: 'other', reference: 'ord_z', owner: 'four', leaseUntil: NOW + 30_000, now: NOW + 60_000 })).toEqual({ outcome: 'conflict' });
+      expect(await store.getJob('old-done')).toBeUndefined();
+      expect(await store.getJob('pending')).toMatchObject({ status: 'pending' });
+      expect(await store.getOrder('ord_a')).toBeDefined();
+    });
+
     it('keeps orders, sessions, keys and jobs when it is closed and opened again (durable stores)', async (context) => {
       const { store, reopen } = await subject();
       if (!reopen) {

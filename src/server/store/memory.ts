@@ -13,6 +13,7 @@ import type {
 import { clampLimit } from './limits.js';
 
 interface IdempotencyRow {
+  createdAt: number;
   bodyHash: string;
   reference: string;
   owner?: string;
@@ -94,6 +95,7 @@ export function createMemoryStore(): CheckoutStore {
       const row = idempotency.get(input.key);
       if (!row) {
         idempotency.set(input.key, {
+          createdAt: input.now,
           bodyHash: input.bodyHash,
           reference: input.reference,
           owner: input.owner,
@@ -155,6 +157,17 @@ export function createMemoryStore(): CheckoutStore {
       if (!job) return;
       Object.assign(job, { runAt, leaseUntil: 0, lastError: error });
       delete job.leaseOwner;
+    },
+
+    async pruneExpired({ idempotencyBefore, jobsDoneBefore, now }) {
+      let removed = 0;
+      for (const [key, row] of idempotency) {
+        if (row.createdAt < idempotencyBefore && row.leaseUntil <= now && idempotency.delete(key)) removed++;
+      }
+      for (const [id, job] of jobs) {
+        if (job.status === 'done' && (job.doneAt ?? 0) < jobsDoneBefore && jobs.delete(id)) removed++;
+      }
+      return removed;
     },
 
     async close() {},

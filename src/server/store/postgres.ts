@@ -17,7 +17,7 @@ export function createPostgresStore(options: PostgresStoreOptions): CheckoutStor
   if (options && 'pool' in options && options.pool) {
     const shared = options.pool;
     // Kysely ends the pool it was given on destroy: hand it one whose end() leaves the shop's pool alone.
-    const borrowed: PostgresPool = { options: shared.options, connect: () => shared.connect(), end: async () => {} };
+    const borrowed: PostgresPool = { connect: () => shared.connect(), end: async () => {} };
     return createSqlStore(new PostgresDialect({ pool: borrowed }));
   }
   const connectionString = options && 'connectionString' in options ? options.connectionString : undefined;

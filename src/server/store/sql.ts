@@ -1,5 +1,4 @@
-import { Kysely, sql, type Dialect, type Selectable, type Transaction } from 'kysely';
-import { Migrator, type Migration } from 'kysely/migration';
+import { Kysely, Migrator, sql, type Dialect, type Migration, type Selectable, type Transaction } from 'kysely';
 import type { CustomerInput } from '../providers/types.js';
 import { clampLimit } from './limits.js';
 import type {
@@ -138,6 +137,7 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('done_at', 'bigint')
         .execute();
       await db.schema.createIndex('checkout_jobs_due').on('checkout_jobs').columns(['status', 'run_at']).execute();
+      await db.schema.createIndex('checkout_idempotency_created').on('checkout_idempotency').column('created_at').execute();
     },
   },
 };
@@ -473,6 +473,21 @@ export function createSqlStore(dialect: Dialect, options: { onClose?: () => Prom
         .where('lease_owner', '=', owner)
         .where('status', '=', 'pending')
         .execute();
+    },
+
+    async pruneExpired({ idempotencyBefore, jobsDoneBefore, now }) {
+      await ready();
+      const keys = await db
+        .deleteFrom('checkout_idempotency')
+        .where('created_at', '<', idempotencyBefore)
+        .where('lease_until', '<=', now)
+        .executeTakeFirst();
+      const jobs = await db
+        .deleteFrom('checkout_jobs')
+        .where('status', '=', 'done')
+        .where('done_at', '<', jobsDoneBefore)
+        .executeTakeFirst();
+      return Number(keys.numDeletedRows) + Number(jobs.numDeletedRows);
     },
 
     async close() {

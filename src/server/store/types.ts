@@ -164,6 +164,13 @@ export interface CheckoutStore {
   /** Frees the job to run again at `runAt`. */
   retryJob(id: string, owner: string, runAt: number, error: string): Promise<void>;
 
+  /**
+   * Forgets idempotency keys created before `idempotencyBefore` (unless a create holds one now)
+   * and jobs done before `jobsDoneBefore`; orders and session records are kept. Returns how many
+   * rows went. The handler calls it about once an hour.
+   */
+  pruneExpired(input: { idempotencyBefore: number; jobsDoneBefore: number; now: number }): Promise<number>;
+
   /** Closes connections the store opened itself (not a pool it was given). */
   close(): Promise<void>;
 }
