@@ -361,17 +361,21 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
   let providerNames: string[] = [];
   let refill: RefillSetUp | undefined;
   try {
-    const providers = providersFromEnv({
-      ...env,
-      SANDBOX_API_URL: sandboxUrl,
-      SANDBOX_SECRET_KEY: sandboxSecretKey,
-      SANDBOX_WEBHOOK_SECRET: sandboxWebhookSecret,
-    });
-    providerNames = providers.map((provider) => provider.name);
-    refill = refillFromEnv(env);
     store = options.dataDir
       ? createSqliteStore({ path: path.join(options.dataDir, 'checkout.db') })
       : createMemoryStore();
+    const providers = providersFromEnv(
+      {
+        ...env,
+        SANDBOX_API_URL: sandboxUrl,
+        SANDBOX_SECRET_KEY: sandboxSecretKey,
+        SANDBOX_WEBHOOK_SECRET: sandboxWebhookSecret,
+      },
+      undefined,
+      { store },
+    );
+    providerNames = providers.map((provider) => provider.name);
+    refill = refillFromEnv(env);
     const checkout = createCheckoutHandler({
       providers,
       catalog: DEMO_CATALOG,

@@ -14,6 +14,7 @@ export {
   createPostgresStore,
   createSqliteStore,
   ORDER_STATUSES,
+  providerRecordsOn,
   type CheckoutStore,
   type Order,
   type OrderLine,
@@ -77,5 +78,5 @@ export {
   type CommerceLayerProviderOptions,
 } from './providers/commercelayer/index.js';
 export { createBokaMeraProvider, type BokaMeraProviderOptions } from './providers/bokamera/index.js';
-export { providersFromEnv, PROVIDERS_FROM_ENV, type ProviderFromEnv } from './providers/index.js';
+export { providersFromEnv, PROVIDERS_FROM_ENV, type ProviderContext, type ProviderFromEnv } from './providers/index.js';
 export type { CheckoutSession } from '../core/session.js';

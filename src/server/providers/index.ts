@@ -4,11 +4,16 @@ import { fromEnv as convergeGateFromEnv } from './convergegate/index.js';
 import { fromEnv as reepayFromEnv } from './reepay/index.js';
 import { fromEnv as sandboxFromEnv } from './sandbox/index.js';
 import { fromEnv as stripeFromEnv } from './stripe/index.js';
+import type { CheckoutStore } from '../store/types.js';
 import type { PaymentProvider } from './types.js';
 
 export type ProviderEnv = Record<string, string | undefined>;
+/** What the deployment hands every provider: the shop's store, for adapters that must remember things of their own. */
+export interface ProviderContext {
+  store?: CheckoutStore;
+}
 /** What each provider folder exports: the provider when the environment configures it, else undefined. */
-export type ProviderFromEnv = (env: ProviderEnv) => PaymentProvider | undefined;
+export type ProviderFromEnv = (env: ProviderEnv, context?: ProviderContext) => PaymentProvider | undefined;
 
 /**
  * Every provider a deployment can switch on through its environment, in order of preference:
@@ -29,9 +34,13 @@ export const PROVIDERS_FROM_ENV: readonly ProviderFromEnv[] = [
  * The providers the environment configures (each `fromEnv` throws on half a configuration).
  * `CHECKOUT_DEFAULT_PROVIDER` moves the named one to the front, making it the default.
  */
-export function providersFromEnv(env: ProviderEnv, factories: readonly ProviderFromEnv[] = PROVIDERS_FROM_ENV): PaymentProvider[] {
+export function providersFromEnv(
+  env: ProviderEnv,
+  factories: readonly ProviderFromEnv[] = PROVIDERS_FROM_ENV,
+  context: ProviderContext = {},
+): PaymentProvider[] {
   const providers = factories
-    .map((fromEnv) => fromEnv(env))
+    .map((fromEnv) => fromEnv(env, context))
     .filter((provider): provider is PaymentProvider => provider !== undefined);
   const preferred = env['CHECKOUT_DEFAULT_PROVIDER']?.trim();
   if (!preferred) return providers;

@@ -306,6 +306,16 @@ export function describeStoreConformance(name: string, open: () => Promise<Confo
       });
     });
 
+    it('keeps provider records per namespace and replaces them by key', async () => {
+      const { store } = await subject();
+      expect(await store.getProviderRecord('reepay', 'cs_1')).toBeUndefined();
+      await store.putProviderRecord('reepay', 'cs_1', { invoice: 'ord_1', amount: 100 });
+      await store.putProviderRecord('other', 'cs_1', 'another');
+      await store.putProviderRecord('reepay', 'cs_1', { invoice: 'ord_1', amount: 200, paid: true });
+      expect(await store.getProviderRecord('reepay', 'cs_1')).toEqual({ invoice: 'ord_1', amount: 200, paid: true });
+      expect(await store.getProviderRecord('other', 'cs_1')).toBe('another');
+    });
+
     it('prunes old idempotency keys and done jobs, keeping held keys, pending jobs and orders', async () => {
       const { store } = await subject();
       await store.insertOrder(sampleOrder('ord_a'));

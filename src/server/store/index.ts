@@ -4,3 +4,5 @@ export { createSqliteStore, type SqliteStoreOptions } from './sqlite.js';
 export { createPostgresStore, type PostgresStoreOptions } from './postgres.js';
 export { createSqlStore } from './sql.js';
 export * from './types.js';
+
+export { providerRecordsOn } from './provider-records.js';

@@ -33,6 +33,8 @@ export function createMemoryStore(): CheckoutStore {
   const sessions = new Map<string, SessionRecord>();
   const idempotency = new Map<string, IdempotencyRow>();
   const jobs = new Map<string, Job>();
+  const providerRecords = new Map<string, unknown>();
+  const recordKey = (namespace: string, key: string) => `${namespace}\u0000${key}`;
 
   function ownedJob(id: string, owner: string): Job | undefined {
     const job = jobs.get(id);
@@ -157,6 +159,14 @@ export function createMemoryStore(): CheckoutStore {
       if (!job) return;
       Object.assign(job, { runAt, leaseUntil: 0, lastError: error });
       delete job.leaseOwner;
+    },
+
+    async getProviderRecord(namespace, key) {
+      const value = providerRecords.get(recordKey(namespace, key));
+      return value === undefined ? undefined : copy(value);
+    },
+    async putProviderRecord(namespace, key, value) {
+      providerRecords.set(recordKey(namespace, key), copy(value));
     },
 
     async pruneExpired({ idempotencyBefore, jobsDoneBefore, now }) {

@@ -66,7 +66,14 @@ interface JobsTable {
   done_at: BigIntColumn | null;
 }
 
+interface ProviderRecordsTable {
+  namespace: string;
+  key: string;
+  value: string;
+}
+
 export interface StoreDatabase {
+  checkout_provider_records: ProviderRecordsTable;
   checkout_orders: OrdersTable;
   checkout_sessions: SessionsTable;
   checkout_idempotency: IdempotencyTable;
@@ -138,6 +145,17 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
       await db.schema.createIndex('checkout_jobs_due').on('checkout_jobs').columns(['status', 'run_at']).execute();
       await db.schema.createIndex('checkout_idempotency_created').on('checkout_idempotency').column('created_at').execute();
+    },
+  },
+  '0002_provider_records': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('checkout_provider_records')
+        .addColumn('namespace', 'text', (column) => column.notNull())
+        .addColumn('key', 'text', (column) => column.notNull())
+        .addColumn('value', 'text', (column) => column.notNull())
+        .addPrimaryKeyConstraint('checkout_provider_records_pk', ['namespace', 'key'])
+        .execute();
     },
   },
 };
@@ -472,6 +490,27 @@ export function createSqlStore(dialect: Dialect, options: { onClose?: () => Prom
         .where('id', '=', id)
         .where('lease_owner', '=', owner)
         .where('status', '=', 'pending')
+        .execute();
+    },
+
+    async getProviderRecord(namespace, key) {
+      await ready();
+      const row = await db
+        .selectFrom('checkout_provider_records')
+        .select('value')
+        .where('namespace', '=', namespace)
+        .where('key', '=', key)
+        .executeTakeFirst();
+      return row === undefined ? undefined : (JSON.parse(row.value) as unknown);
+    },
+
+    async putProviderRecord(namespace, key, value) {
+      await ready();
+      const row = { namespace, key, value: JSON.stringify(value) };
+      await db
+        .insertInto('checkout_provider_records')
+        .values(row)
+        .onConflict((conflict) => conflict.columns(['namespace', 'key']).doUpdateSet({ value: row.value }))
         .execute();
     },
 

@@ -164,6 +164,11 @@ export interface CheckoutStore {
   /** Frees the job to run again at `runAt`. */
   retryJob(id: string, owner: string, runAt: number, error: string): Promise<void>;
 
+  /** A provider adapter's own record (e.g. Reepay: session → invoice), by namespace and key. */
+  getProviderRecord(namespace: string, key: string): Promise<unknown>;
+  /** Stores or replaces a provider adapter's record (JSON-serialisable). */
+  putProviderRecord(namespace: string, key: string, value: unknown): Promise<void>;
+
   /**
    * Forgets idempotency keys created before `idempotencyBefore` (unless a create holds one now)
    * and jobs done before `jobsDoneBefore`; orders and session records are kept. Returns how many

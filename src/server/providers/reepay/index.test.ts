@@ -1,4 +1,8 @@
 import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createSqliteStore } from '../../store/sqlite.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeHttpServer, type FakeHttpServer } from '../../test-support/fake-http.js';
 import { ProviderInputError } from '../http.js';
@@ -291,5 +295,25 @@ describe('Reepay provider', () => {
     expect(fromEnv({ REEPAY_PRIVATE_KEY: PRIVATE_KEY })?.name).toBe('reepay');
     expect(isoDuration(5400)).toBe('PT1H30M');
     expect(isoDuration(45)).toBe('PT45S');
+  });
+
+  it('finds a session again after a restart when its records live on the shop store (fromEnv with a store)', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'reepay-store-'));
+    const env = { REEPAY_PRIVATE_KEY: PRIVATE_KEY, REEPAY_CHECKOUT_API_URL: fake.url, REEPAY_API_URL: fake.url };
+    const firstStore = createSqliteStore({ path: path.join(folder, 'checkout.db') });
+    try {
+      const session = await fromEnv(env, { store: firstStore })!.createSession(input());
+      await firstStore.close();
+      // Another process on the same file: the session → invoice link is there, so the read asks Reepay for the invoice.
+      const secondStore = createSqliteStore({ path: path.join(folder, 'checkout.db') });
+      const again = await fromEnv(env, { store: secondStore })!.getSession(session.id);
+      expect(again).toMatchObject({ id: SESSION_ID, status: 'open', amount: 50000 });
+      expect(fake.requests.at(-1)?.url).toBe('/v1/invoice/order-12345');
+      await secondStore.close();
+      // Without the shop store (the old default), the other process does not know it.
+      await expect(fromEnv(env)!.getSession(session.id)).rejects.toMatchObject({ providerStatus: 404 });
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

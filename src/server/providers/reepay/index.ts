@@ -16,6 +16,8 @@
  */
 import { z } from 'zod';
 import { TtlMap } from '../../ttl-map.js';
+import { providerRecordsOn } from '../../store/provider-records.js';
+import type { ProviderContext } from '../index.js';
 import type { CheckoutSession, SessionStatus } from '../../../core/session.js';
 import {
   assertFreshTimestamp,
@@ -408,12 +410,14 @@ export function isoDuration(totalSeconds: number): string {
  * - `REEPAY_API_URL`: default `https://api.reepay.com`
  * - `REEPAY_SESSION_TTL_SECONDS`: default 1800
  */
-export function fromEnv(env: Record<string, string | undefined> = process.env): PaymentProvider | undefined {
+export function fromEnv(env: Record<string, string | undefined> = process.env, context: ProviderContext = {}): PaymentProvider | undefined {
   const privateKey = env['REEPAY_PRIVATE_KEY'];
   if (!privateKey) return undefined;
   const ttl = env['REEPAY_SESSION_TTL_SECONDS'];
   return createReepayProvider({
     privateKey,
+    // Reepay's Checkout API cannot be asked which invoice a session pays: that link must outlive the process.
+    ...(context.store && { store: providerRecordsOn<ReepaySessionRecord>(context.store, PROVIDER) }),
     ...(env['REEPAY_WEBHOOK_SECRET'] ? { webhookSecret: env['REEPAY_WEBHOOK_SECRET'] } : {}),
     ...(env['REEPAY_CHECKOUT_API_URL'] ? { checkoutApiUrl: env['REEPAY_CHECKOUT_API_URL'] } : {}),
     ...(env['REEPAY_API_URL'] ? { apiUrl: env['REEPAY_API_URL'] } : {}),
