@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -274,6 +275,32 @@ describe.each(stores)('handler state on the %s store', (_, makeStore) => {
     expect(retry.status).toBe(201);
     expect(created.map((input) => input.reference)).toEqual([created[0]!.reference, created[0]!.reference]);
     expect(await store.listOrders()).toHaveLength(1);
+  });
+
+  it('lets a retry take the key over at once when the store failed after the provider call', async () => {
+    const store = makeStore();
+    const { provider, created } = scriptedProvider();
+    let failOnce = true;
+    const flaky: CheckoutStore = {
+      ...store,
+      saveSession: async (record) => {
+        if (failOnce) {
+          failOnce = false;
+          throw new Error('database connection lost');
+        }
+        return store.saveSession(record);
+      },
+    };
+    const handler = handlerOn(flaky, { providers: [provider] });
+    expect((await create(handler, { 'idempotency-key': 'k' })).status).toBe(500);
+    // Released, not held for the claim's lease (the provider timeout and more): the next caller gets it now.
+    const bodyHash = createHash('sha256').update(JSON.stringify(CART)).digest('hex');
+    const probe = await store.claimIdempotencyKey({ key: 'k', bodyHash, reference: 'ord_probe', owner: 'probe', leaseUntil: Date.now() + 1000, now: Date.now() });
+    expect(probe).toEqual({ outcome: 'claimed', reference: created[0]!.reference });
+    await store.releaseIdempotencyKey('k', 'probe');
+    const retry = await create(handler, { 'idempotency-key': 'k' });
+    expect(retry.status).toBe(201);
+    expect(created.map((input) => input.reference)).toEqual([created[0]!.reference, created[0]!.reference]);
   });
 
   it('answers a retry of a refused create with the same 400, and the order is failed', async () => {

@@ -598,87 +598,80 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
       const bodyHash = await sha256(raw);
       // The key's first caller creates; the others (any instance) wait for its answer, or take
       // over with the same order reference when its lease runs out (it died mid-create).
-      for (;;) {
-        const claim = await store.claimIdempotencyKey({
-          key: idempotencyKey,
-          bodyHash,
-          reference,
-          owner,
-          leaseUntil: now() + claimLeaseMs,
-          now: now(),
-        });
-        if (claim.outcome === 'conflict') {
-          return errorJson(
-            409,
-            'idempotency_conflict',
-            'This Idempotency-Key was already used with a different request body; use a new key for a new checkout',
-          );
-        }
-        if (claim.outcome === 'done') return storedResponse(claim.response);
-        if (claim.outcome === 'claimed') {
-          reference = claim.reference;
-          break;
-        }
-        await sleep(IDEMPOTENCY_POLL_MS);
+      const claim = await claimKey(idempotencyKey, bodyHash, reference, owner);
+      if (claim.outcome === 'conflict') {
+        return errorJson(
+          409,
+          'idempotency_conflict',
+          'This Idempotency-Key was already used with a different request body; use a new key for a new checkout',
+        );
       }
+      if (claim.outcome === 'done') return storedResponse(claim.response);
+      reference = claim.reference;
     }
 
-    const referer = httpUrl(request.headers.get('referer'));
-    const shopOrigin =
-      claimedShopOrigin(request, httpOrigin(request.headers.get('origin'))) ??
-      claimedShopOrigin(request, httpOrigin(referer ?? null)) ??
-      new URL(publicUrl ?? request.url).origin;
-    const returnPage =
-      (referer && httpOrigin(referer) === shopOrigin ? referer : undefined) ??
-      new URL(options.returnPage ?? '/', `${shopOrigin}/`).href;
-    const base = baseUrl(request);
-    const createdAt = isoNow();
-    // Written before the provider is called, so no payment can exist without its order.
-    await store.insertOrder({
-      reference,
-      provider: provider.name,
-      status: 'pending',
-      amount: priced.amount,
-      currency: priced.currency,
-      lines: priced.lines.map(({ sku, name, quantity, unitAmount }) => ({ sku, name, quantity, unitAmount })),
-      customer: body.customer ?? {},
-      createdAt,
-      updatedAt: createdAt,
-    });
-
-    let session: CheckoutSession;
     try {
-      session = await withTimeout(
-        provider.createSession({
-          reference,
-          lines: priced.lines,
-          amount: priced.amount,
-          currency: priced.currency,
-          ...optionalFields(body),
-          ...(idempotencyKey && { idempotencyKey }),
-          acceptUrl: returnUrl(base, 'accept', reference),
-          cancelUrl: returnUrl(base, 'cancel', reference),
-          webhookUrl: `${base}/webhooks/${encodeURIComponent(provider.name)}`,
-        }),
-        providerTimeoutMs,
-        provider.name,
-      );
-    } catch (error) {
-      logger.error(`checkout: creating a session at "${provider.name}" failed`, error);
-      if (error instanceof ProviderInputError) {
-        // The provider will refuse this body every time: the order failed, and a retry gets the same answer.
-        const answer = { status: 400, body: errorBody('invalid_request', redactSecrets(error.message)) };
-        await store.transitionOrder({ reference, from: ['pending'], to: 'failed', at: isoNow() });
-        if (idempotencyKey) await store.finishIdempotencyKey(idempotencyKey, owner, answer);
-        return storedResponse(answer);
+      const referer = httpUrl(request.headers.get('referer'));
+      const shopOrigin =
+        claimedShopOrigin(request, httpOrigin(request.headers.get('origin'))) ??
+        claimedShopOrigin(request, httpOrigin(referer ?? null)) ??
+        new URL(publicUrl ?? request.url).origin;
+      const returnPage =
+        (referer && httpOrigin(referer) === shopOrigin ? referer : undefined) ??
+        new URL(options.returnPage ?? '/', `${shopOrigin}/`).href;
+      const base = baseUrl(request);
+      const createdAt = isoNow();
+      // Written before the provider is called, so no payment can exist without its order.
+      await store.insertOrder({
+        reference,
+        provider: provider.name,
+        status: 'pending',
+        amount: priced.amount,
+        currency: priced.currency,
+        lines: priced.lines.map(({ sku, name, quantity, unitAmount }) => ({ sku, name, quantity, unitAmount })),
+        customer: body.customer ?? {},
+        createdAt,
+        updatedAt: createdAt,
+      });
+
+      let session: CheckoutSession;
+      try {
+        session = await withTimeout(
+          provider.createSession({
+            reference,
+            lines: priced.lines,
+            amount: priced.amount,
+            currency: priced.currency,
+            ...optionalFields(body),
+            ...(idempotencyKey && { idempotencyKey }),
+            acceptUrl: returnUrl(base, 'accept', reference),
+            cancelUrl: returnUrl(base, 'cancel', reference),
+            webhookUrl: `${base}/webhooks/${encodeURIComponent(provider.name)}`,
+          }),
+          providerTimeoutMs,
+          provider.name,
+        );
+      } catch (error) {
+        logger.error(`checkout: creating a session at "${provider.name}" failed`, error);
+        if (error instanceof ProviderInputError) {
+          // The provider will refuse this body every time: the order failed, and a retry gets the same answer.
+          const answer = { status: 400, body: errorBody('invalid_request', redactSecrets(error.message)) };
+          await store.transitionOrder({ reference, from: ['pending'], to: 'failed', at: isoNow() });
+          if (idempotencyKey) await store.finishIdempotencyKey(idempotencyKey, owner, answer);
+          return storedResponse(answer);
+        }
+        // A retry may succeed: it takes the key over at once, with the same order reference.
+        if (idempotencyKey) await store.releaseIdempotencyKey(idempotencyKey, owner);
+        return errorJson(502, 'provider_error', providerFailureMessage(error, provider.name));
       }
-      // A retry may succeed: it takes the key over at once, with the same order reference.
-      if (idempotencyKey) await store.releaseIdempotencyKey(idempotencyKey, owner);
-      return errorJson(502, 'provider_error', providerFailureMessage(error, provider.name));
+      await store.saveSession({ sessionId: session.id, provider: provider.name, reference, shopOrigin, returnPage });
+      if (idempotencyKey) await store.finishIdempotencyKey(idempotencyKey, owner, { status: 201, body: session });
+      return json(201, session);
+    } catch (error) {
+      // The store failed mid-create (the provider's failures are answered above): let a retry take the key over at once.
+      if (idempotencyKey) await store.releaseIdempotencyKey(idempotencyKey, owner).catch(() => {});
+      throw error;
     }
-    await store.saveSession({ sessionId: session.id, provider: provider.name, reference, shopOrigin, returnPage });
-    if (idempotencyKey) await store.finishIdempotencyKey(idempotencyKey, owner, { status: 201, body: session });
-    return json(201, session);
   }
 
   async function providerForSession(record: SessionRecord | undefined): Promise<PaymentProvider | undefined> {
