@@ -234,7 +234,8 @@ describe.each(stores)('handler state on the %s store', (_, makeStore) => {
     await new Promise((resolve) => setTimeout(resolve, 150));
     await handler.whenIdle();
     expect([paidCalls, webhookCalls]).toEqual([3, 2]);
-    expect(await store.getJob('webhook:sandbox:evt_9')).toMatchObject({ status: 'done', attempts: 2, lastError: expect.stringContaining('crm down') });
+    expect(await store.getJob('webhook:sandbox:evt_9')).toMatchObject({ status: 'done', attempts: 1 });
+    expect(await store.getJob('on_webhook:sandbox:evt_9')).toMatchObject({ status: 'done', attempts: 2, lastError: expect.stringContaining('crm down') });
   });
 
   it('gives 50 concurrent creates with one key on two handlers one provider session and one answer', async () => {
@@ -295,9 +296,9 @@ describe.each(stores)('handler state on the %s store', (_, makeStore) => {
     expect((await create(handler, { 'idempotency-key': 'k' })).status).toBe(500);
     // Released, not held for the claim's lease (the provider timeout and more): the next caller gets it now.
     const bodyHash = createHash('sha256').update(JSON.stringify(CART)).digest('hex');
-    const probe = await store.claimIdempotencyKey({ key: 'k', bodyHash, reference: 'ord_probe', owner: 'probe', leaseUntil: Date.now() + 1000, now: Date.now() });
+    const probe = await store.claimIdempotencyKey({ key: 'create:k', bodyHash, reference: 'ord_probe', owner: 'probe', leaseUntil: Date.now() + 1000, now: Date.now() });
     expect(probe).toEqual({ outcome: 'claimed', reference: created[0]!.reference });
-    await store.releaseIdempotencyKey('k', 'probe');
+    await store.releaseIdempotencyKey('create:k', 'probe');
     const retry = await create(handler, { 'idempotency-key': 'k' });
     expect(retry.status).toBe(201);
     expect(created.map((input) => input.reference)).toEqual([created[0]!.reference, created[0]!.reference]);
@@ -336,6 +337,90 @@ describe.each(stores)('handler state on the %s store', (_, makeStore) => {
     const html = await bridge.text();
     expect(html).toContain(`${SHOP}/checkout.html?`);
     expect(html).toContain(`checkout_session=${session.id}`);
+  });
+});
+
+describe('review findings', () => {
+  it('leaves onOrderPaid to a handler that has it: one without the hook does not use the work up', async () => {
+    const store = createMemoryStore();
+    const { provider, set } = scriptedProvider();
+    const cron = handlerOn(store, { providers: [provider] });
+    const session = (await (await create(cron)).json()) as CheckoutSession;
+    set(session.id, 'complete');
+    await read(cron, session.id);
+    await cron.whenIdle();
+    expect((await store.getJob(`order_paid:${(await store.listOrders())[0]!.reference}`))?.status).toBe('pending');
+    const onOrderPaid = vi.fn();
+    const shop = handlerOn(store, { providers: [provider], onOrderPaid });
+    await until(() => onOrderPaid.mock.calls.length === 1, 'the shop handler to fulfil');
+    expect((await store.listOrders())[0]!.fulfilledAt).toEqual(expect.any(String));
+    await shop.whenIdle();
+  });
+
+  it('does not call onOrderPaid again when recording its return fails once', async () => {
+    const store = createMemoryStore();
+    let failOnce = true;
+    const flaky: CheckoutStore = {
+      ...store,
+      markFulfilled: async (reference, at) => {
+        if (failOnce) {
+          failOnce = false;
+          throw new Error('connection reset');
+        }
+        return store.markFulfilled(reference, at);
+      },
+    };
+    const { provider, set } = scriptedProvider();
+    const onOrderPaid = vi.fn();
+    const handler = handlerOn(flaky, { providers: [provider], onOrderPaid });
+    const session = (await (await create(handler)).json()) as CheckoutSession;
+    set(session.id, 'complete');
+    await read(handler, session.id);
+    await until(async () => (await store.listOrders())[0]!.fulfilledAt !== undefined, 'the fulfilment to be recorded');
+    await handler.whenIdle();
+    expect(onOrderPaid).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps browser keys apart from charge keys, and a charge key names one order even after it was pruned', async () => {
+    const store = createMemoryStore();
+    const { provider } = scriptedProvider();
+    const references: string[] = [];
+    provider.charge = async (input) => {
+      references.push(input.reference);
+      return { id: `ch_${input.reference}`, reference: input.reference, status: 'succeeded', amount: input.amount, currency: input.currency };
+    };
+    const handler = handlerOn(store, { providers: [provider] });
+    // A shopper who guessed the server's key format claims it first, as a create key.
+    expect((await create(handler, { 'idempotency-key': 'charge:refill-1' })).status).toBe(201);
+    const request = { paymentMethod: 'pm_1', items: [{ sku: 'grinder', quantity: 1 }], idempotencyKey: 'refill-1' };
+    const first = await handler.charge(request);
+    expect(first.status).toBe('paid');
+    await store.pruneExpired({ idempotencyBefore: Date.now() + 1000, jobsDoneBefore: 0, now: Date.now() + 1000 });
+    const again = await handler.charge(request);
+    expect(again.reference).toBe(first.reference);
+    expect(new Set(references)).toEqual(new Set([first.reference]));
+    expect((await store.listOrders()).filter((order) => order.chargeId)).toHaveLength(1);
+  });
+
+  it('moves a pending order whose webhook never came when it reconciles', async () => {
+    const store = createMemoryStore();
+    const { provider, set } = scriptedProvider();
+    let clock = Date.UTC(2026, 10, 30, 12);
+    const onOrderPaid = vi.fn();
+    const handler = handlerOn(store, { providers: [provider], onOrderPaid, now: () => clock });
+    const session = (await (await create(handler)).json()) as CheckoutSession;
+    set(session.id, 'complete');
+    await handler.reconcile();
+    expect((await store.listOrders())[0]!.status).toBe('pending');
+    clock += 11 * 60 * 1000;
+    await handler.reconcile();
+    expect((await store.listOrders())[0]!.status).toBe('paid');
+    await until(() => onOrderPaid.mock.calls.length === 1, 'fulfilment');
+  });
+
+  it('refuses a hook lease that would break the 30 s take-over promise', () => {
+    const { provider } = scriptedProvider();
+    expect(() => createCheckoutHandler({ catalog, providers: [provider], store: createMemoryStore(), hookLeaseMs: 60_000 })).toThrow(/hookLeaseMs/);
   });
 });
 

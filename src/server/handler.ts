@@ -29,7 +29,7 @@ import {
 } from './return-bridge.js';
 import { JobRunner, type RetryPolicy } from './job-runner.js';
 import { createMemoryStore } from './store/memory.js';
-import type { CheckoutStore, Job, ListOrdersQuery, Order, OrderStatus, SessionRecord, StoredResponse } from './store/types.js';
+import type { CheckoutStore, Job, JobKind, ListOrdersQuery, Order, OrderStatus, SessionRecord, StoredResponse } from './store/types.js';
 
 export const DEFAULT_BASE_PATH = '/api/checkout';
 /** Replaced by each provider adapter with its own placeholder syntax or the session id. */
@@ -123,6 +123,11 @@ export type CheckoutHandler = ((request: Request) => Promise<Response>) & {
    * (`ProviderError`); a retry with the same `idempotencyKey` charges at most once.
    */
   charge(request: ChargeRequest): Promise<Order>;
+  /**
+   * Re-reads orders still `pending` 10 minutes to 3 days after they were made from their provider,
+   * so a lost webhook cannot leave a paid order pending. Housekeeping runs it every 10 minutes.
+   */
+  reconcile(): Promise<void>;
   /** Resolves when background work (webhooks, hooks) started so far has finished. */
   whenIdle(): Promise<void>;
   /** Stops looking for due hooks (tests, graceful shutdown); the store stays open. */
@@ -136,9 +141,14 @@ const MAX_JOB_POLL_MS = 2_000;
 const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
 /** Handled webhooks are remembered for dedupe this long: providers resend for up to a few days. */
 const WEBHOOK_DEDUPE_TTL_MS = 30 * 24 * 60 * 60 * 1000;
-const HOUSEKEEPING_EVERY_MS = 60 * 60 * 1000;
+const HOUSEKEEPING_EVERY_MS = 10 * 60 * 1000;
+/** Pending orders older than this are re-read from the provider by housekeeping … */
+const RECONCILE_AFTER_MS = 10 * 60 * 1000;
+/** … until they are this old (providers expire sessions within a day or two). */
+const RECONCILE_FOR_MS = 3 * 24 * 60 * 60 * 1000;
 /** How long a waiting retry polls for another caller's create with the same key. */
 const IDEMPOTENCY_POLL_MS = 50;
+const MAX_IDEMPOTENCY_POLL_MS = 500;
 
 type ErrorBody = { error: { code: string; message: string; issues?: RequestIssue[] } };
 
@@ -344,10 +354,19 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
   // the provider's idempotency key would still make it one session).
   const claimLeaseMs = providerTimeoutMs + 5_000;
   const jobLeaseMs = options.hookLeaseMs ?? JOB_LEASE_MS;
+  // Past 25 s a dead process's hook would not be picked up within the contract's 30 s.
+  if (!(jobLeaseMs >= 500 && jobLeaseMs <= 25_000)) throw new TypeError(`hookLeaseMs must be from 500 to 25 000 ms (got ${options.hookLeaseMs})`);
+  // A handler leases only the work it can do: one without a hook leaves that hook's items to one that has it.
+  const jobKinds: JobKind[] = [
+    'webhook',
+    ...(options.onWebhook ? (['on_webhook'] as const) : []),
+    ...(options.onOrderPaid ? (['order_paid'] as const) : []),
+  ];
 
   const runner = new JobRunner({
     store,
     run: runJob,
+    kinds: jobKinds,
     owner: instanceId,
     leaseMs: jobLeaseMs,
     pollMs: Math.min(MAX_JOB_POLL_MS, Math.max(50, Math.floor(jobLeaseMs / 10))),
@@ -357,12 +376,14 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     ...(options.waitUntil && { waitUntil: options.waitUntil }),
     housekeeping: {
       everyMs: HOUSEKEEPING_EVERY_MS,
-      run: () =>
-        store.pruneExpired({
+      run: async () => {
+        await store.pruneExpired({
           idempotencyBefore: now() - IDEMPOTENCY_KEY_TTL_MS,
           jobsDoneBefore: now() - WEBHOOK_DEDUPE_TTL_MS,
           now: now(),
-        }),
+        });
+        await reconcilePending();
+      },
     },
   });
   // Picks up what a process that died left (and, on edge runtimes that refuse timers at start-up, starts with the first request).
@@ -370,6 +391,15 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
 
   /** Moves the order of a session the handler has just read from the provider. */
   async function settleOrder(reference: string, session: CheckoutSession): Promise<void> {
+    if (session.status === 'complete') {
+      const order = await store.getOrder(reference);
+      if (order?.sessionId && order.sessionId !== session.id && (order.status === 'paid' || order.status === 'mismatch')) {
+        logger.error(
+          `checkout: order ${reference} is ${order.status} through session ${order.sessionId}, and ${order.provider} reports session ${session.id} for it complete too: a SECOND PAYMENT. Refund one.`,
+        );
+        return;
+      }
+    }
     await settle(reference, { ...session, what: `session ${session.id}` }, async (order) => {
       // Where a recurring checkout saved a card, the ledger keeps it for later charges (read from the provider, never the browser).
       const provider = providers.get(order.provider);
@@ -431,10 +461,11 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
 
   /** Claims an idempotency key, waiting while another caller (any instance) holds it. */
   async function claimKey(key: string, bodyHash: string, reference: string, owner: string) {
-    for (;;) {
+    for (let wait = IDEMPOTENCY_POLL_MS; ; wait = Math.min(MAX_IDEMPOTENCY_POLL_MS, wait * 1.5)) {
       const claim = await store.claimIdempotencyKey({ key, bodyHash, reference, owner, leaseUntil: now() + claimLeaseMs, now: now() });
       if (claim.outcome !== 'busy') return claim;
-      await sleep(IDEMPOTENCY_POLL_MS);
+      // Jittered, so many waiting retries do not ask the store in step.
+      await sleep(wait * (0.5 + Math.random()));
     }
   }
 
@@ -452,7 +483,9 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     const key = `charge:${request.idempotencyKey}`;
     const owner = `${instanceId}:${++claimCounter}`;
     const bodyHash = await sha256(JSON.stringify([providerName, request.paymentMethod, request.items, request.customer ?? {}]));
-    const claim = await claimKey(key, bodyHash, newReference(), owner);
+    // Derived from the key, not random: long after the key itself was pruned, a retry still names
+    // the same order, which the provider charges once.
+    const claim = await claimKey(key, bodyHash, `ord_${(await sha256(key)).slice(0, 20)}`, owner);
     if (claim.outcome === 'conflict') throw new TypeError('This idempotencyKey was already used for another charge');
     if (claim.outcome === 'done') {
       const earlier = claim.response.body as { reference?: string; error?: string };
@@ -505,15 +538,28 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
   }
 
   async function runJob(job: Job): Promise<void> {
-    if (job.kind === 'order_paid') {
-      const { reference } = job.payload as { reference: string };
-      const order = await store.getOrder(reference);
-      if (!order || order.status !== 'paid' || order.fulfilledAt || !options.onOrderPaid) return;
-      await options.onOrderPaid(order);
-      await store.markFulfilled(reference, isoNow());
-      return;
+    switch (job.kind) {
+      case 'order_paid':
+        return fulfil(job.payload as { reference: string });
+      case 'on_webhook': {
+        const { provider, event, context } = job.payload as { provider: string; event: VerifiedWebhook; context: WebhookContext };
+        return options.onWebhook?.(event, provider, context);
+      }
+      case 'webhook':
+        return handleWebhook(job.payload as { provider: string; event: VerifiedWebhook });
     }
-    const { provider: name, event } = job.payload as { provider: string; event: VerifiedWebhook };
+  }
+
+  async function fulfil({ reference }: { reference: string }): Promise<void> {
+    const order = await store.getOrder(reference);
+    if (!order || order.status !== 'paid' || order.fulfilledAt || !options.onOrderPaid) return;
+    await options.onOrderPaid(order);
+    // The hook returned: from here on only the record is retried, never the hook.
+    await retrying(() => store.markFulfilled(reference, isoNow()), `recording the fulfilment of ${reference}`);
+  }
+
+  /** A stored webhook: re-read what it names, move the order, then hand it to `onWebhook` as its own job. */
+  async function handleWebhook({ provider: name, event }: { provider: string; event: VerifiedWebhook }): Promise<void> {
     const provider = providers.get(name);
     // Another handler on the store may offer it (a rolling deploy): leave it for that one.
     if (!provider) throw new Error(`webhook for provider "${name}", which this handler does not have`);
@@ -527,13 +573,54 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
         logger.warn(`checkout: a ${name} webhook names session "${event.sessionId}", which ${name} does not know`);
       }
       const record = context.session && (await store.getSession(event.sessionId));
-      if (record && context.session) await settleOrder(record.reference, context.session);
+      if (record && context.session && record.provider === name) await settleOrder(record.reference, context.session);
     }
     if (event.chargeId && provider.getCharge) {
       context.charge = await withTimeout(provider.getCharge(event.chargeId), providerTimeoutMs, name);
-      if (context.charge.reference) await settleCharge(context.charge.reference, context.charge);
+      const order = context.charge.reference ? await store.getOrder(context.charge.reference) : undefined;
+      if (order && order.provider === name && order.chargeId === context.charge.id) await settleCharge(order.reference, context.charge);
     }
-    await options.onWebhook?.(event, name, context);
+    await store.enqueueJob({
+      id: `on_webhook:${name}:${event.eventId}`,
+      kind: 'on_webhook',
+      payload: { provider: name, event, context },
+      runAt: now(),
+    });
+    if (options.onWebhook) void runner.kick();
+  }
+
+  /**
+   * Orders still pending a while after their checkout, re-read from the provider: a webhook that
+   * never came, or a re-read that was too early, does not leave a paid order pending.
+   */
+  async function reconcilePending(): Promise<void> {
+    const cutoff = now() - RECONCILE_AFTER_MS;
+    const horizon = now() - RECONCILE_FOR_MS;
+    for (const order of await store.listOrders({ status: 'pending', limit: 500 })) {
+      const createdAt = Date.parse(order.createdAt);
+      if (createdAt > cutoff || createdAt < horizon) continue;
+      const provider = providers.get(order.provider);
+      if (!provider) continue;
+      try {
+        if (order.sessionId) await settleOrder(order.reference, await withTimeout(provider.getSession(order.sessionId), providerTimeoutMs, provider.name));
+        else if (order.chargeId && provider.getCharge) await settleCharge(order.reference, await withTimeout(provider.getCharge(order.chargeId), providerTimeoutMs, provider.name));
+      } catch (error) {
+        logger.warn(`checkout: could not re-read pending order ${order.reference} at "${provider.name}"`, error);
+      }
+    }
+  }
+
+  /** A store write retried a few times in this process (a brief outage), then given up. */
+  async function retrying(write: () => Promise<void>, what: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write();
+      } catch (error) {
+        if (attempt >= 6) throw error;
+        logger.warn(`checkout: ${what} failed (attempt ${attempt}); trying again`, error);
+        await sleep(Math.min(5000, 200 * 2 ** attempt));
+      }
+    }
   }
 
   /** The shop's origin as this request claims it, when it is one the handler may return to. */
@@ -593,12 +680,14 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
       return errorJson(400, 'invalid_request', `Idempotency-Key is longer than ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
     }
     const owner = `${instanceId}:${++claimCounter}`;
+    // Its own namespace: a browser's key can never claim one of the server's charge keys.
+    const createKey = `create:${idempotencyKey}`;
     let reference = newReference();
     if (idempotencyKey) {
       const bodyHash = await sha256(raw);
       // The key's first caller creates; the others (any instance) wait for its answer, or take
       // over with the same order reference when its lease runs out (it died mid-create).
-      const claim = await claimKey(idempotencyKey, bodyHash, reference, owner);
+      const claim = await claimKey(createKey, bodyHash, reference, owner);
       if (claim.outcome === 'conflict') {
         return errorJson(
           409,
@@ -657,19 +746,19 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
           // The provider will refuse this body every time: the order failed, and a retry gets the same answer.
           const answer = { status: 400, body: errorBody('invalid_request', redactSecrets(error.message)) };
           await store.transitionOrder({ reference, from: ['pending'], to: 'failed', at: isoNow() });
-          if (idempotencyKey) await store.finishIdempotencyKey(idempotencyKey, owner, answer);
+          if (idempotencyKey) await store.finishIdempotencyKey(createKey, owner, answer);
           return storedResponse(answer);
         }
         // A retry may succeed: it takes the key over at once, with the same order reference.
-        if (idempotencyKey) await store.releaseIdempotencyKey(idempotencyKey, owner);
+        if (idempotencyKey) await store.releaseIdempotencyKey(createKey, owner);
         return errorJson(502, 'provider_error', providerFailureMessage(error, provider.name));
       }
       await store.saveSession({ sessionId: session.id, provider: provider.name, reference, shopOrigin, returnPage });
-      if (idempotencyKey) await store.finishIdempotencyKey(idempotencyKey, owner, { status: 201, body: session });
+      if (idempotencyKey) await store.finishIdempotencyKey(createKey, owner, { status: 201, body: session });
       return json(201, session);
     } catch (error) {
       // The store failed mid-create (the provider's failures are answered above): let a retry take the key over at once.
-      if (idempotencyKey) await store.releaseIdempotencyKey(idempotencyKey, owner).catch(() => {});
+      if (idempotencyKey) await store.releaseIdempotencyKey(createKey, owner).catch(() => {});
       throw error;
     }
   }
@@ -802,6 +891,7 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
   return Object.assign(handler, {
     orders,
     charge,
+    reconcile: reconcilePending,
     whenIdle: () => runner.whenIdle(),
     close: () => runner.close(),
   });

@@ -1,4 +1,4 @@
-import type { CheckoutStore, Job } from './store/types.js';
+import type { CheckoutStore, Job, JobKind } from './store/types.js';
 
 export interface RetryPolicy {
   /** Wait before the first retry. Default 1000 ms (the contract promises one within 5 s). */
@@ -11,6 +11,8 @@ export interface JobRunnerOptions {
   store: CheckoutStore;
   /** Does the job; a throw means "try again later". */
   run: (job: Job) => Promise<void>;
+  /** The kinds this runner can run; others are left to runners that can. */
+  kinds: readonly JobKind[];
   /** Unique per handler: the lease owner. */
   owner: string;
   /** How long a lease lasts without renewal; a dead process's jobs are taken over after it. */
@@ -43,6 +45,8 @@ export class JobRunner {
   #draining: Promise<void> | undefined;
   #drainAgain = false;
   #running = 0;
+  /** Ids running here now: a lease that ran out during a stall must not start the same job twice in this process. */
+  readonly #runningIds = new Set<string>();
   #closed = false;
 
   constructor(options: JobRunnerOptions) {
@@ -93,14 +97,23 @@ export class JobRunner {
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
   }
 
-  /** Stops polling and retry timers; waits for running jobs. */
-  async close(): Promise<void> {
+  /**
+   * Stops polling and retry timers; waits up to `graceMs` for running jobs. A job still running
+   * then keeps its lease until it runs out, and another handler on the store takes it over.
+   */
+  async close(graceMs = 10_000): Promise<void> {
     this.#closed = true;
     if (this.#poller) clearInterval(this.#poller);
     if (this.#housekeeper) clearInterval(this.#housekeeper);
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
-    await this.whenIdle();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+      unref(timer);
+    });
+    await Promise.race([this.whenIdle(), grace]);
+    clearTimeout(timer);
   }
 
   async #drain(): Promise<void> {
@@ -112,11 +125,12 @@ export class JobRunner {
         const now = this.#options.now();
         const jobs = await this.#options.store.leaseJobs({
           owner: this.#options.owner,
+          kinds: this.#options.kinds,
           now,
           leaseUntil: now + this.#options.leaseMs,
           limit,
         });
-        for (const job of jobs) this.#start(job);
+        for (const job of jobs) if (!this.#runningIds.has(job.id)) this.#start(job);
         if (jobs.length < limit) break;
       }
     } while (this.#drainAgain && !this.#closed);
@@ -124,10 +138,12 @@ export class JobRunner {
 
   #start(job: Job): void {
     this.#running += 1;
+    this.#runningIds.add(job.id);
     const run = this.#runOne(job)
       .catch((error: unknown) => this.#options.logger.error(`checkout: could not record the outcome of ${job.id}`, error))
       .finally(() => {
         this.#running -= 1;
+        this.#runningIds.delete(job.id);
         this.#inFlight.delete(run);
         // A slot is free: there may be more due work.
         void this.kick();
@@ -140,7 +156,12 @@ export class JobRunner {
     const { store, owner, leaseMs, now, logger } = this.#options;
     // Renewed well before it runs out, so a slow hook is not taken over by another process.
     const heartbeat = setInterval(() => {
-      store.renewJobLease(job.id, owner, now() + leaseMs).catch((error: unknown) => logger.warn(`checkout: could not renew the lease of ${job.id}`, error));
+      store
+        .renewJobLease(job.id, owner, now() + leaseMs)
+        .then((held) => {
+          if (!held) logger.error(`checkout: lost the lease of ${job.id} while it ran (a stalled process, or clocks apart by more than the lease); another process may run it too`);
+        })
+        .catch((error: unknown) => logger.warn(`checkout: could not renew the lease of ${job.id}`, error));
     }, Math.max(1, Math.floor(leaseMs / 4)));
     unref(heartbeat);
     try {

@@ -239,6 +239,24 @@ describe('killed processes (SQLite store)', () => {
   }, 60_000);
 });
 
+describe('many processes starting on one new SQLite file', () => {
+  it('migrate it once between them, none failing', async () => {
+    const file = path.join(folder(), 'checkout.db');
+    const script = fileURLToPath(new URL('./test-support/migrate-process.ts', import.meta.url));
+    // Well after every process has loaded, so all of them migrate within the same millisecond or two.
+    const startAt = String(Date.now() + 4000);
+    const codes = await Promise.all(
+      Array.from({ length: 8 }, () => {
+        const child = spawn(process.execPath, ['--import', 'tsx', script, file, startAt], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        return new Promise<string>((resolve) => child.once('exit', (code) => resolve(code === 0 ? 'ok' : `exit ${code}: ${stderr}`)));
+      }),
+    );
+    expect(codes).toEqual(Array(8).fill('ok'));
+  }, 60_000);
+});
+
 describe('two processes on one PostgreSQL store behind one address', () => {
   async function setUp(providers = ['sandbox']) {
     const dir = folder();

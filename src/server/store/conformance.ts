@@ -8,7 +8,9 @@
  * ```
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CheckoutStore, JobInput, Order } from './types.js';
+import { JOB_KINDS, type CheckoutStore, type JobInput, type Order } from './types.js';
+
+const ALL_KINDS = JOB_KINDS;
 
 export interface ConformanceSubject {
   /** An empty store, migrated or not. */
@@ -254,11 +256,22 @@ export function describeStoreConformance(name: string, open: () => Promise<Confo
         await store.enqueueJob(job('b', { runAt: NOW - 1000 }));
         await store.enqueueJob(job('a', { runAt: NOW - 2000 }));
         await store.enqueueJob(job('future', { runAt: NOW + 60_000 }));
-        const leased = await store.leaseJobs({ owner: 'one', now: NOW, leaseUntil: NOW + 20_000, limit: 10 });
+        const leased = await store.leaseJobs({ kinds: ALL_KINDS, owner: 'one', now: NOW, leaseUntil: NOW + 20_000, limit: 10 });
         expect(leased.map((item) => item.id)).toEqual(['a', 'b']);
         expect(leased[0]).toMatchObject({ leaseOwner: 'one', leaseUntil: NOW + 20_000, attempts: 1 });
-        expect(await store.leaseJobs({ owner: 'two', now: NOW + 1000, leaseUntil: NOW + 21_000, limit: 10 })).toEqual([]);
-        expect((await store.leaseJobs({ owner: 'two', now: NOW + 60_000, leaseUntil: NOW + 80_000, limit: 1 })).map((item) => item.id)).toEqual(['a']);
+        expect(await store.leaseJobs({ kinds: ALL_KINDS, owner: 'two', now: NOW + 1000, leaseUntil: NOW + 21_000, limit: 10 })).toEqual([]);
+        expect((await store.leaseJobs({ kinds: ALL_KINDS, owner: 'two', now: NOW + 60_000, leaseUntil: NOW + 80_000, limit: 1 })).map((item) => item.id)).toEqual(['a']);
+      });
+
+      it('leases only the kinds asked for', async () => {
+        const { store } = await subject();
+        await store.enqueueJob(job('w', { kind: 'webhook' }));
+        await store.enqueueJob(job('p', { kind: 'order_paid' }));
+        await store.enqueueJob(job('h', { kind: 'on_webhook' }));
+        expect(await store.leaseJobs({ kinds: [], owner: 'one', now: NOW, leaseUntil: NOW + 1000, limit: 10 })).toEqual([]);
+        const leased = await store.leaseJobs({ kinds: ['webhook', 'on_webhook'], owner: 'one', now: NOW, leaseUntil: NOW + 1000, limit: 10 });
+        expect(leased.map((item) => item.id).sort()).toEqual(['h', 'w']);
+        expect((await store.leaseJobs({ kinds: ALL_KINDS, owner: 'two', now: NOW, leaseUntil: NOW + 1000, limit: 10 })).map((item) => item.id)).toEqual(['p']);
       });
 
       it('never leases one job to two concurrent owners', async () => {
@@ -267,30 +280,30 @@ export function describeStoreConformance(name: string, open: () => Promise<Confo
         const stores = another ? [store, another(), another()] : [store];
         const leases = await Promise.all(
           Array.from({ length: 8 }, (_, i) =>
-            stores[i % stores.length]!.leaseJobs({ owner: `owner-${i}`, now: NOW, leaseUntil: NOW + 20_000, limit: 10 }),
+            stores[i % stores.length]!.leaseJobs({ kinds: ALL_KINDS, owner: `owner-${i}`, now: NOW, leaseUntil: NOW + 20_000, limit: 10 }),
           ),
         );
         const ids = leases.flat().map((item) => item.id);
         expect(new Set(ids).size).toBe(ids.length);
         expect(ids.length).toBeLessThanOrEqual(40);
-        const rest = await store.leaseJobs({ owner: 'late', now: NOW, leaseUntil: NOW + 20_000, limit: 100 });
+        const rest = await store.leaseJobs({ kinds: ALL_KINDS, owner: 'late', now: NOW, leaseUntil: NOW + 20_000, limit: 100 });
         expect(ids.length + rest.length).toBe(40);
       });
 
       it('completes for the lease owner only, and retries later with the error kept', async () => {
         const { store } = await subject();
         await store.enqueueJob(job('j'));
-        await store.leaseJobs({ owner: 'one', now: NOW, leaseUntil: NOW + 20_000, limit: 1 });
+        await store.leaseJobs({ kinds: ALL_KINDS, owner: 'one', now: NOW, leaseUntil: NOW + 20_000, limit: 1 });
         expect(await store.renewJobLease('j', 'two', NOW + 40_000)).toBe(false);
         expect(await store.renewJobLease('j', 'one', NOW + 40_000)).toBe(true);
         await store.retryJob('j', 'one', NOW + 5000, 'hook threw: boom');
         expect(await store.getJob('j')).toMatchObject({ status: 'pending', runAt: NOW + 5000, leaseUntil: 0, lastError: 'hook threw: boom' });
-        expect(await store.leaseJobs({ owner: 'two', now: NOW + 4999, leaseUntil: NOW + 30_000, limit: 1 })).toEqual([]);
-        expect(await store.leaseJobs({ owner: 'two', now: NOW + 5000, leaseUntil: NOW + 30_000, limit: 1 })).toHaveLength(1);
+        expect(await store.leaseJobs({ kinds: ALL_KINDS, owner: 'two', now: NOW + 4999, leaseUntil: NOW + 30_000, limit: 1 })).toEqual([]);
+        expect(await store.leaseJobs({ kinds: ALL_KINDS, owner: 'two', now: NOW + 5000, leaseUntil: NOW + 30_000, limit: 1 })).toHaveLength(1);
         expect(await store.completeJob('j', 'one', NOW + 6000)).toBe(false);
         expect(await store.completeJob('j', 'two', NOW + 6000)).toBe(true);
         expect(await store.getJob('j')).toMatchObject({ status: 'done', doneAt: NOW + 6000, attempts: 2 });
-        expect(await store.leaseJobs({ owner: 'three', now: NOW + 999_999, leaseUntil: NOW + 9_999_999, limit: 1 })).toEqual([]);
+        expect(await store.leaseJobs({ kinds: ALL_KINDS, owner: 'three', now: NOW + 999_999, leaseUntil: NOW + 9_999_999, limit: 1 })).toEqual([]);
         // A done job's id still dedupes.
         expect(await store.enqueueJob(job('j'))).toBe(false);
       });
@@ -298,8 +311,8 @@ export function describeStoreConformance(name: string, open: () => Promise<Confo
       it('gives a job whose lease ran out (its process died) to the next owner', async () => {
         const { store } = await subject();
         await store.enqueueJob(job('j'));
-        await store.leaseJobs({ owner: 'dead', now: NOW, leaseUntil: NOW + 20_000, limit: 1 });
-        const taken = await store.leaseJobs({ owner: 'alive', now: NOW + 20_000, leaseUntil: NOW + 40_000, limit: 1 });
+        await store.leaseJobs({ kinds: ALL_KINDS, owner: 'dead', now: NOW, leaseUntil: NOW + 20_000, limit: 1 });
+        const taken = await store.leaseJobs({ kinds: ALL_KINDS, owner: 'alive', now: NOW + 20_000, leaseUntil: NOW + 40_000, limit: 1 });
         expect(taken.map((item) => item.leaseOwner)).toEqual(['alive']);
         expect(await store.completeJob('j', 'dead', NOW + 20_001)).toBe(false);
         expect(await store.completeJob('j', 'alive', NOW + 20_001)).toBe(true);
@@ -325,10 +338,15 @@ export function describeStoreConformance(name: string, open: () => Promise<Confo
       await store.claimIdempotencyKey({ key: 'new', bodyHash: 'h', reference: 'ord_c', owner: 'three', leaseUntil: NOW + 1, now: NOW + 50_000 });
       await store.enqueueJob(job('old-done'));
       await store.enqueueJob(job('pending'));
-      await store.leaseJobs({ owner: 'one', now: NOW, leaseUntil: NOW + 10, limit: 10 });
+      await store.leaseJobs({ kinds: ALL_KINDS, owner: 'one', now: NOW, leaseUntil: NOW + 10, limit: 10 });
       await store.completeJob('old-done', 'one', NOW + 1);
+      // Nobody runs on_webhook jobs on this store (no onWebhook): an old one that was never taken goes.
+      await store.enqueueJob(job('never-taken', { kind: 'on_webhook' }));
+      await store.enqueueJob(job('never-taken-new', { kind: 'on_webhook', runAt: NOW + 15_000 }));
       const removed = await store.pruneExpired({ idempotencyBefore: NOW + 10_000, jobsDoneBefore: NOW + 10_000, now: NOW + 20_000 });
-      expect(removed).toBe(2);
+      expect(removed).toBe(3);
+      expect(await store.getJob('never-taken')).toBeUndefined();
+      expect(await store.getJob('never-taken-new')).toBeDefined();
       // A pruned key is new again; the held one still waits for its owner.
       expect(await store.claimIdempotencyKey({ key: 'old-done', bodyHash: 'other', reference: 'ord_x', owner: 'four', leaseUntil: NOW + 30_000, now: NOW + 20_000 })).toEqual({
         outcome: 'claimed',

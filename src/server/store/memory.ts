@@ -130,9 +130,9 @@ export function createMemoryStore(): CheckoutStore {
       const job = jobs.get(id);
       return job && copy(job);
     },
-    async leaseJobs({ owner, now, leaseUntil, limit }) {
+    async leaseJobs({ owner, kinds, now, leaseUntil, limit }) {
       const due = [...jobs.values()]
-        .filter((job) => job.status === 'pending' && job.runAt <= now && job.leaseUntil <= now)
+        .filter((job) => job.status === 'pending' && kinds.includes(job.kind) && job.runAt <= now && job.leaseUntil <= now)
         .sort((a, b) => a.runAt - b.runAt)
         .slice(0, limit);
       for (const job of due) {
@@ -175,7 +175,9 @@ export function createMemoryStore(): CheckoutStore {
         if (row.createdAt < idempotencyBefore && row.leaseUntil <= now && idempotency.delete(key)) removed++;
       }
       for (const [id, job] of jobs) {
-        if (job.status === 'done' && (job.doneAt ?? 0) < jobsDoneBefore && jobs.delete(id)) removed++;
+        const finished = job.status === 'done' && (job.doneAt ?? 0) < jobsDoneBefore;
+        const unclaimed = job.status === 'pending' && job.attempts === 0 && job.createdAt < jobsDoneBefore;
+        if ((finished || unclaimed) && jobs.delete(id)) removed++;
       }
       return removed;
     },
@@ -185,5 +187,5 @@ export function createMemoryStore(): CheckoutStore {
 }
 
 function newJob(input: JobInput): Job {
-  return { ...copy(input), status: 'pending', attempts: 0, leaseUntil: 0, createdAt: Date.now() };
+  return { ...copy(input), status: 'pending', attempts: 0, leaseUntil: 0, createdAt: input.runAt };
 }

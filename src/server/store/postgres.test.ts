@@ -24,6 +24,7 @@ describeStoreConformance('PostgreSQL store', async () => {
 describeStoreConformance('PostgreSQL store on a shared pool', async () => {
   const database = await createTestDatabase(inject('postgresUrl'));
   const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+  pool.on('error', () => {});
   let current = createPostgresStore({ pool });
   return {
     store: current,

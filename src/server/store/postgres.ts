@@ -31,7 +31,11 @@ export function createPostgresStore(options: PostgresStoreOptions): CheckoutStor
         const pg = await import('pg').catch((error: unknown) => {
           throw new Error('createPostgresStore needs the pg package (npm install pg)', { cause: error });
         });
-        return new pg.default.Pool({ connectionString, max });
+        const pool = new pg.default.Pool({ connectionString, max });
+        // An idle connection the server dropped (a restart, a failover, a proxy's idle timeout) must
+        // not crash the process: pg emits it here and opens a new one on the next query.
+        pool.on('error', (error) => console.warn(`checkout: a PostgreSQL connection was closed: ${error.message}`));
+        return pool;
       },
     }),
   );

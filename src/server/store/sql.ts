@@ -89,6 +89,7 @@ const MIGRATIONS: Record<string, Migration> = {
     async up(db: Kysely<any>) {
       await db.schema
         .createTable('checkout_orders')
+        .ifNotExists()
         .addColumn('reference', 'text', (column) => column.primaryKey())
         .addColumn('provider', 'text', (column) => column.notNull())
         .addColumn('session_id', 'text')
@@ -104,21 +105,23 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('paid_at', 'text')
         .addColumn('fulfilled_at', 'text')
         .execute();
-      await db.schema.createIndex('checkout_orders_status').on('checkout_orders').columns(['status', 'created_at']).execute();
-      await db.schema.createIndex('checkout_orders_created').on('checkout_orders').columns(['created_at']).execute();
+      await db.schema.createIndex('checkout_orders_status').ifNotExists().on('checkout_orders').columns(['status', 'created_at']).execute();
+      await db.schema.createIndex('checkout_orders_created').ifNotExists().on('checkout_orders').columns(['created_at']).execute();
 
       await db.schema
         .createTable('checkout_sessions')
+        .ifNotExists()
         .addColumn('session_id', 'text', (column) => column.primaryKey())
         .addColumn('provider', 'text', (column) => column.notNull())
         .addColumn('reference', 'text', (column) => column.notNull())
         .addColumn('shop_origin', 'text', (column) => column.notNull())
         .addColumn('return_page', 'text', (column) => column.notNull())
         .execute();
-      await db.schema.createIndex('checkout_sessions_reference').on('checkout_sessions').column('reference').execute();
+      await db.schema.createIndex('checkout_sessions_reference').ifNotExists().on('checkout_sessions').column('reference').execute();
 
       await db.schema
         .createTable('checkout_idempotency')
+        .ifNotExists()
         .addColumn('key', 'text', (column) => column.primaryKey())
         .addColumn('body_hash', 'text', (column) => column.notNull())
         .addColumn('reference', 'text', (column) => column.notNull())
@@ -131,6 +134,7 @@ const MIGRATIONS: Record<string, Migration> = {
 
       await db.schema
         .createTable('checkout_jobs')
+        .ifNotExists()
         .addColumn('id', 'text', (column) => column.primaryKey())
         .addColumn('kind', 'text', (column) => column.notNull())
         .addColumn('payload', 'text', (column) => column.notNull())
@@ -143,14 +147,15 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('created_at', 'bigint', (column) => column.notNull())
         .addColumn('done_at', 'bigint')
         .execute();
-      await db.schema.createIndex('checkout_jobs_due').on('checkout_jobs').columns(['status', 'run_at']).execute();
-      await db.schema.createIndex('checkout_idempotency_created').on('checkout_idempotency').column('created_at').execute();
+      await db.schema.createIndex('checkout_jobs_due').ifNotExists().on('checkout_jobs').columns(['status', 'run_at']).execute();
+      await db.schema.createIndex('checkout_idempotency_created').ifNotExists().on('checkout_idempotency').column('created_at').execute();
     },
   },
   '0002_provider_records': {
     async up(db: Kysely<any>) {
       await db.schema
         .createTable('checkout_provider_records')
+        .ifNotExists()
         .addColumn('namespace', 'text', (column) => column.notNull())
         .addColumn('key', 'text', (column) => column.notNull())
         .addColumn('value', 'text', (column) => column.notNull())
@@ -206,7 +211,8 @@ function jobRow(job: JobInput): JobsTable {
     lease_owner: null,
     lease_until: 0,
     last_error: null,
-    created_at: Date.now(),
+    // The enqueuer's clock, like every other time in the job.
+    created_at: job.runAt,
     done_at: null,
   };
 }
@@ -222,7 +228,15 @@ async function insertJob(db: Kysely<StoreDatabase> | Transaction<StoreDatabase>,
 }
 
 /** A `CheckoutStore` on any Kysely dialect that speaks SQLite or PostgreSQL; the factories below pick one. */
-export function createSqlStore(dialect: Dialect, options: { onClose?: () => Promise<void> } = {}): CheckoutStore {
+export interface SqlStoreOptions {
+  /**
+   * Run the migrations inside one `BEGIN IMMEDIATE` transaction: SQLite's migration lock in Kysely
+   * does nothing across processes, and its DDL is not transactional on its own.
+   */
+  exclusiveMigrations?: boolean;
+}
+
+export function createSqlStore(dialect: Dialect, options: SqlStoreOptions = {}): CheckoutStore {
   const db = new Kysely<StoreDatabase>({ dialect });
   let migrated: Promise<void> | undefined;
 
@@ -234,8 +248,22 @@ export function createSqlStore(dialect: Dialect, options: { onClose?: () => Prom
         migrationTableName: 'checkout_migrations',
         migrationLockTableName: 'checkout_migrations_lock',
       });
-      const { error } = await migrator.migrateToLatest();
-      if (error) throw error;
+      if (!options.exclusiveMigrations) {
+        const { error } = await migrator.migrateToLatest();
+        if (error) throw error;
+        return;
+      }
+      // One connection (better-sqlite3): everything the migrator runs lands inside this transaction,
+      // so a second process waits on it, and a crash mid-way leaves the file as it was.
+      await sql`BEGIN IMMEDIATE`.execute(db);
+      try {
+        const { error } = await migrator.migrateToLatest();
+        if (error) throw error;
+        await sql`COMMIT`.execute(db);
+      } catch (error) {
+        await sql`ROLLBACK`.execute(db).catch(() => {});
+        throw error;
+      }
     })();
     // A failed migration (database down at start) is tried again by the next call.
     migrated.catch(() => {
@@ -431,8 +459,9 @@ export function createSqlStore(dialect: Dialect, options: { onClose?: () => Prom
       return row && toJob(row);
     },
 
-    async leaseJobs({ owner, now, leaseUntil, limit }) {
+    async leaseJobs({ owner, kinds, now, leaseUntil, limit }) {
       await ready();
+      if (kinds.length === 0) return [];
       // One statement: the outer conditions are checked again on each row as it is locked, so a
       // job two processes both selected goes to one of them.
       const rows = await db
@@ -448,6 +477,7 @@ export function createSqlStore(dialect: Dialect, options: { onClose?: () => Prom
             .selectFrom('checkout_jobs')
             .select('id')
             .where('status', '=', 'pending')
+            .where('kind', 'in', [...kinds])
             .where('run_at', '<=', now)
             .where('lease_until', '<=', now)
             .orderBy('run_at')
@@ -523,15 +553,18 @@ export function createSqlStore(dialect: Dialect, options: { onClose?: () => Prom
         .executeTakeFirst();
       const jobs = await db
         .deleteFrom('checkout_jobs')
-        .where('status', '=', 'done')
-        .where('done_at', '<', jobsDoneBefore)
+        .where((where) =>
+          where.or([
+            where.and([where('status', '=', 'done'), where('done_at', '<', jobsDoneBefore)]),
+            where.and([where('status', '=', 'pending'), where('attempts', '=', 0), where('created_at', '<', jobsDoneBefore)]),
+          ]),
+        )
         .executeTakeFirst();
       return Number(keys.numDeletedRows) + Number(jobs.numDeletedRows);
     },
 
     async close() {
       await db.destroy();
-      await options.onClose?.();
     },
   };
 }

@@ -32,5 +32,6 @@ export function createSqliteStore(options: SqliteStoreOptions): CheckoutStore {
         return database;
       },
     }),
+    { exclusiveMigrations: true },
   );
 }

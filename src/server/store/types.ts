@@ -77,7 +77,12 @@ export interface ClaimIdempotencyInput {
   now: number;
 }
 
-export const JOB_KINDS = ['webhook', 'order_paid'] as const;
+/**
+ * `webhook`: re-read what a stored event names and move the order (any handler); `on_webhook`:
+ * the shop's `onWebhook` for it; `order_paid`: the shop's `onOrderPaid`. A handler leases only
+ * the kinds it can run, so one without a hook leaves that hook's work to one that has it.
+ */
+export const JOB_KINDS = ['webhook', 'on_webhook', 'order_paid'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 export interface JobInput {
@@ -155,8 +160,8 @@ export interface CheckoutStore {
   /** Adds a job unless its id exists; true when added. */
   enqueueJob(job: JobInput): Promise<boolean>;
   getJob(id: string): Promise<Job | undefined>;
-  /** Takes up to `limit` due, unleased pending jobs for `owner` until `leaseUntil`; none is given to two owners. */
-  leaseJobs(input: { owner: string; now: number; leaseUntil: number; limit: number }): Promise<Job[]>;
+  /** Takes up to `limit` due, unleased pending jobs of these kinds for `owner` until `leaseUntil`; none is given to two owners. */
+  leaseJobs(input: { owner: string; kinds: readonly JobKind[]; now: number; leaseUntil: number; limit: number }): Promise<Job[]>;
   /** Extends the owner's lease; false when the owner lost it. */
   renewJobLease(id: string, owner: string, leaseUntil: number): Promise<boolean>;
   /** Marks the job done (only for its lease owner); false when the owner had lost it. */
@@ -170,9 +175,10 @@ export interface CheckoutStore {
   putProviderRecord(namespace: string, key: string, value: unknown): Promise<void>;
 
   /**
-   * Forgets idempotency keys created before `idempotencyBefore` (unless a create holds one now)
-   * and jobs done before `jobsDoneBefore`; orders and session records are kept. Returns how many
-   * rows went. The handler calls it about once an hour.
+   * Forgets idempotency keys created before `idempotencyBefore` (unless a create holds one now),
+   * jobs done before `jobsDoneBefore`, and jobs created before it that no handler ever took (none on
+   * the store runs their kind, e.g. no `onWebhook`); orders and session records are kept. Returns
+   * how many rows went. The handler calls it every few minutes.
    */
   pruneExpired(input: { idempotencyBefore: number; jobsDoneBefore: number; now: number }): Promise<number>;
 

@@ -1,0 +1,15 @@
+/** Opens a SQLite store on the file in argv and migrates it, as a handler's first request would; exits 0 on success. */
+import { createSqliteStore } from '../store/sqlite.js';
+
+// All processes start at the same moment (argv[3], epoch ms): the race the lock is for.
+const startAt = Number(process.argv[3] ?? 0);
+await new Promise((resolve) => setTimeout(resolve, Math.max(0, startAt - Date.now())));
+const store = createSqliteStore({ path: process.argv[2]! });
+try {
+  await store.migrate();
+  await store.listOrders();
+  await store.close();
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+}
