@@ -38,8 +38,10 @@ import {
 import {
   ProviderError,
   WebhookVerificationError,
+  type ChargeStatus,
   type CreateSessionInput,
   type PaymentProvider,
+  type ProviderCharge,
   type VerifiedWebhook,
 } from '../types.js';
 
@@ -123,6 +125,25 @@ const invoiceAnswer = z.object({
   currency: z.string().optional(),
 });
 
+const chargeAnswer = z.object({
+  handle: z.string().min(1),
+  state: z.string(),
+  amount: z.number().int().optional(),
+  currency: z.string().optional(),
+  error: z.string().nullish(),
+});
+
+/** Charge (invoice) states → what the handler's ledger needs to know. */
+const CHARGE_STATES: Record<string, ChargeStatus> = {
+  created: 'pending',
+  pending: 'pending',
+  dunning: 'pending',
+  authorized: 'succeeded',
+  settled: 'succeeded',
+  failed: 'failed',
+  cancelled: 'failed',
+};
+
 const webhookBody = z.object({
   id: z.string().min(1),
   event_id: z.string().optional(),
@@ -190,8 +211,62 @@ export function createReepayProvider(options: ReepayProviderOptions): PaymentPro
     };
   }
 
+  function toCharge(answer: z.infer<typeof chargeAnswer>): ProviderCharge {
+    const status = CHARGE_STATES[answer.state];
+    if (!status) throw new ProviderError(PROVIDER, `reepay: charge ${answer.handle} has unknown state "${answer.state}"`);
+    return {
+      id: answer.handle,
+      // Our reference is the charge's handle.
+      reference: answer.handle,
+      status,
+      ...(answer.amount === undefined ? {} : { amount: answer.amount }),
+      ...(answer.currency === undefined ? {} : { currency: answer.currency.toUpperCase() }),
+      ...(status === 'failed' && answer.error ? { failureReason: answer.error } : {}),
+    };
+  }
+
   return {
     name: PROVIDER,
+
+    /**
+     * A merchant-initiated charge of a saved payment method (`ca_…`), as Reepay documents it:
+     * `POST /v1/charge` with `handle` (our order reference, so a repeat charges once), `amount`, `source`.
+     */
+    async charge(input) {
+      if (!/^ca_\S+$/.test(input.paymentMethod)) {
+        throw new ProviderInputError(PROVIDER, `reepay: paymentMethod must be a saved payment method (ca_…), got "${input.paymentMethod}"`);
+      }
+      const answer = await requestJson({
+        provider: PROVIDER,
+        action: 'create charge',
+        fetch: fetchImpl,
+        url: joinUrl(apiUrl, '/v1/charge'),
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          handle: input.reference,
+          amount: input.amount,
+          currency: input.currency.toUpperCase(),
+          source: input.paymentMethod,
+        }),
+        timeoutMs,
+      });
+      return toCharge(parseAnswer(PROVIDER, 'create charge', chargeAnswer, answer.body));
+    },
+
+    /** A charge is an invoice at Reepay: read back by its handle. */
+    async getCharge(id) {
+      const answer = await requestJson({
+        provider: PROVIDER,
+        action: 'read charge',
+        fetch: fetchImpl,
+        url: joinUrl(apiUrl, `/v1/invoice/${encodeURIComponent(id)}`),
+        method: 'GET',
+        headers: { Authorization: headers.Authorization, Accept: 'application/json' },
+        timeoutMs,
+      });
+      return toCharge(parseAnswer(PROVIDER, 'read charge', chargeAnswer, answer.body));
+    },
 
     async createSession(input) {
       // Reepay appends its own `id` (and invoice, customer, …) to both URLs, so a placeholder
@@ -365,6 +440,8 @@ export function createReepayProvider(options: ReepayProviderOptions): PaymentPro
         payload: json,
       };
       if (sessionId) verified.sessionId = sessionId;
+      // An invoice no checkout made here: a charge of a saved card, which the handler re-reads.
+      else if (event.invoice) verified.chargeId = event.invoice;
       return verified;
     },
   };
