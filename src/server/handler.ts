@@ -8,6 +8,7 @@ import {
   WebhookVerificationError,
   type CustomerInput,
   type PaymentProvider,
+  type PricedLine,
   type ProviderCharge,
   type VerifiedWebhook,
 } from './providers/types.js';
@@ -29,7 +30,7 @@ import {
 } from './return-bridge.js';
 import { JobRunner, type RetryPolicy } from './job-runner.js';
 import { createMemoryStore } from './store/memory.js';
-import type { CheckoutStore, Job, JobKind, ListOrdersQuery, Order, OrderStatus, SessionRecord, StoredResponse } from './store/types.js';
+import type { CheckoutStore, Job, JobKind, ListOrdersQuery, Order, OrderLine, OrderStatus, SessionRecord, StoredResponse } from './store/types.js';
 
 export const DEFAULT_BASE_PATH = '/api/checkout';
 /** Replaced by each provider adapter with its own placeholder syntax or the session id. */
@@ -460,9 +461,10 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
   }
 
   /** Claims an idempotency key, waiting while another caller (any instance) holds it. */
-  async function claimKey(key: string, bodyHash: string, reference: string, owner: string) {
+  async function claimKey(key: string, bodyHash: string, order: Order, owner: string) {
     for (let wait = IDEMPOTENCY_POLL_MS; ; wait = Math.min(MAX_IDEMPOTENCY_POLL_MS, wait * 1.5)) {
-      const claim = await store.claimIdempotencyKey({ key, bodyHash, reference, owner, leaseUntil: now() + claimLeaseMs, now: now() });
+      // The order goes in with the claim (one transaction): written before the provider is called.
+      const claim = await store.claimIdempotencyKey({ key, bodyHash, reference: order.reference, order, owner, leaseUntil: now() + claimLeaseMs, now: now() });
       if (claim.outcome !== 'busy') return claim;
       // Jittered, so many waiting retries do not ask the store in step.
       await sleep(wait * (0.5 + Math.random()));
@@ -483,9 +485,26 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     const key = `charge:${request.idempotencyKey}`;
     const owner = `${instanceId}:${++claimCounter}`;
     const bodyHash = await sha256(JSON.stringify([providerName, request.paymentMethod, request.items, request.customer ?? {}]));
-    // Derived from the key, not random: long after the key itself was pruned, a retry still names
-    // the same order, which the provider charges once.
-    const claim = await claimKey(key, bodyHash, `ord_${(await sha256(key)).slice(0, 20)}`, owner);
+    const createdAt = isoNow();
+    const claim = await claimKey(
+      key,
+      bodyHash,
+      {
+        // Derived from the key, not random: long after the key itself was pruned, a retry still
+        // names the same order, which the provider charges once.
+        reference: `ord_${(await sha256(key)).slice(0, 20)}`,
+        provider: providerName,
+        status: 'pending',
+        amount: priced.amount,
+        currency: priced.currency,
+        lines: orderLines(priced.lines),
+        customer: request.customer ?? {},
+        paymentMethod: request.paymentMethod,
+        createdAt,
+        updatedAt: createdAt,
+      },
+      owner,
+    );
     if (claim.outcome === 'conflict') throw new TypeError('This idempotencyKey was already used for another charge');
     if (claim.outcome === 'done') {
       const earlier = claim.response.body as { reference?: string; error?: string };
@@ -493,19 +512,6 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
       return (await store.getOrder(earlier.reference ?? ''))!;
     }
     const reference = claim.reference;
-    const createdAt = isoNow();
-    await store.insertOrder({
-      reference,
-      provider: providerName,
-      status: 'pending',
-      amount: priced.amount,
-      currency: priced.currency,
-      lines: priced.lines.map(({ sku, name, quantity, unitAmount }) => ({ sku, name, quantity, unitAmount })),
-      customer: request.customer ?? {},
-      paymentMethod: request.paymentMethod,
-      createdAt,
-      updatedAt: createdAt,
-    });
     let result: ProviderCharge;
     try {
       result = await withTimeout(
@@ -682,12 +688,33 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     const owner = `${instanceId}:${++claimCounter}`;
     // Its own namespace: a browser's key can never claim one of the server's charge keys.
     const createKey = `create:${idempotencyKey}`;
-    let reference = newReference();
+    const referer = httpUrl(request.headers.get('referer'));
+    const shopOrigin =
+      claimedShopOrigin(request, httpOrigin(request.headers.get('origin'))) ??
+      claimedShopOrigin(request, httpOrigin(referer ?? null)) ??
+      new URL(publicUrl ?? request.url).origin;
+    const returnPage =
+      (referer && httpOrigin(referer) === shopOrigin ? referer : undefined) ??
+      new URL(options.returnPage ?? '/', `${shopOrigin}/`).href;
+    const base = baseUrl(request);
+    const createdAt = isoNow();
+    const order: Order = {
+      reference: newReference(),
+      provider: provider.name,
+      status: 'pending',
+      amount: priced.amount,
+      currency: priced.currency,
+      lines: orderLines(priced.lines),
+      customer: body.customer ?? {},
+      createdAt,
+      updatedAt: createdAt,
+    };
+    let reference = order.reference;
     if (idempotencyKey) {
       const bodyHash = await sha256(raw);
       // The key's first caller creates; the others (any instance) wait for its answer, or take
       // over with the same order reference when its lease runs out (it died mid-create).
-      const claim = await claimKey(createKey, bodyHash, reference, owner);
+      const claim = await claimKey(createKey, bodyHash, order, owner);
       if (claim.outcome === 'conflict') {
         return errorJson(
           409,
@@ -697,32 +724,12 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
       }
       if (claim.outcome === 'done') return storedResponse(claim.response);
       reference = claim.reference;
+    } else {
+      // Written before the provider is called, so no payment can exist without its order.
+      await store.insertOrder(order);
     }
 
     try {
-      const referer = httpUrl(request.headers.get('referer'));
-      const shopOrigin =
-        claimedShopOrigin(request, httpOrigin(request.headers.get('origin'))) ??
-        claimedShopOrigin(request, httpOrigin(referer ?? null)) ??
-        new URL(publicUrl ?? request.url).origin;
-      const returnPage =
-        (referer && httpOrigin(referer) === shopOrigin ? referer : undefined) ??
-        new URL(options.returnPage ?? '/', `${shopOrigin}/`).href;
-      const base = baseUrl(request);
-      const createdAt = isoNow();
-      // Written before the provider is called, so no payment can exist without its order.
-      await store.insertOrder({
-        reference,
-        provider: provider.name,
-        status: 'pending',
-        amount: priced.amount,
-        currency: priced.currency,
-        lines: priced.lines.map(({ sku, name, quantity, unitAmount }) => ({ sku, name, quantity, unitAmount })),
-        customer: body.customer ?? {},
-        createdAt,
-        updatedAt: createdAt,
-      });
-
       let session: CheckoutSession;
       try {
         session = await withTimeout(
@@ -753,8 +760,11 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
         if (idempotencyKey) await store.releaseIdempotencyKey(createKey, owner);
         return errorJson(502, 'provider_error', providerFailureMessage(error, provider.name));
       }
-      await store.saveSession({ sessionId: session.id, provider: provider.name, reference, shopOrigin, returnPage });
-      if (idempotencyKey) await store.finishIdempotencyKey(createKey, owner, { status: 201, body: session });
+      // The session record, its order's link and the key's answer commit together.
+      await store.saveSession(
+        { sessionId: session.id, provider: provider.name, reference, shopOrigin, returnPage },
+        idempotencyKey ? { key: createKey, owner, response: { status: 201, body: session } } : undefined,
+      );
       return json(201, session);
     } catch (error) {
       // The store failed mid-create (the provider's failures are answered above): let a retry take the key over at once.
@@ -904,6 +914,10 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
 function returnUrl(base: string, result: ReturnResult, reference: string): string {
   const ref = encodeURIComponent(reference);
   return `${base}/return/${result}?checkout_session=${SESSION_ID_PLACEHOLDER}&${REFERENCE_QUERY_PARAM}=${ref}`;
+}
+
+function orderLines(lines: readonly PricedLine[]): OrderLine[] {
+  return lines.map(({ sku, name, quantity, unitAmount }) => ({ sku, name, quantity, unitAmount }));
 }
 
 function optionalFields(body: CreateSessionBody) {

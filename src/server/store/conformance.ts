@@ -226,6 +226,38 @@ export function describeStoreConformance(name: string, open: () => Promise<Confo
         });
       });
 
+      it('writes the order with the claim that wins, under the claim\'s reference, and the answer with the session', async () => {
+        const { store } = await subject();
+        const claimed = await store.claimIdempotencyKey({ ...claim, reference: 'ord_1', order: sampleOrder('ord_1') });
+        expect(claimed).toEqual({ outcome: 'claimed', reference: 'ord_1' });
+        expect((await store.getOrder('ord_1'))?.status).toBe('pending');
+        // A waiting caller's order is not written.
+        await store.claimIdempotencyKey({ ...claim, reference: 'ord_2', owner: 'two', order: sampleOrder('ord_2') });
+        expect(await store.getOrder('ord_2')).toBeUndefined();
+        // A take-over keeps the first reference and does not write its own.
+        await store.releaseIdempotencyKey('key-1', 'one');
+        expect(await store.claimIdempotencyKey({ ...claim, reference: 'ord_3', owner: 'three', order: sampleOrder('ord_3') })).toEqual({
+          outcome: 'claimed',
+          reference: 'ord_1',
+        });
+        expect(await store.getOrder('ord_3')).toBeUndefined();
+        await store.saveSession(
+          { sessionId: 's1', provider: 'sandbox', reference: 'ord_1', shopOrigin: 'https://a.example', returnPage: 'https://a.example/' },
+          { key: 'key-1', owner: 'three', response: { status: 201, body: { id: 's1' } } },
+        );
+        expect((await store.getOrder('ord_1'))?.sessionId).toBe('s1');
+        expect(await store.claimIdempotencyKey({ ...claim, reference: 'x', owner: 'four' })).toEqual({
+          outcome: 'done',
+          response: { status: 201, body: { id: 's1' } },
+        });
+        // Only the owner's answer counts, with the session or without.
+        await store.saveSession(
+          { sessionId: 's2', provider: 'sandbox', reference: 'ord_1', shopOrigin: 'https://a.example', returnPage: 'https://a.example/' },
+          { key: 'key-1', owner: 'one', response: { status: 500, body: 'late' } },
+        );
+        expect(await store.claimIdempotencyKey({ ...claim, reference: 'x', owner: 'four' })).toMatchObject({ response: { status: 201 } });
+      });
+
       it('gives a key to exactly one of many concurrent callers', async () => {
         const { store, another } = await subject();
         const stores = another ? [store, another()] : [store];

@@ -36,6 +36,31 @@ export function createMemoryStore(): CheckoutStore {
   const providerRecords = new Map<string, unknown>();
   const recordKey = (namespace: string, key: string) => `${namespace}\u0000${key}`;
 
+  function claimKey(input: ClaimIdempotencyInput): IdempotencyClaim {
+    const row = idempotency.get(input.key);
+    if (!row) {
+      idempotency.set(input.key, {
+        createdAt: input.now,
+        bodyHash: input.bodyHash,
+        reference: input.reference,
+        owner: input.owner,
+        leaseUntil: input.leaseUntil,
+      });
+      return { outcome: 'claimed', reference: input.reference };
+    }
+    if (row.bodyHash !== input.bodyHash) return { outcome: 'conflict' };
+    if (row.response) return { outcome: 'done', response: copy(row.response) };
+    if (row.leaseUntil > input.now) return { outcome: 'busy', leaseUntil: row.leaseUntil };
+    row.owner = input.owner;
+    row.leaseUntil = input.leaseUntil;
+    return { outcome: 'claimed', reference: row.reference };
+  }
+
+  function finishKey(key: string, owner: string, response: StoredResponse): void {
+    const row = idempotency.get(key);
+    if (row && row.owner === owner && !row.response) row.response = copy(response);
+  }
+
   function ownedJob(id: string, owner: string): Job | undefined {
     const job = jobs.get(id);
     return job && job.status === 'pending' && job.leaseOwner === owner ? job : undefined;
@@ -78,10 +103,11 @@ export function createMemoryStore(): CheckoutStore {
       if (order && !order.fulfilledAt) Object.assign(order, { fulfilledAt: at, updatedAt: at });
     },
 
-    async saveSession(record) {
+    async saveSession(record, finish) {
       sessions.set(record.sessionId, copy(record));
       const order = orders.get(record.reference);
       if (order) order.sessionId = record.sessionId;
+      if (finish) finishKey(finish.key, finish.owner, finish.response);
     },
     async getSession(sessionId) {
       const record = sessions.get(sessionId);
@@ -93,28 +119,15 @@ export function createMemoryStore(): CheckoutStore {
       return record && copy(record);
     },
 
-    async claimIdempotencyKey(input: ClaimIdempotencyInput): Promise<IdempotencyClaim> {
-      const row = idempotency.get(input.key);
-      if (!row) {
-        idempotency.set(input.key, {
-          createdAt: input.now,
-          bodyHash: input.bodyHash,
-          reference: input.reference,
-          owner: input.owner,
-          leaseUntil: input.leaseUntil,
-        });
-        return { outcome: 'claimed', reference: input.reference };
+    async claimIdempotencyKey(input: ClaimIdempotencyInput & { order?: Order }): Promise<IdempotencyClaim> {
+      const claim = claimKey(input);
+      if (claim.outcome === 'claimed' && input.order && !orders.has(claim.reference)) {
+        orders.set(claim.reference, { ...copy(input.order), reference: claim.reference });
       }
-      if (row.bodyHash !== input.bodyHash) return { outcome: 'conflict' };
-      if (row.response) return { outcome: 'done', response: copy(row.response) };
-      if (row.leaseUntil > input.now) return { outcome: 'busy', leaseUntil: row.leaseUntil };
-      row.owner = input.owner;
-      row.leaseUntil = input.leaseUntil;
-      return { outcome: 'claimed', reference: row.reference };
+      return claim;
     },
     async finishIdempotencyKey(key, owner, response) {
-      const row = idempotency.get(key);
-      if (row && row.owner === owner && !row.response) row.response = copy(response);
+      finishKey(key, owner, response);
     },
     async releaseIdempotencyKey(key, owner) {
       const row = idempotency.get(key);

@@ -18,7 +18,7 @@ export function createPostgresStore(options: PostgresStoreOptions): CheckoutStor
     const shared = options.pool;
     // Kysely ends the pool it was given on destroy: hand it one whose end() leaves the shop's pool alone.
     const borrowed: PostgresPool = { connect: () => shared.connect(), end: async () => {} };
-    return createSqlStore(new PostgresDialect({ pool: borrowed }));
+    return createSqlStore(new PostgresDialect({ pool: borrowed }), { flavour: 'postgres' });
   }
   const connectionString = options && 'connectionString' in options ? options.connectionString : undefined;
   if (typeof connectionString !== 'string' || connectionString === '') {
@@ -38,5 +38,6 @@ export function createPostgresStore(options: PostgresStoreOptions): CheckoutStor
         return pool;
       },
     }),
+    { flavour: 'postgres' },
   );
 }

@@ -11,6 +11,7 @@ import type {
   OrderLine,
   OrderStatus,
   SessionRecord,
+  StoredResponse,
 } from './types.js';
 
 // Epoch-millisecond and amount columns are BIGINT: PostgreSQL's driver hands them back as strings.
@@ -229,6 +230,8 @@ async function insertJob(db: Kysely<StoreDatabase> | Transaction<StoreDatabase>,
 
 /** A `CheckoutStore` on any Kysely dialect that speaks SQLite or PostgreSQL; the factories below pick one. */
 export interface SqlStoreOptions {
+  /** Which SQL the hot paths of a create use: PostgreSQL folds them into one statement each (data-modifying CTEs). */
+  flavour: 'sqlite' | 'postgres';
   /**
    * Run the migrations inside one `BEGIN IMMEDIATE` transaction: SQLite's migration lock in Kysely
    * does nothing across processes, and its DDL is not transactional on its own.
@@ -236,7 +239,26 @@ export interface SqlStoreOptions {
   exclusiveMigrations?: boolean;
 }
 
-export function createSqlStore(dialect: Dialect, options: SqlStoreOptions = {}): CheckoutStore {
+function orderRow(order: Order): OrdersTable {
+  return {
+    reference: order.reference,
+    provider: order.provider,
+    session_id: order.sessionId ?? null,
+    charge_id: order.chargeId ?? null,
+    status: order.status,
+    amount: order.amount,
+    currency: order.currency,
+    lines: JSON.stringify(order.lines),
+    customer: JSON.stringify(order.customer),
+    payment_method: order.paymentMethod ?? null,
+    created_at: order.createdAt,
+    updated_at: order.updatedAt,
+    paid_at: order.paidAt ?? null,
+    fulfilled_at: order.fulfilledAt ?? null,
+  };
+}
+
+export function createSqlStore(dialect: Dialect, options: SqlStoreOptions): CheckoutStore {
   const db = new Kysely<StoreDatabase>({ dialect });
   let migrated: Promise<void> | undefined;
 
@@ -272,32 +294,19 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions = {}):
     return migrated;
   }
 
+  async function insertOrder(order: Order): Promise<void> {
+    await ready();
+    await db
+      .insertInto('checkout_orders')
+      .values(orderRow(order))
+      .onConflict((conflict) => conflict.column('reference').doNothing())
+      .execute();
+  }
+
   return {
     migrate: ready,
 
-    async insertOrder(order) {
-      await ready();
-      await db
-        .insertInto('checkout_orders')
-        .values({
-          reference: order.reference,
-          provider: order.provider,
-          session_id: order.sessionId ?? null,
-          charge_id: order.chargeId ?? null,
-          status: order.status,
-          amount: order.amount,
-          currency: order.currency,
-          lines: JSON.stringify(order.lines),
-          customer: JSON.stringify(order.customer),
-          payment_method: order.paymentMethod ?? null,
-          created_at: order.createdAt,
-          updated_at: order.updatedAt,
-          paid_at: order.paidAt ?? null,
-          fulfilled_at: order.fulfilledAt ?? null,
-        })
-        .onConflict((conflict) => conflict.column('reference').doNothing())
-        .execute();
-    },
+    insertOrder,
 
     async getOrder(reference) {
       await ready();
@@ -349,7 +358,7 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions = {}):
         .execute();
     },
 
-    async saveSession(record) {
+    async saveSession(record, finish) {
       await ready();
       const row = {
         session_id: record.sessionId,
@@ -358,6 +367,24 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions = {}):
         shop_origin: record.shopOrigin,
         return_page: record.returnPage,
       };
+      if (options.flavour === 'postgres') {
+        // One round trip: the session, its order's link and the key's answer commit together.
+        const finishKey = finish
+          ? sql`UPDATE checkout_idempotency SET response_status = ${finish.response.status}::integer, response_body = ${JSON.stringify(finish.response.body)}::text, lease_until = 0
+                WHERE key = ${finish.key} AND owner = ${finish.owner} AND response_status IS NULL`
+          : sql`SELECT 1`;
+        await sql`
+          WITH saved AS (
+            INSERT INTO checkout_sessions (session_id, provider, reference, shop_origin, return_page)
+            VALUES (${row.session_id}, ${row.provider}, ${row.reference}, ${row.shop_origin}, ${row.return_page})
+            ON CONFLICT (session_id) DO UPDATE SET provider = EXCLUDED.provider, reference = EXCLUDED.reference,
+              shop_origin = EXCLUDED.shop_origin, return_page = EXCLUDED.return_page
+          ), linked AS (
+            UPDATE checkout_orders SET session_id = ${row.session_id}::text WHERE reference = ${row.reference}::text
+          )
+          ${finishKey}`.execute(db);
+        return;
+      }
       await db.transaction().execute(async (trx) => {
         await trx
           .insertInto('checkout_sessions')
@@ -369,6 +396,7 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions = {}):
           .set({ session_id: record.sessionId })
           .where('reference', '=', record.reference)
           .execute();
+        if (finish) await finishKeyWith(trx, finish.key, finish.owner, finish.response);
       });
     },
 
@@ -391,21 +419,57 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions = {}):
 
     async claimIdempotencyKey(input): Promise<IdempotencyClaim> {
       await ready();
-      const inserted = await db
-        .insertInto('checkout_idempotency')
-        .values({
-          key: input.key,
-          body_hash: input.bodyHash,
-          reference: input.reference,
-          owner: input.owner,
-          lease_until: input.leaseUntil,
-          response_status: null,
-          response_body: null,
-          created_at: input.now,
-        })
-        .onConflict((conflict) => conflict.column('key').doNothing())
-        .returning('key')
-        .executeTakeFirst();
+      const keyRow = {
+        key: input.key,
+        body_hash: input.bodyHash,
+        reference: input.reference,
+        owner: input.owner,
+        lease_until: input.leaseUntil,
+        response_status: null,
+        response_body: null,
+        created_at: input.now,
+      };
+      const order = input.order && orderRow({ ...input.order, reference: input.reference });
+      let inserted: boolean;
+      if (order && options.flavour === 'postgres') {
+        // One round trip: the order is inserted only when the key was.
+        const result = await sql<{ reference: string }>`
+          WITH claimed AS (
+            INSERT INTO checkout_idempotency (key, body_hash, reference, owner, lease_until, response_status, response_body, created_at)
+            VALUES (${keyRow.key}, ${keyRow.body_hash}, ${keyRow.reference}, ${keyRow.owner}, ${keyRow.lease_until}, NULL, NULL, ${keyRow.created_at})
+            ON CONFLICT (key) DO NOTHING
+            RETURNING reference
+          ), ordered AS (
+            INSERT INTO checkout_orders (reference, provider, session_id, charge_id, status, amount, currency, lines, customer, payment_method, created_at, updated_at, paid_at, fulfilled_at)
+            SELECT reference, ${order.provider}::text, ${order.session_id}::text, ${order.charge_id}::text, ${order.status}::text,
+              ${order.amount}::bigint, ${order.currency}::text, ${order.lines}::text, ${order.customer}::text, ${order.payment_method}::text,
+              ${order.created_at}::text, ${order.updated_at}::text, ${order.paid_at}::text, ${order.fulfilled_at}::text
+            FROM claimed
+            ON CONFLICT (reference) DO NOTHING
+          )
+          SELECT reference FROM claimed`.execute(db);
+        inserted = result.rows.length > 0;
+      } else if (order) {
+        // One commit (one fsync): key and order together.
+        inserted = await db.transaction().execute(async (trx) => {
+          const claimed = await trx
+            .insertInto('checkout_idempotency')
+            .values(keyRow)
+            .onConflict((conflict) => conflict.column('key').doNothing())
+            .returning('key')
+            .executeTakeFirst();
+          if (claimed) await trx.insertInto('checkout_orders').values(order).onConflict((conflict) => conflict.column('reference').doNothing()).execute();
+          return claimed !== undefined;
+        });
+      } else {
+        const claimed = await db
+          .insertInto('checkout_idempotency')
+          .values(keyRow)
+          .onConflict((conflict) => conflict.column('key').doNothing())
+          .returning('key')
+          .executeTakeFirst();
+        inserted = claimed !== undefined;
+      }
       if (inserted) return { outcome: 'claimed', reference: input.reference };
 
       const row = await db.selectFrom('checkout_idempotency').selectAll().where('key', '=', input.key).executeTakeFirstOrThrow();
@@ -423,18 +487,15 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions = {}):
         .where('lease_until', '<=', input.now)
         .returning('reference')
         .executeTakeFirst();
-      return taken ? { outcome: 'claimed', reference: taken.reference } : { outcome: 'busy', leaseUntil: input.now };
+      if (!taken) return { outcome: 'busy', leaseUntil: input.now };
+      // Taken over from a caller that died, perhaps before its order was written.
+      if (input.order) await insertOrder({ ...input.order, reference: taken.reference });
+      return { outcome: 'claimed', reference: taken.reference };
     },
 
     async finishIdempotencyKey(key, owner, response) {
       await ready();
-      await db
-        .updateTable('checkout_idempotency')
-        .set({ response_status: response.status, response_body: JSON.stringify(response.body), lease_until: 0 })
-        .where('key', '=', key)
-        .where('owner', '=', owner)
-        .where('response_status', 'is', null)
-        .execute();
+      await finishKeyWith(db, key, owner, response);
     },
 
     async releaseIdempotencyKey(key, owner) {
@@ -567,6 +628,16 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions = {}):
       await db.destroy();
     },
   };
+}
+
+async function finishKeyWith(db: Kysely<StoreDatabase> | Transaction<StoreDatabase>, key: string, owner: string, response: StoredResponse): Promise<void> {
+  await db
+    .updateTable('checkout_idempotency')
+    .set({ response_status: response.status, response_body: JSON.stringify(response.body), lease_until: 0 })
+    .where('key', '=', key)
+    .where('owner', '=', owner)
+    .where('response_status', 'is', null)
+    .execute();
 }
 
 function toSessionRecord(row: Selectable<SessionsTable>): SessionRecord {

@@ -32,6 +32,6 @@ export function createSqliteStore(options: SqliteStoreOptions): CheckoutStore {
         return database;
       },
     }),
-    { exclusiveMigrations: true },
+    { flavour: 'sqlite', exclusiveMigrations: true },
   );
 }

@@ -82,6 +82,12 @@ export interface ClaimIdempotencyInput {
  * the shop's `onWebhook` for it; `order_paid`: the shop's `onOrderPaid`. A handler leases only
  * the kinds it can run, so one without a hook leaves that hook's work to one that has it.
  */
+export interface FinishIdempotencyInput {
+  key: string;
+  owner: string;
+  response: StoredResponse;
+}
+
 export const JOB_KINDS = ['webhook', 'on_webhook', 'order_paid'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
@@ -145,13 +151,20 @@ export interface CheckoutStore {
   /** Sets `fulfilledAt` once; later calls keep the first time. */
   markFulfilled(reference: string, at: string): Promise<void>;
 
-  /** Saves the record and the session id on its order. */
-  saveSession(record: SessionRecord): Promise<void>;
+  /**
+   * Saves the record and the session id on its order, and (in the same transaction) stores the
+   * create's answer for its idempotency key when `finish` is given.
+   */
+  saveSession(record: SessionRecord, finish?: FinishIdempotencyInput): Promise<void>;
   getSession(sessionId: string): Promise<SessionRecord | undefined>;
   getSessionByReference(reference: string): Promise<SessionRecord | undefined>;
 
-  /** Atomic across processes: of concurrent claims of a new key exactly one is `claimed`. */
-  claimIdempotencyKey(input: ClaimIdempotencyInput): Promise<IdempotencyClaim>;
+  /**
+   * Atomic across processes: of concurrent claims of a new key exactly one is `claimed`. With
+   * `order`, a claim also inserts that order (unless its reference exists) in the same transaction,
+   * under the reference the claim returns.
+   */
+  claimIdempotencyKey(input: ClaimIdempotencyInput & { order?: Order }): Promise<IdempotencyClaim>;
   /** Stores the answer for the key (only its owner's call counts). */
   finishIdempotencyKey(key: string, owner: string, response: StoredResponse): Promise<void>;
   /** The owner's create failed in a way a retry may fix: the next claim takes over at once, same reference. */
