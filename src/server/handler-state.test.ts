@@ -424,6 +424,19 @@ describe('review findings', () => {
   });
 });
 
+describe('request size limits', () => {
+  it('refuses headers and URLs a real server would (431, 414), and serves normal ones', async () => {
+    const { provider } = scriptedProvider();
+    const handler = handlerOn(createMemoryStore(), { providers: [provider] });
+    const big = await create(handler, { 'x-padding': 'a'.repeat(200 * 1024) });
+    expect(big.status).toBe(431);
+    expect(((await big.json()) as { error: { code: string } }).error.code).toBe('invalid_request');
+    const longUrl = await handler(new Request(`${BASE}/sessions/${'a'.repeat(9000)}`));
+    expect(longUrl.status).toBe(414);
+    expect((await create(handler, { 'x-padding': 'a'.repeat(8 * 1024) })).status).toBe(201);
+  });
+});
+
 describe('a handler without a store', () => {
   it('warns once, loudly, that state lives in memory', () => {
     const warn = vi.fn();

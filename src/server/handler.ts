@@ -39,6 +39,9 @@ export const SESSION_ID_PLACEHOLDER = '{SESSION_ID}';
 const MAX_CREATE_BODY_BYTES = 64 * 1024;
 const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+/** Node's own HTTP server refuses more (16 KiB); edge runtimes and in-process callers must not differ. */
+const MAX_HEADER_BYTES = 16 * 1024;
+const MAX_URL_LENGTH = 8 * 1024;
 // Provider ids seen so far: cs_…, cs_test_…, AW-kLcRRC5P8U68CYe0kVA, sbx_…
 const SESSION_ID_PATTERN = /^[A-Za-z0-9_\-.:]{1,255}$/;
 
@@ -892,6 +895,12 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
 
   const handler = (request: Request) => {
     if (!runnerStarted) runnerStarted = runner.start();
+    if (request.url.length > MAX_URL_LENGTH) {
+      return Promise.resolve(errorJson(414, 'invalid_request', `The URL is longer than ${MAX_URL_LENGTH} characters`));
+    }
+    if (headerBytes(request.headers) > MAX_HEADER_BYTES) {
+      return Promise.resolve(errorJson(431, 'invalid_request', `The request headers are larger than ${MAX_HEADER_BYTES} bytes`));
+    }
     return Promise.resolve(app.fetch(request));
   };
   const orders: OrderLedger = {
@@ -914,6 +923,13 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
 function returnUrl(base: string, result: ReturnResult, reference: string): string {
   const ref = encodeURIComponent(reference);
   return `${base}/return/${result}?checkout_session=${SESSION_ID_PLACEHOLDER}&${REFERENCE_QUERY_PARAM}=${ref}`;
+}
+
+function headerBytes(headers: Headers): number {
+  let total = 0;
+  // name + ": " + value + CRLF, as on the wire (characters, close enough to bytes for a limit).
+  for (const [name, value] of headers) total += name.length + value.length + 4;
+  return total;
 }
 
 function orderLines(lines: readonly PricedLine[]): OrderLine[] {
