@@ -424,6 +424,36 @@ describe('review findings', () => {
   });
 });
 
+describe('behind a proxy', () => {
+  const proxied = (handler: CheckoutHandler, headers: Record<string, string>) =>
+    handler(
+      new Request('http://10.0.0.5:3000/api/checkout/sessions', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: 'https://shop.example', referer: 'https://shop.example/checkout', ...headers },
+        body: JSON.stringify(CART),
+      }),
+    );
+
+  it('takes its public origin from X-Forwarded-Proto/Host only with trustProxy, so returns post to the shop page', async () => {
+    const { provider, created } = scriptedProvider();
+    const store = createMemoryStore();
+    const trusting = createCheckoutHandler({ catalog, providers: [provider], store, logger: silent, trustProxy: true });
+    const plain = createCheckoutHandler({ catalog, providers: [provider], store, logger: silent });
+    handlers.push(trusting, plain);
+    const forwarded = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'shop.example' };
+    const first = (await (await proxied(trusting, forwarded)).json()) as CheckoutSession;
+    expect(created[0]!.acceptUrl).toMatch(/^https:\/\/shop\.example\/api\/checkout\/return\/accept/);
+    expect((await store.getSession(first.id))?.shopOrigin).toBe('https://shop.example');
+    // Without the opt-in the same headers are anybody's: ignored.
+    const second = (await (await proxied(plain, forwarded)).json()) as CheckoutSession;
+    expect(created[1]!.acceptUrl).toMatch(/^http:\/\/10\.0\.0\.5:3000\//);
+    expect((await store.getSession(second.id))?.shopOrigin).toBe('http://10.0.0.5:3000');
+    // A malformed forwarded protocol falls back to the request's own origin.
+    await proxied(trusting, { 'x-forwarded-proto': 'javascript', 'x-forwarded-host': 'shop.example' });
+    expect(created[2]!.acceptUrl).toMatch(/^http:\/\/10\.0\.0\.5:3000\//);
+  });
+});
+
 describe('request size limits', () => {
   it('refuses headers and URLs a real server would (431, 414), and serves normal ones', async () => {
     const { provider } = scriptedProvider();

@@ -74,6 +74,12 @@ export interface CheckoutHandlerOptions {
   basePath?: string;
   /** Absolute base URL that browsers and providers reach this handler at (return and webhook URLs). Default: the request's origin. */
   publicUrl?: string;
+  /**
+   * Behind a reverse proxy that sets `X-Forwarded-Proto` and `X-Forwarded-Host` (and strips them
+   * from what clients send): take the handler's public origin from them when `publicUrl` is not
+   * set. Off by default: without such a proxy, anyone could send them. Default false.
+   */
+  trustProxy?: boolean;
   /** Shop page for a top-level return when the create request carried no usable `Referer`. Default `/` of the shop origin. */
   returnPage?: string;
   /**
@@ -636,12 +642,24 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
   function claimedShopOrigin(request: Request, claimed: string | undefined): string | undefined {
     if (!claimed) return undefined;
     if (allowedOrigins) return allowedOrigins.has(claimed) ? claimed : undefined;
-    const own = [new URL(request.url).origin, publicUrl && new URL(publicUrl).origin];
+    const own = [new URL(request.url).origin, ownOrigin(request)];
     return own.includes(claimed) ? claimed : undefined;
   }
 
+  /** Where browsers reach this handler: `publicUrl`, else (`trustProxy`) the proxy's forwarded origin, else the request's. */
+  function ownOrigin(request: Request): string {
+    if (publicUrl) return new URL(publicUrl).origin;
+    if (options.trustProxy) {
+      const proto = request.headers.get('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase();
+      const host = request.headers.get('x-forwarded-host')?.split(',')[0]?.trim();
+      const forwarded = host && (proto === 'http' || proto === 'https') ? httpOrigin(`${proto}://${host}`) : undefined;
+      if (forwarded) return forwarded;
+    }
+    return new URL(request.url).origin;
+  }
+
   function baseUrl(request: Request): string {
-    return `${publicUrl ?? new URL(request.url).origin}${basePath}`;
+    return `${publicUrl ?? ownOrigin(request)}${basePath}`;
   }
 
   async function createSession(c: Context): Promise<Response> {
@@ -695,7 +713,7 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     const shopOrigin =
       claimedShopOrigin(request, httpOrigin(request.headers.get('origin'))) ??
       claimedShopOrigin(request, httpOrigin(referer ?? null)) ??
-      new URL(publicUrl ?? request.url).origin;
+      ownOrigin(request);
     const returnPage =
       (referer && httpOrigin(referer) === shopOrigin ? referer : undefined) ??
       new URL(options.returnPage ?? '/', `${shopOrigin}/`).href;
@@ -817,8 +835,7 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
       );
     }
     const record = await store.getSession(sessionId);
-    const ownOrigin = new URL(baseUrl(request)).origin;
-    const shopOrigin = record?.shopOrigin ?? ownOrigin;
+    const shopOrigin = record?.shopOrigin ?? ownOrigin(request);
     const returnPage = record?.returnPage ?? new URL(options.returnPage ?? '/', `${shopOrigin}/`).href;
     const params = providerParams(query);
     const page = renderReturnBridge({
