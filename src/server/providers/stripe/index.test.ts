@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { parseSession } from '../../../core/session-schema.js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startFakeHttpServer } from '../../test-support/fake-http.js';
 import { ProviderError, ProviderInputError, WebhookVerificationError, type CreateSessionInput, type PaymentProvider } from '../types.js';
 import {
@@ -388,7 +388,7 @@ describe('verifyWebhook', () => {
       id: 'evt_1QabcDEF',
       object: 'event',
       api_version: Stripe.API_VERSION,
-      created: Math.floor(Date.now() / 1000),
+      created: NOW_S,
       data: { object },
       livemode: false,
       pending_webhooks: 1,
@@ -398,12 +398,9 @@ describe('verifyWebhook', () => {
   }
   const sessionObject = { id: 'cs_test_a1B2c3', object: 'checkout.session', status: 'complete', payment_status: 'paid' };
 
-  function signed(payload: string, secret = FAKE_WEBHOOK_SECRET, timestamp?: number): Headers {
-    const header = fake.stripe.webhooks.generateTestHeaderString({
-      payload,
-      secret,
-      ...(timestamp !== undefined && { timestamp }),
-    });
+  // Signed on the provider's clock (NOW_MS), which is the clock the provider checks against.
+  function signed(payload: string, secret = FAKE_WEBHOOK_SECRET, timestamp = NOW_S): Headers {
+    const header = fake.stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp });
     return new Headers({ 'stripe-signature': header, 'content-type': 'application/json' });
   }
 
@@ -438,10 +435,80 @@ describe('verifyWebhook', () => {
 
   it('refuses a stale timestamp', async () => {
     const payload = event('checkout.session.completed', sessionObject);
-    const tenMinutesAgo = Math.floor(Date.now() / 1000) - 600;
+    const tenMinutesAgo = NOW_S - 600;
     const error = await rejection(provider().verifyWebhook!(payload, signed(payload, FAKE_WEBHOOK_SECRET, tenMinutesAgo)));
     expect(error).toBeInstanceOf(WebhookVerificationError);
-    expect((error as Error).message).toMatch(/tolerance/i);
+    expect((error as Error).message).toMatch(/600 s away from now/);
+  });
+
+  describe('timestamp tolerance, both ways (the SDK alone checks only age)', () => {
+    // Only Date is faked: the SDK's own clock and the provider's `now` then agree on NOW_MS.
+    beforeEach(() => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(NOW_MS);
+    });
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    async function verifyAt(offsetSeconds: number, options: Partial<StripeProviderOptions> = {}) {
+      const payload = event('checkout.session.completed', sessionObject);
+      return provider(options).verifyWebhook!(payload, signed(payload, FAKE_WEBHOOK_SECRET, NOW_S + offsetSeconds));
+    }
+
+    it('refuses a timestamp 301 s in the future', async () => {
+      const error = await rejection(verifyAt(301));
+      expect(error).toBeInstanceOf(WebhookVerificationError);
+      expect((error as Error).message).toMatch(/301 s/);
+    });
+
+    it('refuses a timestamp a day in the future', async () => {
+      const error = await rejection(verifyAt(24 * 60 * 60));
+      expect(error).toBeInstanceOf(WebhookVerificationError);
+    });
+
+    it('accepts a timestamp 299 s in the future (clock skew) and 299 s in the past', async () => {
+      await expect(verifyAt(299)).resolves.toMatchObject({ eventId: 'evt_1QabcDEF' });
+      await expect(verifyAt(-299)).resolves.toMatchObject({ eventId: 'evt_1QabcDEF' });
+    });
+
+    it('refuses a timestamp 301 s in the past', async () => {
+      const error = await rejection(verifyAt(-301));
+      expect(error).toBeInstanceOf(WebhookVerificationError);
+    });
+
+    it('applies a configured tolerance in both directions', async () => {
+      await expect(verifyAt(59, { webhookToleranceSeconds: 60 })).resolves.toBeDefined();
+      expect(await rejection(verifyAt(61, { webhookToleranceSeconds: 60 }))).toBeInstanceOf(WebhookVerificationError);
+      expect(await rejection(verifyAt(-61, { webhookToleranceSeconds: 60 }))).toBeInstanceOf(WebhookVerificationError);
+    });
+  });
+
+  it("checks the timestamp on the provider's clock, not the machine's", async () => {
+    const payload = event('checkout.session.completed', sessionObject);
+    const machineNow = Math.floor(Date.now() / 1000);
+    expect(Math.abs(machineNow - NOW_S)).toBeGreaterThan(300);
+    await expect(provider().verifyWebhook!(payload, signed(payload))).resolves.toBeDefined();
+    const error = await rejection(provider().verifyWebhook!(payload, signed(payload, FAKE_WEBHOOK_SECRET, machineNow)));
+    expect(error).toBeInstanceOf(WebhookVerificationError);
+  });
+
+  it('refuses a Stripe-Signature header without exactly one numeric t=', async () => {
+    const payload = event('checkout.session.completed', sessionObject);
+    const header = signed(payload).get('stripe-signature')!;
+    const v1 = header.split(',').filter((item) => !item.startsWith('t='));
+    for (const bad of [
+      v1.join(','),
+      // A second t= could make the checked timestamp differ from the one under the HMAC.
+      `t=${NOW_S},${header}`,
+      `${header},t=${NOW_S - 3600}`,
+      [`t=${NOW_S}abc`, ...v1].join(','),
+      [`t=`, ...v1].join(','),
+      [`t=-1`, ...v1].join(','),
+    ]) {
+      const error = await rejection(provider().verifyWebhook!(payload, new Headers({ 'stripe-signature': bad })));
+      expect(error, bad).toBeInstanceOf(WebhookVerificationError);
+    }
   });
 
   it('refuses a body changed after signing', async () => {
@@ -493,6 +560,10 @@ describe('configuration', () => {
     expect(() => createStripeProvider({ ...base, uiMode: 'embedded' as never })).toThrow(/uiMode/);
     expect(() => createStripeProvider({ ...base, stripeAccount: 'acc_1' })).toThrow(/acct_/);
     expect(() => createStripeProvider({ ...base, webhookSecret: 'secret' })).toThrow(/whsec_/);
+    // 0 would switch the SDK's age check off.
+    for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => createStripeProvider({ ...base, webhookToleranceSeconds: bad })).toThrow(/webhookToleranceSeconds/);
+    }
   });
 
   it('fromEnv: undefined when Stripe is not configured, a provider when both keys are set', () => {

@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import type { CheckoutSession, SessionStatus } from '../../../core/session.js';
+import { assertFreshTimestamp, DEFAULT_WEBHOOK_TOLERANCE_SECONDS } from '../http.js';
 import {
   ProviderError,
   ProviderInputError,
@@ -26,14 +27,17 @@ export interface StripeProviderOptions {
   apiVersion?: string;
   /** Seconds from creation until the session expires; Stripe allows 30 min to 24 h. Default 31 min. */
   sessionTtlSeconds?: number;
-  /** Seconds a webhook signature timestamp may be old. Default: the SDK's 300. */
+  /**
+   * Seconds a webhook's signed timestamp (`Stripe-Signature: t=…`) may be away from now, in
+   * either direction: older is a replay, newer a delivery signed ahead of time. Default 300.
+   */
   webhookToleranceSeconds?: number;
   /** Tests: an SDK instance pointed at a fake; then host/port/protocol are ignored. */
   stripe?: Stripe;
   host?: string;
   port?: number;
   protocol?: 'http' | 'https';
-  /** Clock in milliseconds, for `expires_at`. */
+  /** Clock in milliseconds, for `expires_at` and the webhook timestamp check. */
   now?: () => number;
 }
 
@@ -112,10 +116,38 @@ function validateOptions(options: StripeProviderOptions): void {
   if (options.stripeAccount !== undefined && !/^acct_[A-Za-z0-9]+$/.test(options.stripeAccount)) {
     throw new Error(`Stripe account must look like "acct_…" (got "${options.stripeAccount}")`);
   }
+  const tolerance = options.webhookToleranceSeconds;
+  // 0 would switch the SDK's age check off: a window is required.
+  if (tolerance !== undefined && !(Number.isFinite(tolerance) && tolerance > 0)) {
+    throw new Error(`Stripe webhookToleranceSeconds must be a positive number of seconds (got ${tolerance})`);
+  }
   const ttl = options.sessionTtlSeconds;
   if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < MIN_TTL_SECONDS || ttl > MAX_TTL_SECONDS)) {
     throw new Error(`Stripe sessionTtlSeconds must be a whole number from ${MIN_TTL_SECONDS} to ${MAX_TTL_SECONDS} (got ${ttl})`);
   }
+}
+
+/**
+ * The signed timestamp of a `Stripe-Signature` header (`t=1700000000,v1=…`), in seconds.
+ * Read the way the SDK reads it (items split on `,`, key exactly `t`), but stricter: exactly one
+ * `t=` and only digits, so the value checked here is the value the SDK puts under the HMAC.
+ */
+export function stripeSignatureTimestamp(header: string): number {
+  const values = header
+    .split(',')
+    .map((item) => item.split('='))
+    .filter(([key]) => key === 't')
+    .map(([, value]) => value ?? '');
+  if (values.length !== 1) {
+    throw new WebhookVerificationError(
+      `Stripe-Signature header must carry exactly one t= timestamp (found ${values.length})`,
+    );
+  }
+  const [value = ''] = values;
+  if (!/^\d{1,12}$/.test(value)) {
+    throw new WebhookVerificationError('Stripe-Signature header has a t= that is not a time in seconds');
+  }
+  return Number(value);
 }
 
 function replaceSessionPlaceholder(url: string): string {
@@ -193,6 +225,7 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
   const uiMode: StripeUiMode = options.uiMode ?? 'embedded_page';
   const ttlSeconds = options.sessionTtlSeconds ?? DEFAULT_TTL_SECONDS;
   const now = options.now ?? Date.now;
+  const webhookTolerance = options.webhookToleranceSeconds ?? DEFAULT_WEBHOOK_TOLERANCE_SECONDS;
   const stripe =
     options.stripe ??
     new Stripe(secretKey, {
@@ -325,9 +358,21 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
       }
       const signature = headers.get('stripe-signature');
       if (!signature) throw new WebhookVerificationError('Stripe webhook has no Stripe-Signature header');
+      // The SDK checks only that the timestamp is not too old; one signed ahead of time (a
+      // leaked secret, a skewed signer) would pass for as long as it stays in the future.
+      const receivedAt = now();
+      assertFreshTimestamp(stripeSignatureTimestamp(signature) * 1000, receivedAt, webhookTolerance);
       let event: Stripe.Event;
       try {
-        event = await stripe.webhooks.constructEventAsync(rawBody, signature, webhookSecret, options.webhookToleranceSeconds);
+        // The SDK still verifies the signature itself (and the age, on the same clock).
+        event = await stripe.webhooks.constructEventAsync(
+          rawBody,
+          signature,
+          webhookSecret,
+          webhookTolerance,
+          undefined,
+          receivedAt,
+        );
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         throw new WebhookVerificationError(`Stripe webhook signature did not verify: ${reason}`, { cause: error });
