@@ -11,7 +11,10 @@ import {
  * server answers for both hosts (point REEPAY_CHECKOUT_API_URL and REEPAY_API_URL at it):
  *
  * - Checkout API: `POST /v1/session/charge`, `POST /v1/session/recurring` → `{ id, url }`
- * - API: `GET /v1/invoice/:handle`, `POST /v1/subscription` (an agreement on a manual plan with a
+ * - API: `GET /v1/invoice/:handle`, `GET /v1/customer/:handle/payment_method` (the customer's saved
+ *   payment methods as `{ cards: [...], mps_subscriptions: [] }`, each card `{ id: 'ca_…', state,
+ *   customer, created, … }`: the shape of Reepay's "Get payment methods", which the shared provider
+ *   documents do not describe), `POST /v1/subscription` (an agreement on a manual plan with a
  *   saved `ca_…` source), `POST /v1/subscription/:handle/invoice` (`instant: true` answers
  *   settled or failed at once)
  *
@@ -44,8 +47,8 @@ export interface FakeReepay {
   readonly sessions: Map<string, CheckoutSessionRecord>;
   readonly invoices: Map<string, Json>;
   readonly subscriptions: Map<string, Json>;
-  /** Saved payment methods per customer handle. */
-  readonly paymentMethods: Map<string, Set<string>>;
+  /** Saved payment methods per customer handle: card id → the card as the API lists it. */
+  readonly paymentMethods: Map<string, Map<string, Json>>;
   /**
    * The shopper pays (charge) or saves a card (recurring) on Reepay's page: the order's invoice
    * is settled and, for a recurring session, `paymentMethod` is saved to the customer.
@@ -108,7 +111,7 @@ export async function startFakeReepay(options: { privateKey?: string } = {}): Pr
   const sessions = new Map<string, CheckoutSessionRecord>();
   const invoices = new Map<string, Json>();
   const subscriptions = new Map<string, Json>();
-  const paymentMethods = new Map<string, Set<string>>();
+  const paymentMethods = new Map<string, Map<string, Json>>();
   const customers = new Set<string>();
   const declines: string[] = [];
 
@@ -254,6 +257,12 @@ export async function startFakeReepay(options: { privateKey?: string } = {}): Pr
       const found = invoices.get(decodeURIComponent(invoice[1]));
       return found ? { status: 200, body: found } : reepayError(404, 4, 'Invoice not found', path);
     }
+    const methodsOf = /^\/v1\/customer\/([^/]+)\/payment_method$/.exec(path);
+    if (request.method === 'GET' && methodsOf?.[1]) {
+      const customer = decodeURIComponent(methodsOf[1]);
+      if (!customers.has(customer)) return reepayError(404, 5, 'Customer not found', path);
+      return { status: 200, body: { cards: [...(paymentMethods.get(customer)?.values() ?? [])], mps_subscriptions: [] } };
+    }
     return reepayError(404, 0, 'Not found', path);
   }
 
@@ -273,8 +282,18 @@ export async function startFakeReepay(options: { privateKey?: string } = {}): Pr
       customers.add(session.customer);
       if (session.recurring) {
         if (!/^ca_[a-z0-9]+$/i.test(result.paymentMethod)) throw new Error('A saved payment method looks like ca_…');
-        const saved = paymentMethods.get(session.customer) ?? new Set<string>();
-        saved.add(result.paymentMethod);
+        const saved = paymentMethods.get(session.customer) ?? new Map<string, Json>();
+        saved.set(result.paymentMethod, {
+          id: result.paymentMethod,
+          state: 'active',
+          customer: session.customer,
+          created: new Date().toISOString(),
+          fingerprint: hex(16),
+          gw_ref: hex(16),
+          card_type: 'visa',
+          exp_date: '12-30',
+          masked_card: '411111XXXXXX1111',
+        });
         paymentMethods.set(session.customer, saved);
       }
       if (session.type === 'charge' && session.invoiceHandle) {
