@@ -424,6 +424,41 @@ describe('review findings', () => {
   });
 });
 
+describe('the shopper comes from the shop, not the body', () => {
+  it('refuses an invoice the shop did not authorise (403) and pays one it did', async () => {
+    const { provider, created } = scriptedProvider();
+    const handler = handlerOn(createMemoryStore(), {
+      providers: [provider],
+      shopper: (request) => (request.headers.get('cookie') === 'login=ane' ? { customer: { handle: 'ane' }, invoices: ['inv-ane-1'] } : undefined),
+    });
+    const guest = await create(handler, {}, { ...CART, invoice: 'inv-ane-1' });
+    expect(guest.status).toBe(403);
+    expect(((await guest.json()) as { error: { code: string } }).error.code).toBe('forbidden');
+    expect((await create(handler, { cookie: 'login=bo' }, { ...CART, invoice: 'inv-ane-1' })).status).toBe(403);
+    expect((await create(handler, { cookie: 'login=ane' }, { ...CART, invoice: 'inv-ane-2' })).status).toBe(403);
+    expect(created).toHaveLength(0);
+    expect((await create(handler, { cookie: 'login=ane' }, { ...CART, invoice: 'inv-ane-1' })).status).toBe(201);
+    expect(created[0]).toMatchObject({ invoice: 'inv-ane-1', customer: { handle: 'ane' } });
+  });
+
+  it("uses the shop's customer over the body's, on the order too; a guest's body customer is only a default", async () => {
+    const { provider, created } = scriptedProvider();
+    const store = createMemoryStore();
+    const handler = handlerOn(store, {
+      providers: [provider],
+      shopper: (request) => (request.headers.get('cookie') === 'login=ane' ? { customer: { handle: 'ane', email: 'ane@example.dk' } } : undefined),
+    });
+    await create(handler, { cookie: 'login=ane' }, { ...CART, customer: { handle: 'victim', email: 'x@example.com' } });
+    expect(created[0]!.customer).toEqual({ handle: 'ane', email: 'ane@example.dk' });
+    expect((await store.listOrders())[0]!.customer).toEqual({ handle: 'ane', email: 'ane@example.dk' });
+    await create(handler, {}, { ...CART, customer: { handle: 'ane', email: 'guest@example.com' } });
+    expect(created[1]!.customer).toEqual({ email: 'guest@example.com' });
+    // The same Idempotency-Key from another shopper is a conflict, never the first shopper's session.
+    expect((await create(handler, { cookie: 'login=ane', 'idempotency-key': 'k1' })).status).toBe(201);
+    expect((await create(handler, { 'idempotency-key': 'k1' })).status).toBe(409);
+  });
+});
+
 describe('behind a proxy', () => {
   const proxied = (handler: CheckoutHandler, headers: Record<string, string>) =>
     handler(

@@ -52,6 +52,13 @@ export interface WebhookContext {
   charge?: ProviderCharge;
 }
 
+/** What the shop's `shopper` hook knows of the signed-in shopper. */
+export interface Shopper {
+  customer?: CustomerInput;
+  /** Existing unpaid invoices this shopper may pay through the create body's `invoice`. */
+  invoices?: readonly string[];
+}
+
 /** `handler.charge(…)`: a saved payment method charged without a checkout (refills, on-demand billing). */
 export interface ChargeRequest {
   /** Default: the handler's default provider. */
@@ -101,6 +108,15 @@ export interface CheckoutHandlerOptions {
   onOrderPaid?: (order: Order) => void | Promise<void>;
   /** Called for each verified webhook event, after it was stored and answered; retried like `onOrderPaid`. */
   onWebhook?: (event: VerifiedWebhook, provider: string, context: WebhookContext) => void | Promise<void>;
+  /**
+   * Who is buying, from the shop's own login (its session cookie, a token): never from the body.
+   * Its `customer` replaces the create body's `customer`; its `invoices` are the only existing
+   * invoices the request may pay (a body's `invoice` not listed is refused with 403, so no caller
+   * can pay, and so look at, another customer's invoice by name). Undefined: a guest, who may pay
+   * no invoice and whose body `customer` is passed on without a `handle`. Without this hook every
+   * caller is treated as a guest who may name a handle (no logins: the demo).
+   */
+  shopper?: (request: Request) => Shopper | undefined | Promise<Shopper | undefined>;
   /** Backoff of hook retries. Default: first after 1 s, doubling up to 5 min. */
   hookRetry?: RetryPolicy;
   /**
@@ -706,6 +722,13 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     if (idempotencyKey && idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
       return errorJson(400, 'invalid_request', `Idempotency-Key is longer than ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
     }
+    const shopper = await options.shopper?.(request);
+    if (body.invoice && !shopper?.invoices?.includes(body.invoice)) {
+      return errorJson(403, 'forbidden', 'This shopper may not pay that invoice');
+    }
+    // A shop with logins (a `shopper` hook) has guests too: a guest may not name a customer handle,
+    // which at Reepay is an existing customer and their saved cards.
+    const customer = shopper?.customer ?? (options.shopper ? guestCustomer(body.customer) : body.customer);
     const owner = `${instanceId}:${++claimCounter}`;
     // Its own namespace: a browser's key can never claim one of the server's charge keys.
     const createKey = `create:${idempotencyKey}`;
@@ -726,13 +749,14 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
       amount: priced.amount,
       currency: priced.currency,
       lines: orderLines(priced.lines),
-      customer: body.customer ?? {},
+      customer: customer ?? {},
       createdAt,
       updatedAt: createdAt,
     };
     let reference = order.reference;
     if (idempotencyKey) {
-      const bodyHash = await sha256(raw);
+      // The shopper is part of the request: another shopper's retry of this key is a conflict, never their session.
+      const bodyHash = await sha256(shopper?.customer ? `${raw}\u0000${JSON.stringify(shopper.customer)}` : raw);
       // The key's first caller creates; the others (any instance) wait for its answer, or take
       // over with the same order reference when its lease runs out (it died mid-create).
       const claim = await claimKey(createKey, bodyHash, order, owner);
@@ -760,6 +784,7 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
             amount: priced.amount,
             currency: priced.currency,
             ...optionalFields(body),
+            ...(customer && { customer }),
             ...(idempotencyKey && { idempotencyKey }),
             acceptUrl: returnUrl(base, 'accept', reference),
             cancelUrl: returnUrl(base, 'cancel', reference),
@@ -940,6 +965,12 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
 function returnUrl(base: string, result: ReturnResult, reference: string): string {
   const ref = encodeURIComponent(reference);
   return `${base}/return/${result}?checkout_session=${SESSION_ID_PLACEHOLDER}&${REFERENCE_QUERY_PARAM}=${ref}`;
+}
+
+function guestCustomer(customer: CustomerInput | undefined): CustomerInput | undefined {
+  if (!customer) return undefined;
+  const { handle: _handle, ...rest } = customer;
+  return rest;
 }
 
 function headerBytes(headers: Headers): number {

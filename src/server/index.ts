@@ -5,7 +5,9 @@ export {
   SESSION_ID_PLACEHOLDER,
   type CheckoutHandler,
   type CheckoutHandlerOptions,
+  type ChargeRequest,
   type OrderLedger,
+  type Shopper,
   type WebhookContext,
 } from './handler.js';
 export type { RetryPolicy } from './job-runner.js';
