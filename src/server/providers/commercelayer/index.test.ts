@@ -40,7 +40,7 @@ function input(overrides: Partial<CreateSessionInput> = {}): CreateSessionInput 
     lines: [{ sku: 'mug', name: 'Mug', quantity: 1, unitAmount: 5000, vatRate: 0.25 }],
     amount: 5000,
     currency: 'eur',
-    metadata: { order_id: 'ABCRtyUpBa', token: 'tok_4gzeau5o2uqubbk6fufs3m7p54' },
+    metadata: { token: 'tok_4gzeau5o2uqubbk6fufs3m7p54' },
     acceptUrl: 'https://shop.example/api/checkout/return/accept?checkout_session={SESSION_ID}',
     cancelUrl: 'https://shop.example/api/checkout/return/cancel?checkout_session={SESSION_ID}',
     webhookUrl: 'https://shop.example/api/checkout/webhooks/commercelayer',
@@ -67,7 +67,10 @@ describe('Commerce Layer + checkout.com provider', () => {
   afterEach(() => fake.close());
 
   const provider = (extra: Partial<Parameters<typeof createCommerceLayerProvider>[0]> = {}) =>
-    createCommerceLayerProvider({ baseUrl: fake.url, accessToken: TOKEN, ...extra });
+    createCommerceLayerProvider({ baseUrl: fake.url, accessToken: TOKEN, orderId: 'ABCRtyUpBa', ...extra });
+  const chargedOrder = (index = 0) =>
+    (JSON.parse(fake.requests[index]!.body) as { data: { relationships: { order: { data: { id: string } } } } }).data
+      .relationships.order.data.id;
 
   it('creates the payment, authorizes it and hands over the 3-D Secure redirect', async () => {
     const session = await provider().createSession(input());
@@ -160,16 +163,90 @@ describe('Commerce Layer + checkout.com provider', () => {
     expect(fake.requests.map((request) => request.headers.authorization)).toEqual(['Bearer token-1', 'Bearer token-2']);
   });
 
-  it('refuses missing order ids, tokens and cko session ids before calling Commerce Layer', async () => {
+  it('refuses missing tokens and cko session ids before calling Commerce Layer', async () => {
     const cl = provider();
-    await expect(cl.createSession(input({ metadata: { token: 'tok_1' } }))).rejects.toThrow(/metadata\.order_id/);
-    await expect(cl.createSession(input({ metadata: { order_id: 'o' } }))).rejects.toThrow(/metadata\.token/);
+    await expect(cl.createSession(input({ metadata: {} }))).rejects.toThrow(/metadata\.token/);
+    await expect(cl.createSession(input({ metadata: { token: 'card' } }))).rejects.toThrow(/metadata\.token/);
     await expect(cl.completeReturn('pay_123', PAYMENT_ID)).rejects.toBeInstanceOf(ProviderInputError);
     await expect(cl.completeReturn('sid_unknown')).rejects.toThrow(/no payment this server created/);
     expect(fake.requests).toHaveLength(0);
-    // An order id from the options serves when the request has none.
-    await provider({ orderId: 'FIXED' }).createSession(input({ metadata: { token: 'tok_1' } }));
-    expect(JSON.parse(fake.requests[0]!.body).data.relationships.order.data.id).toBe('FIXED');
+  });
+
+  describe('the order charged is chosen by the server, never by the browser', () => {
+    it('refuses a metadata.order_id from the request body without calling Commerce Layer', async () => {
+      for (const orderId of ['SomeoneElse', 'ABCRtyUpBa', '']) {
+        const error = await provider()
+          .createSession(input({ metadata: { order_id: orderId, token: 'tok_1' } }))
+          .catch((caught: unknown) => caught);
+        expect(error, orderId).toBeInstanceOf(ProviderInputError);
+        expect((error as Error).message).toMatch(/metadata\.order_id/);
+      }
+      expect(fake.requests).toHaveLength(0);
+    });
+
+    it('charges the configured order', async () => {
+      await provider({ orderId: 'FIXED' }).createSession(input());
+      expect(chargedOrder()).toBe('FIXED');
+    });
+
+    it('asks the orderFor hook, with the create input, and charges its order rather than the configured one', async () => {
+      const seen: CreateSessionInput[] = [];
+      const cl = provider({
+        orderId: 'FIXED',
+        orderFor: async (given) => {
+          seen.push(given);
+          return `cl_${given.reference}`;
+        },
+      });
+      const session = await cl.createSession(input({ reference: 'ord_42', metadata: { token: 'tok_1', cart: 'c_9' } }));
+      expect(chargedOrder()).toBe('cl_ord_42');
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toMatchObject({ reference: 'ord_42', amount: 5000, metadata: { cart: 'c_9' } });
+      expect(session.amount).toBe(5000);
+      // A synchronous hook serves too.
+      await provider({ orderFor: () => 'SYNC' }).createSession(input());
+      expect(chargedOrder(2)).toBe('SYNC');
+    });
+
+    it('never asks the hook when the body names an order', async () => {
+      let asked = 0;
+      const cl = provider({ orderFor: () => (asked++, 'X') });
+      await expect(cl.createSession(input({ metadata: { order_id: 'Y', token: 'tok_1' } }))).rejects.toBeInstanceOf(
+        ProviderInputError,
+      );
+      expect(asked).toBe(0);
+    });
+
+    it('a hook without an answer fails the create instead of falling back to the configured order', async () => {
+      for (const answer of ['', '  ', undefined, 42, 'two words'] as unknown[]) {
+        const error = await provider({ orderId: 'FIXED', orderFor: () => answer as string })
+          .createSession(input())
+          .catch((caught: unknown) => caught);
+        expect(error, String(answer)).toBeInstanceOf(ProviderError);
+        expect(error, String(answer)).not.toBeInstanceOf(ProviderInputError);
+        expect((error as Error).message).toMatch(/orderFor/);
+      }
+      expect(fake.requests).toHaveLength(0);
+    });
+
+    it("passes the hook's ProviderInputError on (a 400) and wraps its other failures", async () => {
+      const refused = new ProviderInputError('commercelayer', 'this cart has no order yet');
+      await expect(provider({ orderFor: () => Promise.reject(refused) }).createSession(input())).rejects.toBe(refused);
+      const failure = new Error('database down: postgres://user:pw@db');
+      const error = await provider({ orderFor: () => Promise.reject(failure) })
+        .createSession(input())
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ProviderError);
+      expect(error).not.toBeInstanceOf(ProviderInputError);
+      expect((error as Error).message).not.toContain('postgres://');
+      expect((error as Error).cause).toBe(failure);
+      expect(fake.requests).toHaveLength(0);
+    });
+
+    it('refuses to be made without a way to pick the order', () => {
+      expect(() => createCommerceLayerProvider({ baseUrl: fake.url, accessToken: TOKEN })).toThrow(/orderFor|orderId/);
+      expect(() => createCommerceLayerProvider({ baseUrl: fake.url, accessToken: TOKEN, orderId: ' ' })).toThrow(/orderId/);
+    });
   });
 
   describe('provider failures become ProviderError', () => {
@@ -200,6 +277,12 @@ describe('Commerce Layer + checkout.com provider', () => {
   it('validates options and reads the environment', () => {
     expect(() => createCommerceLayerProvider({ baseUrl: 'https://x', accessToken: '' })).toThrow(/accessToken is required/);
     expect(fromEnv({ COMMERCELAYER_BASE_URL: 'https://x' })).toBeUndefined();
-    expect(fromEnv({ COMMERCELAYER_BASE_URL: 'https://x', COMMERCELAYER_ACCESS_TOKEN: 't' })?.name).toBe('commercelayer');
+    expect(
+      fromEnv({ COMMERCELAYER_BASE_URL: 'https://x', COMMERCELAYER_ACCESS_TOKEN: 't', COMMERCELAYER_ORDER_ID: 'o' })?.name,
+    ).toBe('commercelayer');
+    // Without an order the provider could charge nothing: said at start, not on the first payment.
+    expect(() => fromEnv({ COMMERCELAYER_BASE_URL: 'https://x', COMMERCELAYER_ACCESS_TOKEN: 't' })).toThrow(
+      /COMMERCELAYER_ORDER_ID/,
+    );
   });
 });

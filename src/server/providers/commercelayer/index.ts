@@ -16,6 +16,11 @@
  *
  * Prices: the amount is the Commerce Layer order's, which the shop manages in Commerce Layer;
  * `mismatched_amounts: true` (payment and order disagree) never counts as paid.
+ *
+ * Which order is charged is the server's choice, never the browser's: the `orderFor` hook maps
+ * the create input (our order reference, the priced cart, the customer) to the shop's Commerce
+ * Layer order, or a fixed `orderId` serves (demos). A request body's `metadata.order_id` is
+ * refused: honouring it let a shopper pay for any order at the price of another cart.
  */
 import { z } from 'zod';
 import type { CheckoutSession, SessionStatus } from '../../../core/session.js';
@@ -32,7 +37,7 @@ import {
   requiredString,
   type FetchLike,
 } from '../http.js';
-import { ProviderError, type PaymentProvider } from '../types.js';
+import { ProviderError, type CreateSessionInput, type PaymentProvider } from '../types.js';
 
 const PROVIDER = 'commercelayer';
 const JSON_API = 'application/vnd.api+json';
@@ -46,7 +51,15 @@ export interface CommerceLayerProviderOptions {
    * tokens expire; the function is called before every request).
    */
   accessToken: string | (() => string | Promise<string>);
-  /** Order id when the create input's `metadata.order_id` has none. */
+  /**
+   * The shop's hook that picks the Commerce Layer order to charge for a create: from our order
+   * reference, the server-priced `lines` and `amount`, the customer. The order total should
+   * equal `amount`: the session reports `amount`. `metadata` and `customer` come from the
+   * browser: do not take an order id from them without checking it belongs to this cart.
+   * Throw a `ProviderInputError` to refuse the create with a 400 (e.g. no order for this cart).
+   */
+  orderFor?: (input: CreateSessionInput) => string | Promise<string>;
+  /** A fixed order id (demos), used when there is no `orderFor`. One of the two is required. */
   orderId?: string;
   /** Default 15000. */
   timeoutMs?: number;
@@ -99,6 +112,16 @@ export function createCommerceLayerProvider(options: CommerceLayerProviderOption
   if (typeof options.accessToken !== 'function') requiredString(PROVIDER, 'accessToken', options.accessToken);
   const timeoutMs = positiveNumber(PROVIDER, 'timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS);
   const fetchImpl = options.fetch ?? globalFetch;
+  const { orderFor } = options;
+  if (orderFor !== undefined && typeof orderFor !== 'function') {
+    throw new TypeError('commercelayer: orderFor must be a function');
+  }
+  const fixedOrderId = options.orderId === undefined ? undefined : requiredString(PROVIDER, 'orderId', options.orderId);
+  if (!orderFor && fixedOrderId === undefined) {
+    throw new TypeError(
+      'commercelayer: give createCommerceLayerProvider an orderFor hook (or a fixed orderId): the order charged is chosen by the server',
+    );
+  }
   // Bounded memory of this process's payments: amount for the session, cko session id.
   const remembered = new Map<string, Remembered>();
   const paymentByCkoSession = new Map<string, string>();
@@ -175,18 +198,41 @@ export function createCommerceLayerProvider(options: CommerceLayerProviderOption
     return toSession(payment);
   }
 
+  /** The order to charge, from the server only: the hook, else the fixed id. */
+  async function orderToCharge(input: CreateSessionInput): Promise<string> {
+    if (!orderFor) return fixedOrderId!;
+    let answer: unknown;
+    try {
+      answer = await orderFor(input);
+    } catch (error) {
+      if (error instanceof ProviderError) throw error;
+      // The hook's own message may name the shop's internals: it goes to the log as the cause.
+      throw new ProviderError(PROVIDER, "commercelayer: the shop's orderFor hook failed", undefined, { cause: error });
+    }
+    // No fallback to `orderId` here: a cart the hook cannot place must not pay for the demo order.
+    if (typeof answer !== 'string' || !/^[^\s/?#]{1,200}$/.test(answer)) {
+      throw new ProviderError(PROVIDER, "commercelayer: the shop's orderFor hook returned no Commerce Layer order id");
+    }
+    return answer;
+  }
+
   return {
     name: PROVIDER,
 
     async createSession(input) {
-      const orderId = input.metadata?.['order_id'] ?? options.orderId;
-      const token = input.metadata?.['token'];
-      if (!orderId) {
-        throw new ProviderInputError(PROVIDER, 'commercelayer needs the Commerce Layer order id in metadata.order_id');
+      // Refused, not ignored: a caller that still sends it expects that order to be charged,
+      // and silently paying another one is worse than a 400 it can see.
+      if (input.metadata && Object.prototype.hasOwnProperty.call(input.metadata, 'order_id')) {
+        throw new ProviderInputError(
+          PROVIDER,
+          'commercelayer: metadata.order_id is not accepted: the server chooses the order to charge (orderFor / orderId)',
+        );
       }
+      const token = input.metadata?.['token'];
       if (!token || !/^tok_\S+$/.test(token)) {
         throw new ProviderInputError(PROVIDER, 'commercelayer needs a checkout.com card token (tok_…) in metadata.token');
       }
+      const orderId = await orderToCharge(input);
       const created = await call('create payment', 'POST', `/api/${RESOURCE}`, {
         data: {
           type: RESOURCE,
@@ -245,15 +291,20 @@ export function createCommerceLayerProvider(options: CommerceLayerProviderOption
  * - `COMMERCELAYER_BASE_URL` (required): `https://yourdomain.commercelayer.io`
  * - `COMMERCELAYER_ACCESS_TOKEN` (required): an integration access token (it expires: for long
  *   running servers pass `accessToken` as a function to `createCommerceLayerProvider`)
- * - `COMMERCELAYER_ORDER_ID`: a fixed order id (demos), used when the request names none
+ * - `COMMERCELAYER_ORDER_ID` (required here): the one order every payment is for (demos). The
+ *   browser cannot name another. A shop with an order per cart passes an `orderFor` hook to
+ *   `createCommerceLayerProvider` instead of using this function.
  */
 export function fromEnv(env: Record<string, string | undefined> = process.env): CommerceLayerProvider | undefined {
   const baseUrl = env['COMMERCELAYER_BASE_URL'];
   const accessToken = env['COMMERCELAYER_ACCESS_TOKEN'];
   if (!baseUrl || !accessToken) return undefined;
-  return createCommerceLayerProvider({
-    baseUrl,
-    accessToken,
-    ...(env['COMMERCELAYER_ORDER_ID'] ? { orderId: env['COMMERCELAYER_ORDER_ID'] } : {}),
-  });
+  const orderId = env['COMMERCELAYER_ORDER_ID']?.trim();
+  if (!orderId) {
+    throw new Error(
+      'COMMERCELAYER_BASE_URL and COMMERCELAYER_ACCESS_TOKEN are set but COMMERCELAYER_ORDER_ID is missing: ' +
+        'set it (one fixed order, demos) or create the provider with createCommerceLayerProvider({ orderFor })',
+    );
+  }
+  return createCommerceLayerProvider({ baseUrl, accessToken, orderId });
 }
