@@ -265,7 +265,7 @@ describe('Reepay provider', () => {
       await expect(provider({ webhookSecret: undefined }).verifyWebhook!(webhook({}), new Headers())).rejects.toThrow(/no webhook secret/);
     });
 
-    it('completes a recurring session once the payment method is added', async () => {
+    it('a customer_payment_method_added webhook names the recurring session to re-read; Reepay listing the card completes it', async () => {
       const reepay = provider();
       await reepay.createSession(input({ lines: [], amount: 0, recurring: true }));
       expect((await reepay.getSession(SESSION_ID)).status).toBe('open');
@@ -274,6 +274,14 @@ describe('Reepay provider', () => {
         new Headers(),
       );
       expect(verified.sessionId).toBe(SESSION_ID);
+      // The webhook alone changes nothing: Reepay does not list a card yet.
+      expect((await reepay.getSession(SESSION_ID)).status).toBe('open');
+      expect(fake.requests.at(-1)?.url).toBe('/v1/customer/customer-123/payment_method');
+      fake.respond((request) =>
+        request.url === '/v1/customer/customer-123/payment_method'
+          ? { body: { cards: [{ id: 'ca_1', state: 'active', customer: 'customer-123', created: new Date(NOW + 60_000).toISOString() }] } }
+          : { status: 404, body: { error: 'Not found' } },
+      );
       expect((await reepay.getSession(SESSION_ID)).status).toBe('complete');
     });
   });

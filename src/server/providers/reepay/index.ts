@@ -11,11 +11,15 @@
  * that was paid. The session id → handle link is remembered in a `ReepaySessionStore` (in
  * memory by default: pass a shared store when several server processes answer, or after a
  * restart the session is unknown). A recurring session (save a card, no payment) creates no
- * invoice: it completes when a verified `customer_payment_method_added` webhook for its
- * customer arrives.
+ * invoice: `getSession` reads the customer's saved payment methods
+ * (`GET {api}/v1/customer/{handle}/payment_method`) and calls it complete once an active card
+ * created after the session is listed.
+ *
+ * Webhooks: Reepay signs only `timestamp + id`. Everything else in the body (`event_type`,
+ * `invoice`, `customer`) can be changed by anyone holding one signed webhook, so it only says
+ * which session to re-read; no webhook field moves any state here.
  */
 import { z } from 'zod';
-import { TtlMap } from '../../ttl-map.js';
 import { providerRecordsOn } from '../../store/provider-records.js';
 import type { ProviderContext } from '../index.js';
 import type { CheckoutSession, SessionStatus } from '../../../core/session.js';
@@ -59,14 +63,19 @@ export interface ReepaySessionRecord {
   type: 'charge' | 'invoice' | 'recurring';
   /** Invoice (order) handle: set for `charge` and `invoice`. */
   invoiceHandle?: string;
-  /** Customer handle: set for `recurring`. */
+  /** Customer handle: set for `recurring` and `charge`. */
   customerHandle?: string;
+  /** A `charge` that also saves the payment method (`recurring: true`). */
+  recurring?: boolean;
   url: string;
   amount?: number;
   currency?: string;
+  /**
+   * When the session was created (taken before asking Reepay): only a payment method created
+   * after it was saved by this session. Missing on records written before it existed.
+   */
+  createdAt?: string;
   expiresAt: string;
-  /** A recurring session whose payment method was saved (seen in a verified webhook). */
-  paymentMethodAdded?: boolean;
 }
 
 /**
@@ -144,6 +153,27 @@ const CHARGE_STATES: Record<string, ChargeStatus> = {
   cancelled: 'failed',
 };
 
+/**
+ * `GET /v1/customer/{handle}/payment_method`. The shared provider documents do not describe this
+ * answer. An unofficial client generated from Reepay's API spec (oscar-team/reepay-php-api,
+ * `PaymentMethods` and `Card`) gives `{ cards: Card[], mps_subscriptions: [...] }` with
+ * `Card = { id: 'ca_…', state: 'active' | 'inactivated' | 'failed', customer, created, … }`; not
+ * checked against Reepay's own reference. So it is read defensively: `{ cards }` or a plain
+ * array, each entry checked on its own, and only an entry with a `ca_…` id, `state === 'active'`,
+ * a parseable `created` and (when given) this customer counts.
+ */
+const paymentMethodsAnswer = z.union([
+  z.array(z.unknown()),
+  z.object({ cards: z.array(z.unknown()).nullish() }).passthrough(),
+]);
+
+const savedCard = z.object({
+  id: z.string().regex(/^ca_\S+$/),
+  state: z.literal('active'),
+  created: z.string().min(1),
+  customer: z.string().optional(),
+});
+
 const webhookBody = z.object({
   id: z.string().min(1),
   event_id: z.string().optional(),
@@ -182,8 +212,6 @@ export function createReepayProvider(options: ReepayProviderOptions): PaymentPro
   const store = options.store ?? createMemoryReepayStore();
   const fetchImpl = options.fetch ?? globalFetch;
   const now = options.now ?? Date.now;
-  // Longer than the timestamp window, past which a resent webhook is refused anyway.
-  const seenWebhookIds = new TtlMap<string, true>({ ttlMs: 2 * tolerance * 1000, maxEntries: 100_000, now });
   const headers = {
     Authorization: basicAuth(options.privateKey),
     Accept: 'application/json',
@@ -193,7 +221,50 @@ export function createReepayProvider(options: ReepayProviderOptions): PaymentPro
   async function remember(record: ReepaySessionRecord): Promise<void> {
     await store.set(record.sessionId, record);
     if (record.invoiceHandle) await store.set(`invoice:${record.invoiceHandle}`, record);
-    if (record.customerHandle) await store.set(`customer:${record.customerHandle}`, record);
+    // Webhooks name a customer, not a session: remember which save-a-card session to re-read.
+    if (record.type === 'recurring' && record.customerHandle) await store.set(`customer:${record.customerHandle}`, record);
+  }
+
+  /** When the session started, for comparing with a payment method's `created`. */
+  function sessionStart(record: ReepaySessionRecord): number {
+    const created = record.createdAt ? Date.parse(record.createdAt) : NaN;
+    if (Number.isFinite(created)) return created;
+    // A record from before `createdAt` was kept: its expiry minus the configured lifetime.
+    return Date.parse(record.expiresAt) - ttlSeconds * 1000;
+  }
+
+  /**
+   * The customer's active cards created at or after the session started, newest first, as
+   * Reepay's API lists them (read here, never taken from a webhook or the browser). A customer
+   * Reepay does not know (404) has none.
+   */
+  async function cardsSavedSince(record: ReepaySessionRecord): Promise<string[]> {
+    const customer = record.customerHandle;
+    if (!customer) return [];
+    const answer = await requestJson({
+      provider: PROVIDER,
+      action: 'read payment methods',
+      fetch: fetchImpl,
+      url: joinUrl(apiUrl, `/v1/customer/${encodeURIComponent(customer)}/payment_method`),
+      method: 'GET',
+      headers: { Authorization: headers.Authorization, Accept: 'application/json' },
+      timeoutMs,
+      acceptStatuses: [404],
+    });
+    if (answer.status === 404) return [];
+    const listed = parseAnswer(PROVIDER, 'read payment methods', paymentMethodsAnswer, answer.body);
+    const entries = Array.isArray(listed) ? listed : (listed.cards ?? []);
+    const since = sessionStart(record);
+    const cards: Array<{ id: string; created: number }> = [];
+    for (const entry of entries) {
+      const card = savedCard.safeParse(entry);
+      if (!card.success) continue;
+      if (card.data.customer !== undefined && card.data.customer !== customer) continue;
+      const created = Date.parse(card.data.created);
+      if (!Number.isFinite(created) || !(since <= created)) continue;
+      cards.push({ id: card.data.id, created });
+    }
+    return cards.sort((a, b) => b.created - a.created).map((card) => card.id);
   }
 
   function toSession(record: ReepaySessionRecord, status: SessionStatus): CheckoutSession {
@@ -274,6 +345,8 @@ export function createReepayProvider(options: ReepayProviderOptions): PaymentPro
       const acceptUrl = dropSessionPlaceholder(PROVIDER, input.acceptUrl);
       const cancelUrl = dropSessionPlaceholder(PROVIDER, input.cancelUrl);
       const ttl = isoDuration(ttlSeconds);
+      // Before Reepay is asked: a card saved in this session is created after this instant.
+      const createdAt = new Date(now()).toISOString();
       const locale = reepayLocale(input.locale);
       const type: ReepaySessionRecord['type'] = input.invoice
         ? 'invoice'
@@ -294,6 +367,8 @@ export function createReepayProvider(options: ReepayProviderOptions): PaymentPro
         body = { create_customer: customer, accept_url: acceptUrl, cancel_url: cancelUrl, ttl, locale };
       } else {
         path = '/v1/session/charge';
+        const customer = reepayCustomer(input);
+        customerHandle = customer.handle;
         body = {
           order: {
             handle: input.reference,
@@ -309,7 +384,7 @@ export function createReepayProvider(options: ReepayProviderOptions): PaymentPro
                 }
               : { amount: input.amount }),
             currency: input.currency.toUpperCase(),
-            customer: reepayCustomer(input),
+            customer,
           },
           ...(input.recurring ? { recurring: true } : {}),
           accept_url: acceptUrl,
@@ -342,8 +417,10 @@ export function createReepayProvider(options: ReepayProviderOptions): PaymentPro
         sessionId: created.id,
         type,
         url: created.url,
+        createdAt,
         expiresAt: new Date(now() + ttlSeconds * 1000).toISOString(),
         ...(type === 'charge' ? { invoiceHandle: input.reference } : {}),
+        ...(type === 'charge' && input.recurring ? { recurring: true } : {}),
         ...(type === 'invoice' && input.invoice ? { invoiceHandle: input.invoice } : {}),
         ...(customerHandle ? { customerHandle } : {}),
         // An existing invoice's amount is Reepay's, not ours: read it back in getSession.
@@ -356,42 +433,27 @@ export function createReepayProvider(options: ReepayProviderOptions): PaymentPro
     },
 
     async getSession(id) {
-      const record = await store.get(id);
-      if (!record) {
-        throw new ProviderError(
-          PROVIDER,
-          `reepay: session ${id} is unknown to this server (the Checkout API cannot be asked for it; it was created by another process or before a restart)`,
-          404,
-        );
-      }
+      const record = await recordOf(id);
       if (record.type === 'recurring' || !record.invoiceHandle) {
-        return toSession(record, record.paymentMethodAdded ? 'complete' : 'open');
+        // No invoice to read: complete once Reepay lists a card this session saved.
+        return toSession(record, (await cardsSavedSince(record)).length > 0 ? 'complete' : 'open');
       }
-      const answer = await requestJson({
-        provider: PROVIDER,
-        action: 'read invoice',
-        fetch: fetchImpl,
-        url: joinUrl(apiUrl, `/v1/invoice/${encodeURIComponent(record.invoiceHandle)}`),
-        method: 'GET',
-        headers: { Authorization: headers.Authorization, Accept: 'application/json' },
-        timeoutMs,
-        // No invoice yet: the shopper has not paid (or even opened the page).
-        acceptStatuses: [404],
-      });
-      if (answer.status === 404) return toSession(record, 'open');
-      const invoice = parseAnswer(PROVIDER, 'read invoice', invoiceAnswer, answer.body);
-      const status = INVOICE_STATES[invoice.state];
-      if (!status) {
-        throw new ProviderError(PROVIDER, `reepay: invoice ${record.invoiceHandle} has unknown state "${invoice.state}"`);
+      return readInvoiceSession(record);
+    },
+
+    /**
+     * The card a complete `recurring` session, or a paid `charge` with `recurring: true`, saved:
+     * the customer's newest active card created after the session started, read from Reepay's
+     * API. Undefined for any other session.
+     */
+    async savedPaymentMethod(sessionId) {
+      const record = await recordOf(sessionId);
+      if (record.type === 'charge') {
+        if (!record.recurring || (await readInvoiceSession(record)).status !== 'complete') return undefined;
+      } else if (record.type !== 'recurring') {
+        return undefined;
       }
-      return toSession(
-        {
-          ...record,
-          ...(invoice.amount === undefined ? {} : { amount: invoice.amount }),
-          ...(invoice.currency === undefined ? {} : { currency: invoice.currency.toUpperCase() }),
-        },
-        status,
-      );
+      return (await cardsSavedSince(record))[0];
     },
 
     async verifyWebhook(rawBody) {
@@ -415,23 +477,15 @@ export function createReepayProvider(options: ReepayProviderOptions): PaymentPro
       }
       assertFreshTimestamp(Date.parse(event.timestamp), now(), tolerance);
 
-      // Only `timestamp` and `id` are signed: the rest of the body (event type, invoice) is a
-      // hint, and the handler re-reads the invoice through getSession before acting on it.
-      // A signed id is acted on once: a resent copy with another customer or type changes nothing.
-      const firstDelivery = !seenWebhookIds.has(event.id);
-      seenWebhookIds.set(event.id, true);
+      // Only `timestamp` and `id` are signed. `event_type`, `invoice` and `customer` are hints
+      // that pick which session the handler re-reads through getSession (which asks Reepay's
+      // API); nothing here is stored or changed because of them.
       let sessionId: string | undefined;
       if (event.invoice) {
         sessionId = (await store.get(`invoice:${event.invoice}`))?.sessionId;
       }
       if (!sessionId && event.customer) {
-        const record = await store.get(`customer:${event.customer}`);
-        if (record) {
-          sessionId = record.sessionId;
-          if (firstDelivery && event.event_type === 'customer_payment_method_added' && !record.paymentMethodAdded) {
-            await remember({ ...record, paymentMethodAdded: true });
-          }
-        }
+        sessionId = (await store.get(`customer:${event.customer}`))?.sessionId;
       }
       const verified: VerifiedWebhook = {
         // `id` (the webhook) is signed; `event_id` is not, so a forger could vary it.
@@ -445,6 +499,48 @@ export function createReepayProvider(options: ReepayProviderOptions): PaymentPro
       return verified;
     },
   };
+
+  async function recordOf(id: string): Promise<ReepaySessionRecord> {
+    const record = await store.get(id);
+    if (!record) {
+      throw new ProviderError(
+        PROVIDER,
+        `reepay: session ${id} is unknown to this server (the Checkout API cannot be asked for it; it was created by another process or before a restart)`,
+        404,
+      );
+    }
+    return record;
+  }
+
+  /** A session that pays an invoice: its state, amount and currency as Reepay reports the invoice. */
+  async function readInvoiceSession(record: ReepaySessionRecord): Promise<CheckoutSession> {
+    if (!record.invoiceHandle) return toSession(record, 'open');
+    const answer = await requestJson({
+      provider: PROVIDER,
+      action: 'read invoice',
+      fetch: fetchImpl,
+      url: joinUrl(apiUrl, `/v1/invoice/${encodeURIComponent(record.invoiceHandle)}`),
+      method: 'GET',
+      headers: { Authorization: headers.Authorization, Accept: 'application/json' },
+      timeoutMs,
+      // No invoice yet: the shopper has not paid (or even opened the page).
+      acceptStatuses: [404],
+    });
+    if (answer.status === 404) return toSession(record, 'open');
+    const invoice = parseAnswer(PROVIDER, 'read invoice', invoiceAnswer, answer.body);
+    const status = INVOICE_STATES[invoice.state];
+    if (!status) {
+      throw new ProviderError(PROVIDER, `reepay: invoice ${record.invoiceHandle} has unknown state "${invoice.state}"`);
+    }
+    return toSession(
+      {
+        ...record,
+        ...(invoice.amount === undefined ? {} : { amount: invoice.amount }),
+        ...(invoice.currency === undefined ? {} : { currency: invoice.currency.toUpperCase() }),
+      },
+      status,
+    );
+  }
 }
 
 /** Reepay wants a customer handle; without one, each order gets its own customer. */
