@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { acceptMessage, originOf, type MessageFilterOptions } from './message-filter.js';
 
@@ -68,6 +69,160 @@ describe('acceptMessage', () => {
   it('accepts resize and status messages', () => {
     expect(acceptMessage(messageEvent({ ...good, event: 'resize', height: 640 }), options)?.height).toBe(640);
     expect(acceptMessage(messageEvent({ ...good, event: 'status', status: 'expired' }), options)?.status).toBe('expired');
+  });
+});
+
+describe('acceptMessage: params must be a plain object of strings (contract section 4)', () => {
+  class Params {
+    id = 'ses_1';
+  }
+  const withSymbol = { id: 'ses_1', [Symbol('k')]: 'v' };
+  const withGetter = Object.defineProperty({}, 'id', { enumerable: true, get: () => 'ses_1' });
+  const withHidden = Object.defineProperty({ id: 'ses_1' }, 'secret', { enumerable: false, value: 'x' });
+  const withHiddenNumber = Object.defineProperty({ id: 'ses_1' }, 'n', { enumerable: false, value: 1 });
+  const inheriting = Object.create({ inherited: 'x' }) as Record<string, string>;
+  inheriting['id'] = 'ses_1';
+  const structuredCloneTypes: Array<[string, () => unknown]> = [
+    ['a Map', () => new Map([['id', 'ses_1']])],
+    ['an empty Map', () => new Map()],
+    ['a Set', () => new Set(['ses_1'])],
+    ['a Date', () => new Date(0)],
+    ['a RegExp', () => /ses_1/],
+    ['an ArrayBuffer', () => new ArrayBuffer(8)],
+    ['a typed array', () => new Uint8Array([1, 2])],
+    ['a DataView', () => new DataView(new ArrayBuffer(4))],
+    ['an Error', () => new Error('x')],
+    ['an array of strings', () => ['ses_1']],
+    ['an empty array', () => []],
+    ['a boxed string', () => new String('id')],
+    ['a boxed number', () => new Number(1)],
+    ['a boxed boolean', () => new Boolean(true)],
+  ];
+  if (typeof Blob !== 'undefined') structuredCloneTypes.push(['a Blob', () => new Blob(['x'])]);
+  if (typeof File !== 'undefined') structuredCloneTypes.push(['a File', () => new File(['x'], 'x.txt')]);
+
+  for (const [label, make] of structuredCloneTypes) {
+    it(`drops ${label} as params, also after a structured clone`, () => {
+      for (const event of ['accept', 'cancel', 'error']) {
+        expect(acceptMessage(messageEvent({ ...good, event, params: make() }), options), event).toBeNull();
+        let cloned: unknown;
+        try {
+          cloned = structuredClone(make());
+        } catch {
+          continue; // not cloneable here: postMessage could not deliver it either
+        }
+        expect(acceptMessage(messageEvent({ ...good, event, params: cloned }), options), `${event} cloned`).toBeNull();
+      }
+    });
+  }
+
+  it.each([
+    ['a class instance', new Params()],
+    ['an object with a symbol key', withSymbol],
+    ['an object with a getter', withGetter],
+    ['an object with a non-enumerable string', withHidden],
+    ['an object with a non-enumerable number', withHiddenNumber],
+    ['an object inheriting from another', inheriting],
+    ['a function', () => 'x'],
+    ['null', null],
+    ['a number', 1],
+  ])('drops %s as params', (_label, params) => {
+    expect(acceptMessage(messageEvent({ ...good, event: 'cancel', params }), options)).toBeNull();
+  });
+
+  it('drops a revoked proxy without throwing', () => {
+    const { proxy, revoke } = Proxy.revocable({ id: 'ses_1' }, {});
+    revoke();
+    expect(acceptMessage(messageEvent({ ...good, params: proxy }), options)).toBeNull();
+  });
+
+  it('copies the values it checked: a proxy cannot answer differently the second time', () => {
+    let reads = 0;
+    const params = new Proxy({ id: 'ses_1' } as Record<string, unknown>, {
+      get: (target, key) => (++reads > 1 ? 42 : Reflect.get(target, key)),
+    });
+    const accepted = acceptMessage(messageEvent({ ...good, params }), options);
+    if (accepted) expect(accepted.params).toEqual({ id: 'ses_1' });
+  });
+
+  it('accepts plain objects, with or without a prototype, including odd keys', () => {
+    const bare = Object.assign(Object.create(null) as Record<string, string>, { id: 'ses_1' });
+    expect(acceptMessage(messageEvent({ ...good, params: bare }), options)?.params).toEqual({ id: 'ses_1' });
+    expect(acceptMessage(messageEvent({ ...good, params: {} }), options)?.params).toEqual({});
+    const protoKey = JSON.parse('{"__proto__":"x","constructor":"y"}') as Record<string, string>;
+    const accepted = acceptMessage(messageEvent({ ...good, params: protoKey }), options);
+    expect(Object.getPrototypeOf(accepted?.params)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(accepted?.params, '__proto__')?.value).toBe('x');
+    expect(accepted?.params?.['constructor']).toBe('y');
+    const cloned = structuredClone({ id: 'ses_1', invoice: 'inv_9' });
+    expect(acceptMessage(messageEvent({ ...good, params: cloned }), options)?.params).toEqual(cloned);
+  });
+
+  const anything = fc.anything({
+    withBoxedValues: true,
+    withMap: true,
+    withSet: true,
+    withDate: true,
+    withTypedArray: true,
+    withSparseArray: true,
+    withNullPrototype: true,
+    withObjectString: true,
+    withBigInt: true,
+  });
+
+  /** The contract's rule, written out independently of the filter. */
+  function isPlainStringObject(value: unknown): boolean {
+    if (typeof value !== 'object' || value === null) return false;
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return false;
+    if (Object.getOwnPropertySymbols(value).length > 0) return false;
+    return Object.getOwnPropertyNames(value).every((key) => {
+      const descriptor = Object.getOwnPropertyDescriptor(value, key)!;
+      return descriptor.enumerable === true && typeof descriptor.value === 'string';
+    });
+  }
+
+  it('property: for any params the filter never throws and accepts exactly the plain objects of strings', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(anything, fc.dictionary(fc.string(), fc.string()), fc.dictionary(fc.string(), fc.string(), { noNullPrototype: false })),
+        fc.constantFrom('accept', 'cancel', 'error'),
+        (params, event) => {
+          const accepted = acceptMessage(messageEvent({ ...good, event, params }), options);
+          if (params === undefined) {
+            // Absent params: the message stands without them.
+            expect(accepted).not.toBeNull();
+            expect(accepted).not.toHaveProperty('params');
+            return;
+          }
+          expect(accepted !== null).toBe(isPlainStringObject(params));
+          if (accepted) {
+            const copy = accepted.params!;
+            expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+            expect(copy).not.toBe(params);
+            expect(Object.values(copy).every((entry) => typeof entry === 'string')).toBe(true);
+            expect(Object.entries(copy)).toEqual(Object.entries(params as object));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('property: one value that is not a string in a record of strings drops the message', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.string(), fc.string()),
+        fc.string(),
+        anything.filter((value) => typeof value !== 'string'),
+        (params, key, intruder) => {
+          const spoiled = { ...params };
+          Object.defineProperty(spoiled, key, { value: intruder, enumerable: true, configurable: true, writable: true });
+          expect(acceptMessage(messageEvent({ ...good, event: 'cancel', params: spoiled }), options)).toBeNull();
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
 

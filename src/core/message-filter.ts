@@ -15,8 +15,33 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isStringRecord(value: unknown): value is Record<string, string> {
-  return isPlainObject(value) && Object.values(value).every((entry) => typeof entry === 'string');
+/**
+ * Contract section 4: `params` is a plain object whose values are strings. Returns a copy made
+ * from the values checked, or null for anything else: a Map, Set, Date, RegExp, ArrayBuffer,
+ * typed array, Blob, File, Error, array, boxed primitive or class instance (their prototype is
+ * not `Object.prototype` or null; most have no own keys, so a check of the values alone passed
+ * them), and objects with symbol keys, accessors or non-enumerable properties. Never throws,
+ * even for a proxy: the copy holds what was read once, so a second read cannot differ.
+ */
+function stringRecordCopy(value: unknown): Record<string, string> | null {
+  if (typeof value !== 'object' || value === null) return null;
+  try {
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return null;
+    if (Array.isArray(value)) return null;
+    const copy: Record<string, string> = {};
+    for (const key of Reflect.ownKeys(value)) {
+      if (typeof key !== 'string') return null;
+      const descriptor = Object.getOwnPropertyDescriptor(value, key);
+      if (!descriptor || !descriptor.enumerable || typeof descriptor.value !== 'string') return null;
+      // Defined, not assigned: an own "__proto__" key stays a key and never sets a prototype.
+      Object.defineProperty(copy, key, { value: descriptor.value, enumerable: true, writable: true, configurable: true });
+    }
+    return copy;
+  } catch {
+    // A revoked proxy or a throwing trap: not a plain object.
+    return null;
+  }
 }
 
 /**
@@ -37,8 +62,9 @@ export function acceptMessage(event: MessageEvent, options: MessageFilterOptions
 
   const message: CheckoutMessage = { type: MESSAGE_TYPE, version: MESSAGE_VERSION, event: kind, session: data.session };
   if (data.params !== undefined) {
-    if (!isStringRecord(data.params)) return null;
-    message.params = { ...data.params };
+    const params = stringRecordCopy(data.params);
+    if (!params) return null;
+    message.params = params;
   }
   if (data.status !== undefined) {
     if (typeof data.status !== 'string') return null;
