@@ -74,6 +74,14 @@ test.describe('with Reepay configured', () => {
     expect(accepted.session).toMatchObject({ id: session.id, status: 'complete' });
     expect(accepted.params['payment_method']).toBe(SAVED_CARD);
     expect(reepay.requests.map(requestLine)).toContain(`GET /v1/invoice/${orderHandle}`);
+    // The ledger keeps the saved card as Reepay's API lists it for the customer, not as the browser says.
+    await expect
+      .poll(async () => {
+        const { orders } = (await (await fetch(`${demo.shopUrl}/api/demo/orders`)).json()) as { orders: Order[] };
+        return orders.find((order) => order.sessionId === session.id);
+      })
+      .toMatchObject({ status: 'paid', paymentMethod: SAVED_CARD });
+    expect(reepay.requests.map(requestLine)).toContain(`GET /v1/customer/${customer}/payment_method`);
 
     // The agreement: a subscription on the manual plan, paid from the saved card.
     await expect(page.locator('#agreement-text')).toHaveText(/^Auto refill is on \(agreement /);
