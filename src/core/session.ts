@@ -26,6 +26,11 @@ export interface CheckoutSession {
   /** ISO 8601. */
   expires_at?: string;
   livemode?: boolean;
+  /**
+   * Declined attempts on this open session so far, where the provider counts them: a status read
+   * then tells the page of a decline whose message never arrived (a proxy, another API origin).
+   */
+  failed_attempts?: number;
 }
 
 /** Where the widget is. */

@@ -46,6 +46,14 @@ afterEach(() => {
 });
 
 describe('watchSessionStatus', () => {
+  it('reports an open session whose declined attempts went up, once per new count', async () => {
+    start({ ...open, failed_attempts: 1 });
+    const counts = [1, 2, 2, 3];
+    read.mockImplementation(() => Promise.resolve({ ...open, failed_attempts: counts.shift() ?? 3 }));
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(onChange.mock.calls.map(([session]) => session.failed_attempts)).toEqual([2, 3]);
+  });
+
   it('polls at 2 s, then backs off doubling to at most 10 s while visible', async () => {
     start();
     const pollTimes: number[] = [];

@@ -47,6 +47,7 @@ export function watchSessionStatus(options: StatusWatcherOptions): void {
   if (signal.aborted || isFinalStatus(options.session.status)) return;
 
   let lastStatus = options.session.status;
+  let lastFailures = options.session.failed_attempts ?? 0;
   let delay = initialDelayMs;
   let pollTimer: ReturnType<typeof setTimeout> | undefined;
   let expiryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -75,8 +76,11 @@ export function watchSessionStatus(options: StatusWatcherOptions): void {
     try {
       const fresh = await read(signal);
       if (stopped) return;
-      if (fresh.status !== lastStatus) {
+      // A new declined attempt is news too, though the session stays open.
+      const failures = fresh.failed_attempts ?? 0;
+      if (fresh.status !== lastStatus || failures > lastFailures) {
         lastStatus = fresh.status;
+        lastFailures = Math.max(lastFailures, failures);
         onChange(fresh);
       }
       if (isFinalStatus(fresh.status)) return stop();

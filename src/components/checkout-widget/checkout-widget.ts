@@ -40,6 +40,8 @@ interface Run {
   settled: boolean;
   /** Params of an accept awaiting confirmation, kept to confirm again on "Try again". */
   acceptParams?: OutcomeParams;
+  /** Declines reported so far (by message or by a status read), so each is reported once. */
+  reportedFailures: number;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -276,6 +278,7 @@ export class CheckoutWidget extends LitElement {
       popup,
       lightMounts: [],
       settled: false,
+      reportedFailures: 0,
     };
     this.#run = run;
     this.#setState('loading');
@@ -297,6 +300,8 @@ export class CheckoutWidget extends LitElement {
     const session = await this.#obtainSession(signal);
     if (!this.#isCurrent(run)) return;
     this.#accept(session);
+    // Declines before this page (a reload mid-checkout) are not news.
+    run.reportedFailures = session.failed_attempts ?? 0;
     if (session.status === 'complete' && !readFromEndpoint) return this.#confirm(run, {});
     if (isFinalStatus(session.status)) return this.#applyStatus(run, session, {});
     this.#watch(run, session);
@@ -380,6 +385,20 @@ export class CheckoutWidget extends LitElement {
         // A confirmation in flight decides the outcome itself.
         if (!this.#isCurrent(run) || this.#state === 'processing') return;
         this.#current = fresh;
+        if (fresh.status === 'open') {
+          const failures = fresh.failed_attempts ?? 0;
+          // A decline the backend saw but no message told of: the page stays up for another try.
+          if (failures > run.reportedFailures && this.#state === 'ready') {
+            run.reportedFailures = failures;
+            this.#dispatch('checkout-error', {
+              code: 'payment_failed',
+              message: 'The payment was declined. Try again or use another way to pay.',
+              retryable: true,
+              session: fresh,
+            });
+          }
+          return;
+        }
         // After verification_failed, a completion found here is that accept's: keep its params.
         this.#applyStatus(run, fresh, fresh.status === 'complete' ? (run.acceptParams ?? {}) : {});
       },
@@ -441,6 +460,7 @@ export class CheckoutWidget extends LitElement {
       case 'error':
         // A declined card: the provider's page stays up for another try.
         if (outcome.code === 'payment_failed' && outcome.retryable && this.#state === 'ready') {
+          run.reportedFailures += 1;
           this.#dispatch('checkout-error', { code: outcome.code, message: outcome.message, retryable: true, session });
           return;
         }
@@ -590,7 +610,7 @@ export class CheckoutWidget extends LitElement {
 
     const endpoint = this.endpoint;
     this.#teardown();
-    const run: Run = { controller: new AbortController(), promise: Promise.resolve(), mode: this.#mode(), popup: null, lightMounts: [], settled: false };
+    const run: Run = { controller: new AbortController(), promise: Promise.resolve(), mode: this.#mode(), popup: null, lightMounts: [], settled: false, reportedFailures: 0 };
     this.#run = run;
     this.#setState('loading');
     run.promise = (async () => {

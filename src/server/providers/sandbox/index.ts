@@ -52,6 +52,7 @@ const apiSessionSchema = z.object({
   expires_at: z.string(),
   /** The card a completed recurring session saved. */
   payment_method_id: z.string().min(1).nullish(),
+  failed_attempts: z.number().int().min(0).optional(),
 });
 
 const apiChargeSchema = z.object({
@@ -106,6 +107,7 @@ function toContractSession(data: ApiSession): CheckoutSession {
     currency: data.currency,
     expires_at: data.expires_at,
     livemode: false,
+    ...(data.failed_attempts !== undefined && { failed_attempts: data.failed_attempts }),
   };
 }
 

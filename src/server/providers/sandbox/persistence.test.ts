@@ -51,7 +51,16 @@ async function startPsp(stateFile: string | undefined, port = 0, options: Partia
     await new Promise((resolve) => setTimeout(resolve, 50));
   };
   cleanup.push(stop);
-  const provider = createSandboxProvider({ apiUrl: server.url, secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET, now: () => clock.now });
+  const provider = createSandboxProvider({
+    apiUrl: server.url,
+    secretKey: SECRET_KEY,
+    webhookSecret: WEBHOOK_SECRET,
+    now: () => clock.now,
+    // The process-wide fetch may still hold a keep-alive socket to the PSP that stopped on this
+    // port; on a busy machine its close can land after the next request was written. One retry
+    // of a connection that failed before any answer is what a client of a restarted server does.
+    fetch: (url, init) => fetch(url, init).catch(() => fetch(url, init)),
+  });
   return { psp, server, provider, stop };
 }
 

@@ -88,6 +88,8 @@ interface PspSession {
   paymentMethod?: PayMethod;
   /** A 3-D Secure card waits for the shopper's answer. */
   awaitingChallenge: boolean;
+  /** Declined attempts so far (the session stays open for another try). */
+  failedAttempts: number;
   /** Save the card for later charges (needs `customer`). */
   recurring: boolean;
   /** The shop's customer handle. */
@@ -193,6 +195,7 @@ const storedSessionSchema = z.object({
   status: z.enum(['open', 'complete', 'cancelled', 'expired']),
   paymentMethod: z.enum(['card', 'blik']).optional(),
   awaitingChallenge: z.boolean(),
+  failedAttempts: z.number().int().min(0).default(0),
   recurring: z.boolean().default(false),
   customer: z.string().optional(),
   savedPaymentMethodId: z.string().regex(PAYMENT_METHOD_ID_PATTERN).optional(),
@@ -470,6 +473,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
       recurring: session.recurring,
       customer: session.customer ?? null,
       payment_method_id: session.savedPaymentMethodId ?? null,
+      failed_attempts: session.failedAttempts,
       expires_at: new Date(session.expiresAt).toISOString(),
     };
   }
@@ -515,6 +519,13 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
       payment_method: charge.paymentMethod,
       ...(charge.failureReason && { failure_reason: charge.failureReason }),
     };
+  }
+
+  /** A declined attempt: counted where status reads see it, and the form shown again for another try. */
+  function declined(session: PspSession, view: PayView): Response {
+    session.failedAttempts += 1;
+    save();
+    return page(session, view, 'declined');
   }
 
   function shopOrigin(session: PspSession): string {
@@ -676,6 +687,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
       expiresAt: createdAt + (body.expires_in ?? ttlSeconds) * 1000,
       status: 'open',
       awaitingChallenge: false,
+      failedAttempts: 0,
       recurring: body.recurring ?? false,
       ...(body.customer && { customer: body.customer }),
     };
@@ -787,11 +799,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
       case SANDBOX_TEST_CARDS.declinesLater:
         return complete(session, 'card', { last4, behaviour: 'declines' });
       case SANDBOX_TEST_CARDS.declined:
-        return page(
-          session,
-          { kind: 'form', method: 'card', declined: `Your card was declined. Try another card${session.recurring ? '' : ' or pay with BLIK'}.` },
-          'declined',
-        );
+        return declined(session, { kind: 'form', method: 'card', declined: `Your card was declined. Try another card${session.recurring ? '' : ' or pay with BLIK'}.` });
       case SANDBOX_TEST_CARDS.threeDSecure:
         session.awaitingChallenge = true;
         session.challengeCard = { last4, behaviour: 'succeeds' };
@@ -810,8 +818,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     if (fields['action'] === 'complete') return complete(session, 'card', session.challengeCard);
     session.awaitingChallenge = false;
     delete session.challengeCard;
-    save();
-    return page(session, { kind: 'form', method: 'card', declined: 'Authentication failed, so the card was declined. Try again or use another card.' }, 'declined');
+    return declined(session, { kind: 'form', method: 'card', declined: 'Authentication failed, so the card was declined. Try again or use another card.' });
   });
 
   app.post('/pay/:id/blik', async (c) => {
@@ -829,7 +836,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     }
     if (code === SANDBOX_BLIK_CODES.success) return complete(session, 'blik');
     if (code === SANDBOX_BLIK_CODES.declined) {
-      return page(session, { kind: 'form', method: 'blik', declined: 'The BLIK payment was declined in the banking app. Try a new code.' }, 'declined');
+      return declined(session, { kind: 'form', method: 'blik', declined: 'The BLIK payment was declined in the banking app. Try a new code.' });
     }
     return page(
       session,

@@ -392,4 +392,16 @@ describe('saved cards through the checkout handler', () => {
     ]);
     await checkout.close();
   });
+
+  it('counts declined attempts on the open session, so a status read tells of a decline no message did', async () => {
+    const { provider, server } = await startPsp();
+    const session = await provider.createSession(input());
+    expect((await provider.getSession(session.id)).failed_attempts).toBe(0);
+    const declined = await fetch(`${server.url}/pay/${session.id}/card`, form({ number: '4000000000000002', ...CARD }));
+    expect(declined.headers.get('sandbox-outcome')).toBe('declined');
+    await fetch(`${server.url}/pay/${session.id}/blik`, form({ code: '777000' }));
+    // An invalid entry is not a decline.
+    await fetch(`${server.url}/pay/${session.id}/card`, form({ number: '1234', ...CARD }));
+    expect(await provider.getSession(session.id)).toMatchObject({ status: 'open', failed_attempts: 2 });
+  });
 });
