@@ -607,9 +607,17 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
       if (record && context.session && record.provider === name) await settleOrder(record.reference, context.session);
     }
     if (event.chargeId && provider.getCharge) {
-      context.charge = await withTimeout(provider.getCharge(event.chargeId), providerTimeoutMs, name);
-      const order = context.charge.reference ? await store.getOrder(context.charge.reference) : undefined;
-      if (order && order.provider === name && order.chargeId === context.charge.id) await settleCharge(order.reference, context.charge);
+      try {
+        context.charge = await withTimeout(provider.getCharge(event.chargeId), providerTimeoutMs, name);
+      } catch (error) {
+        // Unknown to the provider (an unsigned field pointed elsewhere): nothing to move, like an unknown session.
+        if (!(error instanceof ProviderError && error.providerStatus === 404)) throw error;
+        logger.warn(`checkout: a ${name} webhook names charge "${event.chargeId}", which ${name} does not know`);
+      }
+      const order = context.charge?.reference ? await store.getOrder(context.charge.reference) : undefined;
+      if (order && context.charge && order.provider === name && order.chargeId === context.charge.id) {
+        await settleCharge(order.reference, context.charge);
+      }
     }
     await store.enqueueJob({
       id: `on_webhook:${name}:${event.eventId}`,

@@ -766,3 +766,16 @@ describe('webhook matrix: reepay, what its scheme does not sign', () => {
     expect(await post(handler, reepayKit, genuine)).toEqual({ status: 200, body: DUPLICATE });
   });
 });
+
+describe('webhook matrix: a signed event naming what the provider does not know', () => {
+  it('a charge unknown to the provider (404) still reaches onWebhook once, like an unknown session, and is not retried forever', async () => {
+    const store = openStore(tempDatabase());
+    const { handler, onWebhook } = mount(reepayKit, store);
+    const id = nextEventId();
+    const body = reepayWebhookBody({ ...reepayFields(id), invoice: 'inv_unknown_to_reepay' }, REEPAY_SECRET);
+    expect(await post(handler, reepayKit, { body, headers: { 'content-type': 'application/json' } })).toEqual({ status: 200, body: RECEIVED });
+    await settle(handler);
+    expect(onWebhook).toHaveBeenCalledTimes(1);
+  });
+});
+
