@@ -41,13 +41,14 @@ function sessionJson(backend: FakeBackend, id: string) {
 }
 
 const hostedPage = (id: string) => `<!doctype html><title>Pay</title><h1>Sandbox pay</h1>
-<button id="pay">Pay now</button><button id="decline">Decline</button><a id="cancel" href="${SHOP}/api/checkout/return/cancel?session=${id}">Cancel</a>
+<button id="pay">Pay now</button><button id="decline">Decline</button><button id="escape">Escape</button><a id="cancel" href="${SHOP}/api/checkout/return/cancel?session=${id}">Cancel</a>
 <script>
   const target = window.opener || window.parent;
   const post = (data) => target !== window && target.postMessage({ type: 'checkout-widget', version: 1, session: ${JSON.stringify(id)}, ...data }, '*');
   post({ event: 'resize', height: 777 });
   document.getElementById('pay').onclick = () => { location.href = ${JSON.stringify(`${SHOP}/api/checkout/return/accept?session=${id}&invoice=inv_1`)}; };
   document.getElementById('decline').onclick = () => post({ event: 'error', params: { message: 'Card declined' } });
+  document.getElementById('escape').onclick = () => post({ event: 'close' });
 </script>`;
 
 /** The return bridge as the contract describes it (section 5). */
@@ -246,6 +247,28 @@ test.describe('<checkout-widget>', () => {
     await expect(dialog).toHaveCount(0);
     expect(await eventTypes(page)).toEqual(['checkout-session', 'checkout-ready', 'checkout-cancel', 'checkout-close']);
     await expect(trigger).toBeFocused();
+  });
+
+  test('overlay: a close message from the page (Escape pressed inside it) cancels and closes, as close() does', async ({ page }) => {
+    await setUp(page, `<checkout-widget endpoint="${ENDPOINT}" mode="overlay"></checkout-widget>`);
+    await page.goto(`${SHOP}/shop.html`);
+    await page.locator('checkout-widget').getByRole('button', { name: 'Pay' }).click();
+    const dialog = page.locator('checkout-widget').getByRole('dialog');
+    await expect(page.locator('checkout-widget')).toHaveAttribute('state', 'ready');
+    await dialog.locator('iframe').contentFrame().getByRole('button', { name: 'Escape' }).click();
+    await expect(page.locator('checkout-widget')).toHaveAttribute('state', 'cancelled');
+    await expect(dialog).toHaveCount(0);
+    expect(await eventTypes(page)).toEqual(['checkout-session', 'checkout-ready', 'checkout-cancel', 'checkout-close']);
+  });
+
+  test('embedded: a close message changes nothing (there is nothing to close)', async ({ page }) => {
+    await setUp(page, `<checkout-widget endpoint="${ENDPOINT}"></checkout-widget>`);
+    await page.goto(`${SHOP}/shop.html`);
+    await expect(page.locator('checkout-widget')).toHaveAttribute('state', 'ready');
+    await page.locator('checkout-widget').locator('iframe').contentFrame().getByRole('button', { name: 'Escape' }).click();
+    await page.waitForTimeout(300);
+    await expect(page.locator('checkout-widget')).toHaveAttribute('state', 'ready');
+    expect(await eventTypes(page)).toEqual(['checkout-session', 'checkout-ready']);
   });
 
   test('overlay: after an unconfirmed accept the close button takes the dialog away, and Try again still confirms', async ({ page }) => {

@@ -141,6 +141,12 @@ export class HostedRenderer implements Renderer {
         host.report({ type: 'cancel', params });
         if (this.#dialog || this.#popup) host.report({ type: 'close' });
         return;
+      case 'close':
+        // Escape pressed inside the page: a cancel, as close() is; an inline page has nothing to close.
+        if (!this.#dialog && !this.#popup) return;
+        host.report({ type: 'cancel', params: {} });
+        host.report({ type: 'close' });
+        return;
       case 'error':
         host.report({
           type: 'error',
