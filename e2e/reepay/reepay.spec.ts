@@ -79,8 +79,7 @@ test.describe('Reepay checkout', () => {
     await expect(widget(page)).toHaveAttribute('state', 'ready');
 
     const id = bed.sessionIds[0] ?? '';
-    bed.setStatus(id, 'complete');
-    await reepayForm(page).getByRole('button', { name: 'Pay' }).click();
+    await bed.payAndComplete(id, () => reepayForm(page).getByRole('button', { name: 'Pay' }).click());
     expect((await waitForCheckoutEvent(page, 'checkout-accept')).params).toEqual(acceptParams(id));
   });
 
@@ -95,8 +94,7 @@ test.describe('Reepay checkout', () => {
     const modal = page.getByRole('dialog', { name: 'Reepay checkout (test double)' });
     await expect(modal).toBeVisible();
 
-    bed.setStatus(id, 'complete');
-    await modal.getByRole('button', { name: 'Pay' }).click();
+    await bed.payAndComplete(id, () => modal.getByRole('button', { name: 'Pay' }).click());
     const accepted = await waitForCheckoutEvent(page, 'checkout-accept');
     expect(accepted.params).toEqual(acceptParams(id));
     expect(bed.reads).toContainEqual({ id, status: 'complete' });
@@ -166,8 +164,7 @@ test.describe('Reepay checkout', () => {
     expect(bed.checkoutJsRequests).toEqual([]);
 
     const id = bed.sessionIds[0] ?? '';
-    bed.setStatus(id, 'complete');
-    await popup.getByRole('button', { name: 'Pay' }).click();
+    await bed.payAndComplete(id, () => popup.getByRole('button', { name: 'Pay' }).click());
     const accepted = await waitForCheckoutEvent(page, 'checkout-accept');
     expect(accepted.params).toEqual(acceptParams(id));
     expect(bed.reads).toContainEqual({ id, status: 'complete' });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Page, Route } from '@playwright/test';
+import { expect, type Page, type Route } from '@playwright/test';
 import type { DisplayMode, SessionStatus } from '../../src/core/session.js';
 import { recordCheckoutEvents } from '../support/checkout.js';
 
@@ -37,6 +37,16 @@ export interface ReepayTestBed {
   holdReads(): void;
   heldReads(): number;
   releaseReads(): Promise<void>;
+  /**
+   * The shopper pays: the session reads `complete` from now on and `pay` clicks the provider's
+   * Pay. Session reads are held until the widget has taken the provider's Accept (state
+   * `processing`), then answered. Reepay's own order is the same (its backend completes the
+   * charge, then checkout.js fires Accept), but a test that merely flips the status before the
+   * click races the widget's status poll (2 s, then up to every 10 s): a poll landing between
+   * the flip and the click settles the checkout without the Accept's params and tears the
+   * payment form down under the click ("element was detached from the DOM").
+   */
+  payAndComplete(sessionId: string, pay: () => Promise<void>): Promise<void>;
   /** `'block'`: checkout.js fails to load. */
   setCheckoutJs(mode: 'serve' | 'block'): void;
   record(): Promise<FakeReepayRecord>;
@@ -185,6 +195,11 @@ export async function setUpReepay(page: Page, options: ReepayTestOptions): Promi
     route.fulfill({ status: 200, contentType: 'text/html', body: returnBridgeHtml() }),
   );
 
+  const releaseReads = async () => {
+    holding = false;
+    for (const answer of held.splice(0)) await answer();
+  };
+
   return {
     sessionIds,
     checkoutJsRequests,
@@ -195,9 +210,14 @@ export async function setUpReepay(page: Page, options: ReepayTestOptions): Promi
       holding = true;
     },
     heldReads: () => held.length,
-    releaseReads: async () => {
-      holding = false;
-      for (const answer of held.splice(0)) await answer();
+    releaseReads,
+    payAndComplete: async (id, pay) => {
+      // Both at once, in this process: a read is answered `open` before them or held after them.
+      holding = true;
+      statuses.set(id, 'complete');
+      await pay();
+      await expect(page.locator('checkout-widget')).toHaveAttribute('state', 'processing');
+      await releaseReads();
     },
     setCheckoutJs: (mode) => {
       checkoutJsMode = mode;
