@@ -75,19 +75,11 @@ async function refillNow(agreement) {
   }
 }
 
-async function startAgreement(provider, session, customer, params) {
-  const paymentMethod = params?.payment_method;
-  // Reepay hands the saved card to the page; the sandbox's stays on the server, in the order ledger.
-  if (provider === 'reepay' && !paymentMethod) {
-    showResult('error', 'No card was saved', 'Reepay did not return a saved payment method, so auto refill cannot start.');
-    return;
-  }
+async function startAgreement(session) {
+  // The server takes the customer and the saved card from its order ledger, not from this page.
   showResult('pending', 'Setting up auto refill…', 'Your card is saved; one moment while we set up the agreement.');
   try {
-    const { agreement } = await post(
-      '/api/demo/refill/agreements',
-      provider === 'reepay' ? { session: session.id, customer, payment_method: paymentMethod } : { session: session.id },
-    );
+    const { agreement } = await post('/api/demo/refill/agreements', { session: session.id });
     document.getElementById('agreement-text').textContent = `Auto refill is on (agreement ${agreement.handle}).`;
     refillButton.hidden = false;
     refillButton.addEventListener('click', () => refillNow(agreement.handle));
@@ -122,7 +114,7 @@ async function main() {
     }),
   );
   widget.addEventListener('checkout-accept', (event) => {
-    void startAgreement(provider, event.detail.session, customer, event.detail.params);
+    void startAgreement(event.detail.session);
   });
   widget.addEventListener('checkout-error', (event) => {
     showResult('error', 'Sign-up failed', event.detail.message);

@@ -140,14 +140,11 @@ function failureReason(invoice: ReepayInvoice): string | undefined {
   return undefined;
 }
 
-const agreementBody = z.strictObject({
-  /** The checkout session that saved the payment method: it must be a complete Reepay session. */
-  session: z.string().min(1).max(255),
-  customer: z.string().regex(/^[A-Za-z0-9_.@-]{1,100}$/, 'customer must be a customer handle'),
-  payment_method: z.string().regex(/^ca_[A-Za-z0-9]{1,100}$/, 'payment_method must be a saved payment method (ca_…)'),
-});
+/** Only the checkout session that saved the card: customer and card come from the ledger. */
+const agreementBody = z.strictObject({ session: z.string().min(1).max(255) });
+/** Agreements this shop made (the charge route bills only those, never a handle a page invents). */
+const REFILL_AGREEMENTS = 'demo-refill-agreements';
 const chargeBody = z.strictObject({ agreement: z.string().min(1).max(255) });
-const sandboxAgreementBody = z.strictObject({ session: z.string().min(1).max(255) });
 
 /**
  * Demo-only routes under `/api/demo/`: which providers the shop offers (names, never keys), and
@@ -192,8 +189,6 @@ function demoApi(
     const orders = await checkout.orders.list({ limit: 100, ...(status && { status: status as Order['status'] }) });
     return c.json({ orders }, 200, { 'cache-control': 'no-store' });
   });
-  // Agreements this process made: the charge route bills only those, never a handle a page invents.
-  const agreements = new Map<string, { customer: string }>();
 
   api.get('/providers', (c) =>
     c.json(
@@ -212,36 +207,33 @@ function demoApi(
   const notConfigured = (c: Context) =>
     demoError(c, 503, 'not_configured', 'Auto refill needs Reepay: start the demo with REEPAY_PRIVATE_KEY set (and a plan with a manual billing cycle, REEPAY_REFILL_PLAN, default "refill")');
 
+  /**
+   * The agreement comes from the ledger, never the page: the paid sign-up order of that checkout,
+   * with the customer it was made for and the card the provider says it saved.
+   */
   api.post('/refill/agreements', async (c) => {
-    if (!refill) {
-      if (!providerNames.includes('sandbox')) return notConfigured(c);
-      // The sandbox: the agreement is the paid sign-up order; its saved card comes from the ledger, never the page.
-      const body = await demoBody(c, sandboxAgreementBody);
-      if (body instanceof Response) return body;
-      const read = await checkout(new Request(new URL(`/api/checkout/sessions/${encodeURIComponent(body.session)}`, c.req.url)));
-      const record = read.ok ? await store.getSession(body.session) : undefined;
-      const order = record && (await checkout.orders.get(record.reference));
-      if (!order || order.provider !== 'sandbox' || order.status !== 'paid' || !order.paymentMethod) {
-        return demoError(c, 409, 'session_not_complete', `Checkout session "${body.session}" is not a paid sandbox checkout that saved a card`);
-      }
-      return c.json({ agreement: { handle: order.reference, customer: order.customer.handle } }, 201, { 'cache-control': 'no-store' });
-    }
+    const provider = refill ? 'reepay' : providerNames.includes('sandbox') ? 'sandbox' : undefined;
+    if (!provider) return notConfigured(c);
     const body = await demoBody(c, agreementBody);
     if (body instanceof Response) return body;
-    // The saved payment method counts only once the backend confirms the session with Reepay.
+    // The read confirms the session with the provider and moves its order (with the saved card).
     const read = await checkout(new Request(new URL(`/api/checkout/sessions/${encodeURIComponent(body.session)}`, c.req.url)));
-    const session = read.ok ? ((await read.json()) as { provider?: string; status?: string }) : undefined;
-    if (session?.provider !== 'reepay' || session.status !== 'complete') {
-      return demoError(c, 409, 'session_not_complete', `Checkout session "${body.session}" is not a completed Reepay session`);
+    const record = read.ok ? await store.getSession(body.session) : undefined;
+    const order = record && (await checkout.orders.get(record.reference));
+    if (!order || order.provider !== provider || order.status !== 'paid' || !order.paymentMethod) {
+      return demoError(c, 409, 'session_not_complete', `Checkout session "${body.session}" is not a paid ${provider} checkout that saved a card`);
     }
+    if (!refill) return c.json({ agreement: { handle: order.reference, customer: order.customer.handle } }, 201, { 'cache-control': 'no-store' });
+    const customer = order.customer.handle ?? `customer-${order.reference}`;
     try {
       const agreement = await refill.billing.createAgreement({
-        handle: `${body.customer}-refill-${randomHandlePart()}`,
+        handle: `${customer}-refill-${randomHandlePart()}`,
         plan: refill.plan,
-        customer: body.customer,
-        source: body.payment_method,
+        customer,
+        source: order.paymentMethod,
       });
-      agreements.set(agreement.handle, { customer: body.customer });
+      // On the store: a restarted demo (or a second one) still bills the agreements it made.
+      await store.putProviderRecord(REFILL_AGREEMENTS, agreement.handle, { customer, order: order.reference });
       return c.json({ agreement }, 201, { 'cache-control': 'no-store' });
     } catch (error) {
       return providerFailure(c, error);
@@ -259,7 +251,7 @@ function demoApi(
       }
       return sandboxRefill(c, checkout, agreement);
     }
-    if (!agreements.has(body.agreement)) {
+    if ((await store.getProviderRecord(REFILL_AGREEMENTS, body.agreement)) === undefined) {
       return demoError(c, 404, 'not_found', `No refill agreement "${body.agreement}" was made by this shop`);
     }
     const product = DEMO_CATALOG.products[REFILL_SKU]!;

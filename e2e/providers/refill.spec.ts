@@ -123,7 +123,7 @@ test.describe('with Reepay configured', () => {
     printOnePerEndpoint('reepay', reepay.requests, /(?<=\/(?:invoice|subscription)\/)[^/]+/);
   });
 
-  test('the refill routes refuse an unconfirmed session, a foreign card and an agreement this shop did not make', async () => {
+  test('the refill routes refuse an unconfirmed session, a card or customer named by the page, and an agreement this shop did not make', async () => {
     const post = (path: string, payload: unknown) =>
       fetch(`${demo.shopUrl}/api/demo/refill/${path}`, {
         method: 'POST',
@@ -139,23 +139,26 @@ test.describe('with Reepay configured', () => {
     const before = reepay.requests.length;
 
     // Not paid yet: no agreement, and Reepay is not asked for one.
-    const unpaid = await post('agreements', { session: session.id, customer: 'cust-unpaid', payment_method: SAVED_CARD });
+    const unpaid = await post('agreements', { session: session.id });
     expect(unpaid.status).toBe(409);
     expect(await unpaid.json()).toMatchObject({ error: { code: 'session_not_complete' } });
     expect(reepay.requests.slice(before).map(requestLine)).not.toContain('POST /v1/subscription');
 
-    // Paid, but the card named is not the customer's: Reepay refuses and the demo says why.
+    // The page cannot name the card or the customer: they come from the order ledger.
+    const named = await post('agreements', { session: session.id, customer: 'cust-victim', payment_method: 'ca_ffff0000' });
+    expect(named.status).toBe(400);
+
+    // Paid: the agreement uses the card Reepay saved for the order's customer.
     reepay.completeSession(session.id, { paymentMethod: 'ca_0000aaaa' });
-    const foreign = await post('agreements', { session: session.id, customer: 'cust-unpaid', payment_method: 'ca_ffff0000' });
-    expect(foreign.status).toBe(502);
-    expect(((await foreign.json()) as { error: { message: string } }).error.message).toMatch(/Payment method not found/);
+    const paid = await post('agreements', { session: session.id });
+    expect(paid.status).toBe(201);
+    const agreementCall = reepay.requests.slice(before).find((request) => requestLine(request) === 'POST /v1/subscription');
+    expect(JSON.parse(agreementCall!.body)).toMatchObject({ customer: 'cust-unpaid', source: 'ca_0000aaaa' });
 
     const unknown = await post('charges', { agreement: 'someone-elses-agreement' });
     expect(unknown.status).toBe(404);
     const notJson = await fetch(`${demo.shopUrl}/api/demo/refill/charges`, { method: 'POST', body: 'agreement=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(notJson.status).toBe(415);
-    const badCard = await post('agreements', { session: session.id, customer: 'cust-unpaid', payment_method: 'card_1234' });
-    expect(badCard.status).toBe(400);
   });
 });
 
