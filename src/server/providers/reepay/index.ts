@@ -178,7 +178,9 @@ const webhookBody = z.object({
   id: z.string().min(1),
   event_id: z.string().optional(),
   event_type: z.string().min(1),
-  timestamp: z.string().min(1),
+  // Strict ISO 8601 with time and zone: the signature covers `timestamp + id` with no separator,
+  // so a looser date (`2028-11-21`) would let a forger move the split and mint a new event id.
+  timestamp: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/),
   signature: z.string().min(1),
   invoice: z.string().optional(),
   customer: z.string().optional(),

@@ -377,6 +377,20 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
         const reason = error instanceof Error ? error.message : String(error);
         throw new WebhookVerificationError(`Stripe webhook signature did not verify: ${reason}`, { cause: error });
       }
+      // Signed is not the same as well-formed: a body without Stripe's event shape is refused, not crashed on.
+      const shape = event as unknown as { id?: unknown; type?: unknown; data?: { object?: unknown } | null } | null;
+      if (
+        !shape ||
+        typeof shape.id !== 'string' ||
+        shape.id === '' ||
+        typeof shape.type !== 'string' ||
+        typeof shape.data !== 'object' ||
+        shape.data === null ||
+        typeof shape.data.object !== 'object' ||
+        shape.data.object === null
+      ) {
+        throw new WebhookVerificationError('Stripe webhook body is not a Stripe event (id, type, data.object)');
+      }
       const object = event.data.object as { object?: unknown; id?: unknown };
       const isSessionEvent = event.type.startsWith('checkout.session.') && object.object === 'checkout.session';
       return {

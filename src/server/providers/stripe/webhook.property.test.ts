@@ -243,9 +243,8 @@ describe('stripe verifyWebhook (property)', () => {
   // `null`; `{"data":{"object":{}}}`: "… (reading 'startsWith')"), or resolve with no eventId
   // (`{"type":"x","data":{}}` gives `{ type: 'x', payload }`, eventId undefined). Only a holder of
   // the webhook secret can sign one, and the handler answers 400 for any error, but the method's
-  // contract (types.ts) is broken. `it.fails` keeps the run green while the bug is there; when it
-  // is fixed this test fails: change `it.fails` to `it`.
-  it.fails('(a) a validly signed arbitrary body is accepted or refused with WebhookVerificationError, never another error', async () => {
+  // contract (types.ts) was broken. Found by this property; the adapter now checks the event's shape.
+  it('(a) a validly signed arbitrary body is accepted or refused with WebhookVerificationError, never another error', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(bodyArb, eventBodyArb), async (body) => {
         expectWellBehaved(await outcomeOf(() => provider().verifyWebhook!(body, headersOf([[SIGNATURE_HEADER, signed(body)]]))));
@@ -255,9 +254,9 @@ describe('stripe verifyWebhook (property)', () => {
     );
   });
 
-  // The same known bug, one counterexample per symptom (each test fails on its own).
-  it.fails.each(['{}', 'null', '{"data":{"object":{}}}', '{"type":"x","data":{}}'])(
-    'KNOWN BUG: the validly signed non-event body %s is refused with WebhookVerificationError',
+  // The same bug, one counterexample per symptom (each failed on its own before the fix).
+  it.each(['{}', 'null', '{"data":{"object":{}}}', '{"type":"x","data":{}}'])(
+    'the validly signed non-event body %s is refused with WebhookVerificationError',
     async (body) => {
       expectWellBehaved(await outcomeOf(() => provider().verifyWebhook!(body, headersOf([[SIGNATURE_HEADER, signed(body)]]))));
     },
