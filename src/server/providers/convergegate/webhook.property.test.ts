@@ -9,8 +9,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { asWireHeader, expectRefused, expectWellBehaved, headerCharArb, hexArb, outcomeOf } from '../../test-support/webhook-properties.js';
 import { convergeGateHeaders } from '../../test-support/webhook-signers.js';
-import { WebhookVerificationError, type PaymentProvider, type VerifiedWebhook } from '../types.js';
+import { WebhookVerificationError, type PaymentProvider } from '../types.js';
 import { createConvergeGateProvider } from './index.js';
 
 const RUNS = 150;
@@ -18,8 +19,6 @@ const SECRET_KEY = 'sk_test_convergegate_property';
 const NOW_MS = Date.UTC(2029, 2, 3, 4, 5, 6);
 const NOW_S = NOW_MS / 1000;
 const DEFAULT_TOLERANCE_S = 300;
-/** A call that takes longer than this has hung. */
-const HANG_MS = 2_000;
 
 function provider(webhookToleranceSeconds?: number): PaymentProvider {
   return createConvergeGateProvider({
@@ -36,55 +35,10 @@ function signedEntries(body: string, timestamp = String(NOW_S), secretKey = SECR
   return Object.entries(convergeGateHeaders(body, secretKey, timestamp));
 }
 
-type Outcome = { accepted: true; webhook: VerifiedWebhook } | { accepted: false; error: unknown };
-
-/** Settles the call; fails when it takes longer than HANG_MS. */
-async function outcomeOf(call: () => Promise<VerifiedWebhook>): Promise<Outcome> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const hang = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`verifyWebhook did not settle within ${HANG_MS} ms`)), HANG_MS);
-  });
-  try {
-    const webhook = await Promise.race([Promise.resolve().then(call), hang]);
-    return { accepted: true, webhook };
-  } catch (error) {
-    if (error instanceof Error && error.message.startsWith('verifyWebhook did not settle')) throw error;
-    return { accepted: false, error };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Refused, and refused the documented way (never a TypeError, RangeError, …). */
-function expectRefused(outcome: Outcome): void {
-  expect(outcome.accepted, 'expected the webhook to be refused').toBe(false);
-  if (!outcome.accepted) expect(outcome.error).toBeInstanceOf(WebhookVerificationError);
-}
-
-/** Either outcome is fine, but a refusal is a `WebhookVerificationError` and an acceptance is well formed. */
-function expectWellBehaved(outcome: Outcome): void {
-  if (!outcome.accepted) {
-    expect(outcome.error).toBeInstanceOf(WebhookVerificationError);
-    return;
-  }
-  expect(typeof outcome.webhook.eventId === 'string' && outcome.webhook.eventId.length > 0).toBe(true);
-  expect(typeof outcome.webhook.type === 'string' && outcome.webhook.type.length > 0).toBe(true);
-  if (outcome.webhook.sessionId !== undefined) expect(typeof outcome.webhook.sessionId).toBe('string');
-}
 
 // ---------------------------------------------------------------------------------------------
 // Arbitraries
 
-/** A character an HTTP header value can carry (undici reads header bytes as latin1; no NUL, CR, LF). */
-const headerCharArb = fc
-  .integer({ min: 1, max: 255 })
-  .filter((code) => code !== 10 && code !== 13)
-  .map((code) => String.fromCharCode(code));
-/** Unicode as it arrives in a header: its UTF-8 bytes, read as latin1. */
-function asWireHeader(text: string): string {
-  return Buffer.from(text, 'utf8').toString('latin1').replace(/[\0\r\n]/g, '');
-}
-const hexArb = (length: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF'), minLength: length, maxLength: length });
 const digitsArb = fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 1, maxLength: 16 });
 const HUGE = ['9'.repeat(100_000), 'a'.repeat(100_000), `${'0'.repeat(50_000)}${NOW_S}`, ` ${'f'.repeat(64)} `.repeat(2_000)];
 const headerValueArb: fc.Arbitrary<string> = fc.oneof(

@@ -10,16 +10,15 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { expectRefused, expectWellBehaved, headerCharArb, hexArb, outcomeOf } from '../../test-support/webhook-properties.js';
 import { reepaySignature, reepayWebhookBody } from '../../test-support/webhook-signers.js';
-import { WebhookVerificationError, type PaymentProvider, type VerifiedWebhook } from '../types.js';
+import { WebhookVerificationError, type PaymentProvider } from '../types.js';
 import { createReepayProvider } from './index.js';
 
 const RUNS = 150;
 const WEBHOOK_SECRET = 'reepay-webhook-secret-property';
 const NOW_MS = Date.UTC(2028, 10, 20, 8, 15, 30, 250);
 const DEFAULT_TOLERANCE_S = 300;
-/** A call that takes longer than this has hung. */
-const HANG_MS = 2_000;
 
 function provider(webhookToleranceSeconds?: number): PaymentProvider {
   return createReepayProvider({
@@ -35,49 +34,10 @@ function provider(webhookToleranceSeconds?: number): PaymentProvider {
 
 const isoAt = (offsetMs = 0) => new Date(NOW_MS + offsetMs).toISOString();
 
-type Outcome = { accepted: true; webhook: VerifiedWebhook } | { accepted: false; error: unknown };
-
-/** Settles the call; fails when it takes longer than HANG_MS. */
-async function outcomeOf(call: () => Promise<VerifiedWebhook>): Promise<Outcome> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const hang = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`verifyWebhook did not settle within ${HANG_MS} ms`)), HANG_MS);
-  });
-  try {
-    const webhook = await Promise.race([Promise.resolve().then(call), hang]);
-    return { accepted: true, webhook };
-  } catch (error) {
-    if (error instanceof Error && error.message.startsWith('verifyWebhook did not settle')) throw error;
-    return { accepted: false, error };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Refused, and refused the documented way (never a TypeError, RangeError, …). */
-function expectRefused(outcome: Outcome): void {
-  expect(outcome.accepted, 'expected the webhook to be refused').toBe(false);
-  if (!outcome.accepted) expect(outcome.error).toBeInstanceOf(WebhookVerificationError);
-}
-
-/** Either outcome is fine, but a refusal is a `WebhookVerificationError` and an acceptance is well formed. */
-function expectWellBehaved(outcome: Outcome): void {
-  if (!outcome.accepted) {
-    expect(outcome.error).toBeInstanceOf(WebhookVerificationError);
-    return;
-  }
-  expect(typeof outcome.webhook.eventId === 'string' && outcome.webhook.eventId.length > 0).toBe(true);
-  expect(typeof outcome.webhook.type === 'string' && outcome.webhook.type.length > 0).toBe(true);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Arbitraries
 
-/** A character an HTTP header value can carry (undici reads header bytes as latin1; no NUL, CR, LF). */
-const headerCharArb = fc
-  .integer({ min: 1, max: 255 })
-  .filter((code) => code !== 10 && code !== 13)
-  .map((code) => String.fromCharCode(code));
 /** Reepay reads no header: whatever arrives (missing, huge, duplicated, signature-like) changes nothing. */
 const headerEntriesArb = fc.array(
   fc.tuple(
@@ -92,7 +52,6 @@ function headersOf(entries: readonly (readonly [string, string])[]): Headers {
   return headers;
 }
 
-const hexArb = (length: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF'), minLength: length, maxLength: length });
 /** Values of any JSON type, for fields the schema expects as strings. */
 const jsonishArb = fc.oneof(
   { weight: 3, arbitrary: fc.string({ unit: 'binary', maxLength: 24 }) },

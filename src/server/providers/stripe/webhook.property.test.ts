@@ -10,8 +10,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { asWireHeader, expectRefused, expectWellBehaved, headerCharArb, hexArb, outcomeOf } from '../../test-support/webhook-properties.js';
 import { stripeSignatureHeader } from '../../test-support/webhook-signers.js';
-import { WebhookVerificationError, type PaymentProvider, type VerifiedWebhook } from '../types.js';
+import { WebhookVerificationError, type PaymentProvider } from '../types.js';
 import { createStripeProvider } from './index.js';
 
 const RUNS = 150;
@@ -20,8 +21,6 @@ const WEBHOOK_SECRET = 'whsec_property_test_secret';
 const NOW_MS = Date.UTC(2031, 6, 1, 9, 30, 0);
 const NOW_S = NOW_MS / 1000;
 const DEFAULT_TOLERANCE_S = 300;
-/** A call that takes longer than this has hung. */
-const HANG_MS = 2_000;
 
 function provider(webhookToleranceSeconds?: number): PaymentProvider {
   // The provider builds its own SDK; verifying a webhook makes no request.
@@ -38,54 +37,10 @@ function signed(body: string, unixSeconds = NOW_S, secret = WEBHOOK_SECRET): str
   return stripeSignatureHeader(body, secret, unixSeconds);
 }
 
-type Outcome = { accepted: true; webhook: VerifiedWebhook } | { accepted: false; error: unknown };
-
-/** Settles the call; fails when it takes longer than HANG_MS. */
-async function outcomeOf(call: () => Promise<VerifiedWebhook>): Promise<Outcome> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const hang = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`verifyWebhook did not settle within ${HANG_MS} ms`)), HANG_MS);
-  });
-  try {
-    const webhook = await Promise.race([Promise.resolve().then(call), hang]);
-    return { accepted: true, webhook };
-  } catch (error) {
-    if (error instanceof Error && error.message.startsWith('verifyWebhook did not settle')) throw error;
-    return { accepted: false, error };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Refused, and refused the documented way (never a TypeError, RangeError, …). */
-function expectRefused(outcome: Outcome): void {
-  expect(outcome.accepted, 'expected the webhook to be refused').toBe(false);
-  if (!outcome.accepted) expect(outcome.error).toBeInstanceOf(WebhookVerificationError);
-}
-
-/** Either outcome is fine, but a refusal is a `WebhookVerificationError` and an acceptance is well formed. */
-function expectWellBehaved(outcome: Outcome): void {
-  if (!outcome.accepted) {
-    expect(outcome.error).toBeInstanceOf(WebhookVerificationError);
-    return;
-  }
-  expect(typeof outcome.webhook.eventId === 'string' && outcome.webhook.eventId.length > 0).toBe(true);
-  expect(typeof outcome.webhook.type === 'string' && outcome.webhook.type.length > 0).toBe(true);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Arbitraries
 
-/** A character an HTTP header value can carry (undici reads header bytes as latin1; no NUL, CR, LF). */
-const headerCharArb = fc
-  .integer({ min: 1, max: 255 })
-  .filter((code) => code !== 10 && code !== 13)
-  .map((code) => String.fromCharCode(code));
-/** Unicode as it arrives in a header: its UTF-8 bytes, read as latin1. */
-function asWireHeader(text: string): string {
-  return Buffer.from(text, 'utf8').toString('latin1').replace(/[\0\r\n]/g, '');
-}
-const hexArb = (length: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF'), minLength: length, maxLength: length });
 const digitsArb = fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 1, maxLength: 14 });
 const HUGE = [
   `t=${'9'.repeat(50_000)},v1=${'a'.repeat(64)}`,

@@ -1,0 +1,57 @@
+/**
+ * What the webhook verifiers' property tests share: settling a call (a hang fails the test), the
+ * two ways a verifier may answer, and header-shaped arbitraries.
+ */
+import fc from 'fast-check';
+import { expect } from 'vitest';
+import { WebhookVerificationError, type VerifiedWebhook } from '../providers/types.js';
+
+/** A call that takes longer than this has hung. */
+export const HANG_MS = 2_000;
+
+export type Outcome = { accepted: true; webhook: VerifiedWebhook } | { accepted: false; error: unknown };
+
+/** Settles the call; fails when it takes longer than HANG_MS. */
+export async function outcomeOf(call: () => Promise<VerifiedWebhook>): Promise<Outcome> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`verifyWebhook did not settle within ${HANG_MS} ms`)), HANG_MS);
+  });
+  try {
+    const webhook = await Promise.race([Promise.resolve().then(call), hang]);
+    return { accepted: true, webhook };
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith('verifyWebhook did not settle')) throw error;
+    return { accepted: false, error };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Refused, and refused the documented way (never a TypeError, RangeError, …). */
+export function expectRefused(outcome: Outcome): void {
+  expect(outcome.accepted, 'expected the webhook to be refused').toBe(false);
+  if (!outcome.accepted) expect(outcome.error).toBeInstanceOf(WebhookVerificationError);
+}
+
+/** Either outcome is fine, but a refusal is a `WebhookVerificationError` and an acceptance is well formed. */
+export function expectWellBehaved(outcome: Outcome): void {
+  if (!outcome.accepted) {
+    expect(outcome.error).toBeInstanceOf(WebhookVerificationError);
+    return;
+  }
+  expect(typeof outcome.webhook.eventId === 'string' && outcome.webhook.eventId.length > 0).toBe(true);
+  expect(typeof outcome.webhook.type === 'string' && outcome.webhook.type.length > 0).toBe(true);
+  if (outcome.webhook.sessionId !== undefined) expect(typeof outcome.webhook.sessionId).toBe('string');
+}
+
+/** A character an HTTP header value can carry (undici reads header bytes as latin1; no NUL, CR, LF). */
+export const headerCharArb = fc
+  .integer({ min: 1, max: 255 })
+  .filter((code) => code !== 10 && code !== 13)
+  .map((code) => String.fromCharCode(code));
+/** Unicode as it arrives in a header: its UTF-8 bytes, read as latin1. */
+export function asWireHeader(text: string): string {
+  return Buffer.from(text, 'utf8').toString('latin1').replace(/[\0\r\n]/g, '');
+}
+export const hexArb = (length: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF'), minLength: length, maxLength: length });
