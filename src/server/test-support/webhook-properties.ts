@@ -55,3 +55,30 @@ export function asWireHeader(text: string): string {
   return Buffer.from(text, 'utf8').toString('latin1').replace(/[\0\r\n]/g, '');
 }
 export const hexArb = (length: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF'), minLength: length, maxLength: length });
+
+/** Replaces the code point at `at` (modulo length) with `replacement`; undefined when they are the same. */
+export function replaceCodePoint(text: string, at: number, replacement: string): string | undefined {
+  const points = Array.from(text);
+  if (points.length === 0) return undefined;
+  const index = at % points.length;
+  if (points[index] === replacement) return undefined;
+  points[index] = replacement;
+  return points.join('');
+}
+/** The same, but also insertion and deletion. */
+export function editCodePoints(text: string, at: number, op: 'replace' | 'insert' | 'delete', point: string): string | undefined {
+  const points = Array.from(text);
+  const index = at % (points.length + 1);
+  if (op === 'insert') points.splice(index, 0, point);
+  else if (index === points.length) return undefined;
+  else if (op === 'delete') points.splice(index, 1);
+  else if (points[index] === point) return undefined;
+  else points[index] = point;
+  return points.join('');
+}
+export const codePointArb = fc.string({ unit: 'binary', minLength: 1, maxLength: 1 });
+export const editArb = fc.record({ at: fc.nat(), op: fc.constantFrom('replace', 'insert', 'delete') as fc.Arbitrary<'replace' | 'insert' | 'delete'>, point: codePointArb });
+export const outsideToleranceArb = (tolerance: number) =>
+  fc.oneof(fc.integer({ min: tolerance + 1, max: 1_000_000_000 }), fc.integer({ min: -1_000_000_000, max: -tolerance - 1 }), fc.constantFrom(tolerance + 1, -tolerance - 1));
+export const toleranceArb = fc.oneof(fc.constant(undefined), fc.integer({ min: 1, max: 86_400 }));
+

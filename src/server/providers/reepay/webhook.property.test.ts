@@ -10,7 +10,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { expectRefused, expectWellBehaved, headerCharArb, hexArb, outcomeOf } from '../../test-support/webhook-properties.js';
+import { expectRefused, expectWellBehaved, headerCharArb, hexArb, outcomeOf, toleranceArb } from '../../test-support/webhook-properties.js';
 import { reepaySignature, reepayWebhookBody } from '../../test-support/webhook-signers.js';
 import { WebhookVerificationError, type PaymentProvider } from '../types.js';
 import { createReepayProvider } from './index.js';
@@ -33,7 +33,6 @@ function provider(webhookToleranceSeconds?: number): PaymentProvider {
 }
 
 const isoAt = (offsetMs = 0) => new Date(NOW_MS + offsetMs).toISOString();
-
 
 // ---------------------------------------------------------------------------------------------
 // Arbitraries
@@ -113,8 +112,6 @@ const eventArb = fc.record({
   invoice: fc.string({ minLength: 1, maxLength: 20 }),
   customer: fc.string({ minLength: 1, maxLength: 20 }),
 });
-
-const toleranceArb = fc.oneof(fc.constant(undefined), fc.integer({ min: 1, max: 86_400 }));
 
 // ---------------------------------------------------------------------------------------------
 

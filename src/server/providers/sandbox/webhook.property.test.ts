@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { asWireHeader, expectRefused, expectWellBehaved, headerCharArb, hexArb, outcomeOf } from '../../test-support/webhook-properties.js';
+import { asWireHeader, editArb, editCodePoints, expectRefused, expectWellBehaved, headerCharArb, hexArb, outcomeOf, outsideToleranceArb, replaceCodePoint, toleranceArb } from '../../test-support/webhook-properties.js';
 import { sandboxSignatureHeader } from '../../test-support/webhook-signers.js';
 import { WebhookVerificationError, type PaymentProvider } from '../types.js';
 import { createSandboxProvider } from './index.js';
@@ -30,7 +30,6 @@ function provider(webhookToleranceSeconds?: number): PaymentProvider {
     ...(webhookToleranceSeconds !== undefined && { webhookToleranceSeconds }),
   });
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // Arbitraries
@@ -95,33 +94,6 @@ const eventBodyArb: fc.Arbitrary<string> = fc
     { requiredKeys: ['id', 'type'] },
   )
   .map((event) => JSON.stringify(event));
-
-/** Replaces the code point at `at` (modulo length) with `replacement`; undefined when they are the same. */
-function replaceCodePoint(text: string, at: number, replacement: string): string | undefined {
-  const points = Array.from(text);
-  if (points.length === 0) return undefined;
-  const index = at % points.length;
-  if (points[index] === replacement) return undefined;
-  points[index] = replacement;
-  return points.join('');
-}
-/** The same, but also insertion and deletion. */
-function editCodePoints(text: string, at: number, op: 'replace' | 'insert' | 'delete', point: string): string | undefined {
-  const points = Array.from(text);
-  const index = at % (points.length + 1);
-  if (op === 'insert') points.splice(index, 0, point);
-  else if (index === points.length) return undefined;
-  else if (op === 'delete') points.splice(index, 1);
-  else if (points[index] === point) return undefined;
-  else points[index] = point;
-  return points.join('');
-}
-const codePointArb = fc.string({ unit: 'binary', minLength: 1, maxLength: 1 });
-const editArb = fc.record({ at: fc.nat(), op: fc.constantFrom('replace', 'insert', 'delete') as fc.Arbitrary<'replace' | 'insert' | 'delete'>, point: codePointArb });
-
-const outsideToleranceArb = (tolerance: number) =>
-  fc.oneof(fc.integer({ min: tolerance + 1, max: 1_000_000_000 }), fc.integer({ min: -1_000_000_000, max: -tolerance - 1 }), fc.constantFrom(tolerance + 1, -tolerance - 1));
-const toleranceArb = fc.oneof(fc.constant(undefined), fc.integer({ min: 1, max: 86_400 }));
 
 // ---------------------------------------------------------------------------------------------
 
