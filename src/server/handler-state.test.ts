@@ -192,6 +192,26 @@ describe.each(stores)('handler state on the %s store', (_, makeStore) => {
     expect(onOrderPaid).not.toHaveBeenCalled();
   });
 
+  it('logs a second payment for an order already paid through another session, and leaves the order as it is', async () => {
+    const store = makeStore();
+    const { provider, set, sessions } = scriptedProvider();
+    const error = vi.fn();
+    const handler = handlerOn(store, { providers: [provider], logger: { error, warn: () => {} } });
+    const first = (await (await create(handler)).json()) as CheckoutSession;
+    const [created] = await handler.orders.list();
+    // A second session for the same order (a provider without idempotency and a retry race) is paid first …
+    sessions.set('sandbox_second', { ...sessions.get(first.id)!, id: 'sandbox_second', status: 'complete' });
+    await store.saveSession({ sessionId: 'sandbox_second', provider: 'sandbox', reference: created!.reference, shopOrigin: SHOP, returnPage: `${SHOP}/` });
+    await read(handler, 'sandbox_second');
+    const paid = await handler.orders.get(created!.reference);
+    expect(paid).toMatchObject({ status: 'paid', sessionId: 'sandbox_second' });
+    // … then the first one is paid too.
+    set(first.id, 'complete');
+    await read(handler, first.id);
+    expect(error.mock.calls.map(([message]) => String(message)).filter((message) => message.includes('SECOND PAYMENT'))).toHaveLength(1);
+    expect(await handler.orders.get(created!.reference)).toEqual(paid);
+  });
+
   it('keeps paid final and moves pending orders to cancelled, expired or failed', async () => {
     const store = makeStore();
     const { provider, set } = scriptedProvider();

@@ -417,16 +417,7 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
 
   /** Moves the order of a session the handler has just read from the provider. */
   async function settleOrder(reference: string, session: CheckoutSession): Promise<void> {
-    if (session.status === 'complete') {
-      const order = await store.getOrder(reference);
-      if (order?.sessionId && order.sessionId !== session.id && (order.status === 'paid' || order.status === 'mismatch')) {
-        logger.error(
-          `checkout: order ${reference} is ${order.status} through session ${order.sessionId}, and ${order.provider} reports session ${session.id} for it complete too: a SECOND PAYMENT. Refund one.`,
-        );
-        return;
-      }
-    }
-    await settle(reference, { ...session, what: `session ${session.id}` }, async (order) => {
+    await settle(reference, { ...session, sessionId: session.id, what: `session ${session.id}` }, async (order) => {
       // Where a recurring checkout saved a card, the ledger keeps it for later charges (read from the provider, never the browser).
       const provider = providers.get(order.provider);
       return provider?.savedPaymentMethod ? provider.savedPaymentMethod(session.id) : undefined;
@@ -446,11 +437,18 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
 
   async function settle(
     reference: string,
-    report: { status: CheckoutSession['status']; amount?: number; currency?: string; what: string },
+    report: { status: CheckoutSession['status']; amount?: number; currency?: string; sessionId?: string; what: string },
     savedPaymentMethod?: (order: Order) => Promise<string | undefined>,
   ): Promise<void> {
     const order = await store.getOrder(reference);
     if (!order) return;
+    const final = order.status === 'paid' || order.status === 'mismatch';
+    if (final && report.status === 'complete' && report.sessionId && order.sessionId && order.sessionId !== report.sessionId) {
+      logger.error(
+        `checkout: order ${reference} is ${order.status} through session ${order.sessionId}, and ${order.provider} reports session ${report.sessionId} for it complete too: a SECOND PAYMENT. Refund one.`,
+      );
+      return;
+    }
     let to: Exclude<OrderStatus, 'pending'>;
     switch (report.status) {
       case 'open':
