@@ -65,7 +65,7 @@ export function replaceCodePoint(text: string, at: number, replacement: string):
   points[index] = replacement;
   return points.join('');
 }
-/** The same, but also insertion and deletion. */
+/** Replaces, inserts or deletes one code point; undefined when that changes nothing. */
 export function editCodePoints(text: string, at: number, op: 'replace' | 'insert' | 'delete', point: string): string | undefined {
   const points = Array.from(text);
   const index = at % (points.length + 1);

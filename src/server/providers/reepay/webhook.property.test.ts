@@ -10,7 +10,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { expectRefused, expectWellBehaved, headerCharArb, hexArb, outcomeOf, toleranceArb } from '../../test-support/webhook-properties.js';
+import { editCodePoints, expectRefused, expectWellBehaved, headerCharArb, hexArb, outcomeOf, toleranceArb } from '../../test-support/webhook-properties.js';
 import { reepaySignature, reepayWebhookBody } from '../../test-support/webhook-signers.js';
 import { WebhookVerificationError, type PaymentProvider } from '../types.js';
 import { createReepayProvider } from './index.js';
@@ -86,17 +86,6 @@ const unsignedBodyArb: fc.Arbitrary<string> = fc.oneof(
     .map((fields) => JSON.stringify(fields)),
 );
 
-/** Replaces, inserts or deletes one code point; undefined when that changes nothing. */
-function editCodePoints(text: string, at: number, op: 'replace' | 'insert' | 'delete', point: string): string | undefined {
-  const points = Array.from(text);
-  const index = at % (points.length + 1);
-  if (op === 'insert') points.splice(index, 0, point);
-  else if (index === points.length) return undefined;
-  else if (op === 'delete') points.splice(index, 1);
-  else if (points[index] === point) return undefined;
-  else points[index] = point;
-  return points.join('');
-}
 const editArb = fc.record({
   at: fc.nat(),
   op: fc.constantFrom('replace', 'insert', 'delete') as fc.Arbitrary<'replace' | 'insert' | 'delete'>,

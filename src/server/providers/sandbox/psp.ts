@@ -238,8 +238,11 @@ function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
 }
 
-/** Reads a state file; undefined when there is none yet, an error naming the file when it is not one. */
-function readStateFile(file: string): StateFile | undefined {
+/**
+ * Reads a JSON file the sandbox keeps (`what` names it in errors): undefined when there is none yet,
+ * an error naming the file when it is not JSON or not that kind of file.
+ */
+function readJsonFile<T>(file: string, schema: z.ZodType<T>, what: string): T | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -251,14 +254,12 @@ function readStateFile(file: string): StateFile | undefined {
   try {
     data = JSON.parse(text);
   } catch {
-    throw new Error(`sandbox: ${file} is not valid JSON; move it away to start with an empty sandbox`);
+    throw new Error(`sandbox: ${file} is not valid JSON; move it away to start afresh`);
   }
-  const parsed = stateFileSchema.safeParse(data);
+  const parsed = schema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(
-      `sandbox: ${file} is not a sandbox state file (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}); move it away to start with an empty sandbox`,
-    );
+    throw new Error(`sandbox: ${file} is not ${what} (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}); move it away to start afresh`);
   }
   return parsed.data;
 }
@@ -285,26 +286,11 @@ const keysFileSchema = z.object({
 });
 
 function readKeysFile(file: string): { secretKey: string; webhookSecret: string } | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    if (isMissing(error)) return undefined;
-    throw error;
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    data = undefined;
-  }
-  const parsed = keysFileSchema.safeParse(data);
-  if (!parsed.success) {
-    throw new Error(`sandbox: ${file} is not a sandbox keys file ({ "secretKey": "sbx_sk_…", "webhookSecret": "sbx_whsec_…" })`);
-  }
+  const keys = readJsonFile(file, keysFileSchema, 'a sandbox keys file ({ "secretKey": "sbx_sk_…", "webhookSecret": "sbx_whsec_…" })');
+  if (!keys) return undefined;
   // Secrets: readable by the owner only, even if someone loosened it.
   if (process.platform !== 'win32' && (statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
-  return { secretKey: parsed.data.secretKey, webhookSecret: parsed.data.webhookSecret };
+  return { secretKey: keys.secretKey, webhookSecret: keys.webhookSecret };
 }
 
 /**
@@ -402,7 +388,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
   const stateFile = options.stateFile;
 
   if (stateFile) {
-    const stored = readStateFile(stateFile);
+    const stored = readJsonFile(stateFile, stateFileSchema, 'a sandbox state file');
     for (const session of stored?.sessions ?? []) sessions.set(session.id, session);
     for (const [key, entry] of stored?.idempotency ?? []) idempotent.set(key, entry);
     for (const method of stored?.payment_methods ?? []) paymentMethods.set(method.id, method);
