@@ -228,15 +228,14 @@ async function insertJob(db: Kysely<StoreDatabase> | Transaction<StoreDatabase>,
   return inserted !== undefined;
 }
 
-/** A `CheckoutStore` on any Kysely dialect that speaks SQLite or PostgreSQL; the factories below pick one. */
 export interface SqlStoreOptions {
-  /** Which SQL the hot paths of a create use: PostgreSQL folds them into one statement each (data-modifying CTEs). */
-  flavour: 'sqlite' | 'postgres';
   /**
-   * Run the migrations inside one `BEGIN IMMEDIATE` transaction: SQLite's migration lock in Kysely
-   * does nothing across processes, and its DDL is not transactional on its own.
+   * Which SQL the hot paths of a create use (PostgreSQL folds them into one statement each, with
+   * data-modifying CTEs), and how migrations are guarded: PostgreSQL by Kysely's advisory lock;
+   * SQLite inside one `BEGIN IMMEDIATE`, since Kysely's SQLite lock does nothing across processes
+   * and its DDL is not transactional on its own.
    */
-  exclusiveMigrations?: boolean;
+  flavour: 'sqlite' | 'postgres';
 }
 
 function orderRow(order: Order): OrdersTable {
@@ -258,6 +257,7 @@ function orderRow(order: Order): OrdersTable {
   };
 }
 
+/** A `CheckoutStore` on any Kysely dialect that speaks SQLite or PostgreSQL; the factories below pick one. */
 export function createSqlStore(dialect: Dialect, options: SqlStoreOptions): CheckoutStore {
   const db = new Kysely<StoreDatabase>({ dialect });
   let migrated: Promise<void> | undefined;
@@ -270,7 +270,7 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions): Chec
         migrationTableName: 'checkout_migrations',
         migrationLockTableName: 'checkout_migrations_lock',
       });
-      if (!options.exclusiveMigrations) {
+      if (options.flavour === 'postgres') {
         const { error } = await migrator.migrateToLatest();
         if (error) throw error;
         return;

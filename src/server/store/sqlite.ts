@@ -32,6 +32,6 @@ export function createSqliteStore(options: SqliteStoreOptions): CheckoutStore {
         return database;
       },
     }),
-    { flavour: 'sqlite', exclusiveMigrations: true },
+    { flavour: 'sqlite' },
   );
 }
