@@ -4,6 +4,12 @@ import { defineConfig } from 'vitest/config';
  * `vite build` writes the CDN ES module (provider glue as separate chunks);
  * `vite build --mode iife` adds the classic-script build beside it, everything inlined.
  */
+/** A provider renderer's chunk is named after its folder (`checkout-stripe-….js`), the rest after their module. */
+function chunkFileName(chunk: { facadeModuleId: string | null }): string {
+  const provider = /[\\/]providers[\\/]([^\\/]+)[\\/]renderer\.ts$/.exec(chunk.facadeModuleId ?? '')?.[1];
+  return `checkout-${provider ?? '[name]'}-[hash].js`;
+}
+
 export default defineConfig(({ mode }) => {
   const iife = mode === 'iife';
   return {
@@ -30,7 +36,7 @@ export default defineConfig(({ mode }) => {
           // main thread, instead of lazily on first call (−5 to −6 ms main-thread JS per start, `npm run bench`).
           // After minification, which would strip it as a comment.
           postBanner: '//# allFunctionsCalledOnLoad',
-          ...(iife ? { codeSplitting: false } : { chunkFileNames: 'checkout-[name]-[hash].js' }),
+          ...(iife ? { codeSplitting: false } : { chunkFileNames: chunkFileName }),
         },
       },
     },

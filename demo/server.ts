@@ -23,9 +23,9 @@ import {
 import { serveNode, type NodeServerHandle } from '../src/server/node.js';
 import { redactSecrets } from '../src/server/handler.js';
 import { providersFromEnv, type ProviderEnv } from '../src/server/providers/index.js';
-import { createReepayBilling, type ReepayBilling, type ReepayInvoice } from '../src/server/providers/reepay/index.js';
+import { createReepayBilling, type ReepayBilling, type ReepayInvoice } from '../src/providers/reepay/server.js';
 import { ProviderError, ProviderInputError } from '../src/server/providers/types.js';
-import { createSandboxPsp, loadOrCreateSandboxKeys } from '../src/server/providers/sandbox/psp.js';
+import { createSandboxPsp, loadOrCreateSandboxKeys } from '../src/providers/sandbox/psp.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -176,6 +176,7 @@ function demoApi(
   checkout: CheckoutHandler,
   store: CheckoutStore,
   providerNames: string[],
+  providerLabels: Record<string, string>,
   refill: RefillSetUp | undefined,
 ): Hono {
   const api = new Hono();
@@ -194,6 +195,7 @@ function demoApi(
     c.json(
       {
         providers: providerNames,
+        labels: providerLabels,
         default: providerNames[0],
         refill: refill !== undefined || providerNames.includes('sandbox'),
         // Reepay's on-demand billing when it is configured, else the sandbox's saved cards (offline).
@@ -351,6 +353,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
   let store: CheckoutStore | undefined;
   let checkoutHandler: CheckoutHandler | undefined;
   let providerNames: string[] = [];
+  let providerLabels: Record<string, string> = {};
   let refill: RefillSetUp | undefined;
   try {
     store = options.dataDir
@@ -367,6 +370,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
       { store },
     );
     providerNames = providers.map((provider) => provider.name);
+    providerLabels = Object.fromEntries(providers.map((provider) => [provider.name, provider.label ?? provider.name]));
     refill = refillFromEnv(env);
     const checkout = createCheckoutHandler({
       providers,
@@ -394,7 +398,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
     const shop = new Hono();
     checkoutHandler = checkout;
     shop.all('/api/checkout/*', (c) => checkout(c.req.raw));
-    shop.route('/api/demo', demoApi(checkout, store, providerNames, refill));
+    shop.route('/api/demo', demoApi(checkout, store, providerNames, providerLabels, refill));
     shop.get('/cdn/*', async (c) => {
       const found = await staticFile(roots.cdn, c.req.path.slice('/cdn'.length));
       return found ?? c.text('Not found (did `npm run build` run?)', 404);

@@ -23,9 +23,9 @@ const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const inCi = Boolean(process.env['CI']);
 
 export default defineConfig({
-  // The repository root, so component specs beside their code are found too.
+  // The repository root, so component and provider specs beside their code are found too.
   testDir: repoRoot,
-  testMatch: [/[\\/]e2e[\\/].*\.spec\.ts$/, /[\\/]src[\\/]components[\\/].*\.spec\.ts$/],
+  testMatch: [/[\\/]e2e[\\/].*\.spec\.ts$/, /[\\/]src[\\/](components|providers)[\\/].*\.spec\.ts$/],
   testIgnore: [/[\\/]node_modules[\\/]/, /[\\/]dist[\\/]/],
   outputDir: `${repoRoot}test-results`,
   fullyParallel: true,

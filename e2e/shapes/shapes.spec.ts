@@ -8,8 +8,8 @@ import { recordCheckoutEvents, waitForCheckoutEvent, widget } from '../support/c
  * e2e/reepay; providers' hosted pages are stubs served by `route`.
  */
 
-const FAKE_STRIPE_JS = readFileSync(new URL('../stripe/fake-stripe-js.js', import.meta.url), 'utf8');
-const FAKE_REEPAY_JS = readFileSync(new URL('../reepay/fake-reepay-checkout.js', import.meta.url), 'utf8');
+const FAKE_STRIPE_JS = readFileSync(new URL('../../src/providers/stripe/fake-stripe-js.js', import.meta.url), 'utf8');
+const FAKE_REEPAY_JS = readFileSync(new URL('../../src/providers/reepay/fake-checkout-js.js', import.meta.url), 'utf8');
 const PAGE_PATH = '/shapes-e2e/page.html';
 const PUBLISHABLE_KEY = 'pk_test_51ShapesShopKey';
 const REEPAY_ID = 'cs_0123456789abcdef0123456789abcdef';

@@ -57,7 +57,7 @@ describe('parseSession', () => {
 
   it('names the allowed kinds', () => {
     expect(errorOf(() => parseSession({ ...hosted, kind: 'paypal' })).message).toBe(
-      'session.kind must be one of hosted, stripe-embedded, reepay',
+      'session.kind must be one of hosted, reepay, stripe-embedded',
     );
   });
 

@@ -1,6 +1,8 @@
+import { SESSION_KINDS } from '../providers/session-kinds.generated.js';
+
 /** The session as the contract (section 3) defines it: what the endpoint returns. */
 
-export const SESSION_KINDS = ['hosted', 'stripe-embedded', 'reepay'] as const;
+export { SESSION_KINDS };
 export type SessionKind = (typeof SESSION_KINDS)[number];
 
 export const SESSION_STATUSES = ['open', 'complete', 'expired', 'cancelled', 'failed'] as const;

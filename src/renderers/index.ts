@@ -1,16 +1,16 @@
 import { CheckoutError } from '../core/errors.js';
 import type { SessionKind } from '../core/session.js';
+import { PROVIDER_RENDERERS } from '../providers/renderers.generated.js';
 import { createHostedRenderer } from './hosted/hosted-renderer.js';
 import type { RendererFactory } from './types.js';
 
 /**
- * Provider modules export `createRenderer: RendererFactory`. Only `hosted` is in the core
- * bundle; the others are separate chunks, fetched when a session of their kind arrives.
+ * Provider folders with a `renderer.ts` export `createRenderer: RendererFactory`. Only `hosted` is
+ * in the core bundle; the others are separate chunks, fetched when a session of their kind arrives.
  */
 export const RENDERER_LOADERS: Record<SessionKind, () => Promise<RendererFactory>> = {
   hosted: () => Promise.resolve(createHostedRenderer),
-  'stripe-embedded': () => import('./stripe/index.js').then((module) => module.createRenderer),
-  reepay: () => import('./reepay/index.js').then((module) => module.createRenderer),
+  ...PROVIDER_RENDERERS,
 };
 
 /** The renderer factory for a session kind; a failed chunk load is `provider_load_failed`. */

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CheckoutSession, SessionStatus } from '../core/session.js';
 import type { Catalog } from './catalog.js';
 import { createCheckoutHandler, type CheckoutHandler, type CheckoutHandlerOptions } from './handler.js';
-import { signSandboxPayload, createSandboxProvider } from './providers/sandbox/index.js';
+import { signSandboxPayload, createSandboxProvider } from '../providers/sandbox/server.js';
 import { ProviderError, ProviderInputError, type CreateSessionInput, type PaymentProvider } from './providers/types.js';
 import { createMemoryStore } from './store/memory.js';
 import { createSqliteStore } from './store/sqlite.js';

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CheckoutSession } from '../core/session.js';
 import type { Catalog } from './catalog.js';
 import { createCheckoutHandler, type CheckoutHandlerOptions } from './handler.js';
-import { createSandboxProvider, signSandboxPayload } from './providers/sandbox/index.js';
+import { createSandboxProvider, signSandboxPayload } from '../providers/sandbox/server.js';
 import { ProviderError, ProviderInputError, type CreateSessionInput, type PaymentProvider, type VerifiedWebhook } from './providers/types.js';
 
 const SHOP = 'https://shop.example';

@@ -53,14 +53,14 @@ export {
   type SandboxProviderOptions,
   type SandboxPsp,
   type SandboxPspOptions,
-} from './providers/sandbox/index.js';
-export { createStripeProvider, type StripeProviderOptions, type StripeUiMode } from './providers/stripe/index.js';
+} from '../providers/sandbox/server.js';
+export { createStripeProvider, type StripeProviderOptions, type StripeUiMode } from '../providers/stripe/server.js';
 export {
   createMemoryReepayStore,
   createReepayProvider,
   type ReepayProviderOptions,
   type ReepaySessionStore,
-} from './providers/reepay/index.js';
+} from '../providers/reepay/server.js';
 export {
   createReepayBilling,
   REEPAY_INVOICE_STATES,
@@ -72,13 +72,13 @@ export {
   type ReepayInvoice,
   type ReepayInvoiceState,
   type ReepayOrderLine,
-} from './providers/reepay/on-demand.js';
-export { createConvergeGateProvider, type ConvergeGateProviderOptions } from './providers/convergegate/index.js';
+} from '../providers/reepay/on-demand.js';
+export { createConvergeGateProvider, type ConvergeGateProviderOptions } from '../providers/convergegate/server.js';
 export {
   createCommerceLayerProvider,
   type CommerceLayerProvider,
   type CommerceLayerProviderOptions,
-} from './providers/commercelayer/index.js';
-export { createBokaMeraProvider, type BokaMeraProviderOptions } from './providers/bokamera/index.js';
+} from '../providers/commercelayer/server.js';
+export { createBokaMeraProvider, type BokaMeraProviderOptions } from '../providers/bokamera/server.js';
 export { providersFromEnv, PROVIDERS_FROM_ENV, type ProviderContext, type ProviderFromEnv } from './providers/index.js';
 export type { CheckoutSession } from '../core/session.js';

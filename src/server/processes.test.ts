@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { CheckoutSession } from '../core/session.js';
 import { serveNode, type NodeServerHandle } from './node.js';
-import { createSandboxPsp, signSandboxPayload } from './providers/sandbox/psp.js';
+import { createSandboxPsp, signSandboxPayload } from '../providers/sandbox/psp.js';
 import { createPostgresStore } from './store/postgres.js';
 import { createSqliteStore } from './store/sqlite.js';
 import type { CheckoutStore } from './store/types.js';

@@ -17,17 +17,17 @@ import Stripe from 'stripe';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Catalog } from './catalog.js';
 import { createCheckoutHandler, type CheckoutHandler, type WebhookContext } from './handler.js';
-import { createConvergeGateProvider } from './providers/convergegate/index.js';
-import { createReepayProvider } from './providers/reepay/index.js';
-import { createSandboxProvider, signSandboxPayload } from './providers/sandbox/index.js';
+import { createConvergeGateProvider } from '../providers/convergegate/server.js';
+import { createReepayProvider } from '../providers/reepay/server.js';
+import { createSandboxProvider, signSandboxPayload } from '../providers/sandbox/server.js';
 import {
   FAKE_PUBLISHABLE_KEY,
   FAKE_SECRET_KEY,
   FAKE_WEBHOOK_SECRET,
   startFakeStripe,
   type FakeStripe,
-} from './providers/stripe/test-support/fake-stripe.js';
-import { createStripeProvider } from './providers/stripe/index.js';
+} from '../providers/stripe/fake-api.js';
+import { createStripeProvider } from '../providers/stripe/server.js';
 import type { PaymentProvider, VerifiedWebhook } from './providers/types.js';
 import { createSqliteStore } from './store/sqlite.js';
 import type { CheckoutStore } from './store/types.js';

@@ -1,16 +1,10 @@
 import { invalidSession } from './contract.js';
 import { isObject } from './native.js';
 import type { SessionShape } from './types.js';
+import { PROVIDER_SHAPES } from '../../providers/shapes.generated.js';
 
-/** What an endpoint may answer with; keep in step with `SESSION_SHAPES` (a test checks it). */
-export const ACCEPTED_SHAPES = [
-  'a contract session { id, provider, kind, status, … }',
-  'Stripe checkout.session',
-  'BokaMera checkout { SessionId, ClientSecret | Url }',
-  'Reepay session { id: cs_…|pa_…, url }',
-  'ConvergeGate checkout session { id, url, status, amount_total, expire_at }',
-  'Commerce Layer checkout_com_payments resource { data: { type, attributes.redirect_uri } }',
-];
+/** What an endpoint may answer with: the contract, or a provider folder's native shape. */
+export const ACCEPTED_SHAPES = ['a contract session { id, provider, kind, status, … }', ...PROVIDER_SHAPES.map((shape) => shape.name)];
 
 /**
  * The last shape: JSON that carries none of the contract's identifying fields is no near miss of

@@ -1,9 +1,4 @@
-import { fromEnv as bokameraFromEnv } from './bokamera/index.js';
-import { fromEnv as commerceLayerFromEnv } from './commercelayer/index.js';
-import { fromEnv as convergeGateFromEnv } from './convergegate/index.js';
-import { fromEnv as reepayFromEnv } from './reepay/index.js';
-import { fromEnv as sandboxFromEnv } from './sandbox/index.js';
-import { fromEnv as stripeFromEnv } from './stripe/index.js';
+import { PROVIDER_SERVER_MODULES } from '../../providers/servers.generated.js';
 import type { CheckoutStore } from '../store/types.js';
 import type { PaymentProvider } from './types.js';
 
@@ -18,17 +13,11 @@ export type ProviderFromEnv = (env: ProviderEnv, context?: ProviderContext) => P
 /**
  * Every provider a deployment can switch on through its environment, in order of preference:
  * the first configured one is the default, so a real provider with keys wins over the sandbox.
- * To add a provider, export `fromEnv` from its folder and list it here.
+ * Built from the provider folders (`src/providers/<name>/server.ts`: `fromEnv`, `ENV_PREFERENCE`).
  */
-export const PROVIDERS_FROM_ENV: readonly ProviderFromEnv[] = [
-  stripeFromEnv,
-  reepayFromEnv,
-  convergeGateFromEnv,
-  commerceLayerFromEnv,
-  bokameraFromEnv,
-  // A new provider: export `fromEnv` from its folder and add it here.
-  sandboxFromEnv,
-];
+export const PROVIDERS_FROM_ENV: readonly ProviderFromEnv[] = [...PROVIDER_SERVER_MODULES]
+  .sort((a, b) => a.ENV_PREFERENCE - b.ENV_PREFERENCE)
+  .map((module): ProviderFromEnv => module.fromEnv);
 
 /**
  * The providers the environment configures (each `fromEnv` throws on half a configuration).

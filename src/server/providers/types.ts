@@ -127,6 +127,8 @@ export class WebhookVerificationError extends Error {
  */
 export interface PaymentProvider {
   readonly name: string;
+  /** A human name for a provider picker (the demo's switcher); `name` where absent. */
+  readonly label?: string;
   createSession(input: CreateSessionInput): Promise<CheckoutSession>;
   /** The session with its status fresh from the provider. */
   getSession(id: string): Promise<CheckoutSession>;

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { parseSession } from '../../core/session-schema.js';
+import { reepaySessionShape } from './shape.js';
+import { invalidSessionOf } from '../../core/session-shapes/test-support/invalid-session.js';
+
+const id = 'cs_0123456789abcdef0123456789abcdef';
+const answer = { id, url: `https://checkout.reepay.com/#/${id}` };
+
+describe('Reepay session shape', () => {
+  it('recognises charge and recurring session ids only', () => {
+    expect(reepaySessionShape.recognises(answer)).toBe(true);
+    expect(reepaySessionShape.recognises({ ...answer, id: `pa_${id.slice(3)}` })).toBe(true);
+    expect(reepaySessionShape.recognises({ ...answer, id: 'cs_test_a1b2c3' })).toBe(false);
+    expect(reepaySessionShape.recognises({ ...answer, id: `${id}0` })).toBe(false);
+    expect(reepaySessionShape.recognises({ ...answer, id: id.toUpperCase() })).toBe(false);
+  });
+
+  it('makes { id, url } an open reepay session', () => {
+    expect(parseSession(answer)).toEqual({ id, url: answer.url, provider: 'reepay', kind: 'reepay', status: 'open' });
+  });
+
+  it('rejects a Reepay id without a usable url', () => {
+    expect(invalidSessionOf(() => parseSession({ id })).message).toBe('session.url is required');
+    expect(invalidSessionOf(() => parseSession({ id, url: `#/${id}` })).message).toBe(
+      'session.url must be an absolute http(s) URL',
+    );
+  });
+
+  it('leaves an id of another form to the contract, which names the missing field', () => {
+    expect(invalidSessionOf(() => parseSession({ id: 'cs_123', url: answer.url })).message).toBe('session.provider is required');
+  });
+
+  it('lets a contract session with a Reepay id stay a contract session', () => {
+    const contract = { ...answer, provider: 'frisbii', kind: 'reepay', status: 'complete' };
+    expect(parseSession(contract)).toMatchObject({ provider: 'frisbii', status: 'complete' });
+  });
+});

@@ -1,0 +1,63 @@
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PROVIDERS_DIR, renderRegistries, staleRegistries } from '../../scripts/provider-registry.js';
+import { SESSION_SHAPES } from '../core/session-shapes/index.js';
+import { SESSION_KINDS } from '../core/session.js';
+import { RENDERER_LOADERS } from '../renderers/index.js';
+import { PROVIDERS_FROM_ENV } from '../server/providers/index.js';
+
+const scratch: string[] = [];
+afterEach(() => {
+  for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A copy of src/providers' folder layout (just the files the registries read). */
+function copyOfProviders(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'providers-'));
+  scratch.push(dir);
+  cpSync(PROVIDERS_DIR, dir, { recursive: true, filter: (source) => !/\.(test|spec)\.ts$/.test(source) });
+  return dir;
+}
+
+describe('provider registries', () => {
+  it('are committed as the provider folders give them (run `npm run providers` after adding a folder)', () => {
+    expect(staleRegistries()).toEqual([]);
+  });
+
+  it('pick up a new folder with nothing but the folder: adapter, shape and renderer', () => {
+    const dir = copyOfProviders();
+    mkdirSync(join(dir, 'acme-pay'));
+    writeFileSync(join(dir, 'acme-pay', 'server.ts'), 'export const ENV_PREFERENCE = 60;\nexport function fromEnv() { return undefined; }\n');
+    writeFileSync(join(dir, 'acme-pay', 'shape.ts'), 'export const acmeShape: SessionShape = {};\n');
+    writeFileSync(join(dir, 'acme-pay', 'renderer.ts'), "export const SESSION_KIND = 'acme-fields';\n");
+    expect(staleRegistries(dir).sort()).toEqual(['renderers.generated.ts', 'servers.generated.ts', 'session-kinds.generated.ts', 'shapes.generated.ts']);
+    const registries = renderRegistries(dir);
+    expect(registries['servers.generated.ts']).toContain("import * as acmePay from './acme-pay/server.js';");
+    expect(registries['shapes.generated.ts']).toContain("import { acmeShape } from './acme-pay/shape.js';");
+    expect(registries['session-kinds.generated.ts']).toContain("'acme-fields'");
+    expect(registries['renderers.generated.ts']).toContain("'acme-fields': () => import('./acme-pay/renderer.js')");
+  });
+
+  it('refuse a renderer that does not name its session kind, and a kind taken twice', () => {
+    const dir = copyOfProviders();
+    mkdirSync(join(dir, 'nameless'));
+    writeFileSync(join(dir, 'nameless', 'renderer.ts'), 'export const createRenderer = () => undefined;\n');
+    expect(() => renderRegistries(dir)).toThrow(/must name its session kind/);
+    writeFileSync(join(dir, 'nameless', 'renderer.ts'), "export const SESSION_KIND = 'reepay';\n");
+    expect(() => renderRegistries(dir)).toThrow(/must be unique/);
+  });
+
+  it('feed the server, the validators and the renderers from the same folders', () => {
+    const registries = renderRegistries();
+    const kinds = SESSION_KINDS.filter((kind) => kind !== 'hosted');
+    expect(Object.keys(RENDERER_LOADERS).sort()).toEqual([...SESSION_KINDS].sort());
+    for (const kind of kinds) expect(registries['renderers.generated.ts']).toContain(`'${kind}'`);
+    // contract + one per shape.ts + unrecognised
+    const shapeFolders = readFileSync(join(PROVIDERS_DIR, 'shapes.generated.ts'), 'utf8').match(/from '\.\/[\w-]+\/shape\.js'/g) ?? [];
+    expect(SESSION_SHAPES).toHaveLength(shapeFolders.length + 2);
+    const serverFolders = registries['servers.generated.ts']!.match(/from '\.\/[\w-]+\/server\.js'/g) ?? [];
+    expect(PROVIDERS_FROM_ENV).toHaveLength(serverFolders.length);
+  });
+});

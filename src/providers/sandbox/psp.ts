@@ -1,0 +1,859 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  chmodSync,
+  closeSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname } from 'node:path';
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { createNonce } from '../../server/html.js';
+import { renderPayPage, type PayFieldError, type PayMethod, type PayView, type SandboxLine } from './page.js';
+
+/** The PSP's own placeholder in `accept_url` / `cancel_url`, replaced by the session id. */
+export const SANDBOX_ID_PLACEHOLDER = '{ID}';
+export const SANDBOX_SIGNATURE_HEADER = 'Sandbox-Signature';
+
+/** Card numbers and BLIK codes the sandbox knows. */
+export const SANDBOX_TEST_CARDS = {
+  success: '4242424242424242',
+  declined: '4000000000000002',
+  threeDSecure: '4000000000003220',
+  /** Pays and saves like `success`, but every later charge of the saved card is declined. */
+  declinesLater: '4000000000000341',
+} as const;
+export const SANDBOX_BLIK_CODES = { success: '777123', declined: '777000' } as const;
+
+export type SandboxStatus = 'open' | 'complete' | 'cancelled' | 'expired';
+
+export interface SandboxPspOptions {
+  /** Callers authenticate with HTTP Basic, this as the user name. */
+  secretKey: string;
+  /** Signs the webhooks (`Sandbox-Signature`). */
+  webhookSecret: string;
+  /** Default lifetime of a session. Default 1800. */
+  ttlSeconds?: number;
+  /** Absolute URL where browsers reach the PSP (hosted page URLs). Default: the origin of each API request. */
+  publicUrl?: string;
+  /** Clock in milliseconds (tests). */
+  now?: () => number;
+  /** Sends webhooks. Default: global fetch. */
+  fetch?: typeof fetch;
+  /** Wait before the one webhook retry. Default 2000 ms. */
+  webhookRetryDelayMs?: number;
+  /** Default `console`. */
+  logger?: Pick<Console, 'warn'>;
+  /**
+   * Keep the state (sessions, idempotency keys, …) in this JSON file: loaded at creation, written
+   * after every change (to a temp file in the same folder, then renamed over it, so a kill
+   * mid-write leaves the previous state, never a torn file). The folder is created if missing.
+   * One PSP process per file. Without it the state lives in memory only.
+   */
+  stateFile?: string;
+}
+
+export interface SandboxPsp {
+  fetch(request: Request): Promise<Response>;
+  readonly app: Hono;
+  /** Resolves when the webhook deliveries started so far have finished (tests). */
+  whenIdle(): Promise<void>;
+}
+
+/** How a saved card answers later charges. */
+type ChargeBehaviour = 'succeeds' | 'declines';
+
+interface PspSession {
+  id: string;
+  /** Minor units; 0 for a recurring session that only saves the card. */
+  amount: number;
+  currency: string;
+  lines: SandboxLine[];
+  reference: string;
+  acceptUrl: string;
+  cancelUrl: string;
+  notificationUrl?: string;
+  locale?: string;
+  publicUrl: string;
+  createdAt: number;
+  expiresAt: number;
+  status: SandboxStatus;
+  paymentMethod?: PayMethod;
+  /** A 3-D Secure card waits for the shopper's answer. */
+  awaitingChallenge: boolean;
+  /** Declined attempts so far (the session stays open for another try). */
+  failedAttempts: number;
+  /** Save the card for later charges (needs `customer`). */
+  recurring: boolean;
+  /** The shop's customer handle. */
+  customer?: string;
+  /** The payment method saved when a recurring session completed with a card. */
+  savedPaymentMethodId?: string;
+  /** The card waiting on 3-D Secure: how it would answer later charges once saved. */
+  challengeCard?: { last4: string; behaviour: ChargeBehaviour };
+}
+
+type ChargeStatus = 'succeeded' | 'failed';
+
+/** A charge of a saved card (`POST /v1/charges`). */
+interface PspCharge {
+  id: string;
+  status: ChargeStatus;
+  amount: number;
+  currency: string;
+  reference: string;
+  paymentMethod: string;
+  lines: SandboxLine[];
+  failureReason?: string;
+  notificationUrl?: string;
+  createdAt: number;
+}
+
+/** A card saved by a recurring session, bound to its customer. */
+interface PspPaymentMethod {
+  id: string;
+  customer: string;
+  /** The session that saved it. */
+  sessionId: string;
+  last4: string;
+  behaviour: ChargeBehaviour;
+  createdAt: number;
+}
+
+interface IdempotencyEntry {
+  id: string;
+  bodyHash: string;
+}
+
+const MAX_SESSIONS = 10_000;
+const SESSION_ID_PATTERN = /^sbx_[a-f0-9]{24}$/;
+const PAYMENT_METHOD_ID_PATTERN = /^pm_[a-f0-9]{24}$/;
+const CHARGE_ID_PATTERN = /^ch_[a-f0-9]{24}$/;
+/** What the acquirer says when a saved `declinesLater` card is charged. */
+export const SANDBOX_DECLINE_REASON = 'Your card was declined.';
+
+const lineSchema = z.object({
+  sku: z.string().optional(),
+  name: z.string().min(1).max(200),
+  quantity: z.number().int().min(1),
+  unit_amount: z.number().int().min(0),
+  vat_rate: z.number().min(0).max(1).optional(),
+});
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+const createBodySchema = z
+  .object({
+    amount: z.number().int().min(0),
+    currency: z.string().regex(/^[A-Z]{3}$/),
+    lines: z.array(lineSchema).max(200),
+    reference: z.string().min(1).max(64),
+    accept_url: httpUrl,
+    cancel_url: httpUrl,
+    notification_url: httpUrl.optional(),
+    locale: z.string().max(35).optional(),
+    expires_in: z.number().int().min(1).max(86_400).optional(),
+    /** Save the card for later charges (`POST /v1/charges`); needs `customer`. */
+    recurring: z.boolean().optional(),
+    /** The shop's handle for the customer a saved card belongs to. */
+    customer: z.string().min(1).max(255).optional(),
+  })
+  .superRefine((body, context) => {
+    if (body.recurring && !body.customer) {
+      context.addIssue({ code: 'custom', path: ['customer'], message: 'a recurring session needs the customer handle' });
+    }
+    if (body.amount === 0 && !body.recurring) {
+      context.addIssue({ code: 'custom', path: ['amount'], message: 'must be at least 1 (0 only for a recurring session that saves a card)' });
+    }
+    if (body.amount > 0 && body.lines.length === 0) {
+      context.addIssue({ code: 'custom', path: ['lines'], message: 'a payment needs at least one line' });
+    }
+  });
+
+const STATE_VERSION = 1;
+
+const storedSessionSchema = z.object({
+  id: z.string().regex(SESSION_ID_PATTERN),
+  amount: z.number().int(),
+  currency: z.string(),
+  lines: z.array(z.object({ name: z.string(), quantity: z.number().int(), unit_amount: z.number().int() })),
+  reference: z.string(),
+  acceptUrl: z.string(),
+  cancelUrl: z.string(),
+  notificationUrl: z.string().optional(),
+  locale: z.string().optional(),
+  publicUrl: z.string(),
+  createdAt: z.number(),
+  expiresAt: z.number(),
+  status: z.enum(['open', 'complete', 'cancelled', 'expired']),
+  paymentMethod: z.enum(['card', 'blik']).optional(),
+  awaitingChallenge: z.boolean(),
+  failedAttempts: z.number().int().min(0).default(0),
+  recurring: z.boolean().default(false),
+  customer: z.string().optional(),
+  savedPaymentMethodId: z.string().regex(PAYMENT_METHOD_ID_PATTERN).optional(),
+  challengeCard: z.object({ last4: z.string(), behaviour: z.enum(['succeeds', 'declines']) }).optional(),
+}) satisfies z.ZodType<PspSession>;
+
+const storedPaymentMethodSchema = z.object({
+  id: z.string().regex(PAYMENT_METHOD_ID_PATTERN),
+  customer: z.string(),
+  sessionId: z.string(),
+  last4: z.string(),
+  behaviour: z.enum(['succeeds', 'declines']),
+  createdAt: z.number(),
+}) satisfies z.ZodType<PspPaymentMethod>;
+
+const storedChargeSchema = z.object({
+  id: z.string().regex(CHARGE_ID_PATTERN),
+  status: z.enum(['succeeded', 'failed']),
+  amount: z.number().int(),
+  currency: z.string(),
+  reference: z.string(),
+  paymentMethod: z.string(),
+  lines: z.array(z.object({ name: z.string(), quantity: z.number().int(), unit_amount: z.number().int() })),
+  failureReason: z.string().optional(),
+  notificationUrl: z.string().optional(),
+  createdAt: z.number(),
+}) satisfies z.ZodType<PspCharge>;
+
+const stateFileSchema = z.object({
+  version: z.literal(STATE_VERSION),
+  sessions: z.array(storedSessionSchema),
+  idempotency: z.array(z.tuple([z.string(), z.object({ id: z.string(), bodyHash: z.string() })])),
+  payment_methods: z.array(storedPaymentMethodSchema).default([]),
+  charges: z.array(storedChargeSchema).default([]),
+});
+
+type StateFile = z.infer<typeof stateFileSchema>;
+
+function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+}
+
+/**
+ * Reads a JSON file the sandbox keeps (`what` names it in errors): undefined when there is none yet,
+ * an error naming the file when it is not JSON or not that kind of file.
+ */
+function readJsonFile<T>(file: string, schema: z.ZodType<T>, what: string): T | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new Error(`sandbox: ${file} is not valid JSON; move it away to start afresh`);
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`sandbox: ${file} is not ${what} (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}); move it away to start afresh`);
+  }
+  return parsed.data;
+}
+
+/**
+ * Replaces `file` with `text` atomically: written and flushed to a temp file in the same folder,
+ * then renamed over it. A process killed at any point leaves either the old or the new content.
+ */
+function writeFileAtomic(file: string, text: string): void {
+  const temp = `${file}.tmp`;
+  const fd = openSync(temp, 'w', 0o600);
+  try {
+    writeFileSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, file);
+}
+
+const keysFileSchema = z.object({
+  secretKey: z.string().regex(/^sbx_sk_\S{16,}$/),
+  webhookSecret: z.string().regex(/^sbx_whsec_\S{16,}$/),
+});
+
+function readKeysFile(file: string): { secretKey: string; webhookSecret: string } | undefined {
+  const keys = readJsonFile(file, keysFileSchema, 'a sandbox keys file ({ "secretKey": "sbx_sk_…", "webhookSecret": "sbx_whsec_…" })');
+  if (!keys) return undefined;
+  // Secrets: readable by the owner only, even if someone loosened it.
+  if (process.platform !== 'win32' && (statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  return { secretKey: keys.secretKey, webhookSecret: keys.webhookSecret };
+}
+
+/**
+ * The sandbox keys kept in a JSON file (mode 0600), so a restarted demo keeps talking to the
+ * sessions and saved cards its PSP state file remembers: read when the file exists, otherwise
+ * generated and written (the folder is created if missing). Two processes starting at once
+ * agree on one pair.
+ */
+export function loadOrCreateSandboxKeys(file: string): { secretKey: string; webhookSecret: string } {
+  const existing = readKeysFile(file);
+  if (existing) return existing;
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const keys = {
+    secretKey: `sbx_sk_${randomBytes(24).toString('hex')}`,
+    webhookSecret: `sbx_whsec_${randomBytes(24).toString('hex')}`,
+  };
+  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    // A hard link fails when the file exists: whoever links first wins, nobody overwrites.
+    linkSync(temp, file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      unlinkSync(temp);
+      throw error;
+    }
+  }
+  unlinkSync(temp);
+  return readKeysFile(file) ?? keys;
+}
+
+const chargeBodySchema = z.object({
+  /** A saved card, `pm_…`, from a completed recurring session. */
+  payment_method: z.string().min(1).max(64),
+  amount: z.number().int().min(1),
+  currency: z.string().regex(/^[A-Z]{3}$/),
+  reference: z.string().min(1).max(64),
+  lines: z.array(lineSchema).max(200).optional(),
+  notification_url: httpUrl.optional(),
+  /** When given, the card must belong to this customer. */
+  customer: z.string().min(1).max(255).optional(),
+});
+
+function apiError(status: number, code: string, message: string): Response {
+  return Response.json({ error: { code, message } }, { status });
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+/** HMAC-SHA256 signature header value, `t=<unix seconds>,v1=<hex>`. */
+export function signSandboxPayload(webhookSecret: string, body: string, unixSeconds: number): string {
+  const mac = createHmac('sha256', webhookSecret).update(`${unixSeconds}.${body}`).digest('hex');
+  return `t=${unixSeconds},v1=${mac}`;
+}
+
+function isLuhnValid(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let digit = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 1) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return sum % 10 === 0;
+}
+
+function fillId(url: string, id: string): string {
+  return url.replaceAll(SANDBOX_ID_PLACEHOLDER, encodeURIComponent(id)).replaceAll('%7BID%7D', encodeURIComponent(id));
+}
+
+/**
+ * A small but real-behaving payment service provider for offline development and tests: an API
+ * with Basic auth, a frameable hosted page with card (incl. decline and 3-D Secure) and BLIK,
+ * expiry, and signed webhooks. Run it on its own port so it is a different origin from the shop.
+ */
+export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
+  if (!options.secretKey) throw new TypeError('createSandboxPsp needs a secretKey');
+  if (!options.webhookSecret) throw new TypeError('createSandboxPsp needs a webhookSecret');
+  const now = options.now ?? Date.now;
+  const ttlSeconds = options.ttlSeconds ?? 1800;
+  const send = options.fetch ?? fetch;
+  const retryDelayMs = options.webhookRetryDelayMs ?? 2000;
+  const logger = options.logger ?? console;
+  const configuredPublicUrl = options.publicUrl?.replace(/\/+$/, '');
+  const secretDigest = digest(options.secretKey);
+  const sessions = new Map<string, PspSession>();
+  const idempotent = new Map<string, IdempotencyEntry>();
+  const paymentMethods = new Map<string, PspPaymentMethod>();
+  const charges = new Map<string, PspCharge>();
+  const pending = new Set<Promise<void>>();
+  const stateFile = options.stateFile;
+
+  if (stateFile) {
+    const stored = readJsonFile(stateFile, stateFileSchema, 'a sandbox state file');
+    for (const session of stored?.sessions ?? []) sessions.set(session.id, session);
+    for (const [key, entry] of stored?.idempotency ?? []) idempotent.set(key, entry);
+    for (const method of stored?.payment_methods ?? []) paymentMethods.set(method.id, method);
+    for (const charge of stored?.charges ?? []) charges.set(charge.id, charge);
+    mkdirSync(dirname(stateFile), { recursive: true, mode: 0o700 });
+  }
+
+  /** Writes the state after a change (no-op without a state file). */
+  function save(): void {
+    if (!stateFile) return;
+    const state: StateFile = {
+      version: STATE_VERSION,
+      sessions: [...sessions.values()],
+      idempotency: [...idempotent],
+      payment_methods: [...paymentMethods.values()],
+      charges: [...charges.values()],
+    };
+    writeFileAtomic(stateFile, JSON.stringify(state));
+  }
+
+  function authorised(c: Context): boolean {
+    const header = c.req.header('authorization') ?? '';
+    const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header);
+    if (!match) return false;
+    const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+    const user = decoded.includes(':') ? decoded.slice(0, decoded.indexOf(':')) : decoded;
+    // Compare digests: equal length, constant time, whatever the caller sent.
+    return timingSafeEqual(digest(user), secretDigest);
+  }
+
+  /** A session with its status brought up to date with the clock. */
+  function current(id: string): PspSession | undefined {
+    const session = SESSION_ID_PATTERN.test(id) ? sessions.get(id) : undefined;
+    if (session && session.status === 'open' && now() >= session.expiresAt) {
+      session.status = 'expired';
+      session.awaitingChallenge = false;
+      delete session.challengeCard;
+    }
+    return session;
+  }
+
+  function forget(): void {
+    // Sessions are kept a day past expiry so late reads still answer, then dropped; and never more than MAX_SESSIONS.
+    const cutoff = now() - 24 * 60 * 60 * 1000;
+    for (const [id, session] of sessions) {
+      if (sessions.size > MAX_SESSIONS || session.expiresAt < cutoff) {
+        sessions.delete(id);
+        continue;
+      }
+      break;
+    }
+    while (idempotent.size > MAX_SESSIONS) idempotent.delete(idempotent.keys().next().value!);
+    // Saved cards outlive their sessions; only a runaway sandbox drops the oldest.
+    while (paymentMethods.size > MAX_SESSIONS) paymentMethods.delete(paymentMethods.keys().next().value!);
+    while (charges.size > MAX_SESSIONS) charges.delete(charges.keys().next().value!);
+  }
+
+  function toApi(session: PspSession) {
+    return {
+      id: session.id,
+      object: 'session',
+      url: `${session.publicUrl}/pay/${session.id}`,
+      status: session.status,
+      amount: session.amount,
+      currency: session.currency,
+      reference: session.reference,
+      payment_method: session.paymentMethod ?? null,
+      recurring: session.recurring,
+      customer: session.customer ?? null,
+      payment_method_id: session.savedPaymentMethodId ?? null,
+      failed_attempts: session.failedAttempts,
+      expires_at: new Date(session.expiresAt).toISOString(),
+    };
+  }
+
+  /** Sends `{ id, type, session | charge }` to the object's notification URL, if it has one. */
+  function deliverWebhook(about: { session: string } | { charge: string }, target: string | undefined, type: string): void {
+    if (!target) return;
+    const body = JSON.stringify({ id: `evt_${randomBytes(12).toString('hex')}`, type, ...about });
+    const subject = 'session' in about ? about.session : about.charge;
+    const attempt = async () => {
+      const response = await send(target, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          [SANDBOX_SIGNATURE_HEADER]: signSandboxPayload(options.webhookSecret, body, Math.floor(now() / 1000)),
+        },
+        body,
+        signal: AbortSignal.timeout(10_000),
+      });
+      await response.body?.cancel();
+      if (!response.ok) throw new Error(`answered ${response.status}`);
+    };
+    // Fire and forget with one retry, like a PSP that does not hold up the shopper.
+    const delivery = attempt()
+      .catch(async (first: unknown) => {
+        await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
+        await attempt().catch((second: unknown) => {
+          logger.warn(`sandbox: webhook ${type} for ${subject} to ${target} failed twice (${String(first)}; ${String(second)})`);
+        });
+      })
+      .finally(() => pending.delete(delivery));
+    pending.add(delivery);
+  }
+
+  function chargeToApi(charge: PspCharge) {
+    return {
+      id: charge.id,
+      object: 'charge',
+      status: charge.status,
+      amount: charge.amount,
+      currency: charge.currency,
+      reference: charge.reference,
+      payment_method: charge.paymentMethod,
+      ...(charge.failureReason && { failure_reason: charge.failureReason }),
+    };
+  }
+
+  /** A declined attempt: counted where status reads see it, and the form shown again for another try. */
+  function declined(session: PspSession, view: PayView): Response {
+    session.failedAttempts += 1;
+    save();
+    return page(session, view, 'declined');
+  }
+
+  function shopOrigin(session: PspSession): string {
+    return new URL(session.acceptUrl).origin;
+  }
+
+  /**
+   * Always 200, like a PSP re-rendering its form, so browsers log no errors; the outcome of a
+   * post is in the `Sandbox-Outcome` header for tests and tools.
+   */
+  function page(session: PspSession, view: PayView, outcome?: 'invalid' | 'declined' | 'closed'): Response {
+    const nonce = createNonce();
+    const html = renderPayPage({
+      id: session.id,
+      amount: session.amount,
+      currency: session.currency,
+      ...(session.locale && { locale: session.locale }),
+      lines: session.lines,
+      shopOrigin: shopOrigin(session),
+      nonce,
+      view,
+      expiresInMs: session.expiresAt - now(),
+      saveCard: session.recurring,
+    });
+    const formTargets = new Set([
+      "'self'",
+      new URL(session.acceptUrl.replaceAll(SANDBOX_ID_PLACEHOLDER, 'x')).origin,
+      new URL(session.cancelUrl.replaceAll(SANDBOX_ID_PLACEHOLDER, 'x')).origin,
+    ]);
+    return new Response(html, {
+      headers: {
+        ...(outcome && { 'sandbox-outcome': outcome }),
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        // No X-Frame-Options and no frame-ancestors: the page is meant to be framed by shops.
+        'content-security-policy': [
+          "default-src 'none'",
+          `script-src 'nonce-${nonce}'`,
+          `style-src 'nonce-${nonce}'`,
+          "base-uri 'none'",
+          // Chrome checks form-action on the redirect after a post too: allow the return URLs.
+          `form-action ${[...formTargets].join(' ')}`,
+        ].join('; '),
+      },
+    });
+  }
+
+  /** The page for a session that is no longer open (or waiting on 3-D Secure). */
+  function finalView(session: PspSession): PayView | undefined {
+    switch (session.status) {
+      case 'complete':
+        return { kind: 'complete', acceptUrl: returnUrl(session, session.acceptUrl) };
+      case 'cancelled':
+        return { kind: 'cancelled', cancelUrl: fillId(session.cancelUrl, session.id) };
+      case 'expired':
+        return { kind: 'expired', cancelUrl: fillId(session.cancelUrl, session.id) };
+      case 'open':
+        return session.awaitingChallenge ? { kind: 'challenge' } : undefined;
+    }
+  }
+
+  function returnUrl(session: PspSession, template: string): string {
+    const url = new URL(fillId(template, session.id));
+    if (session.paymentMethod) url.searchParams.set('payment_method', session.paymentMethod);
+    return url.href;
+  }
+
+  /** Completes the session; a recurring one saves the card it was paid with for its customer. */
+  function complete(session: PspSession, method: PayMethod, card?: PspSession['challengeCard']): Response {
+    session.status = 'complete';
+    session.paymentMethod = method;
+    session.awaitingChallenge = false;
+    delete session.challengeCard;
+    if (session.recurring && session.customer && card) {
+      const saved: PspPaymentMethod = {
+        id: `pm_${randomBytes(12).toString('hex')}`,
+        customer: session.customer,
+        sessionId: session.id,
+        last4: card.last4,
+        behaviour: card.behaviour,
+        createdAt: now(),
+      };
+      paymentMethods.set(saved.id, saved);
+      session.savedPaymentMethodId = saved.id;
+    }
+    save();
+    deliverWebhook({ session: session.id }, session.notificationUrl, 'session.completed');
+    // Like a real PSP: the frame or window the page is in goes on to the shop's accept URL.
+    return new Response(null, { status: 303, headers: { location: returnUrl(session, session.acceptUrl), 'cache-control': 'no-store' } });
+  }
+
+  async function formFields(c: Context): Promise<Record<string, string>> {
+    const body = await c.req.parseBody().catch(() => ({}));
+    const fields: Record<string, string> = {};
+    for (const [name, value] of Object.entries(body)) if (typeof value === 'string') fields[name] = value;
+    return fields;
+  }
+
+  const app = new Hono();
+
+  const unauthorised = () =>
+    new Response(JSON.stringify({ error: { code: 'unauthorized', message: 'Send the secret key as the Basic auth user name' } }), {
+      status: 401,
+      headers: { 'content-type': 'application/json', 'www-authenticate': 'Basic realm="sandbox"' },
+    });
+
+  /**
+   * The JSON body validated by `schema`, with its raw text's hash; or the 400 answer. (Not told
+   * apart with `instanceof Response`: @hono/node-server swaps the global Response class.)
+   */
+  async function jsonBody<S extends z.ZodType>(
+    c: Context,
+    schema: S,
+  ): Promise<{ body: z.infer<S>; bodyHash: string; refusal?: never } | { refusal: Response }> {
+    const raw = await c.req.text();
+    let data: unknown;
+    try {
+      data = JSON.parse(raw);
+    } catch {
+      return { refusal: apiError(400, 'invalid_request', 'Body is not valid JSON') };
+    }
+    const parsed = schema.safeParse(data);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      return { refusal: apiError(400, 'invalid_request', `${first?.path.join('.') || 'body'}: ${first?.message ?? 'invalid'}`) };
+    }
+    return { body: parsed.data, bodyHash: digest(raw).toString('hex') };
+  }
+
+  app.post('/v1/sessions', async (c) => {
+    if (!authorised(c)) return unauthorised();
+    const request = await jsonBody(c, createBodySchema);
+    if (request.refusal) return request.refusal;
+    const { body, bodyHash } = request;
+    const key = c.req.header('idempotency-key');
+    if (key) {
+      const earlier = idempotent.get(key);
+      if (earlier && earlier.bodyHash !== bodyHash) {
+        return apiError(409, 'idempotency_conflict', 'Idempotency-Key reused with a different body');
+      }
+      const session = earlier && current(earlier.id);
+      if (session) return c.json(toApi(session), 201);
+    }
+    forget();
+    const createdAt = now();
+    const session: PspSession = {
+      id: `sbx_${randomBytes(12).toString('hex')}`,
+      amount: body.amount,
+      currency: body.currency,
+      lines: body.lines.map((line) => ({ name: line.name, quantity: line.quantity, unit_amount: line.unit_amount })),
+      reference: body.reference,
+      acceptUrl: body.accept_url,
+      cancelUrl: body.cancel_url,
+      ...(body.notification_url && { notificationUrl: body.notification_url }),
+      ...(body.locale && { locale: body.locale }),
+      publicUrl: configuredPublicUrl ?? new URL(c.req.url).origin,
+      createdAt,
+      expiresAt: createdAt + (body.expires_in ?? ttlSeconds) * 1000,
+      status: 'open',
+      awaitingChallenge: false,
+      failedAttempts: 0,
+      recurring: body.recurring ?? false,
+      ...(body.customer && { customer: body.customer }),
+    };
+    sessions.set(session.id, session);
+    if (key) idempotent.set(key, { id: session.id, bodyHash });
+    save();
+    return c.json(toApi(session), 201);
+  });
+
+  app.get('/v1/sessions/:id', (c) => {
+    if (!authorised(c)) return apiError(401, 'unauthorized', 'Send the secret key as the Basic auth user name');
+    const session = current(c.req.param('id'));
+    if (!session) return apiError(404, 'not_found', `No session "${c.req.param('id')}"`);
+    return c.json(toApi(session));
+  });
+
+  app.post('/v1/charges', async (c) => {
+    if (!authorised(c)) return unauthorised();
+    const request = await jsonBody(c, chargeBodySchema);
+    if (request.refusal) return request.refusal;
+    const { body, bodyHash } = request;
+    const header = c.req.header('idempotency-key');
+    // Keys of charges and of sessions live apart (a header value cannot hold a NUL).
+    const key = header ? `charge\u0000${header}` : undefined;
+    if (key) {
+      const earlier = idempotent.get(key);
+      if (earlier && earlier.bodyHash !== bodyHash) {
+        return apiError(409, 'idempotency_conflict', 'Idempotency-Key reused with a different body');
+      }
+      const charge = earlier && charges.get(earlier.id);
+      if (charge) return c.json(chargeToApi(charge), 201);
+    }
+    const method = PAYMENT_METHOD_ID_PATTERN.test(body.payment_method) ? paymentMethods.get(body.payment_method) : undefined;
+    if (!method || (body.customer !== undefined && body.customer !== method.customer)) {
+      const owner = body.customer === undefined ? '' : ` of customer "${body.customer}"`;
+      return apiError(404, 'not_found', `No payment method "${body.payment_method}"${owner}`);
+    }
+    forget();
+    const declined = method.behaviour === 'declines';
+    const charge: PspCharge = {
+      id: `ch_${randomBytes(12).toString('hex')}`,
+      status: declined ? 'failed' : 'succeeded',
+      amount: body.amount,
+      currency: body.currency,
+      reference: body.reference,
+      paymentMethod: method.id,
+      lines: (body.lines ?? []).map((line) => ({ name: line.name, quantity: line.quantity, unit_amount: line.unit_amount })),
+      ...(declined && { failureReason: SANDBOX_DECLINE_REASON }),
+      ...(body.notification_url && { notificationUrl: body.notification_url }),
+      createdAt: now(),
+    };
+    charges.set(charge.id, charge);
+    if (key) idempotent.set(key, { id: charge.id, bodyHash });
+    save();
+    deliverWebhook({ charge: charge.id }, charge.notificationUrl, declined ? 'charge.failed' : 'charge.succeeded');
+    return c.json(chargeToApi(charge), 201);
+  });
+
+  app.get('/v1/charges/:id', (c) => {
+    if (!authorised(c)) return apiError(401, 'unauthorized', 'Send the secret key as the Basic auth user name');
+    const id = c.req.param('id');
+    const charge = CHARGE_ID_PATTERN.test(id) ? charges.get(id) : undefined;
+    if (!charge) return apiError(404, 'not_found', `No charge "${id}"`);
+    return c.json(chargeToApi(charge));
+  });
+
+  const notFoundPage = () =>
+    new Response('<!doctype html><html lang="en"><meta charset="utf-8"><title>Not found</title><h1>Payment not found</h1></html>', {
+      status: 404,
+      headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'" },
+    });
+
+  app.get('/pay/:id', (c) => {
+    const session = current(c.req.param('id'));
+    if (!session) return notFoundPage();
+    const method: PayMethod = c.req.query('method') === 'blik' ? 'blik' : 'card';
+    return page(session, finalView(session) ?? { kind: 'form', method });
+  });
+
+  app.post('/pay/:id/card', async (c) => {
+    const session = current(c.req.param('id'));
+    if (!session) return notFoundPage();
+    const done = finalView(session);
+    if (done) return page(session, done, 'closed');
+    const fields = await formFields(c);
+    const number = (fields['number'] ?? '').replace(/[\s-]/g, '');
+    const expiry = (fields['expiry'] ?? '').trim();
+    const cvc = (fields['cvc'] ?? '').trim();
+    const values = { number: fields['number'] ?? '', expiry };
+    const invalid = (fieldError: PayFieldError) => page(session, { kind: 'form', method: 'card', fieldError, values }, 'invalid');
+
+    if (!/^\d{12,19}$/.test(number) || !isLuhnValid(number)) {
+      return invalid({ field: 'number', message: 'Enter a valid card number.' });
+    }
+    const expiryMatch = /^(\d{1,2})\s*\/\s*(\d{2}|\d{4})$/.exec(expiry);
+    const month = Number(expiryMatch?.[1]);
+    const year = expiryMatch ? Number(expiryMatch[2]!.length === 2 ? `20${expiryMatch[2]}` : expiryMatch[2]) : NaN;
+    const today = new Date(now());
+    const expired = year < today.getUTCFullYear() || (year === today.getUTCFullYear() && month < today.getUTCMonth() + 1);
+    if (!expiryMatch || month < 1 || month > 12 || expired) {
+      return invalid({ field: 'expiry', message: 'Enter an expiry date in the future, as MM/YY.' });
+    }
+    if (!/^\d{3,4}$/.test(cvc)) return invalid({ field: 'cvc', message: 'Enter the 3 or 4 digit security code.' });
+
+    const last4 = number.slice(-4);
+    switch (number) {
+      case SANDBOX_TEST_CARDS.success:
+        return complete(session, 'card', { last4, behaviour: 'succeeds' });
+      case SANDBOX_TEST_CARDS.declinesLater:
+        return complete(session, 'card', { last4, behaviour: 'declines' });
+      case SANDBOX_TEST_CARDS.declined:
+        return declined(session, { kind: 'form', method: 'card', declined: `Your card was declined. Try another card${session.recurring ? '' : ' or pay with BLIK'}.` });
+      case SANDBOX_TEST_CARDS.threeDSecure:
+        session.awaitingChallenge = true;
+        session.challengeCard = { last4, behaviour: 'succeeds' };
+        save();
+        return page(session, { kind: 'challenge' });
+      default:
+        return invalid({ field: 'number', message: 'The sandbox accepts only its test cards, e.g. 4242 4242 4242 4242.' });
+    }
+  });
+
+  app.post('/pay/:id/3ds', async (c) => {
+    const session = current(c.req.param('id'));
+    if (!session) return notFoundPage();
+    if (session.status !== 'open' || !session.awaitingChallenge) return page(session, finalView(session) ?? { kind: 'form', method: 'card' }, 'closed');
+    const fields = await formFields(c);
+    if (fields['action'] === 'complete') return complete(session, 'card', session.challengeCard);
+    session.awaitingChallenge = false;
+    delete session.challengeCard;
+    return declined(session, { kind: 'form', method: 'card', declined: 'Authentication failed, so the card was declined. Try again or use another card.' });
+  });
+
+  app.post('/pay/:id/blik', async (c) => {
+    const session = current(c.req.param('id'));
+    if (!session) return notFoundPage();
+    const done = finalView(session);
+    if (done) return page(session, done, 'closed');
+    if (session.recurring) {
+      // A BLIK payment cannot be charged again later: recurring sessions take cards only.
+      return page(session, { kind: 'form', method: 'card', declined: 'BLIK cannot be saved for later payments. Pay by card.' }, 'invalid');
+    }
+    const code = ((await formFields(c))['code'] ?? '').trim();
+    if (!/^\d{6}$/.test(code)) {
+      return page(session, { kind: 'form', method: 'blik', fieldError: { field: 'code', message: 'Enter the 6-digit BLIK code.' } }, 'invalid');
+    }
+    if (code === SANDBOX_BLIK_CODES.success) return complete(session, 'blik');
+    if (code === SANDBOX_BLIK_CODES.declined) {
+      return declined(session, { kind: 'form', method: 'blik', declined: 'The BLIK payment was declined in the banking app. Try a new code.' });
+    }
+    return page(
+      session,
+      { kind: 'form', method: 'blik', fieldError: { field: 'code', message: 'This BLIK code is not valid. Generate a new code in your banking app.' } },
+      'invalid',
+    );
+  });
+
+  app.post('/pay/:id/cancel', (c) => {
+    const session = current(c.req.param('id'));
+    if (!session) return notFoundPage();
+    if (session.status !== 'open') return page(session, finalView(session)!, 'closed');
+    session.status = 'cancelled';
+    session.awaitingChallenge = false;
+    delete session.challengeCard;
+    save();
+    deliverWebhook({ session: session.id }, session.notificationUrl, 'session.cancelled');
+    return new Response(null, { status: 303, headers: { location: fillId(session.cancelUrl, session.id), 'cache-control': 'no-store' } });
+  });
+
+  app.notFound(() => apiError(404, 'not_found', 'Not found'));
+  app.onError((error) => {
+    logger.warn(`sandbox: request failed: ${error instanceof Error ? error.message : String(error)}`);
+    return apiError(500, 'internal_error', 'The sandbox failed to handle the request');
+  });
+
+  return {
+    app,
+    fetch: (request) => Promise.resolve(app.fetch(request)),
+    async whenIdle() {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
+  };
+}

@@ -1,0 +1,289 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { CheckoutSession, SessionStatus } from '../../core/session.js';
+import { basicAuth, globalFetch, joinUrl, parseAnswer, requestJson, type FetchLike } from '../../server/providers/http.js';
+import {
+  CHARGE_STATUSES,
+  ProviderInputError,
+  WebhookVerificationError,
+  type ChargeInput,
+  type CreateSessionInput,
+  type PaymentProvider,
+  type PricedLine,
+  type ProviderCharge,
+  type VerifiedWebhook,
+} from '../../server/providers/types.js';
+import { SANDBOX_ID_PLACEHOLDER, SANDBOX_SIGNATURE_HEADER } from './psp.js';
+
+export {
+  createSandboxPsp,
+  loadOrCreateSandboxKeys,
+  signSandboxPayload,
+  SANDBOX_BLIK_CODES,
+  SANDBOX_TEST_CARDS,
+  type SandboxPsp,
+  type SandboxPspOptions,
+} from './psp.js';
+
+const PROVIDER_NAME = 'sandbox';
+const OUR_PLACEHOLDER = /\{SESSION_ID\}|%7BSESSION_ID%7D/gi;
+
+export interface SandboxProviderOptions {
+  /** Base URL of the sandbox PSP API, e.g. `http://127.0.0.1:4243`. */
+  apiUrl: string;
+  secretKey: string;
+  webhookSecret: string;
+  /** Per request. Default 10 000 ms. */
+  timeoutMs?: number;
+  /** Webhook timestamps older (or further ahead) than this are refused. Default 300 s. */
+  webhookToleranceSeconds?: number;
+  /** Clock in milliseconds (tests). */
+  now?: () => number;
+  /** Default: global fetch, resolved per call. */
+  fetch?: FetchLike;
+}
+
+const apiSessionSchema = z.object({
+  id: z.string().min(1),
+  url: z.url(),
+  status: z.enum(['open', 'complete', 'cancelled', 'expired']),
+  amount: z.number().int(),
+  currency: z.string(),
+  expires_at: z.string(),
+  /** The card a completed recurring session saved. */
+  payment_method_id: z.string().min(1).nullish(),
+  failed_attempts: z.number().int().min(0).optional(),
+});
+
+const apiChargeSchema = z.object({
+  id: z.string().min(1),
+  status: z.enum(CHARGE_STATUSES),
+  amount: z.number().int(),
+  currency: z.string(),
+  reference: z.string().min(1),
+  failure_reason: z.string().nullish(),
+});
+
+const webhookBodySchema = z.object({
+  id: z.string().min(1),
+  type: z.string().min(1),
+  session: z.string().min(1).optional(),
+  charge: z.string().min(1).optional(),
+});
+
+function toApiLines(lines: PricedLine[]) {
+  return lines.map((line) => ({
+    sku: line.sku,
+    name: line.name,
+    quantity: line.quantity,
+    unit_amount: line.unitAmount,
+    vat_rate: line.vatRate,
+  }));
+}
+
+function toProviderCharge(data: z.infer<typeof apiChargeSchema>): ProviderCharge {
+  return {
+    id: data.id,
+    reference: data.reference,
+    status: data.status,
+    amount: data.amount,
+    currency: data.currency,
+    ...(data.failure_reason && { failureReason: data.failure_reason }),
+  };
+}
+
+type ApiSession = z.infer<typeof apiSessionSchema>;
+
+function toContractSession(data: ApiSession): CheckoutSession {
+  const status: SessionStatus = data.status;
+  return {
+    id: data.id,
+    provider: PROVIDER_NAME,
+    kind: 'hosted',
+    status,
+    url: data.url,
+    frameable: true,
+    amount: data.amount,
+    currency: data.currency,
+    expires_at: data.expires_at,
+    livemode: false,
+    ...(data.failed_attempts !== undefined && { failed_attempts: data.failed_attempts }),
+  };
+}
+
+/** `t=…,v1=…[,v1=…]` into its timestamp and signatures. */
+function parseSignatureHeader(header: string): { timestamp: number; signatures: string[] } | undefined {
+  let timestamp: number | undefined;
+  const signatures: string[] = [];
+  for (const part of header.split(',')) {
+    const [key, value] = part.trim().split('=', 2);
+    if (key === 't' && value && /^\d+$/.test(value)) timestamp = Number(value);
+    if (key === 'v1' && value && /^[a-f0-9]{64}$/i.test(value)) signatures.push(value.toLowerCase());
+  }
+  return timestamp === undefined || signatures.length === 0 ? undefined : { timestamp, signatures };
+}
+
+/** The sandbox PSP (see `psp.ts`) as a `PaymentProvider`: the offline default. */
+export function createSandboxProvider(options: SandboxProviderOptions): PaymentProvider {
+  let apiUrl: string;
+  try {
+    apiUrl = new URL(options.apiUrl).href.replace(/\/+$/, '');
+  } catch {
+    throw new TypeError(`sandbox apiUrl must be an absolute URL (got "${options.apiUrl}")`);
+  }
+  if (!options.secretKey) throw new TypeError('sandbox secretKey is missing');
+  if (!options.webhookSecret) throw new TypeError('sandbox webhookSecret is missing');
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const toleranceSeconds = options.webhookToleranceSeconds ?? 300;
+  const now = options.now ?? Date.now;
+  const authorization = basicAuth(options.secretKey);
+  const send = options.fetch ?? globalFetch;
+
+  async function call(
+    action: string,
+    path: string,
+    init: { method: 'GET' | 'POST'; body?: unknown; idempotencyKey?: string },
+  ): Promise<unknown> {
+    const { body } = await requestJson({
+      provider: PROVIDER_NAME,
+      action,
+      fetch: send,
+      url: joinUrl(apiUrl, path),
+      method: init.method,
+      headers: {
+        authorization,
+        accept: 'application/json',
+        ...(init.body !== undefined && { 'content-type': 'application/json' }),
+        ...(init.idempotencyKey && { 'idempotency-key': init.idempotencyKey }),
+      },
+      ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
+      timeoutMs,
+    });
+    return body;
+  }
+
+  async function session(action: string, path: string, init: Parameters<typeof call>[2]): Promise<ApiSession> {
+    return parseAnswer(PROVIDER_NAME, action, apiSessionSchema, await call(action, path, init));
+  }
+
+  const readSession = (id: string) => session('read session', `/v1/sessions/${encodeURIComponent(id)}`, { method: 'GET' });
+
+  return {
+    name: PROVIDER_NAME,
+    label: 'Sandbox (test cards)',
+
+    async createSession(input: CreateSessionInput) {
+      const withOurId = (url: string) => url.replace(OUR_PLACEHOLDER, SANDBOX_ID_PLACEHOLDER);
+      const customer = input.customer?.handle;
+      if (input.recurring && !customer) {
+        throw new ProviderInputError(
+          PROVIDER_NAME,
+          'sandbox: a recurring session needs customer.handle (the customer the saved card belongs to)',
+        );
+      }
+      const created = await session('create session', '/v1/sessions', {
+        method: 'POST',
+        ...(input.idempotencyKey && { idempotencyKey: input.idempotencyKey }),
+        body: {
+          amount: input.amount,
+          currency: input.currency,
+          lines: toApiLines(input.lines),
+          reference: input.reference,
+          accept_url: withOurId(input.acceptUrl),
+          cancel_url: withOurId(input.cancelUrl),
+          notification_url: input.webhookUrl,
+          ...(input.locale && { locale: input.locale }),
+          ...(input.recurring && { recurring: true }),
+          ...(customer && { customer }),
+        },
+      });
+      return toContractSession(created);
+    },
+
+    async getSession(id: string) {
+      return toContractSession(await readSession(id));
+    },
+
+    async savedPaymentMethod(sessionId: string) {
+      const data = await readSession(sessionId);
+      return data.status === 'complete' ? (data.payment_method_id ?? undefined) : undefined;
+    },
+
+    async charge(input: ChargeInput) {
+      const action = 'charge saved payment method';
+      const customer = input.customer?.handle;
+      const answer = await call(action, '/v1/charges', {
+        method: 'POST',
+        // The reference is the key when no other is given: the same order never charges twice.
+        idempotencyKey: input.idempotencyKey ?? input.reference,
+        body: {
+          payment_method: input.paymentMethod,
+          amount: input.amount,
+          currency: input.currency,
+          reference: input.reference,
+          ...(input.lines.length > 0 && { lines: toApiLines(input.lines) }),
+          ...(input.webhookUrl && { notification_url: input.webhookUrl }),
+          ...(customer && { customer }),
+        },
+      });
+      return toProviderCharge(parseAnswer(PROVIDER_NAME, action, apiChargeSchema, answer));
+    },
+
+    async getCharge(id: string) {
+      const action = 'read charge';
+      const answer = await call(action, `/v1/charges/${encodeURIComponent(id)}`, { method: 'GET' });
+      return toProviderCharge(parseAnswer(PROVIDER_NAME, action, apiChargeSchema, answer));
+    },
+
+    async verifyWebhook(rawBody: string, headers: Headers): Promise<VerifiedWebhook> {
+      const header = headers.get(SANDBOX_SIGNATURE_HEADER);
+      if (!header) throw new WebhookVerificationError(`Missing ${SANDBOX_SIGNATURE_HEADER} header`);
+      const parsedHeader = parseSignatureHeader(header);
+      if (!parsedHeader) throw new WebhookVerificationError(`Malformed ${SANDBOX_SIGNATURE_HEADER} header`);
+      const age = Math.floor(now() / 1000) - parsedHeader.timestamp;
+      if (Math.abs(age) > toleranceSeconds) {
+        throw new WebhookVerificationError(`Webhook timestamp is outside the ${toleranceSeconds} s tolerance`);
+      }
+      const expected = createHmac('sha256', options.webhookSecret)
+        .update(`${parsedHeader.timestamp}.${rawBody}`)
+        .digest();
+      const matches = parsedHeader.signatures.some((signature) =>
+        timingSafeEqual(Buffer.from(signature, 'hex'), expected),
+      );
+      if (!matches) throw new WebhookVerificationError('Webhook signature does not match');
+      let body: unknown;
+      try {
+        body = JSON.parse(rawBody);
+      } catch {
+        throw new WebhookVerificationError('Webhook body is not JSON');
+      }
+      const parsed = webhookBodySchema.safeParse(body);
+      if (!parsed.success) throw new WebhookVerificationError('Webhook body is not a sandbox event');
+      return {
+        eventId: parsed.data.id,
+        type: parsed.data.type,
+        ...(parsed.data.session && { sessionId: parsed.data.session }),
+        ...(parsed.data.charge && { chargeId: parsed.data.charge }),
+        payload: body,
+      };
+    },
+  };
+}
+
+/** Last: the sandbox is the default only when no real provider is configured. */
+export const ENV_PREFERENCE = 1000;
+
+/**
+ * The sandbox from environment variables (`SANDBOX_API_URL`, `SANDBOX_SECRET_KEY`,
+ * `SANDBOX_WEBHOOK_SECRET`), or undefined when `SANDBOX_API_URL` is not set.
+ */
+export function fromEnv(env: Record<string, string | undefined>): PaymentProvider | undefined {
+  const apiUrl = env['SANDBOX_API_URL']?.trim();
+  if (!apiUrl) return undefined;
+  const secretKey = env['SANDBOX_SECRET_KEY']?.trim();
+  const webhookSecret = env['SANDBOX_WEBHOOK_SECRET']?.trim();
+  if (!secretKey || !webhookSecret) {
+    throw new Error('SANDBOX_API_URL is set but SANDBOX_SECRET_KEY or SANDBOX_WEBHOOK_SECRET is missing');
+  }
+  return createSandboxProvider({ apiUrl, secretKey, webhookSecret });
+}
