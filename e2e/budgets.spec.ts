@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
-import { budgetProblems, CORE_GZIP_BUDGET, measureCdnBytes, PROVIDER_CHUNK_GZIP_BUDGET } from './bench/bytes.js';
+import { budgetProblems, CORE_GZIP_BUDGET, measureCdnBytes, PROVIDER_CHUNK_GZIP_BUDGET, RENDERER_PROVIDERS } from './bench/bytes.js';
 
 /**
  * Byte budgets of the CDN build. A Playwright spec rather than a Vitest test because `npm test`
@@ -17,7 +17,7 @@ test.describe('CDN byte budgets (gzip level 9)', () => {
     expect(core!.gzip).toBeLessThanOrEqual(CORE_GZIP_BUDGET);
   });
 
-  for (const role of ['stripe', 'reepay'] as const) {
+  for (const role of RENDERER_PROVIDERS) {
     test(`the ${role} chunk is at most ${PROVIDER_CHUNK_GZIP_BUDGET} bytes gzip`, () => {
       const chunks = files.filter((file) => file.role === role);
       expect(chunks.map((chunk) => chunk.file), `one ${role} chunk in dist/cdn`).toHaveLength(1);

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
 
@@ -6,15 +7,26 @@ import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:z
 export const CORE_GZIP_BUDGET = 16 * 1024;
 export const PROVIDER_CHUNK_GZIP_BUDGET = 4 * 1024;
 
-export type CdnFileRole = 'core' | 'iife' | 'validators' | 'stripe' | 'reepay';
+/** Provider folders with a browser SDK of their own (`src/providers/<name>/renderer.ts`): each is a chunk `checkout-<name>-<hash>.js`. */
+export const RENDERER_PROVIDERS: readonly string[] = readdirSync(fileURLToPath(new URL('../../src/providers/', import.meta.url)), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && existsSync(path.join(entry.parentPath, entry.name, 'renderer.ts')))
+  .map((entry) => entry.name)
+  .sort();
+
+/** `core`, `iife`, `validators`, or the provider folder a renderer chunk belongs to. */
+export type CdnFileRole = string;
 
 /** What each file of `dist/cdn` is, from its name (chunks carry a content hash: `checkout-<name>-<hash>.js`). */
 const ROLES: ReadonlyArray<{ role: CdnFileRole; pattern: RegExp; budget?: number; description: string }> = [
   { role: 'core', pattern: /^checkout-widget\.js$/, budget: CORE_GZIP_BUDGET, description: 'core ES module' },
   { role: 'iife', pattern: /^checkout-widget\.iife\.js$/, description: 'IIFE (everything inlined)' },
   { role: 'validators', pattern: /^checkout-session-schema-[\w-]+\.js$/, description: 'session validators chunk (fetched on every start)' },
-  { role: 'stripe', pattern: /^checkout-stripe-[\w-]+\.js$/, budget: PROVIDER_CHUNK_GZIP_BUDGET, description: 'Stripe chunk' },
-  { role: 'reepay', pattern: /^checkout-reepay-[\w-]+\.js$/, budget: PROVIDER_CHUNK_GZIP_BUDGET, description: 'Reepay chunk' },
+  ...RENDERER_PROVIDERS.map((name) => ({
+    role: name,
+    pattern: new RegExp(`^checkout-${name}-[\\w-]+\\.js$`),
+    budget: PROVIDER_CHUNK_GZIP_BUDGET,
+    description: `${name} renderer chunk`,
+  })),
 ];
 
 export interface CdnFileBytes {
@@ -64,7 +76,7 @@ export function measureCdnBytes(cdnDir: string): CdnFileBytes[] {
 }
 
 /** Problems with the build against the budgets; empty when everything fits. */
-export function budgetProblems(files: readonly CdnFileBytes[], requiredRoles: readonly CdnFileRole[] = ['core', 'iife', 'stripe', 'reepay']): string[] {
+export function budgetProblems(files: readonly CdnFileBytes[], requiredRoles: readonly CdnFileRole[] = ['core', 'iife', ...RENDERER_PROVIDERS]): string[] {
   const problems: string[] = [];
   for (const role of requiredRoles) {
     if (!files.some((file) => file.role === role)) problems.push(`dist/cdn has no ${role} file`);
