@@ -1,4 +1,27 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * Writes `dist/cdn/integrity.json` (`{ "<file>": "sha384-…" }` for every `.js` file, contract
+ * section 1) after each build, so the second (IIFE) build's file is covered too.
+ */
+function integrityManifest(): Plugin {
+  return {
+    name: 'checkout-widget:integrity',
+    apply: 'build',
+    writeBundle(options) {
+      const dir = options.dir!;
+      const files = readdirSync(dir).filter((name) => name.endsWith('.js')).sort();
+      const integrity = Object.fromEntries(
+        files.map((name) => [name, `sha384-${createHash('sha384').update(readFileSync(join(dir, name))).digest('base64')}`]),
+      );
+      writeFileSync(join(dir, 'integrity.json'), `${JSON.stringify(integrity, null, 2)}\n`);
+    },
+  };
+}
 
 /**
  * `vite build` writes the CDN ES module (provider glue as separate chunks);
@@ -14,6 +37,7 @@ export default defineConfig(({ mode }) => {
   const iife = mode === 'iife';
   return {
     publicDir: false,
+    plugins: [integrityManifest()],
     build: {
       outDir: 'dist/cdn',
       // The IIFE build runs second and must keep the ES module and its chunks.
