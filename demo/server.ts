@@ -5,10 +5,11 @@
  * .data/demo) they, the sandbox's sessions and the order ledger survive restarts.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Hono, type Context } from 'hono';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import {
   createCheckoutHandler,
@@ -296,30 +297,25 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /**
- * A file under `root` for a URL path, or undefined. Only known static types are served, so
- * source such as this file (`.ts`) never is, and `..` cannot leave the folder.
+ * `serveStatic` for the files under `root`, with the demo's content types and headers. Only known
+ * static types are served, so source such as this file (`.ts`) never is; serveStatic itself
+ * refuses `..`, encoded separators and anything else outside the folder.
  */
-async function staticFile(root: string, urlPath: string): Promise<Response | undefined> {
-  let relative: string;
-  try {
-    relative = decodeURIComponent(urlPath);
-  } catch {
-    return undefined;
-  }
-  if (relative.includes('\0')) return undefined;
-  if (relative.endsWith('/')) relative += 'index.html';
-  const file = path.resolve(root, `.${path.posix.normalize(`/${relative}`)}`);
-  if (!file.startsWith(root + path.sep)) return undefined;
-  const type = CONTENT_TYPES[path.extname(file).toLowerCase()];
-  if (!type) return undefined;
-  try {
-    if (!(await stat(file)).isFile()) return undefined;
-    return new Response(await readFile(file), {
-      headers: { 'content-type': type, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' },
-    });
-  } catch {
-    return undefined;
-  }
+function staticFiles(root: string, urlPrefix = ''): MiddlewareHandler {
+  const serve = serveStatic({ root, ...(urlPrefix && { rewriteRequestPath: (urlPath) => urlPath.slice(urlPrefix.length) }) });
+  return async (c, next) => {
+    const urlPath = c.req.path.endsWith('/') ? `${c.req.path}index.html` : c.req.path;
+    const type = CONTENT_TYPES[path.posix.extname(urlPath).toLowerCase()];
+    if (!type) return next();
+    const found = await serve(c, next);
+    // serveStatic's own types differ (no charset on JSON, one on SVG); the demo's are kept.
+    if (found instanceof Response) {
+      found.headers.set('content-type', type);
+      found.headers.set('cache-control', 'no-cache');
+      found.headers.set('x-content-type-options', 'nosniff');
+    }
+    return found;
+  };
 }
 
 function urlHost(host: string): string {
@@ -399,13 +395,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
     checkoutHandler = checkout;
     shop.all('/api/checkout/*', (c) => checkout(c.req.raw));
     shop.route('/api/demo', demoApi(checkout, store, providerNames, providerLabels, refill));
-    shop.get('/cdn/*', async (c) => {
-      const found = await staticFile(roots.cdn, c.req.path.slice('/cdn'.length));
-      return found ?? c.text('Not found (did `npm run build` run?)', 404);
-    });
-    shop.get('*', async (c) => {
-      const found = (await staticFile(roots.demo, c.req.path)) ?? (await staticFile(roots.public, c.req.path));
-      if (found) return found;
+    shop.get('/cdn/*', staticFiles(roots.cdn, '/cdn'), (c) => c.text('Not found (did `npm run build` run?)', 404));
+    shop.get('*', staticFiles(roots.demo), staticFiles(roots.public), (c) => {
       // Browsers ask for it on every page; a 404 would be noise in the console and in e2e logs.
       if (c.req.path === '/favicon.ico') return c.body(null, 204);
       return c.text('Not found', 404);

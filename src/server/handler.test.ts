@@ -425,6 +425,33 @@ describe('routing', () => {
     expect((await errorOf(response)).code).toBe('method_not_allowed');
   });
 
+  it('answers HEAD like GET on a GET route, and a 405 to a listed origin still carries its CORS headers', async () => {
+    const { provider } = fakeProvider();
+    const handler = handlerWith({ providers: [provider], allowedOrigins: [SHOP] });
+    expect((await handler(new Request(`${BASE}/sessions/nope`, { method: 'HEAD' }))).status).toBe(404);
+    const response = await handler(new Request(`${BASE}/sessions/abc`, { method: 'DELETE', headers: { origin: SHOP } }));
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET');
+    expect(response.headers.get('access-control-allow-origin')).toBe(SHOP);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('answers a webhook for an unknown provider 404 before reading its body, however large', async () => {
+    const { provider } = fakeProvider();
+    const body = 'x'.repeat(1024 * 1024 + 1);
+    const response = await handlerWith({ providers: [provider] })(new Request(`${BASE}/webhooks/nope`, { method: 'POST', body }));
+    expect(response.status).toBe(404);
+  });
+
+  it('refuses a declared Content-Length over the limit even when no body follows', async () => {
+    const { provider, created } = fakeProvider();
+    const request = new Request(`${BASE}/sessions`, { method: 'POST', headers: { 'content-length': String(64 * 1024 + 1) } });
+    const response = await handlerWith({ providers: [provider] })(request);
+    expect(response.status).toBe(413);
+    expect(await errorOf(response)).toEqual({ code: 'invalid_request', message: 'Request body is larger than 65536 bytes' });
+    expect(created).toHaveLength(0);
+  });
+
   it('refuses bad options clearly', () => {
     const { provider } = fakeProvider();
     expect(() => createCheckoutHandler({ providers: [], catalog })).toThrow(/at least one provider/);

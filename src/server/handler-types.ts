@@ -1,0 +1,120 @@
+import type { CheckoutSession } from '../core/session.js';
+import type { CartItem, Catalog } from './catalog.js';
+import type { RetryPolicy } from './job-runner.js';
+import type { CustomerInput, PaymentProvider, ProviderCharge, VerifiedWebhook } from './providers/types.js';
+import type { CheckoutStore, ListOrdersQuery, Order } from './store/types.js';
+
+export interface WebhookContext {
+  /** The session the event names, re-read from the provider; absent when it names none or the provider does not know it. */
+  session?: CheckoutSession;
+  /** The charge the event names, re-read from the provider. */
+  charge?: ProviderCharge;
+}
+
+/** What the shop's `shopper` hook knows of the signed-in shopper. */
+export interface Shopper {
+  customer?: CustomerInput;
+  /** Existing unpaid invoices this shopper may pay through the create body's `invoice`. */
+  invoices?: readonly string[];
+}
+
+/** `handler.charge(…)`: a saved payment method charged without a checkout (refills, on-demand billing). */
+export interface ChargeRequest {
+  /** Default: the handler's default provider. */
+  provider?: string;
+  /** The saved payment method: `order.paymentMethod` of the recurring checkout that saved it. */
+  paymentMethod: string;
+  /** Priced from the catalog, like a checkout. */
+  items: CartItem[];
+  customer?: CustomerInput;
+  /** Required: the same key never charges twice, on any instance. */
+  idempotencyKey: string;
+}
+
+export interface CheckoutHandlerOptions {
+  providers: PaymentProvider[];
+  /** Name of the provider used when the create body names none. Default: the first. */
+  defaultProvider?: string;
+  catalog: Catalog;
+  /** Default `/api/checkout`. */
+  basePath?: string;
+  /** Absolute base URL that browsers and providers reach this handler at (return and webhook URLs). Default: the request's origin. */
+  publicUrl?: string;
+  /**
+   * Behind a reverse proxy that sets `X-Forwarded-Proto` and `X-Forwarded-Host` (and strips them
+   * from what clients send): take the handler's public origin from them when `publicUrl` is not
+   * set. Off by default: without such a proxy, anyone could send them. Default false.
+   */
+  trustProxy?: boolean;
+  /** Shop page for a top-level return when the create request carried no usable `Referer`. Default `/` of the shop origin. */
+  returnPage?: string;
+  /**
+   * Origins of shop pages the return bridge may send shoppers back to and post its message to.
+   * The create request's `Origin`/`Referer` is used only when listed, so nobody can turn the
+   * shop's return link into a redirect to another site. The session routes answer these origins'
+   * CORS requests too. Default: the handler's own origin (and `publicUrl`'s), no CORS.
+   */
+  allowedOrigins?: string[];
+  /**
+   * Where orders, session records, idempotency keys and webhooks live (contract section 6):
+   * `createSqliteStore`, `createPostgresStore`. Default: this process's memory, with a warning.
+   */
+  store?: CheckoutStore;
+  /**
+   * Called once an order is `paid` (fulfil it here). Retried with backoff while it throws, picked
+   * up by another handler on the store when this process dies, never called again once it returned.
+   */
+  onOrderPaid?: (order: Order) => void | Promise<void>;
+  /** Called for each verified webhook event, after it was stored and answered; retried like `onOrderPaid`. */
+  onWebhook?: (event: VerifiedWebhook, provider: string, context: WebhookContext) => void | Promise<void>;
+  /**
+   * Who is buying, from the shop's own login (its session cookie, a token): never from the body.
+   * Its `customer` replaces the create body's `customer`; its `invoices` are the only existing
+   * invoices the request may pay (a body's `invoice` not listed is refused with 403, so no caller
+   * can pay, and so look at, another customer's invoice by name). Undefined: a guest, who may pay
+   * no invoice and whose body `customer` is passed on without a `handle`. Without this hook every
+   * caller is treated as a guest who may name a handle (no logins: the demo).
+   */
+  shopper?: (request: Request) => Shopper | undefined | Promise<Shopper | undefined>;
+  /** Backoff of hook retries. Default: first after 1 s, doubling up to 5 min. */
+  hookRetry?: RetryPolicy;
+  /**
+   * How long a process holds a hook (or webhook) it runs, renewed while it runs; after a crash
+   * another handler on the store takes it over this much later. Default 20 000 ms.
+   */
+  hookLeaseMs?: number;
+  /** A provider call that takes longer fails with 502. Default 20 000 ms. */
+  providerTimeoutMs?: number;
+  /** Edge runtimes: hand background work (webhooks, hooks) to the platform's `waitUntil`. */
+  waitUntil?: (work: Promise<unknown>) => void;
+  /** Default `console`. */
+  logger?: Pick<Console, 'error' | 'warn'>;
+  /** Clock in milliseconds (tests). */
+  now?: () => number;
+}
+
+export interface OrderLedger {
+  get(reference: string): Promise<Order | undefined>;
+  /** Newest first; `limit` default 50, at most 500. */
+  list(query?: ListOrdersQuery): Promise<Order[]>;
+}
+
+export type CheckoutHandler = ((request: Request) => Promise<Response>) & {
+  /** The order ledger (contract section 6). */
+  readonly orders: OrderLedger;
+  /**
+   * Charges a saved payment method: writes the order, charges, and moves the order on the
+   * charge the provider reports (`onOrderPaid` as for a checkout). A provider failure throws
+   * (`ProviderError`); a retry with the same `idempotencyKey` charges at most once.
+   */
+  charge(request: ChargeRequest): Promise<Order>;
+  /**
+   * Re-reads orders still `pending` 10 minutes to 3 days after they were made from their provider,
+   * so a lost webhook cannot leave a paid order pending. Housekeeping runs it every 10 minutes.
+   */
+  reconcile(): Promise<void>;
+  /** Resolves when background work (webhooks, hooks) started so far has finished. */
+  whenIdle(): Promise<void>;
+  /** Stops looking for due hooks (tests, graceful shutdown); the store stays open. */
+  close(): Promise<void>;
+};

@@ -1,0 +1,110 @@
+import type { WebhookContext } from './handler-types.js';
+import { IDEMPOTENCY_KEY_TTL_MS } from './idempotency.js';
+import { JobRunner } from './job-runner.js';
+import type { Ledger } from './ledger.js';
+import type { HandlerConfig } from './options.js';
+import { callProvider, isNotFoundAtProvider } from './provider-calls.js';
+import type { VerifiedWebhook } from './providers/types.js';
+import type { Job, JobKind } from './store/types.js';
+
+const MAX_JOB_POLL_MS = 2_000;
+/** Handled webhooks are remembered for dedupe this long: providers resend for up to a few days. */
+const WEBHOOK_DEDUPE_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+const HOUSEKEEPING_EVERY_MS = 10 * 60 * 1000;
+
+/** A webhook as the route stored it: verified, not yet handled. */
+export interface StoredWebhook {
+  provider: string;
+  event: VerifiedWebhook;
+}
+
+/** The runner of the store's durable jobs: stored webhooks, `onWebhook`, `onOrderPaid`, and housekeeping. */
+export function createJobRunner(config: HandlerConfig, ledger: Ledger, kickJobs: () => void): JobRunner {
+  const { options, store, now, jobLeaseMs } = config;
+  // A handler leases only the work it can do: one without a hook leaves that hook's items to one that has it.
+  const kinds: JobKind[] = [
+    'webhook',
+    ...(options.onWebhook ? (['on_webhook'] as const) : []),
+    ...(options.onOrderPaid ? (['order_paid'] as const) : []),
+  ];
+  const runJob = async (job: Job): Promise<void> => {
+    switch (job.kind) {
+      case 'order_paid':
+        return ledger.fulfil((job.payload as { reference: string }).reference);
+      case 'on_webhook': {
+        const { provider, event, context } = job.payload as StoredWebhook & { context: WebhookContext };
+        return options.onWebhook?.(event, provider, context);
+      }
+      case 'webhook':
+        return handleWebhook(config, ledger, job.payload as StoredWebhook, kickJobs);
+    }
+  };
+  return new JobRunner({
+    store,
+    run: runJob,
+    kinds,
+    owner: config.instanceId,
+    leaseMs: jobLeaseMs,
+    pollMs: Math.min(MAX_JOB_POLL_MS, Math.max(50, Math.floor(jobLeaseMs / 10))),
+    now,
+    logger: config.logger,
+    ...(options.hookRetry && { retry: options.hookRetry }),
+    ...(options.waitUntil && { waitUntil: options.waitUntil }),
+    housekeeping: {
+      everyMs: HOUSEKEEPING_EVERY_MS,
+      run: async () => {
+        await store.pruneExpired({
+          idempotencyBefore: now() - IDEMPOTENCY_KEY_TTL_MS,
+          jobsDoneBefore: now() - WEBHOOK_DEDUPE_TTL_MS,
+          now: now(),
+        });
+        await ledger.reconcilePending();
+      },
+    },
+  });
+}
+
+/** A stored webhook: re-read what it names, move the order, then hand it to `onWebhook` as its own job. */
+async function handleWebhook(
+  config: HandlerConfig,
+  ledger: Ledger,
+  { provider: name, event }: StoredWebhook,
+  kickJobs: () => void,
+): Promise<void> {
+  const { providers, providerTimeoutMs, store, logger } = config;
+  const provider = providers.get(name);
+  // Another handler on the store may offer it (a rolling deploy): leave it for that one.
+  if (!provider) throw new Error(`webhook for provider "${name}", which this handler does not have`);
+  const context: WebhookContext = {};
+  if (event.sessionId) {
+    // The event's own fields are only a hint: the status comes from the provider, read here.
+    try {
+      context.session = await callProvider(provider.getSession(event.sessionId), providerTimeoutMs, name);
+    } catch (error) {
+      if (!isNotFoundAtProvider(error)) throw error;
+      logger.warn(`checkout: a ${name} webhook names session "${event.sessionId}", which ${name} does not know`);
+    }
+    const record = context.session && (await store.getSession(event.sessionId));
+    if (record && context.session && record.provider === name) await ledger.settleSession(record.reference, context.session);
+  }
+  if (event.chargeId && provider.getCharge) {
+    try {
+      context.charge = await callProvider(provider.getCharge(event.chargeId), providerTimeoutMs, name);
+    } catch (error) {
+      // Unknown to the provider (an unsigned field pointed elsewhere): nothing to move, like an unknown session.
+      if (!isNotFoundAtProvider(error)) throw error;
+      logger.warn(`checkout: a ${name} webhook names charge "${event.chargeId}", which ${name} does not know`);
+    }
+    const order = context.charge?.reference ? await store.getOrder(context.charge.reference) : undefined;
+    if (order && context.charge && order.provider === name && order.chargeId === context.charge.id) {
+      await ledger.settleCharge(order.reference, context.charge);
+    }
+  }
+  await store.enqueueJob({
+    id: `on_webhook:${name}:${event.eventId}`,
+    kind: 'on_webhook',
+    payload: { provider: name, event, context },
+    runAt: config.now(),
+  });
+  if (config.options.onWebhook) kickJobs();
+}

@@ -1,0 +1,264 @@
+import type { CheckoutSession } from '../core/session.js';
+import { priceItems, type PricedCart } from './catalog.js';
+import type { ChargeRequest } from './handler-types.js';
+import { chargeKey, chargeRequestHash, IdempotencyClaims, MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency.js';
+import type { HandlerConfig } from './options.js';
+import { callProvider, redactSecrets } from './provider-calls.js';
+import { ProviderInputError, type PaymentProvider, type PricedLine, type ProviderCharge } from './providers/types.js';
+import type { Order, OrderLine, OrderStatus } from './store/types.js';
+import { sleep } from './timers.js';
+import { sha256 } from './web-crypto.js';
+
+/** Pending orders older than this are re-read from the provider by housekeeping … */
+const RECONCILE_AFTER_MS = 10 * 60 * 1000;
+/** … until they are this old (providers expire sessions within a day or two). */
+const RECONCILE_FOR_MS = 3 * 24 * 60 * 60 * 1000;
+
+/** Statuses an order may leave for each provider status; `paid` and `mismatch` are final. */
+const MOVES_TO: Record<Exclude<OrderStatus, 'pending'>, readonly OrderStatus[]> = {
+  // Money taken after a cancel or an expiry (a late 3-D Secure, a race) still counts.
+  paid: ['pending', 'failed', 'cancelled', 'expired'],
+  mismatch: ['pending', 'failed', 'cancelled', 'expired'],
+  failed: ['pending'],
+  cancelled: ['pending'],
+  expired: ['pending'],
+};
+
+/** A provider that can charge a saved payment method. */
+type ChargingProvider = PaymentProvider & Required<Pick<PaymentProvider, 'charge'>>;
+
+/** What a provider reported for an order, read by the handler itself. */
+interface ProviderReport {
+  status: CheckoutSession['status'];
+  amount?: number;
+  currency?: string;
+  sessionId?: string;
+  /** For the log: what the report is about. */
+  what: string;
+}
+
+export function orderLines(lines: readonly PricedLine[]): OrderLine[] {
+  return lines.map(({ sku, name, quantity, unitAmount }) => ({ sku, name, quantity, unitAmount }));
+}
+
+/**
+ * The ledger side of the handler (contract section 6): orders move only on what the handler read
+ * from their provider, paid orders are fulfilled once, saved payment methods are charged.
+ */
+export class Ledger {
+  readonly #config: HandlerConfig;
+  readonly #claims: IdempotencyClaims;
+  /** Looks for due jobs now: an order just paid has its `onOrderPaid` waiting. */
+  readonly #kickJobs: () => void;
+
+  constructor(config: HandlerConfig, claims: IdempotencyClaims, kickJobs: () => void) {
+    this.#config = config;
+    this.#claims = claims;
+    this.#kickJobs = kickJobs;
+  }
+
+  /** Moves the order of a session the handler has just read from the provider. */
+  async settleSession(reference: string, session: CheckoutSession): Promise<void> {
+    await this.#settle(reference, { ...session, sessionId: session.id, what: `session ${session.id}` }, async (order) => {
+      // Where a recurring checkout saved a card, the ledger keeps it for later charges (read from the provider, never the browser).
+      const provider = this.#config.providers.get(order.provider);
+      return provider?.savedPaymentMethod ? provider.savedPaymentMethod(session.id) : undefined;
+    });
+  }
+
+  /** Moves the order of a charge the handler has just read from the provider. */
+  async settleCharge(reference: string, charge: ProviderCharge): Promise<void> {
+    const status = charge.status === 'succeeded' ? 'complete' : charge.status === 'failed' ? 'failed' : 'open';
+    await this.#settle(reference, {
+      status,
+      ...(charge.amount !== undefined && { amount: charge.amount }),
+      ...(charge.currency !== undefined && { currency: charge.currency }),
+      what: `charge ${charge.id}`,
+    });
+  }
+
+  async #settle(
+    reference: string,
+    report: ProviderReport,
+    savedPaymentMethod?: (order: Order) => Promise<string | undefined>,
+  ): Promise<void> {
+    const { store, logger, isoNow, now } = this.#config;
+    const order = await store.getOrder(reference);
+    if (!order) return;
+    const final = order.status === 'paid' || order.status === 'mismatch';
+    if (final && report.status === 'complete' && report.sessionId && order.sessionId && order.sessionId !== report.sessionId) {
+      logger.error(
+        `checkout: order ${reference} is ${order.status} through session ${order.sessionId}, and ${order.provider} reports session ${report.sessionId} for it complete too: a SECOND PAYMENT. Refund one.`,
+      );
+      return;
+    }
+    const to = targetStatus(order, report);
+    if (!to || !MOVES_TO[to].includes(order.status)) return;
+    const paymentMethod = to === 'paid' ? await savedPaymentMethod?.(order) : undefined;
+    const moved = await store.transitionOrder({
+      reference,
+      from: MOVES_TO[to],
+      to,
+      at: isoNow(),
+      ...(paymentMethod && { paymentMethod }),
+      ...(to === 'paid' && {
+        job: { id: `order_paid:${reference}`, kind: 'order_paid', payload: { reference }, runAt: now() },
+      }),
+    });
+    if (!moved) return;
+    if (to === 'mismatch') {
+      logger.error(
+        `checkout: order ${reference} is a MISMATCH: ${order.provider} reports ${report.amount ?? '?'} ${report.currency ?? '?'} for ${report.what}, the order is ${order.amount} ${order.currency}. Not fulfilled; check it by hand.`,
+      );
+    }
+    if (to === 'paid') this.#kickJobs();
+  }
+
+  /** A charge of a saved payment method, without a checkout: an order like any other. */
+  async charge(request: ChargeRequest): Promise<Order> {
+    const { store, isoNow } = this.#config;
+    const provider = this.#chargingProvider(request);
+    const priced = priceItems(this.#config.catalog, request.items);
+    const key = chargeKey(request.idempotencyKey);
+    const owner = this.#claims.newOwner();
+    const bodyHash = await chargeRequestHash([provider.name, request.paymentMethod, request.items, request.customer ?? {}]);
+    const createdAt = isoNow();
+    const claim = await this.#claims.claim(
+      key,
+      bodyHash,
+      {
+        // Derived from the key, not random: long after the key itself was pruned, a retry still
+        // names the same order, which the provider charges once.
+        reference: `ord_${(await sha256(key)).slice(0, 20)}`,
+        provider: provider.name,
+        status: 'pending',
+        amount: priced.amount,
+        currency: priced.currency,
+        lines: orderLines(priced.lines),
+        customer: request.customer ?? {},
+        paymentMethod: request.paymentMethod,
+        createdAt,
+        updatedAt: createdAt,
+      },
+      owner,
+    );
+    if (claim.outcome === 'conflict') throw new TypeError('This idempotencyKey was already used for another charge');
+    if (claim.outcome === 'done') {
+      const earlier = claim.response.body as { reference?: string; error?: string };
+      if (earlier.error) throw new ProviderInputError(provider.name, earlier.error);
+      return (await store.getOrder(earlier.reference ?? ''))!;
+    }
+    const reference = claim.reference;
+    const result = await this.#callCharge(provider, request, { reference, key, owner, priced });
+    await store.setOrderCharge(reference, result.id, isoNow());
+    await this.settleCharge(reference, result);
+    await store.finishIdempotencyKey(key, owner, { status: 201, body: { reference } });
+    return (await store.getOrder(reference))!;
+  }
+
+  #chargingProvider(request: ChargeRequest): ChargingProvider {
+    const { providers, defaultProviderName } = this.#config;
+    const providerName = request.provider ?? defaultProviderName;
+    const provider = providers.get(providerName);
+    if (!provider) throw new TypeError(`Unknown provider "${providerName}"; this shop offers: ${[...providers.keys()].join(', ')}`);
+    if (!provider.charge) throw new TypeError(`Provider "${providerName}" cannot charge a saved payment method`);
+    if (typeof request.paymentMethod !== 'string' || request.paymentMethod === '') throw new TypeError('charge needs a paymentMethod');
+    if (typeof request.idempotencyKey !== 'string' || request.idempotencyKey === '' || request.idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+      throw new TypeError(`charge needs an idempotencyKey of 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters: the same key never charges twice`);
+    }
+    return provider as ChargingProvider;
+  }
+
+  /** The provider's charge; a failure settles the key: a refused input for good, anything else for a retry. */
+  async #callCharge(
+    provider: ChargingProvider,
+    request: ChargeRequest,
+    { reference, key, owner, priced }: { reference: string; key: string; owner: string; priced: PricedCart },
+  ): Promise<ProviderCharge> {
+    const { store, isoNow, publicUrl, basePath, providerTimeoutMs } = this.#config;
+    try {
+      return await callProvider(
+        provider.charge({
+          reference,
+          paymentMethod: request.paymentMethod,
+          ...(request.customer && { customer: request.customer }),
+          lines: priced.lines,
+          amount: priced.amount,
+          currency: priced.currency,
+          idempotencyKey: request.idempotencyKey,
+          ...(publicUrl && { webhookUrl: `${publicUrl}${basePath}/webhooks/${encodeURIComponent(provider.name)}` }),
+        }),
+        providerTimeoutMs,
+        provider.name,
+      );
+    } catch (error) {
+      if (error instanceof ProviderInputError) {
+        await store.transitionOrder({ reference, from: ['pending'], to: 'failed', at: isoNow() });
+        await store.finishIdempotencyKey(key, owner, { status: 400, body: { reference, error: redactSecrets(error.message) } });
+      } else {
+        await store.releaseIdempotencyKey(key, owner);
+      }
+      throw error;
+    }
+  }
+
+  /** Calls `onOrderPaid` for a paid order not fulfilled yet, then records that it was. */
+  async fulfil(reference: string): Promise<void> {
+    const { store, options, isoNow } = this.#config;
+    const order = await store.getOrder(reference);
+    if (!order || order.status !== 'paid' || order.fulfilledAt || !options.onOrderPaid) return;
+    await options.onOrderPaid(order);
+    // The hook returned: from here on only the record is retried, never the hook.
+    await this.#retrying(() => store.markFulfilled(reference, isoNow()), `recording the fulfilment of ${reference}`);
+  }
+
+  /**
+   * Orders still pending a while after their checkout, re-read from the provider: a webhook that
+   * never came, or a re-read that was too early, does not leave a paid order pending.
+   */
+  async reconcilePending(): Promise<void> {
+    const { store, now, providers, providerTimeoutMs, logger } = this.#config;
+    const cutoff = now() - RECONCILE_AFTER_MS;
+    const horizon = now() - RECONCILE_FOR_MS;
+    for (const order of await store.listOrders({ status: 'pending', limit: 500 })) {
+      const createdAt = Date.parse(order.createdAt);
+      if (createdAt > cutoff || createdAt < horizon) continue;
+      const provider = providers.get(order.provider);
+      if (!provider) continue;
+      try {
+        if (order.sessionId) await this.settleSession(order.reference, await callProvider(provider.getSession(order.sessionId), providerTimeoutMs, provider.name));
+        else if (order.chargeId && provider.getCharge) await this.settleCharge(order.reference, await callProvider(provider.getCharge(order.chargeId), providerTimeoutMs, provider.name));
+      } catch (error) {
+        logger.warn(`checkout: could not re-read pending order ${order.reference} at "${provider.name}"`, error);
+      }
+    }
+  }
+
+  /** A store write retried a few times in this process (a brief outage), then given up. */
+  async #retrying(write: () => Promise<void>, what: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write();
+      } catch (error) {
+        if (attempt >= 6) throw error;
+        this.#config.logger.warn(`checkout: ${what} failed (attempt ${attempt}); trying again`, error);
+        await sleep(Math.min(5000, 200 * 2 ** attempt));
+      }
+    }
+  }
+}
+
+/** The status a provider's report moves an order to; undefined while the provider says `open`. */
+function targetStatus(order: Order, report: ProviderReport): Exclude<OrderStatus, 'pending'> | undefined {
+  switch (report.status) {
+    case 'open':
+      return undefined;
+    case 'complete': {
+      const amountDiffers = report.amount !== undefined && report.amount !== order.amount;
+      const currencyDiffers = report.currency !== undefined && report.currency.toUpperCase() !== order.currency.toUpperCase();
+      return amountDiffers || currencyDiffers ? 'mismatch' : 'paid';
+    }
+    default:
+      return report.status;
+  }
+}

@@ -1,0 +1,116 @@
+import { assertValidCatalog, type Catalog } from './catalog.js';
+import type { CheckoutHandlerOptions } from './handler-types.js';
+import { httpOrigin } from './origins.js';
+import type { PaymentProvider } from './providers/types.js';
+import { createMemoryStore } from './store/memory.js';
+import type { CheckoutStore } from './store/types.js';
+import { randomHex } from './web-crypto.js';
+
+export const DEFAULT_BASE_PATH = '/api/checkout';
+
+/** A job lease outlives a stalled event loop, and a dead process's work is taken over well within 30 s. */
+const DEFAULT_JOB_LEASE_MS = 20_000;
+const DEFAULT_PROVIDER_TIMEOUT_MS = 20_000;
+
+/** `CheckoutHandlerOptions` checked, with every default filled in: what the handler's parts share. */
+export interface HandlerConfig {
+  options: CheckoutHandlerOptions;
+  providers: ReadonlyMap<string, PaymentProvider>;
+  defaultProviderName: string;
+  basePath: string;
+  publicUrl: string | undefined;
+  allowedOrigins: ReadonlySet<string> | undefined;
+  catalog: Catalog;
+  store: CheckoutStore;
+  providerTimeoutMs: number;
+  jobLeaseMs: number;
+  logger: Pick<Console, 'error' | 'warn'>;
+  now: () => number;
+  isoNow: () => string;
+  /** Unique per handler: the owner of the job leases and idempotency claims it takes. */
+  instanceId: string;
+}
+
+/** Checks `options` (throwing a `TypeError` on a bad one) and fills in the defaults. */
+export function resolveOptions(options: CheckoutHandlerOptions): HandlerConfig {
+  if (!options || !Array.isArray(options.providers) || options.providers.length === 0) {
+    throw new TypeError('createCheckoutHandler needs at least one provider in options.providers');
+  }
+  assertValidCatalog(options.catalog);
+  const providers = providersByName(options.providers);
+  const defaultProviderName = options.defaultProvider ?? options.providers[0]!.name;
+  if (!providers.has(defaultProviderName)) {
+    throw new TypeError(
+      `defaultProvider "${defaultProviderName}" is not among the providers (${[...providers.keys()].join(', ')})`,
+    );
+  }
+  const basePath = normaliseBasePath(options.basePath);
+  const publicUrl = normalisePublicUrl(options.publicUrl);
+  const allowedOrigins = options.allowedOrigins && new Set(options.allowedOrigins.map(originOption));
+  const logger = options.logger ?? console;
+  const now = options.now ?? Date.now;
+  return {
+    options,
+    providers,
+    defaultProviderName,
+    basePath,
+    publicUrl,
+    allowedOrigins,
+    catalog: options.catalog,
+    store: storeOption(options.store, logger),
+    providerTimeoutMs: options.providerTimeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS,
+    jobLeaseMs: jobLeaseOption(options.hookLeaseMs),
+    logger,
+    now,
+    isoNow: () => new Date(now()).toISOString(),
+    instanceId: randomHex(8),
+  };
+}
+
+function providersByName(list: readonly PaymentProvider[]): Map<string, PaymentProvider> {
+  const providers = new Map<string, PaymentProvider>();
+  for (const provider of list) {
+    if (providers.has(provider.name)) throw new TypeError(`Two providers are named "${provider.name}"`);
+    providers.set(provider.name, provider);
+  }
+  return providers;
+}
+
+export function normaliseBasePath(basePath: string | undefined): string {
+  const path = (basePath ?? DEFAULT_BASE_PATH).replace(/\/+$/, '');
+  if (path !== '' && !path.startsWith('/')) throw new TypeError(`basePath must start with "/" (got "${basePath}")`);
+  return path;
+}
+
+export function normalisePublicUrl(publicUrl: string | undefined): string | undefined {
+  if (publicUrl === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(publicUrl);
+  } catch {
+    throw new TypeError(`publicUrl must be an absolute URL (got "${publicUrl}")`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError('publicUrl must be http or https');
+  return url.href.replace(/\/+$/, '');
+}
+
+function originOption(value: string): string {
+  const origin = httpOrigin(value);
+  if (!origin) throw new TypeError(`allowedOrigins must hold http(s) origins (got "${value}")`);
+  return origin;
+}
+
+function jobLeaseOption(hookLeaseMs: number | undefined): number {
+  const leaseMs = hookLeaseMs ?? DEFAULT_JOB_LEASE_MS;
+  // Past 25 s a dead process's hook would not be picked up within the contract's 30 s.
+  if (!(leaseMs >= 500 && leaseMs <= 25_000)) throw new TypeError(`hookLeaseMs must be from 500 to 25 000 ms (got ${hookLeaseMs})`);
+  return leaseMs;
+}
+
+function storeOption(store: CheckoutStore | undefined, logger: Pick<Console, 'warn'>): CheckoutStore {
+  if (store) return store;
+  logger.warn(
+    'checkout: NO STORE GIVEN. Orders, idempotency keys and webhooks live only in this process\'s memory: a restart or a second instance loses payments. Pass `store: createSqliteStore({ path })` or `createPostgresStore({ connectionString })`.',
+  );
+  return createMemoryStore();
+}

@@ -1,0 +1,50 @@
+import { Hono, type Context } from 'hono';
+import type { HandlerConfig } from '../options.js';
+import { defaultReturnPage, ownOrigin } from '../origins.js';
+import {
+  providerParams,
+  REFERENCE_QUERY_PARAM,
+  renderReturnBridge,
+  RETURN_RESULTS,
+  sessionIdFromQuery,
+  shopReturnUrl,
+  type ReturnResult,
+} from '../return-bridge.js';
+import { errorAnswer } from '../responses.js';
+import { SESSION_ID_PATTERN } from './sessions.js';
+
+const MISSING_SESSION_PAGE =
+  '<!doctype html><html lang="en"><meta charset="utf-8"><title>Missing session</title><h1>Missing session</h1><p>This return link names no valid checkout session.</p></html>';
+
+/** `GET /return/:result`: the page a provider sends the shopper back to (the page itself is in `../return-bridge.ts`). */
+export function returnBridgeRoutes(config: HandlerConfig): Hono {
+  return new Hono().get('/return/:result', (c) => returnBridge(c, config));
+}
+
+async function returnBridge(c: Context, config: HandlerConfig): Promise<Response> {
+  const result = c.req.param('result') as ReturnResult;
+  if (!RETURN_RESULTS.includes(result)) return errorAnswer(c, 404, 'not_found', 'Not found');
+  const request = c.req.raw;
+  const query = new URL(request.url).searchParams;
+  const reference = query.get(REFERENCE_QUERY_PARAM);
+  const sessionId =
+    sessionIdFromQuery(query) ?? (reference ? (await config.store.getSessionByReference(reference))?.sessionId : undefined);
+  if (!sessionId || !SESSION_ID_PATTERN.test(sessionId)) {
+    return c.html(MISSING_SESSION_PAGE, 400, {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Security-Policy': "default-src 'none'",
+    });
+  }
+  const record = await config.store.getSession(sessionId);
+  const shopOrigin = record?.shopOrigin ?? ownOrigin(config, request);
+  const returnPage = record?.returnPage ?? defaultReturnPage(config, shopOrigin);
+  const params = providerParams(query);
+  const page = renderReturnBridge({
+    result,
+    sessionId,
+    params,
+    shopOrigin,
+    redirectUrl: shopReturnUrl(returnPage, result, sessionId, params),
+  });
+  return c.html(page.html, 200, page.headers);
+}
