@@ -1,5 +1,10 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
+import { DEFAULT_BASE_PATH } from './handler.js';
+
+type FetchHandler = (request: Request) => Response | Promise<Response>;
 
 export interface ServeNodeOptions {
   /** Default 0: an ephemeral port (read it from the result). */
@@ -18,7 +23,7 @@ export interface NodeServerHandle {
 
 /** Serves a Web-standard fetch handler (e.g. `createCheckoutHandler`) with Node's HTTP server. */
 export function serveNode(
-  handler: (request: Request) => Response | Promise<Response>,
+  handler: FetchHandler,
   options: ServeNodeOptions = {},
 ): Promise<NodeServerHandle> {
   const hostname = options.hostname ?? '127.0.0.1';
@@ -38,4 +43,51 @@ export function serveNode(
     });
     server.once('error', reject);
   });
+}
+
+/** A `node:http` request listener: `http.createServer(toNodeListener(handler))`. */
+export function toNodeListener(handler: FetchHandler): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
+  return getRequestListener(handler);
+}
+
+/** What Express (4, 5) and Connect add to a Node request; only what the middleware reads. */
+interface MiddlewareRequest extends IncomingMessage {
+  originalUrl?: string;
+  body?: unknown;
+}
+
+export interface CheckoutMiddlewareOptions {
+  /** The handler's `basePath`: requests outside it go to `next()`. Default `/api/checkout`. */
+  basePath?: string;
+}
+
+/**
+ * Express/Connect middleware: `app.use(checkoutMiddleware(handler))` (or under its base path,
+ * `app.use('/api/checkout', …)`). It reads the raw body itself (webhook signatures are checked on
+ * the exact bytes), so it refuses, with a 500 that says why, a request whose body a parser such as
+ * `express.json()` has already consumed.
+ */
+export function checkoutMiddleware(
+  handler: FetchHandler,
+  options: CheckoutMiddlewareOptions = {},
+): (request: MiddlewareRequest, response: ServerResponse, next: (error?: unknown) => void) => void {
+  const basePath = (options.basePath ?? DEFAULT_BASE_PATH).replace(/\/+$/, '');
+  const listener = getRequestListener(handler);
+  return (request, response, next) => {
+    // Express strips a mount path from `url`; the handler routes on the full path.
+    const url = request.originalUrl ?? request.url ?? '/';
+    const path = url.split('?')[0]!;
+    if (path !== basePath && !path.startsWith(`${basePath}/`)) return next();
+    if (request.readableEnded || request.body !== undefined) {
+      const message =
+        'checkout-widget: a body parser (such as express.json()) read this request before checkoutMiddleware; mount checkoutMiddleware before any body parser, or keep parsers off its base path';
+      console.error(message);
+      response.statusCode = 500;
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ error: { code: 'body_already_read', message } }));
+      return;
+    }
+    request.url = url;
+    listener(request, response).catch(next);
+  };
 }
