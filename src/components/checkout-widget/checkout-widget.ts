@@ -94,19 +94,18 @@ export class CheckoutWidget extends LitElement {
   #run = new CheckoutRunController(this, () => this.#focusTrigger());
   #warnedMode = false;
 
-  /** What each state shows between the trigger and the provider's container. */
-  #views: { [S in WidgetState]?: (mode: DisplayMode) => unknown } = {
-    loading: (mode) => (mode === 'embedded' ? html`<div part="loading" role="status">Loading checkout…</div>` : nothing),
+  /** What each state shows between the trigger and the provider's container; `embedded`: the mode is. */
+  #views: { [S in WidgetState]?: (embedded: boolean) => unknown } = {
+    loading: (embedded) => (embedded ? html`<div part="loading" role="status">Loading checkout…</div>` : nothing),
     processing: () => this.#message('Confirming your payment…'),
     complete: () => this.#message('Payment complete.'),
-    cancelled: (mode) => this.#message('Checkout cancelled.', mode === 'embedded'),
-    expired: (mode) => this.#message('This checkout expired.', mode === 'embedded'),
+    cancelled: (embedded) => this.#message('Checkout cancelled.', embedded),
+    expired: (embedded) => this.#message('This checkout expired.', embedded),
     error: () => {
       const error = this.#run.error!;
-      return html`<div part="error" role="alert">
-        <span>${error.message}</span>
-        ${error.retryable ? html`<button part="retry" type="button" @click=${this.#onRetryClick}>Try again</button>` : nothing}
-      </div>`;
+      return html`<div part="error" role="alert"><span>${error.message}</span> ${error.retryable
+          ? html`<button part="retry" type="button" @click=${this.#onRetryClick}>Try again</button>`
+          : nothing}</div>`;
     },
   };
 
@@ -232,27 +231,21 @@ export class CheckoutWidget extends LitElement {
   }
 
   override render() {
-    const mode = this.#mode();
+    const embedded = this.#mode() === 'embedded';
     const state = this.#run.state;
     // A paid checkout offers nothing more to start.
-    return html`
-      ${mode !== 'embedded' && state !== 'complete'
-        ? html`<slot name="trigger" @click=${this.#onTriggerClick}
-            ><button part="trigger" type="button" aria-busy=${state === 'loading' ? 'true' : 'false'}>Pay</button></slot
-          >`
-        : nothing}
-      ${this.#views[state]?.(mode) ?? nothing}
-      <div class="checkout-container" part="container"></div>
-      <slot></slot>
-    `;
+    const trigger =
+      !embedded && state !== 'complete'
+        ? html`<slot name="trigger" @click=${this.#onTriggerClick}><button part="trigger" type="button" aria-busy=${state === 'loading' ? 'true' : 'false'}>Pay</button></slot>`
+        : nothing;
+    return html`${trigger}${this.#views[state]?.(embedded) ?? nothing}<div class="checkout-container" part="container"></div><slot></slot>`;
   }
 
   /** Status text; `canRestart` adds "Start again" (after a cancel or expiry in embedded mode). */
-  #message(text: string, canRestart = false) {
-    return html`<div part="message" role="status">
-      ${text}
-      ${canRestart ? html`<button part="restart" type="button" @click=${this.#onRetryClick}>Start again</button>` : nothing}
-    </div>`;
+  #message(text: string, canRestart?: boolean) {
+    return html`<div part="message" role="status">${text} ${canRestart
+      ? html`<button part="restart" type="button" @click=${this.#onRetryClick}>Start again</button>`
+      : nothing}</div>`;
   }
 }
 

@@ -213,6 +213,7 @@ export class CheckoutRunController implements ReactiveController {
     this.#error = undefined;
     const run: Run = {
       abort: new AbortController(),
+      // Set below: the job needs the run first.
       promise: undefined!,
       mode,
       popup,
