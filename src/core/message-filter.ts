@@ -11,7 +11,7 @@ export interface MessageFilterOptions {
 /** Heights outside this range are not a page layout, so they are dropped. */
 const MAX_FRAME_HEIGHT = 20_000;
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

@@ -3,8 +3,10 @@ import type { CheckoutErrorCode } from '../core/errors.js';
 import type { CheckoutSession, DisplayMode } from '../core/session.js';
 
 /**
- * What a provider UI tells the widget. The widget owns the state machine and the events;
- * a renderer only reports. `accept` is a hint: the widget confirms it with the endpoint.
+ * What a provider UI tells the widget once mounted. The widget owns the state machine and the
+ * events; a renderer only reports. `accept` is a hint: the widget confirms it with the endpoint.
+ * `error` is a live provider event (a declined card); a UI that cannot load or mount rejects
+ * `mount` with a `CheckoutError` instead.
  */
 export type RendererOutcome =
   | { type: 'ready' }
@@ -29,15 +31,19 @@ export interface RendererHost {
   readonly publishableKey: string | undefined;
   /** A popup opened synchronously in the click handler, when `mode` is `popup`. */
   readonly popup: Window | null;
-  /** Aborted when the widget resets, disconnects or starts over. */
+  /**
+   * Aborted when the run ends, for the renderer's own requests. Teardown is `destroy()` alone:
+   * the widget calls it, so a renderer does not listen here to tear itself down.
+   */
   readonly signal: AbortSignal;
   report(outcome: RendererOutcome): void;
 }
 
 /** One provider UI, mounted once for one session. */
 export interface Renderer {
+  /** Rejects with a `CheckoutError` for everything that fails to load or mount; resolves quietly when destroyed meanwhile. */
   mount(session: CheckoutSession, host: RendererHost): Promise<void>;
-  /** Tears the provider UI down; safe to call twice. */
+  /** Tears the provider UI down, also during a mount; safe to call twice. */
   destroy(): void | Promise<void>;
 }
 

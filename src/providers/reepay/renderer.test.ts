@@ -134,28 +134,49 @@ describe('ReepayRenderer', () => {
   it('opens the session url in the popup rather than through checkout.js', async () => {
     const popup = { closed: false, location: { href: 'about:blank' }, close: vi.fn() };
     const { host, reports, lifetime } = fakeHost('popup', popup as unknown as Window);
-    await module.createRenderer().mount(session, host);
+    const renderer = module.createRenderer();
+    await renderer.mount(session, host);
     expect(popup.location.href).toBe(session.url);
     expect(reports).toEqual([{ type: 'ready' }]);
     expect(reepay.instances).toEqual([]);
     lifetime.abort();
+    expect(popup.close).not.toHaveBeenCalled();
+    renderer.destroy();
     expect(popup.close).toHaveBeenCalled();
   });
 
-  it('reports a session without a Reepay id as invalid', async () => {
+  it('rejects a session without a Reepay id as invalid', async () => {
     const { host, reports } = fakeHost('embedded');
-    await module.createRenderer().mount({ ...session, id: 'ses_1', url: 'https://checkout.example/pay/ses_1' }, host);
-    expect(reports).toMatchObject([{ type: 'error', code: 'invalid_session', retryable: false }]);
+    const mounting = module.createRenderer().mount({ ...session, id: 'ses_1', url: 'https://checkout.example/pay/ses_1' }, host);
+    // vi.resetModules gives the renderer its own copy of errors.ts: compare by name, not class.
+    await expect(mounting).rejects.toMatchObject({ name: 'CheckoutError', code: 'invalid_session', retryable: false });
+    expect(reports).toEqual([]);
     expect(reepay.instances).toEqual([]);
   });
 
-  it('reports a failed checkout.js load as retryable provider_load_failed', async () => {
+  it('rejects with a retryable provider_load_failed when checkout.js fails to load', async () => {
     delete dom.window.Reepay;
     const { host, reports } = fakeHost('embedded');
     const mounting = module.createRenderer().mount(session, host);
     dom.head.children[0]?.dispatchEvent(new Event('error'));
-    await mounting;
-    expect(reports).toMatchObject([{ type: 'error', code: 'provider_load_failed', retryable: true }]);
+    await expect(mounting).rejects.toMatchObject({
+      name: 'CheckoutError',
+      code: 'provider_load_failed',
+      retryable: true,
+      message: 'The Reepay checkout could not be loaded (checkout.js could not be loaded). Check your connection and try again.',
+    });
+    expect(reports).toEqual([]);
+  });
+
+  it('a failed load after destroy() resolves quietly', async () => {
+    delete dom.window.Reepay;
+    const { host, reports } = fakeHost('embedded');
+    const renderer = module.createRenderer();
+    const mounting = renderer.mount(session, host);
+    renderer.destroy();
+    dom.head.children[0]?.dispatchEvent(new Event('error'));
+    await expect(mounting).resolves.toBeUndefined();
+    expect(reports).toEqual([]);
   });
 
   it('destroys once, removes its element, and ignores later events', async () => {
@@ -172,11 +193,12 @@ describe('ReepayRenderer', () => {
     expect(reports).toEqual([]);
   });
 
-  it('tears down when the widget aborts, also while checkout.js is still loading', async () => {
+  it('tears down on destroy(), also while checkout.js is still loading', async () => {
     delete dom.window.Reepay;
-    const { host, reports, lifetime, light } = fakeHost('embedded');
-    const mounting = module.createRenderer().mount(session, host);
-    lifetime.abort();
+    const { host, reports, light } = fakeHost('embedded');
+    const renderer = module.createRenderer();
+    const mounting = renderer.mount(session, host);
+    renderer.destroy();
     dom.window.Reepay = reepay;
     dom.head.children[0]?.dispatchEvent(new Event('load'));
     await mounting;

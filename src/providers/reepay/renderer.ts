@@ -8,6 +8,7 @@
  * `popup` → checkout.js has no popup mode, so the session url opens in the popup the widget
  * already opened and the outcome arrives as return-bridge messages, as for a hosted page.
  */
+import { CheckoutError } from '../../core/errors.js';
 import type { OutcomeParams } from '../../core/events.js';
 import type { CheckoutSession } from '../../core/session.js';
 import { createHostedRenderer } from '../../renderers/hosted/hosted-renderer.js';
@@ -56,37 +57,23 @@ export class ReepayRenderer implements Renderer {
   #ready = false;
 
   async mount(session: CheckoutSession, host: RendererHost): Promise<void> {
-    host.signal.addEventListener('abort', () => this.destroy(), { once: true });
-    if (host.signal.aborted) return this.destroy();
-
     if (host.mode === 'popup') {
       this.#popup = createHostedRenderer();
       return this.#popup.mount(session, host);
     }
     const id = reepaySessionId(session);
-    if (!id) {
-      host.report({
-        type: 'error',
-        code: 'invalid_session',
-        message: 'The Reepay session has no Reepay session id (cs_… or pa_…) in its url or id',
-        retryable: false,
-      });
-      return;
-    }
+    if (!id) throw new CheckoutError('invalid_session', 'The Reepay session has no Reepay session id (cs_… or pa_…) in its url or id');
 
     let reepay;
     try {
       reepay = await loadCheckoutJs();
     } catch (error) {
-      if (!this.#destroyed) {
-        host.report({
-          type: 'error',
-          code: 'provider_load_failed',
-          message: `The Reepay checkout could not be loaded (${(error as Error).message}). Check your connection and try again.`,
-          retryable: true,
-        });
-      }
-      return;
+      if (this.#destroyed) return;
+      throw new CheckoutError(
+        'provider_load_failed',
+        `The Reepay checkout could not be loaded (${(error as Error).message}). Check your connection and try again.`,
+        { retryable: true },
+      );
     }
     if (this.#destroyed) return;
 

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Stripe, StripeEmbeddedCheckoutOptions } from '@stripe/stripe-js';
+import { CheckoutError } from '../../core/errors.js';
 import type { CheckoutSession } from '../../core/session.js';
 import type { RendererHost, RendererOutcome } from '../../renderers/types.js';
 import createRendererDefault, { createRenderer, StripeEmbeddedRenderer, type LoadStripe } from './renderer.js';
@@ -156,16 +157,16 @@ describe('StripeEmbeddedRenderer', () => {
     await renderer.destroy();
   });
 
-  it('reports a non-retryable provider_load_failed when Stripe.js has no embedded checkout at all', async () => {
+  it('rejects with a non-retryable provider_load_failed when Stripe.js has no embedded checkout at all', async () => {
     const stripeJs = fakeStripeJs({ methodName: 'none' });
     const { host, reports } = fakeHost();
-    await new StripeEmbeddedRenderer(stripeJs.load).mount(stripeSession(), host);
-    expect(reports).toEqual([
-      expect.objectContaining({ type: 'error', code: 'provider_load_failed', retryable: false }),
-    ]);
+    const mounting = new StripeEmbeddedRenderer(stripeJs.load).mount(stripeSession(), host);
+    await expect(mounting).rejects.toBeInstanceOf(CheckoutError);
+    await expect(mounting).rejects.toMatchObject({ code: 'provider_load_failed', retryable: false });
+    expect(reports).toEqual([]);
   });
 
-  it('reports a retryable provider_load_failed when Stripe.js fails to load, and a new mount loads again', async () => {
+  it('rejects with a retryable provider_load_failed when Stripe.js fails to load, and a new mount loads again', async () => {
     let attempts = 0;
     const working = fakeStripeJs();
     const flaky: LoadStripe = (key, options) => {
@@ -173,15 +174,12 @@ describe('StripeEmbeddedRenderer', () => {
       return attempts === 1 ? Promise.reject(new Error('Failed to load Stripe.js')) : working.load(key, options);
     };
     const first = fakeHost();
-    await new StripeEmbeddedRenderer(flaky).mount(stripeSession(), first.host);
-    expect(first.reports).toEqual([
-      {
-        type: 'error',
-        code: 'provider_load_failed',
-        retryable: true,
-        message: 'Stripe.js could not be loaded: Failed to load Stripe.js',
-      },
-    ]);
+    await expect(new StripeEmbeddedRenderer(flaky).mount(stripeSession(), first.host)).rejects.toMatchObject({
+      code: 'provider_load_failed',
+      retryable: true,
+      message: 'Stripe.js could not be loaded: Failed to load Stripe.js',
+    });
+    expect(first.reports).toEqual([]);
 
     const second = fakeHost();
     const retry = new StripeEmbeddedRenderer(flaky);
@@ -190,18 +188,18 @@ describe('StripeEmbeddedRenderer', () => {
     await retry.destroy();
   });
 
-  it('reports invalid_session for a session without client secret or without any publishable key', async () => {
+  it('rejects with invalid_session for a session without client secret or without any publishable key', async () => {
     const stripeJs = fakeStripeJs();
     const noSecret = fakeHost();
-    await new StripeEmbeddedRenderer(stripeJs.load).mount(stripeSession({ client_secret: undefined }), noSecret.host);
-    expect(noSecret.reports).toEqual([
-      expect.objectContaining({ type: 'error', code: 'invalid_session', retryable: false }),
-    ]);
-    expect(noSecret.reports[0]).toHaveProperty('message', expect.stringContaining('client_secret'));
+    await expect(
+      new StripeEmbeddedRenderer(stripeJs.load).mount(stripeSession({ client_secret: undefined }), noSecret.host),
+    ).rejects.toMatchObject({ code: 'invalid_session', retryable: false, message: expect.stringContaining('client_secret') });
 
     const noKey = fakeHost();
-    await new StripeEmbeddedRenderer(stripeJs.load).mount(stripeSession({ publishable_key: undefined }), noKey.host);
-    expect(noKey.reports[0]).toHaveProperty('message', expect.stringContaining('publishable'));
+    await expect(
+      new StripeEmbeddedRenderer(stripeJs.load).mount(stripeSession({ publishable_key: undefined }), noKey.host),
+    ).rejects.toMatchObject({ code: 'invalid_session', message: expect.stringContaining('publishable') });
+    expect([...noSecret.reports, ...noKey.reports]).toEqual([]);
     expect(stripeJs.loads).toHaveLength(0);
   });
 
@@ -230,15 +228,12 @@ describe('StripeEmbeddedRenderer', () => {
     const stripeJs = fakeStripeJs({ mountError: 'Elements cannot be mounted in a ShadowRoot. Please mount in the Light DOM.' });
     const { host, reports } = fakeHost();
     const renderer = new StripeEmbeddedRenderer(stripeJs.load);
-    await renderer.mount(stripeSession(), host);
-    expect(reports).toEqual([
-      {
-        type: 'error',
-        code: 'provider_load_failed',
-        retryable: true,
-        message: 'Stripe embedded checkout failed: Elements cannot be mounted in a ShadowRoot. Please mount in the Light DOM.',
-      },
-    ]);
+    await expect(renderer.mount(stripeSession(), host)).rejects.toMatchObject({
+      code: 'provider_load_failed',
+      retryable: true,
+      message: 'Stripe embedded checkout failed: Elements cannot be mounted in a ShadowRoot. Please mount in the Light DOM.',
+    });
+    expect(reports).toEqual([]);
     expect(stripeJs.live).toBe(0);
     await renderer.destroy();
     expect(stripeJs.instances[0]?.destroyCalls).toBe(1);
@@ -265,22 +260,35 @@ describe('StripeEmbeddedRenderer', () => {
     expect(reports).toEqual([]);
   });
 
-  it('stops when the host signal aborts while Stripe.js is loading', async () => {
+  it('stops when destroyed while Stripe.js is loading, and resolves quietly', async () => {
     const stripeJs = fakeStripeJs();
     let finishLoad!: () => void;
     const slowLoad: LoadStripe = (key, options) =>
       new Promise((resolve) => {
         finishLoad = () => resolve(stripeJs.load(key, options));
       });
-    const { host, reports, controller } = fakeHost();
-    const mounting = new StripeEmbeddedRenderer(slowLoad).mount(stripeSession(), host);
+    const { host, reports } = fakeHost();
+    const renderer = new StripeEmbeddedRenderer(slowLoad);
+    const mounting = renderer.mount(stripeSession(), host);
     await settle();
-    controller.abort();
+    const teardown = renderer.destroy();
     finishLoad();
     await mounting;
-    await settle();
+    await teardown;
     expect(stripeJs.instances).toHaveLength(0);
     expect(reports).toEqual([]);
+  });
+
+  it('leaves teardown to destroy(): an aborted host signal alone does not tear the checkout down', async () => {
+    const stripeJs = fakeStripeJs();
+    const { host, controller } = fakeHost();
+    const renderer = new StripeEmbeddedRenderer(stripeJs.load);
+    await renderer.mount(stripeSession(), host);
+    controller.abort();
+    await settle();
+    expect(stripeJs.instances[0]?.destroyCalls).toBe(0);
+    await renderer.destroy();
+    expect(stripeJs.instances[0]?.destroyCalls).toBe(1);
   });
 
   it('a second renderer on the page waits until the first is torn down, then mounts', async () => {
@@ -327,16 +335,15 @@ describe('StripeEmbeddedRenderer', () => {
     await thirdRenderer.destroy();
   });
 
-  it('keeps the client secret out of reported error messages', async () => {
+  it('keeps the client secret out of the error it rejects with', async () => {
     const failing: LoadStripe = () =>
       Promise.resolve({
         createEmbeddedCheckoutPage: () => Promise.reject(new Error(`Invalid client secret ${CLIENT_SECRET}.`)),
       } as unknown as Stripe);
-    const { host, reports } = fakeHost();
-    await new StripeEmbeddedRenderer(failing).mount(stripeSession(), host);
-    expect(reports).toHaveLength(1);
-    expect(reports[0]).toMatchObject({ type: 'error', code: 'provider_load_failed', retryable: true });
-    expect(JSON.stringify(reports)).not.toContain(CLIENT_SECRET);
+    const { host } = fakeHost();
+    const error: unknown = await new StripeEmbeddedRenderer(failing).mount(stripeSession(), host).catch((reason: unknown) => reason);
+    expect(error).toMatchObject({ code: 'provider_load_failed', retryable: true, message: 'Stripe embedded checkout failed: Invalid client secret [client secret].' });
+    expect((error as CheckoutError).cause).toBeUndefined();
     // The turn was given back: a next renderer mounts.
     const stripeJs = fakeStripeJs();
     const next = fakeHost();

@@ -10,7 +10,7 @@ import type {
   StripeEmbeddedCheckout,
   StripeEmbeddedCheckoutOptions,
 } from '@stripe/stripe-js';
-import type { CheckoutErrorCode } from '../../core/errors.js';
+import { CheckoutError } from '../../core/errors.js';
 import type { CheckoutSession } from '../../core/session.js';
 import type { Renderer, RendererFactory, RendererHost } from '../../renderers/types.js';
 import { takeEmbeddedCheckoutTurn, type ReleaseTurn } from './page-guard.js';
@@ -26,17 +26,6 @@ type CreateEmbeddedCheckout = (options: StripeEmbeddedCheckoutOptions) => Promis
 interface AnyStripeJs {
   createEmbeddedCheckoutPage?: CreateEmbeddedCheckout;
   initEmbeddedCheckout?: CreateEmbeddedCheckout;
-}
-
-/** A failure with the code and retry hint the widget reports. */
-class StripeRendererError extends Error {
-  constructor(
-    readonly code: CheckoutErrorCode,
-    message: string,
-    readonly retryable: boolean,
-  ) {
-    super(message);
-  }
 }
 
 function messageOf(error: unknown): string {
@@ -55,10 +44,9 @@ function embeddedCheckoutCreator(stripe: Stripe): CreateEmbeddedCheckout {
   if (typeof stripeJs.initEmbeddedCheckout === 'function') {
     return stripeJs.initEmbeddedCheckout.bind(stripe);
   }
-  throw new StripeRendererError(
+  throw new CheckoutError(
     'provider_load_failed',
     'The loaded Stripe.js offers neither createEmbeddedCheckoutPage nor initEmbeddedCheckout.',
-    false,
   );
 }
 
@@ -70,7 +58,7 @@ function embeddedCheckoutCreator(stripe: Stripe): CreateEmbeddedCheckout {
  * removed from the page, or finished and reset), then mounts. Nothing is thrown and nothing is
  * reported while it waits. See `page-guard.ts`.
  *
- * Teardown (`destroy()`, or `host.signal` aborting) waits for a creation call already in flight
+ * Teardown (`destroy()`, which the widget calls) waits for a creation call already in flight
  * and destroys what it returns, so a fast reset never leaves an instance behind. It is safe to
  * call twice: Stripe's own `destroy()` throws on a second call, so it is called at most once.
  *
@@ -86,21 +74,16 @@ export class StripeEmbeddedRenderer implements Renderer {
   #pendingCreation: Promise<void> | undefined;
   #checkout: StripeEmbeddedCheckout | undefined;
   #releaseTurn: ReleaseTurn | undefined;
-  #host: RendererHost | undefined;
-  readonly #onHostAbort = (): void => void this.destroy();
 
   constructor(load: LoadStripe = loadStripe) {
     this.#load = load;
   }
 
-  /** Resolves once the checkout is mounted, or once a failure has been reported; never rejects for those. */
+  /** Resolves once the checkout is mounted or torn down; rejects with a `CheckoutError` when it cannot be shown. */
   async mount(session: CheckoutSession, host: RendererHost): Promise<void> {
     if (this.#mounted) throw new Error('A Stripe renderer mounts one session only; create a new renderer.');
     this.#mounted = true;
     if (this.#stop.signal.aborted) return;
-    if (host.signal.aborted) return this.destroy();
-    this.#host = host;
-    host.signal.addEventListener('abort', this.#onHostAbort, { once: true });
     // Embedded checkout lives on the shop's page: every mode shows it inline, so the window a
     // popup-mode click opened (before the session's kind was known) is not needed.
     if (host.popup && !host.popup.closed) host.popup.close();
@@ -109,16 +92,14 @@ export class StripeEmbeddedRenderer implements Renderer {
       await this.#create(session, host);
     } catch (error) {
       if (this.#stop.signal.aborted) return;
-      const known = error instanceof StripeRendererError ? error : undefined;
-      let message = known ? known.message : `Stripe embedded checkout failed: ${messageOf(error)}`;
+      // No cause: a provider's error may quote the client secret.
+      const failure =
+        error instanceof CheckoutError
+          ? error
+          : new CheckoutError('provider_load_failed', `Stripe embedded checkout failed: ${messageOf(error)}`, { retryable: true });
       const secret = session.client_secret;
-      if (secret) message = message.split(secret).join('[client secret]');
-      host.report({
-        type: 'error',
-        code: known?.code ?? 'provider_load_failed',
-        message,
-        retryable: known?.retryable ?? true,
-      });
+      if (secret) failure.message = failure.message.split(secret).join('[client secret]');
+      throw failure;
     }
   }
 
@@ -129,7 +110,6 @@ export class StripeEmbeddedRenderer implements Renderer {
 
   async #tearDown(): Promise<void> {
     this.#stop.abort();
-    this.#host?.signal.removeEventListener('abort', this.#onHostAbort);
     // A creation call cannot be cancelled: wait for its instance so it can be destroyed.
     await this.#pendingCreation;
     this.#destroyInstance();
@@ -138,14 +118,13 @@ export class StripeEmbeddedRenderer implements Renderer {
   async #create(session: CheckoutSession, host: RendererHost): Promise<void> {
     const clientSecret = session.client_secret;
     if (!clientSecret) {
-      throw new StripeRendererError('invalid_session', 'The stripe-embedded session has no client_secret.', false);
+      throw new CheckoutError('invalid_session', 'The stripe-embedded session has no client_secret.');
     }
     const publishableKey = session.publishable_key ?? host.publishableKey;
     if (!publishableKey) {
-      throw new StripeRendererError(
+      throw new CheckoutError(
         'invalid_session',
         'The stripe-embedded session has no publishable_key and the widget has no publishable-key.',
-        false,
       );
     }
 
@@ -157,9 +136,9 @@ export class StripeEmbeddedRenderer implements Renderer {
         session.stripe_account ? { stripeAccount: session.stripe_account } : undefined,
       );
     } catch (error) {
-      throw new StripeRendererError('provider_load_failed', `Stripe.js could not be loaded: ${messageOf(error)}`, true);
+      throw new CheckoutError('provider_load_failed', `Stripe.js could not be loaded: ${messageOf(error)}`, { retryable: true });
     }
-    if (!stripe) throw new StripeRendererError('provider_load_failed', 'Stripe.js is not available here.', true);
+    if (!stripe) throw new CheckoutError('provider_load_failed', 'Stripe.js is not available here.', { retryable: true });
     if (this.#stop.signal.aborted) return;
     const createCheckout = embeddedCheckoutCreator(stripe);
 

@@ -1,3 +1,4 @@
+import { CheckoutError } from '../../core/errors.js';
 import { acceptMessage, originOf } from '../../core/message-filter.js';
 import type { CheckoutMessage } from '../../core/messages.js';
 import type { CheckoutSession } from '../../core/session.js';
@@ -24,8 +25,7 @@ export class HostedRenderer implements Renderer {
 
   async mount(session: CheckoutSession, host: RendererHost): Promise<void> {
     const url = session.url;
-    if (!url) throw new TypeError('A hosted session needs a url');
-    host.signal.addEventListener('abort', () => this.destroy(), { once: true, signal: this.#listeners.signal });
+    if (!url) throw new CheckoutError('provider_load_failed', 'The checkout could not be shown: A hosted session needs a url', { retryable: true });
 
     // A page that refuses framing can only be shown by leaving for it.
     const mode = session.frameable === false && (host.mode === 'embedded' || host.mode === 'overlay') ? 'redirect' : host.mode;
@@ -110,10 +110,7 @@ export class HostedRenderer implements Renderer {
 
   #mountPopup(url: string, host: RendererHost): void {
     const popup = host.popup;
-    if (!popup || popup.closed) {
-      host.report({ type: 'error', code: 'popup_blocked', message: 'The checkout window was blocked or closed', retryable: true });
-      return;
-    }
+    if (!popup || popup.closed) throw new CheckoutError('popup_blocked', 'The checkout window was blocked or closed', { retryable: true });
     this.#popup = popup;
     popup.location.href = url;
     host.report({ type: 'ready' });

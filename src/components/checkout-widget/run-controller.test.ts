@@ -1,0 +1,453 @@
+import type { ReactiveController } from 'lit';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CheckoutError } from '../../core/errors.js';
+import type { CheckoutEventName } from '../../core/events.js';
+import { preloadSessionValidators } from '../../core/session-validators.js';
+import type { CheckoutSession, DisplayMode, SessionStatus } from '../../core/session.js';
+import type { RendererFactory, RendererHost } from '../../renderers/types.js';
+import { CheckoutRunController, INVALID_PAYLOAD, type CheckoutRunHost } from './run-controller.js';
+
+/**
+ * The run's transitions in Node: a fake host element, a fake `fetch` behind the real session
+ * client, and fake renderers. Sessions are `stripe-embedded` because those need no page url
+ * (a url would make the run preconnect, which needs a document).
+ */
+
+const ENDPOINT = 'https://shop.example/api/checkout/sessions';
+
+function stripeSession(status: SessionStatus = 'open', extra: Partial<CheckoutSession> = {}): CheckoutSession {
+  return {
+    id: 'cs_test_1',
+    provider: 'stripe',
+    kind: 'stripe-embedded',
+    status,
+    client_secret: 'cs_test_1_secret_x',
+    publishable_key: 'pk_test_1',
+    ...extra,
+  };
+}
+
+interface FetchCall {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: unknown;
+  signal: AbortSignal;
+  answer(status: number, body: unknown): void;
+}
+
+/**
+ * `fetch` for the session client: answers through `respond` (undefined leaves the call pending
+ * for the test to answer) and rejects with an AbortError when the run aborts, unless told to
+ * ignore aborts (to let a stale answer through).
+ */
+function installFakeFetch() {
+  const calls: FetchCall[] = [];
+  const state = {
+    ignoreAbort: false,
+    respond: (_call: FetchCall): [number, unknown] | undefined => undefined,
+  };
+  vi.stubGlobal('fetch', (url: string, init: RequestInit) => {
+    const signal = init.signal!;
+    return new Promise((resolve, reject) => {
+      const call: FetchCall = {
+        method: init.method ?? 'GET',
+        url,
+        headers: init.headers as Record<string, string>,
+        body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
+        signal,
+        answer: (status, body) =>
+          resolve({ ok: status >= 200 && status < 300, status, text: () => Promise.resolve(JSON.stringify(body)) }),
+      };
+      if (!state.ignoreAbort) signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      calls.push(call);
+      const reply = state.respond(call);
+      if (reply) call.answer(...reply);
+    });
+  });
+  return { calls, state };
+}
+
+/** The part of `<checkout-widget>` the run uses. */
+class FakeHost extends EventTarget {
+  endpoint: string | undefined = ENDPOINT;
+  payload: unknown = { lines: [{ sku: 'tee', quantity: 1 }] };
+  locale = 'da';
+  sessionId: string | undefined;
+  publishableKey: string | undefined;
+  session: CheckoutSession | Record<string, unknown> | undefined;
+  readonly attributes = new Map<string, string>();
+  readonly events: Array<{ type: CheckoutEventName; detail: Record<string, unknown> }> = [];
+  readonly controllers: ReactiveController[] = [];
+  readonly renderRoot = { querySelector: () => ({ container: true }) };
+  readonly updateComplete = Promise.resolve(true);
+  updates = 0;
+
+  addController(controller: ReactiveController): void {
+    this.controllers.push(controller);
+  }
+  removeController(): void {}
+  requestUpdate(): void {
+    this.updates++;
+  }
+  getAttribute(name: string): string | null {
+    return this.attributes.get(name) ?? null;
+  }
+  setAttribute(name: string, value: string): void {
+    this.attributes.set(name, value);
+  }
+  override dispatchEvent(event: Event): boolean {
+    this.events.push({ type: event.type as CheckoutEventName, detail: (event as CustomEvent).detail });
+    return super.dispatchEvent(event);
+  }
+  /** Event types in order, `checkout-` left off; status changes as `status:<state>`. */
+  trail(): string[] {
+    return this.events.map(({ type, detail }) =>
+      type === 'checkout-status' ? `status:${String(detail['state'])}` : type.slice('checkout-'.length),
+    );
+  }
+  detail(type: CheckoutEventName): Record<string, unknown> | undefined {
+    return this.events.findLast((event) => event.type === type)?.detail;
+  }
+}
+
+interface Mounted {
+  session: CheckoutSession;
+  host: RendererHost;
+  destroyed: number;
+}
+
+function fakeRenderers() {
+  const mounted: Mounted[] = [];
+  const state = { mount: (): Promise<void> => Promise.resolve() };
+  const load = vi.fn((_kind: string) =>
+    Promise.resolve<RendererFactory>(() => {
+      let entry: Mounted | undefined;
+      return {
+        mount: (session, host) => {
+          entry = { session, host, destroyed: 0 };
+          mounted.push(entry);
+          return state.mount();
+        },
+        destroy: () => {
+          if (entry) entry.destroyed++;
+        },
+      };
+    }),
+  );
+  return { mounted, state, load };
+}
+
+/** Lets queued promise callbacks (and the fake fetch's answers) run. */
+async function flush(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+let http: ReturnType<typeof installFakeFetch>;
+let host: FakeHost;
+let renderers: ReturnType<typeof fakeRenderers>;
+let run: CheckoutRunController;
+let focusReturns: number;
+/** The status a `GET` of the session answers with. */
+let backendStatus: SessionStatus;
+
+beforeAll(async () => {
+  // Loaded once, so parsing an answer takes microtasks only (fake timers do not hold it up).
+  await preloadSessionValidators();
+});
+
+beforeEach(() => {
+  http = installFakeFetch();
+  backendStatus = 'open';
+  http.state.respond = (call) =>
+    call.method === 'POST' ? [201, stripeSession()] : [200, stripeSession(backendStatus)];
+  host = new FakeHost();
+  renderers = fakeRenderers();
+  focusReturns = 0;
+  run = new CheckoutRunController(host as unknown as CheckoutRunHost, () => focusReturns++, renderers.load);
+});
+
+afterEach(() => {
+  run.hostDisconnected();
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+});
+
+/** Starts, lets the session arrive and the renderer mount, and reports it ready. */
+async function startReady(mode: DisplayMode = 'embedded'): Promise<Mounted> {
+  void run.start(mode);
+  await flush();
+  const mounted = renderers.mounted.at(-1)!;
+  mounted.host.report({ type: 'ready' });
+  return mounted;
+}
+
+const gets = () => http.calls.filter((call) => call.method === 'GET');
+
+describe('CheckoutRunController', () => {
+  it('registers with its host and reflects the state when the host connects', () => {
+    expect(host.controllers).toEqual([run]);
+    run.hostConnected();
+    expect(host.attributes.get('state')).toBe('idle');
+  });
+
+  it('begins: loading at once, creates the session with the locale and an Idempotency-Key, announces it and mounts it', async () => {
+    const started = run.start('embedded');
+    expect(run.state).toBe('loading');
+    expect(host.attributes.get('state')).toBe('loading');
+    expect(host.detail('checkout-status')).toEqual({ state: 'loading', previous: 'idle' });
+    // The request left synchronously.
+    expect(http.calls).toHaveLength(1);
+    expect(http.calls[0]).toMatchObject({ method: 'POST', url: ENDPOINT, body: { lines: [{ sku: 'tee', quantity: 1 }], locale: 'da' } });
+    expect(http.calls[0]!.headers['Idempotency-Key']).toMatch(/^[0-9a-f-]{36}$/);
+
+    await started;
+    expect(renderers.load).toHaveBeenCalledWith('stripe-embedded');
+    const [mounted] = renderers.mounted;
+    expect(mounted?.session).toEqual(stripeSession());
+    expect(mounted?.host).toMatchObject({ mode: 'embedded', locale: 'da', container: { container: true } });
+    expect(host.trail()).toEqual(['status:loading', 'session']);
+
+    mounted!.host.report({ type: 'ready' });
+    expect(run.state).toBe('ready');
+    expect(host.trail()).toEqual(['status:loading', 'session', 'status:ready', 'ready']);
+    expect(host.detail('checkout-ready')).toEqual({ session: stripeSession() });
+  });
+
+  it('joins a busy run instead of starting another', async () => {
+    const first = run.start('embedded');
+    expect(run.start('embedded')).toBe(first);
+    await startReady();
+    expect(http.calls.filter((call) => call.method === 'POST')).toHaveLength(1);
+    expect(renderers.mounted).toHaveLength(1);
+  });
+
+  it('drops a stale answer: a session that arrives for a run that was restarted changes nothing', async () => {
+    http.state.ignoreAbort = true;
+    http.state.respond = () => undefined;
+    void run.start('embedded');
+    const staleCall = http.calls[0]!;
+    run.reset();
+    void run.start('embedded');
+    expect(staleCall.signal.aborted).toBe(true);
+    http.calls[1]!.answer(201, stripeSession('open', { id: 'cs_test_new' }));
+    await flush();
+    staleCall.answer(201, stripeSession('open', { id: 'cs_test_stale' }));
+    await flush();
+
+    expect(renderers.mounted.map((entry) => entry.session.id)).toEqual(['cs_test_new']);
+    const announced = host.events.filter((event) => event.type === 'checkout-session');
+    expect(announced.map((event) => (event.detail['session'] as CheckoutSession).id)).toEqual(['cs_test_new']);
+    expect(host.trail()).not.toContain('error');
+  });
+
+  it('disconnecting aborts the run: back to idle, and the aborted request is no error', async () => {
+    http.state.respond = () => undefined;
+    const started = run.start('embedded');
+    run.hostDisconnected();
+    await expect(started).resolves.toBeUndefined();
+    expect(http.calls[0]!.signal.aborted).toBe(true);
+    expect(run.state).toBe('idle');
+    expect(host.trail()).toEqual(['status:loading', 'status:idle']);
+  });
+
+  it('disconnecting tears a mounted renderer down once, through destroy()', async () => {
+    const mounted = await startReady();
+    run.hostDisconnected();
+    expect(mounted.destroyed).toBe(1);
+    expect(mounted.host.signal.aborted).toBe(true);
+    // Reports after the teardown are not heard.
+    mounted.host.report({ type: 'accept', params: {} });
+    expect(run.state).toBe('idle');
+    expect(gets()).toHaveLength(0);
+  });
+
+  it('confirms an accept with GETs until the endpoint says complete, retrying failed reads', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const mounted = await startReady();
+    let reads = 0;
+    http.state.respond = (call) => {
+      if (call.method !== 'GET') return undefined;
+      reads++;
+      // A 503 first, then still open, then complete.
+      if (reads === 1) return [503, { error: { message: 'busy' } }];
+      return [200, stripeSession(reads >= 3 ? 'complete' : 'open')];
+    };
+    mounted.host.report({ type: 'accept', params: { invoice: 'order-1' } });
+    expect(run.state).toBe('processing');
+    await flush();
+    expect(reads).toBe(1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await flush();
+    expect(reads).toBe(2);
+    expect(run.state).toBe('processing');
+    await vi.advanceTimersByTimeAsync(2_000);
+    await flush();
+
+    expect(run.state).toBe('complete');
+    expect(host.detail('checkout-accept')).toEqual({ session: stripeSession('complete'), params: { invoice: 'order-1' } });
+    expect(mounted.destroyed).toBe(1);
+    expect(mounted.host.signal.aborted).toBe(true);
+  });
+
+  it('an accept the endpoint does not confirm is verification_failed; the UI stays and Try again confirms it', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const mounted = await startReady();
+    expect(run.confirmAgain()).toBe(false);
+    mounted.host.report({ type: 'accept', params: { invoice: 'order-1' } });
+    await vi.advanceTimersByTimeAsync(6_000);
+    await flush();
+
+    expect(run.state).toBe('error');
+    expect(run.error).toMatchObject({ code: 'verification_failed', retryable: true });
+    expect(host.detail('checkout-error')).toEqual({
+      code: 'verification_failed',
+      message: 'The payment could not be confirmed yet. Check again in a moment.',
+      retryable: true,
+      session: stripeSession(),
+    });
+    expect(host.trail()).not.toContain('accept');
+    expect(mounted.destroyed).toBe(0);
+
+    backendStatus = 'complete';
+    expect(run.confirmAgain()).toBe(true);
+    expect(run.state).toBe('processing');
+    expect(run.error).toBeUndefined();
+    await flush();
+    expect(run.state).toBe('complete');
+    expect(host.detail('checkout-accept')).toEqual({ session: stripeSession('complete'), params: { invoice: 'order-1' } });
+    expect(mounted.destroyed).toBe(1);
+  });
+
+  it('a create answer that says complete is confirmed with a GET before checkout-accept', async () => {
+    http.state.respond = (call) => (call.method === 'POST' ? [201, stripeSession('complete')] : undefined);
+    void run.start('embedded');
+    await flush();
+    expect(run.state).toBe('processing');
+    expect(host.trail()).not.toContain('accept');
+    gets()[0]!.answer(200, stripeSession('complete'));
+    await flush();
+    expect(run.state).toBe('complete');
+    expect(host.detail('checkout-accept')).toEqual({ session: stripeSession('complete'), params: {} });
+    expect(renderers.mounted).toHaveLength(0);
+  });
+
+  it('expires: a session whose expires_at has passed ends as expired and its UI goes', async () => {
+    http.state.respond = (call) =>
+      call.method === 'POST' ? [201, stripeSession('open', { expires_at: new Date(Date.now() - 1_000).toISOString() })] : undefined;
+    void run.start('embedded');
+    await flush();
+    // The expiry timer fires on the next turn of the event loop.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(run.state).toBe('expired');
+    expect(host.trail()).toEqual(['status:loading', 'session', 'status:expired', 'expired']);
+    expect(renderers.mounted[0]?.destroyed).toBe(1);
+    expect(renderers.mounted[0]?.host.signal.aborted).toBe(true);
+  });
+
+  it('cancel settles the run; the close that follows is still heard and, in an overlay, returns focus', async () => {
+    const mounted = await startReady('overlay');
+    mounted.host.report({ type: 'cancel', params: { id: 'x' } });
+    mounted.host.report({ type: 'close' });
+    expect(run.state).toBe('cancelled');
+    expect(host.trail().slice(-3)).toEqual(['status:cancelled', 'cancel', 'close']);
+    expect(host.detail('checkout-cancel')).toEqual({ session: stripeSession(), params: { id: 'x' } });
+    expect(mounted.destroyed).toBe(1);
+    expect(focusReturns).toBe(1);
+  });
+
+  it('close(): abandons an overlay start without a session, cancels one with a session', async () => {
+    http.state.respond = () => undefined;
+    void run.start('overlay');
+    run.close();
+    expect(run.state).toBe('idle');
+    expect(host.trail()).toEqual(['status:loading', 'status:idle']);
+
+    http.state.respond = (call) => (call.method === 'POST' ? [201, stripeSession()] : undefined);
+    await startReady('overlay');
+    run.close();
+    expect(run.state).toBe('cancelled');
+    expect(host.trail().slice(-3)).toEqual(['status:cancelled', 'cancel', 'close']);
+  });
+
+  it('a mount that rejects with a CheckoutError fails the run with exactly that error', async () => {
+    renderers.state.mount = () => Promise.reject(new CheckoutError('invalid_session', 'No client secret.'));
+    await run.start('embedded');
+    expect(run.state).toBe('error');
+    expect(host.detail('checkout-error')).toEqual({ code: 'invalid_session', message: 'No client secret.', retryable: false, session: stripeSession() });
+    expect(renderers.mounted[0]?.destroyed).toBe(1);
+  });
+
+  it('any other rejection is a retryable provider_load_failed', async () => {
+    renderers.state.mount = () => Promise.reject(new TypeError('boom'));
+    await run.start('embedded');
+    expect(host.detail('checkout-error')).toEqual({
+      code: 'provider_load_failed',
+      message: 'The checkout could not be shown: boom',
+      retryable: true,
+      session: stripeSession(),
+    });
+  });
+
+  it('a mount aborted by a reset is no error', async () => {
+    renderers.state.mount = () => new Promise(() => undefined);
+    void run.start('embedded');
+    await flush();
+    run.reset();
+    await flush();
+    expect(host.trail()).toEqual(['status:loading', 'session', 'status:idle']);
+    expect(renderers.mounted[0]?.destroyed).toBe(1);
+  });
+
+  it('a declined card while ready is reported and keeps the UI; an error report before ready fails the run', async () => {
+    const mounted = await startReady();
+    mounted.host.report({ type: 'error', code: 'payment_failed', message: 'Card declined', retryable: true });
+    expect(run.state).toBe('ready');
+    expect(host.detail('checkout-error')).toEqual({ code: 'payment_failed', message: 'Card declined', retryable: true, session: stripeSession() });
+    expect(mounted.destroyed).toBe(0);
+
+    run.reset();
+    void run.start('embedded');
+    await flush();
+    const loading = renderers.mounted[1]!;
+    loading.host.report({ type: 'error', code: 'payment_failed', message: 'Card declined', retryable: true });
+    expect(run.state).toBe('error');
+    expect(loading.destroyed).toBe(1);
+  });
+
+  it('reports a bad payload as invalid_session without a request', async () => {
+    run.payloadProblem = 'The payload attribute must be a JSON object (Unexpected token)';
+    host.payload = INVALID_PAYLOAD;
+    await run.start('embedded');
+    expect(http.calls).toHaveLength(0);
+    expect(host.detail('checkout-error')).toEqual({
+      code: 'invalid_session',
+      message: 'The payload attribute must be a JSON object (Unexpected token)',
+      retryable: false,
+    });
+  });
+
+  describe('resume after a redirect', () => {
+    it('confirms an accept with the endpoint', async () => {
+      backendStatus = 'complete';
+      await run.resume('redirect', 'cs_test_1', 'accept', { invoice: 'order-1' });
+      expect(gets().map((call) => call.url)).toEqual([`${ENDPOINT}/cs_test_1`]);
+      expect(run.state).toBe('complete');
+      expect(host.trail()).toEqual(['status:loading', 'session', 'status:complete', 'accept']);
+      expect(host.detail('checkout-accept')).toEqual({ session: stripeSession('complete'), params: { invoice: 'order-1' } });
+    });
+
+    it('cancels a session that is still open', async () => {
+      await run.resume('redirect', 'cs_test_1', 'cancel', { id: 'cs_test_1' });
+      expect(run.state).toBe('cancelled');
+      expect(host.detail('checkout-cancel')).toEqual({ session: stripeSession(), params: { id: 'cs_test_1' } });
+    });
+
+    it('takes the status the endpoint reports over the result in the url', async () => {
+      backendStatus = 'expired';
+      await run.resume('redirect', 'cs_test_1', 'accept', {});
+      expect(run.state).toBe('expired');
+      expect(host.trail()).not.toContain('accept');
+    });
+  });
+});

@@ -1,0 +1,507 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { CheckoutError, isAbortError } from '../../core/errors.js';
+import { createCheckoutEvent, type CheckoutEventDetails, type CheckoutEventName, type OutcomeParams } from '../../core/events.js';
+import { isPlainObject, originOf } from '../../core/message-filter.js';
+import { createSession, newIdempotencyKey, readSession, sleep } from '../../core/session-client.js';
+import { parseSessionLazily } from '../../core/session-validators.js';
+import { isFinalStatus, type CheckoutSession, type DisplayMode, type WidgetState } from '../../core/session.js';
+import { watchSessionStatus } from '../../core/status-watcher.js';
+import { loadRenderer } from '../../renderers/index.js';
+import type { Renderer, RendererHost, RendererOutcome } from '../../renderers/types.js';
+
+const POPUP_NAME = 'checkout-widget-popup';
+/** Delays before each confirming read after an accept: the backend may lag the page by a moment. */
+const CONFIRM_DELAYS_MS = [0, 1_000, 2_000, 3_000];
+/** States in which a session is being set up or is on screen: `start()` joins them. */
+const BUSY_STATES: readonly WidgetState[] = ['loading', 'ready', 'processing'];
+
+/** Stands for a `payload` attribute that was not a JSON object; `payloadProblem` says why. */
+export const INVALID_PAYLOAD: Record<string, unknown> = Object.freeze({});
+
+/** The element a run belongs to: its properties are read when the run needs them, not copied. */
+export interface CheckoutRunHost extends ReactiveControllerHost, HTMLElement {
+  /** Holds the `.checkout-container` that renderers draw into, once rendered. */
+  readonly renderRoot: ParentNode;
+  readonly endpoint: string | undefined;
+  readonly payload: unknown;
+  readonly locale: string;
+  readonly sessionId: string | undefined;
+  readonly publishableKey: string | undefined;
+  readonly session: CheckoutSession | Record<string, unknown> | undefined;
+}
+
+/** One attempt, from a start to its outcome. A new start makes a new run: a stale one's results are dropped. */
+interface Run {
+  abort: AbortController;
+  promise: Promise<void>;
+  mode: DisplayMode;
+  popup: Window | null;
+  renderer?: Renderer;
+  lightMounts: HTMLElement[];
+  /** Set once an outcome (complete, cancel, expiry, error) is final for this run. */
+  settled: boolean;
+  /** Params of an accept awaiting confirmation, kept to confirm again on "Try again". */
+  acceptParams?: OutcomeParams;
+  /** Declines reported so far (by message or by a status read), so each is reported once. */
+  reportedFailures: number;
+}
+
+/** The checkout window, opened now: inside a click, or blockers refuse it. */
+export function openPopup(): Window | null {
+  const width = 520;
+  const height = 720;
+  const left = Math.max(0, window.screenX + (window.outerWidth - width) / 2);
+  const top = Math.max(0, window.screenY + (window.outerHeight - height) / 2);
+  return window.open('', POPUP_NAME, `popup,width=${width},height=${height},left=${Math.round(left)},top=${Math.round(top)}`);
+}
+
+function showPopupPlaceholder(popup: Window): void {
+  try {
+    popup.document.title = 'Checkout';
+    popup.document.body.textContent = 'Loading checkout…';
+  } catch {
+    // A reused window may already show another origin: nothing to write then.
+  }
+}
+
+function preconnect(url: string | undefined): void {
+  const origin = originOf(url);
+  if (!origin || origin === window.location.origin) return;
+  const exists = [...document.head.querySelectorAll<HTMLLinkElement>('link[rel="preconnect"]')].some(
+    (link) => originOf(link.href) === origin,
+  );
+  if (exists) return;
+  const link = document.createElement('link');
+  link.rel = 'preconnect';
+  link.href = origin;
+  document.head.append(link);
+}
+
+function warnTeardownFailed(error: unknown): void {
+  console.warn('<checkout-widget>: renderer teardown failed', error);
+}
+
+/**
+ * The widget's checkout run as a Lit controller: owns `state`, the session, the error and one
+ * AbortController per run, makes every transition and fires the events on the host. The host
+ * keeps its properties, rendering and gestures. Like `@lit/task`, results of a run that is no
+ * longer the current one are dropped, and an abort is a cancellation, never an error.
+ */
+export class CheckoutRunController implements ReactiveController {
+  /** Why the payload is `INVALID_PAYLOAD`. */
+  payloadProblem = '';
+  readonly #host: CheckoutRunHost;
+  readonly #overlayClosed: () => void;
+  readonly #loadRenderer: typeof loadRenderer;
+  #state: WidgetState = 'idle';
+  #session: CheckoutSession | undefined;
+  #error: CheckoutError | undefined;
+  #run: Run | undefined;
+
+  /** `overlayClosed`: the host hands focus back to its trigger. `load`: another renderer registry (tests). */
+  constructor(host: CheckoutRunHost, overlayClosed: () => void, load = loadRenderer) {
+    this.#host = host;
+    this.#overlayClosed = overlayClosed;
+    this.#loadRenderer = load;
+    host.addController(this);
+  }
+
+  get state(): WidgetState {
+    return this.#state;
+  }
+
+  get error(): CheckoutError | undefined {
+    return this.#error;
+  }
+
+  /** A session is being set up or is on screen. */
+  get busy(): boolean {
+    return BUSY_STATES.includes(this.#state);
+  }
+
+  /** The current run's checkout window, if it has one. */
+  get popup(): Window | null | undefined {
+    return this.#run?.popup;
+  }
+
+  hostConnected(): void {
+    this.#reflectState();
+  }
+
+  hostDisconnected(): void {
+    this.reset();
+  }
+
+  /**
+   * Creates or loads the session and mounts its renderer; joins a run that is busy. `popup`: the
+   * window a click already opened (null: the browser refused it); left out, popup mode opens one.
+   */
+  start(mode: DisplayMode, popup?: Window | null): Promise<void> {
+    if (this.busy) return this.#run!.promise;
+    return this.#begin(mode, popup ?? null, (run) => this.#execute(run, popup !== undefined));
+  }
+
+  /** The end of a redirect-mode checkout: reads the session the shopper came back with and acts on `result`. */
+  resume(mode: DisplayMode, sessionId: string, result: 'accept' | 'cancel', params: OutcomeParams): Promise<void> {
+    const { endpoint, publishableKey } = this.#host;
+    return this.#begin(mode, null, async (run) => {
+      // The host resumes only with an endpoint.
+      const session = await readSession(endpoint!, sessionId, { signal: run.abort.signal, retries: 2, publishableKey });
+      if (!this.#isCurrent(run)) return;
+      this.#adopt(session);
+      if (session.status !== 'open') return this.#applyStatus(run, session, params);
+      return result === 'cancel' ? this.#cancel(run, params) : this.#confirm(run, params);
+    });
+  }
+
+  /** "Try again" after `verification_failed`: confirms the kept accept again. False when there is none. */
+  confirmAgain(): boolean {
+    const run = this.#run;
+    if (!run || run.settled || this.#error?.code !== 'verification_failed' || !run.acceptParams) return false;
+    void this.#confirm(run, run.acceptParams);
+    return true;
+  }
+
+  /** Closes an overlay or popup as a cancel. */
+  close(): void {
+    const run = this.#run;
+    if (!run || (run.mode !== 'overlay' && run.mode !== 'popup')) return;
+    if (this.#state !== 'loading' && this.#state !== 'ready') return;
+    const session = this.#session;
+    // No session yet, so nothing to cancel or report: closing abandons the start.
+    if (!session) return this.reset();
+    this.#cancel(run, {});
+    this.#dispatch('checkout-close', { session });
+  }
+
+  /** Back to `idle`, provider UI torn down. */
+  reset(): void {
+    this.#teardown();
+    this.#run = undefined;
+    this.#session = undefined;
+    this.#error = undefined;
+    this.#setState('idle');
+  }
+
+  #reflectState(): void {
+    if (this.#host.getAttribute('state') !== this.#state) this.#host.setAttribute('state', this.#state);
+  }
+
+  #setState(next: WidgetState): void {
+    const previous = this.#state;
+    if (previous === next) return;
+    this.#state = next;
+    this.#reflectState();
+    this.#host.requestUpdate();
+    const detail: CheckoutEventDetails['checkout-status'] = { state: next, previous };
+    if (this.#session) detail.session = this.#session;
+    this.#dispatch('checkout-status', detail);
+  }
+
+  #dispatch<K extends CheckoutEventName>(name: K, detail: CheckoutEventDetails[K]): void {
+    this.#host.dispatchEvent(createCheckoutEvent(name, detail));
+  }
+
+  #isCurrent(run: Run): boolean {
+    return this.#run === run && !run.abort.signal.aborted && !run.settled;
+  }
+
+  /** Ends the current run and starts `job` as a new one. */
+  #begin(mode: DisplayMode, popup: Window | null, job: (run: Run) => Promise<void>): Promise<void> {
+    this.#teardown();
+    this.#session = undefined;
+    this.#error = undefined;
+    const run: Run = {
+      abort: new AbortController(),
+      // Set below: the job needs the run first.
+      promise: undefined!,
+      mode,
+      popup,
+      lightMounts: [],
+      settled: false,
+      reportedFailures: 0,
+    };
+    this.#run = run;
+    this.#setState('loading');
+    // The job runs synchronously up to its first await, so the request leaves at once.
+    run.promise = job(run).catch((error: unknown) => this.#onRunError(run, error));
+    return run.promise;
+  }
+
+  /** Create or resume the session, then mount its renderer. `popupOpened`: a click already tried to open the window. */
+  async #execute(run: Run, popupOpened: boolean): Promise<void> {
+    const { signal } = run.abort;
+    if (run.mode === 'popup' && !run.popup) {
+      run.popup = popupOpened ? null : openPopup();
+      if (!run.popup) throw new CheckoutError('popup_blocked', 'The browser blocked the checkout window. Allow pop-ups and try again.', { retryable: true });
+      showPopupPlaceholder(run.popup);
+    }
+    // Only a read (GET) of the endpoint confirms a payment: a session the page holds or a create
+    // answer that says `complete` is confirmed like an accept message.
+    const readFromEndpoint = !this.#host.session && Boolean(this.#host.sessionId);
+    const session = await this.#obtainSession(signal);
+    if (!this.#isCurrent(run)) return;
+    this.#adopt(session);
+    // Declines before this page (a reload mid-checkout) are not news.
+    run.reportedFailures = session.failed_attempts ?? 0;
+    if (session.status === 'complete' && !readFromEndpoint) return this.#confirm(run, {});
+    if (isFinalStatus(session.status)) return this.#applyStatus(run, session, {});
+    this.#watch(run, session);
+
+    const factory = await this.#loadRenderer(session.kind);
+    if (!this.#isCurrent(run)) return;
+    await this.#host.updateComplete;
+    if (!this.#isCurrent(run)) return;
+    const renderer = factory();
+    run.renderer = renderer;
+    await renderer.mount(session, this.#rendererHost(run));
+  }
+
+  #obtainSession(signal: AbortSignal): Promise<CheckoutSession> {
+    const { session, endpoint, sessionId, payload, locale, publishableKey } = this.#host;
+    const context = { publishableKey };
+    const invalid = (message: string) => Promise.reject(new CheckoutError('invalid_session', message));
+    if (session) return parseSessionLazily(session, context);
+    if (!endpoint) return invalid('Set the endpoint attribute or the session property of <checkout-widget>');
+    if (sessionId) return readSession(endpoint, sessionId, { signal, retries: 2, ...context });
+    if (payload === INVALID_PAYLOAD) return invalid(this.payloadProblem);
+    if (!isPlainObject(payload)) return invalid('The payload property must be an object');
+    const body = locale && payload.locale === undefined ? { ...payload, locale } : payload;
+    return createSession(endpoint, body, { signal, idempotencyKey: newIdempotencyKey(), ...context });
+  }
+
+  /** A validated session becomes the run's: announce it and warm up the connection to its page. */
+  #adopt(session: CheckoutSession): void {
+    this.#session = session;
+    this.#dispatch('checkout-session', { session });
+    preconnect(session.url);
+  }
+
+  #reader(): ((signal: AbortSignal) => Promise<CheckoutSession>) | undefined {
+    const { endpoint, publishableKey } = this.#host;
+    const session = this.#session;
+    if (!endpoint || !session) return undefined;
+    return (signal) => readSession(endpoint, session.id, { signal, publishableKey });
+  }
+
+  #watch(run: Run, session: CheckoutSession): void {
+    watchSessionStatus({
+      session,
+      read: this.#reader(),
+      signal: run.abort.signal,
+      onChange: (fresh) => {
+        // A confirmation in flight decides the outcome itself.
+        if (!this.#isCurrent(run) || this.#state === 'processing') return;
+        this.#session = fresh;
+        if (fresh.status === 'open') {
+          const failures = fresh.failed_attempts ?? 0;
+          // A decline the backend saw but no message told of: the page stays up for another try.
+          if (failures > run.reportedFailures && this.#state === 'ready') {
+            run.reportedFailures = failures;
+            this.#dispatch('checkout-error', {
+              code: 'payment_failed',
+              message: 'The payment was declined. Try again or use another way to pay.',
+              retryable: true,
+              session: fresh,
+            });
+          }
+          return;
+        }
+        // After verification_failed, a completion found here is that accept's: keep its params.
+        this.#applyStatus(run, fresh, fresh.status === 'complete' ? (run.acceptParams ?? {}) : {});
+      },
+      onExpire: () => {
+        if (this.#isCurrent(run) && this.#state !== 'processing') this.#expire(run);
+      },
+    });
+  }
+
+  #rendererHost(run: Run): RendererHost {
+    const host = this.#host;
+    const container = host.renderRoot.querySelector<HTMLElement>('.checkout-container');
+    if (!container) throw new Error('checkout-widget: container missing from the shadow root');
+    let endpoint: string | undefined;
+    try {
+      if (host.endpoint) endpoint = new URL(host.endpoint, window.location.href).href;
+    } catch {
+      // Not a URL: the renderer trusts only its page's origin then.
+    }
+    return {
+      element: host,
+      container,
+      lightMount: () => {
+        const mount = document.createElement('div');
+        mount.className = 'checkout-light-mount';
+        host.append(mount);
+        run.lightMounts.push(mount);
+        return mount;
+      },
+      mode: run.mode,
+      locale: host.locale,
+      endpoint,
+      publishableKey: host.publishableKey,
+      popup: run.popup,
+      signal: run.abort.signal,
+      report: (outcome) => {
+        // A close follows the cancel that settled the run, so it is still heard then.
+        if (this.#run === run && (outcome.type === 'close' || this.#isCurrent(run))) this.#onOutcome(run, outcome);
+      },
+    };
+  }
+
+  #onOutcome(run: Run, outcome: RendererOutcome): void {
+    const session = this.#session;
+    if (!session) return;
+    const live = this.#state === 'loading' || this.#state === 'ready';
+    switch (outcome.type) {
+      case 'ready':
+        if (this.#state !== 'loading') return;
+        this.#setState('ready');
+        this.#dispatch('checkout-ready', { session });
+        return;
+      case 'accept':
+        if (live) void this.#confirm(run, outcome.params);
+        return;
+      case 'cancel':
+        if (live) this.#cancel(run, outcome.params);
+        return;
+      case 'close':
+        // Closed while an accept is confirmed or awaits "Try again" (no cancel settled the run):
+        // the dialog must still go, or it stays modal over the widget's own status and alert.
+        // After the provider's own handler has returned, as ever.
+        if (!run.settled) this.#destroyRenderer(run);
+        this.#dispatch('checkout-close', { session });
+        if (run.mode === 'overlay') this.#overlayClosed();
+        return;
+      case 'error':
+        // A declined card: the provider's page stays up for another try.
+        if (outcome.code === 'payment_failed' && outcome.retryable && this.#state === 'ready') {
+          run.reportedFailures += 1;
+          this.#dispatch('checkout-error', { code: outcome.code, message: outcome.message, retryable: true, session });
+          return;
+        }
+        this.#fail(run, new CheckoutError(outcome.code, outcome.message, { retryable: outcome.retryable }));
+    }
+    // `resize` is the renderer's own business.
+  }
+
+  /** An accept is a hint: only the endpoint's `status: "complete"` makes it an accept. */
+  async #confirm(run: Run, params: OutcomeParams): Promise<void> {
+    run.acceptParams = params;
+    this.#error = undefined;
+    this.#setState('processing');
+    const read = this.#reader();
+    try {
+      if (read) {
+        for (const delay of CONFIRM_DELAYS_MS) {
+          if (delay) await sleep(delay, run.abort.signal);
+          let fresh: CheckoutSession;
+          try {
+            fresh = await read(run.abort.signal);
+          } catch (error) {
+            if (isAbortError(error)) throw error;
+            continue;
+          }
+          if (!this.#isCurrent(run)) return;
+          this.#session = fresh;
+          if (fresh.status !== 'open') return this.#applyStatus(run, fresh, params);
+        }
+      }
+      if (!this.#isCurrent(run)) return;
+      const message = read
+        ? 'The payment could not be confirmed yet. Check again in a moment.'
+        : 'The payment cannot be confirmed without an endpoint.';
+      this.#fail(run, new CheckoutError('verification_failed', message, { retryable: Boolean(read) }), false);
+    } catch (error) {
+      if (!isAbortError(error)) throw error;
+    }
+  }
+
+  /** Acts on a session status the endpoint reported. */
+  #applyStatus(run: Run, session: CheckoutSession, params: OutcomeParams): void {
+    // `open` changes nothing.
+    switch (session.status) {
+      case 'complete':
+        this.#settle(run, 'complete');
+        this.#dispatch('checkout-accept', { session, params });
+        return;
+      case 'cancelled':
+        this.#cancel(run, params);
+        return;
+      case 'expired':
+        this.#expire(run);
+        return;
+      case 'failed':
+        this.#fail(run, new CheckoutError('payment_failed', 'The payment failed. Start again to try another way to pay.', { retryable: true }));
+    }
+  }
+
+  #cancel(run: Run, params: OutcomeParams): void {
+    const session = this.#session;
+    if (!session || run.settled) return;
+    this.#settle(run, 'cancelled');
+    this.#dispatch('checkout-cancel', { session, params });
+  }
+
+  #expire(run: Run): void {
+    const session = this.#session;
+    if (!session || run.settled) return;
+    this.#settle(run, 'expired');
+    this.#dispatch('checkout-expired', { session });
+  }
+
+  /** Ends the run for good: provider UI, popup, watchers and requests all go. */
+  #settle(run: Run, state: WidgetState): void {
+    run.settled = true;
+    this.#teardownRun(run);
+    this.#setState(state);
+  }
+
+  /** `teardown: false` keeps the provider UI, so a confirmation can be retried in place. */
+  #fail(run: Run, error: CheckoutError, teardown = true): void {
+    if (run.settled) return;
+    if (this.#session) error.session ??= this.#session;
+    if (teardown) {
+      run.settled = true;
+      this.#teardownRun(run);
+    }
+    this.#error = error;
+    this.#setState('error');
+    const detail: CheckoutEventDetails['checkout-error'] = { code: error.code, message: error.message, retryable: error.retryable };
+    if (error.session) detail.session = error.session;
+    this.#dispatch('checkout-error', detail);
+  }
+
+  #onRunError(run: Run, error: unknown): void {
+    if (isAbortError(error) || this.#run !== run || run.settled) return;
+    const checkoutError =
+      error instanceof CheckoutError
+        ? error
+        : new CheckoutError('provider_load_failed', `The checkout could not be shown: ${error instanceof Error ? error.message : String(error)}`, {
+            retryable: true,
+            cause: error,
+          });
+    this.#fail(run, checkoutError);
+  }
+
+  /** The run's requests and watchers stop (abort), then its provider UI, light mounts and popup go. */
+  #teardownRun(run: Run): void {
+    run.abort.abort();
+    this.#destroyRenderer(run);
+    for (const mount of run.lightMounts.splice(0)) mount.remove();
+    if (run.popup && !run.popup.closed) run.popup.close();
+    run.popup = null;
+  }
+
+  /** The provider UI only: the run's requests and watchers go on. The only place a renderer is torn down. */
+  #destroyRenderer(run: Run): void {
+    const renderer = run.renderer;
+    run.renderer = undefined;
+    // The executor runs at once, so the UI is gone before the state changes; a throw is only a warning.
+    if (renderer) new Promise<void>((resolve) => resolve(renderer.destroy())).catch(warnTeardownFailed);
+  }
+
+  #teardown(): void {
+    if (this.#run) this.#teardownRun(this.#run);
+  }
+}
