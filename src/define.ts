@@ -5,10 +5,9 @@ const ELEMENTS: ReadonlyArray<readonly [string, CustomElementConstructor]> = [['
 
 /**
  * Registers every element once; guarded, so the ES module and the IIFE (or either twice) can share
- * a page, and a no-op where there is no registry (Node, server rendering).
+ * a page. In Node, Lit's node build provides a `customElements` registry (for server rendering).
  */
 export function defineCheckoutElements(): void {
-  if (typeof customElements === 'undefined') return;
   for (const [tag, element] of ELEMENTS) {
     if (!customElements.get(tag)) customElements.define(tag, element);
   }
