@@ -1,0 +1,115 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CheckoutSession } from '../core/session.js';
+import { createCheckoutHandler } from './handler.js';
+import { checkoutMiddleware, toNodeListener } from './node.js';
+import type { PaymentProvider, VerifiedWebhook } from './providers/types.js';
+
+const silent = { error: () => {}, warn: () => {} };
+const catalog = { currency: 'DKK', products: { mug: { name: 'Mug', unitAmount: 12900, vatRate: 0.25 } } };
+
+/** A provider double: sessions in a map; a webhook's raw body is recorded as it arrived. */
+function setUp() {
+  const sessions = new Map<string, CheckoutSession>();
+  const rawBodies: string[] = [];
+  const provider: PaymentProvider = {
+    name: 'fake',
+    async createSession(input) {
+      const session: CheckoutSession = { id: `fake_${sessions.size + 1}`, provider: 'fake', kind: 'hosted', status: 'open', url: 'https://pay.example/1', amount: input.amount, currency: input.currency };
+      sessions.set(session.id, session);
+      return session;
+    },
+    async getSession(id) {
+      return sessions.get(id)!;
+    },
+    async verifyWebhook(rawBody): Promise<VerifiedWebhook> {
+      rawBodies.push(rawBody);
+      return { eventId: `evt_${rawBodies.length}`, type: 'session.completed', sessionId: 'fake_1', payload: JSON.parse(rawBody) };
+    },
+  };
+  const handler = createCheckoutHandler({ providers: [provider], catalog, logger: silent });
+  return { handler, rawBodies };
+}
+
+const servers: http.Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => new Promise((done) => server.close(done))));
+});
+
+async function listen(listener: http.RequestListener): Promise<string> {
+  const server = http.createServer(listener);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function create(base: string): Promise<Response> {
+  return fetch(`${base}/api/checkout/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: base },
+    body: JSON.stringify({ items: [{ sku: 'mug', quantity: 2 }] }),
+  });
+}
+
+describe('checkout-widget/server/node', () => {
+  it('toNodeListener serves the handler with node:http', async () => {
+    const base = await listen(toNodeListener(setUp().handler));
+    const created = await create(base);
+    expect(created.status).toBe(201);
+    const session = (await created.json()) as CheckoutSession;
+    expect(session.amount).toBe(25800);
+    expect((await fetch(`${base}/api/checkout/sessions/${session.id}`)).status).toBe(200);
+  });
+
+  it.each([
+    ['app.use(middleware)', (app: express.Express, middleware: ReturnType<typeof checkoutMiddleware>) => app.use(middleware)],
+    ['app.use(basePath, middleware)', (app: express.Express, middleware: ReturnType<typeof checkoutMiddleware>) => app.use('/api/checkout', middleware)],
+    ['app.all(basePath/*splat, middleware)', (app: express.Express, middleware: ReturnType<typeof checkoutMiddleware>) => app.all('/api/checkout/*splat', middleware)],
+  ])('mounts in Express 5 with %s; other routes stay the app’s', async (_, mount) => {
+    const app = express();
+    mount(app, checkoutMiddleware(setUp().handler));
+    app.get('/hello', (_request, response) => {
+      response.send('app');
+    });
+    const base = await listen(app);
+    const created = await create(base);
+    expect(created.status).toBe(201);
+    const session = (await created.json()) as CheckoutSession;
+    expect((await fetch(`${base}/api/checkout/sessions/${session.id}`)).status).toBe(200);
+    expect(await (await fetch(`${base}/hello`)).text()).toBe('app');
+  });
+
+  it('hands webhooks on with their raw bytes (signatures are checked on them)', async () => {
+    const { handler, rawBodies } = setUp();
+    const app = express();
+    app.use(checkoutMiddleware(handler));
+    const base = await listen(app);
+    const body = '{ "id":"evt_1",\n  "type": "session.completed" }';
+    const response = await fetch(`${base}/api/checkout/webhooks/fake`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(response.status).toBe(200);
+    expect(rawBodies).toEqual([body]);
+    await handler.close();
+  });
+
+  it('refuses, with a 500 that names the cause, a request express.json() has already read', async () => {
+    const app = express();
+    app.use(express.json());
+    app.use(checkoutMiddleware(setUp().handler));
+    const base = await listen(app);
+    const errors: unknown[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => errors.push(args[0]);
+    try {
+      const response = await create(base);
+      expect(response.status).toBe(500);
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('body_already_read');
+      expect(body.error.message).toMatch(/express\.json\(\).*before checkoutMiddleware/);
+      expect(errors).toEqual([body.error.message]);
+    } finally {
+      console.error = original;
+    }
+  });
+});
