@@ -114,7 +114,7 @@ export class CheckoutWidget extends LitElement {
     this.endpoint = undefined;
     this.payload = {};
     this.mode = 'embedded';
-    this.locale = document.documentElement.lang || navigator.language;
+    this.locale = '';
     this.sessionId = undefined;
     this.publishableKey = undefined;
     this.session = undefined;
@@ -143,6 +143,8 @@ export class CheckoutWidget extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    // Read here, not in the constructor: server rendering constructs the element with no document.
+    this.locale ||= document.documentElement.lang || navigator.language;
     preloadSessionValidators().catch(() => undefined);
     if (this.#resumeRedirectReturn()) return;
     this.#maybeAutoStart();
