@@ -23,6 +23,7 @@ import { z } from 'zod';
 import { providerRecordsOn } from '../../server/store/provider-records.js';
 import type { ProviderContext } from '../../server/providers/index.js';
 import type { CheckoutSession, SessionStatus } from '../../core/session.js';
+import { TtlMap } from '../../server/ttl-map.js';
 import {
   assertFreshTimestamp,
   basicAuth,
@@ -30,17 +31,17 @@ import {
   DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
   dropSessionPlaceholder,
   globalFetch,
-  hexDigestsEqual,
-  hmacSha256Hex,
   joinUrl,
+  keyOption,
   parseAnswer,
   positiveNumber,
-  ProviderInputError,
   requestJson,
+  verifyReepaySignature,
   type FetchLike,
-} from '../../server/providers/http.js';
+} from '../../server/adapter-kit/index.js';
 import {
   ProviderError,
+  ProviderInputError,
   WebhookVerificationError,
   type ChargeStatus,
   type CreateSessionInput,
@@ -48,13 +49,13 @@ import {
   type ProviderCharge,
   type VerifiedWebhook,
 } from '../../server/providers/types.js';
+import { REEPAY_API_URL, REEPAY_CHECKOUT_API_URL, REEPAY_PRIVATE_KEY } from './api.js';
 
+export { REEPAY_API_URL, REEPAY_CHECKOUT_API_URL } from './api.js';
 export { createReepayBilling } from './on-demand.js';
 export type * from './on-demand.js';
 
 const PROVIDER = 'reepay';
-export const REEPAY_CHECKOUT_API_URL = 'https://checkout-api.reepay.com';
-export const REEPAY_API_URL = 'https://api.reepay.com';
 
 /** What `getSession` needs to find a session's payment again. */
 export interface ReepaySessionRecord {
@@ -89,18 +90,13 @@ export interface ReepaySessionStore {
 
 /** A bounded in-memory store: fine for one server process. */
 export function createMemoryReepayStore(maxEntries = 10_000): ReepaySessionStore {
-  const entries = new Map<string, ReepaySessionRecord>();
+  // Bounded by count only: a record is still needed after its session expires (to report it
+  // expired, or a late payment of its invoice).
+  const entries = new TtlMap<string, ReepaySessionRecord>({ ttlMs: Number.POSITIVE_INFINITY, maxEntries });
   return {
     get: (key) => entries.get(key),
     set(key, record) {
-      entries.delete(key);
       entries.set(key, record);
-      // Maps iterate in insertion order: the first key is the oldest.
-      while (entries.size > maxEntries) {
-        const oldest = entries.keys().next().value;
-        if (oldest === undefined) break;
-        entries.delete(oldest);
-      }
     },
   };
 }
@@ -198,9 +194,7 @@ const INVOICE_STATES: Record<string, SessionStatus> = {
 };
 
 export function createReepayProvider(options: ReepayProviderOptions): PaymentProvider {
-  if (!/^priv_\S+$/.test(options.privateKey ?? '')) {
-    throw new TypeError('reepay: option privateKey must be a private API key (priv_…)');
-  }
+  const privateKey = keyOption(PROVIDER, 'privateKey', options.privateKey, REEPAY_PRIVATE_KEY, 'a private API key (priv_…)');
   const checkoutApiUrl = options.checkoutApiUrl ?? REEPAY_CHECKOUT_API_URL;
   const apiUrl = options.apiUrl ?? REEPAY_API_URL;
   const ttlSeconds = Math.round(positiveNumber(PROVIDER, 'ttlSeconds', options.ttlSeconds, 1800));
@@ -215,7 +209,7 @@ export function createReepayProvider(options: ReepayProviderOptions): PaymentPro
   const fetchImpl = options.fetch ?? globalFetch;
   const now = options.now ?? Date.now;
   const headers = {
-    Authorization: basicAuth(options.privateKey),
+    Authorization: basicAuth(privateKey),
     Accept: 'application/json',
     'Content-Type': 'application/json',
   };
@@ -474,8 +468,7 @@ export function createReepayProvider(options: ReepayProviderOptions): PaymentPro
         throw new WebhookVerificationError('reepay: webhook body lacks id, event_type, timestamp or signature');
       }
       const event = parsed.data;
-      const expected = hmacSha256Hex(options.webhookSecret, event.timestamp + event.id);
-      if (!hexDigestsEqual(expected, event.signature)) {
+      if (!(await verifyReepaySignature(options.webhookSecret, event.timestamp, event.id, event.signature))) {
         throw new WebhookVerificationError('reepay: webhook signature does not match');
       }
       assertFreshTimestamp(Date.parse(event.timestamp), now(), tolerance);

@@ -281,12 +281,12 @@ describe('sandbox PSP and provider over loopback HTTP', () => {
   it('refuses stale and forged webhooks', async () => {
     const { provider, clock } = await startPsp();
     const body = JSON.stringify({ id: 'evt_1', type: 'session.completed', session: 'sbx_1' });
-    const at = (seconds: number, secret = WEBHOOK_SECRET) =>
-      new Headers({ [SANDBOX_SIGNATURE_HEADER]: signSandboxPayload(secret, body, seconds) });
+    const at = async (seconds: number, secret = WEBHOOK_SECRET) =>
+      new Headers({ [SANDBOX_SIGNATURE_HEADER]: await signSandboxPayload(secret, body, seconds) });
     const nowSeconds = Math.floor(clock.now / 1000);
-    await expect(provider.verifyWebhook!(body, at(nowSeconds - 300))).resolves.toMatchObject({ eventId: 'evt_1' });
-    await expect(provider.verifyWebhook!(body, at(nowSeconds - 301))).rejects.toThrow(/tolerance/);
-    await expect(provider.verifyWebhook!(body, at(nowSeconds, 'forged'))).rejects.toThrow(/does not match/);
+    await expect(provider.verifyWebhook!(body, await at(nowSeconds - 300))).resolves.toMatchObject({ eventId: 'evt_1' });
+    await expect(provider.verifyWebhook!(body, await at(nowSeconds - 301))).rejects.toThrow(/tolerance/);
+    await expect(provider.verifyWebhook!(body, await at(nowSeconds, 'forged'))).rejects.toThrow(/does not match/);
   });
 });
 
