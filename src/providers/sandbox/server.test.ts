@@ -5,10 +5,8 @@ import { serveNode, type NodeServerHandle } from '../../server/node.js';
 import { startFakeHttpServer } from '../../server/test-support/fake-http.js';
 import { ProviderError, type CreateSessionInput, type VerifiedWebhook } from '../../server/providers/types.js';
 import { createSandboxProvider } from './server.js';
-import { createSandboxPsp, SANDBOX_SIGNATURE_HEADER, signSandboxPayload } from './psp.js';
-
-const SECRET_KEY = 'sbx_sk_test_0123456789abcdef';
-const WEBHOOK_SECRET = 'sbx_whsec_test_0123456789abcdef';
+import { startTestPsp, TEST_SECRET_KEY as SECRET_KEY, TEST_WEBHOOK_SECRET as WEBHOOK_SECRET } from './fake-psp.js';
+import { SANDBOX_SIGNATURE_HEADER, signSandboxPayload } from './psp.js';
 const SHOP = 'http://shop.test:5173';
 
 const servers: { close(): Promise<void> }[] = [];
@@ -18,19 +16,9 @@ afterEach(async () => {
 
 /** A PSP on its own loopback port with a clock the test moves. */
 async function startPsp(options: { ttlSeconds?: number; fetch?: typeof fetch } = {}) {
-  const clock = { now: Date.UTC(2026, 10, 22, 12, 0, 0) };
-  const psp = createSandboxPsp({
-    secretKey: SECRET_KEY,
-    webhookSecret: WEBHOOK_SECRET,
-    now: () => clock.now,
-    webhookRetryDelayMs: 1,
-    logger: { warn: () => {} },
-    ...options,
-  });
-  const server = await serveNode(psp.fetch);
-  servers.push(server);
-  const provider = createSandboxProvider({ apiUrl: server.url, secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET, now: () => clock.now });
-  return { psp, server, provider, clock };
+  const started = await startTestPsp(options);
+  servers.push(started.server);
+  return started;
 }
 
 function input(overrides: Partial<CreateSessionInput> = {}): CreateSessionInput {
