@@ -14,18 +14,19 @@ import {
   assertFreshTimestamp,
   basicAuth,
   DEFAULT_TIMEOUT_MS,
-  DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
   dropSessionPlaceholder,
   globalFetch,
   joinUrl,
   keyOption,
   parseAnswer,
+  parseWebhookJson,
   positiveNumber,
   requestJson,
   requiredString,
   sha256,
   toHex,
   verifyConvergeGateSignature,
+  webhookToleranceOption,
   type FetchLike,
 } from '../../server/adapter-kit/index.js';
 import {
@@ -77,12 +78,7 @@ export function createConvergeGateProvider(options: ConvergeGateProviderOptions)
   const secretKey = keyOption(PROVIDER, 'secretKey', options.secretKey, /^sk_\S+$/, 'a secret key (sk_…)');
   const ttlSeconds = Math.round(positiveNumber(PROVIDER, 'sessionTtlSeconds', options.sessionTtlSeconds, 1800));
   const timeoutMs = positiveNumber(PROVIDER, 'timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS);
-  const tolerance = positiveNumber(
-    PROVIDER,
-    'webhookToleranceSeconds',
-    options.webhookToleranceSeconds,
-    DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
-  );
+  const tolerance = webhookToleranceOption(PROVIDER, options.webhookToleranceSeconds);
   const frameable = options.frameable ?? false;
   const fetchImpl = options.fetch ?? globalFetch;
   const now = options.now ?? Date.now;
@@ -186,12 +182,7 @@ export function createConvergeGateProvider(options: ConvergeGateProviderOptions)
       }
       assertFreshTimestamp(timestampMs(timestamp), now(), tolerance);
 
-      let payload: unknown;
-      try {
-        payload = JSON.parse(rawBody);
-      } catch {
-        throw new WebhookVerificationError('convergegate: webhook body is not JSON');
-      }
+      const payload = parseWebhookJson(rawBody, 'convergegate: webhook body is not JSON');
       // The event object's fields are not pinned down in the document: take the session id
       // and type from the usual places. The handler re-reads the session, as the document
       // demands, so only the id matters.

@@ -28,15 +28,16 @@ import {
   assertFreshTimestamp,
   basicAuth,
   DEFAULT_TIMEOUT_MS,
-  DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
   dropSessionPlaceholder,
   globalFetch,
   joinUrl,
   keyOption,
   parseAnswer,
+  parseWebhookJson,
   positiveNumber,
   requestJson,
   verifyReepaySignature,
+  webhookToleranceOption,
   type FetchLike,
 } from '../../server/adapter-kit/index.js';
 import {
@@ -199,12 +200,7 @@ export function createReepayProvider(options: ReepayProviderOptions): PaymentPro
   const apiUrl = options.apiUrl ?? REEPAY_API_URL;
   const ttlSeconds = Math.round(positiveNumber(PROVIDER, 'ttlSeconds', options.ttlSeconds, 1800));
   const timeoutMs = positiveNumber(PROVIDER, 'timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS);
-  const tolerance = positiveNumber(
-    PROVIDER,
-    'webhookToleranceSeconds',
-    options.webhookToleranceSeconds,
-    DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
-  );
+  const tolerance = webhookToleranceOption(PROVIDER, options.webhookToleranceSeconds);
   const store = options.store ?? createMemoryReepayStore();
   const fetchImpl = options.fetch ?? globalFetch;
   const now = options.now ?? Date.now;
@@ -457,12 +453,7 @@ export function createReepayProvider(options: ReepayProviderOptions): PaymentPro
       if (!options.webhookSecret) {
         throw new WebhookVerificationError('reepay: no webhook secret configured');
       }
-      let json: unknown;
-      try {
-        json = JSON.parse(rawBody);
-      } catch {
-        throw new WebhookVerificationError('reepay: webhook body is not JSON');
-      }
+      const json = parseWebhookJson(rawBody, 'reepay: webhook body is not JSON');
       const parsed = webhookBody.safeParse(json);
       if (!parsed.success) {
         throw new WebhookVerificationError('reepay: webhook body lacks id, event_type, timestamp or signature');

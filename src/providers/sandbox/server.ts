@@ -3,15 +3,16 @@ import type { CheckoutSession, SessionStatus } from '../../core/session.js';
 import {
   absoluteUrl,
   basicAuth,
-  DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
   globalFetch,
   joinUrl,
   parseAnswer,
+  parseWebhookJson,
   positiveNumber,
   replaceSessionPlaceholder,
   requestJson,
   requiredString,
   verifySandboxPayload,
+  webhookToleranceOption,
   type FetchLike,
 } from '../../server/adapter-kit/index.js';
 import {
@@ -124,12 +125,7 @@ export function createSandboxProvider(options: SandboxProviderOptions): PaymentP
   const secretKey = requiredString(PROVIDER_NAME, 'secretKey', options.secretKey);
   const webhookSecret = requiredString(PROVIDER_NAME, 'webhookSecret', options.webhookSecret);
   const timeoutMs = positiveNumber(PROVIDER_NAME, 'timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS);
-  const toleranceSeconds = positiveNumber(
-    PROVIDER_NAME,
-    'webhookToleranceSeconds',
-    options.webhookToleranceSeconds,
-    DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
-  );
+  const toleranceSeconds = webhookToleranceOption(PROVIDER_NAME, options.webhookToleranceSeconds);
   const now = options.now ?? Date.now;
   const authorization = basicAuth(secretKey);
   const send = options.fetch ?? globalFetch;
@@ -239,12 +235,7 @@ export function createSandboxProvider(options: SandboxProviderOptions): PaymentP
         nowMs: now(),
         toleranceSeconds,
       });
-      let body: unknown;
-      try {
-        body = JSON.parse(rawBody);
-      } catch {
-        throw new WebhookVerificationError('Webhook body is not JSON');
-      }
+      const body = parseWebhookJson(rawBody, 'Webhook body is not JSON');
       const parsed = webhookBodySchema.safeParse(body);
       if (!parsed.success) throw new WebhookVerificationError('Webhook body is not a sandbox event');
       return {

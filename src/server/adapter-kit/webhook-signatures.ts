@@ -7,9 +7,24 @@
  * Web Crypto only (`crypto.subtle`, `TextEncoder`): no `node:` module, no `Buffer`.
  */
 import { WebhookVerificationError } from '../providers/types.js';
+import { positiveNumber } from './options.js';
 
 /** Webhook timestamps older or newer than this are treated as replays. */
 export const DEFAULT_WEBHOOK_TOLERANCE_SECONDS = 300;
+
+/** The `webhookToleranceSeconds` option: a positive number of seconds, 300 when unset. */
+export function webhookToleranceOption(provider: string, value: number | undefined): number {
+  return positiveNumber(provider, 'webhookToleranceSeconds', value, DEFAULT_WEBHOOK_TOLERANCE_SECONDS);
+}
+
+/** A webhook body as JSON; anything else is refused with `message`. */
+export function parseWebhookJson(rawBody: string, message: string): unknown {
+  try {
+    return JSON.parse(rawBody);
+  } catch {
+    throw new WebhookVerificationError(message);
+  }
+}
 
 /** An HMAC key: a secret as text (UTF-8) or raw bytes (a derived key). */
 export type HmacKeyMaterial = string | Uint8Array<ArrayBuffer>;
