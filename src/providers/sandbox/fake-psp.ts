@@ -4,11 +4,28 @@
  */
 import { serveNode, type NodeServerHandle } from '../../server/node.js';
 import type { FetchLike } from '../../server/adapter-kit/http-client.js';
+import type { CreateSessionInput, PricedLine } from '../../server/providers/types.js';
 import { createSandboxPsp, type SandboxPspOptions } from './psp.js';
 import { createSandboxProvider } from './server.js';
 
 export const TEST_SECRET_KEY = 'sbx_sk_test_0123456789abcdef';
 export const TEST_WEBHOOK_SECRET = 'sbx_whsec_test_0123456789abcdef';
+/** The shop the PSP returns to (never contacted). */
+export const TEST_SHOP = 'http://shop.test:5173';
+
+/** A create input for `lines` (the amount is theirs), returning to TEST_SHOP's bridge. */
+export function sandboxInput(lines: PricedLine[], overrides: Partial<CreateSessionInput> = {}): CreateSessionInput {
+  return {
+    reference: 'ord_1',
+    lines,
+    amount: lines.reduce((sum, line) => sum + line.unitAmount * line.quantity, 0),
+    currency: 'DKK',
+    acceptUrl: `${TEST_SHOP}/api/checkout/return/accept?checkout_session={SESSION_ID}`,
+    cancelUrl: `${TEST_SHOP}/api/checkout/return/cancel?checkout_session={SESSION_ID}`,
+    webhookUrl: `${TEST_SHOP}/api/checkout/webhooks/sandbox`,
+    ...overrides,
+  };
+}
 
 export interface TestPspOptions extends Partial<SandboxPspOptions> {
   /** Default: a new one at 2026-11-22 12:00 UTC. */

@@ -5,9 +5,8 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CreateSessionInput } from '../../server/providers/types.js';
-import { startTestPsp, TEST_SECRET_KEY as SECRET_KEY, TEST_WEBHOOK_SECRET as WEBHOOK_SECRET } from './fake-psp.js';
+import { sandboxInput, startTestPsp, TEST_SECRET_KEY as SECRET_KEY, TEST_WEBHOOK_SECRET as WEBHOOK_SECRET } from './fake-psp.js';
 import { createSandboxPsp, loadOrCreateSandboxKeys, type SandboxPspOptions } from './psp.js';
-const SHOP = 'http://shop.test:5173';
 const CARD = { expiry: '12/34', cvc: '123' };
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const pspModule = fileURLToPath(new URL('./psp.ts', import.meta.url));
@@ -50,18 +49,8 @@ async function startPsp(stateFile: string | undefined, port = 0, options: Partia
   return { psp, server, provider, stop };
 }
 
-function input(overrides: Partial<CreateSessionInput> = {}): CreateSessionInput {
-  return {
-    reference: 'ord_1',
-    lines: [{ sku: 'mug', name: 'Stoneware mug', quantity: 1, unitAmount: 12900, vatRate: 0.25 }],
-    amount: 12900,
-    currency: 'DKK',
-    acceptUrl: `${SHOP}/api/checkout/return/accept?checkout_session={SESSION_ID}`,
-    cancelUrl: `${SHOP}/api/checkout/return/cancel?checkout_session={SESSION_ID}`,
-    webhookUrl: `${SHOP}/api/checkout/webhooks/sandbox`,
-    ...overrides,
-  };
-}
+const input = (overrides: Partial<CreateSessionInput> = {}) =>
+  sandboxInput([{ sku: 'mug', name: 'Stoneware mug', quantity: 1, unitAmount: 12900, vatRate: 0.25 }], overrides);
 
 function form(fields: Record<string, string>): RequestInit {
   return { method: 'POST', body: new URLSearchParams(fields), redirect: 'manual' };

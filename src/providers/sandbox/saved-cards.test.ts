@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { serveNode } from '../../server/node.js';
 import { ProviderError, ProviderInputError, type ChargeInput, type CreateSessionInput } from '../../server/providers/types.js';
-import { startTestPsp, TEST_SECRET_KEY as SECRET_KEY } from './fake-psp.js';
+import { sandboxInput, startTestPsp, TEST_SECRET_KEY as SECRET_KEY, TEST_SHOP as SHOP } from './fake-psp.js';
 import { SANDBOX_SIGNATURE_HEADER, SANDBOX_TEST_CARDS, type SandboxPspOptions } from './psp.js';
-const SHOP = 'http://shop.test:5173';
 const CARD = { expiry: '12/34', cvc: '123' };
 const auth = { authorization: `Basic ${Buffer.from(`${SECRET_KEY}:`).toString('base64')}` };
 
@@ -24,18 +23,8 @@ async function startPsp(options: Partial<SandboxPspOptions> = {}) {
   return { psp, server, provider, clock, payByCard, rawSession };
 }
 
-function input(overrides: Partial<CreateSessionInput> = {}): CreateSessionInput {
-  return {
-    reference: 'ord_1',
-    lines: [{ sku: 'coffee-beans', name: 'Coffee beans, 1 kg', quantity: 1, unitAmount: 24900, vatRate: 0.25 }],
-    amount: 24900,
-    currency: 'DKK',
-    acceptUrl: `${SHOP}/api/checkout/return/accept?checkout_session={SESSION_ID}`,
-    cancelUrl: `${SHOP}/api/checkout/return/cancel?checkout_session={SESSION_ID}`,
-    webhookUrl: `${SHOP}/api/checkout/webhooks/sandbox`,
-    ...overrides,
-  };
-}
+const input = (overrides: Partial<CreateSessionInput> = {}) =>
+  sandboxInput([{ sku: 'coffee-beans', name: 'Coffee beans, 1 kg', quantity: 1, unitAmount: 24900, vatRate: 0.25 }], overrides);
 
 /** A shop endpoint that records the webhooks it receives. */
 async function startReceiver() {

@@ -5,9 +5,8 @@ import { serveNode, type NodeServerHandle } from '../../server/node.js';
 import { startFakeHttpServer } from '../../server/test-support/fake-http.js';
 import { ProviderError, type CreateSessionInput, type VerifiedWebhook } from '../../server/providers/types.js';
 import { createSandboxProvider } from './server.js';
-import { startTestPsp, TEST_SECRET_KEY as SECRET_KEY, TEST_WEBHOOK_SECRET as WEBHOOK_SECRET } from './fake-psp.js';
+import { sandboxInput, startTestPsp, TEST_SECRET_KEY as SECRET_KEY, TEST_SHOP as SHOP, TEST_WEBHOOK_SECRET as WEBHOOK_SECRET } from './fake-psp.js';
 import { SANDBOX_SIGNATURE_HEADER, signSandboxPayload } from './psp.js';
-const SHOP = 'http://shop.test:5173';
 
 const servers: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -21,21 +20,14 @@ async function startPsp(options: { ttlSeconds?: number; fetch?: typeof fetch } =
   return started;
 }
 
-function input(overrides: Partial<CreateSessionInput> = {}): CreateSessionInput {
-  return {
-    reference: 'ord_1',
-    lines: [
+const input = (overrides: Partial<CreateSessionInput> = {}) =>
+  sandboxInput(
+    [
       { sku: 'coffee-beans', name: 'Coffee beans, 1 kg', quantity: 2, unitAmount: 24900, vatRate: 0.25 },
       { sku: 'mug', name: 'Stoneware <mug>', quantity: 1, unitAmount: 12900, vatRate: 0.25 },
     ],
-    amount: 62700,
-    currency: 'DKK',
-    acceptUrl: `${SHOP}/api/checkout/return/accept?checkout_session={SESSION_ID}`,
-    cancelUrl: `${SHOP}/api/checkout/return/cancel?checkout_session={SESSION_ID}`,
-    webhookUrl: `${SHOP}/api/checkout/webhooks/sandbox`,
-    ...overrides,
-  };
-}
+    overrides,
+  );
 
 function form(fields: Record<string, string>): RequestInit {
   return { method: 'POST', body: new URLSearchParams(fields), redirect: 'manual' };
