@@ -12,11 +12,16 @@ import type { OutcomeParams } from '../../core/events.js';
 import type { CheckoutSession } from '../../core/session.js';
 import { createHostedRenderer } from '../../renderers/hosted/hosted-renderer.js';
 import type { Renderer, RendererFactory, RendererHost } from '../../renderers/types.js';
-import { REEPAY_SESSION_ID } from './session-id.js';
 import { loadCheckoutJs, type ReepayCheckout, type ReepayEventData } from './checkout-js.js';
 
 /** The outcome fields of checkout.js events that become `detail.params`. */
 const PARAM_FIELDS = ['id', 'invoice', 'customer', 'payment_method', 'subscription'] as const;
+
+/**
+ * Reepay session ids (charge `cs_`, recurring `pa_`). The same pattern as the Reepay session
+ * shape's, repeated so this chunk does not depend on the validators chunk.
+ */
+const REEPAY_SESSION_ID = /^(cs|pa)_[a-f0-9]{32}$/;
 
 let containers = 0;
 

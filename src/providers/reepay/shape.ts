@@ -2,7 +2,9 @@ import * as z from 'zod/mini';
 import type { CheckoutSession } from '../../core/session.js';
 import { httpUrl, isObject, parseNative, toContractSession } from '../../core/session-shapes/native.js';
 import type { SessionShape, SessionShapeContext } from '../../core/session-shapes/types.js';
-import { REEPAY_SESSION_ID } from './session-id.js';
+
+/** Reepay (Frisbii) Checkout session ids: charge (`cs_`) and recurring (`pa_`) sessions. */
+export const REEPAY_SESSION_ID = /^(cs|pa)_[a-f0-9]{32}$/;
 
 /** Reepay's `POST /v1/session/charge` (or `/recurring`) answer: `{ id, url }`. */
 const reepaySessionSchema = z.object({
