@@ -81,12 +81,13 @@ function create(handler: CheckoutHandler, headers: Record<string, string> = {}, 
 
 const read = (handler: CheckoutHandler, id: string) => handler(new Request(`${BASE}/sessions/${id}`));
 
-function webhook(handler: CheckoutHandler, eventId: string, session: string, type = 'session.completed') {
+async function webhook(handler: CheckoutHandler, eventId: string, session: string, type = 'session.completed') {
   const body = JSON.stringify({ id: eventId, type, session });
+  const signature = await signSandboxPayload(WEBHOOK_SECRET, body, Math.floor(Date.now() / 1000));
   return handler(
     new Request(`${BASE}/webhooks/sandbox`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'sandbox-signature': signSandboxPayload(WEBHOOK_SECRET, body, Math.floor(Date.now() / 1000)) },
+      headers: { 'content-type': 'application/json', 'sandbox-signature': signature },
       body,
     }),
   );

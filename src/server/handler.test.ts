@@ -667,7 +667,7 @@ describe('POST /webhooks/:provider', () => {
 
   it('verifies a good webhook, answers 200 and hands it on once with the refreshed session', async () => {
     const { handler, received } = setup();
-    const response = await handler(webhookRequest(event, signSandboxPayload(WEBHOOK_SECRET, event, NOW / 1000)));
+    const response = await handler(webhookRequest(event, await signSandboxPayload(WEBHOOK_SECRET, event, NOW / 1000)));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ received: true });
     await handler.whenIdle();
@@ -679,7 +679,7 @@ describe('POST /webhooks/:provider', () => {
 
   it('answers a replay with duplicate: true and does not hand it on again', async () => {
     const { handler, received } = setup();
-    const signature = signSandboxPayload(WEBHOOK_SECRET, event, NOW / 1000);
+    const signature = await signSandboxPayload(WEBHOOK_SECRET, event, NOW / 1000);
     await handler(webhookRequest(event, signature));
     const replay = await handler(webhookRequest(event, signature));
     expect(replay.status).toBe(200);
@@ -696,7 +696,7 @@ describe('POST /webhooks/:provider', () => {
     ['a malformed signature', () => 't=abc,v1=zz', event],
   ])('refuses %s with 400', async (_, sign, body) => {
     const { handler, received } = setup();
-    const response = await handler(webhookRequest(body, sign()));
+    const response = await handler(webhookRequest(body, await sign()));
     expect(response.status).toBe(400);
     expect((await errorOf(response)).code).toBe('invalid_signature');
     await handler.whenIdle();
@@ -711,7 +711,7 @@ describe('POST /webhooks/:provider', () => {
       await gate;
       finished = true;
     });
-    const response = await handler(webhookRequest(event, signSandboxPayload(WEBHOOK_SECRET, event, NOW / 1000)));
+    const response = await handler(webhookRequest(event, await signSandboxPayload(WEBHOOK_SECRET, event, NOW / 1000)));
     expect(response.status).toBe(200);
     expect(finished).toBe(false);
     release();

@@ -45,15 +45,15 @@ export {
   type PricedLine,
   type VerifiedWebhook,
 } from './providers/types.js';
+export { createSandboxProvider, type SandboxProviderOptions } from '../providers/sandbox/server.js';
+// The PSP itself comes from its own module: the adapter does not pull in its Node server.
 export {
-  createSandboxProvider,
   createSandboxPsp,
   SANDBOX_BLIK_CODES,
   SANDBOX_TEST_CARDS,
-  type SandboxProviderOptions,
   type SandboxPsp,
   type SandboxPspOptions,
-} from '../providers/sandbox/server.js';
+} from '../providers/sandbox/psp.js';
 export { createStripeProvider, type StripeProviderOptions, type StripeUiMode } from '../providers/stripe/server.js';
 export {
   createMemoryReepayStore,

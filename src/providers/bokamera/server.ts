@@ -27,12 +27,12 @@ import {
   joinUrl,
   parseAnswer,
   positiveNumber,
-  ProviderInputError,
   requestJson,
   requiredString,
   type FetchLike,
-} from '../../server/providers/http.js';
-import { ProviderError, type PaymentProvider } from '../../server/providers/types.js';
+} from '../../server/adapter-kit/index.js';
+import { TtlMap } from '../../server/ttl-map.js';
+import { ProviderError, ProviderInputError, type PaymentProvider } from '../../server/providers/types.js';
 
 const PROVIDER = 'bokamera';
 export const BOKAMERA_API_URL = 'https://api.bokamera.se';
@@ -101,7 +101,8 @@ export function createBokaMeraProvider(options: BokaMeraProviderOptions): Paymen
   const apiKeyHeader = options.apiKeyHeader ?? 'x-api-key';
   const timeoutMs = positiveNumber(PROVIDER, 'timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS);
   const fetchImpl = options.fetch ?? globalFetch;
-  const created = new Map<string, CheckoutSession>();
+  // The sessions this process created, by count only: BokaMera offers no read to fall back on.
+  const created = new TtlMap<string, CheckoutSession>({ ttlMs: Number.POSITIVE_INFINITY, maxEntries: 10_000 });
 
   return {
     name: PROVIDER,
@@ -184,10 +185,6 @@ export function createBokaMeraProvider(options: BokaMeraProviderOptions): Paymen
         session = { id: answer.SessionId, provider: PROVIDER, kind: 'hosted', status, url: answer.Url, frameable: false };
       }
       created.set(answer.SessionId, session);
-      if (created.size > 10_000) {
-        const oldest = created.keys().next().value;
-        if (oldest !== undefined) created.delete(oldest);
-      }
       return session;
     },
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeHttpServer, type FakeHttpServer, type RecordedRequest } from '../../server/test-support/fake-http.js';
-import { ProviderInputError } from '../../server/providers/http.js';
+import { ProviderInputError } from '../../server/providers/types.js';
 import { ProviderError, type CreateSessionInput } from '../../server/providers/types.js';
 import { createCommerceLayerProvider, fromEnv } from './server.js';
 

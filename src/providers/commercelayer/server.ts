@@ -32,12 +32,12 @@ import {
   joinUrl,
   parseAnswer,
   positiveNumber,
-  ProviderInputError,
   requestJson,
   requiredString,
   type FetchLike,
-} from '../../server/providers/http.js';
-import { ProviderError, type CreateSessionInput, type PaymentProvider } from '../../server/providers/types.js';
+} from '../../server/adapter-kit/index.js';
+import { TtlMap } from '../../server/ttl-map.js';
+import { ProviderError, ProviderInputError, type CreateSessionInput, type PaymentProvider } from '../../server/providers/types.js';
 
 const PROVIDER = 'commercelayer';
 const JSON_API = 'application/vnd.api+json';
@@ -122,20 +122,15 @@ export function createCommerceLayerProvider(options: CommerceLayerProviderOption
       'commercelayer: give createCommerceLayerProvider an orderFor hook (or a fixed orderId): the order charged is chosen by the server',
     );
   }
-  // Bounded memory of this process's payments: amount for the session, cko session id.
-  const remembered = new Map<string, Remembered>();
-  const paymentByCkoSession = new Map<string, string>();
+  // Bounded memory of this process's payments (amount for the session, cko session id), by
+  // count only: a payment can be read back long after it was made.
+  const bounds = { ttlMs: Number.POSITIVE_INFINITY, maxEntries: 10_000 };
+  const remembered = new TtlMap<string, Remembered>(bounds);
+  const paymentByCkoSession = new TtlMap<string, string>(bounds);
 
   function remember(id: string, value: Remembered): void {
     remembered.set(id, value);
     if (value.ckoSessionId) paymentByCkoSession.set(value.ckoSessionId, id);
-    for (const map of [remembered, paymentByCkoSession] as Map<string, unknown>[]) {
-      while (map.size > 10_000) {
-        const oldest = map.keys().next().value;
-        if (oldest === undefined) break;
-        map.delete(oldest);
-      }
-    }
   }
 
   async function call(

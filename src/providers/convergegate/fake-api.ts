@@ -1,4 +1,5 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { signConvergeGateHeaders } from '../../server/adapter-kit/webhook-signatures.js';
 import {
   startFakeHttpServer,
   type FakeResponse,
@@ -100,12 +101,9 @@ export async function startFakeConvergeGate(options: { secretKey?: string } = {}
       data: { object: { id: session.id, status: session.status } },
     });
     const timestamp = String(Math.floor(Date.now() / 1000));
-    // As documented: key = SHA256(secret API key), Sec-Signature = HMAC_SHA256(key, Sec-Timestamp + body).
-    const key = createHash('sha256').update(secretKey).digest();
-    const signature = createHmac('sha256', key).update(timestamp + body).digest('hex');
     const response = await fetch(session.notification_url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'sec-timestamp': timestamp, 'sec-signature': signature },
+      headers: { 'content-type': 'application/json', ...(await signConvergeGateHeaders(secretKey, body, timestamp)) },
       body,
     });
     webhooks.push({ url: session.notification_url, body, status: response.status });

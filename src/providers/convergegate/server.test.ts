@@ -1,8 +1,8 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { signConvergeGateHeaders } from '../../server/adapter-kit/webhook-signatures.js';
 import { startFakeHttpServer, type FakeHttpServer } from '../../server/test-support/fake-http.js';
-import { ProviderInputError } from '../../server/providers/http.js';
-import { ProviderError, WebhookVerificationError, type CreateSessionInput } from '../../server/providers/types.js';
+import { ProviderError, ProviderInputError, WebhookVerificationError, type CreateSessionInput } from '../../server/providers/types.js';
 import { createConvergeGateProvider, fromEnv } from './server.js';
 
 const SECRET_KEY = 'sk_test_BQokikJOvBiI2HlWgH4olfQ2';
@@ -53,12 +53,8 @@ function input(overrides: Partial<CreateSessionInput> = {}): CreateSessionInput 
   };
 }
 
-function signedHeaders(body: string, timestamp = String(NOW_SECONDS - 10), key = SECRET_KEY): Headers {
-  const hmacKey = createHash('sha256').update(key).digest();
-  return new Headers({
-    'Sec-Timestamp': timestamp,
-    'Sec-Signature': createHmac('sha256', hmacKey).update(timestamp + body).digest('hex'),
-  });
+async function signedHeaders(body: string, timestamp = String(NOW_SECONDS - 10), key = SECRET_KEY): Promise<Headers> {
+  return new Headers(await signConvergeGateHeaders(key, body, timestamp));
 }
 
 describe('ConvergeGate provider', () => {
@@ -177,19 +173,19 @@ describe('ConvergeGate provider', () => {
     const body = JSON.stringify({ type: 'session.completed', data: { id: 'AW-kLcRRC5P8U68CYe0kVA', status: 'complete' } });
 
     it('accepts a correctly signed, fresh webhook and names the session', async () => {
-      const verified = await provider().verifyWebhook!(body, signedHeaders(body));
+      const verified = await provider().verifyWebhook!(body, await signedHeaders(body));
       expect(verified.sessionId).toBe('AW-kLcRRC5P8U68CYe0kVA');
       expect(verified.type).toBe('session.completed');
       // A retry (new timestamp, same body) is the same event.
-      const retry = await provider().verifyWebhook!(body, signedHeaders(body, String(NOW_SECONDS)));
+      const retry = await provider().verifyWebhook!(body, await signedHeaders(body, String(NOW_SECONDS)));
       expect(retry.eventId).toBe(verified.eventId);
     });
 
     it('rejects forged bodies, wrong keys and missing headers', async () => {
       const gate = provider();
-      const headers = signedHeaders(body);
+      const headers = await signedHeaders(body);
       await expect(gate.verifyWebhook!(body.replace('complete', 'expired'), headers)).rejects.toBeInstanceOf(WebhookVerificationError);
-      await expect(gate.verifyWebhook!(body, signedHeaders(body, undefined, 'sk_test_other'))).rejects.toThrow(/signature/);
+      await expect(gate.verifyWebhook!(body, await signedHeaders(body, undefined, 'sk_test_other'))).rejects.toThrow(/signature/);
       // The key is the SHA-256 of the secret, not the secret itself.
       const plainKeyTimestamp = String(NOW_SECONDS);
       const plainKey = new Headers({
@@ -202,7 +198,7 @@ describe('ConvergeGate provider', () => {
 
     it('rejects a correctly signed webhook with a replayed (old) timestamp', async () => {
       const old = String(NOW_SECONDS - 3600);
-      await expect(provider().verifyWebhook!(body, signedHeaders(body, old))).rejects.toThrow(/timestamp/);
+      await expect(provider().verifyWebhook!(body, await signedHeaders(body, old))).rejects.toThrow(/timestamp/);
     });
   });
 

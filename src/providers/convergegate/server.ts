@@ -9,26 +9,33 @@
  * There is no public default base URL: ConvergeGate provides one per merchant.
  */
 import { z } from 'zod';
-import type { CheckoutSession, SessionStatus } from '../../core/session.js';
+import type { CheckoutSession } from '../../core/session.js';
 import {
   assertFreshTimestamp,
   basicAuth,
   DEFAULT_TIMEOUT_MS,
-  DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
   dropSessionPlaceholder,
   globalFetch,
-  hexDigestsEqual,
-  hmacSha256Hex,
   joinUrl,
+  keyOption,
   parseAnswer,
+  parseWebhookJson,
   positiveNumber,
-  ProviderInputError,
   requestJson,
   requiredString,
   sha256,
+  toHex,
+  verifyConvergeGateSignature,
+  webhookToleranceOption,
   type FetchLike,
-} from '../../server/providers/http.js';
-import { WebhookVerificationError, type PaymentProvider, type VerifiedWebhook } from '../../server/providers/types.js';
+} from '../../server/adapter-kit/index.js';
+import {
+  ProviderInputError,
+  WebhookVerificationError,
+  type PaymentProvider,
+  type VerifiedWebhook,
+} from '../../server/providers/types.js';
+import { CONVERGEGATE_STATUSES } from './shape.js';
 
 const PROVIDER = 'convergegate';
 
@@ -66,48 +73,22 @@ const sessionAnswer = z.object({
   livemode: z.boolean().optional(),
 });
 
-/**
- * Only `open` is documented. The rest follow the webhook events (session complete / expire)
- * and the usual spellings; anything else stays `open`, so an unknown word never claims a
- * payment, and expiry still ends the session.
- */
-const STATUSES: Record<string, SessionStatus> = {
-  open: 'open',
-  complete: 'complete',
-  completed: 'complete',
-  paid: 'complete',
-  expired: 'expired',
-  cancelled: 'cancelled',
-  canceled: 'cancelled',
-  failed: 'failed',
-  declined: 'failed',
-};
-
 export function createConvergeGateProvider(options: ConvergeGateProviderOptions): PaymentProvider {
   const baseUrl = requiredString(PROVIDER, 'baseUrl', options.baseUrl);
-  if (!/^sk_\S+$/.test(options.secretKey ?? '')) {
-    throw new TypeError('convergegate: option secretKey must be a secret key (sk_…)');
-  }
+  const secretKey = keyOption(PROVIDER, 'secretKey', options.secretKey, /^sk_\S+$/, 'a secret key (sk_…)');
   const ttlSeconds = Math.round(positiveNumber(PROVIDER, 'sessionTtlSeconds', options.sessionTtlSeconds, 1800));
   const timeoutMs = positiveNumber(PROVIDER, 'timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS);
-  const tolerance = positiveNumber(
-    PROVIDER,
-    'webhookToleranceSeconds',
-    options.webhookToleranceSeconds,
-    DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
-  );
+  const tolerance = webhookToleranceOption(PROVIDER, options.webhookToleranceSeconds);
   const frameable = options.frameable ?? false;
   const fetchImpl = options.fetch ?? globalFetch;
   const now = options.now ?? Date.now;
-  const authorization = basicAuth(options.secretKey);
-  // Documented as `key = SHA256(secretAPIKey)`; the pseudo-code is Go, where that is the raw
-  // 32-byte digest used directly as the HMAC key.
-  const webhookKey = sha256(options.secretKey);
+  const authorization = basicAuth(secretKey);
 
   function toSession(answer: z.infer<typeof sessionAnswer>): CheckoutSession {
     const expiresSeconds = answer.expire_at ?? answer.expires_at;
     const expiresAt = expiresSeconds === undefined ? undefined : new Date(expiresSeconds * 1000);
-    let status = STATUSES[answer.status.toLowerCase()] ?? 'open';
+    // An unknown word stays `open`: it never claims a payment, and expiry still ends the session.
+    let status = CONVERGEGATE_STATUSES[answer.status.toLowerCase()] ?? 'open';
     if (status === 'open' && expiresAt && now() > expiresAt.getTime()) status = 'expired';
     return {
       id: answer.id,
@@ -196,17 +177,12 @@ export function createConvergeGateProvider(options: ConvergeGateProviderOptions)
       if (!timestamp || !signature) {
         throw new WebhookVerificationError('convergegate: Sec-Timestamp or Sec-Signature header is missing');
       }
-      if (!hexDigestsEqual(hmacSha256Hex(webhookKey, timestamp + rawBody), signature)) {
+      if (!(await verifyConvergeGateSignature(secretKey, timestamp, rawBody, signature))) {
         throw new WebhookVerificationError('convergegate: webhook signature does not match');
       }
       assertFreshTimestamp(timestampMs(timestamp), now(), tolerance);
 
-      let payload: unknown;
-      try {
-        payload = JSON.parse(rawBody);
-      } catch {
-        throw new WebhookVerificationError('convergegate: webhook body is not JSON');
-      }
+      const payload = parseWebhookJson(rawBody, 'convergegate: webhook body is not JSON');
       // The event object's fields are not pinned down in the document: take the session id
       // and type from the usual places. The handler re-reads the session, as the document
       // demands, so only the id matters.
@@ -221,7 +197,7 @@ export function createConvergeGateProvider(options: ConvergeGateProviderOptions)
       const verified: VerifiedWebhook = {
         // No event id is documented; retries resend the same body, so its hash identifies
         // the event (the timestamp header changes per attempt and is not part of it).
-        eventId: firstString(record['event_id']) ?? `sha256:${sha256(rawBody).toString('hex')}`,
+        eventId: firstString(record['event_id']) ?? `sha256:${toHex(await sha256(rawBody))}`,
         type: firstString(record['type'], record['event'], record['event_type'], record['status']) ?? 'unknown',
         payload,
       };

@@ -15,8 +15,12 @@ const convergeGateSchema = z.object({
   livemode: z.nullish(z.boolean()),
 });
 
-/** ConvergeGate documents `open` only; the rest follow the Stripe-like words it is modelled on. */
-const STATUSES: Record<string, SessionStatus> = {
+/**
+ * ConvergeGate's status words (lower-cased) → contract statuses, for the widget and the adapter
+ * alike. Only `open` is documented; the rest follow the webhook events (session complete /
+ * expire) and the Stripe-like spellings it is modelled on.
+ */
+export const CONVERGEGATE_STATUSES: Readonly<Record<string, SessionStatus>> = {
   open: 'open',
   complete: 'complete',
   completed: 'complete',
@@ -25,12 +29,13 @@ const STATUSES: Record<string, SessionStatus> = {
   canceled: 'cancelled',
   cancelled: 'cancelled',
   failed: 'failed',
+  declined: 'failed',
 };
 
 function normalize(json: unknown, context: SessionShapeContext): CheckoutSession {
   const session = parseNative(convergeGateSchema, json);
-  const status = STATUSES[session.status.toLowerCase()];
-  if (!status) throw invalidSession(`session.status must be one of ${Object.keys(STATUSES).join(', ')}`);
+  const status = CONVERGEGATE_STATUSES[session.status.toLowerCase()];
+  if (!status) throw invalidSession(`session.status must be one of ${Object.keys(CONVERGEGATE_STATUSES).join(', ')}`);
   return toContractSession(
     {
       id: session.id,

@@ -1,5 +1,5 @@
-import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { signReepayWebhook } from '../../server/adapter-kit/webhook-signatures.js';
 import { createCheckoutHandler } from '../../server/handler.js';
 import { createMemoryStore } from '../../server/store/memory.js';
 import { startFakeHttpServer, type FakeHttpServer } from '../../server/test-support/fake-http.js';
@@ -85,7 +85,7 @@ describe('Reepay charges of a saved payment method through handler.charge', () =
       // Unsigned: a hint only, whatever it says; the invoice read decides.
       event_type: 'invoice_failed',
       timestamp,
-      signature: createHmac('sha256', WEBHOOK_SECRET).update(timestamp + 'wh_1').digest('hex'),
+      signature: await signReepayWebhook(WEBHOOK_SECRET, timestamp, 'wh_1'),
       invoice: order.reference,
     });
     const answer = await later(new Request('https://shop.example/api/checkout/webhooks/reepay', { method: 'POST', body }));

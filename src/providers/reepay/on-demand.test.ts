@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeHttpServer, type FakeHttpServer } from '../../server/test-support/fake-http.js';
-import { ProviderInputError } from '../../server/providers/http.js';
+import { ProviderInputError } from '../../server/providers/types.js';
 import { ProviderError } from '../../server/providers/types.js';
 import { createReepayBilling } from './on-demand.js';
 

@@ -12,12 +12,14 @@ import {
   DEFAULT_TIMEOUT_MS,
   globalFetch,
   joinUrl,
+  keyOption,
   parseAnswer,
   positiveNumber,
-  ProviderInputError,
   requestJson,
   type FetchLike,
-} from '../../server/providers/http.js';
+} from '../../server/adapter-kit/index.js';
+import { ProviderInputError } from '../../server/providers/types.js';
+import { REEPAY_API_URL, REEPAY_PRIVATE_KEY } from './api.js';
 
 const PROVIDER = 'reepay';
 
@@ -114,14 +116,12 @@ const invoiceAnswer = z.looseObject({
 });
 
 export function createReepayBilling(options: ReepayBillingOptions): ReepayBilling {
-  if (!/^priv_\S+$/.test(options.privateKey ?? '')) {
-    throw new TypeError('reepay billing: option privateKey must be a private API key (priv_…)');
-  }
-  const apiUrl = options.apiUrl ?? 'https://api.reepay.com';
+  const privateKey = keyOption('reepay billing', 'privateKey', options.privateKey, REEPAY_PRIVATE_KEY, 'a private API key (priv_…)');
+  const apiUrl = options.apiUrl ?? REEPAY_API_URL;
   const timeoutMs = positiveNumber(PROVIDER, 'timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS);
   const fetchImpl = options.fetch ?? globalFetch;
   const headers = {
-    Authorization: basicAuth(options.privateKey),
+    Authorization: basicAuth(privateKey),
     Accept: 'application/json',
     'Content-Type': 'application/json',
   };

@@ -1,5 +1,5 @@
-import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { signReepayWebhook } from '../../server/adapter-kit/webhook-signatures.js';
 import { createCheckoutHandler } from '../../server/handler.js';
 import { createMemoryStore } from '../../server/store/memory.js';
 import { startFakeHttpServer, type FakeHttpServer } from '../../server/test-support/fake-http.js';
@@ -56,14 +56,14 @@ async function fakeReepay() {
   };
 }
 
-function signedWebhook(fields: Record<string, unknown>, timestamp = new Date(NOW - 5_000).toISOString()): Record<string, unknown> {
+async function signedWebhook(fields: Record<string, unknown>, timestamp = new Date(NOW - 5_000).toISOString()): Promise<Record<string, unknown>> {
   const id = String(fields['id'] ?? 'wh_1');
   return {
     id,
     event_id: 'ev_1',
     event_type: 'invoice_settled',
     timestamp,
-    signature: createHmac('sha256', WEBHOOK_SECRET).update(timestamp + id).digest('hex'),
+    signature: await signReepayWebhook(WEBHOOK_SECRET, timestamp, id),
     ...fields,
   };
 }
@@ -109,7 +109,7 @@ describe('Reepay recurring sessions complete only on what Reepay lists for the c
     const reepay = provider();
     const victim = await reepay.createSession(recurringInput(VICTIM));
     // The attacker's own, genuinely signed webhook (under 300 s old), with the unsigned fields changed.
-    const captured = signedWebhook({ id: 'wh_attacker', event_type: 'invoice_settled', customer: 'attacker-9' });
+    const captured = await signedWebhook({ id: 'wh_attacker', event_type: 'invoice_settled', customer: 'attacker-9' });
     const forged = { ...captured, event_type: 'customer_payment_method_added', customer: VICTIM };
     clock = NOW + 1_000;
     const verified = await reepay.verifyWebhook!(JSON.stringify(forged), new Headers());
@@ -243,7 +243,7 @@ describe('Reepay recurring sessions complete only on what Reepay lists for the c
       expect(reference).toEqual(expect.any(String));
 
       const timestamp = new Date().toISOString();
-      const forged = { ...signedWebhook({ id: 'wh_attacker', customer: 'attacker-9' }, timestamp), event_type: 'customer_payment_method_added', customer: VICTIM };
+      const forged = { ...(await signedWebhook({ id: 'wh_attacker', customer: 'attacker-9' }, timestamp)), event_type: 'customer_payment_method_added', customer: VICTIM };
       const answer = await handler(new Request('https://shop.example/api/checkout/webhooks/reepay', { method: 'POST', body: JSON.stringify(forged) }));
       expect(answer.status).toBe(200);
       await handler.whenIdle();

@@ -1,12 +1,11 @@
-import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createSqliteStore } from '../../server/store/sqlite.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { signReepayWebhook } from '../../server/adapter-kit/webhook-signatures.js';
 import { startFakeHttpServer, type FakeHttpServer } from '../../server/test-support/fake-http.js';
-import { ProviderInputError } from '../../server/providers/http.js';
-import { ProviderError, WebhookVerificationError, type CreateSessionInput } from '../../server/providers/types.js';
+import { ProviderError, ProviderInputError, WebhookVerificationError, type CreateSessionInput } from '../../server/providers/types.js';
 import { createReepayProvider, fromEnv, isoDuration } from './server.js';
 
 const PRIVATE_KEY = 'priv_0123456789abcdef';
@@ -32,11 +31,7 @@ function input(overrides: Partial<CreateSessionInput> = {}): CreateSessionInput 
   };
 }
 
-function sign(timestamp: string, id: string, secret = WEBHOOK_SECRET): string {
-  return createHmac('sha256', secret).update(timestamp + id).digest('hex');
-}
-
-function webhook(fields: Record<string, unknown>, secret = WEBHOOK_SECRET): string {
+async function webhook(fields: Record<string, unknown>, secret = WEBHOOK_SECRET): Promise<string> {
   const timestamp = (fields['timestamp'] as string | undefined) ?? new Date(NOW - 5_000).toISOString();
   const id = (fields['id'] as string | undefined) ?? 'wh_1';
   return JSON.stringify({
@@ -44,7 +39,7 @@ function webhook(fields: Record<string, unknown>, secret = WEBHOOK_SECRET): stri
     event_id: 'ev_1',
     event_type: 'invoice_settled',
     timestamp,
-    signature: sign(timestamp, id, secret),
+    signature: await signReepayWebhook(secret, timestamp, id),
     ...fields,
   });
 }
@@ -238,18 +233,18 @@ describe('Reepay provider', () => {
     it('accepts a signed, fresh webhook and names the session of its invoice', async () => {
       const reepay = provider();
       await reepay.createSession(input());
-      const verified = await reepay.verifyWebhook!(webhook({ invoice: 'order-12345', customer: 'customer-123' }), new Headers());
+      const verified = await reepay.verifyWebhook!(await webhook({ invoice: 'order-12345', customer: 'customer-123' }), new Headers());
       expect(verified).toMatchObject({ eventId: 'wh_1', type: 'invoice_settled', sessionId: SESSION_ID });
     });
 
     it('rejects a forged signature, a wrong secret, a missing field and a body that is not JSON', async () => {
       const reepay = provider();
-      const forged = JSON.parse(webhook({})) as Record<string, unknown>;
+      const forged = JSON.parse(await webhook({})) as Record<string, unknown>;
       forged['signature'] = 'a'.repeat(64);
       await expect(reepay.verifyWebhook!(JSON.stringify(forged), new Headers())).rejects.toBeInstanceOf(WebhookVerificationError);
-      await expect(reepay.verifyWebhook!(webhook({}, 'other-secret'), new Headers())).rejects.toThrow(/signature does not match/);
+      await expect(reepay.verifyWebhook!(await webhook({}, 'other-secret'), new Headers())).rejects.toThrow(/signature does not match/);
       // Changing the signed id breaks the signature.
-      const tampered = JSON.parse(webhook({})) as Record<string, unknown>;
+      const tampered = JSON.parse(await webhook({})) as Record<string, unknown>;
       tampered['id'] = 'wh_2';
       await expect(reepay.verifyWebhook!(JSON.stringify(tampered), new Headers())).rejects.toThrow(/signature/);
       await expect(reepay.verifyWebhook!('{"id":"wh_1"}', new Headers())).rejects.toBeInstanceOf(WebhookVerificationError);
@@ -257,12 +252,12 @@ describe('Reepay provider', () => {
     });
 
     it('rejects a correctly signed webhook with an old (replayed) timestamp', async () => {
-      const body = webhook({ timestamp: new Date(NOW - 60 * 60_000).toISOString() });
+      const body = await webhook({ timestamp: new Date(NOW - 60 * 60_000).toISOString() });
       await expect(provider().verifyWebhook!(body, new Headers())).rejects.toThrow(/timestamp/);
     });
 
     it('rejects every webhook when no secret is configured', async () => {
-      await expect(provider({ webhookSecret: undefined }).verifyWebhook!(webhook({}), new Headers())).rejects.toThrow(/no webhook secret/);
+      await expect(provider({ webhookSecret: undefined }).verifyWebhook!(await webhook({}), new Headers())).rejects.toThrow(/no webhook secret/);
     });
 
     it('a customer_payment_method_added webhook names the recurring session to re-read; Reepay listing the card completes it', async () => {
@@ -270,7 +265,7 @@ describe('Reepay provider', () => {
       await reepay.createSession(input({ lines: [], amount: 0, recurring: true }));
       expect((await reepay.getSession(SESSION_ID)).status).toBe('open');
       const verified = await reepay.verifyWebhook!(
-        webhook({ event_type: 'customer_payment_method_added', customer: 'customer-123' }),
+        await webhook({ event_type: 'customer_payment_method_added', customer: 'customer-123' }),
         new Headers(),
       );
       expect(verified.sessionId).toBe(SESSION_ID);
@@ -291,8 +286,8 @@ describe('Reepay provider', () => {
     await reepay.createSession(input({ lines: [], amount: 0, recurring: true }));
     // A legitimate event for some other customer, then the same signed id and timestamp resent
     // with this session's customer and the type that would complete it.
-    await reepay.verifyWebhook!(webhook({ id: 'wh_7', event_type: 'invoice_settled', customer: 'someone-else' }), new Headers());
-    await reepay.verifyWebhook!(webhook({ id: 'wh_7', event_type: 'customer_payment_method_added', customer: 'customer-123' }), new Headers());
+    await reepay.verifyWebhook!(await webhook({ id: 'wh_7', event_type: 'invoice_settled', customer: 'someone-else' }), new Headers());
+    await reepay.verifyWebhook!(await webhook({ id: 'wh_7', event_type: 'customer_payment_method_added', customer: 'customer-123' }), new Headers());
     expect((await reepay.getSession(SESSION_ID)).status).toBe('open');
   });
 

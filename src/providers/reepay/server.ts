@@ -23,24 +23,26 @@ import { z } from 'zod';
 import { providerRecordsOn } from '../../server/store/provider-records.js';
 import type { ProviderContext } from '../../server/providers/index.js';
 import type { CheckoutSession, SessionStatus } from '../../core/session.js';
+import { TtlMap } from '../../server/ttl-map.js';
 import {
   assertFreshTimestamp,
   basicAuth,
   DEFAULT_TIMEOUT_MS,
-  DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
   dropSessionPlaceholder,
   globalFetch,
-  hexDigestsEqual,
-  hmacSha256Hex,
   joinUrl,
+  keyOption,
   parseAnswer,
+  parseWebhookJson,
   positiveNumber,
-  ProviderInputError,
   requestJson,
+  verifyReepaySignature,
+  webhookToleranceOption,
   type FetchLike,
-} from '../../server/providers/http.js';
+} from '../../server/adapter-kit/index.js';
 import {
   ProviderError,
+  ProviderInputError,
   WebhookVerificationError,
   type ChargeStatus,
   type CreateSessionInput,
@@ -48,13 +50,13 @@ import {
   type ProviderCharge,
   type VerifiedWebhook,
 } from '../../server/providers/types.js';
+import { REEPAY_API_URL, REEPAY_CHECKOUT_API_URL, REEPAY_PRIVATE_KEY } from './api.js';
 
+export { REEPAY_API_URL, REEPAY_CHECKOUT_API_URL } from './api.js';
 export { createReepayBilling } from './on-demand.js';
 export type * from './on-demand.js';
 
 const PROVIDER = 'reepay';
-export const REEPAY_CHECKOUT_API_URL = 'https://checkout-api.reepay.com';
-export const REEPAY_API_URL = 'https://api.reepay.com';
 
 /** What `getSession` needs to find a session's payment again. */
 export interface ReepaySessionRecord {
@@ -89,18 +91,13 @@ export interface ReepaySessionStore {
 
 /** A bounded in-memory store: fine for one server process. */
 export function createMemoryReepayStore(maxEntries = 10_000): ReepaySessionStore {
-  const entries = new Map<string, ReepaySessionRecord>();
+  // Bounded by count only: a record is still needed after its session expires (to report it
+  // expired, or a late payment of its invoice).
+  const entries = new TtlMap<string, ReepaySessionRecord>({ ttlMs: Number.POSITIVE_INFINITY, maxEntries });
   return {
     get: (key) => entries.get(key),
     set(key, record) {
-      entries.delete(key);
       entries.set(key, record);
-      // Maps iterate in insertion order: the first key is the oldest.
-      while (entries.size > maxEntries) {
-        const oldest = entries.keys().next().value;
-        if (oldest === undefined) break;
-        entries.delete(oldest);
-      }
     },
   };
 }
@@ -198,24 +195,17 @@ const INVOICE_STATES: Record<string, SessionStatus> = {
 };
 
 export function createReepayProvider(options: ReepayProviderOptions): PaymentProvider {
-  if (!/^priv_\S+$/.test(options.privateKey ?? '')) {
-    throw new TypeError('reepay: option privateKey must be a private API key (priv_…)');
-  }
+  const privateKey = keyOption(PROVIDER, 'privateKey', options.privateKey, REEPAY_PRIVATE_KEY, 'a private API key (priv_…)');
   const checkoutApiUrl = options.checkoutApiUrl ?? REEPAY_CHECKOUT_API_URL;
   const apiUrl = options.apiUrl ?? REEPAY_API_URL;
   const ttlSeconds = Math.round(positiveNumber(PROVIDER, 'ttlSeconds', options.ttlSeconds, 1800));
   const timeoutMs = positiveNumber(PROVIDER, 'timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS);
-  const tolerance = positiveNumber(
-    PROVIDER,
-    'webhookToleranceSeconds',
-    options.webhookToleranceSeconds,
-    DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
-  );
+  const tolerance = webhookToleranceOption(PROVIDER, options.webhookToleranceSeconds);
   const store = options.store ?? createMemoryReepayStore();
   const fetchImpl = options.fetch ?? globalFetch;
   const now = options.now ?? Date.now;
   const headers = {
-    Authorization: basicAuth(options.privateKey),
+    Authorization: basicAuth(privateKey),
     Accept: 'application/json',
     'Content-Type': 'application/json',
   };
@@ -463,19 +453,13 @@ export function createReepayProvider(options: ReepayProviderOptions): PaymentPro
       if (!options.webhookSecret) {
         throw new WebhookVerificationError('reepay: no webhook secret configured');
       }
-      let json: unknown;
-      try {
-        json = JSON.parse(rawBody);
-      } catch {
-        throw new WebhookVerificationError('reepay: webhook body is not JSON');
-      }
+      const json = parseWebhookJson(rawBody, 'reepay: webhook body is not JSON');
       const parsed = webhookBody.safeParse(json);
       if (!parsed.success) {
         throw new WebhookVerificationError('reepay: webhook body lacks id, event_type, timestamp or signature');
       }
       const event = parsed.data;
-      const expected = hmacSha256Hex(options.webhookSecret, event.timestamp + event.id);
-      if (!hexDigestsEqual(expected, event.signature)) {
+      if (!(await verifyReepaySignature(options.webhookSecret, event.timestamp, event.id, event.signature))) {
         throw new WebhookVerificationError('reepay: webhook signature does not match');
       }
       assertFreshTimestamp(Date.parse(event.timestamp), now(), tolerance);

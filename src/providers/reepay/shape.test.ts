@@ -1,12 +1,18 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseSession } from '../../core/session-schema.js';
-import { reepaySessionShape } from './shape.js';
+import { REEPAY_SESSION_ID, reepaySessionShape } from './shape.js';
 import { invalidSessionOf } from '../../core/session-shapes/test-support/invalid-session.js';
 
 const id = 'cs_0123456789abcdef0123456789abcdef';
 const answer = { id, url: `https://checkout.reepay.com/#/${id}` };
 
 describe('Reepay session shape', () => {
+  it('shares its session id pattern with the renderer, which keeps a copy to stay out of the validators chunk', () => {
+    const renderer = readFileSync(new URL('./renderer.ts', import.meta.url), 'utf8');
+    expect(renderer).toContain(`const REEPAY_SESSION_ID = ${String(REEPAY_SESSION_ID)};`);
+  });
+
   it('recognises charge and recurring session ids only', () => {
     expect(reepaySessionShape.recognises(answer)).toBe(true);
     expect(reepaySessionShape.recognises({ ...answer, id: `pa_${id.slice(3)}` })).toBe(true);

@@ -10,8 +10,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { editCodePoints, expectRefused, expectWellBehaved, headerCharArb, hexArb, outcomeOf, toleranceArb } from '../../server/test-support/webhook-properties.js';
-import { reepaySignature, reepayWebhookBody } from '../../server/test-support/webhook-signers.js';
+import { signReepayWebhook } from '../../server/adapter-kit/webhook-signatures.js';
+import { editCodePoints, expectRefused, expectWellBehaved, headerCharArb, headersOf, hexArb, outcomeOf, toleranceArb } from '../../server/test-support/webhook-properties.js';
+import { reepayWebhookBody } from '../../server/test-support/webhook-signers.js';
 import { WebhookVerificationError, type PaymentProvider } from '../../server/providers/types.js';
 import { createReepayProvider } from './server.js';
 
@@ -45,11 +46,6 @@ const headerEntriesArb = fc.array(
   ),
   { maxLength: 4 },
 );
-function headersOf(entries: readonly (readonly [string, string])[]): Headers {
-  const headers = new Headers();
-  for (const [name, value] of entries) headers.append(name, value);
-  return headers;
-}
 
 /** Values of any JSON type, for fields the schema expects as strings. */
 const jsonishArb = fc.oneof(
@@ -106,7 +102,7 @@ const eventArb = fc.record({
 
 describe('reepay verifyWebhook (property)', () => {
   it('sanity: a signed webhook now is accepted', async () => {
-    const body = reepayWebhookBody({ id: 'wh_1', timestamp: isoAt(-5_000), event_type: 'invoice_settled', invoice: 'inv-1' }, WEBHOOK_SECRET);
+    const body = await reepayWebhookBody({ id: 'wh_1', timestamp: isoAt(-5_000), event_type: 'invoice_settled', invoice: 'inv-1' }, WEBHOOK_SECRET);
     const outcome = await outcomeOf(() => provider().verifyWebhook!(body, new Headers()));
     expect(outcome).toMatchObject({ accepted: true, webhook: { eventId: 'wh_1', type: 'invoice_settled', chargeId: 'inv-1' } });
   });
@@ -132,7 +128,7 @@ describe('reepay verifyWebhook (property)', () => {
         fc.constantFrom('lower', 'upper', 'padded'),
         headerEntriesArb,
         async (id, timestamp, fields, form, entries) => {
-          const mac = reepaySignature(WEBHOOK_SECRET, timestamp, id);
+          const mac = await signReepayWebhook(WEBHOOK_SECRET, timestamp, id);
           const signature = form === 'upper' ? mac.toUpperCase() : form === 'padded' ? ` ${mac}\n` : mac;
           const body = JSON.stringify({ ...fields, id, timestamp, signature });
           expectWellBehaved(await outcomeOf(() => provider().verifyWebhook!(body, headersOf(entries))));
@@ -145,7 +141,7 @@ describe('reepay verifyWebhook (property)', () => {
   it('(b) refuses a signed webhook whose timestamp or id was changed at any code point (replaced, inserted, deleted)', async () => {
     await fc.assert(
       fc.asyncProperty(eventArb, fc.constantFrom('timestamp', 'id') as fc.Arbitrary<'timestamp' | 'id'>, editArb, async (event, field, { at, op, point }) => {
-        const signed = JSON.parse(reepayWebhookBody(event, WEBHOOK_SECRET)) as Record<string, string>;
+        const signed = JSON.parse(await reepayWebhookBody(event, WEBHOOK_SECRET)) as Record<string, string>;
         const changed = editCodePoints(signed[field]!, at, op, point);
         fc.pre(changed !== undefined && changed !== signed[field]);
         const body = JSON.stringify({ ...signed, [field]: changed });
@@ -175,7 +171,7 @@ describe('reepay verifyWebhook (property)', () => {
     await fc.assert(
       fc.asyncProperty(eventArb, fc.nat(), async (event, cut) => {
         const timestamp = new Date(signedAt).toISOString();
-        const signed = JSON.parse(reepayWebhookBody({ ...event, timestamp }, WEBHOOK_SECRET)) as Record<string, string>;
+        const signed = JSON.parse(await reepayWebhookBody({ ...event, timestamp }, WEBHOOK_SECRET)) as Record<string, string>;
         const joined = timestamp + event.id;
         // Any other split of the signed string into a non-empty timestamp and a non-empty id.
         const at = 1 + (cut % (joined.length - 1));
@@ -192,7 +188,7 @@ describe('reepay verifyWebhook (property)', () => {
     const signedAt = Date.UTC(2028, 10, 21, 0, 0, 0, 0);
     const reepay = createReepayProvider({ privateKey: 'priv_property', webhookSecret: WEBHOOK_SECRET, now: () => signedAt + 120_000 });
     const signed = JSON.parse(
-      reepayWebhookBody({ id: 'wh_1', timestamp: '2028-11-21T00:00:00.000Z', event_type: 'invoice_settled' }, WEBHOOK_SECRET),
+      await reepayWebhookBody({ id: 'wh_1', timestamp: '2028-11-21T00:00:00.000Z', event_type: 'invoice_settled' }, WEBHOOK_SECRET),
     ) as Record<string, string>;
     const forged = JSON.stringify({ ...signed, timestamp: '2028-11-21', id: 'T00:00:00.000Zwh_1' });
     expectRefused(await outcomeOf(() => reepay.verifyWebhook!(forged, new Headers())));
@@ -201,7 +197,7 @@ describe('reepay verifyWebhook (property)', () => {
   it('(b) refuses a signed webhook whose signature was changed at any position', async () => {
     await fc.assert(
       fc.asyncProperty(eventArb, fc.nat(), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), async (event, at, replacement) => {
-        const signed = JSON.parse(reepayWebhookBody(event, WEBHOOK_SECRET)) as Record<string, string>;
+        const signed = JSON.parse(await reepayWebhookBody(event, WEBHOOK_SECRET)) as Record<string, string>;
         const signature = signed['signature']!;
         const index = at % signature.length;
         // The hex MAC is read case-insensitively: a case change is the same signature, not a change.
@@ -217,7 +213,8 @@ describe('reepay verifyWebhook (property)', () => {
     await fc.assert(
       fc.asyncProperty(eventArb, fc.string({ minLength: 1, maxLength: 40 }), async (event, secret) => {
         fc.pre(secret !== WEBHOOK_SECRET);
-        expectRefused(await outcomeOf(() => provider().verifyWebhook!(reepayWebhookBody(event, secret), new Headers())));
+        const body = await reepayWebhookBody(event, secret);
+        expectRefused(await outcomeOf(() => provider().verifyWebhook!(body, new Headers())));
       }),
       { numRuns: RUNS },
     );
@@ -239,7 +236,7 @@ describe('reepay verifyWebhook (property)', () => {
           );
         }),
         async (event, [tolerance, offsetMs]) => {
-          const body = reepayWebhookBody({ ...event, timestamp: isoAt(offsetMs) }, WEBHOOK_SECRET);
+          const body = await reepayWebhookBody({ ...event, timestamp: isoAt(offsetMs) }, WEBHOOK_SECRET);
           expectRefused(await outcomeOf(() => provider(tolerance).verifyWebhook!(body, new Headers())));
         },
       ),
@@ -256,7 +253,7 @@ describe('reepay verifyWebhook (property)', () => {
           return fc.tuple(fc.constant(tolerance), fc.oneof(fc.integer({ min: -limitMs, max: limitMs }), fc.constantFrom(limitMs, -limitMs, 0)));
         }),
         async (event, [tolerance, offsetMs]) => {
-          const body = reepayWebhookBody({ ...event, timestamp: isoAt(offsetMs) }, WEBHOOK_SECRET);
+          const body = await reepayWebhookBody({ ...event, timestamp: isoAt(offsetMs) }, WEBHOOK_SECRET);
           const outcome = await outcomeOf(() => provider(tolerance).verifyWebhook!(body, new Headers()));
           expect(outcome.accepted, outcome.accepted ? '' : String(outcome.error)).toBe(true);
           if (outcome.accepted) expect(outcome.webhook.eventId).toBe(event.id);

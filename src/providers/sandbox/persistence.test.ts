@@ -4,14 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { serveNode } from '../../server/node.js';
 import type { CreateSessionInput } from '../../server/providers/types.js';
-import { createSandboxProvider } from './server.js';
+import { sandboxInput, startTestPsp, TEST_SECRET_KEY as SECRET_KEY, TEST_WEBHOOK_SECRET as WEBHOOK_SECRET } from './fake-psp.js';
 import { createSandboxPsp, loadOrCreateSandboxKeys, type SandboxPspOptions } from './psp.js';
-
-const SECRET_KEY = 'sbx_sk_test_0123456789abcdef';
-const WEBHOOK_SECRET = 'sbx_whsec_test_0123456789abcdef';
-const SHOP = 'http://shop.test:5173';
 const CARD = { expiry: '12/34', cvc: '123' };
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const pspModule = fileURLToPath(new URL('./psp.ts', import.meta.url));
@@ -31,16 +26,16 @@ const clock = { now: Date.UTC(2026, 10, 22, 12, 0, 0) };
 
 /** A PSP on the state file, served on `port` (0: a new one), with an adapter talking to it. */
 async function startPsp(stateFile: string | undefined, port = 0, options: Partial<SandboxPspOptions> = {}) {
-  const psp = createSandboxPsp({
-    secretKey: SECRET_KEY,
-    webhookSecret: WEBHOOK_SECRET,
-    now: () => clock.now,
-    webhookRetryDelayMs: 1,
-    logger: { warn: () => {} },
+  const { psp, server, provider } = await startTestPsp({
+    clock,
+    port,
     ...(stateFile && { stateFile }),
     ...options,
+    // The process-wide fetch may still hold a keep-alive socket to the PSP that stopped on this
+    // port; on a busy machine its close can land after the next request was written. One retry
+    // of a connection that failed before any answer is what a client of a restarted server does.
+    providerFetch: (url, init) => fetch(url, init).catch(() => fetch(url, init)),
   });
-  const server = await serveNode(psp.fetch, { port });
   let closed = false;
   const stop = async () => {
     if (closed) return;
@@ -51,31 +46,11 @@ async function startPsp(stateFile: string | undefined, port = 0, options: Partia
     await new Promise((resolve) => setTimeout(resolve, 50));
   };
   cleanup.push(stop);
-  const provider = createSandboxProvider({
-    apiUrl: server.url,
-    secretKey: SECRET_KEY,
-    webhookSecret: WEBHOOK_SECRET,
-    now: () => clock.now,
-    // The process-wide fetch may still hold a keep-alive socket to the PSP that stopped on this
-    // port; on a busy machine its close can land after the next request was written. One retry
-    // of a connection that failed before any answer is what a client of a restarted server does.
-    fetch: (url, init) => fetch(url, init).catch(() => fetch(url, init)),
-  });
   return { psp, server, provider, stop };
 }
 
-function input(overrides: Partial<CreateSessionInput> = {}): CreateSessionInput {
-  return {
-    reference: 'ord_1',
-    lines: [{ sku: 'mug', name: 'Stoneware mug', quantity: 1, unitAmount: 12900, vatRate: 0.25 }],
-    amount: 12900,
-    currency: 'DKK',
-    acceptUrl: `${SHOP}/api/checkout/return/accept?checkout_session={SESSION_ID}`,
-    cancelUrl: `${SHOP}/api/checkout/return/cancel?checkout_session={SESSION_ID}`,
-    webhookUrl: `${SHOP}/api/checkout/webhooks/sandbox`,
-    ...overrides,
-  };
-}
+const input = (overrides: Partial<CreateSessionInput> = {}) =>
+  sandboxInput([{ sku: 'mug', name: 'Stoneware mug', quantity: 1, unitAmount: 12900, vatRate: 0.25 }], overrides);
 
 function form(fields: Record<string, string>): RequestInit {
   return { method: 'POST', body: new URLSearchParams(fields), redirect: 'manual' };

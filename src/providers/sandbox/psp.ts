@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
@@ -16,11 +16,12 @@ import { dirname } from 'node:path';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { createNonce } from '../../server/html.js';
+import { signSandboxPayload } from '../../server/adapter-kit/webhook-signatures.js';
+import { SANDBOX_ID_PLACEHOLDER, SANDBOX_SIGNATURE_HEADER } from './protocol.js';
 import { renderPayPage, type PayFieldError, type PayMethod, type PayView, type SandboxLine } from './page.js';
 
-/** The PSP's own placeholder in `accept_url` / `cancel_url`, replaced by the session id. */
-export const SANDBOX_ID_PLACEHOLDER = '{ID}';
-export const SANDBOX_SIGNATURE_HEADER = 'Sandbox-Signature';
+// Re-exported for the PSP's users (tests, demo): the signer is the adapter toolkit's, so the scheme is written once.
+export { SANDBOX_ID_PLACEHOLDER, SANDBOX_SIGNATURE_HEADER, signSandboxPayload };
 
 /** Card numbers and BLIK codes the sandbox knows. */
 export const SANDBOX_TEST_CARDS = {
@@ -342,12 +343,6 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
 
-/** HMAC-SHA256 signature header value, `t=<unix seconds>,v1=<hex>`. */
-export function signSandboxPayload(webhookSecret: string, body: string, unixSeconds: number): string {
-  const mac = createHmac('sha256', webhookSecret).update(`${unixSeconds}.${body}`).digest('hex');
-  return `t=${unixSeconds},v1=${mac}`;
-}
-
 function isLuhnValid(digits: string): boolean {
   let sum = 0;
   for (let i = 0; i < digits.length; i++) {
@@ -474,7 +469,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          [SANDBOX_SIGNATURE_HEADER]: signSandboxPayload(options.webhookSecret, body, Math.floor(now() / 1000)),
+          [SANDBOX_SIGNATURE_HEADER]: await signSandboxPayload(options.webhookSecret, body, Math.floor(now() / 1000)),
         },
         body,
         signal: AbortSignal.timeout(10_000),

@@ -1,12 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { serveNode } from '../../server/node.js';
 import { ProviderError, ProviderInputError, type ChargeInput, type CreateSessionInput } from '../../server/providers/types.js';
-import { createSandboxProvider } from './server.js';
-import { createSandboxPsp, SANDBOX_SIGNATURE_HEADER, SANDBOX_TEST_CARDS, type SandboxPspOptions } from './psp.js';
-
-const SECRET_KEY = 'sbx_sk_test_0123456789abcdef';
-const WEBHOOK_SECRET = 'sbx_whsec_test_0123456789abcdef';
-const SHOP = 'http://shop.test:5173';
+import { sandboxInput, startTestPsp, TEST_SECRET_KEY as SECRET_KEY, TEST_SHOP as SHOP } from './fake-psp.js';
+import { SANDBOX_SIGNATURE_HEADER, SANDBOX_TEST_CARDS, type SandboxPspOptions } from './psp.js';
 const CARD = { expiry: '12/34', cvc: '123' };
 const auth = { authorization: `Basic ${Buffer.from(`${SECRET_KEY}:`).toString('base64')}` };
 
@@ -16,18 +12,8 @@ afterEach(async () => {
 });
 
 async function startPsp(options: Partial<SandboxPspOptions> = {}) {
-  const clock = { now: Date.UTC(2026, 10, 22, 12, 0, 0) };
-  const psp = createSandboxPsp({
-    secretKey: SECRET_KEY,
-    webhookSecret: WEBHOOK_SECRET,
-    now: () => clock.now,
-    webhookRetryDelayMs: 1,
-    logger: { warn: () => {} },
-    ...options,
-  });
-  const server = await serveNode(psp.fetch);
+  const { psp, server, provider, clock } = await startTestPsp(options);
   servers.push(server);
-  const provider = createSandboxProvider({ apiUrl: server.url, secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET, now: () => clock.now });
   /** Pays a session's page with a card number. */
   const payByCard = (sessionId: string, number: string) =>
     fetch(`${server.url}/pay/${sessionId}/card`, { method: 'POST', body: new URLSearchParams({ number, ...CARD }), redirect: 'manual' });
@@ -37,18 +23,8 @@ async function startPsp(options: Partial<SandboxPspOptions> = {}) {
   return { psp, server, provider, clock, payByCard, rawSession };
 }
 
-function input(overrides: Partial<CreateSessionInput> = {}): CreateSessionInput {
-  return {
-    reference: 'ord_1',
-    lines: [{ sku: 'coffee-beans', name: 'Coffee beans, 1 kg', quantity: 1, unitAmount: 24900, vatRate: 0.25 }],
-    amount: 24900,
-    currency: 'DKK',
-    acceptUrl: `${SHOP}/api/checkout/return/accept?checkout_session={SESSION_ID}`,
-    cancelUrl: `${SHOP}/api/checkout/return/cancel?checkout_session={SESSION_ID}`,
-    webhookUrl: `${SHOP}/api/checkout/webhooks/sandbox`,
-    ...overrides,
-  };
-}
+const input = (overrides: Partial<CreateSessionInput> = {}) =>
+  sandboxInput([{ sku: 'coffee-beans', name: 'Coffee beans, 1 kg', quantity: 1, unitAmount: 24900, vatRate: 0.25 }], overrides);
 
 /** A shop endpoint that records the webhooks it receives. */
 async function startReceiver() {

@@ -5,11 +5,8 @@ import { serveNode, type NodeServerHandle } from '../../server/node.js';
 import { startFakeHttpServer } from '../../server/test-support/fake-http.js';
 import { ProviderError, type CreateSessionInput, type VerifiedWebhook } from '../../server/providers/types.js';
 import { createSandboxProvider } from './server.js';
-import { createSandboxPsp, SANDBOX_SIGNATURE_HEADER, signSandboxPayload } from './psp.js';
-
-const SECRET_KEY = 'sbx_sk_test_0123456789abcdef';
-const WEBHOOK_SECRET = 'sbx_whsec_test_0123456789abcdef';
-const SHOP = 'http://shop.test:5173';
+import { sandboxInput, startTestPsp, TEST_SECRET_KEY as SECRET_KEY, TEST_SHOP as SHOP, TEST_WEBHOOK_SECRET as WEBHOOK_SECRET } from './fake-psp.js';
+import { SANDBOX_SIGNATURE_HEADER, signSandboxPayload } from './psp.js';
 
 const servers: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -18,36 +15,19 @@ afterEach(async () => {
 
 /** A PSP on its own loopback port with a clock the test moves. */
 async function startPsp(options: { ttlSeconds?: number; fetch?: typeof fetch } = {}) {
-  const clock = { now: Date.UTC(2026, 10, 22, 12, 0, 0) };
-  const psp = createSandboxPsp({
-    secretKey: SECRET_KEY,
-    webhookSecret: WEBHOOK_SECRET,
-    now: () => clock.now,
-    webhookRetryDelayMs: 1,
-    logger: { warn: () => {} },
-    ...options,
-  });
-  const server = await serveNode(psp.fetch);
-  servers.push(server);
-  const provider = createSandboxProvider({ apiUrl: server.url, secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET, now: () => clock.now });
-  return { psp, server, provider, clock };
+  const started = await startTestPsp(options);
+  servers.push(started.server);
+  return started;
 }
 
-function input(overrides: Partial<CreateSessionInput> = {}): CreateSessionInput {
-  return {
-    reference: 'ord_1',
-    lines: [
+const input = (overrides: Partial<CreateSessionInput> = {}) =>
+  sandboxInput(
+    [
       { sku: 'coffee-beans', name: 'Coffee beans, 1 kg', quantity: 2, unitAmount: 24900, vatRate: 0.25 },
       { sku: 'mug', name: 'Stoneware <mug>', quantity: 1, unitAmount: 12900, vatRate: 0.25 },
     ],
-    amount: 62700,
-    currency: 'DKK',
-    acceptUrl: `${SHOP}/api/checkout/return/accept?checkout_session={SESSION_ID}`,
-    cancelUrl: `${SHOP}/api/checkout/return/cancel?checkout_session={SESSION_ID}`,
-    webhookUrl: `${SHOP}/api/checkout/webhooks/sandbox`,
-    ...overrides,
-  };
-}
+    overrides,
+  );
 
 function form(fields: Record<string, string>): RequestInit {
   return { method: 'POST', body: new URLSearchParams(fields), redirect: 'manual' };
@@ -281,12 +261,12 @@ describe('sandbox PSP and provider over loopback HTTP', () => {
   it('refuses stale and forged webhooks', async () => {
     const { provider, clock } = await startPsp();
     const body = JSON.stringify({ id: 'evt_1', type: 'session.completed', session: 'sbx_1' });
-    const at = (seconds: number, secret = WEBHOOK_SECRET) =>
-      new Headers({ [SANDBOX_SIGNATURE_HEADER]: signSandboxPayload(secret, body, seconds) });
+    const at = async (seconds: number, secret = WEBHOOK_SECRET) =>
+      new Headers({ [SANDBOX_SIGNATURE_HEADER]: await signSandboxPayload(secret, body, seconds) });
     const nowSeconds = Math.floor(clock.now / 1000);
-    await expect(provider.verifyWebhook!(body, at(nowSeconds - 300))).resolves.toMatchObject({ eventId: 'evt_1' });
-    await expect(provider.verifyWebhook!(body, at(nowSeconds - 301))).rejects.toThrow(/tolerance/);
-    await expect(provider.verifyWebhook!(body, at(nowSeconds, 'forged'))).rejects.toThrow(/does not match/);
+    await expect(provider.verifyWebhook!(body, await at(nowSeconds - 300))).resolves.toMatchObject({ eventId: 'evt_1' });
+    await expect(provider.verifyWebhook!(body, await at(nowSeconds - 301))).rejects.toThrow(/tolerance/);
+    await expect(provider.verifyWebhook!(body, await at(nowSeconds, 'forged'))).rejects.toThrow(/does not match/);
   });
 });
 

@@ -1,7 +1,20 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { CheckoutSession, SessionStatus } from '../../core/session.js';
-import { basicAuth, globalFetch, joinUrl, parseAnswer, requestJson, type FetchLike } from '../../server/providers/http.js';
+import {
+  absoluteUrl,
+  basicAuth,
+  globalFetch,
+  joinUrl,
+  parseAnswer,
+  parseWebhookJson,
+  positiveNumber,
+  replaceSessionPlaceholder,
+  requestJson,
+  requiredString,
+  verifySandboxPayload,
+  webhookToleranceOption,
+  type FetchLike,
+} from '../../server/adapter-kit/index.js';
 import {
   CHARGE_STATUSES,
   ProviderInputError,
@@ -13,20 +26,15 @@ import {
   type ProviderCharge,
   type VerifiedWebhook,
 } from '../../server/providers/types.js';
-import { SANDBOX_ID_PLACEHOLDER, SANDBOX_SIGNATURE_HEADER } from './psp.js';
+// Not from psp.ts: that is the PSP's Node server, which an adapter must not pull in.
+import { SANDBOX_ID_PLACEHOLDER, SANDBOX_SIGNATURE_HEADER } from './protocol.js';
 
-export {
-  createSandboxPsp,
-  loadOrCreateSandboxKeys,
-  signSandboxPayload,
-  SANDBOX_BLIK_CODES,
-  SANDBOX_TEST_CARDS,
-  type SandboxPsp,
-  type SandboxPspOptions,
-} from './psp.js';
+/** The PSP's signer, for tests that send the adapter a webhook. */
+export { signSandboxPayload } from '../../server/adapter-kit/index.js';
 
 const PROVIDER_NAME = 'sandbox';
-const OUR_PLACEHOLDER = /\{SESSION_ID\}|%7BSESSION_ID%7D/gi;
+/** The sandbox answers fast, or not at all. */
+const DEFAULT_TIMEOUT_MS = 10_000;
 
 export interface SandboxProviderOptions {
   /** Base URL of the sandbox PSP API, e.g. `http://127.0.0.1:4243`. */
@@ -111,32 +119,15 @@ function toContractSession(data: ApiSession): CheckoutSession {
   };
 }
 
-/** `t=…,v1=…[,v1=…]` into its timestamp and signatures. */
-function parseSignatureHeader(header: string): { timestamp: number; signatures: string[] } | undefined {
-  let timestamp: number | undefined;
-  const signatures: string[] = [];
-  for (const part of header.split(',')) {
-    const [key, value] = part.trim().split('=', 2);
-    if (key === 't' && value && /^\d+$/.test(value)) timestamp = Number(value);
-    if (key === 'v1' && value && /^[a-f0-9]{64}$/i.test(value)) signatures.push(value.toLowerCase());
-  }
-  return timestamp === undefined || signatures.length === 0 ? undefined : { timestamp, signatures };
-}
-
 /** The sandbox PSP (see `psp.ts`) as a `PaymentProvider`: the offline default. */
 export function createSandboxProvider(options: SandboxProviderOptions): PaymentProvider {
-  let apiUrl: string;
-  try {
-    apiUrl = new URL(options.apiUrl).href.replace(/\/+$/, '');
-  } catch {
-    throw new TypeError(`sandbox apiUrl must be an absolute URL (got "${options.apiUrl}")`);
-  }
-  if (!options.secretKey) throw new TypeError('sandbox secretKey is missing');
-  if (!options.webhookSecret) throw new TypeError('sandbox webhookSecret is missing');
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const toleranceSeconds = options.webhookToleranceSeconds ?? 300;
+  const apiUrl = absoluteUrl(PROVIDER_NAME, 'apiUrl', options.apiUrl);
+  const secretKey = requiredString(PROVIDER_NAME, 'secretKey', options.secretKey);
+  const webhookSecret = requiredString(PROVIDER_NAME, 'webhookSecret', options.webhookSecret);
+  const timeoutMs = positiveNumber(PROVIDER_NAME, 'timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS);
+  const toleranceSeconds = webhookToleranceOption(PROVIDER_NAME, options.webhookToleranceSeconds);
   const now = options.now ?? Date.now;
-  const authorization = basicAuth(options.secretKey);
+  const authorization = basicAuth(secretKey);
   const send = options.fetch ?? globalFetch;
 
   async function call(
@@ -173,7 +164,7 @@ export function createSandboxProvider(options: SandboxProviderOptions): PaymentP
     label: 'Sandbox (test cards)',
 
     async createSession(input: CreateSessionInput) {
-      const withOurId = (url: string) => url.replace(OUR_PLACEHOLDER, SANDBOX_ID_PLACEHOLDER);
+      const withOurId = (url: string) => replaceSessionPlaceholder(url, SANDBOX_ID_PLACEHOLDER);
       const customer = input.customer?.handle;
       if (input.recurring && !customer) {
         throw new ProviderInputError(
@@ -236,27 +227,15 @@ export function createSandboxProvider(options: SandboxProviderOptions): PaymentP
     },
 
     async verifyWebhook(rawBody: string, headers: Headers): Promise<VerifiedWebhook> {
-      const header = headers.get(SANDBOX_SIGNATURE_HEADER);
-      if (!header) throw new WebhookVerificationError(`Missing ${SANDBOX_SIGNATURE_HEADER} header`);
-      const parsedHeader = parseSignatureHeader(header);
-      if (!parsedHeader) throw new WebhookVerificationError(`Malformed ${SANDBOX_SIGNATURE_HEADER} header`);
-      const age = Math.floor(now() / 1000) - parsedHeader.timestamp;
-      if (Math.abs(age) > toleranceSeconds) {
-        throw new WebhookVerificationError(`Webhook timestamp is outside the ${toleranceSeconds} s tolerance`);
-      }
-      const expected = createHmac('sha256', options.webhookSecret)
-        .update(`${parsedHeader.timestamp}.${rawBody}`)
-        .digest();
-      const matches = parsedHeader.signatures.some((signature) =>
-        timingSafeEqual(Buffer.from(signature, 'hex'), expected),
-      );
-      if (!matches) throw new WebhookVerificationError('Webhook signature does not match');
-      let body: unknown;
-      try {
-        body = JSON.parse(rawBody);
-      } catch {
-        throw new WebhookVerificationError('Webhook body is not JSON');
-      }
+      await verifySandboxPayload({
+        secret: webhookSecret,
+        body: rawBody,
+        header: headers.get(SANDBOX_SIGNATURE_HEADER),
+        headerName: SANDBOX_SIGNATURE_HEADER,
+        nowMs: now(),
+        toleranceSeconds,
+      });
+      const body = parseWebhookJson(rawBody, 'Webhook body is not JSON');
       const parsed = webhookBodySchema.safeParse(body);
       if (!parsed.success) throw new WebhookVerificationError('Webhook body is not a sandbox event');
       return {

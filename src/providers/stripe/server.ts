@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import type { CheckoutSession, SessionStatus } from '../../core/session.js';
-import { assertFreshTimestamp, DEFAULT_WEBHOOK_TOLERANCE_SECONDS } from '../../server/providers/http.js';
+import { assertFreshTimestamp, DEFAULT_WEBHOOK_TOLERANCE_SECONDS, replaceSessionPlaceholder } from '../../server/adapter-kit/index.js';
 import {
   ProviderError,
   ProviderInputError,
@@ -51,7 +51,6 @@ const MAX_TTL_SECONDS = 24 * 60 * 60;
 // keeps clock skew and transit time from turning the default into an error.
 const DEFAULT_TTL_SECONDS = MIN_TTL_SECONDS + 60;
 const SESSION_ID_PATTERN = /^cs_(test|live)_[A-Za-z0-9]+$/;
-const SESSION_ID_PLACEHOLDER = /\{SESSION_ID\}|%7BSESSION_ID%7D/gi;
 // Stripe substitutes this literal in return/success URLs.
 const STRIPE_SESSION_ID_PLACEHOLDER = '{CHECKOUT_SESSION_ID}';
 
@@ -148,10 +147,6 @@ export function stripeSignatureTimestamp(header: string): number {
     throw new WebhookVerificationError('Stripe-Signature header has a t= that is not a time in seconds');
   }
   return Number(value);
-}
-
-function replaceSessionPlaceholder(url: string): string {
-  return url.replace(SESSION_ID_PLACEHOLDER, STRIPE_SESSION_ID_PLACEHOLDER);
 }
 
 /** Redacts anything that looks like a Stripe secret or restricted key. */
@@ -311,12 +306,12 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
     // A saved payment method must belong to a Customer.
     if (input.recurring) params.customer_creation = 'always';
     if (uiMode === 'embedded_page') {
-      params.return_url = replaceSessionPlaceholder(input.acceptUrl);
+      params.return_url = replaceSessionPlaceholder(input.acceptUrl, STRIPE_SESSION_ID_PLACEHOLDER);
       // Card payments then end in Stripe.js `onComplete` instead of a page redirect.
       params.redirect_on_completion = 'if_required';
     } else {
-      params.success_url = replaceSessionPlaceholder(input.acceptUrl);
-      params.cancel_url = replaceSessionPlaceholder(input.cancelUrl);
+      params.success_url = replaceSessionPlaceholder(input.acceptUrl, STRIPE_SESSION_ID_PLACEHOLDER);
+      params.cancel_url = replaceSessionPlaceholder(input.cancelUrl, STRIPE_SESSION_ID_PLACEHOLDER);
     }
     return params;
   }

@@ -1,10 +1,10 @@
-import { createHash, createHmac } from 'node:crypto';
 import Stripe from 'stripe';
+import { signReepayWebhook } from '../adapter-kit/webhook-signatures.js';
 
 /**
- * Webhook signers for tests, one per provider scheme, written from each provider's documented
- * scheme rather than taken from the adapters (a signer shared with the verifier would hide a bug
- * both have). Tests only: nothing in `src` uses them.
+ * What the webhook tests need beyond the adapter toolkit's test signers (`signSandboxPayload`,
+ * `signConvergeGateHeaders`, `signReepayWebhook` in `adapter-kit/webhook-signatures.ts`, each
+ * checked there against node:crypto so they stay independent of the verifiers they test).
  */
 
 /**
@@ -15,36 +15,12 @@ export function stripeSignatureHeader(body: string, secret: string, unixSeconds:
   return Stripe.webhooks.generateTestHeaderString({ payload: body, secret, timestamp: unixSeconds });
 }
 
-/** `Sandbox-Signature: t=<unix s>,v1=<hex HMAC-SHA256(webhookSecret, "<t>.<body>")>` (the sandbox PSP's scheme). */
-export function sandboxSignatureHeader(body: string, webhookSecret: string, unixSeconds: number): string {
-  const mac = createHmac('sha256', webhookSecret).update(`${unixSeconds}.${body}`, 'utf8').digest('hex');
-  return `t=${unixSeconds},v1=${mac}`;
-}
-
-/**
- * ConvergeGate: `Sec-Timestamp: <t>` and `Sec-Signature: <hex HMAC-SHA256(key, t + body)>` where
- * `key = SHA256(secretKey)`, the raw 32-byte digest. `timestamp` is sent as given (normally unix
- * seconds), so a test can sign a malformed one.
- */
-export function convergeGateHeaders(body: string, secretKey: string, timestamp: string): Record<string, string> {
-  const key = createHash('sha256').update(secretKey, 'utf8').digest();
-  return {
-    'Sec-Timestamp': timestamp,
-    'Sec-Signature': createHmac('sha256', key).update(timestamp + body, 'utf8').digest('hex'),
-  };
-}
-
-/** Reepay: the body's `signature` is hex HMAC-SHA256(webhookSecret, timestamp + id); nothing else is signed. */
-export function reepaySignature(webhookSecret: string, timestamp: string, id: string): string {
-  return createHmac('sha256', webhookSecret).update(timestamp + id, 'utf8').digest('hex');
-}
-
 /** A Reepay webhook body: `fields` plus the `signature` of its `timestamp` and `id`. */
-export function reepayWebhookBody(
+export async function reepayWebhookBody(
   fields: { id: string; timestamp: string; event_type: string } & Record<string, unknown>,
   webhookSecret: string,
-): string {
-  return JSON.stringify({ ...fields, signature: reepaySignature(webhookSecret, fields.timestamp, fields.id) });
+): Promise<string> {
+  return JSON.stringify({ ...fields, signature: await signReepayWebhook(webhookSecret, fields.timestamp, fields.id) });
 }
 
 /** The body with trailing spaces up to exactly `bytes` (ASCII bodies: characters are bytes); still the same JSON. */

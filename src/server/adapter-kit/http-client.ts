@@ -1,25 +1,22 @@
 /**
- * Small helpers shared by the HTTP provider adapters (Reepay, ConvergeGate, Commerce Layer,
- * BokaMera): auth headers, a JSON call with a timeout that turns every failure into a
- * `ProviderError`, response validation, and webhook signature primitives.
+ * The adapters' HTTP client: auth headers, a JSON call with a timeout that turns every failure
+ * into a `ProviderError`, and validation of the answer. Web-standard only (fetch, btoa), so an
+ * adapter runs on edge runtimes as well as Node.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
-import { ProviderError, ProviderInputError, WebhookVerificationError } from './types.js';
+import { ProviderError } from '../providers/types.js';
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
 /** Provider calls sit on the shopper's critical path: fail fast rather than hang the widget. */
 export const DEFAULT_TIMEOUT_MS = 15_000;
 
-/** Webhook timestamps older or newer than this are treated as replays. */
-export const DEFAULT_WEBHOOK_TOLERANCE_SECONDS = 300;
-
-export { ProviderInputError } from './types.js';
-
 /** `Authorization` value for HTTP Basic; API keys go in as the user name with an empty password. */
 export function basicAuth(user: string, password = ''): string {
-  return `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
+  // btoa encodes one byte per character: spell out the UTF-8 bytes first.
+  let bytes = '';
+  for (const byte of new TextEncoder().encode(`${user}:${password}`)) bytes += String.fromCharCode(byte);
+  return `Basic ${btoa(bytes)}`;
 }
 
 export function bearerAuth(token: string): string {
@@ -165,87 +162,6 @@ function providerMessage(body: unknown): string {
 function truncate(text: string, max = 200): string {
   const oneLine = text.replace(/\s+/g, ' ').trim();
   return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
-}
-
-export function hmacSha256Hex(key: string | Buffer, data: string): string {
-  return createHmac('sha256', key).update(data, 'utf8').digest('hex');
-}
-
-export function sha256(data: string): Buffer {
-  return createHash('sha256').update(data, 'utf8').digest();
-}
-
-/** Constant-time comparison of a computed hex digest with one from a request (case-insensitive). */
-export function hexDigestsEqual(expected: string, received: string): boolean {
-  const a = Buffer.from(expected.toLowerCase(), 'utf8');
-  const b = Buffer.from(received.trim().toLowerCase(), 'utf8');
-  // Lengths of a hex SHA-256 digest are public; only the content needs constant time.
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** Rejects a webhook whose signed timestamp is outside the window (a replayed old delivery). */
-export function assertFreshTimestamp(
-  timestampMs: number,
-  nowMs: number,
-  toleranceSeconds: number,
-): void {
-  if (!Number.isFinite(timestampMs)) {
-    throw new WebhookVerificationError('webhook timestamp is missing or not a time');
-  }
-  const ageSeconds = Math.abs(nowMs - timestampMs) / 1000;
-  if (ageSeconds > toleranceSeconds) {
-    throw new WebhookVerificationError(
-      `webhook timestamp is ${Math.round(ageSeconds)} s away from now (allowed: ${toleranceSeconds} s)`,
-    );
-  }
-}
-
-export const SESSION_ID_PLACEHOLDER = '{SESSION_ID}';
-
-/**
- * For providers that cannot put their session id into a return URL: drops the query
- * parameters that carry the `{SESSION_ID}` placeholder (the provider adds its own id or the
- * page confirms by reading the session). A placeholder elsewhere in the URL cannot be dropped
- * and is a configuration error.
- */
-export function dropSessionPlaceholder(provider: string, url: string): string {
-  if (!url.includes(SESSION_ID_PLACEHOLDER) && !url.includes(encodeURI(SESSION_ID_PLACEHOLDER))) {
-    return url;
-  }
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ProviderInputError(provider, `${provider}: return URL is not a valid URL: ${url}`);
-  }
-  for (const [name, value] of [...parsed.searchParams]) {
-    if (value.includes(SESSION_ID_PLACEHOLDER)) parsed.searchParams.delete(name, value);
-  }
-  const rest = decodeURI(`${parsed.origin}${parsed.pathname}${parsed.hash}`);
-  if (rest.includes(SESSION_ID_PLACEHOLDER)) {
-    throw new ProviderInputError(
-      provider,
-      `${provider} cannot put its session id into the path of a return URL; pass {SESSION_ID} as a query parameter: ${url}`,
-    );
-  }
-  return parsed.toString();
-}
-
-/** Reads a positive number option, with a clear error for nonsense. */
-export function positiveNumber(provider: string, name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`${provider}: option ${name} must be a positive number, got ${String(value)}`);
-  }
-  return value;
-}
-
-/** Reads a required string option, with a clear error when it is missing. */
-export function requiredString(provider: string, name: string, value: string | undefined): string {
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new TypeError(`${provider}: option ${name} is required`);
-  }
-  return value;
 }
 
 /** Default fetch, resolved at call time so tests and polyfills that replace it are honoured. */

@@ -1,0 +1,127 @@
+import { createHash, createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { WebhookVerificationError } from '../providers/types.js';
+import {
+  assertFreshTimestamp,
+  sha256,
+  signConvergeGateHeaders,
+  signHmacHex,
+  signReepayWebhook,
+  signSandboxPayload,
+  toHex,
+  verifyConvergeGateSignature,
+  verifyHmacHex,
+  verifyReepaySignature,
+  verifySandboxPayload,
+} from './webhook-signatures.js';
+
+/** node:crypto's HMAC: an implementation independent of the toolkit's, to check its signers against. */
+const nodeHmacHex = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data, 'utf8').digest('hex');
+
+describe('HMAC primitives', () => {
+  it('sign the published test vector and agree with node:crypto, also on non-ASCII and empty keys', async () => {
+    expect(await signHmacHex('key', 'data')).toBe('5031fe3d989c6d1537a013fa6e739da23463fdaec3b70137d828e36ace221bd0');
+    for (const [key, data] of [['sëcret✓', 'bødy 🎉'], ['', 'x'], ['k', ''], ['k', 'lone \ud800 surrogate']] as const) {
+      expect(await signHmacHex(key, data)).toBe(nodeHmacHex(key, data));
+    }
+    expect(toHex(await sha256('abc'))).toBe(createHash('sha256').update('abc').digest('hex'));
+  });
+
+  it('verify a MAC in either case and refuse another MAC, another length and non-hex', async () => {
+    const mac = await signHmacHex('key', 'data');
+    expect(await verifyHmacHex('key', 'data', mac)).toBe(true);
+    expect(await verifyHmacHex('key', 'data', ` ${mac.toUpperCase()} `)).toBe(true);
+    expect(await verifyHmacHex('key', 'data', `${mac.slice(0, -1)}${mac.endsWith('0') ? '1' : '0'}`)).toBe(false);
+    expect(await verifyHmacHex('key', 'data', mac.slice(0, -2))).toBe(false);
+    expect(await verifyHmacHex('key', 'data', `${mac}00`)).toBe(false);
+    expect(await verifyHmacHex('key', 'data', `${mac.slice(0, -2)}zz`)).toBe(false);
+    expect(await verifyHmacHex('other', 'data', mac)).toBe(false);
+    expect(await verifyHmacHex('key', 'data', ['junk', mac])).toBe(true);
+    expect(await verifyHmacHex('key', 'data', [])).toBe(false);
+  });
+
+  it('accept timestamps inside the window and reject old, future and missing ones', () => {
+    const now = 1_000_000_000_000;
+    expect(() => assertFreshTimestamp(now - 299_000, now, 300)).not.toThrow();
+    expect(() => assertFreshTimestamp(now - 301_000, now, 300)).toThrow(WebhookVerificationError);
+    expect(() => assertFreshTimestamp(now + 301_000, now, 300)).toThrow(WebhookVerificationError);
+    expect(() => assertFreshTimestamp(Number.NaN, now, 300)).toThrow(/missing/);
+  });
+});
+
+describe('sandbox scheme', () => {
+  const secret = 'sbx_whsec_test';
+  const body = '{"id":"evt_1","type":"session.completed"}';
+  const nowS = 1_800_000_000;
+  const verify = (header: string | null, overrides: { body?: string; secret?: string } = {}) =>
+    verifySandboxPayload({
+      secret: overrides.secret ?? secret,
+      body: overrides.body ?? body,
+      header,
+      headerName: 'Sandbox-Signature',
+      nowMs: nowS * 1000,
+      toleranceSeconds: 300,
+    });
+
+  it('signs `t=<s>,v1=<HMAC(secret, "<t>.<body>")>`', async () => {
+    expect(await signSandboxPayload(secret, body, nowS)).toBe(`t=${nowS},v1=${nodeHmacHex(secret, `${nowS}.${body}`)}`);
+  });
+
+  it('round-trips, also with a second v1= from a rotated secret', async () => {
+    const header = await signSandboxPayload(secret, body, nowS);
+    await expect(verify(header)).resolves.toBeUndefined();
+    const other = (await signSandboxPayload('old', body, nowS)).split(',')[1];
+    await expect(verify(`${header},${other}`)).resolves.toBeUndefined();
+  });
+
+  it('refuses a tampered body, a moved timestamp, a wrong secret, a stale time and a missing or malformed header', async () => {
+    const header = await signSandboxPayload(secret, body, nowS);
+    await expect(verify(header, { body: body.replace('evt_1', 'evt_2') })).rejects.toThrow(/does not match/);
+    await expect(verify(header.replace(`t=${nowS}`, `t=${nowS + 1}`))).rejects.toThrow(/does not match/);
+    await expect(verify(header, { secret: 'wrong' })).rejects.toThrow(/does not match/);
+    await expect(verify(await signSandboxPayload(secret, body, nowS - 301))).rejects.toThrow(/tolerance/);
+    await expect(verify(null)).rejects.toThrow(/Missing Sandbox-Signature header/);
+    await expect(verify('t=abc,v1=zz')).rejects.toThrow(/Malformed Sandbox-Signature header/);
+    await expect(verify(header)).resolves.toBeUndefined();
+  });
+});
+
+describe('ConvergeGate scheme', () => {
+  const secretKey = 'sk_test_convergegate';
+  const body = '{"session_id":"AW-1"}';
+
+  it('signs with the raw SHA-256 of the secret key as the HMAC key', async () => {
+    const key = createHash('sha256').update(secretKey, 'utf8').digest();
+    expect(await signConvergeGateHeaders(secretKey, body, '1800000000')).toEqual({
+      'Sec-Timestamp': '1800000000',
+      'Sec-Signature': nodeHmacHex(key, `1800000000${body}`),
+    });
+  });
+
+  it('round-trips and refuses a tampered body or timestamp and a wrong secret', async () => {
+    const { 'Sec-Signature': signature } = await signConvergeGateHeaders(secretKey, body, '1800000000');
+    expect(await verifyConvergeGateSignature(secretKey, '1800000000', body, signature)).toBe(true);
+    expect(await verifyConvergeGateSignature(secretKey, '1800000000', `${body} `, signature)).toBe(false);
+    expect(await verifyConvergeGateSignature(secretKey, '1800000001', body, signature)).toBe(false);
+    expect(await verifyConvergeGateSignature('sk_test_other', '1800000000', body, signature)).toBe(false);
+    // The plain secret key as the HMAC key is not the documented scheme.
+    expect(await verifyConvergeGateSignature(secretKey, '1800000000', body, nodeHmacHex(secretKey, `1800000000${body}`))).toBe(false);
+  });
+});
+
+describe('Reepay scheme', () => {
+  const secret = 'webhook_secret_test';
+  const timestamp = '2027-01-15T12:00:00.000Z';
+
+  it('signs HMAC(secret, timestamp + id)', async () => {
+    expect(await signReepayWebhook(secret, timestamp, 'wh_1')).toBe(nodeHmacHex(secret, `${timestamp}wh_1`));
+  });
+
+  it('round-trips and refuses another id, timestamp or secret', async () => {
+    const signature = await signReepayWebhook(secret, timestamp, 'wh_1');
+    expect(await verifyReepaySignature(secret, timestamp, 'wh_1', signature)).toBe(true);
+    expect(await verifyReepaySignature(secret, timestamp, 'wh_2', signature)).toBe(false);
+    expect(await verifyReepaySignature(secret, '2027-01-15T12:00:01.000Z', 'wh_1', signature)).toBe(false);
+    expect(await verifyReepaySignature('other', timestamp, 'wh_1', signature)).toBe(false);
+  });
+});
