@@ -20,7 +20,7 @@ export type {
 } from './handler-types.js';
 export { DEFAULT_BASE_PATH } from './options.js';
 export { redactSecrets } from './provider-calls.js';
-export { SESSION_ID_PLACEHOLDER } from './routes/sessions.js';
+export { SESSION_ID_PLACEHOLDER } from './adapter-kit/return-url.js';
 
 /** Node's own HTTP server refuses more (16 KiB); edge runtimes and in-process callers must not differ. */
 const MAX_HEADER_BYTES = 16 * 1024;

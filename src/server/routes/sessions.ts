@@ -15,9 +15,8 @@ import type { Order, SessionRecord } from '../store/types.js';
 import { randomHex } from '../web-crypto.js';
 import { errorAnswer, errorBody, jsonAnswer } from '../responses.js';
 import { limitBody } from './middleware.js';
+import { SESSION_ID_PLACEHOLDER } from '../adapter-kit/return-url.js';
 
-/** Replaced by each provider adapter with its own placeholder syntax or the session id. */
-export const SESSION_ID_PLACEHOLDER = '{SESSION_ID}';
 // Provider ids seen so far: cs_…, cs_test_…, AW-kLcRRC5P8U68CYe0kVA, sbx_…
 export const SESSION_ID_PATTERN = /^[A-Za-z0-9_\-.:]{1,255}$/;
 const MAX_CREATE_BODY_BYTES = 64 * 1024;
