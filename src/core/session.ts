@@ -18,6 +18,15 @@ export interface CheckoutSession {
   url?: string;
   /** `false`: the page refuses framing, so `embedded` and `overlay` fall back to `redirect`. */
   frameable?: boolean;
+  /** `card-token` only: whose card fields make the token (`checkout.com` Frames, or the `sandbox`'s double of them). */
+  token_provider?: string;
+  /** `card-token` only: the token provider's public key (checkout.com `pk_…`). */
+  public_key?: string;
+  /**
+   * `card-token` with `token_provider: "sandbox"` only: the sandbox PSP's card-fields script (its
+   * stand-in for checkout.com's CDN script). An addition to contract section 3.
+   */
+  frames_url?: string;
   /** Stripe embedded checkout only. Never written to an attribute, the URL, the console or storage. */
   client_secret?: string;
   publishable_key?: string;
