@@ -108,7 +108,9 @@ test('a session whose expires_at passes fires checkout-expired', async ({ page }
     async (route) => {
       const response = await route.fetch();
       if (!response.ok()) return route.fulfill({ response });
-      const session = (await response.json()) as Record<string, unknown>;
+      // A read the widget aborted (it tears down on expiry) is disposed under us: nothing to answer.
+      const session = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+      if (!session) return;
       // Far enough ahead that a slow start cannot reach it before the clock is moved on.
       expiresAt ??= new Date(Date.now() + 60_000).toISOString();
       await route.fulfill({ response, json: { ...session, expires_at: expiresAt } });
