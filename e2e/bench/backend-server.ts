@@ -18,12 +18,11 @@ import {
   createMemoryStore,
   createPostgresStore,
   createSandboxProvider,
-  createSandboxPsp,
   createSqliteStore,
   type CheckoutSession,
   type CheckoutStore,
 } from '../../src/server/index.js';
-import { serveNode } from '../../src/server/node.js';
+import { createSandboxPsp, serveNode } from '../../src/server/node.js';
 import { startFloor, type FloorStore } from './floor-server.js';
 
 interface Options {

@@ -46,14 +46,7 @@ export {
   type VerifiedWebhook,
 } from './providers/types.js';
 export { createSandboxProvider, type SandboxProviderOptions } from '../providers/sandbox/server.js';
-// The PSP itself comes from its own module: the adapter does not pull in its Node server.
-export {
-  createSandboxPsp,
-  SANDBOX_BLIK_CODES,
-  SANDBOX_TEST_CARDS,
-  type SandboxPsp,
-  type SandboxPspOptions,
-} from '../providers/sandbox/psp.js';
+// The sandbox PSP (a server of its own, on Node's crypto and files) is in `checkout-widget/server/node`.
 export { createStripeProvider, type StripeProviderOptions, type StripeUiMode } from '../providers/stripe/server.js';
 export {
   createMemoryReepayStore,

@@ -1,8 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
-import { getRequestListener } from '@hono/node-server';
+import { getRequestListener, serve } from '@hono/node-server';
 import { DEFAULT_BASE_PATH } from './handler.js';
+
+/** The sandbox PSP: Node only (it keeps its state in a file), so not in the edge-safe `./server`. */
+export {
+  createSandboxPsp,
+  SANDBOX_BLIK_CODES,
+  SANDBOX_TEST_CARDS,
+  type SandboxPsp,
+  type SandboxPspOptions,
+} from '../providers/sandbox/psp.js';
 
 type FetchHandler = (request: Request) => Response | Promise<Response>;
 

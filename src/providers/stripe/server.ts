@@ -1,4 +1,4 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import type { CheckoutSession, SessionStatus } from '../../core/session.js';
 import { assertFreshTimestamp, DEFAULT_WEBHOOK_TOLERANCE_SECONDS, replaceSessionPlaceholder } from '../../server/adapter-kit/index.js';
 import {
@@ -149,14 +149,33 @@ export function stripeSignatureTimestamp(header: string): number {
   return Number(value);
 }
 
+let stripeSdk: Promise<typeof Stripe> | undefined;
+
+/** The `stripe` package, imported once; a clear error when the shop has not installed it. */
+export function loadStripeSdk(): Promise<typeof Stripe> {
+  return (stripeSdk ??= import('stripe').then(
+    (module) => module.default,
+    (error: unknown) => {
+      stripeSdk = undefined;
+      throw new Error('The Stripe provider needs the "stripe" package: npm install stripe', { cause: error });
+    },
+  ));
+}
+
 /** Redacts anything that looks like a Stripe secret or restricted key. */
 function redactKeys(text: string, secretKey: string): string {
   return text.split(secretKey).join('[redacted]').replace(/\b(sk|rk)_(test|live)_[A-Za-z0-9]+/g, '$1_$2_[redacted]');
 }
 
+/** The SDK's errors by their `type` (the class name), so this module needs no value import of `stripe`. */
+function isStripeError(error: unknown): error is Stripe.errors.StripeError {
+  const type: unknown = error instanceof Error ? (error as Error & { type?: unknown }).type : undefined;
+  return typeof type === 'string' && type.startsWith('Stripe');
+}
+
 function toProviderError(error: unknown, action: string, secretKey: string): ProviderError {
   if (error instanceof ProviderError) return error;
-  if (error instanceof Stripe.errors.StripeConnectionError) {
+  if (isStripeError(error) && error.type === 'StripeConnectionError') {
     return new ProviderError(
       PROVIDER_NAME,
       redactKeys(`Could not reach Stripe to ${action}: ${error.message}`, secretKey),
@@ -164,7 +183,7 @@ function toProviderError(error: unknown, action: string, secretKey: string): Pro
       { cause: error },
     );
   }
-  if (error instanceof Stripe.errors.StripeError) {
+  if (isStripeError(error)) {
     const code = error.code ? `, ${error.code}` : '';
     // `rawType` is Stripe's documented error type (`invalid_request_error`); `type` is the SDK's class name.
     const type = error.rawType ?? error.type;
@@ -221,19 +240,25 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
   const ttlSeconds = options.sessionTtlSeconds ?? DEFAULT_TTL_SECONDS;
   const now = options.now ?? Date.now;
   const webhookTolerance = options.webhookToleranceSeconds ?? DEFAULT_WEBHOOK_TOLERANCE_SECONDS;
-  const stripe =
-    options.stripe ??
-    new Stripe(secretKey, {
-      // The SDK's types admit only the version they describe; an older pinned version is the
-      // caller's explicit choice.
-      apiVersion: (options.apiVersion ?? Stripe.API_VERSION) as typeof Stripe.API_VERSION,
-      maxNetworkRetries: 2,
-      telemetry: false,
-      appInfo: { name: 'checkout-widget' },
-      ...(options.host !== undefined && { host: options.host }),
-      ...(options.port !== undefined && { port: options.port }),
-      ...(options.protocol !== undefined && { protocol: options.protocol }),
-    });
+  // Made on the first call: `stripe` is an optional peer dependency, loaded only when this provider works.
+  let client: Promise<Stripe> | undefined;
+  const stripeClient = (): Promise<Stripe> =>
+    (client ??= options.stripe
+      ? Promise.resolve(options.stripe)
+      : loadStripeSdk().then(
+          (StripeSdk) =>
+            new StripeSdk(secretKey, {
+              // The SDK's types admit only the version they describe; an older pinned version is the
+              // caller's explicit choice.
+              apiVersion: (options.apiVersion ?? StripeSdk.API_VERSION) as typeof Stripe.API_VERSION,
+              maxNetworkRetries: 2,
+              telemetry: false,
+              appInfo: { name: 'checkout-widget' },
+              ...(options.host !== undefined && { host: options.host }),
+              ...(options.port !== undefined && { port: options.port }),
+              ...(options.protocol !== undefined && { protocol: options.protocol }),
+            }),
+        ));
   const accountOption: Stripe.RequestOptions = stripeAccount ? { stripeAccount } : {};
 
   function toCheckoutSession(session: StripeSession): CheckoutSession {
@@ -324,7 +349,7 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
       const params = buildCreateParams(input);
       let session: StripeSession;
       try {
-        session = await stripe.checkout.sessions.create(params, {
+        session = await (await stripeClient()).checkout.sessions.create(params, {
           ...accountOption,
           ...(input.idempotencyKey && { idempotencyKey: input.idempotencyKey }),
         });
@@ -341,7 +366,7 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
       let session: StripeSession;
       try {
         // The PaymentIntent tells a settling async payment from a failed one.
-        session = await stripe.checkout.sessions.retrieve(id, { expand: ['payment_intent'] }, accountOption);
+        session = await (await stripeClient()).checkout.sessions.retrieve(id, { expand: ['payment_intent'] }, accountOption);
       } catch (error) {
         throw toProviderError(error, `read Checkout Session ${id}`, secretKey);
       }
@@ -361,7 +386,7 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
       let event: Stripe.Event;
       try {
         // The SDK still verifies the signature itself (and the age, on the same clock).
-        event = await stripe.webhooks.constructEventAsync(
+        event = await (await stripeClient()).webhooks.constructEventAsync(
           rawBody,
           signature,
           webhookSecret,
