@@ -5,31 +5,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CheckoutSession } from '../core/session.js';
 import { createCheckoutHandler } from './handler.js';
 import { checkoutMiddleware, toNodeListener } from './node.js';
-import type { PaymentProvider, VerifiedWebhook } from './providers/types.js';
+import { hostedProviderDouble, MUG_CATALOG } from './test-support/hosted-provider-double.js';
 
-const silent = { error: () => {}, warn: () => {} };
-const catalog = { currency: 'DKK', products: { mug: { name: 'Mug', unitAmount: 12900, vatRate: 0.25 } } };
-
-/** A provider double: sessions in a map; a webhook's raw body is recorded as it arrived. */
+/** A handler on the hosted-provider double, and the webhook bodies its provider saw. */
 function setUp() {
-  const sessions = new Map<string, CheckoutSession>();
-  const rawBodies: string[] = [];
-  const provider: PaymentProvider = {
-    name: 'fake',
-    async createSession(input) {
-      const session: CheckoutSession = { id: `fake_${sessions.size + 1}`, provider: 'fake', kind: 'hosted', status: 'open', url: 'https://pay.example/1', amount: input.amount, currency: input.currency };
-      sessions.set(session.id, session);
-      return session;
-    },
-    async getSession(id) {
-      return sessions.get(id)!;
-    },
-    async verifyWebhook(rawBody): Promise<VerifiedWebhook> {
-      rawBodies.push(rawBody);
-      return { eventId: `evt_${rawBodies.length}`, type: 'session.completed', sessionId: 'fake_1', payload: JSON.parse(rawBody) };
-    },
-  };
-  const handler = createCheckoutHandler({ providers: [provider], catalog, logger: silent });
+  const { provider, rawBodies } = hostedProviderDouble();
+  const handler = createCheckoutHandler({ providers: [provider], catalog: MUG_CATALOG, logger: { error: () => {}, warn: () => {} } });
   return { handler, rawBodies };
 }
 
