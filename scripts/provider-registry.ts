@@ -65,9 +65,9 @@ export function renderRegistries(dir: string = PROVIDERS_DIR): Record<string, st
     'shapes.generated.ts':
       HEADER +
       "import type { SessionShape } from '../core/session-shapes/types.js';\n" +
-      shapes.map((p) => `import { ${p.shapeExport} } from './${p.folder}/shape.js';\n`).join('') +
+      shapes.map((p) => `import { ${p.shapeExport} as ${p.id}Shape } from './${p.folder}/shape.js';\n`).join('') +
       '\n/** The provider-native session shapes, tried after the contract\'s. */\n' +
-      `export const PROVIDER_SHAPES: readonly SessionShape[] = [${shapes.map((p) => p.shapeExport).join(', ')}];\n`,
+      `export const PROVIDER_SHAPES: readonly SessionShape[] = [${shapes.map((p) => `${p.id}Shape`).join(', ')}];\n`,
     'session-kinds.generated.ts':
       HEADER +
       '\n/** `hosted` (the core\'s own renderer), then the kinds of the provider folders with a `renderer.ts`. */\n' +

@@ -35,7 +35,7 @@ describe('provider registries', () => {
     expect(staleRegistries(dir).sort()).toEqual(['renderers.generated.ts', 'servers.generated.ts', 'session-kinds.generated.ts', 'shapes.generated.ts']);
     const registries = renderRegistries(dir);
     expect(registries['servers.generated.ts']).toContain("import * as acmePay from './acme-pay/server.js';");
-    expect(registries['shapes.generated.ts']).toContain("import { acmeShape } from './acme-pay/shape.js';");
+    expect(registries['shapes.generated.ts']).toContain("import { acmeShape as acmePayShape } from './acme-pay/shape.js';");
     expect(registries['session-kinds.generated.ts']).toContain("'acme-fields'");
     expect(registries['renderers.generated.ts']).toContain("'acme-fields': () => import('./acme-pay/renderer.js')");
   });
