@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startFakeHttpServer, type FakeHttpServer } from '../server/test-support/fake-http.js';
 import { CheckoutError, isAbortError } from './errors.js';
-import { createSession, readSession } from './session-client.js';
+import { createSession, readSession, submitToken } from './session-client.js';
 
 const session = {
   id: 'ses/1',
@@ -105,7 +105,7 @@ describe('createSession', () => {
     server.respond(() => ({ status: 201, body: { ...session, kind: 'paypal' } }));
     const error = await failure(createSession(server.url, {}));
     expect(error.code).toBe('invalid_session');
-    expect(error.message).toBe('session.kind must be one of hosted, reepay, stripe-embedded');
+    expect(error.message).toBe('session.kind must be one of hosted, card-token, reepay, stripe-embedded');
   });
 
   it('rejects with an AbortError, not a CheckoutError, when aborted mid-request', async () => {
@@ -169,6 +169,33 @@ describe('readSession', () => {
     server.respond(() => ({ status: 404, body: { error: { code: 'not_found', message: 'No such session' } } }));
     const error = await failure(readSession(server.url, 'nope'));
     expect(error).toMatchObject({ code: 'endpoint_error', message: 'No such session', retryable: false, status: 404 });
+  });
+});
+
+describe('submitToken', () => {
+  it('POSTs { token } as JSON to {endpoint}/{id}/token and answers the session', async () => {
+    server.respond(() => ({ status: 200, body: { ...session, status: 'complete' } }));
+    const result = await submitToken(`${server.url}/api/checkout/sessions/`, 'ses/1', 'tok_abc');
+    expect(result.status).toBe('complete');
+    const request = server.requests[0]!;
+    expect(request.method).toBe('POST');
+    expect(request.url).toBe('/api/checkout/sessions/ses%2F1/token');
+    expect(request.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(request.body)).toEqual({ token: 'tok_abc' });
+  });
+
+  it('reports a decline (402) as endpoint_error with its status and message, sent once', async () => {
+    server.respond(() => ({ status: 402, body: { error: { code: 'payment_failed', message: 'The card was declined' } } }));
+    const error = await failure(submitToken(server.url, 'ses_1', 'tok_abc'));
+    expect(error).toMatchObject({ code: 'endpoint_error', status: 402, message: 'The card was declined', retryable: false });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('does not send a token twice after a 5xx', async () => {
+    server.respond(() => ({ status: 502, body: { error: { code: 'provider_error', message: 'The provider failed' } } }));
+    const error = await failure(submitToken(server.url, 'ses_1', 'tok_abc'));
+    expect(error).toMatchObject({ status: 502, retryable: true });
+    expect(server.requests).toHaveLength(1);
   });
 });
 

@@ -41,10 +41,26 @@ export function createSession(
   );
 }
 
+function sessionUrl(endpoint: string, id: string): string {
+  return `${endpoint.replace(/\/+$/, '')}/${encodeURIComponent(id)}`;
+}
+
 /** `GET {endpoint}/{id}`: the session with its status as the backend sees it now. */
 export function readSession(endpoint: string, id: string, options: SessionRequestOptions = {}): Promise<CheckoutSession> {
-  const url = `${endpoint.replace(/\/+$/, '')}/${encodeURIComponent(id)}`;
-  return requestSession(url, { method: 'GET', headers: { Accept: 'application/json' } }, { retries: 0, ...options });
+  return requestSession(sessionUrl(endpoint, id), { method: 'GET', headers: { Accept: 'application/json' } }, { retries: 0, ...options });
+}
+
+/**
+ * `POST {endpoint}/{id}/token` (a `card-token` session): the backend pays with the card token and
+ * answers the session to go on with. Not retried: a token pays once, so after a lost answer the
+ * shopper tries again with a new one. A decline is the `endpoint_error` with status 402.
+ */
+export function submitToken(endpoint: string, id: string, token: string, options: SessionRequestOptions = {}): Promise<CheckoutSession> {
+  return requestSession(
+    `${sessionUrl(endpoint, id)}/token`,
+    { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify({ token }) },
+    options,
+  );
 }
 
 /** A random UUID v4. `crypto.randomUUID` exists only on secure (https) pages; this works on any. */

@@ -23,6 +23,16 @@ const stripe = {
   client_secret: 'cs_1_secret_x',
   publishable_key: 'pk_test_1',
 };
+const cardToken = {
+  id: 'ses_ct',
+  provider: 'commercelayer',
+  kind: 'card-token',
+  status: 'open',
+  token_provider: 'checkout.com',
+  public_key: 'pk_sbox_abc',
+  amount: 49800,
+  currency: 'DKK',
+};
 
 function errorOf(run: () => unknown): CheckoutError {
   try {
@@ -57,7 +67,7 @@ describe('parseSession', () => {
 
   it('names the allowed kinds', () => {
     expect(errorOf(() => parseSession({ ...hosted, kind: 'paypal' })).message).toBe(
-      'session.kind must be one of hosted, reepay, stripe-embedded',
+      'session.kind must be one of hosted, card-token, reepay, stripe-embedded',
     );
   });
 
@@ -98,6 +108,34 @@ describe('parseSession', () => {
     const { url: _url, ...finishedHosted } = hosted;
     expect(parseSession({ ...finishedHosted, status: 'expired' }).status).toBe('expired');
     expect(errorOf(() => parseSession({ ...finishedHosted, status: 'open' })).message).toBe('session.url is required for kind hosted');
+  });
+
+  it('accepts a card-token session with its token provider, public key and (sandbox) script', () => {
+    expect(parseSession(cardToken)).toEqual(cardToken);
+    const sandbox = { ...cardToken, provider: 'sandbox-fields', token_provider: 'sandbox', frames_url: 'http://127.0.0.1:4243/v1/frames.js' };
+    expect(parseSession(sandbox)).toEqual(sandbox);
+  });
+
+  it.each(['token_provider', 'public_key'])('requires %s for kind card-token while it is open', (field) => {
+    const json: Record<string, unknown> = { ...cardToken };
+    delete json[field];
+    expect(errorOf(() => parseSession(json)).message).toBe(`session.${field} is required for kind card-token`);
+    expect(parseSession({ ...json, status: 'complete' }).status).toBe('complete');
+  });
+
+  it('requires frames_url for the sandbox token provider only', () => {
+    expect(errorOf(() => parseSession({ ...cardToken, token_provider: 'sandbox' })).message).toBe(
+      'session.frames_url is required for token_provider sandbox',
+    );
+  });
+
+  it.each([
+    [{ token_provider: 'stripe' }, 'session.token_provider must be one of checkout.com, sandbox'],
+    [{ public_key: 'sk_sbox_abc' }, 'session.public_key must be a public key (pk_…)'],
+    [{ frames_url: 'javascript:alert(1)' }, 'session.frames_url must be an absolute http(s) URL'],
+    [{ frames_url: '/v1/frames.js' }, 'session.frames_url must be an absolute http(s) URL'],
+  ])('rejects a mistyped card-token field %o', (patch, message) => {
+    expect(errorOf(() => parseSession({ ...cardToken, ...patch })).message).toBe(message);
   });
 
   it('takes the publishable key from the attribute when the session has none', () => {

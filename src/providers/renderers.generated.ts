@@ -4,6 +4,7 @@ import type { SESSION_KINDS } from './session-kinds.generated.js';
 
 /** A chunk per provider renderer, fetched when a session of its kind arrives. */
 export const PROVIDER_RENDERERS: Record<Exclude<(typeof SESSION_KINDS)[number], 'hosted'>, () => Promise<RendererFactory>> = {
+  'card-token': () => import('./commercelayer/renderer.js').then((module) => module.createRenderer),
   'reepay': () => import('./reepay/renderer.js').then((module) => module.createRenderer),
   'stripe-embedded': () => import('./stripe/renderer.js').then((module) => module.createRenderer),
 };

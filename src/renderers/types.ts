@@ -14,6 +14,13 @@ export type RendererOutcome =
   | { type: 'cancel'; params: OutcomeParams }
   | { type: 'close' }
   | { type: 'error'; code: CheckoutErrorCode; message: string; retryable: boolean }
+  /**
+   * The renderer's part is done and the backend answered `session` (a card token was paid with):
+   * the widget announces it again (`checkout-session`), destroys this renderer, and shows an open
+   * session's `url` (3-D Secure) with the hosted renderer in the run's mode, in `popup` (opened in
+   * the shopper's click; refused: the page redirects). Another status is confirmed by a read.
+   */
+  | { type: 'handover'; session: CheckoutSession; popup: Window | null }
   | { type: 'resize'; height: number };
 
 /** What the widget hands a renderer. */
@@ -37,6 +44,11 @@ export interface RendererHost {
    */
   readonly signal: AbortSignal;
   report(outcome: RendererOutcome): void;
+  /**
+   * `POST {endpoint}/{session id}/token` (a `card-token` session), through the session client:
+   * the answered session, validated; a decline rejects with the `endpoint_error` of status 402.
+   */
+  submitToken(token: string): Promise<CheckoutSession>;
 }
 
 /** One provider UI, mounted once for one session. */

@@ -4,7 +4,8 @@ import { isPlainObject } from '../../core/message-filter.js';
 import { preloadSessionValidators } from '../../core/session-validators.js';
 import { DISPLAY_MODES, type CheckoutSession, type DisplayMode, type WidgetState } from '../../core/session.js';
 import { checkoutWidgetStyles } from './checkout-widget.styles.js';
-import { CheckoutRunController, INVALID_PAYLOAD, openPopup } from './run-controller.js';
+import { openPopup } from '../../core/popup.js';
+import { CheckoutRunController, INVALID_PAYLOAD } from './run-controller.js';
 
 /** Query parameters the return bridge adds when it sends a redirected shopper back. */
 export const RETURN_SESSION_PARAM = 'checkout_session';

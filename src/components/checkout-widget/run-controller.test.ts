@@ -427,6 +427,138 @@ describe('CheckoutRunController', () => {
     });
   });
 
+  describe('hand-over (a card-token session answered by its token)', () => {
+    const cardToken = (status: SessionStatus = 'open', extra: Partial<CheckoutSession> = {}): CheckoutSession => ({
+      id: 'ses_ct_1',
+      provider: 'commercelayer',
+      kind: 'card-token',
+      status,
+      token_provider: 'checkout.com',
+      public_key: 'pk_test_ct',
+      ...extra,
+    });
+    const threeDSecure = cardToken('open', { url: 'https://3ds.example/challenge/ses_ct_1', frameable: false });
+    const fakePopup = () => {
+      const popup = { closed: false, close: () => (popup.closed = true) };
+      return popup as unknown as Window & { closed: boolean };
+    };
+
+    beforeEach(() => {
+      http.state.respond = (call) => (call.method === 'POST' ? [201, cardToken()] : [200, cardToken(backendStatus)]);
+      // The answered session's url is preconnected: just enough of a document for that.
+      vi.stubGlobal('window', { location: { origin: 'https://shop.example', href: 'https://shop.example/checkout' } });
+      const head = { querySelectorAll: () => [], append: () => undefined };
+      vi.stubGlobal('document', Object.assign(new EventTarget(), { visibilityState: 'visible', head, createElement: () => ({}) }));
+    });
+
+    it('adopts the answered session, destroys the card fields and shows its url with the hosted renderer, in the popup from the click', async () => {
+      const triggerPopup = fakePopup();
+      void run.start('popup', triggerPopup);
+      await flush();
+      const card = renderers.mounted[0]!;
+      card.host.report({ type: 'ready' });
+      const clickPopup = fakePopup();
+      card.host.report({ type: 'handover', session: threeDSecure, popup: clickPopup });
+      await flush();
+
+      expect(card.destroyed).toBe(1);
+      expect(renderers.load.mock.calls.map(([kind]) => kind)).toEqual(['card-token', 'hosted']);
+      const hosted = renderers.mounted[1]!;
+      expect(hosted.session).toEqual(threeDSecure);
+      expect(hosted.host.mode).toBe('popup');
+      expect(hosted.host.popup).toBe(clickPopup);
+      expect(run.popup).toBe(clickPopup);
+      // Announced again: listeners learn of the 3-D Secure step.
+      expect(host.events.filter((event) => event.type === 'checkout-session').map((event) => event.detail)).toEqual([
+        { session: cardToken() },
+        { session: threeDSecure },
+      ]);
+      expect(run.state).toBe('ready');
+
+      // The 3-D Secure page's accept is a hint: the GET decides.
+      backendStatus = 'complete';
+      hosted.host.report({ type: 'accept', params: {} });
+      await flush();
+      expect(gets().map((call) => call.url)).toEqual([`${ENDPOINT}/ses_ct_1`]);
+      expect(run.state).toBe('complete');
+      expect(host.detail('checkout-accept')).toEqual({ session: cardToken('complete'), params: {} });
+      expect(hosted.destroyed).toBe(1);
+      expect(clickPopup.closed).toBe(true);
+    });
+
+    it('in embedded mode the hosted renderer gets the run mode (it redirects for frameable: false itself)', async () => {
+      const card = await startReady('embedded');
+      card.host.report({ type: 'handover', session: threeDSecure, popup: null });
+      await flush();
+      expect(renderers.mounted[1]?.host.mode).toBe('embedded');
+    });
+
+    it('a popup the browser refused: the 3-D Secure page is shown by redirect', async () => {
+      void run.start('popup', fakePopup());
+      await flush();
+      const card = renderers.mounted[0]!;
+      card.host.report({ type: 'ready' });
+      card.host.report({ type: 'handover', session: threeDSecure, popup: null });
+      await flush();
+      expect(renderers.mounted[1]?.host.mode).toBe('redirect');
+    });
+
+    it('a hand-over from a run that was reset is dropped', async () => {
+      const card = await startReady();
+      run.reset();
+      card.host.report({ type: 'handover', session: threeDSecure, popup: null });
+      await flush();
+      expect(renderers.mounted).toHaveLength(1);
+      expect(renderers.load).toHaveBeenCalledTimes(1);
+      expect(run.state).toBe('idle');
+      expect(host.trail().filter((type) => type === 'session')).toHaveLength(1);
+    });
+
+    it('a final status in the answer is confirmed by a GET, never taken from the answer', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const card = await startReady();
+      // The token answer says complete; the endpoint, read, does not (yet).
+      card.host.report({ type: 'handover', session: cardToken('complete'), popup: null });
+      await flush();
+      expect(card.destroyed).toBe(1);
+      expect(renderers.mounted).toHaveLength(1);
+      expect(run.state).toBe('processing');
+      await vi.advanceTimersByTimeAsync(6_000);
+      await flush();
+      expect(run.state).toBe('error');
+      expect(run.error?.code).toBe('verification_failed');
+      expect(host.trail()).not.toContain('accept');
+    });
+
+    it('a failed answer, read back as failed, ends the run as payment_failed', async () => {
+      const card = await startReady();
+      backendStatus = 'failed';
+      card.host.report({ type: 'handover', session: cardToken('failed'), popup: null });
+      await flush();
+      expect(run.state).toBe('error');
+      expect(host.detail('checkout-error')).toMatchObject({ code: 'payment_failed', retryable: true });
+      expect(renderers.mounted).toHaveLength(1);
+    });
+
+    it('hands the token to POST {endpoint}/{id}/token for the renderer', async () => {
+      const card = await startReady();
+      http.state.respond = () => undefined;
+      const answer = card.host.submitToken('tok_abc');
+      await flush();
+      const post = http.calls.at(-1)!;
+      expect(post).toMatchObject({ method: 'POST', url: `${ENDPOINT}/ses_ct_1/token`, body: { token: 'tok_abc' } });
+      post.answer(200, threeDSecure);
+      await expect(answer).resolves.toEqual(threeDSecure);
+    });
+
+    it('resumes a card-token session after the 3-D Secure redirect: the GET says complete', async () => {
+      backendStatus = 'complete';
+      await run.resume('redirect', 'ses_ct_1', 'accept', {});
+      expect(run.state).toBe('complete');
+      expect(host.detail('checkout-accept')).toEqual({ session: cardToken('complete'), params: {} });
+    });
+  });
+
   describe('resume after a redirect', () => {
     it('confirms an accept with the endpoint', async () => {
       backendStatus = 'complete';

@@ -2,14 +2,14 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { CheckoutError, isAbortError } from '../../core/errors.js';
 import { createCheckoutEvent, type CheckoutEventDetails, type CheckoutEventName, type OutcomeParams } from '../../core/events.js';
 import { isPlainObject, originOf } from '../../core/message-filter.js';
-import { createSession, newIdempotencyKey, readSession, sleep } from '../../core/session-client.js';
+import { openPopup } from '../../core/popup.js';
+import { createSession, newIdempotencyKey, readSession, sleep, submitToken } from '../../core/session-client.js';
 import { parseSessionLazily } from '../../core/session-validators.js';
-import { isFinalStatus, type CheckoutSession, type DisplayMode, type WidgetState } from '../../core/session.js';
+import { isFinalStatus, type CheckoutSession, type DisplayMode, type SessionKind, type WidgetState } from '../../core/session.js';
 import { watchSessionStatus } from '../../core/status-watcher.js';
 import { loadRenderer } from '../../renderers/index.js';
 import type { Renderer, RendererHost, RendererOutcome } from '../../renderers/types.js';
 
-const POPUP_NAME = 'checkout-widget-popup';
 /** Delays before each confirming read after an accept: the backend may lag the page by a moment. */
 const CONFIRM_DELAYS_MS = [0, 1_000, 2_000, 3_000];
 /** States in which a session is being set up or is on screen: `start()` joins them. */
@@ -44,24 +44,6 @@ interface Run {
   acceptParams?: OutcomeParams;
   /** Declines reported so far (by message or by a status read), so each is reported once. */
   reportedFailures: number;
-}
-
-/** The checkout window, opened now: inside a click, or blockers refuse it. */
-export function openPopup(): Window | null {
-  const width = 520;
-  const height = 720;
-  const left = Math.max(0, window.screenX + (window.outerWidth - width) / 2);
-  const top = Math.max(0, window.screenY + (window.outerHeight - height) / 2);
-  return window.open('', POPUP_NAME, `popup,width=${width},height=${height},left=${Math.round(left)},top=${Math.round(top)}`);
-}
-
-function showPopupPlaceholder(popup: Window): void {
-  try {
-    popup.document.title = 'Checkout';
-    popup.document.body.textContent = 'Loading checkout…';
-  } catch {
-    // A reused window may already show another origin: nothing to write then.
-  }
 }
 
 function preconnect(url: string | undefined): void {
@@ -234,7 +216,6 @@ export class CheckoutRunController implements ReactiveController {
     if (run.mode === 'popup' && !run.popup) {
       run.popup = popupOpened ? null : openPopup();
       if (!run.popup) throw new CheckoutError('popup_blocked', 'The browser blocked the checkout window. Allow pop-ups and try again.', { retryable: true });
-      showPopupPlaceholder(run.popup);
     }
     // Only a read (GET) of the endpoint confirms a payment: a session the page holds or a create
     // answer that says `complete` is confirmed like an accept message.
@@ -247,14 +228,28 @@ export class CheckoutRunController implements ReactiveController {
     if (session.status === 'complete' && !readFromEndpoint) return this.#confirm(run, {});
     if (isFinalStatus(session.status)) return this.#applyStatus(run, session, {});
     this.#watch(run, session);
+    return this.#mount(run, session, session.kind);
+  }
 
-    const factory = await this.#loadRenderer(session.kind);
+  async #mount(run: Run, session: CheckoutSession, kind: SessionKind): Promise<void> {
+    const factory = await this.#loadRenderer(kind);
     if (!this.#isCurrent(run)) return;
     await this.#host.updateComplete;
     if (!this.#isCurrent(run)) return;
     const renderer = factory();
     run.renderer = renderer;
     await renderer.mount(session, this.#rendererHost(run));
+  }
+
+  /** See the `handover` outcome. */
+  #handOver(run: Run, session: CheckoutSession, popup: Window | null): Promise<void> {
+    this.#destroyRenderer(run);
+    this.#adopt(session);
+    if (session.status !== 'open') return this.#confirm(run, {});
+    run.popup = popup;
+    // A refused window: the 3-D Secure page refuses frames, so the page leaves for it instead.
+    if (!popup && run.mode === 'popup') run.mode = 'redirect';
+    return this.#mount(run, session, 'hosted').catch((error: unknown) => this.#onRunError(run, error));
   }
 
   #obtainSession(signal: AbortSignal): Promise<CheckoutSession> {
@@ -342,6 +337,8 @@ export class CheckoutRunController implements ReactiveController {
       publishableKey: host.publishableKey,
       popup: run.popup,
       signal: run.abort.signal,
+      submitToken: (token) =>
+        submitToken(host.endpoint!, this.#session!.id, token, { signal: run.abort.signal, publishableKey: host.publishableKey }),
       report: (outcome) => {
         // A close follows the cancel that settled the run, so it is still heard then.
         if (this.#run === run && (outcome.type === 'close' || this.#isCurrent(run))) this.#onOutcome(run, outcome);
@@ -364,6 +361,9 @@ export class CheckoutRunController implements ReactiveController {
         return;
       case 'cancel':
         if (live) this.#cancel(run, outcome.params);
+        return;
+      case 'handover':
+        if (live) void this.#handOver(run, outcome.session, outcome.popup);
         return;
       case 'close':
         // Closed while an accept is confirmed or awaits "Try again" (no cancel settled the run):

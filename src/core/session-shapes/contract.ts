@@ -17,17 +17,23 @@ function isHttpUrl(value: string): boolean {
 /** Backends often write `null` for an absent field; treat it as absent. */
 const optional = <T extends z.core.SomeType>(schema: T) => z.nullish(schema);
 
+const httpUrl = z.string().check(z.refine(isHttpUrl, 'must be an absolute http(s) URL'));
+// A secret key here would be a leak: only public (publishable) keys may reach the browser.
+const publicKey = (name: string) => z.string().check(z.refine((key) => key.startsWith('pk_'), `must be a ${name} key (pk_…)`));
+
 /** Contract section 3. Unknown fields are dropped, so they never reach a renderer. */
 export const contractSessionSchema = z.object({
   id: nonEmptyString,
   provider: nonEmptyString,
   kind: z.enum(SESSION_KINDS),
   status: z.enum(SESSION_STATUSES),
-  url: optional(z.string().check(z.refine(isHttpUrl, 'must be an absolute http(s) URL'))),
+  url: optional(httpUrl),
   frameable: optional(z.boolean()),
+  token_provider: optional(z.enum(['checkout.com', 'sandbox'])),
+  public_key: optional(publicKey('public')),
+  frames_url: optional(httpUrl),
   client_secret: optional(nonEmptyString),
-  // A secret key here would be a leak: only publishable keys may reach the browser.
-  publishable_key: optional(z.string().check(z.refine((key) => key.startsWith('pk_'), 'must be a publishable key (pk_…)'))),
+  publishable_key: optional(publicKey('publishable')),
   stripe_account: optional(nonEmptyString),
   amount: optional(z.number().check(z.refine(Number.isSafeInteger, 'must be an integer (minor units)'), z.nonnegative())),
   currency: optional(nonEmptyString),
@@ -96,6 +102,15 @@ function normalizeContractSession(json: unknown, context: SessionShapeContext): 
   if (session.status !== 'open') return session;
   if ((session.kind === 'hosted' || session.kind === 'reepay') && !session.url) {
     throw invalidSession(`session.url is required for kind ${session.kind}`);
+  }
+  if (session.kind === 'card-token') {
+    for (const field of ['token_provider', 'public_key'] as const) {
+      if (!session[field]) throw invalidSession(`session.${field} is required for kind card-token`);
+    }
+    // The sandbox's card fields come from its own PSP; checkout.com's always from checkout.com.
+    if (session.token_provider === 'sandbox' && !session.frames_url) {
+      throw invalidSession('session.frames_url is required for token_provider sandbox');
+    }
   }
   if (session.kind === 'stripe-embedded') {
     if (!session.client_secret) throw invalidSession('session.client_secret is required for kind stripe-embedded');

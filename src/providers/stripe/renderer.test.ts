@@ -104,6 +104,7 @@ function fakeHost(overrides: { publishableKey?: string; controller?: AbortContro
     popup: overrides.popup ?? null,
     signal: controller.signal,
     report: (outcome: RendererOutcome) => reports.push(outcome),
+    submitToken: () => Promise.reject(new Error('A Stripe session sends no card token')),
   } satisfies RendererHost;
   return { host, reports, lightTarget, controller };
 }
