@@ -368,7 +368,6 @@ export class CheckoutRunController implements ReactiveController {
       case 'close':
         // Closed while an accept is confirmed or awaits "Try again" (no cancel settled the run):
         // the dialog must still go, or it stays modal over the widget's own status and alert.
-        // After the provider's own handler has returned, as ever.
         if (!run.settled) this.#destroyRenderer(run);
         this.#dispatch('checkout-close', { session });
         if (run.mode === 'overlay') this.#overlayClosed();

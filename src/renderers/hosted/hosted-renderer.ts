@@ -134,10 +134,13 @@ export class HostedRenderer implements Renderer {
         this.#accepted = true;
         host.report({ type: 'accept', params });
         return;
-      case 'cancel':
+      case 'cancel': {
+        // Asked before reporting: the cancel tears this renderer down at once, dialog and popup included.
+        const closable = Boolean(this.#dialog || this.#popup);
         host.report({ type: 'cancel', params });
-        if (this.#dialog || this.#popup) host.report({ type: 'close' });
+        if (closable) host.report({ type: 'close' });
         return;
+      }
       case 'close':
         // Escape pressed inside the page: a cancel, as close() is; an inline page has nothing to close.
         if (!this.#dialog && !this.#popup) return;
