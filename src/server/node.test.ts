@@ -74,6 +74,21 @@ describe('checkout-widget/server/node', () => {
     await handler.close();
   });
 
+  it('takes a request a parser only looked at: body-parser 1 (Express 4) sets body = {} on requests it skips', async () => {
+    const app = express();
+    app.use((request, _response, next) => {
+      (request as { body?: unknown }).body = {};
+      next();
+    });
+    app.use(checkoutMiddleware(setUp().handler));
+    const base = await listen(app);
+    expect((await create(base)).status).toBe(201);
+  });
+
+  it('refuses a base path of "/" (it would answer every route of the app)', () => {
+    expect(() => checkoutMiddleware(setUp().handler, { basePath: '/' })).toThrow(/basePath below the root/);
+  });
+
   it('refuses, with a 500 that names the cause, a request express.json() has already read', async () => {
     const app = express();
     app.use(express.json());

@@ -61,7 +61,8 @@ export function toNodeListener(handler: FetchHandler): (request: IncomingMessage
 /** What Express (4, 5) and Connect add to a Node request; only what the middleware reads. */
 interface MiddlewareRequest extends IncomingMessage {
   originalUrl?: string;
-  body?: unknown;
+  /** Set by body-parser once it has read the body (body-parser 1 sets `body = {}` on requests it skips, so `body` says nothing). */
+  _body?: boolean;
 }
 
 export interface CheckoutMiddlewareOptions {
@@ -80,13 +81,16 @@ export function checkoutMiddleware(
   options: CheckoutMiddlewareOptions = {},
 ): (request: MiddlewareRequest, response: ServerResponse, next: (error?: unknown) => void) => void {
   const basePath = (options.basePath ?? DEFAULT_BASE_PATH).replace(/\/+$/, '');
-  const listener = getRequestListener(handler);
+  // The handler would answer every path of the app (404s included), leaving nothing to `next()`.
+  if (!basePath) throw new Error('checkoutMiddleware needs a basePath below the root, such as /api/checkout');
+  // Leaves the app's global Request/Response alone: this listener lives inside someone else's server.
+  const listener = getRequestListener(handler, { overrideGlobalObjects: false });
   return (request, response, next) => {
     // Express strips a mount path from `url`; the handler routes on the full path.
     const url = request.originalUrl ?? request.url ?? '/';
     const path = url.split('?')[0]!;
     if (path !== basePath && !path.startsWith(`${basePath}/`)) return next();
-    if (request.readableEnded || request.body !== undefined) {
+    if (request.readableEnded || request._body === true) {
       const message =
         'checkout-widget: a body parser (such as express.json()) read this request before checkoutMiddleware; mount checkoutMiddleware before any body parser, or keep parsers off its base path';
       console.error(message);
