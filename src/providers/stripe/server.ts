@@ -258,6 +258,10 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
               ...(options.port !== undefined && { port: options.port }),
               ...(options.protocol !== undefined && { protocol: options.protocol }),
             }),
+          (error: unknown) => {
+            client = undefined; // once the package is installed, the next call tries again
+            throw error;
+          },
         ));
   const accountOption: Stripe.RequestOptions = stripeAccount ? { stripeAccount } : {};
 
@@ -383,10 +387,12 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
       // leaked secret, a skewed signer) would pass for as long as it stays in the future.
       const receivedAt = now();
       assertFreshTimestamp(stripeSignatureTimestamp(signature) * 1000, receivedAt, webhookTolerance);
+      // Outside the try: a missing SDK is this server's fault (a 500 Stripe retries), not a forged signature.
+      const stripe = await stripeClient();
       let event: Stripe.Event;
       try {
         // The SDK still verifies the signature itself (and the age, on the same clock).
-        event = await (await stripeClient()).webhooks.constructEventAsync(
+        event = await stripe.webhooks.constructEventAsync(
           rawBody,
           signature,
           webhookSecret,
