@@ -19,20 +19,30 @@ interface ProviderFolder {
   id: string;
   server: boolean;
   shapeExport?: string;
+  shapePrecedence?: number;
   sessionKind?: string;
 }
 
+/** A folder name as the stem of its import names (`acme-pay` → `acmePayShape`); names that cannot be one are refused here, not by tsc. */
 function identifier(folder: string): string {
-  return folder.replace(/[^a-zA-Z0-9]+(.)/g, (_, next: string) => next.toUpperCase());
+  if (!/^[a-z][a-z0-9-]*$/.test(folder)) {
+    throw new Error(`src/providers/${folder}: a provider folder is named in lower case letters, digits and dashes, starting with a letter`);
+  }
+  return folder.replace(/-+(.)/g, (_, next: string) => next.toUpperCase());
 }
 
 function readFolder(dir: string, folder: string): ProviderFolder {
   const file = (name: string) => join(dir, folder, name);
   const provider: ProviderFolder = { folder, id: identifier(folder), server: existsSync(file('server.ts')) };
   if (existsSync(file('shape.ts'))) {
-    const match = /export const (\w+): SessionShape\b/.exec(readFileSync(file('shape.ts'), 'utf8'));
+    const text = readFileSync(file('shape.ts'), 'utf8');
+    const match = /export const (\w+): SessionShape\b/.exec(text);
     if (!match) throw new Error(`src/providers/${folder}/shape.ts must export a SessionShape: export const …: SessionShape = …`);
     provider.shapeExport = match[1]!;
+    // Recognisers may overlap (a Reepay-like id with ConvergeGate's fields): the order is a decision, not the folder names'.
+    const precedence = /export const SHAPE_PRECEDENCE = (\d+);/.exec(text);
+    if (!precedence) throw new Error(`src/providers/${folder}/shape.ts must say where it is tried: export const SHAPE_PRECEDENCE = <number>;`);
+    provider.shapePrecedence = Number(precedence[1]);
   }
   if (existsSync(file('renderer.ts'))) {
     const match = /export const SESSION_KIND = '([a-z][a-z0-9-]*)'/.exec(readFileSync(file('renderer.ts'), 'utf8'));
@@ -50,7 +60,12 @@ export function renderRegistries(dir: string = PROVIDERS_DIR): Record<string, st
     .sort()
     .map((folder) => readFolder(dir, folder));
   const servers = providers.filter((provider) => provider.server);
-  const shapes = providers.filter((provider) => provider.shapeExport);
+  const ids = providers.map((provider) => provider.id);
+  const clash = ids.find((id, index) => ids.indexOf(id) !== index);
+  if (clash) throw new Error(`Two provider folders give the import name "${clash}": rename one`);
+  const shapes = providers
+    .filter((provider) => provider.shapeExport)
+    .sort((a, b) => a.shapePrecedence! - b.shapePrecedence! || a.folder.localeCompare(b.folder));
   const renderers = providers.filter((provider) => provider.sessionKind);
   const kinds = renderers.map((provider) => provider.sessionKind!);
   if (new Set(kinds).size !== kinds.length || kinds.includes('hosted')) throw new Error(`Session kinds must be unique and not "hosted": ${kinds.join(', ')}`);
@@ -59,9 +74,9 @@ export function renderRegistries(dir: string = PROVIDERS_DIR): Record<string, st
     'servers.generated.ts':
       HEADER +
       '// Server side only: reachable from src/server, never from the browser build.\n' +
-      servers.map((p) => `import * as ${p.id} from './${p.folder}/server.js';\n`).join('') +
+      servers.map((p) => `import * as ${p.id}Server from './${p.folder}/server.js';\n`).join('') +
       '\n/** Every provider folder\'s adapter module; `providersFromEnv` orders them by `ENV_PREFERENCE`. */\n' +
-      `export const PROVIDER_SERVER_MODULES = [${servers.map((p) => p.id).join(', ')}] as const;\n`,
+      `export const PROVIDER_SERVER_MODULES = [${servers.map((p) => `${p.id}Server`).join(', ')}] as const;\n`,
     'shapes.generated.ts':
       HEADER +
       "import type { SessionShape } from '../core/session-shapes/types.js';\n" +

@@ -30,14 +30,31 @@ describe('provider registries', () => {
     const dir = copyOfProviders();
     mkdirSync(join(dir, 'acme-pay'));
     writeFileSync(join(dir, 'acme-pay', 'server.ts'), 'export const ENV_PREFERENCE = 60;\nexport function fromEnv() { return undefined; }\n');
-    writeFileSync(join(dir, 'acme-pay', 'shape.ts'), 'export const acmeShape: SessionShape = {};\n');
+    writeFileSync(join(dir, 'acme-pay', 'shape.ts'), 'export const SHAPE_PRECEDENCE = 5;\nexport const acmeShape: SessionShape = {};\n');
     writeFileSync(join(dir, 'acme-pay', 'renderer.ts'), "export const SESSION_KIND = 'acme-fields';\n");
     expect(staleRegistries(dir).sort()).toEqual(['renderers.generated.ts', 'servers.generated.ts', 'session-kinds.generated.ts', 'shapes.generated.ts']);
     const registries = renderRegistries(dir);
-    expect(registries['servers.generated.ts']).toContain("import * as acmePay from './acme-pay/server.js';");
+    expect(registries['servers.generated.ts']).toContain("import * as acmePayServer from './acme-pay/server.js';");
     expect(registries['shapes.generated.ts']).toContain("import { acmeShape as acmePayShape } from './acme-pay/shape.js';");
     expect(registries['session-kinds.generated.ts']).toContain("'acme-fields'");
     expect(registries['renderers.generated.ts']).toContain("'acme-fields': () => import('./acme-pay/renderer.js')");
+  });
+
+  it('order the shapes by SHAPE_PRECEDENCE, not by folder name (recognisers may overlap)', () => {
+    const dir = copyOfProviders();
+    mkdirSync(join(dir, 'acme-pay'));
+    writeFileSync(join(dir, 'acme-pay', 'shape.ts'), 'export const SHAPE_PRECEDENCE = 5;\nexport const acmeShape: SessionShape = {};\n');
+    expect(renderRegistries(dir)['shapes.generated.ts']).toContain('PROVIDER_SHAPES: readonly SessionShape[] = [acmePayShape, stripeShape, bokameraShape, reepayShape, convergegateShape, commercelayerShape]');
+    writeFileSync(join(dir, 'acme-pay', 'shape.ts'), 'export const acmeShape: SessionShape = {};\n');
+    expect(() => renderRegistries(dir)).toThrow(/must say where it is tried/);
+  });
+
+  it('refuse folder names that make no import name, or the same one twice', () => {
+    for (const [folders, message] of [[['2c2p'], /lower case letters/], [['new_pay'], /lower case letters/], [['pay-u', 'pay--u'], /Two provider folders/]] as const) {
+      const dir = copyOfProviders();
+      for (const folder of folders) mkdirSync(join(dir, folder));
+      expect(() => renderRegistries(dir)).toThrow(message);
+    }
   });
 
   it('refuse a renderer that does not name its session kind, and a kind taken twice', () => {

@@ -40,6 +40,9 @@ function normalize(json: unknown, context: SessionShapeContext): CheckoutSession
   );
 }
 
+/** Tried among the native shapes lowest first; see the registry (npm run providers). */
+export const SHAPE_PRECEDENCE = 20;
+
 export const bokaMeraShape: SessionShape = {
   name: 'BokaMera checkout { SessionId, ClientSecret | Url }',
   recognises: (json) => isObject(json) && ('SessionId' in json || 'ClientSecret' in json),

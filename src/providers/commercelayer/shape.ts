@@ -48,6 +48,9 @@ function normalize(json: unknown, context: SessionShapeContext): CheckoutSession
   );
 }
 
+/** Tried among the native shapes lowest first; see the registry (npm run providers). */
+export const SHAPE_PRECEDENCE = 50;
+
 export const commerceLayerShape: SessionShape = {
   name: 'Commerce Layer checkout_com_payments resource { data: { type, attributes.redirect_uri } }',
   recognises: (json) => isObject(json) && isObject(json.data) && json.data.type === 'checkout_com_payments',

@@ -52,6 +52,9 @@ function normalize(json: unknown, context: SessionShapeContext): CheckoutSession
   );
 }
 
+/** Tried among the native shapes lowest first; see the registry (npm run providers). */
+export const SHAPE_PRECEDENCE = 40;
+
 export const convergeGateShape: SessionShape = {
   name: 'ConvergeGate checkout session { id, url, status, amount_total, expire_at }',
   // `expire_at` (not Stripe's `expires_at`) and `amount_total` without Stripe's `object` mark it.

@@ -18,6 +18,9 @@ function normalize(json: unknown, context: SessionShapeContext): CheckoutSession
   return toContractSession({ id, url, provider: 'reepay', kind: 'reepay', status: 'open' }, context);
 }
 
+/** Tried among the native shapes lowest first; see the registry (npm run providers). */
+export const SHAPE_PRECEDENCE = 30;
+
 export const reepaySessionShape: SessionShape = {
   name: 'Reepay session { id: cs_…|pa_…, url }',
   recognises: (json) => isObject(json) && typeof json.id === 'string' && REEPAY_SESSION_ID.test(json.id),

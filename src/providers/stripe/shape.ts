@@ -44,6 +44,9 @@ function normalize(json: unknown, context: SessionShapeContext): CheckoutSession
   );
 }
 
+/** Where this shape is tried among the native ones (lowest first): the first that recognises the JSON wins. */
+export const SHAPE_PRECEDENCE = 10;
+
 export const stripeCheckoutSessionShape: SessionShape = {
   name: 'Stripe checkout.session',
   recognises: (json) => isObject(json) && json.object === 'checkout.session',
