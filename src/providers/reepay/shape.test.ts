@@ -41,3 +41,10 @@ describe('Reepay session shape', () => {
     expect(parseSession(contract)).toMatchObject({ provider: 'frisbii', status: 'complete' });
   });
 });
+
+describe('Reepay session among the native shapes', () => {
+  it('wins over ConvergeGate for a Reepay id that also carries amount_total (the shapes are tried by precedence)', () => {
+    const session = parseSession({ id: `cs_${'a1'.repeat(16)}`, url: 'https://checkout.reepay.com/#/cs_1', amount_total: 12900 });
+    expect(session).toMatchObject({ provider: 'reepay', kind: 'reepay' });
+  });
+});
