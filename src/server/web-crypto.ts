@@ -1,11 +1,9 @@
 // Web Crypto rather than node:crypto, so the handler runs in edge runtimes as well as Node.
+import { sha256 as sha256Bytes, toHex } from './adapter-kit/webhook-signatures.js';
 
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
-}
-
+/** SHA-256 of `text` (UTF-8) as lowercase hex: idempotency body hashes and key-derived references. */
 export async function sha256(text: string): Promise<string> {
-  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))));
+  return toHex(await sha256Bytes(text));
 }
 
 /** `byteCount` random bytes as lowercase hex. */
