@@ -115,7 +115,8 @@ export class CheckoutWidget extends LitElement {
     this.endpoint = undefined;
     this.payload = {};
     this.mode = 'embedded';
-    this.locale = '';
+    // Guarded: server rendering constructs the element with no document (and Node 20 has no navigator).
+    this.locale = globalThis.document?.documentElement.lang || globalThis.navigator?.language || '';
     this.sessionId = undefined;
     this.publishableKey = undefined;
     this.session = undefined;
@@ -144,8 +145,6 @@ export class CheckoutWidget extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    // Read here, not in the constructor: server rendering constructs the element with no document.
-    this.locale ||= document.documentElement.lang || navigator.language;
     preloadSessionValidators().catch(() => undefined);
     if (this.#resumeRedirectReturn()) return;
     this.#maybeAutoStart();
