@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CheckoutSession } from '../core/session.js';
 import type { Catalog } from './catalog.js';
@@ -13,9 +10,8 @@ import {
   type PaymentProvider,
   type SubmitTokenContext,
 } from './providers/types.js';
-import { createMemoryStore } from './store/memory.js';
-import { createSqliteStore } from './store/sqlite.js';
-import type { CheckoutStore } from './store/types.js';
+import { scriptedSessions } from './test-support/scripted-sessions.js';
+import { testStores } from './test-support/stores.js';
 
 const SHOP = 'https://shop.example';
 const BASE = 'https://api.example/api/checkout';
@@ -28,30 +24,13 @@ const TOKENS = { ok: 'tok_ok', threeDs: 'tok_3ds', declined: 'tok_declined', fai
 
 /** A card-token provider whose authorisations the test counts; another handler on the store shares its sessions. */
 function cardTokenProvider(name = 'cards') {
-  const sessions = new Map<string, CheckoutSession>();
   const submitted: { sessionId: string; token: string; context: SubmitTokenContext }[] = [];
-  let counter = 0;
+  const scripted = scriptedSessions(name, () => ({ kind: CARD_TOKEN_KIND, token_provider: 'sandbox', public_key: 'pk_test_cards' }));
+  const { sessions } = scripted;
   const provider: PaymentProvider = {
     name,
-    async createSession(input) {
-      const session: CheckoutSession = {
-        id: `${name}_${++counter}`,
-        provider: name,
-        kind: CARD_TOKEN_KIND,
-        status: 'open',
-        token_provider: 'sandbox',
-        public_key: 'pk_test_cards',
-        amount: input.amount,
-        currency: input.currency,
-      };
-      sessions.set(session.id, session);
-      return { ...session };
-    },
-    async getSession(id) {
-      const session = sessions.get(id);
-      if (!session) throw new ProviderError(name, `no session ${id}`, 404);
-      return { ...session };
-    },
+    createSession: scripted.createSession,
+    getSession: scripted.getSession,
     async submitToken(sessionId, token, context) {
       submitted.push({ sessionId, token, context });
       const session = sessions.get(sessionId)!;
@@ -84,21 +63,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-const stores: [string, () => CheckoutStore][] = [
-  ['memory', () => createMemoryStore()],
-  [
-    'SQLite',
-    () => {
-      const folder = mkdtempSync(path.join(tmpdir(), 'checkout-token-'));
-      const store = createSqliteStore({ path: path.join(folder, 'checkout.db') });
-      cleanups.push(async () => {
-        await store.close();
-        rmSync(folder, { recursive: true, force: true });
-      });
-      return store;
-    },
-  ],
-];
+const stores = testStores(cleanups);
 
 describe.each(stores)('POST /sessions/:id/token on the %s store', (_, makeStore) => {
   function setUp(providers: PaymentProvider[], store = makeStore()) {
@@ -132,12 +97,17 @@ describe.each(stores)('POST /sessions/:id/token on the %s store', (_, makeStore)
     return { status: response.status, body: (await response.json()) as CheckoutSession & { error?: { code: string } } };
   }
 
+  /** A handler with the card-token provider alone, and an open session of it. */
+  async function openCardTokenSession() {
+    const cards = cardTokenProvider();
+    const { handler } = setUp([cards.provider]);
+    return { cards, handler, session: await create(handler) };
+  }
+
   const orderOf = async (handler: CheckoutHandler) => (await handler.orders.list())[0]!;
 
   it('authorises with the token, answers the complete session and moves the order to paid', async () => {
-    const cards = cardTokenProvider();
-    const { handler } = setUp([cards.provider]);
-    const session = await create(handler);
+    const { cards, handler, session } = await openCardTokenSession();
     expect(session).toMatchObject({ kind: 'card-token', token_provider: 'sandbox', public_key: 'pk_test_cards' });
 
     const { status, body } = await answer(await post(handler, session.id, { token: TOKENS.ok }));
@@ -174,9 +144,7 @@ describe.each(stores)('POST /sessions/:id/token on the %s store', (_, makeStore)
   });
 
   it('refuses malformed bodies and tokens with 400 before calling the provider', async () => {
-    const cards = cardTokenProvider();
-    const { handler } = setUp([cards.provider]);
-    const session = await create(handler);
+    const { cards, handler, session } = await openCardTokenSession();
     for (const body of ['not json', {}, { token: 42 }, { token: 'card_123' }, { token: 'tok_' }, { token: 'tok_a b' }, { token: `tok_${'a'.repeat(200)}` }]) {
       const { status, body: answered } = await answer(await post(handler, session.id, body));
       expect(status, JSON.stringify(body)).toBe(400);
@@ -191,9 +159,7 @@ describe.each(stores)('POST /sessions/:id/token on the %s store', (_, makeStore)
   });
 
   it('never lets the body choose the order: an order_id or amount beside the token is refused', async () => {
-    const cards = cardTokenProvider();
-    const { handler } = setUp([cards.provider]);
-    const session = await create(handler);
+    const { cards, handler, session } = await openCardTokenSession();
     for (const extra of [{ order_id: 'ord_someone_else' }, { amount: 1 }, { reference: 'ord_x' }, { currency: 'EUR' }]) {
       const { status, body } = await answer(await post(handler, session.id, { token: TOKENS.ok, ...extra }));
       expect(status, JSON.stringify(extra)).toBe(400);
@@ -204,9 +170,7 @@ describe.each(stores)('POST /sessions/:id/token on the %s store', (_, makeStore)
   });
 
   it('refuses a second token for a paid session (409) and authorises once', async () => {
-    const cards = cardTokenProvider();
-    const { handler } = setUp([cards.provider]);
-    const session = await create(handler);
+    const { cards, handler, session } = await openCardTokenSession();
     expect((await post(handler, session.id, { token: TOKENS.ok })).status).toBe(200);
     expect(await answer(await post(handler, session.id, { token: 'tok_another' }))).toMatchObject({ status: 409, body: { error: { code: 'session_closed' } } });
     expect(cards.submitted).toHaveLength(1);
@@ -224,9 +188,7 @@ describe.each(stores)('POST /sessions/:id/token on the %s store', (_, makeStore)
   });
 
   it('keeps the session open after a decline (402) and pays with the next card', async () => {
-    const cards = cardTokenProvider();
-    const { handler } = setUp([cards.provider]);
-    const session = await create(handler);
+    const { cards, handler, session } = await openCardTokenSession();
     expect(await answer(await post(handler, session.id, { token: TOKENS.declined }))).toMatchObject({ status: 402, body: { error: { code: 'payment_failed' } } });
     const read = await answer(await handler(new Request(`${BASE}/sessions/${session.id}`)));
     expect(read.body).toMatchObject({ status: 'open', kind: 'card-token' });
@@ -236,9 +198,7 @@ describe.each(stores)('POST /sessions/:id/token on the %s store', (_, makeStore)
   });
 
   it('answers 3-D Secure with its page, not framed, and refuses another token while it runs', async () => {
-    const cards = cardTokenProvider();
-    const { handler } = setUp([cards.provider]);
-    const session = await create(handler);
+    const { cards, handler, session } = await openCardTokenSession();
     const { status, body } = await answer(await post(handler, session.id, { token: TOKENS.threeDs }));
     expect(status).toBe(200);
     expect(body).toMatchObject({ status: 'open', kind: 'card-token', url: `https://psp.example/3ds/${session.id}`, frameable: false });
@@ -248,9 +208,7 @@ describe.each(stores)('POST /sessions/:id/token on the %s store', (_, makeStore)
   });
 
   it('answers a provider failure with 502 and refuses an immediate retry (the first may have authorised)', async () => {
-    const cards = cardTokenProvider();
-    const { handler } = setUp([cards.provider]);
-    const session = await create(handler);
+    const { cards, handler, session } = await openCardTokenSession();
     expect(await answer(await post(handler, session.id, { token: TOKENS.failing }))).toMatchObject({ status: 502, body: { error: { code: 'provider_error' } } });
     expect((await post(handler, session.id, { token: TOKENS.ok })).status).toBe(409);
     expect(cards.submitted).toHaveLength(1);

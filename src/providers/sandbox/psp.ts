@@ -390,6 +390,27 @@ function isLuhnValid(digits: string): boolean {
   return sum % 10 === 0;
 }
 
+/**
+ * A PSP page under a strict CSP: only its own nonce'd script and style, plus `directives`.
+ * (Form posts: Chrome checks form-action on the redirect after a post too.)
+ */
+function htmlPage(html: string, nonce: string, directives: string[], headers?: Record<string, string>): Response {
+  return new Response(html, {
+    headers: {
+      ...headers,
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': ["default-src 'none'", `script-src 'nonce-${nonce}'`, `style-src 'nonce-${nonce}'`, "base-uri 'none'", ...directives].join('; '),
+    },
+  });
+}
+
+/** Where a session's forms may go: the PSP and the shop's return URLs. */
+function returnTargets(session: { acceptUrl: string; cancelUrl: string }): Set<string> {
+  return new Set(["'self'", new URL(fillId(session.acceptUrl, 'x')).origin, new URL(fillId(session.cancelUrl, 'x')).origin]);
+}
+
 function fillId(url: string, id: string): string {
   return url.replaceAll(SANDBOX_ID_PLACEHOLDER, encodeURIComponent(id)).replaceAll('%7BID%7D', encodeURIComponent(id));
 }
@@ -578,28 +599,9 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
       expiresInMs: session.expiresAt - now(),
       saveCard: session.recurring,
     });
-    const formTargets = new Set([
-      "'self'",
-      new URL(session.acceptUrl.replaceAll(SANDBOX_ID_PLACEHOLDER, 'x')).origin,
-      new URL(session.cancelUrl.replaceAll(SANDBOX_ID_PLACEHOLDER, 'x')).origin,
-    ]);
-    return new Response(html, {
-      headers: {
-        ...(outcome && { 'sandbox-outcome': outcome }),
-        'content-type': 'text/html; charset=utf-8',
-        'cache-control': 'no-store',
-        'x-content-type-options': 'nosniff',
-        // No X-Frame-Options and no frame-ancestors: the page is meant to be framed by shops.
-        'content-security-policy': [
-          "default-src 'none'",
-          `script-src 'nonce-${nonce}'`,
-          `style-src 'nonce-${nonce}'`,
-          "base-uri 'none'",
-          // Chrome checks form-action on the redirect after a post too: allow the return URLs.
-          `form-action ${[...formTargets].join(' ')}`,
-        ].join('; '),
-      },
-    });
+    const formTargets = returnTargets(session);
+    // No X-Frame-Options and no frame-ancestors: the page is meant to be framed by shops.
+    return htmlPage(html, nonce, [`form-action ${[...formTargets].join(' ')}`], outcome && { 'sandbox-outcome': outcome });
   }
 
   /** The page for a session that is no longer open (or waiting on 3-D Secure). */
@@ -927,23 +929,8 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     if (!publicKeyMatches(c.req.query('key') ?? '')) return textPage(401, 'Unknown public key');
     if (!/^https?:\/\/[A-Za-z0-9.\-:[\]]+$/.test(parentOrigin)) return textPage(400, 'Missing or invalid origin');
     const nonce = createNonce();
-    return new Response(cardFramePage({ publicKey, parentOrigin, nonce }), {
-      headers: {
-        'content-type': 'text/html; charset=utf-8',
-        'cache-control': 'no-store',
-        'x-content-type-options': 'nosniff',
-        'content-security-policy': [
-          "default-src 'none'",
-          `script-src 'nonce-${nonce}'`,
-          `style-src 'nonce-${nonce}'`,
-          "connect-src 'self'",
-          "base-uri 'none'",
-          "form-action 'none'",
-          // Only the page that asked for it may frame it: its messages go to that origin alone.
-          `frame-ancestors ${parentOrigin}`,
-        ].join('; '),
-      },
-    });
+    // Only the page that asked for it may frame it: its messages go to that origin alone.
+    return htmlPage(cardFramePage({ publicKey, parentOrigin, nonce }), nonce, ["connect-src 'self'", "form-action 'none'", `frame-ancestors ${parentOrigin}`]);
   });
 
   app.post('/v1/tokens', async (c) => {
@@ -1001,23 +988,13 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     if (!session) return textPage(404, 'No payment waits for 3-D Secure here');
     const nonce = createNonce();
     const amount = `${(session.amount / 100).toFixed(2)} ${session.currency}`;
-    const formTargets = new Set(["'self'", new URL(fillId(session.acceptUrl, 'x')).origin, new URL(fillId(session.cancelUrl, 'x')).origin]);
-    return new Response(threeDSecurePage({ sessionId: session.id, amount, nonce }), {
-      headers: {
-        'content-type': 'text/html; charset=utf-8',
-        'cache-control': 'no-store',
-        'x-content-type-options': 'nosniff',
-        // A bank's page: never in a frame (the session says frameable: false).
-        'x-frame-options': 'DENY',
-        'content-security-policy': [
-          "default-src 'none'",
-          `style-src 'nonce-${nonce}'`,
-          "base-uri 'none'",
-          `form-action ${[...formTargets].join(' ')}`,
-          "frame-ancestors 'none'",
-        ].join('; '),
-      },
-    });
+    // A bank's page: never in a frame (the session says frameable: false).
+    return htmlPage(
+      threeDSecurePage({ sessionId: session.id, amount, nonce }),
+      nonce,
+      [`form-action ${[...returnTargets(session)].join(' ')}`, "frame-ancestors 'none'"],
+      { 'x-frame-options': 'DENY' },
+    );
   });
 
   app.post('/v1/3ds/:id', async (c) => {
