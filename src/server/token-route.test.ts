@@ -231,3 +231,40 @@ describe.each(stores)('POST /sessions/:id/token on the %s store', (_, makeStore)
     expect(get.headers.get('allow')).toBe('POST');
   });
 });
+
+describe('Commerce Layer through the handler, against the fake Commerce Layer API', () => {
+  it('creates from the order, pays with 3-D Secure, returns through the bridge with cko-session-id, and the read moves the order to paid', async () => {
+    const { startFakeCommerceLayer, FAKE_CHECKOUT_PUBLIC_KEY, FAKE_CHECKOUT_TOKENS, FAKE_COMMERCELAYER_ACCESS_TOKEN } = await import('../providers/commercelayer/fake-api.js');
+    const { fromEnv } = await import('../providers/commercelayer/server.js');
+    const fake = await startFakeCommerceLayer({ CLORDER: { total_amount_with_taxes_cents: 89_900, currency_code: 'DKK' } });
+    cleanups.push(() => fake.close());
+    const store = stores[1]![1]();
+    const env = {
+      COMMERCELAYER_BASE_URL: fake.url,
+      COMMERCELAYER_ACCESS_TOKEN: FAKE_COMMERCELAYER_ACCESS_TOKEN,
+      COMMERCELAYER_ORDER_ID: 'CLORDER',
+      COMMERCELAYER_CHECKOUT_PUBLIC_KEY: FAKE_CHECKOUT_PUBLIC_KEY,
+    };
+    const handler = createCheckoutHandler({ catalog, logger: silent, store, allowedOrigins: [SHOP], providers: [fromEnv(env, { store })!] });
+    handlers.push(handler);
+    const created = await handler(
+      new Request(`${BASE}/sessions`, { method: 'POST', headers: { 'content-type': 'application/json', origin: SHOP, referer: `${SHOP}/checkout.html` }, body: JSON.stringify(CART) }),
+    );
+    const session = (await created.json()) as CheckoutSession;
+    expect(session).toMatchObject({ kind: 'card-token', token_provider: 'checkout.com', public_key: FAKE_CHECKOUT_PUBLIC_KEY, amount: 89_900, currency: 'DKK' });
+
+    const paid = await handler(new Request(`${BASE}/sessions/${session.id}/token`, { method: 'POST', headers: { 'content-type': 'application/json', origin: SHOP }, body: JSON.stringify({ token: FAKE_CHECKOUT_TOKENS.threeDSecure }) }));
+    const threeDs = (await paid.json()) as CheckoutSession;
+    expect(threeDs).toMatchObject({ status: 'open', frameable: false });
+    const returnUrl = new URL(fake.finishThreeDSecure(new URL(threeDs.url!).pathname.split('/').pop()!, 'complete'));
+    // The return bridge finds the session by checkout_ref and hands cko-session-id on as a param.
+    const bridge = await handler(new Request(returnUrl));
+    expect(bridge.status).toBe(200);
+    const page = await bridge.text();
+    expect(page).toContain(`"session":"${session.id}"`);
+    expect(page).toContain('cko-session-id');
+    const read = (await (await handler(new Request(`${BASE}/sessions/${session.id}`))).json()) as CheckoutSession;
+    expect(read).toMatchObject({ status: 'complete' });
+    expect((await handler.orders.list())[0]).toMatchObject({ status: 'paid', amount: 89_900, sessionId: session.id });
+  });
+});
