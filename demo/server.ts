@@ -14,6 +14,7 @@ import { z } from 'zod';
 import {
   createCheckoutHandler,
   createMemoryStore,
+  createSandboxProvider,
   createSqliteStore,
   ORDER_STATUSES,
   type Catalog,
@@ -364,6 +365,17 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
       },
       undefined,
       { store },
+    );
+    // The same PSP in card-token mode: its card fields (a Frames double) make the token, so the card-token flow runs offline.
+    providers.push(
+      createSandboxProvider({
+        apiUrl: sandboxUrl,
+        secretKey: sandboxSecretKey,
+        webhookSecret: sandboxWebhookSecret,
+        sessionKind: 'card-token',
+        name: 'sandbox-fields',
+        label: 'Sandbox card fields (card-token)',
+      }),
     );
     providerNames = providers.map((provider) => provider.name);
     providerLabels = Object.fromEntries(providers.map((provider) => [provider.name, provider.label ?? provider.name]));

@@ -1,7 +1,4 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CheckoutSession, SessionStatus } from '../core/session.js';
 import type { Catalog } from './catalog.js';
@@ -9,7 +6,8 @@ import { createCheckoutHandler, type CheckoutHandler, type CheckoutHandlerOption
 import { signSandboxPayload, createSandboxProvider } from '../providers/sandbox/server.js';
 import { ProviderError, ProviderInputError, type CreateSessionInput, type PaymentProvider } from './providers/types.js';
 import { createMemoryStore } from './store/memory.js';
-import { createSqliteStore } from './store/sqlite.js';
+import { scriptedSessions } from './test-support/scripted-sessions.js';
+import { testStores } from './test-support/stores.js';
 import type { CheckoutStore, Order } from './store/types.js';
 
 const SHOP = 'https://shop.example';
@@ -24,31 +22,14 @@ const CART = { items: [{ sku: 'grinder', quantity: 1 }] };
 
 /** A provider whose session status (and reported amount) the test sets, like a PSP's dashboard. */
 function scriptedProvider(name = 'sandbox') {
-  const sessions = new Map<string, CheckoutSession>();
   const created: CreateSessionInput[] = [];
-  let counter = 0;
   const verifier = createSandboxProvider({ apiUrl: 'http://127.0.0.1:9', secretKey: 'sbx_sk_unused', webhookSecret: WEBHOOK_SECRET });
+  const scripted = scriptedSessions(name, (counter) => ({ kind: 'hosted', url: `https://pay.example/${name}/${counter}` }));
+  const { sessions } = scripted;
   const provider: PaymentProvider = {
     name,
-    async createSession(input) {
-      created.push(input);
-      const session: CheckoutSession = {
-        id: `${name}_${++counter}`,
-        provider: name,
-        kind: 'hosted',
-        status: 'open',
-        url: `https://pay.example/${name}/${counter}`,
-        amount: input.amount,
-        currency: input.currency,
-      };
-      sessions.set(session.id, session);
-      return { ...session };
-    },
-    async getSession(id) {
-      const session = sessions.get(id);
-      if (!session) throw new ProviderError(name, `no session ${id}`, 404);
-      return { ...session };
-    },
+    createSession: (input) => (created.push(input), scripted.createSession(input)),
+    getSession: scripted.getSession,
     verifyWebhook: verifier.verifyWebhook!,
   };
   const set = (id: string, status: SessionStatus, extra: Partial<CheckoutSession> = {}) =>
@@ -101,21 +82,7 @@ async function until(check: () => boolean | Promise<boolean>, what: string, time
   }
 }
 
-const stores: [string, () => CheckoutStore][] = [
-  ['memory', () => createMemoryStore()],
-  [
-    'SQLite',
-    () => {
-      const folder = mkdtempSync(path.join(tmpdir(), 'checkout-handler-'));
-      const store = createSqliteStore({ path: path.join(folder, 'checkout.db') });
-      cleanups.push(async () => {
-        await store.close();
-        rmSync(folder, { recursive: true, force: true });
-      });
-      return store;
-    },
-  ],
-];
+const stores = testStores(cleanups);
 
 describe.each(stores)('handler state on the %s store', (_, makeStore) => {
   it('writes the order before calling the provider, then links the session to it', async () => {

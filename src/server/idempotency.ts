@@ -13,6 +13,8 @@ const MAX_IDEMPOTENCY_POLL_MS = 500;
 /** Keys of the create route and of `handler.charge` live in their own namespaces: a browser's key can never claim a charge's. */
 export const createKey = (idempotencyKey: string) => `create:${idempotencyKey}`;
 export const chargeKey = (idempotencyKey: string) => `charge:${idempotencyKey}`;
+/** One payment attempt per card-token session at a time, across every handler on the store. */
+export const tokenKey = (sessionId: string) => `token:${sessionId}`;
 
 /** What makes a create request the same request: its body and, with a `shopper` hook, the shopper. */
 export function createRequestHash(rawBody: string, shopperCustomer: unknown): Promise<string> {
@@ -43,6 +45,15 @@ export class IdempotencyClaims {
   /** A claim owner unique across every handler on the store. */
   newOwner(): string {
     return `${this.#config.instanceId}:${++this.#counter}`;
+  }
+
+  /**
+   * Claims `key` once, without waiting: `busy` while another caller (any instance) holds it, until
+   * its lease runs out (it died). No order goes in: the key guards an order that exists.
+   */
+  tryClaim(key: string, bodyHash: string, reference: string, owner: string): Promise<IdempotencyClaim> {
+    const { store, now } = this.#config;
+    return store.claimIdempotencyKey({ key, bodyHash, reference, owner, leaseUntil: now() + this.#leaseMs, now: now() });
   }
 
   /** Claims `key`, waiting while another caller (any instance) holds it. */

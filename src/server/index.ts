@@ -36,6 +36,7 @@ export {
   type PricedCart,
 } from './catalog.js';
 export {
+  PaymentDeclinedError,
   ProviderError,
   ProviderInputError,
   WebhookVerificationError,
@@ -43,6 +44,7 @@ export {
   type CustomerInput,
   type PaymentProvider,
   type PricedLine,
+  type SubmitTokenContext,
   type VerifiedWebhook,
 } from './providers/types.js';
 export { createSandboxProvider, type SandboxProviderOptions } from '../providers/sandbox/server.js';

@@ -1,227 +1,244 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeHttpServer, type FakeHttpServer, type RecordedRequest } from '../../server/test-support/fake-http.js';
-import { ProviderInputError } from '../../server/providers/types.js';
-import { ProviderError, type CreateSessionInput } from '../../server/providers/types.js';
-import { createCommerceLayerProvider, fromEnv } from './server.js';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeHttpServer, type RecordedRequest } from '../../server/test-support/fake-http.js';
+import {
+  PaymentDeclinedError,
+  ProviderError,
+  ProviderInputError,
+  type CreateSessionInput,
+  type SubmitTokenContext,
+} from '../../server/providers/types.js';
+import { createMemoryStore } from '../../server/store/memory.js';
+import {
+  FAKE_CHECKOUT_PUBLIC_KEY,
+  FAKE_CHECKOUT_TOKENS,
+  FAKE_COMMERCELAYER_ACCESS_TOKEN,
+  startFakeCommerceLayer,
+  type FakeCommerceLayer,
+} from './fake-api.js';
+import { createCommerceLayerProvider, fromEnv, type CommerceLayerProviderOptions } from './server.js';
 
-const TOKEN = 'your-access-token';
-const PAYMENT_ID = 'xYZkjABcde';
-const CKO_SESSION = 'sid_y3oqhf46pyzuxjbcn2giaqnb44';
-const REDIRECT = 'https://api.checkout.com/3ds/pay_mbabizu24mvu3mela5njyhpit4';
-
-/** The document's example resource, with a payment response and session id of our choosing. */
-function payment(paymentStatus: string | undefined, extra: Record<string, unknown> = {}) {
-  return {
-    data: {
-      id: PAYMENT_ID,
-      type: 'checkout_com_payments',
-      links: { self: `https://yourdomain.commercelayer.io/api/checkout_com_payments/${PAYMENT_ID}` },
-      attributes: {
-        public_key: 'pk_test_xxxx-yyyy-zzzz',
-        payment_type: 'token',
-        token: 'tok_4gzeau5o2uqubbk6fufs3m7p54',
-        session_id: CKO_SESSION,
-        success_url: 'https://shop.example/api/checkout/return/accept',
-        failure_url: 'https://shop.example/api/checkout/return/cancel',
-        redirect_uri: REDIRECT,
-        payment_response: paymentStatus ? { status: paymentStatus } : { foo: 'bar' },
-        mismatched_amounts: false,
-        reference: 'order-1',
-        ...extra,
-      },
-      meta: { mode: 'test' },
-    },
-  };
-}
+const ORDER = 'ABCRtyUpBa';
+const SHOP_BRIDGE = 'https://shop.example/api/checkout/return';
 
 function input(overrides: Partial<CreateSessionInput> = {}): CreateSessionInput {
   return {
-    reference: 'order-1',
+    reference: 'ord_1',
     lines: [{ sku: 'mug', name: 'Mug', quantity: 1, unitAmount: 5000, vatRate: 0.25 }],
     amount: 5000,
-    currency: 'eur',
-    metadata: { token: 'tok_4gzeau5o2uqubbk6fufs3m7p54' },
-    acceptUrl: 'https://shop.example/api/checkout/return/accept?checkout_session={SESSION_ID}',
-    cancelUrl: 'https://shop.example/api/checkout/return/cancel?checkout_session={SESSION_ID}',
+    currency: 'EUR',
+    acceptUrl: `${SHOP_BRIDGE}/accept?checkout_session={SESSION_ID}&checkout_ref=ord_1`,
+    cancelUrl: `${SHOP_BRIDGE}/cancel?checkout_session={SESSION_ID}&checkout_ref=ord_1`,
     webhookUrl: 'https://shop.example/api/checkout/webhooks/commercelayer',
     ...overrides,
   };
 }
 
-describe('Commerce Layer + checkout.com provider', () => {
-  let fake: FakeHttpServer;
-  let detailsStatus = 'Authorized';
+const context: SubmitTokenContext = {
+  reference: 'ord_1',
+  acceptUrl: `${SHOP_BRIDGE}/accept?checkout_session={SESSION_ID}&checkout_ref=ord_1`,
+  cancelUrl: `${SHOP_BRIDGE}/cancel?checkout_session={SESSION_ID}&checkout_ref=ord_1`,
+};
 
-  function route(request: RecordedRequest) {
-    if (request.method === 'POST') return { status: 201, body: payment(undefined) };
-    if (request.method === 'GET') return { body: payment('Pending') };
-    const attributes = (JSON.parse(request.body) as { data: { attributes: Record<string, unknown> } }).data.attributes;
-    if (attributes['_authorize']) return { body: payment('Pending') };
-    return { body: payment(detailsStatus) };
+/** One line per Commerce Layer endpoint as the adapter sent it, printed once for the issue note. */
+const sentByEndpoint = new Map<string, string>();
+function noteRequests(requests: readonly RecordedRequest[]): void {
+  for (const request of requests) {
+    const path = new URL(request.url, 'http://x').pathname;
+    const attributes = request.body ? Object.keys((JSON.parse(request.body) as { data?: { attributes?: object } }).data?.attributes ?? {}) : [];
+    const endpoint = `${request.method} ${path.replace(/\/api\/(orders|checkout_com_payments)\/[^/]+$/, '/api/$1/:id')} ${attributes.filter((name) => name.startsWith('_')).join(',')}`;
+    if (!sentByEndpoint.has(endpoint)) sentByEndpoint.set(endpoint, `${request.method} ${path} ${request.body || '(no body)'}`);
   }
+}
+afterAll(() => {
+  for (const line of sentByEndpoint.values()) console.log(`Commerce Layer request as sent: ${line}`);
+});
+
+describe('Commerce Layer + checkout.com provider (card-token sessions)', () => {
+  let fake: FakeCommerceLayer;
 
   beforeEach(async () => {
-    detailsStatus = 'Authorized';
-    fake = await startFakeHttpServer(route);
+    fake = await startFakeCommerceLayer({ [ORDER]: { total_amount_with_taxes_cents: 5000, currency_code: 'EUR' } });
   });
-  afterEach(() => fake.close());
+  afterEach(async () => {
+    noteRequests(fake.requests);
+    await fake.close();
+  });
 
-  const provider = (extra: Partial<Parameters<typeof createCommerceLayerProvider>[0]> = {}) =>
-    createCommerceLayerProvider({ baseUrl: fake.url, accessToken: TOKEN, orderId: 'ABCRtyUpBa', ...extra });
-  const chargedOrder = (index = 0) =>
-    (JSON.parse(fake.requests[index]!.body) as { data: { relationships: { order: { data: { id: string } } } } }).data
-      .relationships.order.data.id;
+  const provider = (extra: Partial<CommerceLayerProviderOptions> = {}) =>
+    createCommerceLayerProvider({
+      baseUrl: fake.url,
+      accessToken: FAKE_COMMERCELAYER_ACCESS_TOKEN,
+      checkoutPublicKey: FAKE_CHECKOUT_PUBLIC_KEY,
+      orderId: ORDER,
+      ...extra,
+    });
+  const bodyOf = (request: RecordedRequest) => JSON.parse(request.body) as unknown;
 
-  it('creates the payment, authorizes it and hands over the 3-D Secure redirect', async () => {
+  it("answers create with a card-token session for the Commerce Layer order's total", async () => {
     const session = await provider().createSession(input());
+    expect(session).toEqual({
+      id: 'cl_ord_1',
+      provider: 'commercelayer',
+      kind: 'card-token',
+      status: 'open',
+      token_provider: 'checkout.com',
+      public_key: FAKE_CHECKOUT_PUBLIC_KEY,
+      amount: 5000,
+      currency: 'EUR',
+    });
+    expect(fake.requests).toHaveLength(1);
+    const [read] = fake.requests as [RecordedRequest];
+    expect(read.method).toBe('GET');
+    expect(read.url).toBe(`/api/orders/${ORDER}`);
+    expect(read.headers.accept).toBe('application/vnd.api+json');
+    expect(read.headers.authorization).toBe(`Bearer ${FAKE_COMMERCELAYER_ACCESS_TOKEN}`);
+  });
 
-    expect(fake.requests).toHaveLength(2);
-    const [create, authorize] = fake.requests as [RecordedRequest, RecordedRequest];
-    for (const request of [create, authorize]) {
-      expect(request.headers.accept).toBe('application/vnd.api+json');
-      expect(request.headers['content-type']).toBe('application/vnd.api+json');
-      expect(request.headers.authorization).toBe(`Bearer ${TOKEN}`);
+  it('refuses a create whose catalog price or currency differs from the order (a 400, nothing paid)', async () => {
+    for (const differing of [{ amount: 4999 }, { currency: 'DKK' }]) {
+      const error = await provider().createSession(input(differing)).catch((caught: unknown) => caught);
+      expect(error, JSON.stringify(differing)).toBeInstanceOf(ProviderInputError);
+      expect((error as Error).message).toMatch(/order ABCRtyUpBa totals 5000 EUR but the cart is .* the Commerce Layer order and the catalog disagree/);
     }
+    expect(fake.requests.every((request) => request.url.startsWith('/api/orders/'))).toBe(true);
+  });
+
+  it('pays with a token: creates the payment with the order and the return URLs, authorises it, answers complete', async () => {
+    const cl = provider();
+    await cl.createSession(input());
+    const session = await cl.submitToken!('cl_ord_1', FAKE_CHECKOUT_TOKENS.authorised, context);
+    expect(session).toMatchObject({ id: 'cl_ord_1', kind: 'card-token', status: 'complete', amount: 5000, currency: 'EUR' });
+    expect(session.url).toBeUndefined();
+
+    const [, create, authorize] = fake.requests as [RecordedRequest, RecordedRequest, RecordedRequest];
+    for (const request of [create, authorize]) expect(request.headers['content-type']).toBe('application/vnd.api+json');
     expect(create.method).toBe('POST');
     expect(create.url).toBe('/api/checkout_com_payments');
-    expect(JSON.parse(create.body)).toEqual({
+    expect(bodyOf(create)).toEqual({
       data: {
         type: 'checkout_com_payments',
         attributes: {
           payment_type: 'token',
-          token: 'tok_4gzeau5o2uqubbk6fufs3m7p54',
-          success_url: 'https://shop.example/api/checkout/return/accept',
-          failure_url: 'https://shop.example/api/checkout/return/cancel',
-          reference: 'order-1',
+          token: FAKE_CHECKOUT_TOKENS.authorised,
+          // checkout.com adds cko-session-id; checkout_ref lets the return bridge find the session.
+          success_url: `${SHOP_BRIDGE}/accept?checkout_ref=ord_1`,
+          failure_url: `${SHOP_BRIDGE}/cancel?checkout_ref=ord_1`,
+          reference: 'ord_1',
         },
-        relationships: { order: { data: { type: 'orders', id: 'ABCRtyUpBa' } } },
+        relationships: { order: { data: { type: 'orders', id: ORDER } } },
       },
     });
+    const paymentId = (bodyOf(authorize) as { data: { id: string } }).data.id;
     expect(authorize.method).toBe('PATCH');
-    expect(authorize.url).toBe(`/api/checkout_com_payments/${PAYMENT_ID}`);
-    expect(JSON.parse(authorize.body)).toEqual({
-      data: { type: 'checkout_com_payments', id: PAYMENT_ID, attributes: { _authorize: true } },
-    });
-    expect(session).toEqual({
-      id: PAYMENT_ID,
-      provider: 'commercelayer',
-      kind: 'hosted',
-      status: 'open',
-      url: REDIRECT,
-      frameable: false,
-      amount: 5000,
-      currency: 'EUR',
-    });
+    expect(authorize.url).toBe(`/api/checkout_com_payments/${paymentId}`);
+    expect(bodyOf(authorize)).toEqual({ data: { type: 'checkout_com_payments', id: paymentId, attributes: { _authorize: true } } });
+    // Reads confirm through _details with the checkout.com session.
+    expect(await cl.getSession('cl_ord_1')).toMatchObject({ status: 'complete' });
+    expect(fake.requests.at(-1)).toMatchObject({ method: 'PATCH', url: `/api/checkout_com_payments/${paymentId}` });
   });
 
-  it('completes the return with the cko session id and maps the checkout.com status', async () => {
+  it('hands over 3-D Secure as a url that must not be framed; the cko-session-id return completes it', async () => {
     const cl = provider();
     await cl.createSession(input());
-    for (const [status, expected] of [
-      ['Authorized', 'complete'],
-      ['Captured', 'complete'],
-      ['Pending', 'open'],
-      ['Declined', 'failed'],
-      ['Card Verified', 'open'],
-    ] as const) {
-      detailsStatus = status;
-      // Found through the checkout.com session alone: the return URL carries nothing else.
-      expect((await cl.completeReturn(CKO_SESSION)).status, status).toBe(expected);
-    }
-    const details = fake.requests[2]!;
-    expect(details.method).toBe('PATCH');
-    expect(details.url).toBe(`/api/checkout_com_payments/${PAYMENT_ID}`);
-    expect(JSON.parse(details.body)).toEqual({
-      data: { type: 'checkout_com_payments', id: PAYMENT_ID, attributes: { _details: true, session_id: CKO_SESSION } },
+    const session = await cl.submitToken!('cl_ord_1', FAKE_CHECKOUT_TOKENS.threeDSecure, context);
+    expect(session).toMatchObject({ id: 'cl_ord_1', kind: 'card-token', status: 'open', frameable: false });
+    const paymentId = new URL(session.url!).pathname.split('/').pop()!;
+    expect(session.url).toBe(`${fake.url}/3ds/${paymentId}`);
+    expect(await cl.getSession('cl_ord_1')).toMatchObject({ status: 'open', url: session.url });
+
+    const back = new URL(fake.finishThreeDSecure(paymentId, 'complete'));
+    expect(back.origin + back.pathname).toBe(`${SHOP_BRIDGE}/accept`);
+    expect(back.searchParams.get('checkout_ref')).toBe('ord_1');
+    const ckoSessionId = back.searchParams.get('cko-session-id')!;
+    // Found through the checkout.com session alone: the return URL carries nothing else of the payment.
+    expect(await cl.completeReturn(ckoSessionId)).toMatchObject({ id: 'cl_ord_1', status: 'complete' });
+    expect(bodyOf(fake.requests.at(-1)!)).toEqual({
+      data: { type: 'checkout_com_payments', id: paymentId, attributes: { _details: true, session_id: ckoSessionId } },
     });
+    expect(await cl.getSession('cl_ord_1')).toMatchObject({ status: 'complete' });
   });
 
-  it('never reports complete when the amounts do not match the order', async () => {
-    fake.respond((request) =>
-      request.method === 'PATCH' ? { body: payment('Authorized', { mismatched_amounts: true }) } : route(request),
-    );
-    expect((await provider().getSession(PAYMENT_ID)).status).toBe('failed');
-  });
-
-  it('getSession in a fresh process reads the payment, then asks for details with its session id', async () => {
-    detailsStatus = 'Captured';
-    const session = await provider().getSession(PAYMENT_ID);
-    expect(fake.requests.map((request) => request.method)).toEqual(['GET', 'PATCH']);
-    expect(fake.requests[0]!.url).toBe(`/api/checkout_com_payments/${PAYMENT_ID}`);
-    expect(session).toMatchObject({ id: PAYMENT_ID, status: 'complete', url: 'https://shop.example/api/checkout/return/accept' });
-  });
-
-  it('getSession without a checkout.com session reports what the payment says', async () => {
-    fake.respond(() => ({ body: payment('Pending', { session_id: null }) }));
-    expect((await provider().getSession(PAYMENT_ID)).status).toBe('open');
-    expect(fake.requests).toHaveLength(1);
-  });
-
-  it('asks a token function for every request', async () => {
-    let issued = 0;
-    await provider({ accessToken: async () => `token-${++issued}` }).createSession(input());
-    expect(fake.requests.map((request) => request.headers.authorization)).toEqual(['Bearer token-1', 'Bearer token-2']);
-  });
-
-  it('refuses missing tokens and cko session ids before calling Commerce Layer', async () => {
+  it('a failed 3-D Secure reads as failed', async () => {
     const cl = provider();
-    await expect(cl.createSession(input({ metadata: {} }))).rejects.toThrow(/metadata\.token/);
-    await expect(cl.createSession(input({ metadata: { token: 'card' } }))).rejects.toThrow(/metadata\.token/);
-    await expect(cl.completeReturn('pay_123', PAYMENT_ID)).rejects.toBeInstanceOf(ProviderInputError);
+    await cl.createSession(input());
+    const session = await cl.submitToken!('cl_ord_1', FAKE_CHECKOUT_TOKENS.threeDSecure, context);
+    fake.finishThreeDSecure(new URL(session.url!).pathname.split('/').pop()!, 'fail');
+    expect(await cl.getSession('cl_ord_1')).toMatchObject({ status: 'failed' });
+  });
+
+  it('throws PaymentDeclinedError on a decline, keeps the session open for another card, and pays with the next', async () => {
+    const cl = provider();
+    await cl.createSession(input());
+    await expect(cl.submitToken!('cl_ord_1', FAKE_CHECKOUT_TOKENS.declined, context)).rejects.toBeInstanceOf(PaymentDeclinedError);
+    expect(await cl.getSession('cl_ord_1')).toMatchObject({ status: 'open', kind: 'card-token' });
+    expect(await cl.submitToken!('cl_ord_1', FAKE_CHECKOUT_TOKENS.authorised, context)).toMatchObject({ status: 'complete' });
+  });
+
+  it('refuses a token that is not checkout.com-shaped before calling Commerce Layer', async () => {
+    const cl = provider();
+    await cl.createSession(input());
+    const before = fake.requests.length;
+    for (const token of ['tok_short', 'tok_UPPERCASEUPPERCASEUPPERCA', `tok_${'a'.repeat(27)}`, 'card_123']) {
+      await expect(cl.submitToken!('cl_ord_1', token, context), token).rejects.toBeInstanceOf(ProviderInputError);
+    }
+    expect(fake.requests).toHaveLength(before);
+  });
+
+  it('keeps its records on the shop store: another process reads and pays the session', async () => {
+    const shared = createMemoryStore();
+    const { providerRecordsOn } = await import('../../server/store/provider-records.js');
+    const records = () => providerRecordsOn<never>(shared, 'commercelayer');
+    await provider({ store: records() }).createSession(input());
+    const other = provider({ store: records() });
+    expect(await other.getSession('cl_ord_1')).toMatchObject({ status: 'open', amount: 5000 });
+    const session = await other.submitToken!('cl_ord_1', FAKE_CHECKOUT_TOKENS.threeDSecure, context);
+    const ckoSessionId = new URL(fake.finishThreeDSecure(new URL(session.url!).pathname.split('/').pop()!, 'complete')).searchParams.get('cko-session-id')!;
+    expect(await provider({ store: records() }).completeReturn(ckoSessionId)).toMatchObject({ id: 'cl_ord_1', status: 'complete' });
+    await expect(other.getSession('cl_ord_unknown')).rejects.toMatchObject({ providerStatus: 404 });
+  });
+
+  it('reads a session of the earlier adapter (its id is the payment id) as before', async () => {
+    const cl = provider();
+    await cl.createSession(input());
+    const session = await cl.submitToken!('cl_ord_1', FAKE_CHECKOUT_TOKENS.authorised, context);
+    expect(session.status).toBe('complete');
+    const paymentId = (bodyOf(fake.requests[2]!) as { data: { id: string } }).data.id;
+    expect(await cl.getSession(paymentId)).toMatchObject({ id: paymentId, kind: 'hosted', status: 'complete', url: `${SHOP_BRIDGE}/accept?checkout_ref=ord_1` });
+    expect(fake.requests.slice(-2).map((request) => request.method)).toEqual(['GET', 'PATCH']);
+  });
+
+  it('refuses missing and malformed cko session ids', async () => {
+    const cl = provider();
+    await expect(cl.completeReturn('pay_123', 'cl_ord_1')).rejects.toBeInstanceOf(ProviderInputError);
     await expect(cl.completeReturn('sid_unknown')).rejects.toThrow(/no payment this server created/);
     expect(fake.requests).toHaveLength(0);
   });
 
   describe('the order charged is chosen by the server, never by the browser', () => {
-    it('refuses a metadata.order_id from the request body without calling Commerce Layer', async () => {
-      for (const orderId of ['SomeoneElse', 'ABCRtyUpBa', '']) {
-        const error = await provider()
-          .createSession(input({ metadata: { order_id: orderId, token: 'tok_1' } }))
-          .catch((caught: unknown) => caught);
-        expect(error, orderId).toBeInstanceOf(ProviderInputError);
-        expect((error as Error).message).toMatch(/metadata\.order_id/);
+    it('refuses metadata.order_id and metadata.token without calling Commerce Layer', async () => {
+      const bodies: Record<string, string>[] = [{ order_id: 'SomeoneElse' }, { order_id: ORDER }, { order_id: '' }, { token: FAKE_CHECKOUT_TOKENS.authorised }];
+      for (const metadata of bodies) {
+        const error = await provider().createSession(input({ metadata })).catch((caught: unknown) => caught);
+        expect(error, JSON.stringify(metadata)).toBeInstanceOf(ProviderInputError);
+        expect((error as Error).message).toMatch(/metadata\.(order_id|token)/);
       }
       expect(fake.requests).toHaveLength(0);
     });
 
-    it('charges the configured order', async () => {
-      await provider({ orderId: 'FIXED' }).createSession(input());
-      expect(chargedOrder()).toBe('FIXED');
-    });
-
     it('asks the orderFor hook, with the create input, and charges its order rather than the configured one', async () => {
+      fake.orders.set('cl_ord_42', { total_amount_with_taxes_cents: 5000, currency_code: 'eur' });
       const seen: CreateSessionInput[] = [];
-      const cl = provider({
-        orderId: 'FIXED',
-        orderFor: async (given) => {
-          seen.push(given);
-          return `cl_${given.reference}`;
-        },
-      });
-      const session = await cl.createSession(input({ reference: 'ord_42', metadata: { token: 'tok_1', cart: 'c_9' } }));
-      expect(chargedOrder()).toBe('cl_ord_42');
-      expect(seen).toHaveLength(1);
+      const cl = provider({ orderId: 'FIXED', orderFor: async (given) => (seen.push(given), `cl_${given.reference}`) });
+      await cl.createSession(input({ reference: 'ord_42', metadata: { cart: 'c_9' } }));
+      expect(fake.requests[0]!.url).toBe('/api/orders/cl_ord_42');
       expect(seen[0]).toMatchObject({ reference: 'ord_42', amount: 5000, metadata: { cart: 'c_9' } });
-      expect(session.amount).toBe(5000);
-      // A synchronous hook serves too.
-      await provider({ orderFor: () => 'SYNC' }).createSession(input());
-      expect(chargedOrder(2)).toBe('SYNC');
-    });
-
-    it('never asks the hook when the body names an order', async () => {
-      let asked = 0;
-      const cl = provider({ orderFor: () => (asked++, 'X') });
-      await expect(cl.createSession(input({ metadata: { order_id: 'Y', token: 'tok_1' } }))).rejects.toBeInstanceOf(
-        ProviderInputError,
-      );
-      expect(asked).toBe(0);
+      await cl.submitToken!('cl_ord_42', FAKE_CHECKOUT_TOKENS.authorised, { ...context, reference: 'ord_42' });
+      expect(bodyOf(fake.requests[1]!)).toMatchObject({ data: { relationships: { order: { data: { id: 'cl_ord_42' } } } } });
     });
 
     it('a hook without an answer fails the create instead of falling back to the configured order', async () => {
       for (const answer of ['', '  ', undefined, 42, 'two words'] as unknown[]) {
-        const error = await provider({ orderId: 'FIXED', orderFor: () => answer as string })
-          .createSession(input())
-          .catch((caught: unknown) => caught);
+        const error = await provider({ orderFor: () => answer as string }).createSession(input()).catch((caught: unknown) => caught);
         expect(error, String(answer)).toBeInstanceOf(ProviderError);
         expect(error, String(answer)).not.toBeInstanceOf(ProviderInputError);
         expect((error as Error).message).toMatch(/orderFor/);
@@ -233,19 +250,10 @@ describe('Commerce Layer + checkout.com provider', () => {
       const refused = new ProviderInputError('commercelayer', 'this cart has no order yet');
       await expect(provider({ orderFor: () => Promise.reject(refused) }).createSession(input())).rejects.toBe(refused);
       const failure = new Error('database down: postgres://user:pw@db');
-      const error = await provider({ orderFor: () => Promise.reject(failure) })
-        .createSession(input())
-        .catch((caught: unknown) => caught);
+      const error = await provider({ orderFor: () => Promise.reject(failure) }).createSession(input()).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(ProviderError);
-      expect(error).not.toBeInstanceOf(ProviderInputError);
       expect((error as Error).message).not.toContain('postgres://');
       expect((error as Error).cause).toBe(failure);
-      expect(fake.requests).toHaveLength(0);
-    });
-
-    it('refuses to be made without a way to pick the order', () => {
-      expect(() => createCommerceLayerProvider({ baseUrl: fake.url, accessToken: TOKEN })).toThrow(/orderFor|orderId/);
-      expect(() => createCommerceLayerProvider({ baseUrl: fake.url, accessToken: TOKEN, orderId: ' ' })).toThrow(/orderId/);
     });
   });
 
@@ -255,34 +263,45 @@ describe('Commerce Layer + checkout.com provider', () => {
       [{ status: 401, body: { errors: [{ title: 'Invalid token', detail: 'The access token you provided is invalid.' }] } }, /HTTP 401/],
       [{ status: 500, body: 'oops' }, /HTTP 500/],
       [{ status: 201, body: '<html>' }, /not valid JSON/],
-      [{ status: 201, body: { data: { id: PAYMENT_ID, type: 'orders', attributes: {} } } }, /unexpected answer \(data\.type/],
+      [{ status: 201, body: { data: { id: 'x', type: 'orders', attributes: {} } } }, /unexpected answer \(data\.type/],
     ])('%j', async (answer, message) => {
-      fake.respond(() => answer);
-      const error = await provider().createSession(input()).catch((caught: unknown) => caught);
-      expect(error).toBeInstanceOf(ProviderError);
-      expect((error as Error).message).toMatch(message);
-    });
-
-    it('fails when authorization fails after the payment was created', async () => {
-      fake.respond((request) => (request.method === 'PATCH' ? { status: 503, body: { errors: [{ title: 'Service unavailable' }] } } : route(request)));
-      await expect(provider().createSession(input())).rejects.toThrow(/authorize payment failed: HTTP 503/);
+      const raw = await startFakeHttpServer((request) =>
+        request.method === 'GET' ? { body: { data: { id: ORDER, type: 'orders', attributes: { total_amount_with_taxes_cents: 5000, currency_code: 'EUR' } } } } : answer,
+      );
+      try {
+        const cl = provider({ baseUrl: raw.url });
+        await cl.createSession(input());
+        const error = await cl.submitToken!('cl_ord_1', FAKE_CHECKOUT_TOKENS.authorised, context).catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(ProviderError);
+        expect(error).not.toBeInstanceOf(PaymentDeclinedError);
+        expect((error as Error).message).toMatch(message);
+      } finally {
+        await raw.close();
+      }
     });
 
     it('times out', async () => {
-      fake.respond(() => ({ delayMs: 1_000, body: {} }));
-      await expect(provider({ timeoutMs: 50 }).getSession(PAYMENT_ID)).rejects.toThrow(/no answer within 50 ms/);
+      const raw = await startFakeHttpServer(() => ({ delayMs: 1_000, body: {} }));
+      try {
+        await expect(provider({ baseUrl: raw.url, timeoutMs: 50 }).createSession(input())).rejects.toThrow(/no answer within 50 ms/);
+      } finally {
+        await raw.close();
+      }
     });
   });
 
   it('validates options and reads the environment', () => {
-    expect(() => createCommerceLayerProvider({ baseUrl: 'https://x', accessToken: '' })).toThrow(/accessToken is required/);
+    const env = { COMMERCELAYER_BASE_URL: 'https://x', COMMERCELAYER_ACCESS_TOKEN: 't', COMMERCELAYER_ORDER_ID: 'o', COMMERCELAYER_CHECKOUT_PUBLIC_KEY: 'pk_sbox_abcd' };
+    expect(fromEnv(env)?.name).toBe('commercelayer');
     expect(fromEnv({ COMMERCELAYER_BASE_URL: 'https://x' })).toBeUndefined();
-    expect(
-      fromEnv({ COMMERCELAYER_BASE_URL: 'https://x', COMMERCELAYER_ACCESS_TOKEN: 't', COMMERCELAYER_ORDER_ID: 'o' })?.name,
-    ).toBe('commercelayer');
-    // Without an order the provider could charge nothing: said at start, not on the first payment.
-    expect(() => fromEnv({ COMMERCELAYER_BASE_URL: 'https://x', COMMERCELAYER_ACCESS_TOKEN: 't' })).toThrow(
-      /COMMERCELAYER_ORDER_ID/,
-    );
+    // Said at start, not on the first payment.
+    expect(() => fromEnv({ ...env, COMMERCELAYER_ORDER_ID: '' })).toThrow(/COMMERCELAYER_ORDER_ID/);
+    expect(() => fromEnv({ ...env, COMMERCELAYER_CHECKOUT_PUBLIC_KEY: '' })).toThrow(/COMMERCELAYER_CHECKOUT_PUBLIC_KEY/);
+    // A secret key must never reach a browser's session.
+    expect(() => fromEnv({ ...env, COMMERCELAYER_CHECKOUT_PUBLIC_KEY: 'sk_sbox_secret' })).toThrow(/checkoutPublicKey must be checkout.com's public key/);
+    const options = { baseUrl: 'https://x', accessToken: 't', checkoutPublicKey: 'pk_abcd' };
+    expect(() => createCommerceLayerProvider({ ...options, accessToken: '' })).toThrow(/accessToken is required/);
+    expect(() => createCommerceLayerProvider(options)).toThrow(/orderFor|orderId/);
+    expect(() => createCommerceLayerProvider({ ...options, orderId: ' ' })).toThrow(/orderId/);
   });
 });

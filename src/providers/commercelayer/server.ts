@@ -1,26 +1,25 @@
 /**
- * Commerce Layer + checkout.com card payments (JSON:API).
+ * Commerce Layer + checkout.com card payments (JSON:API), as `card-token` sessions.
  *
- * Flow: `POST {baseUrl}/api/checkout_com_payments` (card token from checkout.com Frames, order
- * from Commerce Layer), then `PATCH …/{id}` with `_authorize: true`. The answer's
- * `redirect_uri` (3-D Secure) is handed to the browser as a hosted page that must not be
- * framed. The shopper comes back to the success/failure URL with `?cko-session-id=sid_…`;
- * `PATCH …/{id}` with `{ _details: true, session_id }` then fetches the outcome, and the
- * session is `complete` only when checkout.com says `Authorized` or `Captured`.
+ * Create: the order to charge is the server's choice (the `orderFor` hook, or a fixed `orderId`
+ * for demos), never the browser's. `GET {baseUrl}/api/orders/{id}` gives its total and currency,
+ * which must equal what the handler priced from the catalog (else a `ProviderInputError`: the
+ * shop's Commerce Layer prices and its catalog disagree). The session answered is `card-token`:
+ * `token_provider: "checkout.com"` and the checkout.com `public_key`, so the widget shows Frames.
  *
- * The session id is the Commerce Layer payment id. Commerce Layer cannot put it into the
- * return URLs (it is assigned after they are sent), so the return carries only the
- * `cko-session-id`: call `completeReturn(ckoSessionId)` from the return route to learn the
- * session and its outcome. `getSession(id)` works on its own too: it uses the checkout.com
- * session id it remembers (or reads from the payment) and asks for details.
+ * `submitToken`: `POST …/api/checkout_com_payments` (`payment_type: "token"`, the Frames token,
+ * the order), then `PATCH …/{id}` with `_authorize: true`. Authorised or captured: `complete`;
+ * declined: `PaymentDeclinedError` (the session stays open for another card); a `redirect_uri`
+ * while pending: 3-D Secure, answered as the session's `url` with `frameable: false`.
  *
- * Prices: the amount is the Commerce Layer order's, which the shop manages in Commerce Layer;
- * `mismatched_amounts: true` (payment and order disagree) never counts as paid.
+ * The shopper comes back from 3-D Secure through the return bridge with `?cko-session-id=sid_…`;
+ * reads then `PATCH …/{id}` with `{ _details: true, session_id }`, and the session is `complete`
+ * only when checkout.com says `Authorized` or `Captured` (and `mismatched_amounts` is not true).
+ * `completeReturn(ckoSessionId)` finds the session from the checkout.com session alone.
  *
- * Which order is charged is the server's choice, never the browser's: the `orderFor` hook maps
- * the create input (our order reference, the priced cart, the customer) to the shop's Commerce
- * Layer order, or a fixed `orderId` serves (demos). A request body's `metadata.order_id` is
- * refused: honouring it let a shopper pay for any order at the price of another cart.
+ * The session id is ours (`cl_<order reference>`); which Commerce Layer order and payment it is
+ * lives in a record (the shop's store through `fromEnv`, else this process's memory). Sessions of
+ * the earlier adapter, whose id was the payment id, are still read as they were.
  */
 import { z } from 'zod';
 import type { CheckoutSession, SessionStatus } from '../../core/session.js';
@@ -30,18 +29,33 @@ import {
   dropSessionPlaceholder,
   globalFetch,
   joinUrl,
+  keyOption,
   parseAnswer,
   positiveNumber,
   requestJson,
   requiredString,
   type FetchLike,
 } from '../../server/adapter-kit/index.js';
+import type { ProviderContext } from '../../server/providers/index.js';
+import { providerRecordsOn } from '../../server/store/provider-records.js';
 import { TtlMap } from '../../server/ttl-map.js';
-import { ProviderError, ProviderInputError, type CreateSessionInput, type PaymentProvider } from '../../server/providers/types.js';
+import {
+  CARD_TOKEN_KIND,
+  PaymentDeclinedError,
+  ProviderError,
+  ProviderInputError,
+  type CreateSessionInput,
+  type PaymentProvider,
+} from '../../server/providers/types.js';
 
 const PROVIDER = 'commercelayer';
 const JSON_API = 'application/vnd.api+json';
 const RESOURCE = 'checkout_com_payments';
+/** checkout.com's public keys (`pk_…`, `pk_sbox_…`); a secret key must never reach a browser. */
+const CHECKOUT_PUBLIC_KEY = /^pk_[A-Za-z0-9_-]{4,}$/;
+/** A Frames card token as checkout.com makes them. */
+const CHECKOUT_TOKEN = /^tok_[a-z0-9]{26}$/;
+const SESSION_PREFIX = 'cl_';
 
 export interface CommerceLayerProviderOptions {
   /** Your organization's API, e.g. `https://yourdomain.commercelayer.io`. */
@@ -51,26 +65,49 @@ export interface CommerceLayerProviderOptions {
    * tokens expire; the function is called before every request).
    */
   accessToken: string | (() => string | Promise<string>);
+  /** checkout.com's public key (`pk_…`) for Frames in the browser: it goes into every session. */
+  checkoutPublicKey: string;
   /**
    * The shop's hook that picks the Commerce Layer order to charge for a create: from our order
-   * reference, the server-priced `lines` and `amount`, the customer. The order total should
-   * equal `amount`: the session reports `amount`. `metadata` and `customer` come from the
-   * browser: do not take an order id from them without checking it belongs to this cart.
+   * reference, the server-priced `lines` and `amount`, the customer. The order's total must
+   * equal `amount` (checked). `metadata` and `customer` come from the browser: do not take an
+   * order id from them without checking it belongs to this cart.
    * Throw a `ProviderInputError` to refuse the create with a 400 (e.g. no order for this cart).
    */
   orderFor?: (input: CreateSessionInput) => string | Promise<string>;
   /** A fixed order id (demos), used when there is no `orderFor`. One of the two is required. */
   orderId?: string;
+  /** Where session records live; default: this process's memory (one server process only). */
+  store?: CommerceLayerSessionStore;
   /** Default 15000. */
   timeoutMs?: number;
   fetch?: FetchLike;
 }
 
+/** What the adapter remembers of a session: the order it pays and its payment once there is one. */
+export interface CommerceLayerSessionRecord {
+  sessionId: string;
+  orderId: string;
+  /** The order's total, minor units, and its currency: what the session reports. */
+  amount: number;
+  currency: string;
+  /** The `checkout_com_payments` resource of the current attempt. */
+  paymentId?: string;
+  /** checkout.com's session (`sid_…`) of that payment, for `_details`. */
+  ckoSessionId?: string;
+}
+
+/** Keys are session ids and `cko:<sid_…>` (a return names only the checkout.com session). */
+export interface CommerceLayerSessionStore {
+  get(key: string): CommerceLayerSessionRecord | undefined | Promise<CommerceLayerSessionRecord | undefined>;
+  set(key: string, record: CommerceLayerSessionRecord): void | Promise<void>;
+}
+
 export interface CommerceLayerProvider extends PaymentProvider {
   /**
    * The shopper is back from 3-D Secure with `?cko-session-id=sid_…`: asks for the payment's
-   * details and returns its session. `id` may be left out when this server created the
-   * payment (it remembers which payment the checkout.com session belongs to).
+   * details and returns its session. `id` may be left out when a session of this store made
+   * the payment.
    */
   completeReturn(ckoSessionId: string, id?: string): Promise<CheckoutSession>;
 }
@@ -91,6 +128,18 @@ const paymentAnswer = z.object({
 });
 type Payment = z.infer<typeof paymentAnswer>['data'];
 
+/** The order attributes the session needs (Commerce Layer's orders resource; amounts in cents). */
+const orderAnswer = z.object({
+  data: z.object({
+    id: z.string().min(1),
+    type: z.literal('orders'),
+    attributes: z.object({
+      currency_code: z.string().regex(/^[A-Za-z]{3}$/),
+      total_amount_with_taxes_cents: z.number().int().min(0),
+    }),
+  }),
+});
+
 /** checkout.com payment statuses → contract statuses; anything else is not final yet. */
 const STATUSES: Record<string, SessionStatus> = {
   Authorized: 'complete',
@@ -101,15 +150,17 @@ const STATUSES: Record<string, SessionStatus> = {
   Expired: 'expired',
 };
 
-interface Remembered {
-  amount: number;
-  currency: string;
-  ckoSessionId?: string;
+/** A bounded in-memory store: fine for one server process. */
+export function createMemoryCommerceLayerStore(maxEntries = 10_000): CommerceLayerSessionStore {
+  // By count only: a session is read long after its payment.
+  const entries = new TtlMap<string, CommerceLayerSessionRecord>({ ttlMs: Number.POSITIVE_INFINITY, maxEntries });
+  return { get: (key) => entries.get(key), set: (key, record) => void entries.set(key, record) };
 }
 
 export function createCommerceLayerProvider(options: CommerceLayerProviderOptions): CommerceLayerProvider {
   const baseUrl = requiredString(PROVIDER, 'baseUrl', options.baseUrl);
   if (typeof options.accessToken !== 'function') requiredString(PROVIDER, 'accessToken', options.accessToken);
+  const publicKey = keyOption(PROVIDER, 'checkoutPublicKey', options.checkoutPublicKey, CHECKOUT_PUBLIC_KEY, "checkout.com's public key (pk_…)");
   const timeoutMs = positiveNumber(PROVIDER, 'timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS);
   const fetchImpl = options.fetch ?? globalFetch;
   const { orderFor } = options;
@@ -122,23 +173,9 @@ export function createCommerceLayerProvider(options: CommerceLayerProviderOption
       'commercelayer: give createCommerceLayerProvider an orderFor hook (or a fixed orderId): the order charged is chosen by the server',
     );
   }
-  // Bounded memory of this process's payments (amount for the session, cko session id), by
-  // count only: a payment can be read back long after it was made.
-  const bounds = { ttlMs: Number.POSITIVE_INFINITY, maxEntries: 10_000 };
-  const remembered = new TtlMap<string, Remembered>(bounds);
-  const paymentByCkoSession = new TtlMap<string, string>(bounds);
+  const store = options.store ?? createMemoryCommerceLayerStore();
 
-  function remember(id: string, value: Remembered): void {
-    remembered.set(id, value);
-    if (value.ckoSessionId) paymentByCkoSession.set(value.ckoSessionId, id);
-  }
-
-  async function call(
-    action: string,
-    method: 'GET' | 'POST' | 'PATCH',
-    path: string,
-    body?: unknown,
-  ): Promise<Payment> {
+  async function call<S extends z.ZodType>(action: string, method: 'GET' | 'POST' | 'PATCH', path: string, schema: S, body?: unknown): Promise<z.infer<S>> {
     const token = typeof options.accessToken === 'function' ? await options.accessToken() : options.accessToken;
     const answer = await requestJson({
       provider: PROVIDER,
@@ -154,7 +191,21 @@ export function createCommerceLayerProvider(options: CommerceLayerProviderOption
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       timeoutMs,
     });
-    return parseAnswer(PROVIDER, action, paymentAnswer, answer.body).data;
+    return parseAnswer(PROVIDER, action, schema, answer.body);
+  }
+
+  const paymentPath = (id: string) => `/api/${RESOURCE}/${encodeURIComponent(id)}`;
+  const readPayment = async (id: string) => (await call('read payment', 'GET', paymentPath(id), paymentAnswer)).data;
+  const paymentDetails = async (id: string, ckoSessionId: string) =>
+    (
+      await call('get payment details', 'PATCH', paymentPath(id), paymentAnswer, {
+        data: { type: RESOURCE, id, attributes: { _details: true, session_id: ckoSessionId } },
+      })
+    ).data;
+
+  async function saveRecord(record: CommerceLayerSessionRecord): Promise<void> {
+    await store.set(record.sessionId, record);
+    if (record.ckoSessionId) await store.set(`cko:${record.ckoSessionId}`, record);
   }
 
   function statusOf(payment: Payment): SessionStatus {
@@ -164,33 +215,37 @@ export function createCommerceLayerProvider(options: CommerceLayerProviderOption
     return status;
   }
 
-  function toSession(payment: Payment, status = statusOf(payment)): CheckoutSession {
-    const known = remembered.get(payment.id);
-    const { redirect_uri: redirectUri, success_url: successUrl, failure_url: failureUrl } = payment.attributes;
-    // While 3-D Secure is pending the page is checkout.com's; once decided, the way back.
-    const url = (status === 'open' ? redirectUri : status === 'complete' ? successUrl : failureUrl) ?? redirectUri ?? successUrl;
-    if (!url) {
-      throw new ProviderError(PROVIDER, `commercelayer: payment ${payment.id} has no redirect_uri to send the shopper to`);
-    }
+  /** The card-token session; with a payment, its status, and its 3-D Secure page while that is pending. */
+  function cardTokenSession(record: CommerceLayerSessionRecord, payment?: Payment): CheckoutSession {
+    const status = payment ? statusOf(payment) : 'open';
+    const redirectUri = payment?.attributes.redirect_uri;
     return {
-      id: payment.id,
+      id: record.sessionId,
       provider: PROVIDER,
-      kind: 'hosted',
+      kind: CARD_TOKEN_KIND,
       status,
-      url,
-      // 3-D Secure and bank pages break in frames: redirect only.
-      frameable: false,
-      ...(known ? { amount: known.amount, currency: known.currency } : {}),
+      token_provider: 'checkout.com',
+      public_key: publicKey,
+      // 3-D Secure pages must run at top level (cookies, frame refusal): never framed.
+      ...(status === 'open' && redirectUri && { url: redirectUri, frameable: false }),
+      amount: record.amount,
+      currency: record.currency,
     };
   }
 
-  async function details(id: string, ckoSessionId: string): Promise<CheckoutSession> {
-    const payment = await call('get payment details', 'PATCH', `/api/${RESOURCE}/${encodeURIComponent(id)}`, {
-      data: { type: RESOURCE, id, attributes: { _details: true, session_id: ckoSessionId } },
-    });
-    const known = remembered.get(id);
-    if (known) remember(id, { ...known, ckoSessionId });
-    return toSession(payment);
+  /** A session of the earlier adapter: its id is the payment's, shown as checkout.com's page. */
+  function legacySession(payment: Payment): CheckoutSession {
+    const status = statusOf(payment);
+    const { redirect_uri: redirectUri, success_url: successUrl, failure_url: failureUrl } = payment.attributes;
+    const url = (status === 'open' ? redirectUri : status === 'complete' ? successUrl : failureUrl) ?? redirectUri ?? successUrl;
+    if (!url) throw new ProviderError(PROVIDER, `commercelayer: payment ${payment.id} has no redirect_uri to send the shopper to`);
+    return { id: payment.id, provider: PROVIDER, kind: 'hosted', status, url, frameable: false };
+  }
+
+  async function recordOf(sessionId: string): Promise<CommerceLayerSessionRecord> {
+    const record = await store.get(sessionId);
+    if (!record) throw new ProviderError(PROVIDER, `commercelayer: no record of session ${sessionId}`, 404);
+    return record;
   }
 
   /** The order to charge, from the server only: the hook, else the fixed id. */
@@ -211,72 +266,115 @@ export function createCommerceLayerProvider(options: CommerceLayerProviderOption
     return answer;
   }
 
+  /** The order's total and currency, which must be what the handler priced. */
+  async function orderTotal(orderId: string, input: CreateSessionInput): Promise<{ amount: number; currency: string }> {
+    const order = (await call('read order', 'GET', `/api/orders/${encodeURIComponent(orderId)}`, orderAnswer)).data.attributes;
+    const total = { amount: order.total_amount_with_taxes_cents, currency: order.currency_code.toUpperCase() };
+    if (total.amount !== input.amount || total.currency !== input.currency.toUpperCase()) {
+      throw new ProviderInputError(
+        PROVIDER,
+        `commercelayer: order ${orderId} totals ${total.amount} ${total.currency} but the cart is ${input.amount} ${input.currency.toUpperCase()}: the Commerce Layer order and the catalog disagree`,
+      );
+    }
+    return total;
+  }
+
   return {
     name: PROVIDER,
     label: 'Commerce Layer + checkout.com',
 
     async createSession(input) {
-      // Refused, not ignored: a caller that still sends it expects that order to be charged,
-      // and silently paying another one is worse than a 400 it can see.
-      if (input.metadata && Object.prototype.hasOwnProperty.call(input.metadata, 'order_id')) {
+      // Refused, not ignored: a caller that still sends them expects that order charged, or that
+      // token used, and silently doing otherwise is worse than a 400 it can see.
+      if (input.metadata && Object.hasOwn(input.metadata, 'order_id')) {
         throw new ProviderInputError(
           PROVIDER,
           'commercelayer: metadata.order_id is not accepted: the server chooses the order to charge (orderFor / orderId)',
         );
       }
-      const token = input.metadata?.['token'];
-      if (!token || !/^tok_\S+$/.test(token)) {
-        throw new ProviderInputError(PROVIDER, 'commercelayer needs a checkout.com card token (tok_…) in metadata.token');
+      if (input.metadata && Object.hasOwn(input.metadata, 'token')) {
+        throw new ProviderInputError(PROVIDER, 'commercelayer: send the card token with POST …/sessions/{id}/token, not in metadata.token');
       }
       const orderId = await orderToCharge(input);
-      const created = await call('create payment', 'POST', `/api/${RESOURCE}`, {
-        data: {
-          type: RESOURCE,
-          attributes: {
-            payment_type: 'token',
-            token,
-            // checkout.com appends `cko-session-id`; our placeholder cannot be filled here.
-            success_url: dropSessionPlaceholder(PROVIDER, input.acceptUrl),
-            failure_url: dropSessionPlaceholder(PROVIDER, input.cancelUrl),
-            reference: input.reference,
-          },
-          relationships: { order: { data: { type: 'orders', id: orderId } } },
-        },
-      });
-      remember(created.id, { amount: input.amount, currency: input.currency.toUpperCase() });
+      const record: CommerceLayerSessionRecord = {
+        sessionId: `${SESSION_PREFIX}${input.reference}`,
+        orderId,
+        ...(await orderTotal(orderId, input)),
+      };
+      await saveRecord(record);
+      return cardTokenSession(record);
+    },
 
-      const authorized = await call('authorize payment', 'PATCH', `/api/${RESOURCE}/${encodeURIComponent(created.id)}`, {
-        data: { type: RESOURCE, id: created.id, attributes: { _authorize: true } },
-      });
-      const ckoSessionId = authorized.attributes.session_id ?? created.attributes.session_id;
-      if (ckoSessionId) {
-        remember(created.id, { amount: input.amount, currency: input.currency.toUpperCase(), ckoSessionId });
+    async submitToken(sessionId, token, context) {
+      if (!CHECKOUT_TOKEN.test(token)) {
+        throw new ProviderInputError(PROVIDER, 'commercelayer: the token is not a checkout.com card token (tok_ and 26 letters or digits)');
       }
-      return toSession(authorized);
+      const record = await recordOf(sessionId);
+      const created = (
+        await call('create payment', 'POST', `/api/${RESOURCE}`, paymentAnswer, {
+          data: {
+            type: RESOURCE,
+            attributes: {
+              payment_type: 'token',
+              token,
+              // checkout.com appends `cko-session-id`; our placeholder cannot be filled here (checkout_ref finds the session).
+              success_url: dropSessionPlaceholder(PROVIDER, context.acceptUrl),
+              failure_url: dropSessionPlaceholder(PROVIDER, context.cancelUrl),
+              reference: context.reference,
+            },
+            relationships: { order: { data: { type: 'orders', id: record.orderId } } },
+          },
+        })
+      ).data;
+      // Recorded before authorising: a read after a lost answer asks this payment, not a new one.
+      const attempt: CommerceLayerSessionRecord = { ...record, paymentId: created.id };
+      delete attempt.ckoSessionId;
+      await saveRecord(attempt);
+
+      const authorized = (
+        await call('authorize payment', 'PATCH', paymentPath(created.id), paymentAnswer, {
+          data: { type: RESOURCE, id: created.id, attributes: { _authorize: true } },
+        })
+      ).data;
+      if (authorized.attributes.payment_response?.status === 'Declined') {
+        // The session goes back to taking a card: no payment of it stands.
+        const { paymentId: _declined, ckoSessionId: _itsSession, ...takingCards } = attempt;
+        await saveRecord(takingCards);
+        throw new PaymentDeclinedError(PROVIDER, 'commercelayer: checkout.com declined the card');
+      }
+      const ckoSessionId = authorized.attributes.session_id ?? created.attributes.session_id;
+      if (ckoSessionId) await saveRecord({ ...attempt, ckoSessionId });
+      return cardTokenSession(attempt, authorized);
     },
 
     async getSession(id) {
-      let ckoSessionId = remembered.get(id)?.ckoSessionId;
-      if (!ckoSessionId) {
-        const payment = await call('read payment', 'GET', `/api/${RESOURCE}/${encodeURIComponent(id)}`);
-        ckoSessionId = payment.attributes.session_id ?? undefined;
-        if (!ckoSessionId) return toSession(payment);
+      const record = await store.get(id);
+      if (!record) {
+        if (id.startsWith(SESSION_PREFIX)) throw new ProviderError(PROVIDER, `commercelayer: no record of session ${id}`, 404);
+        const payment = await readPayment(id);
+        const ckoSessionId = payment.attributes.session_id;
+        return legacySession(ckoSessionId ? await paymentDetails(id, ckoSessionId) : payment);
       }
-      return details(id, ckoSessionId);
+      if (!record.paymentId) return cardTokenSession(record);
+      const payment = record.ckoSessionId ? await paymentDetails(record.paymentId, record.ckoSessionId) : await readPayment(record.paymentId);
+      return cardTokenSession(record, payment);
     },
 
     async completeReturn(ckoSessionId, id) {
       if (!/^sid_[A-Za-z0-9]+$/.test(ckoSessionId ?? '')) {
         throw new ProviderInputError(PROVIDER, `commercelayer: "${ckoSessionId}" is not a checkout.com session id (sid_…)`);
       }
-      const paymentId = id ?? paymentByCkoSession.get(ckoSessionId);
-      if (!paymentId) {
+      const sessionId = id ?? (await store.get(`cko:${ckoSessionId}`))?.sessionId;
+      if (!sessionId) {
         throw new ProviderInputError(
           PROVIDER,
           `commercelayer: checkout.com session ${ckoSessionId} belongs to no payment this server created; pass the session id`,
         );
       }
-      return details(paymentId, ckoSessionId);
+      const record = await store.get(sessionId);
+      if (!record) return legacySession(await paymentDetails(sessionId, ckoSessionId));
+      if (!record.paymentId) throw new ProviderInputError(PROVIDER, `commercelayer: session ${sessionId} has no payment yet`);
+      return cardTokenSession(record, await paymentDetails(record.paymentId, ckoSessionId));
     },
   };
 }
@@ -293,11 +391,18 @@ export const ENV_PREFERENCE = 40;
  * - `COMMERCELAYER_ORDER_ID` (required here): the one order every payment is for (demos). The
  *   browser cannot name another. A shop with an order per cart passes an `orderFor` hook to
  *   `createCommerceLayerProvider` instead of using this function.
+ * - `COMMERCELAYER_CHECKOUT_PUBLIC_KEY` (required): checkout.com's public key (`pk_…`) for Frames
+ *
+ * Session records go to the shop's store when the deployment gives one (`context.store`).
  */
-export function fromEnv(env: Record<string, string | undefined> = process.env): CommerceLayerProvider | undefined {
+export function fromEnv(env: Record<string, string | undefined> = process.env, context: ProviderContext = {}): CommerceLayerProvider | undefined {
   const baseUrl = env['COMMERCELAYER_BASE_URL'];
   const accessToken = env['COMMERCELAYER_ACCESS_TOKEN'];
   if (!baseUrl || !accessToken) return undefined;
+  const checkoutPublicKey = env['COMMERCELAYER_CHECKOUT_PUBLIC_KEY']?.trim();
+  if (!checkoutPublicKey) {
+    throw new Error('COMMERCELAYER_BASE_URL and COMMERCELAYER_ACCESS_TOKEN are set but COMMERCELAYER_CHECKOUT_PUBLIC_KEY (pk_…) is missing');
+  }
   const orderId = env['COMMERCELAYER_ORDER_ID']?.trim();
   if (!orderId) {
     throw new Error(
@@ -305,5 +410,12 @@ export function fromEnv(env: Record<string, string | undefined> = process.env): 
         'set it (one fixed order, demos) or create the provider with createCommerceLayerProvider({ orderFor })',
     );
   }
-  return createCommerceLayerProvider({ baseUrl, accessToken, orderId });
+  return createCommerceLayerProvider({
+    baseUrl,
+    accessToken,
+    orderId,
+    checkoutPublicKey,
+    // Which order and payment a session is must outlive the process, and be shared by every handler on the store.
+    ...(context.store && { store: providerRecordsOn<CommerceLayerSessionRecord>(context.store, PROVIDER) }),
+  });
 }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
@@ -18,6 +18,7 @@ import { z } from 'zod';
 import { createNonce } from '../../server/html.js';
 import { signSandboxPayload } from '../../server/adapter-kit/webhook-signatures.js';
 import { SANDBOX_ID_PLACEHOLDER, SANDBOX_SIGNATURE_HEADER } from './protocol.js';
+import { cardFramePage, framesScript, threeDSecurePage } from './frames.js';
 import { renderPayPage, type PayFieldError, type PayMethod, type PayView, type SandboxLine } from './page.js';
 
 // Re-exported for the PSP's users (tests, demo): the signer is the adapter toolkit's, so the scheme is written once.
@@ -30,6 +31,8 @@ export const SANDBOX_TEST_CARDS = {
   threeDSecure: '4000000000003220',
   /** Pays and saves like `success`, but every later charge of the saved card is declined. */
   declinesLater: '4000000000000341',
+  /** Card-token sessions: the card frame cannot tokenize it ("processing error"). */
+  processingError: '4000000000000119',
 } as const;
 export const SANDBOX_BLIK_CODES = { success: '777123', declined: '777000' } as const;
 
@@ -99,6 +102,17 @@ interface PspSession {
   savedPaymentMethodId?: string;
   /** The card waiting on 3-D Secure: how it would answer later charges once saved. */
   challengeCard?: { last4: string; behaviour: ChargeBehaviour };
+  /** Paid with a card token from the PSP's card frame (`POST /v1/sessions/:id/pay`), not on the hosted page. */
+  cardToken: boolean;
+}
+
+/** A card the card frame tokenized (`POST /v1/tokens`): used once, by one session's payment. */
+interface PspToken {
+  id: string;
+  /** The test card, for the outcome of the payment. */
+  number: string;
+  createdAt: number;
+  used: boolean;
 }
 
 type ChargeStatus = 'succeeded' | 'failed';
@@ -137,6 +151,15 @@ const MAX_SESSIONS = 10_000;
 const SESSION_ID_PATTERN = /^sbx_[a-f0-9]{24}$/;
 const PAYMENT_METHOD_ID_PATTERN = /^pm_[a-f0-9]{24}$/;
 const CHARGE_ID_PATTERN = /^ch_[a-f0-9]{24}$/;
+const TOKEN_ID_PATTERN = /^tok_sbx_[a-f0-9]{24}$/;
+const ONLY_TEST_CARDS = 'The sandbox accepts only its test cards, e.g. 4242 4242 4242 4242.';
+/** Cards the card frame tokenizes: the ones a payment has an outcome for. */
+const TOKENIZABLE_CARDS: ReadonlySet<string> = new Set([
+  SANDBOX_TEST_CARDS.success,
+  SANDBOX_TEST_CARDS.declined,
+  SANDBOX_TEST_CARDS.threeDSecure,
+  SANDBOX_TEST_CARDS.declinesLater,
+]);
 /** What the acquirer says when a saved `declinesLater` card is charged. */
 export const SANDBOX_DECLINE_REASON = 'Your card was declined.';
 
@@ -165,6 +188,8 @@ const createBodySchema = z
     recurring: z.boolean().optional(),
     /** The shop's handle for the customer a saved card belongs to. */
     customer: z.string().min(1).max(255).optional(),
+    /** `card_token`: paid with a token from the card frame (`POST /v1/sessions/:id/pay`). Default `hosted`. */
+    kind: z.enum(['hosted', 'card_token']).optional(),
   })
   .superRefine((body, context) => {
     if (body.recurring && !body.customer) {
@@ -201,7 +226,15 @@ const storedSessionSchema = z.object({
   customer: z.string().optional(),
   savedPaymentMethodId: z.string().regex(PAYMENT_METHOD_ID_PATTERN).optional(),
   challengeCard: z.object({ last4: z.string(), behaviour: z.enum(['succeeds', 'declines']) }).optional(),
+  cardToken: z.boolean().default(false),
 }) satisfies z.ZodType<PspSession>;
+
+const storedTokenSchema = z.object({
+  id: z.string().regex(TOKEN_ID_PATTERN),
+  number: z.string(),
+  createdAt: z.number(),
+  used: z.boolean(),
+}) satisfies z.ZodType<PspToken>;
 
 const storedPaymentMethodSchema = z.object({
   id: z.string().regex(PAYMENT_METHOD_ID_PATTERN),
@@ -231,6 +264,7 @@ const stateFileSchema = z.object({
   idempotency: z.array(z.tuple([z.string(), z.object({ id: z.string(), bodyHash: z.string() })])),
   payment_methods: z.array(storedPaymentMethodSchema).default([]),
   charges: z.array(storedChargeSchema).default([]),
+  tokens: z.array(storedTokenSchema).default([]),
 });
 
 type StateFile = z.infer<typeof stateFileSchema>;
@@ -356,6 +390,27 @@ function isLuhnValid(digits: string): boolean {
   return sum % 10 === 0;
 }
 
+/**
+ * A PSP page under a strict CSP: only its own nonce'd script and style, plus `directives`.
+ * (Form posts: Chrome checks form-action on the redirect after a post too.)
+ */
+function htmlPage(html: string, nonce: string, directives: string[], headers?: Record<string, string>): Response {
+  return new Response(html, {
+    headers: {
+      ...headers,
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': ["default-src 'none'", `script-src 'nonce-${nonce}'`, `style-src 'nonce-${nonce}'`, "base-uri 'none'", ...directives].join('; '),
+    },
+  });
+}
+
+/** Where a session's forms may go: the PSP and the shop's return URLs. */
+function returnTargets(session: { acceptUrl: string; cancelUrl: string }): Set<string> {
+  return new Set(["'self'", new URL(fillId(session.acceptUrl, 'x')).origin, new URL(fillId(session.cancelUrl, 'x')).origin]);
+}
+
 function fillId(url: string, id: string): string {
   return url.replaceAll(SANDBOX_ID_PLACEHOLDER, encodeURIComponent(id)).replaceAll('%7BID%7D', encodeURIComponent(id));
 }
@@ -379,7 +434,11 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
   const idempotent = new Map<string, IdempotencyEntry>();
   const paymentMethods = new Map<string, PspPaymentMethod>();
   const charges = new Map<string, PspCharge>();
+  const tokens = new Map<string, PspToken>();
   const pending = new Set<Promise<void>>();
+  // Derived from the secret, so a restarted sandbox with the same keys file keeps its public key.
+  const publicKey = `pk_sbx_${createHmac('sha256', options.secretKey).update('sandbox public key').digest('hex').slice(0, 32)}`;
+  const publicKeyDigest = digest(publicKey);
   const stateFile = options.stateFile;
 
   if (stateFile) {
@@ -388,6 +447,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     for (const [key, entry] of stored?.idempotency ?? []) idempotent.set(key, entry);
     for (const method of stored?.payment_methods ?? []) paymentMethods.set(method.id, method);
     for (const charge of stored?.charges ?? []) charges.set(charge.id, charge);
+    for (const token of stored?.tokens ?? []) tokens.set(token.id, token);
     mkdirSync(dirname(stateFile), { recursive: true, mode: 0o700 });
   }
 
@@ -400,6 +460,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
       idempotency: [...idempotent],
       payment_methods: [...paymentMethods.values()],
       charges: [...charges.values()],
+      tokens: [...tokens.values()],
     };
     writeFileAtomic(stateFile, JSON.stringify(state));
   }
@@ -439,6 +500,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     // Saved cards outlive their sessions; only a runaway sandbox drops the oldest.
     while (paymentMethods.size > MAX_SESSIONS) paymentMethods.delete(paymentMethods.keys().next().value!);
     while (charges.size > MAX_SESSIONS) charges.delete(charges.keys().next().value!);
+    while (tokens.size > MAX_SESSIONS) tokens.delete(tokens.keys().next().value!);
   }
 
   function toApi(session: PspSession) {
@@ -456,6 +518,12 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
       payment_method_id: session.savedPaymentMethodId ?? null,
       failed_attempts: session.failedAttempts,
       expires_at: new Date(session.expiresAt).toISOString(),
+      ...(session.cardToken && {
+        kind: 'card_token',
+        public_key: publicKey,
+        frames_url: `${session.publicUrl}/v1/frames.js`,
+        challenge_url: session.status === 'open' && session.awaitingChallenge ? `${session.publicUrl}/v1/3ds/${session.id}` : null,
+      }),
     };
   }
 
@@ -531,28 +599,9 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
       expiresInMs: session.expiresAt - now(),
       saveCard: session.recurring,
     });
-    const formTargets = new Set([
-      "'self'",
-      new URL(session.acceptUrl.replaceAll(SANDBOX_ID_PLACEHOLDER, 'x')).origin,
-      new URL(session.cancelUrl.replaceAll(SANDBOX_ID_PLACEHOLDER, 'x')).origin,
-    ]);
-    return new Response(html, {
-      headers: {
-        ...(outcome && { 'sandbox-outcome': outcome }),
-        'content-type': 'text/html; charset=utf-8',
-        'cache-control': 'no-store',
-        'x-content-type-options': 'nosniff',
-        // No X-Frame-Options and no frame-ancestors: the page is meant to be framed by shops.
-        'content-security-policy': [
-          "default-src 'none'",
-          `script-src 'nonce-${nonce}'`,
-          `style-src 'nonce-${nonce}'`,
-          "base-uri 'none'",
-          // Chrome checks form-action on the redirect after a post too: allow the return URLs.
-          `form-action ${[...formTargets].join(' ')}`,
-        ].join('; '),
-      },
-    });
+    const formTargets = returnTargets(session);
+    // No X-Frame-Options and no frame-ancestors: the page is meant to be framed by shops.
+    return htmlPage(html, nonce, [`form-action ${[...formTargets].join(' ')}`], outcome && { 'sandbox-outcome': outcome });
   }
 
   /** The page for a session that is no longer open (or waiting on 3-D Secure). */
@@ -575,8 +624,15 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     return url.href;
   }
 
-  /** Completes the session; a recurring one saves the card it was paid with for its customer. */
+  /** Completes the session and goes on to the shop's accept URL. */
   function complete(session: PspSession, method: PayMethod, card?: PspSession['challengeCard']): Response {
+    markComplete(session, method, card);
+    // Like a real PSP: the frame or window the page is in goes on to the shop's accept URL.
+    return new Response(null, { status: 303, headers: { location: returnUrl(session, session.acceptUrl), 'cache-control': 'no-store' } });
+  }
+
+  /** Completes the session; a recurring one saves the card it was paid with for its customer. */
+  function markComplete(session: PspSession, method: PayMethod, card?: PspSession['challengeCard']): void {
     session.status = 'complete';
     session.paymentMethod = method;
     session.awaitingChallenge = false;
@@ -595,8 +651,16 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     }
     save();
     deliverWebhook({ session: session.id }, session.notificationUrl, 'session.completed');
-    // Like a real PSP: the frame or window the page is in goes on to the shop's accept URL.
-    return new Response(null, { status: 303, headers: { location: returnUrl(session, session.acceptUrl), 'cache-control': 'no-store' } });
+  }
+
+  /** Cancels the session and goes on to the shop's cancel URL. */
+  function cancel(session: PspSession): Response {
+    session.status = 'cancelled';
+    session.awaitingChallenge = false;
+    delete session.challengeCard;
+    save();
+    deliverWebhook({ session: session.id }, session.notificationUrl, 'session.cancelled');
+    return new Response(null, { status: 303, headers: { location: fillId(session.cancelUrl, session.id), 'cache-control': 'no-store' } });
   }
 
   async function formFields(c: Context): Promise<Record<string, string>> {
@@ -604,6 +668,23 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     const fields: Record<string, string> = {};
     for (const [name, value] of Object.entries(body)) if (typeof value === 'string') fields[name] = value;
     return fields;
+  }
+
+  /** The card number, or the field that is wrong: a hosted form and the card frame check alike. */
+  function checkCard(fields: Record<string, unknown>): { number: string } | PayFieldError {
+    const text = (name: string) => (typeof fields[name] === 'string' ? (fields[name] as string) : '');
+    const number = text('number').replace(/[\s-]/g, '');
+    if (!/^\d{12,19}$/.test(number) || !isLuhnValid(number)) return { field: 'number', message: 'Enter a valid card number.' };
+    const expiryMatch = /^(\d{1,2})\s*\/\s*(\d{2}|\d{4})$/.exec(text('expiry').trim());
+    const month = Number(expiryMatch?.[1]);
+    const year = expiryMatch ? Number(expiryMatch[2]!.length === 2 ? `20${expiryMatch[2]}` : expiryMatch[2]) : NaN;
+    const today = new Date(now());
+    const expired = year < today.getUTCFullYear() || (year === today.getUTCFullYear() && month < today.getUTCMonth() + 1);
+    if (!expiryMatch || month < 1 || month > 12 || expired) {
+      return { field: 'expiry', message: 'Enter an expiry date in the future, as MM/YY.' };
+    }
+    if (!/^\d{3,4}$/.test(text('cvc').trim())) return { field: 'cvc', message: 'Enter the 3 or 4 digit security code.' };
+    return { number };
   }
 
   const app = new Hono();
@@ -671,6 +752,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
       failedAttempts: 0,
       recurring: body.recurring ?? false,
       ...(body.customer && { customer: body.customer }),
+      cardToken: body.kind === 'card_token',
     };
     sessions.set(session.id, session);
     if (key) idempotent.set(key, { id: session.id, bodyHash });
@@ -735,6 +817,12 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     return c.json(chargeToApi(charge));
   });
 
+  const textPage = (status: number, text: string) =>
+    new Response(`<!doctype html><html lang="en"><meta charset="utf-8"><title>${text}</title><h1>${text}</h1></html>`, {
+      status,
+      headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'", 'x-frame-options': 'DENY' },
+    });
+
   const notFoundPage = () =>
     new Response('<!doctype html><html lang="en"><meta charset="utf-8"><title>Not found</title><h1>Payment not found</h1></html>', {
       status: 404,
@@ -754,25 +842,10 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     const done = finalView(session);
     if (done) return page(session, done, 'closed');
     const fields = await formFields(c);
-    const number = (fields['number'] ?? '').replace(/[\s-]/g, '');
-    const expiry = (fields['expiry'] ?? '').trim();
-    const cvc = (fields['cvc'] ?? '').trim();
-    const values = { number: fields['number'] ?? '', expiry };
-    const invalid = (fieldError: PayFieldError) => page(session, { kind: 'form', method: 'card', fieldError, values }, 'invalid');
-
-    if (!/^\d{12,19}$/.test(number) || !isLuhnValid(number)) {
-      return invalid({ field: 'number', message: 'Enter a valid card number.' });
-    }
-    const expiryMatch = /^(\d{1,2})\s*\/\s*(\d{2}|\d{4})$/.exec(expiry);
-    const month = Number(expiryMatch?.[1]);
-    const year = expiryMatch ? Number(expiryMatch[2]!.length === 2 ? `20${expiryMatch[2]}` : expiryMatch[2]) : NaN;
-    const today = new Date(now());
-    const expired = year < today.getUTCFullYear() || (year === today.getUTCFullYear() && month < today.getUTCMonth() + 1);
-    if (!expiryMatch || month < 1 || month > 12 || expired) {
-      return invalid({ field: 'expiry', message: 'Enter an expiry date in the future, as MM/YY.' });
-    }
-    if (!/^\d{3,4}$/.test(cvc)) return invalid({ field: 'cvc', message: 'Enter the 3 or 4 digit security code.' });
-
+    const values = { number: fields['number'] ?? '', expiry: (fields['expiry'] ?? '').trim() };
+    const checked = checkCard(fields);
+    if ('field' in checked) return page(session, { kind: 'form', method: 'card', fieldError: checked, values }, 'invalid');
+    const { number } = checked;
     const last4 = number.slice(-4);
     switch (number) {
       case SANDBOX_TEST_CARDS.success:
@@ -787,7 +860,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
         save();
         return page(session, { kind: 'challenge' });
       default:
-        return invalid({ field: 'number', message: 'The sandbox accepts only its test cards, e.g. 4242 4242 4242 4242.' });
+        return page(session, { kind: 'form', method: 'card', fieldError: { field: 'number', message: ONLY_TEST_CARDS }, values }, 'invalid');
     }
   });
 
@@ -830,12 +903,106 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     const session = current(c.req.param('id'));
     if (!session) return notFoundPage();
     if (session.status !== 'open') return page(session, finalView(session)!, 'closed');
-    session.status = 'cancelled';
-    session.awaitingChallenge = false;
-    delete session.challengeCard;
+    return cancel(session);
+  });
+
+  // Card-token sessions: the Frames double, its card frame, tokens, payment with a token, 3-D Secure.
+
+  app.get('/v1/frames.js', (c) => {
+    const origin = configuredPublicUrl ?? new URL(c.req.url).origin;
+    return new Response(framesScript(origin), {
+      headers: {
+        'content-type': 'text/javascript; charset=utf-8',
+        'cache-control': 'no-cache',
+        'x-content-type-options': 'nosniff',
+        // Loaded by shop pages on other origins, as a classic script or a module.
+        'access-control-allow-origin': '*',
+        'cross-origin-resource-policy': 'cross-origin',
+      },
+    });
+  });
+
+  const publicKeyMatches = (key: string) => timingSafeEqual(digest(key), publicKeyDigest);
+
+  app.get('/v1/frames/card', (c) => {
+    const parentOrigin = c.req.query('origin') ?? '';
+    if (!publicKeyMatches(c.req.query('key') ?? '')) return textPage(401, 'Unknown public key');
+    if (!/^https?:\/\/[A-Za-z0-9.\-:[\]]+$/.test(parentOrigin)) return textPage(400, 'Missing or invalid origin');
+    const nonce = createNonce();
+    // Only the page that asked for it may frame it: its messages go to that origin alone.
+    return htmlPage(cardFramePage({ publicKey, parentOrigin, nonce }), nonce, ["connect-src 'self'", "form-action 'none'", `frame-ancestors ${parentOrigin}`]);
+  });
+
+  app.post('/v1/tokens', async (c) => {
+    const key = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
+    if (!publicKeyMatches(key)) return apiError(401, 'unauthorized', 'Send the public key as a Bearer token');
+    const fields: unknown = await c.req.json().catch(() => undefined);
+    if (typeof fields !== 'object' || fields === null) return apiError(400, 'invalid_request', 'Body is not a JSON object');
+    const checked = checkCard(fields as Record<string, unknown>);
+    if ('field' in checked) return apiError(422, 'card_invalid', checked.message);
+    if (checked.number === SANDBOX_TEST_CARDS.processingError) return apiError(422, 'processing_error', 'The card could not be processed. Try another card.');
+    if (!TOKENIZABLE_CARDS.has(checked.number)) return apiError(422, 'card_not_supported', ONLY_TEST_CARDS);
+    forget();
+    const token: PspToken = { id: `tok_sbx_${randomBytes(12).toString('hex')}`, number: checked.number, createdAt: now(), used: false };
+    tokens.set(token.id, token);
     save();
-    deliverWebhook({ session: session.id }, session.notificationUrl, 'session.cancelled');
-    return new Response(null, { status: 303, headers: { location: fillId(session.cancelUrl, session.id), 'cache-control': 'no-store' } });
+    return c.json({ token: token.id, card: { last4: checked.number.slice(-4) } }, 201);
+  });
+
+  app.post('/v1/sessions/:id/pay', async (c) => {
+    if (!authorised(c)) return unauthorised();
+    const request = await jsonBody(c, z.object({ token: z.string().min(1).max(64) }));
+    if (request.refusal) return request.refusal;
+    const session = current(c.req.param('id'));
+    if (!session) return apiError(404, 'not_found', `No session "${c.req.param('id')}"`);
+    if (!session.cardToken) return apiError(409, 'not_card_token', 'This session is paid on its hosted page, not with a token');
+    if (session.status !== 'open' || session.awaitingChallenge) return apiError(409, 'session_closed', `The session is ${session.awaitingChallenge ? 'waiting on 3-D Secure' : session.status}`);
+    const token = TOKEN_ID_PATTERN.test(request.body.token) ? tokens.get(request.body.token) : undefined;
+    if (!token || token.used) return apiError(400, 'invalid_token', 'Unknown or already used token');
+    token.used = true;
+    const last4 = token.number.slice(-4);
+    switch (token.number) {
+      case SANDBOX_TEST_CARDS.declined:
+        session.failedAttempts += 1;
+        save();
+        return apiError(402, 'card_declined', 'Your card was declined. Try another card.');
+      case SANDBOX_TEST_CARDS.threeDSecure:
+        session.awaitingChallenge = true;
+        session.challengeCard = { last4, behaviour: 'succeeds' };
+        save();
+        break;
+      default:
+        markComplete(session, 'card', { last4, behaviour: token.number === SANDBOX_TEST_CARDS.declinesLater ? 'declines' : 'succeeds' });
+    }
+    return c.json(toApi(session));
+  });
+
+  /** The 3-D Secure session of a card-token payment, or undefined. */
+  const challenged = (id: string) => {
+    const session = current(id);
+    return session?.cardToken && session.status === 'open' && session.awaitingChallenge ? session : undefined;
+  };
+
+  app.get('/v1/3ds/:id', (c) => {
+    const session = challenged(c.req.param('id'));
+    if (!session) return textPage(404, 'No payment waits for 3-D Secure here');
+    const nonce = createNonce();
+    const amount = `${(session.amount / 100).toFixed(2)} ${session.currency}`;
+    // A bank's page: never in a frame (the session says frameable: false).
+    return htmlPage(
+      threeDSecurePage({ sessionId: session.id, amount, nonce }),
+      nonce,
+      [`form-action ${[...returnTargets(session)].join(' ')}`, "frame-ancestors 'none'"],
+      { 'x-frame-options': 'DENY' },
+    );
+  });
+
+  app.post('/v1/3ds/:id', async (c) => {
+    const session = challenged(c.req.param('id'));
+    if (!session) return textPage(409, 'No payment waits for 3-D Secure here');
+    const action = (await formFields(c))['action'];
+    // A failed authentication ends this session: its token route is closed once 3-D Secure started.
+    return action === 'complete' ? complete(session, 'card', session.challengeCard) : cancel(session);
   });
 
   app.notFound(() => apiError(404, 'not_found', 'Not found'));

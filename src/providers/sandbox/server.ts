@@ -16,7 +16,10 @@ import {
   type FetchLike,
 } from '../../server/adapter-kit/index.js';
 import {
+  CARD_TOKEN_KIND,
   CHARGE_STATUSES,
+  PaymentDeclinedError,
+  ProviderError,
   ProviderInputError,
   WebhookVerificationError,
   type ChargeInput,
@@ -49,7 +52,19 @@ export interface SandboxProviderOptions {
   now?: () => number;
   /** Default: global fetch, resolved per call. */
   fetch?: FetchLike;
+  /**
+   * `card-token`: sessions take a card token from the PSP's card frame (its Frames double) and are
+   * paid with `submitToken`; `hosted` (default): the PSP's payment page.
+   */
+  sessionKind?: SandboxSessionKind;
+  /** The provider's name (the demo runs a second one in card-token mode). Default `sandbox`. */
+  name?: string;
+  label?: string;
 }
+
+export type SandboxSessionKind = 'hosted' | 'card-token';
+/** The PSP's tokens, as its `POST /v1/tokens` makes them. */
+const SANDBOX_TOKEN = /^tok_sbx_[a-f0-9]{24}$/;
 
 const apiSessionSchema = z.object({
   id: z.string().min(1),
@@ -61,6 +76,12 @@ const apiSessionSchema = z.object({
   /** The card a completed recurring session saved. */
   payment_method_id: z.string().min(1).nullish(),
   failed_attempts: z.number().int().min(0).optional(),
+  /** Card-token sessions only. */
+  kind: z.literal('card_token').optional(),
+  public_key: z.string().min(1).optional(),
+  frames_url: z.url().optional(),
+  /** The 3-D Secure page while a token payment waits on it. */
+  challenge_url: z.url().nullish(),
 });
 
 const apiChargeSchema = z.object({
@@ -102,15 +123,22 @@ function toProviderCharge(data: z.infer<typeof apiChargeSchema>): ProviderCharge
 
 type ApiSession = z.infer<typeof apiSessionSchema>;
 
-function toContractSession(data: ApiSession): CheckoutSession {
+function toContractSession(data: ApiSession, provider: string): CheckoutSession {
   const status: SessionStatus = data.status;
   return {
     id: data.id,
-    provider: PROVIDER_NAME,
-    kind: 'hosted',
+    provider,
+    ...(data.kind === 'card_token'
+      ? {
+          kind: CARD_TOKEN_KIND,
+          token_provider: 'sandbox',
+          ...(data.public_key && { public_key: data.public_key }),
+          ...(data.frames_url && { frames_url: data.frames_url }),
+          // The PSP's 3-D Secure page refuses frames, like a bank's.
+          ...(status === 'open' && data.challenge_url && { url: data.challenge_url, frameable: false }),
+        }
+      : { kind: 'hosted', url: data.url, frameable: true }),
     status,
-    url: data.url,
-    frameable: true,
     amount: data.amount,
     currency: data.currency,
     expires_at: data.expires_at,
@@ -121,6 +149,11 @@ function toContractSession(data: ApiSession): CheckoutSession {
 
 /** The sandbox PSP (see `psp.ts`) as a `PaymentProvider`: the offline default. */
 export function createSandboxProvider(options: SandboxProviderOptions): PaymentProvider {
+  const name = options.name === undefined ? PROVIDER_NAME : requiredString(PROVIDER_NAME, 'name', options.name);
+  const sessionKind = options.sessionKind ?? 'hosted';
+  if (sessionKind !== 'hosted' && sessionKind !== 'card-token') {
+    throw new TypeError(`${PROVIDER_NAME}: option sessionKind must be "hosted" or "card-token"`);
+  }
   const apiUrl = absoluteUrl(PROVIDER_NAME, 'apiUrl', options.apiUrl);
   const secretKey = requiredString(PROVIDER_NAME, 'secretKey', options.secretKey);
   const webhookSecret = requiredString(PROVIDER_NAME, 'webhookSecret', options.webhookSecret);
@@ -159,9 +192,24 @@ export function createSandboxProvider(options: SandboxProviderOptions): PaymentP
 
   const readSession = (id: string) => session('read session', `/v1/sessions/${encodeURIComponent(id)}`, { method: 'GET' });
 
+  /** Pays a card-token session; the PSP answers a decline with 402 and a token it does not know with 400. */
+  async function submitToken(sessionId: string, token: string): Promise<CheckoutSession> {
+    if (!SANDBOX_TOKEN.test(token)) throw new ProviderInputError(name, 'sandbox: the token is not one of the sandbox card frame (tok_sbx_…)');
+    try {
+      const paid = await session('pay with token', `/v1/sessions/${encodeURIComponent(sessionId)}/pay`, { method: 'POST', body: { token } });
+      return toContractSession(paid, name);
+    } catch (error) {
+      if (!(error instanceof ProviderError)) throw error;
+      if (error.providerStatus === 402) throw new PaymentDeclinedError(name, 'sandbox: the card was declined');
+      if (error.providerStatus === 400) throw new ProviderInputError(name, error.message);
+      throw error;
+    }
+  }
+
   return {
-    name: PROVIDER_NAME,
-    label: 'Sandbox (test cards)',
+    name,
+    label: options.label ?? (sessionKind === 'card-token' ? 'Sandbox card fields (card-token)' : 'Sandbox (test cards)'),
+    ...(sessionKind === 'card-token' && { submitToken }),
 
     async createSession(input: CreateSessionInput) {
       const withOurId = (url: string) => replaceSessionPlaceholder(url, SANDBOX_ID_PLACEHOLDER);
@@ -186,13 +234,14 @@ export function createSandboxProvider(options: SandboxProviderOptions): PaymentP
           ...(input.locale && { locale: input.locale }),
           ...(input.recurring && { recurring: true }),
           ...(customer && { customer }),
+          ...(sessionKind === 'card-token' && { kind: 'card_token' }),
         },
       });
-      return toContractSession(created);
+      return toContractSession(created, name);
     },
 
     async getSession(id: string) {
-      return toContractSession(await readSession(id));
+      return toContractSession(await readSession(id), name);
     },
 
     async savedPaymentMethod(sessionId: string) {

@@ -1,4 +1,10 @@
-import type { CheckoutSession } from '../../core/session.js';
+import type { CheckoutSession, SessionKind } from '../../core/session.js';
+
+/**
+ * The session kind of a provider that needs a card token first (contract section 3). Cast: the
+ * generated `SessionKind` names a kind once its renderer folder exists (issue 14's browser half).
+ */
+export const CARD_TOKEN_KIND = 'card-token' as SessionKind;
 
 /** A cart line priced by the server-side catalog. */
 export interface PricedLine {
@@ -116,6 +122,23 @@ export class ProviderInputError extends ProviderError {
   }
 }
 
+/**
+ * The card behind a token was declined (`submitToken`): the handler answers 402, the session stays
+ * open and the shopper may send a token of another card.
+ */
+export class PaymentDeclinedError extends ProviderError {
+  readonly code = 'payment_declined';
+}
+
+/** What the handler gives `submitToken`: the session's order and its return bridge URLs, never from the body. */
+export interface SubmitTokenContext {
+  /** Our order reference, recorded when the session was created. */
+  reference: string;
+  /** Return bridge URLs, as for `createSession` (`{SESSION_ID}` filled where the provider can). */
+  acceptUrl: string;
+  cancelUrl: string;
+}
+
 /** Thrown by `verifyWebhook` when the signature or timestamp does not hold: becomes a 400. */
 export class WebhookVerificationError extends Error {
   override readonly name = 'WebhookVerificationError';
@@ -143,4 +166,10 @@ export interface PaymentProvider {
   charge?(input: ChargeInput): Promise<ProviderCharge>;
   /** The charge with its status fresh from the provider. */
   getCharge?(id: string): Promise<ProviderCharge>;
+  /**
+   * Pays a `card-token` session with the token the provider's card fields made: the session after
+   * authorisation (`complete`), with a 3-D Secure `url` (`open`, `frameable: false`), or failed.
+   * A decline throws `PaymentDeclinedError`; a token the provider cannot take `ProviderInputError`.
+   */
+  submitToken?(sessionId: string, token: string, context: SubmitTokenContext): Promise<CheckoutSession>;
 }

@@ -15,6 +15,7 @@ import type { Order, SessionRecord } from '../store/types.js';
 import { randomHex } from '../web-crypto.js';
 import { errorAnswer, errorBody, jsonAnswer } from '../responses.js';
 import { limitBody } from './middleware.js';
+import { MAX_TOKEN_BODY_BYTES, submitToken } from './token.js';
 import { SESSION_ID_PLACEHOLDER } from '../adapter-kit/return-url.js';
 
 // Provider ids seen so far: cs_…, cs_test_…, AW-kLcRRC5P8U68CYe0kVA, sbx_…
@@ -29,7 +30,10 @@ interface CreateRequest {
   priced: PricedCart;
 }
 
-/** `POST /sessions` (create, priced from the catalog) and `GET /sessions/:id` (read, fresh from the provider). */
+/**
+ * `POST /sessions` (create, priced from the catalog), `GET /sessions/:id` (read, fresh from the
+ * provider) and `POST /sessions/:id/token` (pay a card-token session), under one CORS policy.
+ */
 export function sessionRoutes(config: HandlerConfig, ledger: Ledger, claims: IdempotencyClaims): Hono {
   const routes = new Hono();
   const allowedOrigins = config.allowedOrigins;
@@ -51,6 +55,11 @@ export function sessionRoutes(config: HandlerConfig, ledger: Ledger, claims: Ide
     (c) => createSession(c, config, claims),
   );
   routes.get('/sessions/:id', (c) => readSession(c, config, ledger));
+  routes.post(
+    '/sessions/:id/token',
+    limitBody(MAX_TOKEN_BODY_BYTES, `Request body is larger than ${MAX_TOKEN_BODY_BYTES} bytes`),
+    (c) => submitToken(c, config, ledger, claims, returnUrls),
+  );
   return routes;
 }
 
@@ -187,8 +196,7 @@ async function createAtProvider(c: Context, config: HandlerConfig, request: Crea
           ...optionalFields(request.body),
           ...(customer && { customer }),
           ...(idempotencyKey && { idempotencyKey }),
-          acceptUrl: returnUrl(create.base, 'accept', reference),
-          cancelUrl: returnUrl(create.base, 'cancel', reference),
+          ...returnUrls(create.base, reference),
           webhookUrl: `${create.base}/webhooks/${encodeURIComponent(provider.name)}`,
         }),
         config.providerTimeoutMs,
@@ -253,6 +261,10 @@ function providerForSession(config: HandlerConfig, record: SessionRecord | undef
 function returnUrl(base: string, result: ReturnResult, reference: string): string {
   const ref = encodeURIComponent(reference);
   return `${base}/return/${result}?checkout_session=${SESSION_ID_PLACEHOLDER}&${REFERENCE_QUERY_PARAM}=${ref}`;
+}
+
+function returnUrls(base: string, reference: string): { acceptUrl: string; cancelUrl: string } {
+  return { acceptUrl: returnUrl(base, 'accept', reference), cancelUrl: returnUrl(base, 'cancel', reference) };
 }
 
 function guestCustomer(customer: CustomerInput | undefined): CustomerInput | undefined {

@@ -1,0 +1,130 @@
+import type { Context } from 'hono';
+import { z } from 'zod';
+import type { CheckoutSession } from '../../core/session.js';
+import { tokenKey, type IdempotencyClaims } from '../idempotency.js';
+import type { Ledger } from '../ledger.js';
+import type { HandlerConfig } from '../options.js';
+import { baseUrl } from '../origins.js';
+import { callProvider, providerFailureMessage, redactSecrets } from '../provider-calls.js';
+import { CARD_TOKEN_KIND, PaymentDeclinedError, ProviderInputError, type PaymentProvider } from '../providers/types.js';
+import { describeIssues, toRequestIssues } from '../request-schema.js';
+import { errorAnswer, jsonAnswer } from '../responses.js';
+import type { SessionRecord } from '../store/types.js';
+
+export const MAX_TOKEN_BODY_BYTES = 4 * 1024;
+/** Every token post for a session claims the same key with the same "body": a second one is busy or done, never a conflict. */
+const TOKEN_CLAIM_HASH = 'card-token';
+
+/**
+ * `{ token }` and nothing else: an `order_id` or `amount` is refused, not ignored, so a caller
+ * who thinks it picks the order learns it does not (the order is the one create recorded).
+ */
+const tokenBodySchema = z.strictObject({
+  // Providers check their own format (checkout.com: tok_ + 26); this keeps junk from the store and the log.
+  token: z.string().regex(/^tok_[A-Za-z0-9_]{1,128}$/, 'must be a card token (tok_…)'),
+});
+
+/** The handler's return bridge URLs for an order, as the create call sent them. */
+export type ReturnUrls = (base: string, reference: string) => { acceptUrl: string; cancelUrl: string };
+
+type CardTokenProvider = PaymentProvider & Required<Pick<PaymentProvider, 'submitToken'>>;
+
+/**
+ * `POST /sessions/:id/token`: pays a card-token session with the token its card fields made. One
+ * attempt per session at a time (a claim on the store, so across handlers): a decline frees it for
+ * another card; an authorisation or 3-D Secure keeps it, so no second post authorises again.
+ */
+export async function submitToken(
+  c: Context,
+  config: HandlerConfig,
+  ledger: Ledger,
+  claims: IdempotencyClaims,
+  returnUrls: ReturnUrls,
+): Promise<Response> {
+  const id = c.req.param('id') ?? '';
+  const token = parseTokenBody(await c.req.text());
+  if (typeof token !== 'string') return errorAnswer(c, 400, 'invalid_request', token.message);
+  const record = await config.store.getSession(id);
+  const provider = record && config.providers.get(record.provider);
+  // Only a session this store recorded: its order is the one the token pays, whatever the body says.
+  if (!record || !provider) return errorAnswer(c, 404, 'not_found', `No checkout session "${id}"`);
+  if (!provider.submitToken) return notCardToken(c, provider.name);
+
+  const owner = claims.newOwner();
+  const key = tokenKey(id);
+  const claim = await claims.tryClaim(key, TOKEN_CLAIM_HASH, record.reference, owner);
+  if (claim.outcome !== 'claimed') return sessionClosed(c, 'a payment for it is already authorised or under way');
+  const release = () => config.store.releaseIdempotencyKey(key, owner);
+  try {
+    const answer = await payWithToken(c, config, provider as CardTokenProvider, record, token, returnUrls);
+    if (answer.kind === 'refused') {
+      await release();
+      return answer.response;
+    }
+    const { session } = answer;
+    // Authorised, failed or in 3-D Secure: this session's attempt is decided, every later post is refused.
+    if (session.status !== 'open' || session.url) await config.store.finishIdempotencyKey(key, owner, { status: 200, body: session });
+    else await release();
+    await ledger.settleSession(record.reference, session);
+    return jsonAnswer(c, 200, session);
+  } catch (error) {
+    // The provider may have authorised before it failed: the claim stays until its lease runs out,
+    // so an immediate retry cannot authorise a second time.
+    config.logger.error(`checkout: paying session "${id}" with a token at "${provider.name}" failed`, error);
+    return errorAnswer(c, 502, 'provider_error', providerFailureMessage(error, provider.name));
+  }
+}
+
+type PaymentAnswer = { kind: 'session'; session: CheckoutSession } | { kind: 'refused'; response: Response };
+
+/** The session read fresh (still an open card-token one?), then paid; a refusal frees the claim. */
+async function payWithToken(
+  c: Context,
+  config: HandlerConfig,
+  provider: CardTokenProvider,
+  record: SessionRecord,
+  token: string,
+  returnUrls: ReturnUrls,
+): Promise<PaymentAnswer> {
+  const refused = (response: Response): PaymentAnswer => ({ kind: 'refused', response });
+  let current: CheckoutSession;
+  try {
+    current = await callProvider(provider.getSession(record.sessionId), config.providerTimeoutMs, provider.name);
+  } catch (error) {
+    // Nothing was paid yet: a retry may come at once.
+    config.logger.error(`checkout: reading session "${record.sessionId}" at "${provider.name}" failed`, error);
+    return refused(errorAnswer(c, 502, 'provider_error', providerFailureMessage(error, provider.name)));
+  }
+  if (current.kind !== CARD_TOKEN_KIND) return refused(notCardToken(c, provider.name));
+  if (current.status !== 'open') return refused(sessionClosed(c, `it is ${current.status}`));
+  if (current.url) return refused(sessionClosed(c, 'its payment waits for 3-D Secure'));
+  try {
+    const context = { reference: record.reference, ...returnUrls(baseUrl(config, c.req.raw), record.reference) };
+    const session = await callProvider(provider.submitToken(record.sessionId, token, context), config.providerTimeoutMs, provider.name);
+    return { kind: 'session', session };
+  } catch (error) {
+    if (error instanceof PaymentDeclinedError) {
+      return refused(errorAnswer(c, 402, 'payment_failed', redactSecrets(error.message)));
+    }
+    if (error instanceof ProviderInputError) return refused(errorAnswer(c, 400, 'invalid_request', redactSecrets(error.message)));
+    throw error;
+  }
+}
+
+/** The token, or why the body is refused. */
+function parseTokenBody(raw: string): string | { message: string } {
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch {
+    return { message: 'Request body is not valid JSON' };
+  }
+  const parsed = tokenBodySchema.safeParse(data);
+  return parsed.success ? parsed.data.token : { message: describeIssues(toRequestIssues(parsed.error)) };
+}
+
+const notCardToken = (c: Context, provider: string) =>
+  errorAnswer(c, 409, 'not_card_token', `This session of "${provider}" is not a card-token session: it takes no card token`);
+
+const sessionClosed = (c: Context, why: string) =>
+  errorAnswer(c, 409, 'session_closed', `This session takes no card token: ${why}`);
