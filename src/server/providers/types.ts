@@ -1,10 +1,7 @@
 import type { CheckoutSession, SessionKind } from '../../core/session.js';
 
-/**
- * The session kind of a provider that needs a card token first (contract section 3). Cast: the
- * generated `SessionKind` names a kind once its renderer folder exists (issue 14's browser half).
- */
-export const CARD_TOKEN_KIND = 'card-token' as SessionKind;
+/** The session kind of a provider that needs a card token first (contract section 3; its renderer is Commerce Layer's). */
+export const CARD_TOKEN_KIND = 'card-token' satisfies SessionKind;
 
 /** A cart line priced by the server-side catalog. */
 export interface PricedLine {
