@@ -154,6 +154,21 @@ describe('POST /sessions', () => {
     expect(created).toHaveLength(0);
   });
 
+  it.each([
+    ['that declares less than it carries', '10'],
+    ['whose Content-Length is no number', 'abc'],
+  ])('refuses with 413 a body over the limit %s', async (_, declared) => {
+    const { provider, created } = fakeProvider();
+    const request = new Request(`${BASE}/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': declared },
+      body: JSON.stringify({ ...CART, padding: 'x'.repeat(70 * 1024) }),
+    });
+    const response = await handlerWith({ providers: [provider] })(request);
+    expect(response.status).toBe(413);
+    expect(created).toHaveLength(0);
+  });
+
   it('reads a chunked body under the limit', async () => {
     const { provider, created } = fakeProvider();
     const encoded = new TextEncoder().encode(JSON.stringify(CART));

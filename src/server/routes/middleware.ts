@@ -5,14 +5,22 @@ import { errorAnswer, errorBody, jsonAnswer } from '../responses.js';
 
 /**
  * Refuses a body over `maxBytes` with 413 and `message`, counted while it streams in (a chunked
- * body is never buffered whole first). Like Node's HTTP server, it trusts a declared Content-Length.
+ * body is never buffered whole first). A declared Content-Length over the limit, or one that is no
+ * number, is refused at once; one under it is not trusted either.
  */
 export function limitBody(maxBytes: number, message: string): MiddlewareHandler {
   const tooLarge = (c: Context) => errorAnswer(c, 413, 'invalid_request', message);
   const counted = bodyLimit({ maxSize: maxBytes, onError: tooLarge });
   return async (c, next) => {
-    // bodyLimit lets a request without a body through whatever it declares; an in-process caller's Request may declare more.
-    if (Number(c.req.header('content-length') ?? '0') > maxBytes) return tooLarge(c);
+    const declared = c.req.header('content-length');
+    if (declared !== undefined) {
+      if (!/^\d+$/.test(declared.trim()) || Number(declared) > maxBytes) return tooLarge(c);
+      // bodyLimit counts only a body that declares no length; a Request built in process (a route
+      // handler, a proxy) may carry more than it declares, so it is counted all the same.
+      const headers = new Headers(c.req.raw.headers);
+      headers.delete('content-length');
+      c.req.raw = new Request(c.req.raw, { headers, duplex: 'half' } as RequestInit);
+    }
     return counted(c, next);
   };
 }
