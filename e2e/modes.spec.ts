@@ -105,11 +105,12 @@ test.describe('popup mode', () => {
     await expect.poll(() => widgetState(page)).toBe('cancelled');
   });
 
-  test('a blocked popup is reported as popup_blocked', async ({ page }) => {
+  test('a blocked popup is reported as popup_blocked with popup-fallback="none"', async ({ page }) => {
     await page.addInitScript(() => {
       window.open = () => null;
     });
     await page.goto('/checkout.html?mode=popup');
+    await page.locator('checkout-widget').evaluate((widget) => widget.setAttribute('popup-fallback', 'none'));
     await triggerButton(page).click();
 
     const error = await waitForCheckoutEvent(page, 'checkout-error');

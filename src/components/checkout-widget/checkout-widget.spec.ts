@@ -351,8 +351,8 @@ test.describe('<checkout-widget>', () => {
     expect(await states(page)).toEqual(['loading', 'idle']);
   });
 
-  test('popup blocked: popup_blocked with a Try again that opens it', async ({ page }) => {
-    await setUp(page, `<checkout-widget endpoint="${ENDPOINT}" mode="popup"></checkout-widget>`);
+  test('popup blocked with popup-fallback="none": popup_blocked with a Try again that opens it', async ({ page }) => {
+    await setUp(page, `<checkout-widget endpoint="${ENDPOINT}" mode="popup" popup-fallback="none"></checkout-widget>`);
     await page.goto(`${SHOP}/shop.html`);
     await page.evaluate(() => {
       const open = window.open.bind(window);

@@ -24,6 +24,7 @@ export const RETURN_RESULT_PARAM = 'checkout_result';
  * @attr {string} locale - Passed to the endpoint and the provider. Default: the page's language.
  * @attr {string} session-id - Resume an existing session (GET) instead of creating one.
  * @attr {string} publishable-key - Stripe key for sessions that carry none.
+ * @attr {"overlay" | "redirect" | "none"} popup-fallback - What `popup` mode does when the browser refuses the window: show the page in the overlay (or redirect when it refuses frames), redirect, or report `popup_blocked`. Default `overlay`.
  * @attr {"idle" | "loading" | "ready" | "processing" | "complete" | "cancelled" | "expired" | "error"} state - Reflects the `state` property; read only.
  *
  * @slot - Light-DOM mount points for providers that refuse shadow roots (Stripe); managed by the widget.
@@ -69,6 +70,7 @@ export class CheckoutWidget extends LitElement {
     locale: { type: String },
     sessionId: { type: String, attribute: 'session-id' },
     publishableKey: { type: String, attribute: 'publishable-key' },
+    popupFallback: { type: String, attribute: 'popup-fallback' },
     session: { attribute: false },
   };
 
@@ -89,6 +91,12 @@ export class CheckoutWidget extends LitElement {
   declare sessionId: string | undefined;
   /** Stripe key for sessions that carry none. */
   declare publishableKey: string | undefined;
+  /**
+   * What `popup` mode does when the browser refuses the window: `overlay` shows the page in the
+   * overlay (or redirects when the session is not frameable), `redirect` redirects, `none` reports
+   * `popup_blocked`.
+   */
+  declare popupFallback: 'overlay' | 'redirect' | 'none';
   /** A session the page already holds; skips the create call. */
   declare session: CheckoutSession | Record<string, unknown> | undefined;
 
@@ -119,6 +127,7 @@ export class CheckoutWidget extends LitElement {
     this.locale = globalThis.document?.documentElement.lang || globalThis.navigator?.language || '';
     this.sessionId = undefined;
     this.publishableKey = undefined;
+    this.popupFallback = 'overlay';
     this.session = undefined;
   }
 
@@ -151,6 +160,8 @@ export class CheckoutWidget extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
+    // A new cart while its session is open and unpaid: a new session, once the changes rest.
+    if (changed.has('payload')) this.#run.payloadChanged();
     if (changed.has('endpoint') || changed.has('session') || changed.has('sessionId') || changed.has('mode')) {
       // Frameworks often set the endpoint as a property after connecting.
       if (changed.has('endpoint') && this.isConnected && this.#resumeRedirectReturn()) return;

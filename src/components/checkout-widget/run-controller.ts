@@ -9,11 +9,14 @@ import { isFinalStatus, type CheckoutSession, type DisplayMode, type SessionKind
 import { watchSessionStatus } from '../../core/status-watcher.js';
 import { loadRenderer } from '../../renderers/index.js';
 import type { Renderer, RendererHost, RendererOutcome } from '../../renderers/types.js';
+import { forget, memorySlot, recall, remember } from './session-memory.js';
 
 /** Delays before each confirming read after an accept: the backend may lag the page by a moment. */
 const CONFIRM_DELAYS_MS = [0, 1_000, 2_000, 3_000];
 /** States in which a session is being set up or is on screen: `start()` joins them. */
 const BUSY_STATES: readonly WidgetState[] = ['loading', 'ready', 'processing'];
+/** Quiet time after the last payload change before a new session is made: typing "15" is one change. */
+export const PAYLOAD_SETTLE_MS = 400;
 
 /** Stands for a `payload` attribute that was not a JSON object; `payloadProblem` says why. */
 export const INVALID_PAYLOAD: Record<string, unknown> = Object.freeze({});
@@ -28,6 +31,8 @@ export interface CheckoutRunHost extends ReactiveControllerHost, HTMLElement {
   readonly sessionId: string | undefined;
   readonly publishableKey: string | undefined;
   readonly session: CheckoutSession | Record<string, unknown> | undefined;
+  /** `popup` mode when the browser refuses the window: `overlay` (anything else), `redirect` or `none`. */
+  readonly popupFallback?: string | undefined;
 }
 
 /** One attempt, from a start to its outcome. A new start makes a new run: a stale one's results are dropped. */
@@ -44,6 +49,8 @@ interface Run {
   acceptParams?: OutcomeParams;
   /** Declines reported so far (by message or by a status read), so each is reported once. */
   reportedFailures: number;
+  /** The session memory entry of a run that creates from the payload (see session-memory.ts). */
+  slot?: string;
 }
 
 function preconnect(url: string | undefined): void {
@@ -79,6 +86,7 @@ export class CheckoutRunController implements ReactiveController {
   #session: CheckoutSession | undefined;
   #error: CheckoutError | undefined;
   #run: Run | undefined;
+  #payloadTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** `overlayClosed`: the host hands focus back to its trigger. `load`: another renderer registry (tests). */
   constructor(host: CheckoutRunHost, overlayClosed: () => void, load = loadRenderer) {
@@ -111,6 +119,7 @@ export class CheckoutRunController implements ReactiveController {
   }
 
   hostDisconnected(): void {
+    clearTimeout(this.#payloadTimer);
     this.reset();
   }
 
@@ -127,6 +136,9 @@ export class CheckoutRunController implements ReactiveController {
   resume(mode: DisplayMode, sessionId: string, result: 'accept' | 'cancel', params: OutcomeParams): Promise<void> {
     const { endpoint, publishableKey } = this.#host;
     return this.#begin(mode, null, async (run) => {
+      const body = this.#createBody();
+      // Its memory entry goes when this run settles (see #settle), if it is this session's.
+      if (typeof body !== 'string') run.slot = memorySlot(endpoint!, body);
       // The host resumes only with an endpoint.
       const session = await readSession(endpoint!, sessionId, { signal: run.abort.signal, retries: 2, publishableKey });
       if (!this.#isCurrent(run)) return;
@@ -134,6 +146,24 @@ export class CheckoutRunController implements ReactiveController {
       if (session.status !== 'open') return this.#applyStatus(run, session, params);
       return result === 'cancel' ? this.#cancel(run, params) : this.#confirm(run, params);
     });
+  }
+
+  /**
+   * The payload changed: once it has rested for `PAYLOAD_SETTLE_MS`, a run still showing an open,
+   * unpaid session (loading, ready) made for another payload starts again with a new session.
+   * Confirming (`processing`) or settled runs are left alone: the shopper may have paid.
+   */
+  payloadChanged(): void {
+    clearTimeout(this.#payloadTimer);
+    this.#payloadTimer = setTimeout(() => {
+      const run = this.#run;
+      if (!run?.slot || (this.#state !== 'loading' && this.#state !== 'ready')) return;
+      const body = this.#createBody();
+      if (typeof body !== 'string' && memorySlot(this.#host.endpoint ?? '', body) === run.slot) return;
+      forget(run.slot);
+      // The run's mode, not the host's: a popup that fell back stays in its fallback.
+      void this.#begin(run.mode, null, (next) => this.#execute(next, false));
+    }, PAYLOAD_SETTLE_MS);
   }
 
   /** "Try again" after `verification_failed`: confirms the kept accept again. False when there is none. */
@@ -215,12 +245,17 @@ export class CheckoutRunController implements ReactiveController {
     const { signal } = run.abort;
     if (run.mode === 'popup' && !run.popup) {
       run.popup = popupOpened ? null : openPopup();
-      if (!run.popup) throw new CheckoutError('popup_blocked', 'The browser blocked the checkout window. Allow pop-ups and try again.', { retryable: true });
+      const fallback = this.#host.popupFallback;
+      if (!run.popup && fallback === 'none') {
+        throw new CheckoutError('popup_blocked', 'The browser blocked the checkout window. Allow pop-ups and try again.', { retryable: true });
+      }
+      // A refused window: the overlay (which redirects for a page that refuses frames) or a redirect.
+      if (!run.popup) run.mode = fallback === 'redirect' ? 'redirect' : 'overlay';
     }
     // Only a read (GET) of the endpoint confirms a payment: a session the page holds or a create
     // answer that says `complete` is confirmed like an accept message.
     const readFromEndpoint = !this.#host.session && Boolean(this.#host.sessionId);
-    const session = await this.#obtainSession(signal);
+    const session = await this.#obtainSession(run);
     if (!this.#isCurrent(run)) return;
     this.#adopt(session);
     // Declines before this page (a reload mid-checkout) are not news.
@@ -252,17 +287,70 @@ export class CheckoutRunController implements ReactiveController {
     return this.#mount(run, session, 'hosted').catch((error: unknown) => this.#onRunError(run, error));
   }
 
-  #obtainSession(signal: AbortSignal): Promise<CheckoutSession> {
-    const { session, endpoint, sessionId, payload, locale, publishableKey } = this.#host;
+  #obtainSession(run: Run): Promise<CheckoutSession> {
+    const { session, endpoint, sessionId, publishableKey } = this.#host;
+    const signal = run.abort.signal;
     const context = { publishableKey };
     const invalid = (message: string) => Promise.reject(new CheckoutError('invalid_session', message));
     if (session) return parseSessionLazily(session, context);
     if (!endpoint) return invalid('Set the endpoint attribute or the session property of <checkout-widget>');
     if (sessionId) return readSession(endpoint, sessionId, { signal, retries: 2, ...context });
-    if (payload === INVALID_PAYLOAD) return invalid(this.payloadProblem);
-    if (!isPlainObject(payload)) return invalid('The payload property must be an object');
-    const body = locale && payload.locale === undefined ? { ...payload, locale } : payload;
-    return createSession(endpoint, body, { signal, idempotencyKey: newIdempotencyKey(), ...context });
+    const body = this.#createBody();
+    if (typeof body === 'string') return invalid(body);
+    run.slot = memorySlot(endpoint, body);
+    return this.#createOrResume(run.slot, endpoint, body, signal, context);
+  }
+
+  /** The create call's body, or why there is none. */
+  #createBody(): Record<string, unknown> | string {
+    const { payload, locale } = this.#host;
+    if (payload === INVALID_PAYLOAD) return this.payloadProblem;
+    if (!isPlainObject(payload)) return 'The payload property must be an object';
+    return locale && payload.locale === undefined ? { ...payload, locale } : payload;
+  }
+
+  /**
+   * The session remembered for this endpoint and body while the endpoint still reports it `open`
+   * (a reload or second mount); otherwise a create, with the remembered key when that create's
+   * answer never arrived (the backend's idempotency answers the same session).
+   */
+  async #createOrResume(
+    slot: string,
+    endpoint: string,
+    body: Record<string, unknown>,
+    signal: AbortSignal,
+    context: { publishableKey: string | undefined },
+  ): Promise<CheckoutSession> {
+    let kept = recall(slot);
+    if (kept?.id) {
+      try {
+        const session = await readSession(endpoint, kept.id, { signal, retries: 2, ...context });
+        if (session.status === 'open') return session;
+      } catch (error) {
+        // Gone (404, any 4xx) or unreadable starts afresh; an outage stays this start's error.
+        if (!(error instanceof CheckoutError) || error.retryable) throw error;
+      }
+      // Paid, expired, cancelled or failed: never shown again, and a new payment needs a new key.
+      kept = undefined;
+    }
+    const retried = Boolean(kept);
+    const key = kept?.key ?? newIdempotencyKey();
+    remember(slot, { key });
+    let session: CheckoutSession;
+    try {
+      session = await createSession(endpoint, body, { signal, idempotencyKey: key, ...context });
+    } catch (error) {
+      // A refused body or answer would be refused again under the same key.
+      if (error instanceof CheckoutError && !error.retryable) forget(slot);
+      throw error;
+    }
+    if (session.status === 'open') {
+      remember(slot, { key, id: session.id });
+      return session;
+    }
+    forget(slot);
+    // A remembered key answered a session that is over: that was an earlier payment, not this one.
+    return retried ? this.#createOrResume(slot, endpoint, body, signal, context) : session;
   }
 
   /** A validated session becomes the run's: announce it and warm up the connection to its page. */
@@ -431,6 +519,7 @@ export class CheckoutRunController implements ReactiveController {
         this.#expire(run);
         return;
       case 'failed':
+        this.#forgetSession(run);
         this.#fail(run, new CheckoutError('payment_failed', 'The payment failed. Start again to try another way to pay.', { retryable: true }));
     }
   }
@@ -452,6 +541,7 @@ export class CheckoutRunController implements ReactiveController {
   /** Ends the run for good: provider UI, popup, watchers and requests all go. */
   #settle(run: Run, state: WidgetState): void {
     run.settled = true;
+    this.#forgetSession(run);
     this.#teardownRun(run);
     this.#setState(state);
   }
@@ -469,6 +559,11 @@ export class CheckoutRunController implements ReactiveController {
     const detail: CheckoutEventDetails['checkout-error'] = { code: error.code, message: error.message, retryable: error.retryable };
     if (error.session) detail.session = error.session;
     this.#dispatch('checkout-error', detail);
+  }
+
+  /** A run that is over leaves nothing to resume. Other errors keep an open session for "Try again" or a reload. */
+  #forgetSession(run: Run): void {
+    if (run.slot && this.#session) forget(run.slot, this.#session.id);
   }
 
   #onRunError(run: Run, error: unknown): void {

@@ -1,0 +1,80 @@
+import { isPlainObject } from '../../core/message-filter.js';
+
+/**
+ * What the widget remembers of the session it created for one endpoint and payload, in
+ * `sessionStorage`, so a reload or a second mount resumes it instead of making another (contract
+ * section 2). Only the create call's idempotency key and, once answered, the session id: never the
+ * client secret or anything else of the session. Storage that throws (Safari private mode, quota,
+ * disabled storage) means no memory, never a broken checkout.
+ */
+export interface RememberedSession {
+  /** The `Idempotency-Key` of the create call: a retry after a reload gets the same session. */
+  key: string;
+  /** Set once the create answered with an open session. */
+  id?: string;
+}
+
+const PREFIX = 'checkout-widget:session:';
+
+/** JSON with object keys sorted, so `{a, b}` and `{b, a}` are one payload. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    isPlainObject(item) ? Object.fromEntries(Object.keys(item).sort().map((key) => [key, item[key]])) : item,
+  );
+}
+
+/** cyrb53: a short, synchronous hash, so storage keys carry no cart or customer data. */
+function hash(text: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ code, 2654435761);
+    h2 = Math.imul(h2 ^ code, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+}
+
+/** The storage key for a create call: the absolute endpoint URL and the body it sends. */
+export function memorySlot(endpoint: string, body: unknown): string {
+  let url = endpoint;
+  try {
+    url = new URL(endpoint, globalThis.location?.href).href;
+  } catch {
+    // Not a URL (or no page, in Node): the text as given still tells endpoints apart.
+  }
+  return PREFIX + hash(`${url}\n${stableJson(body)}`);
+}
+
+/** Every storage call throws where storage is refused; even reading `sessionStorage` may. */
+function storage<T>(use: (store: Storage) => T): T | undefined {
+  try {
+    return use(globalThis.sessionStorage);
+  } catch {
+    return undefined;
+  }
+}
+
+export function recall(slot: string): RememberedSession | undefined {
+  const text = storage((store) => store.getItem(slot));
+  let entry: unknown;
+  try {
+    entry = JSON.parse(text ?? 'null');
+  } catch {
+    return undefined;
+  }
+  if (!isPlainObject(entry) || typeof entry['key'] !== 'string' || !entry['key']) return undefined;
+  return typeof entry['id'] === 'string' && entry['id'] ? { key: entry['key'], id: entry['id'] } : { key: entry['key'] };
+}
+
+export function remember(slot: string, entry: RememberedSession): void {
+  storage((store) => store.setItem(slot, JSON.stringify(entry.id ? { key: entry.key, id: entry.id } : { key: entry.key })));
+}
+
+/** Drops the entry; with `id`, only if it is that session's (another mount may have replaced it). */
+export function forget(slot: string, id?: string): void {
+  if (id !== undefined && recall(slot)?.id !== id) return;
+  storage((store) => store.removeItem(slot));
+}
