@@ -583,3 +583,319 @@ describe('CheckoutRunController', () => {
     });
   });
 });
+
+/** `sessionStorage` for Node: a Map behind the Storage methods the session memory uses. */
+function installFakeStorage(): Map<string, string> {
+  const items = new Map<string, string>();
+  vi.stubGlobal('sessionStorage', {
+    getItem: (key: string) => items.get(key) ?? null,
+    setItem: (key: string, value: string) => void items.set(key, String(value)),
+    removeItem: (key: string) => void items.delete(key),
+  });
+  return items;
+}
+
+/**
+ * A backend that honours `Idempotency-Key` (same key → the same session) and answers a `GET` with
+ * each session's status, or 404 once it is `gone`.
+ */
+function installIdempotentBackend() {
+  const byKey = new Map<string, string>();
+  const statuses = new Map<string, SessionStatus>();
+  const gone = new Set<string>();
+  const session = (id: string) => stripeSession(statuses.get(id), { id, client_secret: `${id}_secret_x` });
+  http.state.respond = (call) => {
+    if (call.method === 'POST') {
+      const key = call.headers['Idempotency-Key']!;
+      let id = byKey.get(key);
+      if (!id) {
+        id = `cs_test_${byKey.size + 1}`;
+        byKey.set(key, id);
+        statuses.set(id, 'open');
+      }
+      return [201, session(id)];
+    }
+    const id = decodeURIComponent(call.url.slice(ENDPOINT.length + 1));
+    if (!statuses.has(id) || gone.has(id)) return [404, { error: { code: 'not_found', message: 'No such session' } }];
+    return [200, session(id)];
+  };
+  return { statuses, gone };
+}
+
+const posts = () => http.calls.filter((call) => call.method === 'POST');
+const keys = () => posts().map((call) => call.headers['Idempotency-Key']);
+
+/** A second mount of the widget (or the page after a reload): a new host and controller, the same storage. */
+function remount(): void {
+  run.hostDisconnected();
+  host = new FakeHost();
+  run = new CheckoutRunController(host as unknown as CheckoutRunHost, () => focusReturns++, renderers.load);
+}
+
+describe('CheckoutRunController: no lost carts (session memory)', () => {
+  let stored: Map<string, string>;
+  let backend: ReturnType<typeof installIdempotentBackend>;
+
+  beforeEach(() => {
+    stored = installFakeStorage();
+    backend = installIdempotentBackend();
+  });
+
+  it('a remount with the same endpoint and payload resumes the open session with a GET: one create in all', async () => {
+    await startReady();
+    expect(posts()).toHaveLength(1);
+    // The key and id only: never the client secret.
+    expect([...stored.values()]).toEqual([JSON.stringify({ key: keys()[0], id: 'cs_test_1' })]);
+
+    remount();
+    void run.start('embedded');
+    await flush();
+    expect(posts()).toHaveLength(1);
+    expect(gets().map((call) => call.url)).toEqual([`${ENDPOINT}/cs_test_1`]);
+    expect(renderers.mounted.at(-1)!.session.id).toBe('cs_test_1');
+    expect(host.trail()).toEqual(['status:loading', 'session']);
+  });
+
+  it('keys the memory by the payload, whatever the order of its keys; another payload creates its own session', async () => {
+    host.payload = { lines: [{ sku: 'tee', quantity: 1 }], note: 'x' };
+    await startReady();
+    remount();
+    host.payload = { note: 'x', lines: [{ quantity: 1, sku: 'tee' }] };
+    await startReady();
+    expect(posts()).toHaveLength(1);
+    remount();
+    host.payload = { note: 'y', lines: [{ quantity: 1, sku: 'tee' }] };
+    await startReady();
+    expect(posts()).toHaveLength(2);
+    expect(renderers.mounted.at(-1)!.session.id).toBe('cs_test_2');
+  });
+
+  it.each([
+    ['complete', 'the GET reports it complete (paid: never shown as open, no accept for it)'],
+    ['expired', 'the GET reports it expired'],
+    ['gone', 'the GET answers 404'],
+  ] as const)('a new key and session when %s: %s', async (outcome, _why) => {
+    await startReady();
+    if (outcome === 'gone') backend.gone.add('cs_test_1');
+    else backend.statuses.set('cs_test_1', outcome);
+
+    remount();
+    void run.start('embedded');
+    await flush();
+    expect(gets().map((call) => call.url)).toEqual([`${ENDPOINT}/cs_test_1`]);
+    expect(posts()).toHaveLength(2);
+    expect(keys()[1]).not.toBe(keys()[0]);
+    expect(renderers.mounted.at(-1)!.session).toMatchObject({ id: 'cs_test_2', status: 'open' });
+    expect(host.trail()).toEqual(['status:loading', 'session']);
+    expect([...stored.values()]).toEqual([JSON.stringify({ key: keys()[1], id: 'cs_test_2' })]);
+  });
+
+  it('an outage while reading the remembered session is the start\'s error, and the memory is kept for "Try again"', async () => {
+    await startReady();
+    remount();
+    http.state.respond = (call) => (call.method === 'GET' ? [503, { error: { code: 'down', message: 'down' } }] : undefined);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    void run.start('embedded');
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(run.state).toBe('error');
+    expect(posts()).toHaveLength(1);
+    expect(stored.size).toBe(1);
+  });
+
+  it('a create whose answer was lost to a reload is sent again with the remembered key', async () => {
+    http.state.respond = () => undefined;
+    void run.start('embedded');
+    const firstKey = keys()[0];
+    expect([...stored.values()]).toEqual([JSON.stringify({ key: firstKey })]);
+
+    remount();
+    backend = installIdempotentBackend();
+    await startReady();
+    expect(keys()).toEqual([firstKey, firstKey]);
+    expect(run.state).toBe('ready');
+  });
+
+  it('a remembered key that answers a session that is over (an earlier payment) is dropped for a new one', async () => {
+    http.state.respond = () => undefined;
+    void run.start('embedded');
+    const firstKey = keys()[0]!;
+    remount();
+    backend = installIdempotentBackend();
+    // The lost create's session was made, and is paid already.
+    backend.statuses.set('cs_test_1', 'complete');
+    http.state.respond = ((respond) => (call: FetchCall) => {
+      const reply = respond(call);
+      if (call.headers['Idempotency-Key'] === firstKey) return [201, stripeSession('complete', { id: 'cs_test_paid' })] as [number, unknown];
+      return reply;
+    })(http.state.respond);
+    await startReady();
+    expect(posts()).toHaveLength(3);
+    expect(keys()[2]).not.toBe(firstKey);
+    expect(run.state).toBe('ready');
+    expect(host.trail()).not.toContain('accept');
+  });
+
+  it.each([
+    ['cancelled', () => renderers.mounted.at(-1)!.host.report({ type: 'cancel', params: {} })],
+    ['complete', () => renderers.mounted.at(-1)!.host.report({ type: 'accept', params: {} })],
+  ] as const)('forgets the session once the run settles (%s)', async (state, settle) => {
+    await startReady();
+    expect(stored.size).toBe(1);
+    backend.statuses.set('cs_test_1', state);
+    settle();
+    await flush();
+    expect(run.state).toBe(state);
+    expect(stored.size).toBe(0);
+  });
+
+  it('forgets a session the endpoint reports failed', async () => {
+    await startReady();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    backend.statuses.set('cs_test_1', 'failed');
+    renderers.mounted.at(-1)!.host.report({ type: 'accept', params: {} });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(host.detail('checkout-error')).toMatchObject({ code: 'payment_failed' });
+    expect(stored.size).toBe(0);
+  });
+
+  it('keeps the open session over a disconnect, for the next mount', async () => {
+    await startReady();
+    run.hostDisconnected();
+    expect(stored.size).toBe(1);
+  });
+
+  it('storage that throws (Safari private mode, quota, disabled) only means no memory', async () => {
+    const refuse = () => {
+      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    };
+    vi.stubGlobal('sessionStorage', { getItem: refuse, setItem: refuse, removeItem: refuse });
+    await startReady();
+    expect(run.state).toBe('ready');
+    remount();
+    await startReady();
+    expect(posts()).toHaveLength(2);
+
+    // Even reading `window.sessionStorage` may throw (storage disabled).
+    Object.defineProperty(globalThis, 'sessionStorage', { configurable: true, get: refuse });
+    try {
+      remount();
+      await startReady();
+      expect(run.state).toBe('ready');
+    } finally {
+      delete (globalThis as { sessionStorage?: unknown }).sessionStorage;
+    }
+  });
+
+  it('a stored entry that is not ours (bad JSON, no key) is ignored', async () => {
+    await startReady();
+    const [slot] = [...stored.keys()];
+    stored.set(slot!, '{not json');
+    remount();
+    await startReady();
+    expect(posts()).toHaveLength(2);
+    stored.set(slot!, JSON.stringify({ id: 'cs_test_1' }));
+    remount();
+    await startReady();
+    expect(posts()).toHaveLength(3);
+  });
+
+  describe('a change of payload', () => {
+    beforeEach(() => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    });
+
+    const setQuantity = (quantity: number) => {
+      host.payload = { lines: [{ sku: 'tee', quantity }] };
+      run.payloadChanged();
+    };
+
+    it('starts one new session once five quick changes rest, and drops the old one\'s memory', async () => {
+      const first = await startReady();
+      for (const quantity of [2, 3, 4, 5, 6]) {
+        setQuantity(quantity);
+        await vi.advanceTimersByTimeAsync(100);
+      }
+      expect(posts()).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(300);
+      await flush();
+      expect(posts()).toHaveLength(2);
+      expect(posts()[1]!.body).toEqual({ lines: [{ sku: 'tee', quantity: 6 }], locale: 'da' });
+      expect(keys()[1]).not.toBe(keys()[0]);
+      expect(first.destroyed).toBe(1);
+      expect(renderers.mounted.at(-1)!.session.id).toBe('cs_test_2');
+      expect([...stored.values()]).toEqual([JSON.stringify({ key: keys()[1], id: 'cs_test_2' })]);
+    });
+
+    it('the same payload again (a new object, the attribute set anew) changes nothing', async () => {
+      await startReady();
+      host.payload = { lines: [{ quantity: 1, sku: 'tee' }] };
+      run.payloadChanged();
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(posts()).toHaveLength(1);
+      expect(run.state).toBe('ready');
+    });
+
+    it('while the payment is confirmed (processing) does not restart', async () => {
+      const mounted = await startReady();
+      http.state.respond = (call) => (call.method === 'GET' ? undefined : [201, stripeSession()]);
+      mounted.host.report({ type: 'accept', params: {} });
+      expect(run.state).toBe('processing');
+      setQuantity(5);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(posts()).toHaveLength(1);
+      expect(run.state).toBe('processing');
+      expect(mounted.destroyed).toBe(0);
+    });
+
+    it('after the run settled, or for a session the page handed in, does not start one', async () => {
+      const mounted = await startReady();
+      mounted.host.report({ type: 'cancel', params: {} });
+      setQuantity(5);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(posts()).toHaveLength(1);
+      expect(run.state).toBe('cancelled');
+
+      remount();
+      host.session = stripeSession('open', { id: 'cs_held' });
+      await startReady();
+      setQuantity(7);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(posts()).toHaveLength(1);
+      expect(run.state).toBe('ready');
+    });
+
+    it('disconnecting cancels a pending change', async () => {
+      await startReady();
+      setQuantity(5);
+      run.hostDisconnected();
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(posts()).toHaveLength(1);
+      expect(run.state).toBe('idle');
+    });
+  });
+});
+
+describe('CheckoutRunController: popup-fallback', () => {
+  it.each([
+    [undefined, 'overlay'],
+    ['overlay', 'overlay'],
+    ['redirect', 'redirect'],
+    ['bogus', 'overlay'],
+  ] as const)('a refused window with popup-fallback %s shows the page in %s mode', async (fallback, mode) => {
+    (host as FakeHost & { popupFallback?: string }).popupFallback = fallback;
+    // null: the click tried to open the window and the browser refused.
+    void run.start('popup', null);
+    await flush();
+    expect(renderers.mounted.at(-1)!.host).toMatchObject({ mode, popup: null });
+    expect(host.trail()).not.toContain('error');
+  });
+
+  it('popup-fallback none reports popup_blocked', async () => {
+    (host as FakeHost & { popupFallback?: string }).popupFallback = 'none';
+    void run.start('popup', null);
+    await flush();
+    expect(run.state).toBe('error');
+    expect(host.detail('checkout-error')).toMatchObject({ code: 'popup_blocked', retryable: true });
+    expect(posts()).toHaveLength(0);
+  });
+});
