@@ -11,7 +11,7 @@ export interface RememberedSession {
   /** The `Idempotency-Key` of the create call: a retry after a reload gets the same session. */
   key: string;
   /** Set once the create answered with an open session. */
-  id?: string;
+  id?: string | undefined;
 }
 
 const PREFIX = 'checkout-widget:session:';
@@ -58,23 +58,22 @@ function storage<T>(use: (store: Storage) => T): T | undefined {
 }
 
 export function recall(slot: string): RememberedSession | undefined {
-  const text = storage((store) => store.getItem(slot));
-  let entry: unknown;
   try {
-    entry = JSON.parse(text ?? 'null');
+    const entry: unknown = JSON.parse(storage((store) => store.getItem(slot)) ?? 'null');
+    // Anything else under our key (an older format, a hand edit) is no memory.
+    if (!isPlainObject(entry) || !entry['key'] || typeof entry['key'] !== 'string') return undefined;
+    return { key: entry['key'], id: typeof entry['id'] === 'string' && entry['id'] ? entry['id'] : undefined };
   } catch {
     return undefined;
   }
-  if (!isPlainObject(entry) || typeof entry['key'] !== 'string' || !entry['key']) return undefined;
-  return typeof entry['id'] === 'string' && entry['id'] ? { key: entry['key'], id: entry['id'] } : { key: entry['key'] };
 }
 
 export function remember(slot: string, entry: RememberedSession): void {
-  storage((store) => store.setItem(slot, JSON.stringify(entry.id ? { key: entry.key, id: entry.id } : { key: entry.key })));
+  // These two fields only, whatever else the object carries.
+  storage((store) => store.setItem(slot, JSON.stringify({ key: entry.key, id: entry.id })));
 }
 
 /** Drops the entry; with `id`, only if it is that session's (another mount may have replaced it). */
 export function forget(slot: string, id?: string): void {
-  if (id !== undefined && recall(slot)?.id !== id) return;
-  storage((store) => store.removeItem(slot));
+  if (id === undefined || recall(slot)?.id === id) storage((store) => store.removeItem(slot));
 }
