@@ -209,6 +209,8 @@ test.describe('<checkout-widget>', () => {
     backend.postFailures = [400];
     await page.locator('checkout-widget').evaluate((element) => {
       (element as HTMLElement & { reset(): void }).reset();
+      // Else the start resumes the open session it remembers (a GET) instead of creating one.
+      sessionStorage.clear();
       return (element as HTMLElement & { start(): Promise<void> }).start();
     });
     const widget = page.locator('checkout-widget');
