@@ -6,6 +6,7 @@ import { preloadSessionValidators } from '../../core/session-validators.js';
 import type { CheckoutSession, DisplayMode, SessionStatus } from '../../core/session.js';
 import type { RendererFactory, RendererHost } from '../../renderers/types.js';
 import { CheckoutRunController, INVALID_PAYLOAD, type CheckoutRunHost } from './run-controller.js';
+import { installFakeStorage } from './fake-storage.js';
 
 /**
  * The run's transitions in Node: a fake host element, a fake `fetch` behind the real session
@@ -583,17 +584,6 @@ describe('CheckoutRunController', () => {
     });
   });
 });
-
-/** `sessionStorage` for Node: a Map behind the Storage methods the session memory uses. */
-function installFakeStorage(): Map<string, string> {
-  const items = new Map<string, string>();
-  vi.stubGlobal('sessionStorage', {
-    getItem: (key: string) => items.get(key) ?? null,
-    setItem: (key: string, value: string) => void items.set(key, String(value)),
-    removeItem: (key: string) => void items.delete(key),
-  });
-  return items;
-}
 
 /**
  * A backend that honours `Idempotency-Key` (same key → the same session) and answers a `GET` with

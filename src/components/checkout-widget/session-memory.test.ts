@@ -1,15 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { forget, memorySlot, recall, remember, stableJson } from './session-memory.js';
-
-function installFakeStorage(): Map<string, string> {
-  const items = new Map<string, string>();
-  vi.stubGlobal('sessionStorage', {
-    getItem: (key: string) => items.get(key) ?? null,
-    setItem: (key: string, value: string) => void items.set(key, String(value)),
-    removeItem: (key: string) => void items.delete(key),
-  });
-  return items;
-}
+import { installFakeStorage } from './fake-storage.js';
 
 afterEach(() => {
   vi.unstubAllGlobals();
