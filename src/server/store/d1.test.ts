@@ -45,6 +45,18 @@ describe('D1 store without interactive transactions', () => {
     expect(() => createD1Store({ database: {} as D1DatabaseLike })).toThrow(/needs \{ database \}/);
   });
 
+  it('migrates an empty database from several stores at once (no lock: the steps are idempotent)', async () => {
+    const stores = [createD1Store({ database }), createD1Store({ database }), createD1Store({ database })];
+    try {
+      await Promise.all(stores.map((store) => store.migrate()));
+      await stores[0]!.insertOrder(sampleOrder('ord_1'));
+      expect(await stores[2]!.getOrder('ord_1')).toBeDefined();
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+      await dropTables();
+    }
+  });
+
   it('writes the order only with the key it claimed, in one batch', async () => {
     const store = createD1Store({ database });
     try {
