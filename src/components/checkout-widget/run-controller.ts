@@ -8,6 +8,8 @@ import { isFinalStatus, type CheckoutSession, type DisplayMode, type WidgetState
 import { watchSessionStatus } from '../../core/status-watcher.js';
 import { loadRenderer } from '../../renderers/index.js';
 import type { Renderer, RendererHost, RendererOutcome } from '../../renderers/types.js';
+import { en } from './locales/en.js';
+import type { CheckoutStrings } from './strings.js';
 
 const POPUP_NAME = 'checkout-widget-popup';
 /** Delays before each confirming read after an accept: the backend may lag the page by a moment. */
@@ -28,6 +30,8 @@ export interface CheckoutRunHost extends ReactiveControllerHost, HTMLElement {
   readonly sessionId: string | undefined;
   readonly publishableKey: string | undefined;
   readonly session: CheckoutSession | Record<string, unknown> | undefined;
+  /** The widget's texts in the shopper's language; English when left out. */
+  readonly localizedStrings?: CheckoutStrings;
 }
 
 /** One attempt, from a start to its outcome. A new start makes a new run: a stale one's results are dropped. */
@@ -55,10 +59,10 @@ export function openPopup(): Window | null {
   return window.open('', POPUP_NAME, `popup,width=${width},height=${height},left=${Math.round(left)},top=${Math.round(top)}`);
 }
 
-function showPopupPlaceholder(popup: Window): void {
+function showPopupPlaceholder(popup: Window, strings: CheckoutStrings): void {
   try {
-    popup.document.title = 'Checkout';
-    popup.document.body.textContent = 'Loading checkout…';
+    popup.document.title = strings.checkout;
+    popup.document.body.textContent = strings.loading;
   } catch {
     // A reused window may already show another origin: nothing to write then.
   }
@@ -234,7 +238,7 @@ export class CheckoutRunController implements ReactiveController {
     if (run.mode === 'popup' && !run.popup) {
       run.popup = popupOpened ? null : openPopup();
       if (!run.popup) throw new CheckoutError('popup_blocked', 'The browser blocked the checkout window. Allow pop-ups and try again.', { retryable: true });
-      showPopupPlaceholder(run.popup);
+      showPopupPlaceholder(run.popup, this.#host.localizedStrings ?? en);
     }
     // Only a read (GET) of the endpoint confirms a payment: a session the page holds or a create
     // answer that says `complete` is confirmed like an accept message.
@@ -338,6 +342,7 @@ export class CheckoutRunController implements ReactiveController {
       },
       mode: run.mode,
       locale: host.locale,
+      strings: host.localizedStrings ?? en,
       endpoint,
       publishableKey: host.publishableKey,
       popup: run.popup,
