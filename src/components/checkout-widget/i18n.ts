@@ -1,3 +1,4 @@
+import { languageOf } from '../../core/language.js';
 import { LOCALE_LOADERS } from './locales/index.js';
 import type { CheckoutStrings } from './strings.js';
 
@@ -12,8 +13,7 @@ import type { CheckoutStrings } from './strings.js';
  * speaks it (`da-DK` → `da`; Norwegian `no` and `nn` read Bokmål, `nb`), else `en`.
  */
 export function pickLocale(locale: string): string {
-  const language = locale.toLowerCase().split(/[-_]/)[0]!;
-  const code = language === 'no' || language === 'nn' ? 'nb' : language;
+  const code = languageOf(locale);
   // Own keys only: a locale such as "constructor" must not reach Object.prototype.
   return Object.hasOwn(LOCALE_LOADERS, code) ? code : 'en';
 }
