@@ -62,7 +62,8 @@ const bridgePage = (result: string, id: string, invoice: string | null) => `<!do
 async function setUp(page: Page, widgetHtml: string, backend: Partial<FakeBackend> = {}): Promise<FakeBackend> {
   const state: FakeBackend = { posts: [], gets: [], status: 'open', postFailures: [], ...backend };
   let counter = 0;
-  const html = `<!doctype html><html lang="da"><head><script type="module" src="/cdn/checkout-widget.js"></script></head>
+  // English, so these specs read the widget's English texts; locales.spec.ts covers the others.
+  const html = `<!doctype html><html lang="en"><head><script type="module" src="/cdn/checkout-widget.js"></script></head>
     <body><main>${widgetHtml}</main><script>
       window.__events = [];
       for (const name of ['checkout-session','checkout-ready','checkout-accept','checkout-cancel','checkout-expired','checkout-error','checkout-status','checkout-close'])
@@ -136,7 +137,7 @@ test.describe('<checkout-widget>', () => {
     const widget = page.locator('checkout-widget');
     await expect(widget).toHaveAttribute('state', 'ready');
     expect(backend.posts).toHaveLength(1);
-    expect(backend.posts[0]?.body).toEqual({ items: [{ sku: 'mug', quantity: 1 }], locale: 'da' });
+    expect(backend.posts[0]?.body).toEqual({ items: [{ sku: 'mug', quantity: 1 }], locale: 'en' });
     expect(backend.posts[0]?.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
     const iframe = widget.locator('iframe');
     await expect(iframe).toHaveAttribute('allow', 'payment');
@@ -213,11 +214,12 @@ test.describe('<checkout-widget>', () => {
     });
     const widget = page.locator('checkout-widget');
     await expect(widget).toHaveAttribute('state', 'error');
-    await expect(widget.getByRole('alert')).toHaveText('failure 400');
+    // The shopper reads the widget's own text; the endpoint's message is the shop's (below).
+    await expect(widget.getByRole('alert')).toHaveText('The checkout could not be started. Try again in a moment.');
     await expect(widget.getByRole('button', { name: 'Try again' })).toHaveCount(0);
     expect(backend.posts).toHaveLength(4);
     const error = (await events(page)).find((event) => event.type === 'checkout-error');
-    expect(error?.detail).toMatchObject({ code: 'endpoint_error', retryable: false });
+    expect(error?.detail).toMatchObject({ code: 'endpoint_error', message: 'failure 400', retryable: false });
   });
 
   test('a declined card keeps the page up and reports a retryable payment_failed', async ({ page }) => {
@@ -403,7 +405,9 @@ test.describe('<checkout-widget>', () => {
     await page.goto(`${SHOP}/shop.html`);
     const widget = page.locator('checkout-widget');
     await expect(widget).toHaveAttribute('state', 'error');
-    await expect(widget.getByRole('alert')).toContainText('payload attribute must be a JSON object');
+    await expect(widget.getByRole('alert')).toHaveText('The checkout could not be started.');
+    const error = (await events(page)).find((event) => event.type === 'checkout-error');
+    expect(String(error?.detail['message'])).toContain('payload attribute must be a JSON object');
     await widget.evaluate((element) => {
       (element as HTMLElement & { payload: unknown }).payload = { items: [] };
       return (element as HTMLElement & { start(): Promise<void> }).start();
