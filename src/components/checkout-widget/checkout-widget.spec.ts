@@ -192,10 +192,13 @@ test.describe('<checkout-widget>', () => {
       await page.clock.runFor(500);
       return widget.getAttribute('state');
     };
-    await expect.poll(stateAfterSteps).toBe('error');
+    // Progress is counted in fake-clock steps, not in wall time: a loaded machine takes more real
+    // time per step, so the poll steps at a steady pace and waits as long as the steps need.
+    const steps = { intervals: [50], timeout: 30_000 };
+    await expect.poll(stateAfterSteps, steps).toBe('error');
     // No "Try again": the watch's own next read sees the backend's completion.
     backend.status = 'complete';
-    await expect.poll(stateAfterSteps).toBe('complete');
+    await expect.poll(stateAfterSteps, steps).toBe('complete');
     const accept = (await events(page)).find((event) => event.type === 'checkout-accept');
     expect(accept?.detail).toMatchObject({ session: { id: 'ses_1', status: 'complete' }, params: { invoice: 'inv_9' } });
   });
