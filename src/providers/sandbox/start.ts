@@ -15,6 +15,8 @@ export interface StartSandboxOptions {
    * restarts (`sandbox-keys.json`, `sandbox-psp.json`). Without it: new keys, memory only.
    */
   dataDir?: string;
+  /** Where the PSP reports webhooks it could not deliver. Default `console`. */
+  logger?: Pick<Console, 'warn'>;
 }
 
 export interface RunningSandbox {
@@ -40,6 +42,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
   const psp = createSandboxPsp({
     ...keys,
     ...(options.dataDir && { stateFile: path.join(options.dataDir, 'sandbox-psp.json') }),
+    ...(options.logger && { logger: options.logger }),
   });
   const hostname = options.hostname ?? '127.0.0.1';
   const server = await serveNode(psp.fetch, { port: options.port ?? 0, hostname });
