@@ -1,8 +1,9 @@
 /**
  * `checkout-widget/react` in a React 19 app: the published wrapper (`dist/lib/react.js`) bundled
  * with esbuild into a page, against the demo's checkout endpoint. The payload reaches the endpoint
- * as the object it is (not "[object Object]"), typed event props fire, and an element the app
- * renders before anything else registered it still works (the wrapper registers it first).
+ * as the object it is (not "[object Object]": nothing but the wrapper registers the element, so
+ * this holds only because it registers before React renders), typed event props fire, and a
+ * sandbox payment ends in `onCheckoutAccept`.
  */
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
