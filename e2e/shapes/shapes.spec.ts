@@ -198,7 +198,7 @@ test.describe('provider-native session shapes', () => {
     }
     await expect(widget(page)).toHaveAttribute('state', 'error');
     // The shapes are named to the shop (the event), not to the shopper.
-    await expect(widget(page).getByRole('alert')).toHaveText('The checkout could not be started.');
+    await expect(widget(page).locator('[part="error"]')).toHaveText('The checkout could not be started.');
     expect(error.message).toContain('session is not a known shape');
   });
 });

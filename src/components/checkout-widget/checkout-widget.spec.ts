@@ -167,7 +167,7 @@ test.describe('<checkout-widget>', () => {
       parent.postMessage({ type: 'checkout-widget', version: 1, event: 'accept', session: 'ses_1', params: {} }, '*'),
     );
     await expect(page.locator('checkout-widget')).toHaveAttribute('state', 'error', { timeout: 15_000 });
-    await expect(page.locator('checkout-widget').getByRole('alert')).toContainText('could not be confirmed');
+    await expect(page.locator('checkout-widget').locator('[part="error"]')).toContainText('could not be confirmed');
     expect(await eventTypes(page)).not.toContain('checkout-accept');
     expect(backend.gets.length).toBeGreaterThanOrEqual(4);
     // Once the backend knows, "Try again" confirms without a new session.
@@ -218,7 +218,7 @@ test.describe('<checkout-widget>', () => {
     const widget = page.locator('checkout-widget');
     await expect(widget).toHaveAttribute('state', 'error');
     // The shopper reads the widget's own text; the endpoint's message is the shop's (below).
-    await expect(widget.getByRole('alert')).toHaveText('The checkout could not be started. Try again in a moment.');
+    await expect(widget.locator('[part="error"]')).toHaveText('The checkout could not be started. Try again in a moment.');
     await expect(widget.getByRole('button', { name: 'Try again' })).toHaveCount(0);
     expect(backend.posts).toHaveLength(4);
     const error = (await events(page)).find((event) => event.type === 'checkout-error');
@@ -367,7 +367,7 @@ test.describe('<checkout-widget>', () => {
     await page.locator('checkout-widget').getByRole('button', { name: 'Pay' }).click();
     const widget = page.locator('checkout-widget');
     await expect(widget).toHaveAttribute('state', 'error');
-    await expect(widget.getByRole('alert')).toContainText('blocked');
+    await expect(widget.locator('[part="error"]')).toContainText('blocked');
     const popupOpened = page.waitForEvent('popup');
     await widget.getByRole('button', { name: 'Try again' }).click();
     await (await popupOpened).waitForURL(/psp\.test\/pay\//);
@@ -408,7 +408,7 @@ test.describe('<checkout-widget>', () => {
     await page.goto(`${SHOP}/shop.html`);
     const widget = page.locator('checkout-widget');
     await expect(widget).toHaveAttribute('state', 'error');
-    await expect(widget.getByRole('alert')).toHaveText('The checkout could not be started.');
+    await expect(widget.locator('[part="error"]')).toHaveText('The checkout could not be started.');
     const error = (await events(page)).find((event) => event.type === 'checkout-error');
     expect(String(error?.detail['message'])).toContain('payload attribute must be a JSON object');
     await widget.evaluate((element) => {

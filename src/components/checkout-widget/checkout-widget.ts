@@ -46,8 +46,8 @@ export const RETURN_RESULT_PARAM = 'checkout_result';
  * @csspart dialog - The overlay `<dialog>`.
  * @csspart close - The overlay's close button.
  * @csspart loading - "Loading checkout…" while the session is set up (embedded mode).
- * @csspart message - Status text: confirming, complete, cancelled, expired.
- * @csspart error - The error message (`role="alert"`).
+ * @csspart message - Status text: confirming, complete, cancelled, expired. Loading, message and error sit in the widget's one live region (`role="status"`).
+ * @csspart error - The error message.
  * @csspart retry - "Try again", shown for retryable errors.
  * @csspart restart - "Start again" after a cancel or expiry in embedded mode.
  *
@@ -110,13 +110,16 @@ export class CheckoutWidget extends LitElement {
 
   #run = new CheckoutRunController(this, () => this.#focusTrigger());
   #warnedMode = false;
+  /** The state whose focus was handled, and whether its text is read by focus rather than announced. */
+  #shown: WidgetState | undefined;
+  #quiet = false;
   /** The locale whose texts are wanted, and the texts on screen (English until its chunk arrives). */
   #textsLocale: string | undefined;
   #texts: CheckoutStrings = en;
 
   /** What each state shows between the trigger and the provider's container; `embedded`: the mode is. */
   #views: { [S in WidgetState]?: (embedded: boolean, t: CheckoutStrings) => unknown } = {
-    loading: (embedded, t) => (embedded ? html`<div part="loading" role="status">${t.loading}</div>` : nothing),
+    loading: (embedded, t) => (embedded ? html`<div part="loading">${t.loading}</div>` : nothing),
     processing: (_, t) => this.#message(t, t.processing),
     complete: (_, t) => this.#message(t, t.complete),
     cancelled: (embedded, t) => this.#message(t, t.cancelled, embedded),
@@ -124,7 +127,7 @@ export class CheckoutWidget extends LitElement {
     error: (_, t) => {
       const error = this.#run.error!;
       // The shopper reads their language; the technical message went to the shop in `checkout-error`.
-      return html`<div part="error" role="alert"><span>${t[error.code]}</span> ${error.retryable
+      return html`<div part="error" tabindex="-1"><span>${t[error.code]}</span> ${error.retryable
           ? html`<button part="retry" type="button" @click=${this.#onRetryClick}>${t.retry}</button>`
           : nothing}</div>`;
     },
@@ -182,6 +185,18 @@ export class CheckoutWidget extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
+    const state = this.#run.state;
+    if (state !== this.#shown) {
+      this.#shown = state;
+      // After an outcome, focus that was ours (frame, dialog, trigger) or fell to <body> with them
+      // goes to the trigger, or to the message when there is no trigger (embedded, paid); a shopper
+      // elsewhere on the page keeps theirs. (A dialog still open after an unconfirmed accept keeps
+      // it too: the page behind it is inert, so the trigger cannot take it.)
+      const move = state !== 'idle' && !this.#run.busy && [document.body, this].includes(document.activeElement as HTMLElement);
+      // Focus reads the message: the live region keeps quiet then, so it is heard once.
+      this.#quiet = move && (state === 'complete' || this.#mode() === 'embedded');
+      if (move) void this.updateComplete.then(() => this.#focusTrigger());
+    }
     if (changed.has('locale')) this.#loadTexts();
     if (changed.has('endpoint') || changed.has('session') || changed.has('sessionId') || changed.has('mode')) {
       // Frameworks often set the endpoint as a property after connecting.
@@ -279,10 +294,12 @@ export class CheckoutWidget extends LitElement {
     if (!this.#run.confirmAgain()) this.#startFromGesture();
   };
 
+  /** The trigger, slotted or default; with no trigger on screen (embedded, paid), the message or error. */
   #focusTrigger(): void {
     const slot = this.renderRoot.querySelector<HTMLSlotElement>('slot[name="trigger"]');
     const slotted = slot?.assignedElements({ flatten: true })[0];
-    const target = (slotted ?? this.renderRoot.querySelector<HTMLElement>('[part="trigger"]')) as HTMLElement | null | undefined;
+    // The default trigger comes first in the tree, so it wins over the message when both are there.
+    const target = (slotted ?? this.renderRoot.querySelector<HTMLElement>('[part="trigger"],[tabindex]')) as HTMLElement | null | undefined;
     target?.focus();
   }
 
@@ -295,12 +312,13 @@ export class CheckoutWidget extends LitElement {
       !embedded && state !== 'complete'
         ? html`<slot name="trigger" @click=${this.#onTriggerClick}><button part="trigger" type="button" aria-busy=${state === 'loading' ? 'true' : 'false'}>${t.pay}</button></slot>`
         : nothing;
-    return html`${trigger}${this.#views[state]?.(embedded, t) ?? nothing}<div class="checkout-container" part="container"></div><slot></slot>`;
+    // One live region, always there, so each change is announced once and the same text not again.
+    return html`${trigger}<div role="status" aria-live=${this.#quiet ? 'off' : nothing}>${this.#views[state]?.(embedded, t) ?? nothing}</div><div class="checkout-container" part="container"></div><slot></slot>`;
   }
 
   /** Status text; `canRestart` adds "Start again" (after a cancel or expiry in embedded mode). */
   #message(t: CheckoutStrings, text: string, canRestart?: boolean) {
-    return html`<div part="message" role="status">${text} ${canRestart
+    return html`<div part="message" tabindex="-1">${text} ${canRestart
       ? html`<button part="restart" type="button" @click=${this.#onRetryClick}>${t.restart}</button>`
       : nothing}</div>`;
   }

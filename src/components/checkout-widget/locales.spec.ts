@@ -70,12 +70,12 @@ for (const [locale, code] of LOCALES) {
     await expect(widget(page, 'loading').locator('[part="loading"]')).toHaveText(STRINGS.loading[code]);
 
     await widget(page, 'popup').locator('[part="trigger"]').click();
-    const popupAlert = widget(page, 'popup').getByRole('alert');
+    const popupAlert = widget(page, 'popup').locator('[part="error"]');
     await expect(popupAlert).toContainText(STRINGS.popup_blocked[code]);
     await expect(popupAlert.getByRole('button', { name: STRINGS.retry[code] })).toBeVisible();
 
     // The shopper reads their language; the shop gets the endpoint's own message in the event.
-    await expect(widget(page, 'failing').getByRole('alert')).toHaveText(STRINGS.endpoint_error[code]);
+    await expect(widget(page, 'failing').locator('[part="error"]')).toHaveText(STRINGS.endpoint_error[code]);
     const error = await waitForCheckoutEvent(page, 'checkout-error', { where: (detail) => detail.code === 'endpoint_error' });
     expect(error.message).toBe('items.0.sku: unknown sku');
   });
@@ -131,7 +131,7 @@ test('strings overrides win over the locale, key by key', async ({ page }) => {
   // Danish has arrived (the plain widget says so) and the overrides still stand.
   await expect(widget(page, 'plain').locator('[part="trigger"]')).toHaveText('Betal');
   await expect(widget(page, 'button').locator('[part="trigger"]')).toHaveText('Køb nu');
-  await expect(widget(page, 'custom').getByRole('alert')).toHaveText('Butikken holder pause.');
+  await expect(widget(page, 'custom').locator('[part="error"]')).toHaveText('Butikken holder pause.');
   const error = (await recordedEvents(page)).find((event) => event.type === 'checkout-error');
   expect(error?.detail).toMatchObject({ code: 'endpoint_error', message: 'items.0.sku: unknown sku' });
 });

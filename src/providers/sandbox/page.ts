@@ -228,6 +228,7 @@ export function renderPayPage(page: PayPageInput): string {
     session: page.id,
     shopOrigin: page.shopOrigin,
     onLoad: loadMessage(page.view) ?? null,
+    open,
     reloadInMs: open && page.expiresInMs !== undefined ? Math.max(0, page.expiresInMs) + 500 : null,
   };
   return `<!doctype html>
@@ -269,6 +270,10 @@ ${content}
   // Relative to the server's clock, so a skewed device clock cannot make it early or late.
   if (data.reloadInMs !== null) setTimeout(function () { location.replace(location.pathname); }, data.reloadInMs);
   document.addEventListener('submit', function () { send(target, { event: 'status', status: 'processing' }); });
+  // Escape asks the widget to close its overlay or popup (contract, section 4); an inline page's is ignored there.
+  if (data.open) document.addEventListener('keydown', function (event) {
+    if (event.key === 'Escape' && !event.defaultPrevented) send(target, { event: 'close' });
+  });
   var alert = document.getElementById('decline');
   if (alert && !document.querySelector('[autofocus]')) alert.focus();
   var tabs = Array.prototype.slice.call(document.querySelectorAll('[role=tab]'));
