@@ -28,9 +28,15 @@ function integrityManifest(): Plugin {
  * `vite build` writes the CDN ES module (provider glue as separate chunks);
  * `vite build --mode iife` adds the classic-script build beside it, everything inlined.
  */
-/** A provider renderer's chunk is named after its folder (`checkout-stripe-….js`), the rest after their module. */
+/**
+ * A provider renderer's chunk is named after its folder (`checkout-stripe-….js`), a language's
+ * texts `checkout-locale-<code>-….js`, the rest after their module.
+ */
 function chunkFileName(chunk: { facadeModuleId: string | null }): string {
-  const provider = /[\\/]providers[\\/]([^\\/]+)[\\/]renderer\.ts$/.exec(chunk.facadeModuleId ?? '')?.[1];
+  const id = chunk.facadeModuleId ?? '';
+  const locale = /[\\/]checkout-widget[\\/]locales[\\/](\w+)\.ts$/.exec(id)?.[1];
+  if (locale) return `checkout-locale-${locale}-[hash].js`;
+  const provider = /[\\/]providers[\\/]([^\\/]+)[\\/]renderer\.ts$/.exec(id)?.[1];
   return `checkout-${provider ?? '[name]'}-[hash].js`;
 }
 

@@ -14,7 +14,6 @@ import { z } from 'zod';
 import {
   createCheckoutHandler,
   createMemoryStore,
-  createSandboxProvider,
   createSqliteStore,
   ORDER_STATUSES,
   type Catalog,
@@ -27,7 +26,7 @@ import { redactSecrets } from '../src/server/handler.js';
 import { providersFromEnv, type ProviderEnv } from '../src/server/providers/index.js';
 import { createReepayBilling, type ReepayBilling, type ReepayInvoice } from '../src/providers/reepay/server.js';
 import { ProviderError, ProviderInputError } from '../src/server/providers/types.js';
-import { createSandboxPsp, loadOrCreateSandboxKeys } from '../src/providers/sandbox/psp.js';
+import { startSandbox } from '../src/providers/sandbox/start.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -331,20 +330,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
   const env = options.env ?? process.env;
   // With a dataDir the sandbox keeps its keys and state (sessions, saved cards, charges) across
   // restarts; without one, new keys per process and memory only.
-  const sandboxKeys = options.dataDir
-    ? loadOrCreateSandboxKeys(path.join(options.dataDir, 'sandbox-keys.json'))
-    : { secretKey: `sbx_sk_${randomBytes(24).toString('hex')}`, webhookSecret: `sbx_whsec_${randomBytes(24).toString('hex')}` };
-  const sandboxSecretKey = sandboxKeys.secretKey;
-  const sandboxWebhookSecret = sandboxKeys.webhookSecret;
-
-  // The PSP's public URL is only known once it listens (port 0), so it is read per request.
-  const psp = createSandboxPsp({
-    secretKey: sandboxSecretKey,
-    webhookSecret: sandboxWebhookSecret,
-    ...(options.dataDir && { stateFile: path.join(options.dataDir, 'sandbox-psp.json') }),
-  });
-  const sandboxServer = await serveNode(psp.fetch, { port: options.sandboxPort ?? 4243, hostname: host });
-  const sandboxUrl = `http://${urlHost(host)}:${sandboxServer.port}`;
+  const sandbox = await startSandbox({ port: options.sandboxPort ?? 4243, hostname: host, ...(options.dataDir && { dataDir: options.dataDir }) });
+  const sandboxUrl = sandbox.url;
 
   let shopServer: NodeServerHandle | undefined;
   let store: CheckoutStore | undefined;
@@ -356,27 +343,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
     store = options.dataDir
       ? createSqliteStore({ path: path.join(options.dataDir, 'checkout.db') })
       : createMemoryStore();
-    const providers = providersFromEnv(
-      {
-        ...env,
-        SANDBOX_API_URL: sandboxUrl,
-        SANDBOX_SECRET_KEY: sandboxSecretKey,
-        SANDBOX_WEBHOOK_SECRET: sandboxWebhookSecret,
-      },
-      undefined,
-      { store },
-    );
+    const providers = providersFromEnv({ ...env, ...sandbox.env }, undefined, { store });
     // The same PSP in card-token mode: its card fields (a Frames double) make the token, so the card-token flow runs offline.
-    providers.push(
-      createSandboxProvider({
-        apiUrl: sandboxUrl,
-        secretKey: sandboxSecretKey,
-        webhookSecret: sandboxWebhookSecret,
-        sessionKind: 'card-token',
-        name: 'sandbox-fields',
-        label: 'Sandbox card fields (card-token)',
-      }),
-    );
+    providers.push(sandbox.cardFieldsProvider);
     providerNames = providers.map((provider) => provider.name);
     providerLabels = Object.fromEntries(providers.map((provider) => [provider.name, provider.label ?? provider.name]));
     refill = refillFromEnv(env);
@@ -418,7 +387,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
   } catch (error) {
     await checkoutHandler?.close();
     await store?.close();
-    await sandboxServer.close();
+    await sandbox.close();
     throw error;
   }
   const shopHandle = shopServer;
@@ -431,7 +400,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
     refill: refill !== undefined,
     ...(options.dataDir && { dataDir: options.dataDir }),
     async close() {
-      await Promise.all([shopHandle.close(), sandboxServer.close()]);
+      await Promise.all([shopHandle.close(), sandbox.close()]);
       await handler?.close();
       await openStore?.close();
     },

@@ -1,6 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
-import { budgetProblems, CORE_GZIP_BUDGET, measureCdnBytes, PROVIDER_CHUNK_GZIP_BUDGET, RENDERER_PROVIDERS } from './bench/bytes.js';
+import {
+  budgetProblems,
+  CORE_GZIP_BUDGET,
+  LOCALE_CHUNK_GZIP_BUDGET,
+  LOCALE_CHUNKS,
+  measureCdnBytes,
+  PROVIDER_CHUNK_GZIP_BUDGET,
+  RENDERER_PROVIDERS,
+} from './bench/bytes.js';
 
 /**
  * Byte budgets of the CDN build. A Playwright spec rather than a Vitest test because `npm test`
@@ -22,6 +30,14 @@ test.describe('CDN byte budgets (gzip level 9)', () => {
       const chunks = files.filter((file) => file.role === role);
       expect(chunks.map((chunk) => chunk.file), `one ${role} chunk in dist/cdn`).toHaveLength(1);
       expect(chunks[0]!.gzip).toBeLessThanOrEqual(PROVIDER_CHUNK_GZIP_BUDGET);
+    });
+  }
+
+  for (const role of ['i18n', ...LOCALE_CHUNKS.map((code) => `locale-${code}`)]) {
+    test(`the ${role} chunk is at most ${LOCALE_CHUNK_GZIP_BUDGET} bytes gzip`, () => {
+      const chunks = files.filter((file) => file.role === role);
+      expect(chunks.map((chunk) => chunk.file), `one ${role} chunk in dist/cdn`).toHaveLength(1);
+      expect(chunks[0]!.gzip).toBeLessThanOrEqual(LOCALE_CHUNK_GZIP_BUDGET);
     });
   }
 

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { test } from '@playwright/test';
 import {
   CARDS,
@@ -6,7 +7,9 @@ import {
   payWithCard,
   recordCheckoutEvents,
   seedCart,
+  triggerButton,
   waitForCheckoutEvent,
+  widget,
 } from './support/checkout.js';
 
 const DIR = process.env['SCREENSHOT_DIR'] ?? '/tmp/checkout-widget-screenshots';
@@ -55,4 +58,49 @@ test('popup and redirect', async ({ page }) => {
   await payWithCard(surface, CARDS.success);
   await waitForCheckoutEvent(page, 'checkout-accept');
   await page.screenshot(shot('12-redirect-returned'));
+});
+
+/** The README's pictures, checked in: `docs/screenshots/`, small (1000 × 700 or the widget's card). */
+const README_DIR = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
+const readmeShot = (name: string) => ({ path: `${README_DIR}${name}.png` });
+
+test.describe('README pictures', () => {
+  test.beforeEach(async ({ page }) => {
+    await page.setViewportSize({ width: 1000, height: 700 });
+  });
+
+  test('embedded', async ({ page }) => {
+    const { surface } = await openPaymentPage(page, 'embedded');
+    await surface.getByLabel(/card number/i).waitFor();
+    await page.locator('section.card').first().screenshot(readmeShot('embedded'));
+  });
+
+  for (const [name, path] of [
+    ['overlay', '/checkout.html?mode=overlay'],
+    ['overlay-da', '/checkout.html?mode=overlay&locale=da-DK'],
+  ] as const) {
+    test(name, async ({ page }) => {
+      await page.goto(path);
+      await triggerButton(page).or(widget(page).getByRole('button', { name: 'Betal' })).click();
+      await waitForCheckoutEvent(page, 'checkout-ready');
+      const frame = widget(page).getByRole('dialog').locator('iframe').contentFrame();
+      await frame.locator('#card-number').waitFor();
+      // Where a shopper starts typing (the dialog opens with focus on its close button).
+      await frame.locator('#card-number').focus();
+      await page.screenshot(readmeShot(name));
+    });
+  }
+
+  test('popup', async ({ page }) => {
+    const { popup } = await openPaymentPage(page, 'popup');
+    await popup!.setViewportSize({ width: 520, height: 700 });
+    await popup!.getByLabel(/card number/i).waitFor();
+    await popup!.screenshot(readmeShot('popup'));
+  });
+
+  test('redirect', async ({ page }) => {
+    const { surface } = await openPaymentPage(page, 'redirect');
+    await surface.getByLabel(/card number/i).waitFor();
+    await page.screenshot(readmeShot('redirect'));
+  });
 });

@@ -86,7 +86,7 @@ test('thousands of forged messages from four senders change nothing; the real pa
   await expect.poll(() => markers(page)).toEqual(expect.arrayContaining(['shop', 'same-origin-frame', 'stranger-frame', 'psp-popup']));
   expect(await widgetState(page)).toBe('ready');
   expect((await recordedEvents(page)).slice(before)).toEqual([]);
-  await expect(widget(page).getByRole('alert')).toHaveCount(0);
+  await expect(widget(page).locator('[part="error"]')).toHaveCount(0);
 
   const frame = page.frames().find((candidate) => candidate.url().startsWith(`${SANDBOX_URL}/pay/`) && candidate.parentFrame() !== null)!;
   await payWithCard(frame, CARDS.success);

@@ -115,7 +115,7 @@ test.describe('popup mode', () => {
 
     const error = await waitForCheckoutEvent(page, 'checkout-error');
     expect(error.code).toBe('popup_blocked');
-    await expect(page.locator('checkout-widget').getByRole('alert')).toBeVisible();
+    await expect(page.locator('checkout-widget').locator('[part="error"]')).toBeVisible();
   });
 });
 

@@ -2,10 +2,16 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
+import { LOCALES } from '../../src/components/checkout-widget/strings.js';
 
 /** Byte budgets (gzip, zlib level 9) for the CDN build. Stripe's own remote script is not ours and not counted. */
 export const CORE_GZIP_BUDGET = 16 * 1024;
 export const PROVIDER_CHUNK_GZIP_BUDGET = 4 * 1024;
+/** A language's texts (and the small index that finds them): fetched beside the session, for non-English locales only. */
+export const LOCALE_CHUNK_GZIP_BUDGET = 1024;
+
+/** The widget's languages other than `en` (which is in the core): each is a chunk `checkout-locale-<code>-<hash>.js`. */
+export const LOCALE_CHUNKS: readonly string[] = LOCALES.filter((code) => code !== 'en');
 
 /** Provider folders with a browser SDK of their own (`src/providers/<name>/renderer.ts`): each is a chunk `checkout-<name>-<hash>.js`. */
 export const RENDERER_PROVIDERS: readonly string[] = readdirSync(fileURLToPath(new URL('../../src/providers/', import.meta.url)), { withFileTypes: true })
@@ -13,7 +19,7 @@ export const RENDERER_PROVIDERS: readonly string[] = readdirSync(fileURLToPath(n
   .map((entry) => entry.name)
   .sort();
 
-/** `core`, `iife`, `validators`, or the provider folder a renderer chunk belongs to. */
+/** `core`, `iife`, `validators`, `i18n`, `locale-<code>`, or the provider folder a renderer chunk belongs to. */
 export type CdnFileRole = string;
 
 /** What each file of `dist/cdn` is, from its name (chunks carry a content hash: `checkout-<name>-<hash>.js`). */
@@ -26,6 +32,13 @@ const ROLES: ReadonlyArray<{ role: CdnFileRole; pattern: RegExp; budget?: number
     pattern: new RegExp(`^checkout-${name}-[\\w-]+\\.js$`),
     budget: PROVIDER_CHUNK_GZIP_BUDGET,
     description: `${name} renderer chunk`,
+  })),
+  { role: 'i18n', pattern: /^checkout-i18n-[\w-]+\.js$/, budget: LOCALE_CHUNK_GZIP_BUDGET, description: 'language picker (non-English locales)' },
+  ...LOCALE_CHUNKS.map((code) => ({
+    role: `locale-${code}`,
+    pattern: new RegExp(`^checkout-locale-${code}-[\\w-]+\\.js$`),
+    budget: LOCALE_CHUNK_GZIP_BUDGET,
+    description: `${code} texts chunk`,
   })),
 ];
 
@@ -76,7 +89,7 @@ export function measureCdnBytes(cdnDir: string): CdnFileBytes[] {
 }
 
 /** Problems with the build against the budgets; empty when everything fits. */
-export function budgetProblems(files: readonly CdnFileBytes[], requiredRoles: readonly CdnFileRole[] = ['core', 'iife', ...RENDERER_PROVIDERS]): string[] {
+export function budgetProblems(files: readonly CdnFileBytes[], requiredRoles: readonly CdnFileRole[] = ['core', 'iife', ...RENDERER_PROVIDERS, 'i18n', ...LOCALE_CHUNKS.map((code) => `locale-${code}`)]): string[] {
   const problems: string[] = [];
   for (const role of requiredRoles) {
     if (!files.some((file) => file.role === role)) problems.push(`dist/cdn has no ${role} file`);

@@ -197,6 +197,8 @@ test.describe('provider-native session shapes', () => {
       expect(error.message).toContain(name);
     }
     await expect(widget(page)).toHaveAttribute('state', 'error');
-    await expect(widget(page).getByRole('alert')).toContainText('session is not a known shape');
+    // The shapes are named to the shop (the event), not to the shopper.
+    await expect(widget(page).locator('[part="error"]')).toHaveText('The checkout could not be started.');
+    expect(error.message).toContain('session is not a known shape');
   });
 });

@@ -1,6 +1,7 @@
 import type { OutcomeParams } from '../core/events.js';
 import type { CheckoutErrorCode } from '../core/errors.js';
 import type { CheckoutSession, DisplayMode } from '../core/session.js';
+import type { CheckoutStrings } from '../components/checkout-widget/strings.js';
 
 /**
  * What a provider UI tells the widget once mounted. The widget owns the state machine and the
@@ -33,6 +34,8 @@ export interface RendererHost {
   lightMount(): HTMLElement;
   readonly mode: DisplayMode;
   readonly locale: string;
+  /** The widget's texts in the shopper's language (dialog and frame names, …), `strings` applied. */
+  readonly strings: Readonly<CheckoutStrings>;
   /** Absolute URL of the session endpoint; its origin is trusted for messages. */
   readonly endpoint: string | undefined;
   readonly publishableKey: string | undefined;

@@ -12,12 +12,15 @@ export {
 } from './handler.js';
 export type { RetryPolicy } from './job-runner.js';
 export {
+  createD1Store,
   createMemoryStore,
   createPostgresStore,
   createSqliteStore,
   ORDER_STATUSES,
   providerRecordsOn,
   type CheckoutStore,
+  type D1DatabaseLike,
+  type D1StoreOptions,
   type Order,
   type OrderLine,
   type OrderStatus,

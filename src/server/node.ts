@@ -11,6 +11,7 @@ export {
   type SandboxPsp,
   type SandboxPspOptions,
 } from '../providers/sandbox/psp.js';
+export { startSandbox, type RunningSandbox, type StartSandboxOptions } from '../providers/sandbox/start.js';
 
 type FetchHandler = (request: Request) => Response | Promise<Response>;
 

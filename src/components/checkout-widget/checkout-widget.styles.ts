@@ -1,5 +1,6 @@
 import { css } from 'lit';
 
+// Logical properties throughout, so `dir="rtl"` mirrors the layout (the close button included).
 export const checkoutWidgetStyles = css`
   :host {
     display: block;
@@ -11,9 +12,9 @@ export const checkoutWidgetStyles = css`
   }
   .checkout-frame {
     display: block;
-    width: 100%;
+    inline-size: 100%;
     border: 0;
-    min-height: var(--checkout-frame-min-height, 480px);
+    min-block-size: var(--checkout-frame-min-height, 480px);
     border-radius: var(--checkout-radius, 8px);
     background: var(--checkout-frame-background, transparent);
   }
@@ -30,15 +31,15 @@ export const checkoutWidgetStyles = css`
     background: var(--checkout-accent, #1a56db);
     color: var(--checkout-accent-contrast, #fff);
   }
-  [part='trigger']:focus-visible,
-  [part='retry']:focus-visible,
-  [part='restart']:focus-visible,
-  .checkout-close:focus-visible {
+  :focus-visible {
     outline: 2px solid var(--checkout-accent, #1a56db);
     outline-offset: 2px;
   }
+  /* Inside the dialog's edge, where an outer ring would be clipped. */
+  .checkout-close:focus-visible {
+    outline-offset: -4px;
+  }
   [part='error'] {
-    margin: 0.5em 0;
     padding: 0.75em 1em;
     border-radius: var(--checkout-radius, 8px);
     background: var(--checkout-error-background, #fdecea);
@@ -47,13 +48,13 @@ export const checkoutWidgetStyles = css`
   [part='error'] [part='retry'] {
     margin-inline-start: 0.75em;
   }
-  [part='loading'],
-  [part='message'] {
-    margin: 0.5em 0;
+  /* Loading, message or error, in the live region. */
+  [role='status'] > * {
+    margin-block: 0.5em;
   }
   .checkout-dialog {
-    width: min(100vw - 2rem, var(--checkout-overlay-width, 560px));
-    max-height: calc(100vh - 2rem);
+    inline-size: min(100vw - 2rem, var(--checkout-overlay-width, 560px));
+    max-block-size: calc(100vh - 2rem);
     padding: 0;
     border: 0;
     border-radius: var(--checkout-radius, 8px);
@@ -62,17 +63,35 @@ export const checkoutWidgetStyles = css`
   .checkout-dialog::backdrop {
     background: var(--checkout-overlay-backdrop, rgb(0 0 0 / 55%));
   }
+  /* Small screens: the whole viewport, no margin wasted (a min-size wins over every max-size). */
+  @media (max-width: 40rem) {
+    .checkout-dialog {
+      min-inline-size: 100%;
+      min-block-size: 100%;
+      border-radius: 0;
+    }
+  }
   .checkout-close {
     position: sticky;
-    top: 0;
+    inset-block-start: 0;
     float: inline-end;
-    width: 2.5rem;
-    height: 2.5rem;
+    inline-size: 2.5rem;
+    block-size: 2.5rem;
     border: 0;
     background: transparent;
     font-size: 1.5rem;
     line-height: 1;
     z-index: 1;
+  }
+  /* Windows high contrast drops backgrounds: borders keep the buttons and the error box visible. */
+  @media (forced-colors: active) {
+    button[part],
+    [part='error'] {
+      border: 1px solid CanvasText;
+    }
+    :focus-visible {
+      outline-color: Highlight;
+    }
   }
   @media (prefers-reduced-motion: no-preference) {
     [part='loading'] {

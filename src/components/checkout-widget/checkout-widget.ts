@@ -5,7 +5,9 @@ import { preloadSessionValidators } from '../../core/session-validators.js';
 import { DISPLAY_MODES, type CheckoutSession, type DisplayMode, type WidgetState } from '../../core/session.js';
 import { checkoutWidgetStyles } from './checkout-widget.styles.js';
 import { openPopup } from '../../core/popup.js';
+import { en } from './locales/en.js';
 import { CheckoutRunController, INVALID_PAYLOAD } from './run-controller.js';
+import type { CheckoutStrings } from './strings.js';
 
 /** Query parameters the return bridge adds when it sends a redirected shopper back. */
 export const RETURN_SESSION_PARAM = 'checkout_session';
@@ -21,7 +23,7 @@ export const RETURN_RESULT_PARAM = 'checkout_result';
  * @attr {string} endpoint - Session endpoint: `POST {endpoint}` creates, `GET {endpoint}/{id}` reads.
  * @attr {string} payload - JSON body of the create call (cart lines, customer, …); sets the `payload` property.
  * @attr {"embedded" | "overlay" | "popup" | "redirect"} mode - How a hosted page is shown. Default `embedded`.
- * @attr {string} locale - Passed to the endpoint and the provider. Default: the page's language.
+ * @attr {string} locale - Passed to the endpoint and the provider, and picks the widget's own texts by its language subtag (`en`, `da`, `sv`, `nb`, `fi`, `de`, `pl`; else `en`). Default: the page's language.
  * @attr {string} session-id - Resume an existing session (GET) instead of creating one.
  * @attr {string} publishable-key - Stripe key for sessions that carry none.
  * @attr {"overlay" | "redirect" | "none"} popup-fallback - What `popup` mode does when the browser refuses the window: show the page in the overlay (or redirect when it refuses frames), redirect, or report `popup_blocked`. Default `overlay`.
@@ -45,8 +47,8 @@ export const RETURN_RESULT_PARAM = 'checkout_result';
  * @csspart dialog - The overlay `<dialog>`.
  * @csspart close - The overlay's close button.
  * @csspart loading - "Loading checkout…" while the session is set up (embedded mode).
- * @csspart message - Status text: confirming, complete, cancelled, expired.
- * @csspart error - The error message (`role="alert"`).
+ * @csspart message - Status text: confirming, complete, cancelled, expired. Loading, message and error sit in the widget's one live region (`role="status"`).
+ * @csspart error - The error message.
  * @csspart retry - "Try again", shown for retryable errors.
  * @csspart restart - "Start again" after a cancel or expiry in embedded mode.
  *
@@ -72,6 +74,7 @@ export class CheckoutWidget extends LitElement {
     publishableKey: { type: String, attribute: 'publishable-key' },
     popupFallback: { type: String, attribute: 'popup-fallback' },
     session: { attribute: false },
+    strings: { attribute: false },
   };
 
   /** The `payload` attribute is parsed here so bad JSON becomes a clear error, not an exception. */
@@ -85,7 +88,11 @@ export class CheckoutWidget extends LitElement {
   declare payload: Record<string, unknown>;
   /** How a hosted page is shown. */
   declare mode: DisplayMode;
-  /** Passed to the endpoint and the provider. Defaults to the page's language. */
+  /**
+   * Passed to the endpoint and the provider, and picks the widget's own texts by its language
+   * subtag: `en`, `da`, `sv`, `nb` (also `no`, `nn`), `fi`, `de`, `pl`; any other is `en`.
+   * Defaults to the page's language.
+   */
   declare locale: string;
   /** Resume an existing session (GET) instead of creating one. */
   declare sessionId: string | undefined;
@@ -99,21 +106,37 @@ export class CheckoutWidget extends LitElement {
   declare popupFallback: 'overlay' | 'redirect' | 'none';
   /** A session the page already holds; skips the create call. */
   declare session: CheckoutSession | Record<string, unknown> | undefined;
+  /**
+   * Overrides of the widget's own texts, by key (partial); they win over every language.
+   * Keys: `pay` (trigger), `loading`, `checkout` (dialog and frame name), `close` (dialog close
+   * button), `retry`, `restart`, `processing`, `complete`, `cancelled`, `expired`, and one per
+   * error code, shown to the shopper (the event's `detail.message` stays technical):
+   * `endpoint_unreachable`, `endpoint_error`, `invalid_session`, `provider_load_failed`,
+   * `popup_blocked`, `payment_failed`, `verification_failed`.
+   */
+  declare strings: Partial<CheckoutStrings>;
 
   #run = new CheckoutRunController(this, () => this.#focusTrigger());
   #warnedMode = false;
+  /** The state whose focus was handled, and whether its text is read by focus rather than announced. */
+  #shown: WidgetState | undefined;
+  #quiet = false;
+  /** The locale whose texts are wanted, and the texts on screen (English until its chunk arrives). */
+  #textsLocale: string | undefined;
+  #texts: CheckoutStrings = en;
 
   /** What each state shows between the trigger and the provider's container; `embedded`: the mode is. */
-  #views: { [S in WidgetState]?: (embedded: boolean) => unknown } = {
-    loading: (embedded) => (embedded ? html`<div part="loading" role="status">Loading checkout…</div>` : nothing),
-    processing: () => this.#message('Confirming your payment…'),
-    complete: () => this.#message('Payment complete.'),
-    cancelled: (embedded) => this.#message('Checkout cancelled.', embedded),
-    expired: (embedded) => this.#message('This checkout expired.', embedded),
-    error: () => {
+  #views: { [S in WidgetState]?: (embedded: boolean, t: CheckoutStrings) => unknown } = {
+    loading: (embedded, t) => (embedded ? html`<div part="loading">${t.loading}</div>` : nothing),
+    processing: (_, t) => this.#message(t, t.processing),
+    complete: (_, t) => this.#message(t, t.complete),
+    cancelled: (embedded, t) => this.#message(t, t.cancelled, embedded),
+    expired: (embedded, t) => this.#message(t, t.expired, embedded),
+    error: (_, t) => {
       const error = this.#run.error!;
-      return html`<div part="error" role="alert"><span>${error.message}</span> ${error.retryable
-          ? html`<button part="retry" type="button" @click=${this.#onRetryClick}>Try again</button>`
+      // The shopper reads their language; the technical message went to the shop in `checkout-error`.
+      return html`<div part="error" tabindex="-1"><span>${t[error.code]}</span> ${error.retryable
+          ? html`<button part="retry" type="button" @click=${this.#onRetryClick}>${t.retry}</button>`
           : nothing}</div>`;
     },
   };
@@ -129,6 +152,15 @@ export class CheckoutWidget extends LitElement {
     this.publishableKey = undefined;
     this.popupFallback = 'overlay';
     this.session = undefined;
+    this.strings = {};
+  }
+
+  /**
+   * The texts in use: the locale's (English until its chunk arrives), then `strings`.
+   * @internal
+   */
+  get localizedStrings(): CheckoutStrings {
+    return { ...this.#texts, ...this.strings };
   }
 
   /** Where the widget is; reflected to the `state` attribute. Read only. */
@@ -154,6 +186,8 @@ export class CheckoutWidget extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    // In parallel with the session, not before it.
+    this.#loadTexts();
     preloadSessionValidators().catch(() => undefined);
     if (this.#resumeRedirectReturn()) return;
     this.#maybeAutoStart();
@@ -162,6 +196,19 @@ export class CheckoutWidget extends LitElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     // A new cart while its session is open and unpaid: a new session, once the changes rest.
     if (changed.has('payload')) this.#run.payloadChanged();
+    const state = this.#run.state;
+    if (state !== this.#shown) {
+      this.#shown = state;
+      // After an outcome, focus that was ours (frame, dialog, trigger) or fell to <body> with them
+      // goes to the trigger, or to the message when there is no trigger (embedded, paid); a shopper
+      // elsewhere on the page keeps theirs. (A dialog still open after an unconfirmed accept keeps
+      // it too: the page behind it is inert, so the trigger cannot take it.)
+      const move = state !== 'idle' && !this.#run.busy && [document.body, this].includes(document.activeElement as HTMLElement);
+      // Focus reads the message: the live region keeps quiet then, so it is heard once.
+      this.#quiet = move && (state === 'complete' || this.#mode() === 'embedded');
+      if (move) void this.updateComplete.then(() => this.#focusTrigger());
+    }
+    if (changed.has('locale')) this.#loadTexts();
     if (changed.has('endpoint') || changed.has('session') || changed.has('sessionId') || changed.has('mode')) {
       // Frameworks often set the endpoint as a property after connecting.
       if (changed.has('endpoint') && this.isConnected && this.#resumeRedirectReturn()) return;
@@ -198,6 +245,28 @@ export class CheckoutWidget extends LitElement {
     return 'embedded';
   }
 
+  /** The texts on screen stay until the language's chunk arrives, and if it never does: nothing waits for it. */
+  #loadTexts(): void {
+    const locale = this.locale;
+    if (locale === this.#textsLocale) return;
+    this.#textsLocale = locale;
+    // English is in the core: no request for it.
+    if (/^en\b/i.test(locale)) {
+      this.#texts = en;
+      return;
+    }
+    import('./i18n.js')
+      .then((i18n) => i18n.loadStrings(locale))
+      .then(
+        (texts) => {
+          if (this.#textsLocale !== locale) return;
+          this.#texts = texts ?? en;
+          this.requestUpdate();
+        },
+        () => undefined,
+      );
+  }
+
   #maybeAutoStart(): void {
     if (!this.isConnected || this.#run.state !== 'idle' || this.#mode() !== 'embedded') return;
     if (this.endpoint || this.session) void this.start();
@@ -229,35 +298,39 @@ export class CheckoutWidget extends LitElement {
   /** Inside a click: a popup must be opened now, synchronously, or blockers refuse it. */
   #startFromGesture(): void {
     const mode = this.#mode();
-    void this.#run.start(mode, mode === 'popup' ? openPopup() : null);
+    void this.#run.start(mode, mode === 'popup' ? openPopup(this.localizedStrings) : null);
   }
 
   #onRetryClick = (): void => {
     if (!this.#run.confirmAgain()) this.#startFromGesture();
   };
 
+  /** The trigger, slotted or default; with no trigger on screen (embedded, paid), the message or error. */
   #focusTrigger(): void {
     const slot = this.renderRoot.querySelector<HTMLSlotElement>('slot[name="trigger"]');
     const slotted = slot?.assignedElements({ flatten: true })[0];
-    const target = (slotted ?? this.renderRoot.querySelector<HTMLElement>('[part="trigger"]')) as HTMLElement | null | undefined;
+    // The default trigger comes first in the tree, so it wins over the message when both are there.
+    const target = (slotted ?? this.renderRoot.querySelector<HTMLElement>('[part="trigger"],[tabindex]')) as HTMLElement | null | undefined;
     target?.focus();
   }
 
   override render() {
     const embedded = this.#mode() === 'embedded';
     const state = this.#run.state;
+    const t = this.localizedStrings;
     // A paid checkout offers nothing more to start.
     const trigger =
       !embedded && state !== 'complete'
-        ? html`<slot name="trigger" @click=${this.#onTriggerClick}><button part="trigger" type="button" aria-busy=${state === 'loading' ? 'true' : 'false'}>Pay</button></slot>`
+        ? html`<slot name="trigger" @click=${this.#onTriggerClick}><button part="trigger" type="button" aria-busy=${state === 'loading' ? 'true' : 'false'}>${t.pay}</button></slot>`
         : nothing;
-    return html`${trigger}${this.#views[state]?.(embedded) ?? nothing}<div class="checkout-container" part="container"></div><slot></slot>`;
+    // One live region, always there, so each change is announced once and the same text not again.
+    return html`${trigger}<div role="status" aria-live=${this.#quiet ? 'off' : nothing}>${this.#views[state]?.(embedded, t) ?? nothing}</div><div class="checkout-container" part="container"></div><slot></slot>`;
   }
 
   /** Status text; `canRestart` adds "Start again" (after a cancel or expiry in embedded mode). */
-  #message(text: string, canRestart?: boolean) {
-    return html`<div part="message" role="status">${text} ${canRestart
-      ? html`<button part="restart" type="button" @click=${this.#onRetryClick}>Start again</button>`
+  #message(t: CheckoutStrings, text: string, canRestart?: boolean) {
+    return html`<div part="message" tabindex="-1">${text} ${canRestart
+      ? html`<button part="restart" type="button" @click=${this.#onRetryClick}>${t.restart}</button>`
       : nothing}</div>`;
   }
 }

@@ -10,6 +10,8 @@ import { watchSessionStatus } from '../../core/status-watcher.js';
 import { loadRenderer } from '../../renderers/index.js';
 import type { Renderer, RendererHost, RendererOutcome } from '../../renderers/types.js';
 import { forget, memorySlot, recall, remember } from './session-memory.js';
+import { en } from './locales/en.js';
+import type { CheckoutStrings } from './strings.js';
 
 /** Delays before each confirming read after an accept: the backend may lag the page by a moment. */
 const CONFIRM_DELAYS_MS = [0, 1_000, 2_000, 3_000];
@@ -33,6 +35,8 @@ export interface CheckoutRunHost extends ReactiveControllerHost, HTMLElement {
   readonly session: CheckoutSession | Record<string, unknown> | undefined;
   /** `popup` mode when the browser refuses the window: `overlay` (anything else), `redirect` or `none`. */
   readonly popupFallback?: string | undefined;
+  /** The widget's texts in the shopper's language; English when left out. */
+  readonly localizedStrings?: CheckoutStrings;
 }
 
 /** One attempt, from a start to its outcome. A new start makes a new run: a stale one's results are dropped. */
@@ -244,7 +248,7 @@ export class CheckoutRunController implements ReactiveController {
   async #execute(run: Run, popupOpened: boolean): Promise<void> {
     const { signal } = run.abort;
     if (run.mode === 'popup' && !run.popup) {
-      run.popup = popupOpened ? null : openPopup();
+      run.popup = popupOpened ? null : openPopup(this.#host.localizedStrings ?? en);
       const fallback = this.#host.popupFallback;
       if (!run.popup && fallback === 'none') {
         throw new CheckoutError('popup_blocked', 'The browser blocked the checkout window. Allow pop-ups and try again.', { retryable: true });
@@ -421,6 +425,7 @@ export class CheckoutRunController implements ReactiveController {
       },
       mode: run.mode,
       locale: host.locale,
+      strings: host.localizedStrings ?? en,
       endpoint,
       publishableKey: host.publishableKey,
       popup: run.popup,

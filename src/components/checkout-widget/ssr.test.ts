@@ -18,7 +18,8 @@ describe('<checkout-widget> on the server (Node, no DOM)', () => {
     );
     expect(markup).toMatch(/<checkout-widget\s+endpoint="\/api\/checkout\/sessions" mode="overlay" locale="da-DK">/);
     expect(markup).toContain('<template shadowroot="open" shadowrootmode="open">');
-    // overlay mode shows its Pay trigger until the shopper clicks
-    expect(markup).toMatch(/<button part="trigger" type="button" aria-busy="false">Pay<\/button>/);
+    // overlay mode shows its Pay trigger until the shopper clicks; in English, as the server does
+    // not wait for the Danish chunk (the browser's render switches once it arrives)
+    expect(markup).toMatch(/<button part="trigger" type="button" aria-busy="false">(<!--lit-part-->)?Pay(<!--\/lit-part-->)?<\/button>/);
   });
 });

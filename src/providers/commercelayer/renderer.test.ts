@@ -3,6 +3,7 @@ import { CheckoutError } from '../../core/errors.js';
 import type { CheckoutSession, DisplayMode } from '../../core/session.js';
 import type { RendererHost, RendererOutcome } from '../../renderers/types.js';
 import type * as CardTokenModule from './renderer.js';
+import { en } from '../../components/checkout-widget/locales/en.js';
 
 /** Just enough DOM for the renderer in Node: elements that append, listen and can be clicked. */
 class FakeElement extends EventTarget {
@@ -98,6 +99,7 @@ function fakeHost(mode: DisplayMode = 'embedded', submitToken: (token: string) =
     lightMount: () => light,
     mode,
     locale: 'da-DK',
+    strings: en,
     endpoint: 'https://shop.example/api/checkout/sessions',
     publishableKey: undefined,
     popup: null,

@@ -72,14 +72,14 @@ function adoptPayButtonStyle(): void {
   document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
 }
 
-/** "Pay 498,00 kr." in the widget's locale; plain "Pay" without an amount. */
-function payLabel(session: CheckoutSession, locale: string): string {
-  if (session.amount === undefined || !session.currency) return 'Pay';
+/** "Betal 498,00 kr." in the widget's locale and language; the bare word without an amount. */
+function payLabel(session: CheckoutSession, locale: string, pay: string): string {
+  if (session.amount === undefined || !session.currency) return pay;
   try {
     const format = new Intl.NumberFormat(locale || undefined, { style: 'currency', currency: session.currency });
-    return `Pay ${format.format(session.amount / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2))}`;
+    return `${pay} ${format.format(session.amount / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2))}`;
   } catch {
-    return 'Pay';
+    return pay;
   }
 }
 
@@ -124,7 +124,7 @@ export class CardTokenRenderer implements Renderer {
     const button = document.createElement('button');
     button.type = 'button';
     button.className = 'checkout-card-pay';
-    button.textContent = payLabel(session, host.locale);
+    button.textContent = payLabel(session, host.locale, host.strings.pay);
     button.addEventListener('click', () => void this.#pay(session, host));
     form.append(fields, button);
     host.lightMount().append(form);
@@ -158,7 +158,7 @@ export class CardTokenRenderer implements Renderer {
     const frames = this.#frames;
     if (!frames || this.#paying || !this.#valid) return;
     // Now, inside the click, or blockers refuse it: 3-D Secure may need it once the backend answers.
-    if (host.mode === 'popup') this.#popup = openPopup();
+    if (host.mode === 'popup') this.#popup = openPopup(host.strings);
     this.#paying = true;
     this.#render();
 

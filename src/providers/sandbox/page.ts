@@ -1,4 +1,5 @@
 import { escapeHtml, jsonForScript } from '../../server/html.js';
+import { PAGE_TEXTS, pageLanguage, translateMessage, withAmount, type PageTexts } from './page-strings.js';
 
 /** One line of a sandbox session as the PSP stores it. */
 export interface SandboxLine {
@@ -83,7 +84,7 @@ button{font:inherit;cursor:pointer;border-radius:.4rem;padding:.65rem 1rem}
 a{color:#0b57d0}
 `;
 
-function linesTable(input: PayPageInput): string {
+function linesTable(input: PayPageInput, t: PageTexts): string {
   const money = (amount: number) => escapeHtml(formatMoney(amount, input.currency, input.locale));
   const rows = input.lines
     .map(
@@ -91,10 +92,10 @@ function linesTable(input: PayPageInput): string {
         `<tr><td>${escapeHtml(line.name)}</td><td class="num">${line.quantity}</td><td class="num">${money(line.unit_amount * line.quantity)}</td></tr>`,
     )
     .join('');
-  return `<table><caption class="brand">Order</caption>
-<thead><tr><th scope="col">Item</th><th scope="col" class="num">Qty</th><th scope="col" class="num">Amount</th></tr></thead>
+  return `<table><caption class="brand">${t.order}</caption>
+<thead><tr><th scope="col">${t.item}</th><th scope="col" class="num">${t.qty}</th><th scope="col" class="num">${t.amount}</th></tr></thead>
 <tbody>${rows}</tbody>
-<tfoot><tr><th scope="row" colspan="2">Total</th><td class="num">${money(input.amount)}</td></tr></tfoot></table>`;
+<tfoot><tr><th scope="row" colspan="2">${t.total}</th><td class="num">${money(input.amount)}</td></tr></tfoot></table>`;
 }
 
 function input(options: {
@@ -116,50 +117,50 @@ function input(options: {
 ${options.hint ? `<p class="hint" id="${options.id}-hint">${options.hint}</p>` : ''}${hasError ? `<p class="field-error" id="${options.id}-error">${escapeHtml(options.error!.message)}</p>` : ''}`;
 }
 
-function formView(page: PayPageInput, view: Extract<PayView, { kind: 'form' }>): string {
+function formView(page: PayPageInput, view: Extract<PayView, { kind: 'form' }>, t: PageTexts): string {
   const base = `/pay/${encodeURIComponent(page.id)}`;
   const total = escapeHtml(formatMoney(page.amount, page.currency, page.locale));
   // A saved card must be chargeable later: recurring sessions take cards only, so no BLIK tab.
   const saveCard = Boolean(page.saveCard);
   const card = view.method === 'card' || saveCard;
-  const error = view.fieldError;
+  const error = view.fieldError && { ...view.fieldError, message: translateMessage(view.fieldError.message, t) };
   const tab = (method: PayMethod, label: string) => {
     const selected = view.method === method;
     return `<a role="tab" id="tab-${method}" href="${base}?method=${method}" aria-controls="panel-${method}" aria-selected="${selected}"${selected ? '' : ' tabindex="-1"'}>${label}</a>`;
   };
-  const cardHint = `Test cards: 4242 4242 4242 4242 (success), 4000 0000 0000 0002 (declined), 4000 0000 0000 3220 (3-D Secure)${saveCard ? ', 4000 0000 0000 0341 (saved, but later charges are declined)' : ''}.`;
-  const cardButton = saveCard ? (page.amount === 0 ? 'Save card' : `Pay ${total} and save card`) : `Pay ${total}`;
+  const cardHint = saveCard ? t.cardHintSaved : t.cardHint;
+  const cardButton = saveCard ? (page.amount === 0 ? t.saveCard : withAmount(t.payAndSave, total)) : withAmount(t.pay, total);
   const cardForm = `<form method="post" action="${base}/card" novalidate>
-${input({ id: 'card-number', name: 'number', label: 'Card number', field: 'number', error, value: view.values?.number, attributes: 'inputmode="numeric" autocomplete="cc-number" maxlength="23"', hint: cardHint })}
+${input({ id: 'card-number', name: 'number', label: t.cardNumber, field: 'number', error, value: view.values?.number, attributes: 'inputmode="numeric" autocomplete="cc-number" maxlength="23"', hint: cardHint })}
 <div class="row"><div>
-${input({ id: 'card-expiry', name: 'expiry', label: 'Expiry date (MM/YY)', field: 'expiry', error, value: view.values?.expiry, attributes: 'inputmode="numeric" autocomplete="cc-exp" maxlength="7"' })}
+${input({ id: 'card-expiry', name: 'expiry', label: t.expiry, field: 'expiry', error, value: view.values?.expiry, attributes: 'inputmode="numeric" autocomplete="cc-exp" maxlength="7"' })}
 </div><div>
-${input({ id: 'card-cvc', name: 'cvc', label: 'CVC', field: 'cvc', error, attributes: 'inputmode="numeric" autocomplete="cc-csc" maxlength="4"' })}
+${input({ id: 'card-cvc', name: 'cvc', label: t.cvc, field: 'cvc', error, attributes: 'inputmode="numeric" autocomplete="cc-csc" maxlength="4"' })}
 </div></div>
 <button class="pay" type="submit">${cardButton}</button>
 </form>`;
-  const declined = view.declined ? `<div class="alert" role="alert" tabindex="-1" id="decline">${escapeHtml(view.declined)}</div>` : '';
+  const declined = view.declined ? `<div class="alert" role="alert" tabindex="-1" id="decline">${escapeHtml(translateMessage(view.declined, t))}</div>` : '';
   if (saveCard) {
     return `${declined}
-<p>${page.amount === 0 ? 'Your card will be saved' : 'After this payment your card will be saved'} so the shop can charge it later.</p>
+<p>${page.amount === 0 ? t.saveNoteOnly : t.saveNoteAfter}</p>
 ${cardForm}
-<form class="cancel" method="post" action="${base}/cancel"><button type="submit">${page.amount === 0 ? 'Cancel' : 'Cancel payment'}</button></form>`;
+<form class="cancel" method="post" action="${base}/cancel"><button type="submit">${page.amount === 0 ? t.cancel : t.cancelPayment}</button></form>`;
   }
   return `${declined}
-<div role="tablist" aria-label="Payment method">${tab('card', 'Card')}${tab('blik', 'BLIK')}</div>
+<div role="tablist" aria-label="${t.paymentMethod}">${tab('card', t.card)}${tab('blik', 'BLIK')}</div>
 <section role="tabpanel" id="panel-card" aria-labelledby="tab-card"${card ? '' : ' hidden'}>
 ${cardForm}
 </section>
 <section role="tabpanel" id="panel-blik" aria-labelledby="tab-blik"${card ? ' hidden' : ''}>
 <form method="post" action="${base}/blik" novalidate>
-${input({ id: 'blik-code', name: 'code', label: 'BLIK code', field: 'code', error, attributes: 'inputmode="numeric" autocomplete="one-time-code" maxlength="6" pattern="[0-9]{6}"', hint: 'The 6-digit code from your banking app. Test codes: 777123 (success), 777000 (declined).' })}
-<button class="pay" type="submit">Pay ${total} with BLIK</button>
+${input({ id: 'blik-code', name: 'code', label: t.blikCode, field: 'code', error, attributes: 'inputmode="numeric" autocomplete="one-time-code" maxlength="6" pattern="[0-9]{6}"', hint: t.blikHint })}
+<button class="pay" type="submit">${withAmount(t.payBlik, total)}</button>
 </form>
 </section>
-<form class="cancel" method="post" action="${base}/cancel"><button type="submit">Cancel payment</button></form>`;
+<form class="cancel" method="post" action="${base}/cancel"><button type="submit">${t.cancelPayment}</button></form>`;
 }
 
-function bodyFor(page: PayPageInput): { title: string; content: string } {
+function bodyFor(page: PayPageInput, t: PageTexts): { title: string; content: string } {
   const total = escapeHtml(formatMoney(page.amount, page.currency, page.locale));
   const base = `/pay/${encodeURIComponent(page.id)}`;
   const view = page.view;
@@ -167,40 +168,40 @@ function bodyFor(page: PayPageInput): { title: string; content: string } {
   const saveOnly = Boolean(page.saveCard) && page.amount === 0;
   switch (view.kind) {
     case 'form': {
-      const heading = saveOnly ? 'Save your card' : `Pay ${total}`;
+      const heading = saveOnly ? t.saveHeading : withAmount(t.pay, total);
       return {
         title: heading,
-        content: `<h1>${heading}</h1>${page.lines.length > 0 ? linesTable(page) : ''}${formView(page, view)}`,
+        content: `<h1>${heading}</h1>${page.lines.length > 0 ? linesTable(page, t) : ''}${formView(page, view, t)}`,
       };
     }
     case 'challenge':
       return {
-        title: 'Authenticate your payment',
-        content: `<h1>Authenticate your payment</h1>
-<p>Your bank asks you to confirm ${saveOnly ? 'saving your card' : `the payment of ${total}`}. This is the sandbox's 3-D Secure step.</p>
+        title: t.authenticate,
+        content: `<h1>${t.authenticate}</h1>
+<p>${saveOnly ? t.authenticateSave : withAmount(t.authenticatePay, total)}</p>
 <form method="post" action="${base}/3ds">
 <div class="actions">
-<button class="pay" type="submit" name="action" value="complete">Complete authentication</button>
-<button class="secondary" type="submit" name="action" value="fail">Fail authentication</button>
+<button class="pay" type="submit" name="action" value="complete">${t.completeAuth}</button>
+<button class="secondary" type="submit" name="action" value="fail">${t.failAuth}</button>
 </div></form>`,
       };
     case 'complete': {
-      const heading = saveOnly ? 'Card saved' : 'Payment complete';
-      const done = saveOnly ? 'Your card was saved for later payments.' : `${total} was paid${page.saveCard ? ' and your card was saved for later payments' : ''}.`;
+      const heading = saveOnly ? t.cardSaved : t.paymentComplete;
+      const done = saveOnly ? t.cardSavedText : withAmount(page.saveCard ? t.paidAndSaved : t.paid, total);
       return {
         title: heading,
-        content: `<h1>${heading}</h1><p>${done}</p><p><a href="${escapeHtml(view.acceptUrl)}">Return to the shop</a></p>`,
+        content: `<h1>${heading}</h1><p>${done}</p><p><a href="${escapeHtml(view.acceptUrl)}">${t.returnToShop}</a></p>`,
       };
     }
     case 'cancelled':
       return {
-        title: 'Payment cancelled',
-        content: `<h1>Payment cancelled</h1><p>Nothing was charged.</p><p><a href="${escapeHtml(view.cancelUrl)}">Return to the shop</a></p>`,
+        title: t.paymentCancelled,
+        content: `<h1>${t.paymentCancelled}</h1><p>${t.nothingCharged}</p><p><a href="${escapeHtml(view.cancelUrl)}">${t.returnToShop}</a></p>`,
       };
     case 'expired':
       return {
-        title: 'Payment expired',
-        content: `<h1>This payment has expired</h1><p>The payment session expired before it was paid. Nothing was charged; start the checkout again from the shop.</p><p><a href="${escapeHtml(view.cancelUrl)}">Return to the shop</a></p>`,
+        title: t.paymentExpired,
+        content: `<h1>${t.expiredHeading}</h1><p>${t.expiredText}</p><p><a href="${escapeHtml(view.cancelUrl)}">${t.returnToShop}</a></p>`,
       };
   }
 }
@@ -218,16 +219,20 @@ function loadMessage(view: PayView): { event: string; status: string } | undefin
  * frameable, and it talks to the widget only through contract messages to the shop origin.
  */
 export function renderPayPage(page: PayPageInput): string {
-  const { title, content } = bodyFor(page);
+  // The session's locale picks the page's language, as it picks the widget's.
+  const language = pageLanguage(page.locale);
+  const t = PAGE_TEXTS[language];
+  const { title, content } = bodyFor(page, t);
   const open = page.view.kind === 'form' || page.view.kind === 'challenge';
   const data = {
     session: page.id,
     shopOrigin: page.shopOrigin,
     onLoad: loadMessage(page.view) ?? null,
+    open,
     reloadInMs: open && page.expiresInMs !== undefined ? Math.max(0, page.expiresInMs) + 500 : null,
   };
   return `<!doctype html>
-<html lang="en">
+<html lang="${language}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -236,7 +241,7 @@ export function renderPayPage(page: PayPageInput): string {
 </head>
 <body>
 <main>
-<p class="brand">Sandbox PSP · test mode</p>
+<p class="brand">${t.brand}</p>
 ${content}
 </main>
 <script nonce="${page.nonce}">
@@ -265,6 +270,10 @@ ${content}
   // Relative to the server's clock, so a skewed device clock cannot make it early or late.
   if (data.reloadInMs !== null) setTimeout(function () { location.replace(location.pathname); }, data.reloadInMs);
   document.addEventListener('submit', function () { send(target, { event: 'status', status: 'processing' }); });
+  // Escape asks the widget to close its overlay or popup (contract, section 4); an inline page's is ignored there.
+  if (data.open) document.addEventListener('keydown', function (event) {
+    if (event.key === 'Escape' && !event.defaultPrevented) send(target, { event: 'close' });
+  });
   var alert = document.getElementById('decline');
   if (alert && !document.querySelector('[autofocus]')) alert.focus();
   var tabs = Array.prototype.slice.call(document.querySelectorAll('[role=tab]'));

@@ -124,9 +124,11 @@ describe('sandbox PSP and provider over loopback HTTP', () => {
     expect(response.headers.get('x-frame-options')).toBeNull();
     expect(response.headers.get('content-security-policy')).not.toContain('frame-ancestors');
     const html = await response.text();
-    expect(html).toMatch(/<h1>Pay 627,00\skr\.<\/h1>/);
+    // A da-DK session's page is Danish, money and all.
+    expect(html).toContain('<html lang="da">');
+    expect(html).toMatch(/<h1>Betal 627,00\skr\.<\/h1>/);
     expect(html).toContain('Stoneware &#60;mug&#62;');
-    for (const label of ['Card number', 'Expiry date (MM/YY)', 'CVC', 'BLIK code']) {
+    for (const label of ['Kortnummer', 'Udløbsdato (MM/ÅÅ)', 'Kontrolcifre (CVC)', 'BLIK-kode']) {
       expect(html).toMatch(new RegExp(`<label for="[a-z-]+">${label.replace(/[()]/g, '\\$&')}</label>`));
     }
     expect(html).toContain('role="tab"');

@@ -4,6 +4,7 @@ import { CheckoutError } from '../../core/errors.js';
 import type { CheckoutSession } from '../../core/session.js';
 import type { RendererHost, RendererOutcome } from '../../renderers/types.js';
 import createRendererDefault, { createRenderer, StripeEmbeddedRenderer, type LoadStripe } from './renderer.js';
+import { en } from '../../components/checkout-widget/locales/en.js';
 
 const CLIENT_SECRET = 'cs_test_a1b2c3_secret_d4e5f6';
 
@@ -99,6 +100,7 @@ function fakeHost(overrides: { publishableKey?: string; controller?: AbortContro
     lightMount: () => lightTarget as unknown as HTMLElement,
     mode: 'embedded',
     locale: 'en',
+    strings: en,
     endpoint: 'http://127.0.0.1/api/checkout/sessions',
     publishableKey: overrides.publishableKey,
     popup: overrides.popup ?? null,

@@ -62,7 +62,7 @@ export class HostedRenderer implements Renderer {
   #createFrame(url: string, host: RendererHost): HTMLIFrameElement {
     const frame = document.createElement('iframe');
     frame.setAttribute('part', 'frame');
-    frame.title = 'Checkout';
+    frame.title = host.strings.checkout;
     frame.allow = 'payment';
     frame.className = 'checkout-frame';
     frame.addEventListener('load', () => host.report({ type: 'ready' }), { once: true, signal: this.#listeners.signal });
@@ -74,12 +74,12 @@ export class HostedRenderer implements Renderer {
   #mountDialog(frame: HTMLIFrameElement, host: RendererHost): void {
     const dialog = document.createElement('dialog');
     dialog.setAttribute('part', 'dialog');
-    dialog.setAttribute('aria-label', 'Checkout');
+    dialog.setAttribute('aria-label', host.strings.checkout);
     dialog.className = 'checkout-dialog';
     const close = document.createElement('button');
     close.type = 'button';
     close.setAttribute('part', 'close');
-    close.setAttribute('aria-label', 'Close checkout');
+    close.setAttribute('aria-label', host.strings.close);
     close.className = 'checkout-close';
     close.textContent = '×';
     const signal = this.#listeners.signal;

@@ -1,4 +1,4 @@
-import { Kysely, Migrator, sql, type Dialect, type Migration, type Selectable, type Transaction } from 'kysely';
+import { Kysely, Migrator, sql, type CompiledQuery, type Dialect, type Migration, type QueryResult, type Selectable, type Transaction } from 'kysely';
 import type { CustomerInput } from '../providers/types.js';
 import { clampLimit } from './limits.js';
 import type {
@@ -236,6 +236,13 @@ export interface SqlStoreOptions {
    * and its DDL is not transactional on its own.
    */
   flavour: 'sqlite' | 'postgres';
+  /**
+   * SQLite without interactive transactions (Cloudflare D1): runs the statements in order as one
+   * atomic unit (D1's `batch()`). Given, the store opens no transaction: writes that must commit
+   * together go through this, and one that depends on the row an earlier one changed is guarded
+   * with SQLite's `changes()` inside the batch.
+   */
+  batch?: (queries: readonly CompiledQuery[]) => Promise<QueryResult<unknown>[]>;
 }
 
 function orderRow(order: Order): OrdersTable {
@@ -274,6 +281,16 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions): Chec
         const { error } = await migrator.migrateToLatest();
         if (error) throw error;
         return;
+      }
+      if (options.batch) {
+        // No transaction and no lock to take (D1): every step is idempotent (IF NOT EXISTS), so two
+        // instances migrating at once at worst collide on the migration record, and the loser
+        // finds the work done when it looks again.
+        for (let attempt = 1; ; attempt += 1) {
+          const { error } = await migrator.migrateToLatest();
+          if (!error) return;
+          if (attempt === 3) throw error;
+        }
       }
       // One connection (better-sqlite3): everything the migrator runs lands inside this transaction,
       // so a second process waits on it, and a crash mid-way leaves the file as it was.
@@ -324,8 +341,8 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions): Chec
 
     async transitionOrder(transition) {
       await ready();
-      return db.transaction().execute(async (trx) => {
-        const moved = await trx
+      const move = (on: Kysely<StoreDatabase> | Transaction<StoreDatabase>) =>
+        on
           .updateTable('checkout_orders')
           .set({
             status: transition.to,
@@ -335,8 +352,16 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions): Chec
           })
           .where('reference', '=', transition.reference)
           .where('status', 'in', [...transition.from])
-          .returningAll()
-          .executeTakeFirst();
+          .returningAll();
+      if (options.batch) {
+        // The job is inserted only when the order moved: both or neither.
+        const job = transition.job && insertIfChanged(db, 'checkout_jobs', jobRow(transition.job), 'id');
+        const [moved] = await options.batch(job ? [move(db).compile(), job] : [move(db).compile()]);
+        const row = moved?.rows[0] as Selectable<OrdersTable> | undefined;
+        return row && toOrder(row);
+      }
+      return db.transaction().execute(async (trx) => {
+        const moved = await move(trx).executeTakeFirst();
         if (!moved) return undefined;
         if (transition.job) await insertJob(trx, transition.job);
         return toOrder(moved);
@@ -385,18 +410,20 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions): Chec
           ${finishKey}`.execute(db);
         return;
       }
-      await db.transaction().execute(async (trx) => {
-        await trx
+      const writes = (on: Kysely<StoreDatabase> | Transaction<StoreDatabase>) => [
+        on
           .insertInto('checkout_sessions')
           .values(row)
-          .onConflict((conflict) => conflict.column('session_id').doUpdateSet(row))
-          .execute();
-        await trx
-          .updateTable('checkout_orders')
-          .set({ session_id: record.sessionId })
-          .where('reference', '=', record.reference)
-          .execute();
-        if (finish) await finishKeyWith(trx, finish.key, finish.owner, finish.response);
+          .onConflict((conflict) => conflict.column('session_id').doUpdateSet(row)),
+        on.updateTable('checkout_orders').set({ session_id: record.sessionId }).where('reference', '=', record.reference),
+        ...(finish ? [finishKeyQuery(on, finish.key, finish.owner, finish.response)] : []),
+      ];
+      if (options.batch) {
+        await options.batch(writes(db).map((query) => query.compile()));
+        return;
+      }
+      await db.transaction().execute(async (trx) => {
+        for (const write of writes(trx)) await write.execute();
       });
     },
 
@@ -449,6 +476,18 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions): Chec
           )
           SELECT reference FROM claimed`.execute(db);
         inserted = result.rows.length > 0;
+      } else if (order && options.batch) {
+        // One batch: the order is inserted only when the key was.
+        const [claimed] = await options.batch([
+          db
+            .insertInto('checkout_idempotency')
+            .values(keyRow)
+            .onConflict((conflict) => conflict.column('key').doNothing())
+            .returning('key')
+            .compile(),
+          insertIfChanged(db, 'checkout_orders', order, 'reference'),
+        ]);
+        inserted = (claimed?.rows.length ?? 0) > 0;
       } else if (order) {
         // One commit (one fsync): key and order together.
         inserted = await db.transaction().execute(async (trx) => {
@@ -630,14 +669,28 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions): Chec
   };
 }
 
-async function finishKeyWith(db: Kysely<StoreDatabase> | Transaction<StoreDatabase>, key: string, owner: string, response: StoredResponse): Promise<void> {
-  await db
+function finishKeyQuery(db: Kysely<StoreDatabase> | Transaction<StoreDatabase>, key: string, owner: string, response: StoredResponse) {
+  return db
     .updateTable('checkout_idempotency')
     .set({ response_status: response.status, response_body: JSON.stringify(response.body), lease_until: 0 })
     .where('key', '=', key)
     .where('owner', '=', owner)
-    .where('response_status', 'is', null)
-    .execute();
+    .where('response_status', 'is', null);
+}
+
+async function finishKeyWith(db: Kysely<StoreDatabase> | Transaction<StoreDatabase>, key: string, owner: string, response: StoredResponse): Promise<void> {
+  await finishKeyQuery(db, key, owner, response).execute();
+}
+
+/**
+ * `INSERT … SELECT <row> WHERE changes() > 0`: inside a batch, inserts the row only when the
+ * statement just before it changed one (SQLite's `changes()` counts the connection's last write).
+ */
+function insertIfChanged(db: Kysely<StoreDatabase>, table: keyof StoreDatabase, row: object, key: string): CompiledQuery {
+  const entries = Object.entries(row);
+  return sql`INSERT INTO ${sql.table(table)} (${sql.join(entries.map(([column]) => sql.ref(column)))})
+    SELECT ${sql.join(entries.map(([, value]) => sql`${value}`))} WHERE changes() > 0
+    ON CONFLICT (${sql.ref(key)}) DO NOTHING`.compile(db);
 }
 
 function toSessionRecord(row: Selectable<SessionsTable>): SessionRecord {

@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { LOCALES } from '../../components/checkout-widget/strings.js';
+import { renderPayPage, type PayPageInput } from './page.js';
+import { PAGE_TEXTS, pageLanguage, translateMessage } from './page-strings.js';
+
+const page = (overrides: Partial<PayPageInput> = {}): PayPageInput => ({
+  id: 'ses_1',
+  amount: 49_800,
+  currency: 'DKK',
+  lines: [{ name: 'Mug', quantity: 2, unit_amount: 24_900 }],
+  shopOrigin: 'https://shop.example',
+  nonce: 'n',
+  view: { kind: 'form', method: 'card' },
+  ...overrides,
+});
+
+describe('sandbox page texts', () => {
+  it('has every text in every language of the widget, none empty', () => {
+    expect(Object.keys(PAGE_TEXTS).sort()).toEqual([...LOCALES].sort());
+    for (const code of LOCALES) {
+      expect(Object.keys(PAGE_TEXTS[code]), code).toEqual(Object.keys(PAGE_TEXTS.en));
+      for (const [key, text] of Object.entries(PAGE_TEXTS[code])) expect(text.trim(), `${key} in ${code}`).not.toBe('');
+    }
+  });
+
+  it('knows every message the psp writes, word for word', () => {
+    const source = readFileSync(new URL('./psp.ts', import.meta.url), 'utf8');
+    // The page's messages are sentences; the API's own errors (no full stop) never reach the page.
+    const messages = [...source.matchAll(/(?:message|declined): '([A-Z][^']* [^']*\.)'/g)].map((match) => match[1]!);
+    // The card decline is a template: with and without the BLIK suggestion.
+    messages.push('Your card was declined. Try another card or pay with BLIK.', 'Your card was declined. Try another card.');
+    expect(source).toContain('declined: `Your card was declined. Try another card${');
+    expect(messages.length).toBeGreaterThan(8);
+    for (const message of messages) expect(translateMessage(message, PAGE_TEXTS.da), message).not.toBe(message);
+    expect(translateMessage('Something new.', PAGE_TEXTS.da)).toBe('Something new.');
+  });
+
+  it.each([
+    ['da-DK', 'da'],
+    ['nb-NO', 'nb'],
+    ['no', 'nb'],
+    ['pl_PL', 'pl'],
+    ['fr-FR', 'en'],
+    [undefined, 'en'],
+    ['toString', 'en'],
+  ])('picks %s as %s', (locale, code) => {
+    expect(pageLanguage(locale)).toBe(code);
+  });
+
+  it('renders Danish for a da-DK session: lang, labels, buttons, money', () => {
+    const html = renderPayPage(page({ locale: 'da-DK' }));
+    expect(html).toContain('<html lang="da">');
+    expect(html).toMatch(/<h1>Betal 498,00\skr\.<\/h1>/);
+    expect(html).toMatch(/<button class="pay" type="submit">Betal 498,00\skr\.<\/button>/);
+    for (const text of ['<label for="card-number">Kortnummer</label>', '>I alt<', 'aria-label="Betalingsmetode"', '>Annuller betaling<']) {
+      expect(html).toContain(text);
+    }
+  });
+
+  it('translates the psp messages shown on the page', () => {
+    const html = renderPayPage(
+      page({ locale: 'pl-PL', currency: 'PLN', view: { kind: 'form', method: 'card', fieldError: { field: 'number', message: 'Enter a valid card number.' } } }),
+    );
+    expect(html).toContain('<html lang="pl">');
+    expect(html).toContain('Wpisz poprawny numer karty.');
+    expect(html).toMatch(/Zapłać 498,00\szł/);
+  });
+
+  it('stays English without a locale', () => {
+    const html = renderPayPage(page());
+    expect(html).toContain('<html lang="en">');
+    expect(html).toMatch(/<h1>Pay DKK\s498\.00<\/h1>/);
+  });
+});

@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { serveNode } from '../../server/node.js';
+import type { PaymentProvider } from '../../server/providers/types.js';
+import { createSandboxPsp, loadOrCreateSandboxKeys } from './psp.js';
+import { createSandboxProvider } from './server.js';
+
+export interface StartSandboxOptions {
+  /** Default 0: an ephemeral port (read `url`). */
+  port?: number;
+  /** Default `127.0.0.1`. */
+  hostname?: string;
+  /**
+   * Keep the sandbox's keys and state (sessions, saved cards, charges) in this folder across
+   * restarts (`sandbox-keys.json`, `sandbox-psp.json`). Without it: new keys, memory only.
+   */
+  dataDir?: string;
+  /** Where the PSP reports webhooks it could not deliver. Default `console`. */
+  logger?: Pick<Console, 'warn'>;
+}
+
+export interface RunningSandbox {
+  /** Where the PSP listens: its API and the pages shoppers see. */
+  url: string;
+  /** The hosted-page provider (`sandbox`), for `createCheckoutHandler({ providers })`. */
+  provider: PaymentProvider;
+  /** The same PSP's card fields (`sandbox-fields`, a `card-token` session, like Commerce Layer + checkout.com). */
+  cardFieldsProvider: PaymentProvider;
+  /** `SANDBOX_API_URL`, `SANDBOX_SECRET_KEY`, `SANDBOX_WEBHOOK_SECRET`, for `providersFromEnv`. */
+  env: Record<'SANDBOX_API_URL' | 'SANDBOX_SECRET_KEY' | 'SANDBOX_WEBHOOK_SECRET', string>;
+  close(): Promise<void>;
+}
+
+/**
+ * The sandbox PSP for your own dev server, in one call: it listens on its own port (a second
+ * origin, as a real PSP is) and hands you its providers, with keys both sides share.
+ */
+export async function startSandbox(options: StartSandboxOptions = {}): Promise<RunningSandbox> {
+  const keys = options.dataDir
+    ? loadOrCreateSandboxKeys(path.join(options.dataDir, 'sandbox-keys.json'))
+    : { secretKey: `sbx_sk_${randomBytes(24).toString('hex')}`, webhookSecret: `sbx_whsec_${randomBytes(24).toString('hex')}` };
+  const psp = createSandboxPsp({
+    ...keys,
+    ...(options.dataDir && { stateFile: path.join(options.dataDir, 'sandbox-psp.json') }),
+    ...(options.logger && { logger: options.logger }),
+  });
+  const hostname = options.hostname ?? '127.0.0.1';
+  const server = await serveNode(psp.fetch, { port: options.port ?? 0, hostname });
+  // A wildcard listen address is not something a browser can open.
+  const url = hostname === '0.0.0.0' || hostname === '::' ? `http://127.0.0.1:${server.port}` : server.url;
+  const common = { apiUrl: url, secretKey: keys.secretKey, webhookSecret: keys.webhookSecret };
+  return {
+    url,
+    provider: createSandboxProvider(common),
+    cardFieldsProvider: createSandboxProvider({ ...common, sessionKind: 'card-token', name: 'sandbox-fields', label: 'Sandbox card fields (card-token)' }),
+    env: { SANDBOX_API_URL: url, SANDBOX_SECRET_KEY: keys.secretKey, SANDBOX_WEBHOOK_SECRET: keys.webhookSecret },
+    async close() {
+      await psp.whenIdle();
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,195 @@
+/**
+ * The handler on Cloudflare Workers: `test-support/edge-worker.ts` bundled as a shop's bundler would
+ * (esbuild, the `workerd` conditions, no `nodejs_compat`) and run in workerd through Miniflare, on a
+ * D1 store, against the sandbox PSP and a fake Stripe that run here in Node on loopback.
+ */
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build, type Metafile } from 'esbuild';
+import { Miniflare } from 'miniflare';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CheckoutSession } from '../core/session.js';
+import { signSandboxPayload } from '../providers/sandbox/server.js';
+import { FAKE_PUBLISHABLE_KEY, FAKE_SECRET_KEY, startFakeStripe, type FakeStripe } from '../providers/stripe/fake-api.js';
+import { createSandboxPsp, serveNode, type NodeServerHandle } from './node.js';
+import { createD1Store, type D1DatabaseLike } from './store/d1.js';
+import type { CheckoutStore, Order } from './store/types.js';
+
+const WORKER = fileURLToPath(new URL('./test-support/edge-worker.ts', import.meta.url));
+const SECRET_KEY = 'sbx_sk_test_edge_0123456789abcdef';
+const WEBHOOK_SECRET = 'sbx_whsec_test_edge_0123456789abcdef';
+const ORIGIN = 'http://shop.test';
+const API = `${ORIGIN}/api/checkout`;
+/** Workers allow 3 MB (free) after compression; the handler stays well inside it. */
+const GZIP_BUDGET = 1024 * 1024;
+
+interface Bundle {
+  code: string;
+  metafile: Metafile;
+}
+
+/** As a Workers build does it: for workerd, not Node, so an import of a Node built-in fails the build. */
+async function bundleForWorkers(entry: string): Promise<Bundle> {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'browser',
+    conditions: ['workerd', 'worker', 'browser'],
+    target: 'es2022',
+    metafile: true,
+    outfile: 'worker.js',
+    logLevel: 'silent',
+    // The Node stores' drivers: optional peers a Workers app does not install, and esbuild leaves an
+    // import() it cannot resolve alone. Installed here for the other tests, so kept out by name.
+    external: ['better-sqlite3', 'pg'],
+  });
+  return { code: result.outputFiles[0]!.text, metafile: result.metafile };
+}
+
+let bundle: Bundle;
+let psp: NodeServerHandle;
+let stripe: FakeStripe;
+let miniflare: Miniflare;
+let store: CheckoutStore;
+
+beforeAll(async () => {
+  const sandbox = createSandboxPsp({
+    secretKey: SECRET_KEY,
+    webhookSecret: WEBHOOK_SECRET,
+    // The PSP's own deliveries go nowhere: the test sends the webhook itself, when it chooses.
+    fetch: async () => new Response(null, { status: 204 }),
+    logger: { warn: () => {} },
+  });
+  [bundle, psp, stripe] = await Promise.all([bundleForWorkers(WORKER), serveNode(sandbox.fetch), startFakeStripe()]);
+  miniflare = new Miniflare({
+    modules: [{ type: 'ESModule', path: 'worker.js', contents: bundle.code }],
+    compatibilityDate: '2026-04-01',
+    // No compatibilityFlags: no nodejs_compat.
+    d1Databases: ['DB'],
+    bindings: {
+      SANDBOX_API_URL: psp.url,
+      SANDBOX_SECRET_KEY: SECRET_KEY,
+      SANDBOX_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      STRIPE_SECRET_KEY: FAKE_SECRET_KEY,
+      STRIPE_PUBLISHABLE_KEY: FAKE_PUBLISHABLE_KEY,
+      STRIPE_API_URL: stripe.server.url,
+    },
+  });
+  // The Worker's own database, read from Node.
+  store = createD1Store({ database: (await miniflare.getD1Database('DB')) as unknown as D1DatabaseLike });
+}, 30_000);
+
+afterAll(async () => {
+  await store?.close();
+  await miniflare?.dispose();
+  await Promise.all([psp?.close(), stripe?.close()]);
+});
+
+function worker(path: string, init?: RequestInit): Promise<Response> {
+  // Miniflare's fetch is undici's; its Response reads the same way.
+  return miniflare.dispatchFetch(`${API}${path}`, init as never) as unknown as Promise<Response>;
+}
+
+function create(body: unknown, idempotencyKey: string): Promise<Response> {
+  return worker('/sessions', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: ORIGIN, referer: `${ORIGIN}/checkout`, 'idempotency-key': idempotencyKey },
+    body: JSON.stringify(body),
+  });
+}
+
+async function orderOf(sessionId: string): Promise<Order | undefined> {
+  return (await store.listOrders()).find((order) => order.sessionId === sessionId);
+}
+
+describe('the handler on Cloudflare Workers (workerd, no nodejs_compat)', () => {
+  it('bundles with no Node built-in, within the size budget', () => {
+    const imports = Object.values(bundle.metafile.outputs).flatMap((output) => output.imports.map((entry) => entry.path));
+    // Self-contained: no import left at all (the Node stores' driver imports went with the unused stores).
+    expect(imports).toEqual([]);
+    expect(gzipSync(bundle.code).length).toBeLessThan(GZIP_BUDGET);
+  });
+
+  it('would fail to bundle code that reaches a Node built-in (the PSP, on node:crypto)', async () => {
+    await expect(bundleForWorkers(fileURLToPath(new URL('../providers/sandbox/psp.ts', import.meta.url)))).rejects.toThrow(/node:/);
+  });
+
+  it('creates a sandbox session, reads it, returns through the bridge, and a verified webhook pays the order', async () => {
+    const createdResponse = await create({ provider: 'sandbox', items: [{ sku: 'grinder', quantity: 1 }] }, 'edge-sandbox-1');
+    expect(createdResponse.status).toBe(201);
+    const created = (await createdResponse.json()) as CheckoutSession;
+    expect(created).toMatchObject({ provider: 'sandbox', kind: 'hosted', status: 'open', amount: 89_900, currency: 'DKK' });
+    expect(created.url).toBe(`${psp.url}/pay/${created.id}`);
+    expect(await orderOf(created.id)).toMatchObject({ status: 'pending', amount: 89_900 });
+
+    // The same key again: the first create's session, from D1.
+    const again = (await (await create({ provider: 'sandbox', items: [{ sku: 'grinder', quantity: 1 }] }, 'edge-sandbox-1')).json()) as CheckoutSession;
+    expect(again.id).toBe(created.id);
+
+    const read = await worker(`/sessions/${created.id}`);
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ id: created.id, status: 'open' });
+
+    // The shopper pays on the PSP's page, which sends them to the Worker's return bridge.
+    const paid = await fetch(`${psp.url}/pay/${created.id}/card`, {
+      method: 'POST',
+      body: new URLSearchParams({ number: '4242424242424242', expiry: '12/34', cvc: '123' }),
+      redirect: 'manual',
+    });
+    expect(paid.status).toBe(303);
+    const returnUrl = new URL(paid.headers.get('location')!);
+    expect(returnUrl.origin + returnUrl.pathname).toBe(`${API}/return/accept`);
+    const bridge = await worker(`/return/accept${returnUrl.search}`);
+    expect(bridge.status).toBe(200);
+    expect(bridge.headers.get('content-type')).toMatch(/^text\/html/);
+    const page = await bridge.text();
+    expect(page).toContain(`"session":"${created.id}"`);
+    expect(page).toContain('"event":"accept"');
+    // Nothing has read the paid session yet: the order waits for the webhook.
+    expect((await orderOf(created.id))?.status).toBe('pending');
+
+    const event = JSON.stringify({ id: 'evt_edge_1', type: 'session.completed', session: created.id });
+    const webhook = () =>
+      signSandboxPayload(WEBHOOK_SECRET, event, Math.floor(Date.now() / 1000)).then((signature) =>
+        worker('/webhooks/sandbox', { method: 'POST', headers: { 'content-type': 'application/json', 'sandbox-signature': signature }, body: event }),
+      );
+    const forged = await worker('/webhooks/sandbox', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'sandbox-signature': await signSandboxPayload('wrong', event, Math.floor(Date.now() / 1000)) },
+      body: event,
+    });
+    expect(forged.status).toBe(400);
+    const delivered = await webhook();
+    expect(delivered.status).toBe(200);
+    expect(await delivered.json()).toEqual({ received: true });
+
+    // The Worker handles the stored event after answering (waitUntil): the order moves in D1.
+    const deadline = Date.now() + 10_000;
+    let order = await orderOf(created.id);
+    while (order?.status !== 'paid' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      order = await orderOf(created.id);
+    }
+    expect(order).toMatchObject({ status: 'paid', amount: 89_900, currency: 'DKK' });
+    expect(order?.paidAt).toBeDefined();
+
+    const replay = await webhook();
+    expect(await replay.json()).toEqual({ received: true, duplicate: true });
+    expect(await (await worker(`/sessions/${created.id}`)).json()).toMatchObject({ status: 'complete' });
+  });
+
+  it('creates and reads a Stripe session through the Stripe SDK (its Workers build) against a fake Stripe', async () => {
+    const createdResponse = await create({ provider: 'stripe', items: [{ sku: 'beans', quantity: 2 }] }, 'edge-stripe-1');
+    expect(createdResponse.status).toBe(201);
+    const created = (await createdResponse.json()) as CheckoutSession;
+    expect(created).toMatchObject({ provider: 'stripe', kind: 'stripe-embedded', status: 'open', amount: 49_800, publishable_key: FAKE_PUBLISHABLE_KEY });
+    expect(created.client_secret).toMatch(/^cs_/);
+    const read = await worker(`/sessions/${created.id}`);
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ id: created.id, status: 'open' });
+    expect(stripe.requests.map((request) => request.method)).toEqual(expect.arrayContaining(['POST', 'GET']));
+    expect(await orderOf(created.id)).toMatchObject({ provider: 'stripe', status: 'pending', amount: 49_800 });
+  });
+});

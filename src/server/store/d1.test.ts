@@ -1,0 +1,100 @@
+import { Miniflare } from 'miniflare';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeStoreConformance, sampleOrder } from './conformance.js';
+import { createD1Store, type D1DatabaseLike } from './d1.js';
+
+// A real D1 (workerd's, through Miniflare) reached from Node over its binding proxy.
+let miniflare: Miniflare;
+let database: D1DatabaseLike;
+
+beforeAll(async () => {
+  miniflare = new Miniflare({
+    modules: true,
+    script: 'export default { fetch: () => new Response(null, { status: 404 }) }',
+    compatibilityDate: '2026-04-01',
+    d1Databases: ['DB'],
+  });
+  database = (await miniflare.getD1Database('DB')) as unknown as D1DatabaseLike;
+}, 30_000);
+
+afterAll(() => miniflare?.dispose());
+
+/** Every table of the store (and Kysely's migration tables): the next test starts on an empty database. */
+async function dropTables(): Promise<void> {
+  const tables = await database.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'checkout_%'").all();
+  const names = (tables.results ?? []).map((row) => (row as { name: string }).name);
+  if (names.length > 0) await database.batch(names.map((name) => database.prepare(`DROP TABLE IF EXISTS "${name}"`)));
+}
+
+describeStoreConformance('D1 store', async () => {
+  let current = createD1Store({ database });
+  return {
+    store: current,
+    another: () => createD1Store({ database }),
+    reopen: async () => {
+      await current.close();
+      current = createD1Store({ database });
+      return current;
+    },
+    cleanup: dropTables,
+  };
+});
+
+describe('D1 store without interactive transactions', () => {
+  it('refuses a binding that is not one', () => {
+    expect(() => createD1Store({ database: {} as D1DatabaseLike })).toThrow(/needs \{ database \}/);
+  });
+
+  it('migrates an empty database from several stores at once (no lock: the steps are idempotent)', async () => {
+    const stores = [createD1Store({ database }), createD1Store({ database }), createD1Store({ database })];
+    try {
+      await Promise.all(stores.map((store) => store.migrate()));
+      await stores[0]!.insertOrder(sampleOrder('ord_1'));
+      expect(await stores[2]!.getOrder('ord_1')).toBeDefined();
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+      await dropTables();
+    }
+  });
+
+  it('writes the order only with the key it claimed, in one batch', async () => {
+    const store = createD1Store({ database });
+    try {
+      const claim = (reference: string) =>
+        store.claimIdempotencyKey({
+          key: 'key-1',
+          bodyHash: 'hash',
+          reference,
+          owner: reference,
+          leaseUntil: Date.now() + 10_000,
+          now: Date.now(),
+          order: sampleOrder(reference),
+        });
+      expect(await claim('ord_first')).toEqual({ outcome: 'claimed', reference: 'ord_first' });
+      expect((await claim('ord_second')).outcome).toBe('busy');
+      expect(await store.getOrder('ord_first')).toBeDefined();
+      // The second claim's INSERT … WHERE changes() > 0 saw its key not inserted.
+      expect(await store.getOrder('ord_second')).toBeUndefined();
+    } finally {
+      await store.close();
+      await dropTables();
+    }
+  });
+
+  it('enqueues the job of a transition only when the order moved', async () => {
+    const store = createD1Store({ database });
+    try {
+      await store.insertOrder(sampleOrder('ord_1'));
+      const job = { id: 'job-1', kind: 'order_paid' as const, payload: {}, runAt: 0 };
+      const moved = await store.transitionOrder({ reference: 'ord_1', from: ['pending'], to: 'paid', at: '2026-11-30T12:01:00.000Z', job });
+      expect(moved?.status).toBe('paid');
+      expect(await store.getJob('job-1')).toMatchObject({ status: 'pending' });
+      const again = await store.transitionOrder({ reference: 'ord_1', from: ['pending'], to: 'failed', at: '2026-11-30T12:02:00.000Z', job: { ...job, id: 'job-2' } });
+      expect(again).toBeUndefined();
+      expect(await store.getJob('job-2')).toBeUndefined();
+    } finally {
+      await store.close();
+      await dropTables();
+    }
+  });
+});
