@@ -2,19 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseSession } from '../../core/session-schema.js';
 import { bokaMeraShape } from './shape.js';
 import { invalidSessionOf } from '../../core/session-shapes/test-support/invalid-session.js';
+import { NATIVE_ANSWERS } from './fake-answers.js';
 
-/** BokaMera's documented answer, filled in for an embedded checkout. */
-const embedded = {
-  SessionId: 'cs_test_b0ka',
-  Url: null,
-  Status: 'open',
-  ClientSecret: 'cs_test_b0ka_secret_1',
-  CustomerId: 'cus_1',
-  PaymentIntentClientSecret: 'pi_1_secret_2',
-  PaymentIntentId: 'pi_1',
-  StripeAccount: 'acct_123',
-};
-const hosted = { ...embedded, ClientSecret: null, Url: 'https://checkout.stripe.com/c/pay/cs_test_b0ka' };
+const { 'bokamera embedded': embedded, 'bokamera hosted': hosted } = NATIVE_ANSWERS;
 
 describe('BokaMera shape', () => {
   it('recognises PascalCase checkout answers only', () => {

@@ -2,26 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseSession } from '../../core/session-schema.js';
 import { commerceLayerShape } from './shape.js';
 import { invalidSessionOf } from '../../core/session-shapes/test-support/invalid-session.js';
+import { resource } from './fake-answers.js';
 
-/** Commerce Layer's documented resource after `_authorize` (trimmed to what matters). */
-function resource(attributes: Record<string, unknown> = {}, mode = 'test') {
-  return {
-    data: {
-      id: 'xYZkjABcde',
-      type: 'checkout_com_payments',
-      links: { self: 'https://yourdomain.commercelayer.io/api/checkout_com_payments/xYZkjABcde' },
-      attributes: {
-        public_key: 'pk_test_xxxx-yyyy-zzzz',
-        payment_type: 'token',
-        session_id: 'sid_y3oqhf46pyzuxjbcn2giaqnb44',
-        redirect_uri: 'https://api.checkout.com/3ds/pay_mbabizu24mvu3mela5njyhpit4',
-        payment_response: { status: 'Pending' },
-        ...attributes,
-      },
-      meta: { mode },
-    },
-  };
-}
 
 describe('Commerce Layer checkout_com_payments shape', () => {
   it('recognises checkout_com_payments resources only', () => {

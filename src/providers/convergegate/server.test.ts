@@ -1,3 +1,4 @@
+import { NATIVE_ANSWERS } from './fake-answers.js';
 import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signConvergeGateHeaders } from '../../server/adapter-kit/webhook-signatures.js';
@@ -9,30 +10,15 @@ const SECRET_KEY = 'sk_test_BQokikJOvBiI2HlWgH4olfQ2';
 const NOW = Date.parse('2026-05-01T12:00:00Z');
 const NOW_SECONDS = NOW / 1000;
 
-/** The document's example answer, for a given id and status. */
+/** The document's example answer (`fake-answers.ts`), served by the fake with the given status. */
 function documentedSession(fake: FakeHttpServer, status = 'open') {
   return {
-    id: 'AW-kLcRRC5P8U68CYe0kVA',
-    amount_total: 1000,
-    amount_sub_total: 1000,
+    ...NATIVE_ANSWERS.convergegate,
     currency: 'pln',
-    cancel_url: 'https://url.com/',
-    customer_firstname: 'John',
-    customer_lastname: 'Doe',
-    customer_email: 'john@example.com',
-    customer_ip: '',
-    customer_country: '',
     expire_at: NOW_SECONDS + 1800,
     created_at: NOW_SECONDS,
-    success_url: 'https://url.com/',
-    payment_method: ['blik'],
-    locale: '',
     url: `${fake.url}/pay/AW-kLcRRC5P8U68CYe0kVA`,
-    fees: null,
-    metadata: null,
     status,
-    livemode: false,
-    notification_url: 'https://url.com/',
   };
 }
 

@@ -2,31 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseSession } from '../../core/session-schema.js';
 import { convergeGateShape } from './shape.js';
 import { invalidSessionOf } from '../../core/session-shapes/test-support/invalid-session.js';
+import { NATIVE_ANSWERS } from './fake-answers.js';
 
-/** ConvergeGate's documented create answer. */
-const answer = {
-  id: 'AW-kLcRRC5P8U68CYe0kVA',
-  amount_total: 1000,
-  amount_sub_total: 1000,
-  currency: 'usd',
-  cancel_url: 'https://url.com/',
-  customer_firstname: 'John',
-  customer_lastname: 'Doe',
-  customer_email: 'john@example.com',
-  customer_ip: '',
-  customer_country: '',
-  expire_at: 2147483648,
-  created_at: 2147483648,
-  success_url: 'https://url.com/',
-  payment_method: ['blik'],
-  locale: '',
-  url: 'https://pay.convergegate.example/pay/AW-kLcRRC5P8U68CYe0kVA',
-  fees: null,
-  metadata: null,
-  status: 'open',
-  livemode: false,
-  notification_url: 'https://url.com/',
-};
+const answer = NATIVE_ANSWERS.convergegate;
 
 describe('ConvergeGate session shape', () => {
   it('recognises its sessions, not Stripe ones', () => {

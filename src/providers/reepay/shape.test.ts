@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { parseSession } from '../../core/session-schema.js';
 import { REEPAY_SESSION_ID, reepaySessionShape } from './shape.js';
 import { invalidSessionOf } from '../../core/session-shapes/test-support/invalid-session.js';
+import { NATIVE_ANSWERS } from './fake-answers.js';
 
-const id = 'cs_0123456789abcdef0123456789abcdef';
-const answer = { id, url: `https://checkout.reepay.com/#/${id}` };
+const answer = NATIVE_ANSWERS.reepay;
+const { id } = answer;
 
 describe('Reepay session shape', () => {
   it('shares its session id pattern with the renderer, which keeps a copy to stay out of the validators chunk', () => {

@@ -2,24 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseSession } from '../../core/session-schema.js';
 import { stripeCheckoutSessionShape } from './shape.js';
 import { invalidSessionOf as errorOf } from '../../core/session-shapes/test-support/invalid-session.js';
+import { NATIVE_ANSWERS } from './fake-answers.js';
 
-/** As `stripe.checkout.sessions.create({ ui_mode: 'embedded_page', … })` answers (trimmed). */
-const embedded = {
-  id: 'cs_test_a1b2c3',
-  object: 'checkout.session',
-  client_secret: 'cs_test_a1b2c3_secret_xyz',
-  ui_mode: 'embedded_page',
-  status: 'open',
-  payment_status: 'unpaid',
-  url: null,
-  amount_total: 62700,
-  currency: 'dkk',
-  expires_at: 1795420800,
-  livemode: false,
-  customer: null,
-  metadata: {},
-};
-const hosted = { ...embedded, client_secret: null, ui_mode: 'hosted_page', url: 'https://checkout.stripe.com/c/pay/cs_test_a1b2c3' };
+const { 'stripe embedded': embedded, 'stripe hosted': hosted } = NATIVE_ANSWERS;
 
 describe('Stripe checkout.session shape', () => {
   it('recognises only checkout.session objects', () => {
