@@ -10,6 +10,23 @@ export interface SqliteStoreOptions {
 }
 
 /**
+ * Turns WAL on. Processes opening one new file at once may find another converting it: SQLite can
+ * answer SQLITE_BUSY to the journal-mode switch without waiting on the busy timeout, so this waits.
+ */
+async function switchToWal(database: { pragma(source: string): unknown }, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      database.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40));
+    }
+  }
+}
+
+/**
  * One machine: a SQLite file (better-sqlite3 12, an optional peer dependency, loaded on first
  * use so `./server` still imports where it is not installed). Several processes on the same file
  * are safe (WAL, a busy timeout); for several machines use `createPostgresStore`.
@@ -26,7 +43,7 @@ export function createSqliteStore(options: SqliteStoreOptions): CheckoutStore {
           throw new Error('createSqliteStore needs the better-sqlite3 package (npm install better-sqlite3@12)', { cause: error });
         });
         const database = new Database(options.path, { timeout: busyTimeoutMs });
-        database.pragma('journal_mode = WAL');
+        await switchToWal(database, busyTimeoutMs);
         // Money moves here: a committed write survives a power cut, not only a crash.
         database.pragma('synchronous = FULL');
         return database;

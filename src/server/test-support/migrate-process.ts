@@ -10,6 +10,7 @@ try {
   await store.listOrders();
   await store.close();
 } catch (error) {
-  console.error(error instanceof Error ? error.message : error);
+  // The code and stack say which step met the lock (open, WAL switch, migration), should one fail.
+  console.error(error instanceof Error ? `${error.message} (${String((error as { code?: unknown }).code)})\n${error.stack}` : error);
   process.exit(1);
 }
