@@ -246,7 +246,6 @@ export class CheckoutRunController implements ReactiveController {
 
   /** Create or resume the session, then mount its renderer. `popupOpened`: a click already tried to open the window. */
   async #execute(run: Run, popupOpened: boolean): Promise<void> {
-    const { signal } = run.abort;
     if (run.mode === 'popup' && !run.popup) {
       run.popup = popupOpened ? null : openPopup(this.#host.localizedStrings ?? en);
       const fallback = this.#host.popupFallback;

@@ -125,7 +125,7 @@ export class CardTokenRenderer implements Renderer {
     button.type = 'button';
     button.className = 'checkout-card-pay';
     button.textContent = payLabel(session, host.locale, host.strings.pay);
-    button.addEventListener('click', () => void this.#pay(session, host));
+    button.addEventListener('click', () => void this.#pay(host));
     form.append(fields, button);
     host.lightMount().append(form);
     this.#form = form;
@@ -154,7 +154,7 @@ export class CardTokenRenderer implements Renderer {
     button.setAttribute('aria-busy', String(this.#paying));
   }
 
-  async #pay(session: CheckoutSession, host: RendererHost): Promise<void> {
+  async #pay(host: RendererHost): Promise<void> {
     const frames = this.#frames;
     if (!frames || this.#paying || !this.#valid) return;
     // Now, inside the click, or blockers refuse it: 3-D Secure may need it once the backend answers.
