@@ -3,8 +3,9 @@
  * module's chunks are pinned through an import map's `integrity` (built from that file, as the
  * README shows), the IIFE with the tag's `integrity`. A tampered file must never run: the widget
  * reports a tampered chunk as `provider_load_failed`, and a tampered entry file registers nothing.
- * The shop page is answered by `page.route`; the tests stop at `checkout-session` (the validators
- * chunk ran) and never frame the PSP, so no local-network rule is involved.
+ * The shop page is answered by `page.route`; the tests stop at `checkout-session` and never frame
+ * the PSP, so no local-network rule is involved. A contract answer needs no chunk at all; the
+ * chunk tests answer in Reepay's native shape, which only the validators chunk reads.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +42,12 @@ async function tamper(page: Page, file: string): Promise<void> {
   });
 }
 
+/** A provider-native answer (Reepay's `{ id, url }`): the widget needs its validators chunk for it. */
+async function answerNatively(page: Page): Promise<void> {
+  const id = 'cs_0123456789abcdef0123456789abcdef';
+  await page.route(`${SHOP_URL}${SESSIONS_PATH}`, (route) => route.fulfill({ status: 201, json: { id, url: `https://checkout.reepay.com/#/${id}` } }));
+}
+
 const chunk = (prefix: string) => {
   const name = Object.keys(integrity).find((file) => file.startsWith(prefix));
   if (!name) throw new Error(`integrity.json has no ${prefix}* file: run npm run build`);
@@ -68,8 +75,23 @@ test.describe('SRI', () => {
     await waitForCheckoutEvent(page, 'checkout-session');
   });
 
+  test('the same with a native answer: the validators chunk passes its integrity check', async ({ page }) => {
+    await recordCheckoutEvents(page);
+    await answerNatively(page);
+    const validators = page.waitForResponse((response) => response.url() === `${CDN_URL}${chunk('checkout-session-schema-')}`);
+    await servePage(
+      page,
+      `<script type="importmap">${importMap()}</script><script type="module" src="${CDN_URL}checkout-widget.js" integrity="${integrity['checkout-widget.js']}" crossorigin="anonymous"></script>`,
+    );
+    await page.goto(PAGE_URL);
+    await validators;
+    const { session } = await waitForCheckoutEvent(page, 'checkout-session');
+    expect(session.kind).toBe('reepay');
+  });
+
   test('a tampered validators chunk never runs: the widget reports provider_load_failed', async ({ page }) => {
     await recordCheckoutEvents(page);
+    await answerNatively(page);
     await tamper(page, chunk('checkout-session-schema-'));
     await servePage(
       page,
@@ -83,6 +105,7 @@ test.describe('SRI', () => {
 
   test('without the import map the same tampered chunk does run (the control)', async ({ page }) => {
     await recordCheckoutEvents(page);
+    await answerNatively(page);
     await tamper(page, chunk('checkout-session-schema-'));
     await servePage(page, `<script type="module" src="${CDN_URL}checkout-widget.js"></script>`);
     await page.goto(PAGE_URL);

@@ -1,6 +1,6 @@
 import { CheckoutError, isAbortError } from './errors.js';
 import type { CheckoutSession } from './session.js';
-import { parseSessionLazily, preloadSessionValidators } from './session-validators.js';
+import { parseSessionLazily } from './session-validators.js';
 
 export interface SessionRequestOptions {
   /** Aborting rejects with an AbortError (a cancellation), never a CheckoutError. */
@@ -74,8 +74,6 @@ export function newIdempotencyKey(): string {
 
 async function requestSession(url: string, init: RequestInit, options: SessionRequestOptions): Promise<CheckoutSession> {
   const { signal, retries = 0, backoffMs = DEFAULT_BACKOFF_MS } = options;
-  // Fetched alongside the request; a load failure surfaces when the answer is parsed.
-  preloadSessionValidators().catch(() => undefined);
   for (let attempt = 0; ; attempt++) {
     throwIfAborted(signal);
     try {

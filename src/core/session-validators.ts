@@ -1,5 +1,6 @@
 import { CheckoutError } from './errors.js';
 import type { CheckoutSession } from './session.js';
+import { acceptContractSession } from './session-shapes/contract-check.js';
 import type { SessionShapeContext } from './session-shapes/types.js';
 
 type SchemaModule = typeof import('./session-schema.js');
@@ -7,10 +8,10 @@ type SchemaModule = typeof import('./session-schema.js');
 let loading: Promise<SchemaModule> | undefined;
 
 /**
- * The session validators (zod and every session shape) are a chunk of their own: the CDN core
- * stays small, and the chunk downloads while the session request is in flight. Call early.
+ * The full session validators (zod, the contract's field errors and every provider-native shape)
+ * are a chunk of their own, fetched only for an answer the core's contract check does not accept.
  */
-export function preloadSessionValidators(): Promise<SchemaModule> {
+export function loadSessionValidators(): Promise<SchemaModule> {
   loading ??= import('./session-schema.js').catch((error: unknown) => {
     loading = undefined; // let the next start try again
     throw new CheckoutError('provider_load_failed', 'The checkout could not load its session validator', {
@@ -21,8 +22,10 @@ export function preloadSessionValidators(): Promise<SchemaModule> {
   return loading;
 }
 
-/** `parseSession` from the validators chunk. */
+/** A contract session at once; any other answer (provider-native, or invalid) through the validators chunk. */
 export async function parseSessionLazily(json: unknown, context: SessionShapeContext = {}): Promise<CheckoutSession> {
-  const { parseSession } = await preloadSessionValidators();
+  const session = acceptContractSession(json, context);
+  if (session) return session;
+  const { parseSession } = await loadSessionValidators();
   return parseSession(json, context);
 }

@@ -24,6 +24,8 @@ interface Fake {
   read: Answer;
   /** A CDN file (name prefix) that fails to load. */
   missing?: string;
+  /** Answer in Reepay's native shape (`{ id, url }`), which only the validators chunk reads. */
+  native?: boolean;
 }
 
 function session(id: string, answer: Answer) {
@@ -69,6 +71,10 @@ async function setUp(page: Page, widget: string, fake: Fake, options: { dir?: st
       const name = url.pathname.slice(5);
       const body = fake.missing && name.startsWith(fake.missing) ? null : await readFile(CDN_DIR + name).catch(() => null);
       return body ? route.fulfill({ body, contentType: 'text/javascript' }) : route.fulfill({ status: 404 });
+    }
+    if (url.pathname === ENDPOINT && fake.native) {
+      const id = 'cs_0123456789abcdef0123456789abcdef';
+      return route.fulfill({ status: 201, json: { id, url: `https://checkout.reepay.com/#/${id}` } });
     }
     if (url.pathname === ENDPOINT) return answer(route, fake.create, 'ses_1');
     if (url.pathname.startsWith(`${ENDPOINT}/`)) return answer(route, fake.read, 'ses_1');
@@ -217,7 +223,7 @@ test.describe('<checkout-widget> accessibility', () => {
     { code: 'endpoint_unreachable', fake: { create: 'abort', read: 'open' } },
     { code: 'endpoint_error', fake: { create: 400, read: 'open' } },
     { code: 'invalid_session', fake: { create: 'open', read: 'open' }, mode: 'payload="{oops"' },
-    { code: 'provider_load_failed', fake: { create: 'open', read: 'open', missing: 'checkout-session-schema-' } },
+    { code: 'provider_load_failed', fake: { create: 'open', read: 'open', native: true, missing: 'checkout-session-schema-' } },
     { code: 'payment_failed', fake: { create: 'failed', read: 'failed' } },
   ];
   for (const { code, fake, mode } of errors) {

@@ -1,7 +1,6 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import type { OutcomeParams } from '../../core/events.js';
 import { isPlainObject } from '../../core/message-filter.js';
-import { preloadSessionValidators } from '../../core/session-validators.js';
 import { DISPLAY_MODES, type CheckoutSession, type DisplayMode, type WidgetState } from '../../core/session.js';
 import { checkoutWidgetStyles } from './checkout-widget.styles.js';
 import { openPopup } from '../../core/popup.js';
@@ -9,9 +8,9 @@ import { en } from './locales/en.js';
 import { CheckoutRunController, INVALID_PAYLOAD } from './run-controller.js';
 import type { CheckoutStrings } from './strings.js';
 
-/** Query parameters the return bridge adds when it sends a redirected shopper back. */
-export const RETURN_SESSION_PARAM = 'checkout_session';
-export const RETURN_RESULT_PARAM = 'checkout_result';
+import { RETURN_RESULT_PARAM, RETURN_SESSION_PARAM } from './session-start.js';
+
+export { RETURN_RESULT_PARAM, RETURN_SESSION_PARAM };
 
 /**
  * An embeddable checkout: creates (or resumes) a payment session with your endpoint and shows
@@ -188,9 +187,10 @@ export class CheckoutWidget extends LitElement {
     super.connectedCallback();
     // In parallel with the session, not before it.
     this.#loadTexts();
-    preloadSessionValidators().catch(() => undefined);
-    if (this.#resumeRedirectReturn()) return;
-    this.#maybeAutoStart();
+    // Connected again after a removal. A first connection starts in the first update instead, once
+    // Lit has applied the properties a page set before the element was defined (a `mode`, a
+    // `payload` or a `session` set on the bare tag would otherwise lose to the attributes).
+    if (this.hasUpdated) this.#startIfDue();
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -209,10 +209,9 @@ export class CheckoutWidget extends LitElement {
       if (move) void this.updateComplete.then(() => this.#focusTrigger());
     }
     if (changed.has('locale')) this.#loadTexts();
-    if (changed.has('endpoint') || changed.has('session') || changed.has('sessionId') || changed.has('mode')) {
-      // Frameworks often set the endpoint as a property after connecting.
-      if (changed.has('endpoint') && this.isConnected && this.#resumeRedirectReturn()) return;
-      this.#maybeAutoStart();
+    // Frameworks often set the endpoint as a property after connecting.
+    if (!this.hasUpdated || changed.has('endpoint') || changed.has('session') || changed.has('sessionId') || changed.has('mode')) {
+      this.#startIfDue();
     }
   }
 
@@ -265,6 +264,12 @@ export class CheckoutWidget extends LitElement {
         },
         () => undefined,
       );
+  }
+
+  /** A redirect return resumes; otherwise embedded mode starts by itself. */
+  #startIfDue(): void {
+    if (this.isConnected && this.#resumeRedirectReturn()) return;
+    this.#maybeAutoStart();
   }
 
   #maybeAutoStart(): void {

@@ -2,7 +2,7 @@ import type { ReactiveController } from 'lit';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CheckoutError } from '../../core/errors.js';
 import type { CheckoutEventName } from '../../core/events.js';
-import { preloadSessionValidators } from '../../core/session-validators.js';
+import { loadSessionValidators } from '../../core/session-validators.js';
 import type { CheckoutSession, DisplayMode, SessionStatus } from '../../core/session.js';
 import type { RendererFactory, RendererHost } from '../../renderers/types.js';
 import { CheckoutRunController, INVALID_PAYLOAD, type CheckoutRunHost } from './run-controller.js';
@@ -154,7 +154,7 @@ let backendStatus: SessionStatus;
 
 beforeAll(async () => {
   // Loaded once, so parsing an answer takes microtasks only (fake timers do not hold it up).
-  await preloadSessionValidators();
+  await loadSessionValidators();
 });
 
 beforeEach(() => {

@@ -3,13 +3,14 @@ import { CheckoutError, isAbortError } from '../../core/errors.js';
 import { createCheckoutEvent, type CheckoutEventDetails, type CheckoutEventName, type OutcomeParams } from '../../core/events.js';
 import { isPlainObject, originOf } from '../../core/message-filter.js';
 import { openPopup } from '../../core/popup.js';
-import { createSession, newIdempotencyKey, readSession, sleep, submitToken } from '../../core/session-client.js';
+import { readSession, sleep, submitToken } from '../../core/session-client.js';
 import { parseSessionLazily } from '../../core/session-validators.js';
 import { isFinalStatus, type CheckoutSession, type DisplayMode, type SessionKind, type WidgetState } from '../../core/session.js';
 import { watchSessionStatus } from '../../core/status-watcher.js';
 import { loadRenderer } from '../../renderers/index.js';
 import type { Renderer, RendererHost, RendererOutcome } from '../../renderers/types.js';
-import { forget, memorySlot, recall, remember } from './session-memory.js';
+import { forget, memorySlot } from './session-memory.js';
+import { createBody, createOrResume, takeEarlyStart } from './session-start.js';
 import { en } from './locales/en.js';
 import type { CheckoutStrings } from './strings.js';
 
@@ -301,7 +302,10 @@ export class CheckoutRunController implements ReactiveController {
     const body = this.#createBody();
     if (typeof body === 'string') return invalid(body);
     run.slot = memorySlot(endpoint, body);
-    return this.#createOrResume(run.slot, endpoint, body, signal, context);
+    // Begun by the CDN module before the element was defined, for these very inputs; else now.
+    return (
+      takeEarlyStart(this.#host, endpoint, run.slot, context, signal) ?? createOrResume(run.slot, endpoint, body, signal, context)
+    );
   }
 
   /** The create call's body, or why there is none. */
@@ -309,51 +313,7 @@ export class CheckoutRunController implements ReactiveController {
     const { payload, locale } = this.#host;
     if (payload === INVALID_PAYLOAD) return this.payloadProblem;
     if (!isPlainObject(payload)) return 'The payload property must be an object';
-    return locale && payload.locale === undefined ? { ...payload, locale } : payload;
-  }
-
-  /**
-   * The session remembered for this endpoint and body while the endpoint still reports it `open`
-   * (a reload or second mount); otherwise a create, with the remembered key when that create's
-   * answer never arrived (the backend's idempotency answers the same session).
-   */
-  async #createOrResume(
-    slot: string,
-    endpoint: string,
-    body: Record<string, unknown>,
-    signal: AbortSignal,
-    context: { publishableKey: string | undefined },
-  ): Promise<CheckoutSession> {
-    let kept = recall(slot);
-    if (kept?.id) {
-      try {
-        const session = await readSession(endpoint, kept.id, { signal, retries: 2, ...context });
-        if (session.status === 'open') return session;
-      } catch (error) {
-        // Gone (404, any 4xx) or unreadable starts afresh; an outage stays this start's error.
-        if (!(error instanceof CheckoutError) || error.retryable) throw error;
-      }
-      // Paid, expired, cancelled or failed: never shown again, and a new payment needs a new key.
-      kept = undefined;
-    }
-    const retried = Boolean(kept);
-    const key = kept?.key ?? newIdempotencyKey();
-    remember(slot, { key });
-    let session: CheckoutSession;
-    try {
-      session = await createSession(endpoint, body, { signal, idempotencyKey: key, ...context });
-    } catch (error) {
-      // A refused body or answer would be refused again under the same key.
-      if (error instanceof CheckoutError && !error.retryable) forget(slot);
-      throw error;
-    }
-    if (session.status === 'open') {
-      remember(slot, { key, id: session.id });
-      return session;
-    }
-    forget(slot);
-    // A remembered key answered a session that is over: that was an earlier payment, not this one.
-    return retried ? this.#createOrResume(slot, endpoint, body, signal, context) : session;
+    return createBody(payload, locale);
   }
 
   /** A validated session becomes the run's: announce it and warm up the connection to its page. */

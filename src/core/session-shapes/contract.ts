@@ -1,18 +1,11 @@
 import * as z from 'zod/mini';
-import { CheckoutError } from '../errors.js';
 import { SESSION_KINDS, SESSION_STATUSES, type CheckoutSession } from '../session.js';
+import { invalidSession, isHttpUrl, requireForKind } from './contract-check.js';
 import type { SessionShape, SessionShapeContext } from './types.js';
 
-const nonEmptyString = z.string().check(z.minLength(1));
+export { invalidSession };
 
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'https:' || url.protocol === 'http:';
-  } catch {
-    return false;
-  }
-}
+const nonEmptyString = z.string().check(z.minLength(1));
 
 /** Backends often write `null` for an absent field; treat it as absent. */
 const optional = <T extends z.core.SomeType>(schema: T) => z.nullish(schema);
@@ -83,10 +76,6 @@ export function describeIssue(issue: Issue, json: unknown, root = 'session'): st
   }
 }
 
-export function invalidSession(message: string): CheckoutError {
-  return new CheckoutError('invalid_session', message);
-}
-
 function normalizeContractSession(json: unknown, context: SessionShapeContext): CheckoutSession {
   const result = contractSessionSchema.safeParse(json);
   if (!result.success) {
@@ -97,34 +86,7 @@ function normalizeContractSession(json: unknown, context: SessionShapeContext): 
   for (const [key, value] of Object.entries(result.data)) {
     if (value !== null && value !== undefined) (session as unknown as Record<string, unknown>)[key] = value;
   }
-  // A finished session shows no provider UI (Stripe drops a completed session's url and secret):
-  // what rendering needs is required only while the session is open.
-  if (session.status !== 'open') return session;
-  if ((session.kind === 'hosted' || session.kind === 'reepay') && !session.url) {
-    throw invalidSession(`session.url is required for kind ${session.kind}`);
-  }
-  if (session.kind === 'card-token') {
-    for (const field of ['token_provider', 'public_key'] as const) {
-      if (!session[field]) throw invalidSession(`session.${field} is required for kind card-token`);
-    }
-    // The sandbox's card fields come from its own PSP; checkout.com's always from checkout.com.
-    if (session.token_provider === 'sandbox' && !session.frames_url) {
-      throw invalidSession('session.frames_url is required for token_provider sandbox');
-    }
-  }
-  if (session.kind === 'stripe-embedded') {
-    if (!session.client_secret) throw invalidSession('session.client_secret is required for kind stripe-embedded');
-    if (!session.publishable_key) {
-      if (!context.publishableKey) {
-        throw invalidSession('session.publishable_key is required for kind stripe-embedded (or set the publishable-key attribute)');
-      }
-      if (!context.publishableKey.startsWith('pk_')) {
-        throw invalidSession('publishable-key attribute must be a publishable key (pk_…)');
-      }
-      session.publishable_key = context.publishableKey;
-    }
-  }
-  return session;
+  return requireForKind(session, context);
 }
 
 /** The contract session (section 3): the first shape tried, and the one whose errors are reported. */

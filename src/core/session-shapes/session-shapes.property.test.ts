@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CheckoutError } from '../errors.js';
 import { parseSession } from '../session-schema.js';
+import { acceptContractSession } from './contract-check.js';
 import { SESSION_KINDS, SESSION_STATUSES, type CheckoutSession } from '../session.js';
 import { SESSION_SHAPES, type SessionShapeContext } from './index.js';
 
@@ -129,7 +130,7 @@ const VALID: Record<string, unknown> = {
 const VALID_NAMES = Object.keys(VALID);
 
 // Values a careless or hostile backend might put anywhere.
-const nastyValueArb = fc.constantFrom<unknown>(
+const NASTY_VALUES: unknown[] = [
   null,
   undefined,
   '',
@@ -186,7 +187,8 @@ const nastyValueArb = fc.constantFrom<unknown>(
   'tomorrow',
   '2026-11-22T12:00:00Z',
   '+275760-09-13T00:00:00.000Z',
-);
+];
+const nastyValueArb = fc.constantFrom(...NASTY_VALUES);
 const valueArb: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 3, arbitrary: nastyValueArb },
   { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 2 }) },
@@ -438,5 +440,79 @@ describe('parseSession (property)', () => {
       ),
       { numRuns: RUNS },
     );
+  });
+});
+
+/** The core's hand check: `undefined` (not sure), or exactly what the full parser says. */
+function expectAgreement(json: unknown, context: SessionShapeContext): 'accepted' | 'refused' | 'deferred' {
+  let fast: CheckoutSession | undefined;
+  try {
+    fast = acceptContractSession(json, context);
+  } catch (error) {
+    // It may refuse only for the reasons the full parser gives, in the same words.
+    expect(error).toBeInstanceOf(CheckoutError);
+    expect(() => parseSession(json, context)).toThrow((error as CheckoutError).message);
+    return 'refused';
+  }
+  if (fast === undefined) return 'deferred';
+  expect(fast).toStrictEqual(parseSession(json, context));
+  return 'accepted';
+}
+
+describe('acceptContractSession, the core check (property)', () => {
+  const contractNames = VALID_NAMES.filter((name) => name.startsWith('contract '));
+
+  it('accepts every valid contract fixture as the full parser does', () => {
+    for (const name of contractNames) expect(expectAgreement(VALID[name], { publishableKey: 'pk_test_attribute' })).toBe('accepted');
+    // Null is absent and unknown fields are dropped, as in the full parser.
+    const answer = { ...(VALID['contract hosted'] as object), expires_at: null, extra: { a: 1 } };
+    expect(acceptContractSession(answer)).toStrictEqual(parseSession(answer));
+    expect(acceptContractSession(answer)).not.toHaveProperty('expires_at');
+  });
+
+  it('agrees with the full parser on every contract field set to every troublesome value, or left out', () => {
+    const fields = [...CONTRACT_FIELDS, 'token_provider', 'public_key', 'frames_url'];
+    const values = [...NASTY_VALUES, 'checkout.com', 'sandbox', 'pk_sbox_1'];
+    expect(values.length).toBeGreaterThan(50);
+    const seen = { accepted: 0, refused: 0, deferred: 0 };
+    for (const name of contractNames) {
+      for (const field of fields) {
+        for (const context of [{}, { publishableKey: 'pk_test_attribute' }]) {
+          const without = { ...(VALID[name] as Record<string, unknown>) };
+          delete without[field];
+          seen[expectAgreement(without, context)] += 1;
+          for (const value of values) seen[expectAgreement({ ...(VALID[name] as object), [field]: value }, context)] += 1;
+        }
+      }
+    }
+    expect(Math.min(seen.accepted, seen.refused, seen.deferred)).toBeGreaterThan(0);
+  });
+
+  it('never accepts what the full parser refuses, never differs from its output, for arbitrary values and JSON', () => {
+    fc.assert(
+      fc.property(fc.oneof(anythingArb, fc.json({ maxDepth: 3 }).map((text) => JSON.parse(text) as unknown)), contextArb, (json, context) => {
+        expectAgreement(json, context);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('the same for valid sessions of every shape with fields dropped, replaced or added', () => {
+    const seen = { accepted: 0, refused: 0, deferred: 0 };
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...VALID_NAMES, ...contractNames, ...contractNames),
+        fc.array(mutationArb, { minLength: 1, maxLength: 3 }),
+        contextArb,
+        (name, mutations, context) => {
+          seen[expectAgreement(mutate(VALID[name], mutations), context)] += 1;
+        },
+      ),
+      { numRuns: RUNS * 3 },
+    );
+    // Not vacuous: it took the fast path, refused by the kind rules and deferred to the full parser.
+    expect(seen.accepted).toBeGreaterThan(0);
+    expect(seen.refused).toBeGreaterThan(0);
+    expect(seen.deferred).toBeGreaterThan(0);
   });
 });

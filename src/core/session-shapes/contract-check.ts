@@ -1,0 +1,101 @@
+import { CheckoutError } from '../errors.js';
+import { SESSION_KINDS, SESSION_STATUSES, type CheckoutSession } from '../session.js';
+import type { SessionShapeContext } from './types.js';
+
+/**
+ * The contract session (section 3) checked by hand, in the core: a well-formed answer needs no
+ * validators chunk (zod and the provider-native shapes, ~8.5 KB gzip) on the way to the frame.
+ * Hand-written because zod/mini's contract schema alone is most of that chunk. It answers only
+ * "valid, here it is" or "not sure" (`undefined`): anything else goes to the full parser, whose
+ * errors name the field. A property test holds it to the zod schema's verdict and output.
+ */
+
+export function invalidSession(message: string): CheckoutError {
+  return new CheckoutError('invalid_session', message);
+}
+
+export function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+type FieldCheck = (value: unknown) => boolean;
+
+const isString = (value: unknown): value is string => typeof value === 'string';
+const nonEmpty: FieldCheck = (value) => isString(value) && value.length > 0;
+const url: FieldCheck = (value) => isString(value) && isHttpUrl(value);
+const boolean: FieldCheck = (value) => typeof value === 'boolean';
+const publicKey: FieldCheck = (value) => isString(value) && value.startsWith('pk_');
+const wholeCount: FieldCheck = (value) => Number.isSafeInteger(value) && (value as number) >= 0;
+
+/** The optional fields and what each must be when present (null counts as absent). */
+const OPTIONAL_FIELDS: Record<string, FieldCheck> = {
+  url,
+  frameable: boolean,
+  token_provider: (value) => value === 'checkout.com' || value === 'sandbox',
+  public_key: publicKey,
+  frames_url: url,
+  client_secret: nonEmpty,
+  publishable_key: publicKey,
+  stripe_account: nonEmpty,
+  amount: wholeCount,
+  currency: nonEmpty,
+  expires_at: (value) => isString(value) && !Number.isNaN(Date.parse(value)),
+  livemode: boolean,
+  failed_attempts: wholeCount,
+};
+
+/** The contract session when every field is well formed, else undefined (the full parser decides). */
+export function acceptContractSession(json: unknown, context: SessionShapeContext = {}): CheckoutSession | undefined {
+  // The same dispatch as parseSession: an object with a `kind` is judged as a contract session.
+  if (typeof json !== 'object' || json === null || Array.isArray(json) || !('kind' in json)) return undefined;
+  const { id, provider, kind, status } = json as Record<string, unknown>;
+  if (!nonEmpty(id) || !nonEmpty(provider)) return undefined;
+  if (!(SESSION_KINDS as readonly unknown[]).includes(kind) || !(SESSION_STATUSES as readonly unknown[]).includes(status)) return undefined;
+  const session = { id, provider, kind, status } as CheckoutSession;
+  for (const [field, check] of Object.entries(OPTIONAL_FIELDS)) {
+    const value = (json as Record<string, unknown>)[field];
+    if (value === null || value === undefined) continue;
+    if (!check(value)) return undefined;
+    (session as unknown as Record<string, unknown>)[field] = value;
+  }
+  return requireForKind(session, context);
+}
+
+/**
+ * What rendering an open session of each kind needs, on a session whose fields are well formed.
+ * Shared by both checks, so their errors are the same. A finished session shows no provider UI
+ * (Stripe drops a completed session's url and secret), so nothing is required of it.
+ */
+export function requireForKind(session: CheckoutSession, context: SessionShapeContext): CheckoutSession {
+  if (session.status !== 'open') return session;
+  if ((session.kind === 'hosted' || session.kind === 'reepay') && !session.url) {
+    throw invalidSession(`session.url is required for kind ${session.kind}`);
+  }
+  if (session.kind === 'card-token') {
+    for (const field of ['token_provider', 'public_key'] as const) {
+      if (!session[field]) throw invalidSession(`session.${field} is required for kind card-token`);
+    }
+    // The sandbox's card fields come from its own PSP; checkout.com's always from checkout.com.
+    if (session.token_provider === 'sandbox' && !session.frames_url) {
+      throw invalidSession('session.frames_url is required for token_provider sandbox');
+    }
+  }
+  if (session.kind === 'stripe-embedded') {
+    if (!session.client_secret) throw invalidSession('session.client_secret is required for kind stripe-embedded');
+    if (!session.publishable_key) {
+      if (!context.publishableKey) {
+        throw invalidSession('session.publishable_key is required for kind stripe-embedded (or set the publishable-key attribute)');
+      }
+      if (!context.publishableKey.startsWith('pk_')) {
+        throw invalidSession('publishable-key attribute must be a publishable key (pk_…)');
+      }
+      session.publishable_key = context.publishableKey;
+    }
+  }
+  return session;
+}
