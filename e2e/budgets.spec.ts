@@ -8,6 +8,9 @@ import {
   measureCdnBytes,
   PROVIDER_CHUNK_GZIP_BUDGET,
   RENDERER_PROVIDERS,
+  START_SET,
+  START_SET_GZIP_BUDGET,
+  startSetGzip,
 } from './bench/bytes.js';
 
 /**
@@ -23,6 +26,11 @@ test.describe('CDN byte budgets (gzip level 9)', () => {
     const core = files.find((file) => file.role === 'core');
     expect(core, 'dist/cdn/checkout-widget.js').toBeDefined();
     expect(core!.gzip).toBeLessThanOrEqual(CORE_GZIP_BUDGET);
+  });
+
+  test(`what every start fetches (${START_SET.join(' + ')}) is at most ${START_SET_GZIP_BUDGET} bytes gzip`, () => {
+    for (const role of START_SET) expect(files.filter((file) => file.role === role), `one ${role} file in dist/cdn`).toHaveLength(1);
+    expect(startSetGzip(files)).toBeLessThanOrEqual(START_SET_GZIP_BUDGET);
   });
 
   for (const role of RENDERER_PROVIDERS) {

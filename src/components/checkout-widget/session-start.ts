@@ -1,7 +1,8 @@
 import { CheckoutError } from '../../core/errors.js';
-import { isPlainObject } from '../../core/message-filter.js';
+import { isPlainObject } from '../../core/values.js';
 import { createSession, newIdempotencyKey, readSession } from '../../core/session-client.js';
 import { DISPLAY_MODES, type CheckoutSession } from '../../core/session.js';
+import { prefetchHostedRenderer } from '../../renderers/index.js';
 import { forget, memorySlot, recall, remember } from './session-memory.js';
 
 /** Query parameters the return bridge adds when it sends a redirected shopper back. */
@@ -108,6 +109,8 @@ export function startEarly(tag: string): number {
     promise.catch(() => undefined);
     earlyStarts.set(element, { endpoint, slot, publishableKey, abort, promise });
   }
+  // Right behind the create call, rather than once the element connects.
+  if (earlyStarts.size) prefetchHostedRenderer();
   return earlyStarts.size;
 }
 

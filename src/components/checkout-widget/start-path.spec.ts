@@ -19,6 +19,8 @@ interface Backend {
   posts: { body: unknown; key: string | null }[];
   gets: string[];
   cdn: string[];
+  /** CDN files (name prefixes) answered 404. */
+  missing: string[];
   /** The create answer; a contract session unless a test changes it. */
   answer: (id: string) => Record<string, unknown>;
 }
@@ -27,7 +29,7 @@ const contractSession = (id: string) => ({ id, provider: 'sandbox', kind: 'hoste
 
 /** `head`: markup before the module script; `body`: the page's body. */
 async function setUp(page: Page, body: string, head = ''): Promise<Backend> {
-  const backend: Backend = { posts: [], gets: [], cdn: [], answer: contractSession };
+  const backend: Backend = { posts: [], gets: [], cdn: [], missing: [], answer: contractSession };
   // Records each create call with whether the element was defined when the page called fetch.
   const html = `<!doctype html><html lang="en"><head><script>
       window.__fetches = [];
@@ -42,8 +44,9 @@ async function setUp(page: Page, body: string, head = ''): Promise<Backend> {
     const request = route.request();
     const url = new URL(request.url());
     if (url.pathname.startsWith('/cdn/')) {
-      backend.cdn.push(url.pathname.slice(5));
-      const file = await readFile(CDN_DIR + url.pathname.slice(5)).catch(() => null);
+      const name = url.pathname.slice(5);
+      backend.cdn.push(name);
+      const file = backend.missing.some((prefix) => name.startsWith(prefix)) ? null : await readFile(CDN_DIR + name).catch(() => null);
       return file ? route.fulfill({ body: file, contentType: 'text/javascript' }) : route.fulfill({ status: 404 });
     }
     if (url.pathname === ENDPOINT && request.method() === 'POST') {
@@ -139,7 +142,32 @@ test.describe('start path', () => {
     const backend = await setUp(page, `<checkout-widget endpoint="${ENDPOINT}" payload='${PAYLOAD}'></checkout-widget>`);
     await page.goto(`${SHOP}/shop.html`);
     await expect(widget(page)).toHaveAttribute('state', 'ready');
-    expect(backend.cdn).toEqual(['checkout-widget.js']);
+    // The start set: the core, the hosted renderer (prefetched at connect) and the status watcher.
+    expect(backend.cdn.map((file) => file.replace(/-[\w]{8}\.js$/, ''))).toEqual(['checkout-widget.js', 'checkout-hosted-renderer', 'checkout-status-watcher']);
+  });
+
+  test('a hosted renderer chunk that does not load is provider_load_failed; a reload resumes the same session', async ({ page }) => {
+    const backend = await setUp(page, `<checkout-widget endpoint="${ENDPOINT}" payload='${PAYLOAD}'></checkout-widget>`);
+    backend.missing.push('checkout-hosted-renderer-');
+    await page.goto(`${SHOP}/shop.html`);
+    await expect(widget(page)).toHaveAttribute('state', 'error');
+    expect((await events(page)).find((event) => event.type === 'checkout-error')?.detail).toMatchObject({ code: 'provider_load_failed' });
+    // Chromium keeps a failed module fetch failed for the page's life: a reload fetches it again.
+    backend.missing.length = 0;
+    await page.reload();
+    await expect(widget(page)).toHaveAttribute('state', 'ready');
+    expect(backend.posts).toHaveLength(1);
+    expect(backend.gets).toEqual(['ses_1']);
+  });
+
+  test('a status watcher chunk that does not load leaves the checkout up, with a warning', async ({ page }) => {
+    const backend = await setUp(page, `<checkout-widget endpoint="${ENDPOINT}" payload='${PAYLOAD}'></checkout-widget>`);
+    backend.missing.push('checkout-status-watcher-');
+    const warning = page.waitForEvent('console', (message) => message.type() === 'warning' && message.text().includes('status watcher'));
+    await page.goto(`${SHOP}/shop.html`);
+    await warning;
+    await expect(widget(page)).toHaveAttribute('state', 'ready');
+    expect((await events(page)).filter((event) => event.type === 'checkout-error')).toEqual([]);
   });
 
   test('a provider-native answer loads the validators chunk and is shown', async ({ page }) => {
