@@ -1,42 +1,47 @@
 import type { Browser, Page } from '@playwright/test';
-import { interleave, summarise, type Summary } from './stats.js';
+import os from 'node:os';
+import { interleave, interleaveMany, summarise, type Summary } from './stats.js';
 
 /**
  * Time to checkout: navigation start → `checkout-ready` on the widget page, against the floor
- * page that does the same by hand (one create call, one iframe, ready = its load). Each run gets
- * a fresh browser context, so both start with an empty cache and no open connections.
+ * page that does the same by hand (one create call, one iframe, ready = its load), and the floor's
+ * code loaded as an external module script (what being a script tag costs any SDK). Then the
+ * same for a page whose server already made the session: the widget given it as `session`,
+ * against a page that frames its URL at once. Each run gets a fresh browser context, so every
+ * page starts with an empty cache and no open connections.
  */
 
-type PageName = 'widget' | 'floor';
+export const CREATE_PAGES = ['widget', 'floor', 'floor-module'] as const;
+export const SESSION_PAGES = ['session/widget', 'session/floor'] as const;
+type PageName = (typeof CREATE_PAGES)[number] | (typeof SESSION_PAGES)[number];
 
 /** One page load, in milliseconds since navigation start. */
 export interface StartRun {
   ready: number;
-  /** When the create call left (Resource Timing `startTime`). */
-  createSent: number;
+  /** When the create call left (Resource Timing `startTime`); none on the session pages. */
+  createSent?: number;
   /** When its answer had arrived (`responseEnd`). */
-  createAnswered: number;
+  createAnswered?: number;
   /** When the provider page's frame request left. */
   frameRequested: number;
 }
 
 export interface PhaseSummaries {
   ready: Summary;
-  createSent: Summary;
+  createSent?: Summary;
   /** Create answered → frame requested: reading, validating and mounting. */
-  answeredToFrame: Summary;
+  answeredToFrame?: Summary;
+  frameRequested: Summary;
   /** Frame requested → ready: the provider page loading. */
   frameToReady: Summary;
 }
 
-export interface StartTimes {
+export interface StartTimes<Name extends string> {
   runs: number;
-  widgetRuns: StartRun[];
-  floorRuns: StartRun[];
-  widget: PhaseSummaries;
-  floor: PhaseSummaries;
-  /** Median ready of widget / median ready of floor. */
-  ratio: number;
+  /** Load average (1 min) when the runs began and ended. */
+  loadAverage: [number, number];
+  pageRuns: Record<Name, StartRun[]>;
+  pages: Record<Name, PhaseSummaries>;
 }
 
 export interface ScriptTimes {
@@ -56,18 +61,26 @@ async function loadUntilReady(page: Page, origin: string, name: PageName): Promi
   return page.evaluate(async () => {
     const ready = await (window as unknown as { benchReady: Promise<number> }).benchReady;
     const entries = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
-    const create = entries.find((entry) => new URL(entry.name).pathname === '/api/checkout/sessions');
+    const create = entries.find((entry) => new URL(entry.name).pathname === '/api/checkout/sessions' && entry.initiatorType === 'fetch');
     const frame = entries.find((entry) => entry.initiatorType === 'iframe');
-    if (!create || !frame) throw new Error('no Resource Timing entry for the create call or the frame');
-    return { ready, createSent: create.startTime, createAnswered: create.responseEnd, frameRequested: frame.startTime };
+    if (!frame) throw new Error('no Resource Timing entry for the frame');
+    return { ready, frameRequested: frame.startTime, ...(create && { createSent: create.startTime, createAnswered: create.responseEnd }) };
   });
 }
 
+function summariseOptional(values: (number | undefined)[]): Summary | undefined {
+  const present = values.filter((value): value is number => value !== undefined);
+  return present.length === values.length ? summarise(present) : undefined;
+}
+
 function summarisePhases(runs: readonly StartRun[]): PhaseSummaries {
+  const createSent = summariseOptional(runs.map((run) => run.createSent));
+  const answeredToFrame = summariseOptional(runs.map((run) => (run.createAnswered === undefined ? undefined : run.frameRequested - run.createAnswered)));
   return {
     ready: summarise(runs.map((run) => run.ready)),
-    createSent: summarise(runs.map((run) => run.createSent)),
-    answeredToFrame: summarise(runs.map((run) => run.frameRequested - run.createAnswered)),
+    ...(createSent && { createSent }),
+    ...(answeredToFrame && { answeredToFrame }),
+    frameRequested: summarise(runs.map((run) => run.frameRequested)),
     frameToReady: summarise(runs.map((run) => run.ready - run.frameRequested)),
   };
 }
@@ -81,18 +94,22 @@ async function timedRun(browser: Browser, origin: string, name: PageName): Promi
   }
 }
 
-export async function measureStartTimes(browser: Browser, origin: string, runs: number): Promise<StartTimes> {
-  // One untimed load of each, so the servers' first-request costs fall on neither side.
-  await timedRun(browser, origin, 'widget');
-  await timedRun(browser, origin, 'floor');
-  const { a: widgetRuns, b: floorRuns } = await interleave(
+/** `runs` timed loads of each page, interleaved, after one untimed load of each (servers' first-request costs). */
+export async function measureStartTimes<Name extends PageName>(browser: Browser, origin: string, names: readonly Name[], runs: number): Promise<StartTimes<Name>> {
+  for (const name of names) await timedRun(browser, origin, name);
+  const loadBefore = os.loadavg()[0]!;
+  const results = await interleaveMany(
     runs,
-    () => timedRun(browser, origin, 'widget'),
-    () => timedRun(browser, origin, 'floor'),
+    names.map((name) => () => timedRun(browser, origin, name)),
   );
-  const widget = summarisePhases(widgetRuns);
-  const floor = summarisePhases(floorRuns);
-  return { runs, widgetRuns, floorRuns, widget, floor, ratio: widget.ready.median / floor.ready.median };
+  const pageRuns = Object.fromEntries(names.map((name, index) => [name, results[index]!])) as Record<Name, StartRun[]>;
+  const pages = Object.fromEntries(names.map((name, index) => [name, summarisePhases(results[index]!)])) as Record<Name, PhaseSummaries>;
+  return { runs, loadAverage: [loadBefore, os.loadavg()[0]!], pageRuns, pages };
+}
+
+/** Median ready of `a` / median ready of `b`. */
+export function readyRatio<Name extends string>(times: StartTimes<Name>, a: Name, b: Name): number {
+  return times.pages[a].ready.median / times.pages[b].ready.median;
 }
 
 interface TraceEvent {

@@ -54,3 +54,18 @@ export function table(title: string, header: readonly string[], rows: readonly (
   const rule = `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`;
   return [`### ${title}`, '', line(header), rule, ...rows.map(line)].join('\n');
 }
+
+/**
+ * `interleave` for any number of arms: each round runs every arm once, and the arm that goes
+ * first moves along by one per round, so none always follows another.
+ */
+export async function interleaveMany<T>(rounds: number, arms: readonly ((round: number) => Promise<T>)[]): Promise<T[][]> {
+  const results = arms.map(() => [] as T[]);
+  for (let round = 0; round < rounds; round++) {
+    for (let step = 0; step < arms.length; step++) {
+      const arm = (round + step) % arms.length;
+      results[arm]!.push(await arms[arm]!(round));
+    }
+  }
+  return results;
+}
