@@ -1,4 +1,3 @@
-import { isPlainObject, originOf } from './values.js';
 import { MESSAGE_EVENTS, MESSAGE_TYPE, MESSAGE_VERSION, type CheckoutMessage, type CheckoutMessageEvent } from './messages.js';
 
 export interface MessageFilterOptions {
@@ -12,6 +11,9 @@ export interface MessageFilterOptions {
 /** Heights outside this range are not a page layout, so they are dropped. */
 const MAX_FRAME_HEIGHT = 20_000;
 
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 /**
  * Contract section 4: `params` is a plain object whose values are strings. Returns a copy made
@@ -77,4 +79,13 @@ export function acceptMessage(event: MessageEvent, options: MessageFilterOptions
   return message;
 }
 
-export { isPlainObject, originOf };
+/** The origin of an absolute or page-relative URL, or undefined when it has none. */
+export function originOf(url: string | undefined, base?: string): string | undefined {
+  if (!url) return undefined;
+  try {
+    const origin = new URL(url, base).origin;
+    return origin === 'null' ? undefined : origin;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,10 +1,9 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import type { OutcomeParams } from '../../core/events.js';
-import { isPlainObject } from '../../core/values.js';
+import { isPlainObject } from '../../core/message-filter.js';
 import { DISPLAY_MODES, type CheckoutSession, type DisplayMode, type WidgetState } from '../../core/session.js';
 import { checkoutWidgetStyles } from './checkout-widget.styles.js';
 import { openPopup } from '../../core/popup.js';
-import { prefetchHostedRenderer } from '../../renderers/index.js';
 import { en } from './locales/en.js';
 import { CheckoutRunController, INVALID_PAYLOAD } from './run-controller.js';
 import type { CheckoutStrings } from './strings.js';
@@ -188,7 +187,6 @@ export class CheckoutWidget extends LitElement {
     super.connectedCallback();
     // In parallel with the session, not before it.
     this.#loadTexts();
-    prefetchHostedRenderer();
     // Connected again after a removal. A first connection starts in the first update instead, once
     // Lit has applied the properties a page set before the element was defined (a `mode`, a
     // `payload` or a `session` set on the bare tag would otherwise lose to the attributes).

@@ -1,7 +1,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { CheckoutError, isAbortError } from '../../core/errors.js';
 import { createCheckoutEvent, type CheckoutEventDetails, type CheckoutEventName, type OutcomeParams } from '../../core/events.js';
-import { isPlainObject, originOf } from '../../core/values.js';
+import { isPlainObject, originOf } from '../../core/message-filter.js';
 import { openPopup } from '../../core/popup.js';
 import { readSession, sleep, submitToken } from '../../core/session-client.js';
 import { parseSessionLazily } from '../../core/session-validators.js';

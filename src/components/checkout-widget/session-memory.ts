@@ -1,4 +1,4 @@
-import { isPlainObject } from '../../core/values.js';
+import { isPlainObject } from '../../core/message-filter.js';
 
 /**
  * What the widget remembers of the session it created for one endpoint and payload, in

@@ -1,8 +1,7 @@
 import { CheckoutError } from '../../core/errors.js';
-import { isPlainObject } from '../../core/values.js';
+import { isPlainObject } from '../../core/message-filter.js';
 import { createSession, newIdempotencyKey, readSession } from '../../core/session-client.js';
 import { DISPLAY_MODES, type CheckoutSession } from '../../core/session.js';
-import { prefetchHostedRenderer } from '../../renderers/index.js';
 import { forget, memorySlot, recall, remember } from './session-memory.js';
 
 /** Query parameters the return bridge adds when it sends a redirected shopper back. */
@@ -85,8 +84,9 @@ const PRESET_PROPERTIES = ['endpoint', 'payload', 'mode', 'locale', 'sessionId',
  * (`takeEarlyStart`). Returns how many began.
  */
 export function startEarly(tag: string): number {
-  if (typeof document === 'undefined' || customElements.get(tag) || new URLSearchParams(location.search).has(RETURN_SESSION_PARAM)) return 0;
-  for (const element of document.querySelectorAll(`${tag}[endpoint]`)) {
+  if (typeof document === 'undefined' || customElements.get(tag)) return 0;
+  const returning = new URLSearchParams(location.search).has(RETURN_SESSION_PARAM);
+  for (const element of returning ? [] : document.querySelectorAll(`${tag}[endpoint]`)) {
     const endpoint = element.getAttribute('endpoint');
     const mode = element.getAttribute('mode');
     const starts = !mode || mode === 'embedded' || !(DISPLAY_MODES as readonly string[]).includes(mode);
@@ -109,8 +109,6 @@ export function startEarly(tag: string): number {
     promise.catch(() => undefined);
     earlyStarts.set(element, { endpoint, slot, publishableKey, abort, promise });
   }
-  // Right behind the create call, rather than once the element connects.
-  if (earlyStarts.size) prefetchHostedRenderer();
   return earlyStarts.size;
 }
 

@@ -142,22 +142,8 @@ test.describe('start path', () => {
     const backend = await setUp(page, `<checkout-widget endpoint="${ENDPOINT}" payload='${PAYLOAD}'></checkout-widget>`);
     await page.goto(`${SHOP}/shop.html`);
     await expect(widget(page)).toHaveAttribute('state', 'ready');
-    // The start set: the core, the hosted renderer (prefetched at connect) and the status watcher.
-    expect(backend.cdn.map((file) => file.replace(/-[\w]{8}\.js$/, ''))).toEqual(['checkout-widget.js', 'checkout-hosted-renderer', 'checkout-status-watcher']);
-  });
-
-  test('a hosted renderer chunk that does not load is provider_load_failed; a reload resumes the same session', async ({ page }) => {
-    const backend = await setUp(page, `<checkout-widget endpoint="${ENDPOINT}" payload='${PAYLOAD}'></checkout-widget>`);
-    backend.missing.push('checkout-hosted-renderer-');
-    await page.goto(`${SHOP}/shop.html`);
-    await expect(widget(page)).toHaveAttribute('state', 'error');
-    expect((await events(page)).find((event) => event.type === 'checkout-error')?.detail).toMatchObject({ code: 'provider_load_failed' });
-    // Chromium keeps a failed module fetch failed for the page's life: a reload fetches it again.
-    backend.missing.length = 0;
-    await page.reload();
-    await expect(widget(page)).toHaveAttribute('state', 'ready');
-    expect(backend.posts).toHaveLength(1);
-    expect(backend.gets).toEqual(['ses_1']);
+    // The start set: the core, and the status watcher once the session is open.
+    expect(backend.cdn.map((file) => file.replace(/-[\w]{8}\.js$/, ''))).toEqual(['checkout-widget.js', 'checkout-status-watcher']);
   });
 
   test('a status watcher chunk that does not load leaves the checkout up, with a warning', async ({ page }) => {
