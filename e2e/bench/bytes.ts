@@ -6,15 +6,15 @@ import { LOCALES } from '../../src/components/checkout-widget/strings.js';
 
 /** Byte budgets (gzip, zlib level 9) for the CDN build. Stripe's own remote script is not ours and not counted. */
 /**
- * Issue 13 asked for 14 KiB: missed on purpose. The hosted renderer stays in the core because as
- * a chunk (core 14,103 B) it cost 3.5 ms per start and 8 ms with a server-made session (an
- * interleaved A/B in the bench's setup): it was on the critical path. This budget keeps what we have.
+ * Issue 13 asked for 14 KiB: missed on purpose. The hosted renderer and the status watcher stay in
+ * the core: as chunks (core 14,103 B) each cost 3.5–6 ms per start, as much with a server-made
+ * session (interleaved A/B runs in the bench's setup), for no fewer bytes per start. This budget
+ * keeps what we have.
  */
-export const CORE_GZIP_BUDGET = 15.5 * 1024;
+export const CORE_GZIP_BUDGET = 16 * 1024;
 /** Everything a start of a hosted checkout in English fetches (the `START_SET` roles): issue 13's 18 KiB. */
 export const START_SET_GZIP_BUDGET = 18 * 1024;
-/** Small chunks of the core's own (the status watcher). */
-export const SMALL_CHUNK_GZIP_BUDGET = 1024;
+
 export const PROVIDER_CHUNK_GZIP_BUDGET = 4 * 1024;
 /** A language's texts (and the small index that finds them): fetched beside the session, for non-English locales only. */
 export const LOCALE_CHUNK_GZIP_BUDGET = 1024;
@@ -28,17 +28,16 @@ export const RENDERER_PROVIDERS: readonly string[] = readdirSync(fileURLToPath(n
   .map((entry) => entry.name)
   .sort();
 
-/** What every start of a hosted checkout on an English page fetches: the core and the status watcher. */
-export const START_SET: readonly CdnFileRole[] = ['core', 'status-watcher'];
+/** What every start of a hosted checkout on an English page fetches: the core alone (validators, renderers, texts load on demand). */
+export const START_SET: readonly CdnFileRole[] = ['core'];
 
-/** `core`, `iife`, `status-watcher`, `validators`, `i18n`, `locale-<code>`, or the provider folder a renderer chunk belongs to. */
+/** `core`, `iife`, `validators`, `i18n`, `locale-<code>`, or the provider folder a renderer chunk belongs to. */
 export type CdnFileRole = string;
 
 /** What each file of `dist/cdn` is, from its name (chunks carry a content hash: `checkout-<name>-<hash>.js`). */
 const ROLES: ReadonlyArray<{ role: CdnFileRole; pattern: RegExp; budget?: number; description: string }> = [
   { role: 'core', pattern: /^checkout-widget\.js$/, budget: CORE_GZIP_BUDGET, description: 'core ES module' },
   { role: 'iife', pattern: /^checkout-widget\.iife\.js$/, description: 'IIFE (everything inlined)' },
-  { role: 'status-watcher', pattern: /^checkout-status-watcher-[\w-]+\.js$/, budget: SMALL_CHUNK_GZIP_BUDGET, description: 'session status watcher (once a session is open)' },
   { role: 'validators', pattern: /^checkout-session-schema-[\w-]+\.js$/, description: 'session validators chunk (provider-native or invalid answers only)' },
   ...RENDERER_PROVIDERS.map((name) => ({
     role: name,
@@ -102,7 +101,7 @@ export function measureCdnBytes(cdnDir: string): CdnFileBytes[] {
 }
 
 /** Problems with the build against the budgets; empty when everything fits. */
-export function budgetProblems(files: readonly CdnFileBytes[], requiredRoles: readonly CdnFileRole[] = ['core', 'iife', 'status-watcher', 'validators', ...RENDERER_PROVIDERS, 'i18n', ...LOCALE_CHUNKS.map((code) => `locale-${code}`)]): string[] {
+export function budgetProblems(files: readonly CdnFileBytes[], requiredRoles: readonly CdnFileRole[] = ['core', 'iife', 'validators', ...RENDERER_PROVIDERS, 'i18n', ...LOCALE_CHUNKS.map((code) => `locale-${code}`)]): string[] {
   const problems: string[] = [];
   for (const role of requiredRoles) {
     if (!files.some((file) => file.role === role)) problems.push(`dist/cdn has no ${role} file`);

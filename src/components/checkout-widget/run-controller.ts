@@ -6,7 +6,7 @@ import { openPopup } from '../../core/popup.js';
 import { readSession, sleep, submitToken } from '../../core/session-client.js';
 import { parseSessionLazily } from '../../core/session-validators.js';
 import { isFinalStatus, type CheckoutSession, type DisplayMode, type SessionKind, type WidgetState } from '../../core/session.js';
-import type { StatusWatcherOptions } from '../../core/status-watcher.js';
+import { watchSessionStatus } from '../../core/status-watcher.js';
 import { loadRenderer } from '../../renderers/index.js';
 import type { Renderer, RendererHost, RendererOutcome } from '../../renderers/types.js';
 import { forget, memorySlot } from './session-memory.js';
@@ -69,10 +69,6 @@ function preconnect(url: string | undefined): void {
   link.rel = 'preconnect';
   link.href = origin;
   document.head.append(link);
-}
-
-function warnWatcherMissing(error: unknown): void {
-  console.warn('<checkout-widget>: the session status watcher could not be loaded; the provider page alone reports outcomes', error);
 }
 
 function warnTeardownFailed(error: unknown): void {
@@ -334,13 +330,8 @@ export class CheckoutRunController implements ReactiveController {
     return (signal) => readSession(endpoint, session.id, { signal, publishableKey });
   }
 
-  /**
-   * Background status reads and the expiry timer, from a chunk of their own: nothing on the way to
-   * the provider's page waits for them. Should the chunk not load, the page's own messages and the
-   * confirming read still settle the run; only the background reads are missing (a warning says so).
-   */
   #watch(run: Run, session: CheckoutSession): void {
-    const options: StatusWatcherOptions = {
+    watchSessionStatus({
       session,
       read: this.#reader(),
       signal: run.abort.signal,
@@ -368,9 +359,7 @@ export class CheckoutRunController implements ReactiveController {
       onExpire: () => {
         if (this.#isCurrent(run) && this.#state !== 'processing') this.#expire(run);
       },
-    };
-    // A run over by the time it arrives has aborted its signal: the watcher then does nothing.
-    import('../../core/status-watcher.js').then(({ watchSessionStatus }) => watchSessionStatus(options), warnWatcherMissing);
+    });
   }
 
   #rendererHost(run: Run): RendererHost {

@@ -19,8 +19,6 @@ interface Backend {
   posts: { body: unknown; key: string | null }[];
   gets: string[];
   cdn: string[];
-  /** CDN files (name prefixes) answered 404. */
-  missing: string[];
   /** The create answer; a contract session unless a test changes it. */
   answer: (id: string) => Record<string, unknown>;
 }
@@ -29,7 +27,7 @@ const contractSession = (id: string) => ({ id, provider: 'sandbox', kind: 'hoste
 
 /** `head`: markup before the module script; `body`: the page's body. */
 async function setUp(page: Page, body: string, head = ''): Promise<Backend> {
-  const backend: Backend = { posts: [], gets: [], cdn: [], missing: [], answer: contractSession };
+  const backend: Backend = { posts: [], gets: [], cdn: [], answer: contractSession };
   // Records each create call with whether the element was defined when the page called fetch.
   const html = `<!doctype html><html lang="en"><head><script>
       window.__fetches = [];
@@ -46,7 +44,7 @@ async function setUp(page: Page, body: string, head = ''): Promise<Backend> {
     if (url.pathname.startsWith('/cdn/')) {
       const name = url.pathname.slice(5);
       backend.cdn.push(name);
-      const file = backend.missing.some((prefix) => name.startsWith(prefix)) ? null : await readFile(CDN_DIR + name).catch(() => null);
+      const file = await readFile(CDN_DIR + name).catch(() => null);
       return file ? route.fulfill({ body: file, contentType: 'text/javascript' }) : route.fulfill({ status: 404 });
     }
     if (url.pathname === ENDPOINT && request.method() === 'POST') {
@@ -142,18 +140,8 @@ test.describe('start path', () => {
     const backend = await setUp(page, `<checkout-widget endpoint="${ENDPOINT}" payload='${PAYLOAD}'></checkout-widget>`);
     await page.goto(`${SHOP}/shop.html`);
     await expect(widget(page)).toHaveAttribute('state', 'ready');
-    // The start set: the core, and the status watcher once the session is open.
-    expect(backend.cdn.map((file) => file.replace(/-[\w]{8}\.js$/, ''))).toEqual(['checkout-widget.js', 'checkout-status-watcher']);
-  });
-
-  test('a status watcher chunk that does not load leaves the checkout up, with a warning', async ({ page }) => {
-    const backend = await setUp(page, `<checkout-widget endpoint="${ENDPOINT}" payload='${PAYLOAD}'></checkout-widget>`);
-    backend.missing.push('checkout-status-watcher-');
-    const warning = page.waitForEvent('console', (message) => message.type() === 'warning' && message.text().includes('status watcher'));
-    await page.goto(`${SHOP}/shop.html`);
-    await warning;
-    await expect(widget(page)).toHaveAttribute('state', 'ready');
-    expect((await events(page)).filter((event) => event.type === 'checkout-error')).toEqual([]);
+    // The start set: the core alone.
+    expect(backend.cdn).toEqual(['checkout-widget.js']);
   });
 
   test('a provider-native answer loads the validators chunk and is shown', async ({ page }) => {
