@@ -75,10 +75,11 @@ async function sessionPage(name: string, host: string, response: http.ServerResp
   const template = await readFile(path.join(PAGES_DIR, `session-${name}.html`), 'utf8').catch(() => undefined);
   if (template === undefined) return notFound(response);
   const { json, url } = await createSession(host);
-  // `</` cannot end the inline script early; the URL goes into an attribute.
-  const html = template
-    .replace('__SESSION__', json.replaceAll('</', '<\\/'))
-    .replace('__SESSION_URL__', url.replaceAll('&', '&amp;').replaceAll('"', '&quot;'));
+  // `<` as \u003c, so nothing in the JSON can end or comment out the inline script; the URL goes
+  // into an attribute. Replacer functions, so a `$` in either is not a replacement pattern.
+  const script = json.replaceAll('<', '\\u003c');
+  const attribute = url.replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;');
+  const html = template.replace('__SESSION__', () => script).replace('__SESSION_URL__', () => attribute);
   send(response, html, 'text/html; charset=utf-8');
 }
 

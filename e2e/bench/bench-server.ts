@@ -17,8 +17,14 @@ export async function startBenchServer(shopUrl: string, cdnDir: string): Promise
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
       output += chunk;
-      const line = output.split('\n').find((candidate) => candidate.startsWith('{'));
-      if (line) resolve((JSON.parse(line) as { url: string }).url);
+      // Whole lines only: a chunk may end mid-line.
+      const line = output.split('\n').slice(0, -1).find((candidate) => candidate.startsWith('{'));
+      if (!line) return;
+      try {
+        resolve((JSON.parse(line) as { url: string }).url);
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
     });
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`the bench server exited (${code}) before it listened`)));
@@ -27,7 +33,8 @@ export async function startBenchServer(shopUrl: string, cdnDir: string): Promise
     url,
     close: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        // Gone already, by exit or by a signal.
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.stdin.end();
       }),

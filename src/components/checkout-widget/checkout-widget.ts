@@ -194,6 +194,12 @@ export class CheckoutWidget extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
+    // First, so what a `checkout-status` listener sets as the run starts (a locale, a cart) is
+    // seen by the checks below in this same update. Frameworks often set the endpoint as a
+    // property after connecting.
+    if (!this.hasUpdated || changed.has('endpoint') || changed.has('session') || changed.has('sessionId') || changed.has('mode')) {
+      this.#startIfDue();
+    }
     // A new cart while its session is open and unpaid: a new session, once the changes rest.
     if (changed.has('payload')) this.#run.payloadChanged();
     const state = this.#run.state;
@@ -209,10 +215,6 @@ export class CheckoutWidget extends LitElement {
       if (move) void this.updateComplete.then(() => this.#focusTrigger());
     }
     if (changed.has('locale')) this.#loadTexts();
-    // Frameworks often set the endpoint as a property after connecting.
-    if (!this.hasUpdated || changed.has('endpoint') || changed.has('session') || changed.has('sessionId') || changed.has('mode')) {
-      this.#startIfDue();
-    }
   }
 
   /**

@@ -77,11 +77,13 @@ const PRESET_PROPERTIES = ['endpoint', 'payload', 'mode', 'locale', 'sessionId',
 
 /**
  * Begins the session of every `<tag endpoint>` already in the page that will start by itself
- * (embedded mode, no `session-id`, not returning from a redirect), from its attributes alone,
- * exactly as the element would: same body, same session memory, same idempotency key. Called
- * when the CDN module starts evaluating, so the create call leaves while the rest of the module
- * (Lit, the element) is still being evaluated; the element takes the call over when it connects
- * (`takeEarlyStart`). Returns how many began.
+ * (embedded mode, no `session-id`, no property set on the bare tag, not returning from a
+ * redirect), from its attributes alone, as the element would: same body, same session memory,
+ * same idempotency key. Called when the CDN module starts evaluating, so the create call leaves
+ * while the rest of the module (Lit, the element) is still being evaluated; the element takes the
+ * call over in its first update (`takeEarlyStart`). A page that changes the widget between the
+ * two (in a `customElements.whenDefined` callback) gets the element's own call instead, and the
+ * early one is aborted (README, "Embedding"). Returns how many began.
  */
 export function startEarly(tag: string): number {
   if (typeof document === 'undefined' || customElements.get(tag)) return 0;
@@ -136,8 +138,10 @@ export function takeEarlyStart(
 }
 
 /**
- * Aborts the early starts no element took (once every element is defined and connected):
- * a session created anyway stays in the session memory, so a later mount resumes it.
+ * Aborts the early starts no element took (once every element had its first update). Their
+ * idempotency key stays in the session memory: a later start for the same endpoint and cart (a
+ * click in `overlay` mode, a reload) sends it again and the backend answers the session the early
+ * call made; one for another cart leaves that session unused until it expires.
  */
 export function dropEarlyStarts(): void {
   for (const early of earlyStarts.values()) early.abort.abort();

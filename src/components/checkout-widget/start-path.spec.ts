@@ -38,6 +38,7 @@ async function setUp(page: Page, body: string, head = ''): Promise<Backend> {
         document.addEventListener(name, (event) => window.__events.push({ type: name, detail: JSON.parse(JSON.stringify(event.detail)) }));
     </script>${head}<script type="module" src="/cdn/checkout-widget.js"></script></head><body>${body}</body></html>`;
   let counter = 0;
+  const sessionsByKey = new Map<string, string>();
   await page.route(`${SHOP}/**`, async (route) => {
     const request = route.request();
     const url = new URL(request.url());
@@ -48,8 +49,12 @@ async function setUp(page: Page, body: string, head = ''): Promise<Backend> {
       return file ? route.fulfill({ body: file, contentType: 'text/javascript' }) : route.fulfill({ status: 404 });
     }
     if (url.pathname === ENDPOINT && request.method() === 'POST') {
-      backend.posts.push({ body: request.postDataJSON(), key: await request.headerValue('idempotency-key') });
-      return route.fulfill({ status: 201, json: backend.answer(`ses_${++counter}`) });
+      const key = await request.headerValue('idempotency-key');
+      backend.posts.push({ body: request.postDataJSON(), key });
+      // Idempotent, as the real backend: a key seen before answers its session again.
+      const id = (key && sessionsByKey.get(key)) ?? `ses_${++counter}`;
+      if (key) sessionsByKey.set(key, id);
+      return route.fulfill({ status: 201, json: backend.answer(id) });
     }
     if (url.pathname.startsWith(`${ENDPOINT}/`)) {
       const id = decodeURIComponent(url.pathname.slice(ENDPOINT.length + 1));
@@ -102,6 +107,58 @@ test.describe('start path', () => {
     expect(backend.posts.map((post) => post.body)).toEqual([{ items: [{ sku: 'mug', quantity: 3 }], locale: 'en' }]);
     // Made by the element itself, once defined.
     expect(await fetches(page)).toEqual([{ defined: true }]);
+  });
+
+  test('a property set in a whenDefined callback wins: the early call is aborted, the element makes its own', async ({ page }) => {
+    const backend = await setUp(
+      page,
+      `<checkout-widget endpoint="${ENDPOINT}" payload='${PAYLOAD}'></checkout-widget>`,
+      `<script>customElements.whenDefined('checkout-widget').then(() => {
+        document.querySelector('checkout-widget').payload = { items: [{ sku: 'mug', quantity: 3 }] };
+      });</script>`,
+    );
+    await page.goto(`${SHOP}/shop.html`);
+    await expect(widget(page)).toHaveAttribute('state', 'ready');
+    expect(backend.posts.map((post) => post.body)).toEqual([
+      { items: [{ sku: 'mug', quantity: 1 }], locale: 'en' },
+      { items: [{ sku: 'mug', quantity: 3 }], locale: 'en' },
+    ]);
+    expect(backend.posts[1]!.key).not.toBe(backend.posts[0]!.key);
+    const shown = (await events(page)).filter((event) => event.type === 'checkout-session').map((event) => event.detail['session']);
+    expect(shown).toEqual([expect.objectContaining({ id: 'ses_2' })]);
+  });
+
+  test("overlay set in a whenDefined callback: nothing shown until the click, which reuses the early call's key", async ({ page }) => {
+    const backend = await setUp(
+      page,
+      `<checkout-widget endpoint="${ENDPOINT}" payload='${PAYLOAD}'></checkout-widget>`,
+      `<script>customElements.whenDefined('checkout-widget').then(() => {
+        document.querySelector('checkout-widget').mode = 'overlay';
+      });</script>`,
+    );
+    await page.goto(`${SHOP}/shop.html`);
+    await expect(widget(page).getByRole('button', { name: 'Pay' })).toBeVisible();
+    await expect(widget(page)).toHaveAttribute('state', 'idle');
+    await widget(page).getByRole('button', { name: 'Pay' }).click();
+    await expect(widget(page)).toHaveAttribute('state', 'ready');
+    // One key in all: the backend answers (or the widget reads) the session the early call made.
+    expect(new Set(backend.posts.map((post) => post.key)).size).toBe(1);
+    const shown = (await events(page)).filter((event) => event.type === 'checkout-session').map((event) => event.detail['session']);
+    expect(shown).toEqual([expect.objectContaining({ id: 'ses_1' })]);
+  });
+
+  test('a checkout-status listener that sets the locale as the run starts gets its texts', async ({ page }) => {
+    await setUp(
+      page,
+      `<checkout-widget endpoint="${ENDPOINT}" payload='${PAYLOAD}'></checkout-widget>
+       <script>document.addEventListener('checkout-status', (event) => {
+         if (event.detail.state === 'loading') event.target.locale = 'da';
+       }, { once: true });</script>`,
+    );
+    // The create call hangs: the widget stays loading.
+    await page.route(`${SHOP}${ENDPOINT}`, () => undefined);
+    await page.goto(`${SHOP}/shop.html`);
+    await expect(widget(page).locator('[part=loading]')).toHaveText('Indlæser betaling…');
   });
 
   test('the early call carries the locale and publishable key the element would use', async ({ page }) => {
