@@ -8,9 +8,9 @@ import { en } from './locales/en.js';
 import { CheckoutRunController, INVALID_PAYLOAD } from './run-controller.js';
 import type { CheckoutStrings } from './strings.js';
 
-import { RETURN_RESULT_PARAM, RETURN_SESSION_PARAM } from './session-start.js';
-
-export { RETURN_RESULT_PARAM, RETURN_SESSION_PARAM };
+/** Query parameters the return bridge adds when it sends a redirected shopper back. */
+export const RETURN_SESSION_PARAM = 'checkout_session';
+export const RETURN_RESULT_PARAM = 'checkout_result';
 
 /**
  * An embeddable checkout: creates (or resumes) a payment session with your endpoint and shows

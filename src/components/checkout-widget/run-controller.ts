@@ -10,7 +10,7 @@ import { watchSessionStatus } from '../../core/status-watcher.js';
 import { loadRenderer } from '../../renderers/index.js';
 import type { Renderer, RendererHost, RendererOutcome } from '../../renderers/types.js';
 import { forget, memorySlot } from './session-memory.js';
-import { createBody, createOrResume, takeEarlyStart } from './session-start.js';
+import { createBody, createOrResume } from './session-start.js';
 import { en } from './locales/en.js';
 import type { CheckoutStrings } from './strings.js';
 
@@ -302,10 +302,7 @@ export class CheckoutRunController implements ReactiveController {
     const body = this.#createBody();
     if (typeof body === 'string') return invalid(body);
     run.slot = memorySlot(endpoint, body);
-    // Begun by the CDN module before the element was defined, for these very inputs; else now.
-    return (
-      takeEarlyStart(this.#host, endpoint, run.slot, context, signal) ?? createOrResume(run.slot, endpoint, body, signal, context)
-    );
+    return createOrResume(run.slot, endpoint, body, signal, context);
   }
 
   /** The create call's body, or why there is none. */

@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
 
 /**
- * The start path of the CDN module (issue 13): a widget already in the page has its create call
- * sent before the element is even defined, exactly as the element would send it; a contract
+ * The start path (issue 13): the element starts in its first update, so properties a page set on
+ * the tag before the element was defined (or as it is defined) are the ones used; a contract
  * answer is shown without the validators chunk, which loads only for answers the core's check
  * does not accept. Fakes by `page.route`; needs `npm run build`.
  */
@@ -28,11 +28,7 @@ const contractSession = (id: string) => ({ id, provider: 'sandbox', kind: 'hoste
 /** `head`: markup before the module script; `body`: the page's body. */
 async function setUp(page: Page, body: string, head = ''): Promise<Backend> {
   const backend: Backend = { posts: [], gets: [], cdn: [], answer: contractSession };
-  // Records each create call with whether the element was defined when the page called fetch.
   const html = `<!doctype html><html lang="en"><head><script>
-      window.__fetches = [];
-      const pageFetch = window.fetch;
-      window.fetch = (...args) => { window.__fetches.push({ defined: Boolean(customElements.get('checkout-widget')) }); return pageFetch(...args); };
       window.__events = [];
       for (const name of ['checkout-session', 'checkout-ready', 'checkout-error'])
         document.addEventListener(name, (event) => window.__events.push({ type: name, detail: JSON.parse(JSON.stringify(event.detail)) }));
@@ -69,34 +65,11 @@ async function setUp(page: Page, body: string, head = ''): Promise<Backend> {
 
 type Recorded = { type: string; detail: Record<string, unknown> };
 const events = (page: Page) => page.evaluate(() => (window as unknown as { __events: Recorded[] }).__events);
-const fetches = (page: Page) => page.evaluate(() => (window as unknown as { __fetches: { defined: boolean }[] }).__fetches);
 const widget = (page: Page) => page.locator('checkout-widget');
 const validatorsFetched = (backend: Backend) => backend.cdn.some((file) => file.startsWith('checkout-session-schema-'));
 
 test.describe('start path', () => {
-  test('a widget in the page sends its create call before the element is defined, once, and shows that session', async ({ page }) => {
-    const backend = await setUp(page, `<checkout-widget endpoint="${ENDPOINT}" payload='${PAYLOAD}'></checkout-widget>`);
-    await page.goto(`${SHOP}/shop.html`);
-    await expect(widget(page)).toHaveAttribute('state', 'ready');
-    expect(await fetches(page)).toEqual([{ defined: false }]);
-    expect(backend.posts).toEqual([{ body: { items: [{ sku: 'mug', quantity: 1 }], locale: 'en' }, key: expect.stringMatching(/^[0-9a-f-]{36}$/) }]);
-    const session = (await events(page)).find((event) => event.type === 'checkout-session');
-    expect(session?.detail['session']).toMatchObject({ id: 'ses_1' });
-    await expect(widget(page).locator('iframe')).toHaveAttribute('src', `${PSP}/pay/ses_1`);
-  });
-
-  test('a reload resumes the early session with a GET, no second create', async ({ page }) => {
-    const backend = await setUp(page, `<checkout-widget endpoint="${ENDPOINT}" payload='${PAYLOAD}'></checkout-widget>`);
-    await page.goto(`${SHOP}/shop.html`);
-    await expect(widget(page)).toHaveAttribute('state', 'ready');
-    await page.reload();
-    await expect(widget(page)).toHaveAttribute('state', 'ready');
-    expect(backend.posts).toHaveLength(1);
-    expect(backend.gets).toEqual(['ses_1']);
-    expect(await fetches(page)).toEqual([{ defined: false }]);
-  });
-
-  test('properties the page set before the module ran decide the call, not the attributes', async ({ page }) => {
+  test('properties the page set on the tag before the element was defined decide the call, not the attributes', async ({ page }) => {
     const backend = await setUp(
       page,
       `<checkout-widget endpoint="${ENDPOINT}" payload='${PAYLOAD}'></checkout-widget>
@@ -105,11 +78,21 @@ test.describe('start path', () => {
     await page.goto(`${SHOP}/shop.html`);
     await expect(widget(page)).toHaveAttribute('state', 'ready');
     expect(backend.posts.map((post) => post.body)).toEqual([{ items: [{ sku: 'mug', quantity: 3 }], locale: 'en' }]);
-    // Made by the element itself, once defined.
-    expect(await fetches(page)).toEqual([{ defined: true }]);
   });
 
-  test('a property set in a whenDefined callback wins: the early call is aborted, the element makes its own', async ({ page }) => {
+  test('a server-made session set on the tag before the element was defined is shown: no create call', async ({ page }) => {
+    const backend = await setUp(
+      page,
+      `<checkout-widget endpoint="${ENDPOINT}"></checkout-widget>
+       <script>document.querySelector('checkout-widget').session = ${JSON.stringify(contractSession('ses_server'))};</script>`,
+    );
+    await page.goto(`${SHOP}/shop.html`);
+    await expect(widget(page)).toHaveAttribute('state', 'ready');
+    await expect(widget(page).locator('iframe')).toHaveAttribute('src', `${PSP}/pay/ses_server`);
+    expect(backend.posts).toEqual([]);
+  });
+
+  test('a property set in a whenDefined callback decides the call', async ({ page }) => {
     const backend = await setUp(
       page,
       `<checkout-widget endpoint="${ENDPOINT}" payload='${PAYLOAD}'></checkout-widget>`,
@@ -119,19 +102,10 @@ test.describe('start path', () => {
     );
     await page.goto(`${SHOP}/shop.html`);
     await expect(widget(page)).toHaveAttribute('state', 'ready');
-    // The early call was made, then the element's own.
-    expect(await fetches(page)).toEqual([{ defined: false }, { defined: true }]);
-    // Aborted within microtasks, the early call may never reach the backend; if it did, with the
-    // attribute's cart and a key of its own.
-    const bodies = backend.posts.map((post) => post.body);
-    expect(bodies.at(-1)).toEqual({ items: [{ sku: 'mug', quantity: 3 }], locale: 'en' });
-    expect(bodies.slice(0, -1)).toEqual(bodies.length === 2 ? [{ items: [{ sku: 'mug', quantity: 1 }], locale: 'en' }] : []);
-    expect(new Set(backend.posts.map((post) => post.key)).size).toBe(backend.posts.length);
-    const shown = (await events(page)).filter((event) => event.type === 'checkout-session').map((event) => event.detail['session']);
-    expect(shown).toEqual([expect.objectContaining({ id: `ses_${backend.posts.length}` })]);
+    expect(backend.posts.map((post) => post.body)).toEqual([{ items: [{ sku: 'mug', quantity: 3 }], locale: 'en' }]);
   });
 
-  test("overlay set in a whenDefined callback: nothing shown until the click, which reuses the early call's key", async ({ page }) => {
+  test('overlay set in a whenDefined callback: no create call until the click', async ({ page }) => {
     const backend = await setUp(
       page,
       `<checkout-widget endpoint="${ENDPOINT}" payload='${PAYLOAD}'></checkout-widget>`,
@@ -142,12 +116,10 @@ test.describe('start path', () => {
     await page.goto(`${SHOP}/shop.html`);
     await expect(widget(page).getByRole('button', { name: 'Pay' })).toBeVisible();
     await expect(widget(page)).toHaveAttribute('state', 'idle');
+    expect(backend.posts).toEqual([]);
     await widget(page).getByRole('button', { name: 'Pay' }).click();
     await expect(widget(page)).toHaveAttribute('state', 'ready');
-    // One key in all: the backend answers (or the widget reads) the session the early call made.
-    expect(new Set(backend.posts.map((post) => post.key)).size).toBe(1);
-    const shown = (await events(page)).filter((event) => event.type === 'checkout-session').map((event) => event.detail['session']);
-    expect(shown).toEqual([expect.objectContaining({ id: 'ses_1' })]);
+    expect(backend.posts).toHaveLength(1);
   });
 
   test('a checkout-status listener that sets the locale as the run starts gets its texts', async ({ page }) => {
@@ -162,38 +134,6 @@ test.describe('start path', () => {
     await page.route(`${SHOP}${ENDPOINT}`, () => undefined);
     await page.goto(`${SHOP}/shop.html`);
     await expect(widget(page).locator('[part=loading]')).toHaveText('Indlæser betaling…');
-  });
-
-  test('the early call carries the locale and publishable key the element would use', async ({ page }) => {
-    const backend = await setUp(page, `<checkout-widget endpoint="${ENDPOINT}" payload='${PAYLOAD}' locale="da-DK" publishable-key="pk_test_1"></checkout-widget>`);
-    await page.goto(`${SHOP}/shop.html`);
-    await expect(widget(page)).toHaveAttribute('state', 'ready');
-    expect(backend.posts.map((post) => post.body)).toEqual([{ items: [{ sku: 'mug', quantity: 1 }], locale: 'da-DK' }]);
-    expect(await fetches(page)).toEqual([{ defined: false }]);
-  });
-
-  test('no early call for widgets that do not start by themselves: overlay, session-id, a bad payload', async ({ page }) => {
-    const backend = await setUp(
-      page,
-      `<checkout-widget mode="overlay" endpoint="${ENDPOINT}" payload='${PAYLOAD}'></checkout-widget>
-       <checkout-widget id="resume" endpoint="${ENDPOINT}" session-id="ses_7"></checkout-widget>
-       <checkout-widget id="bad" endpoint="${ENDPOINT}" payload="{oops"></checkout-widget>`,
-    );
-    await page.goto(`${SHOP}/shop.html`);
-    await expect(page.locator('#resume')).toHaveAttribute('state', 'ready');
-    await expect(page.locator('#bad')).toHaveAttribute('state', 'error');
-    await expect(widget(page).first()).toHaveAttribute('state', 'idle');
-    expect(backend.posts).toHaveLength(0);
-    expect(backend.gets).toEqual(['ses_7']);
-  });
-
-  test('a redirect return resumes its session: no create call', async ({ page }) => {
-    const backend = await setUp(page, `<checkout-widget endpoint="${ENDPOINT}" payload='${PAYLOAD}'></checkout-widget>`);
-    backend.answer = (id) => ({ ...contractSession(id), status: 'complete' });
-    await page.goto(`${SHOP}/shop.html?checkout_session=ses_9&checkout_result=accept`);
-    await expect(widget(page)).toHaveAttribute('state', 'complete');
-    expect(backend.posts).toHaveLength(0);
-    expect(backend.gets).toContain('ses_9');
   });
 
   test('a contract answer is shown without fetching the validators chunk', async ({ page }) => {
