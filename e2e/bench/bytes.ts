@@ -10,9 +10,9 @@ import { LOCALES } from '../../src/components/checkout-widget/strings.js';
  * The core ES module. Issue 13 asked for 14 KiB: missed on purpose. The hosted renderer and the
  * status watcher stay in the core: as chunks (core 14,103 B) each cost 3.5–6 ms per start, as much
  * with a server-made session (interleaved A/B runs in the bench's setup), for no fewer bytes per
- * start. This budget keeps what we have.
+ * start. This budget keeps what we have (15.1 KB today).
  */
-export const CORE_GZIP_BUDGET = 16 * 1024;
+export const CORE_GZIP_BUDGET = 15.5 * 1024;
 /** Everything a start of a hosted checkout in English fetches (the `START_SET` roles): issue 13's 18 KiB. */
 export const START_SET_GZIP_BUDGET = 18 * 1024;
 
