@@ -13,7 +13,8 @@ let loading: Promise<SchemaModule> | undefined;
  */
 export function loadSessionValidators(): Promise<SchemaModule> {
   loading ??= import('./session-schema.js').catch((error: unknown) => {
-    loading = undefined; // let the next start try again
+    // Let the next start try again (Chromium keeps a failed module fetch failed until a reload).
+    loading = undefined;
     throw new CheckoutError('provider_load_failed', 'The checkout could not load its session validator', {
       retryable: true,
       cause: error,
