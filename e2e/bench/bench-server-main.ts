@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
  * CDN or static server, it never waits on the backend's event loop, so the widget's script and
  * chunks are answered while a create call is being worked on.
  *
- * - `/bench/<name>.html` and `/bench/<name>.js` from `e2e/bench/pages/`;
+ * - `/bench/<name>.html` and `/bench/<name>.js` from `e2e/bench/pages/`; in a page,
+ *   `/*inline:<name>.js*\/` is replaced by that file, so code two pages share is written once;
  * - `/bench/session/<name>.html`: a page whose server created the session first (a POST to the
  *   shop, as a server-rendered shop page would) and wrote it into `pages/session-<name>.html`
  *   where `__SESSION__` (the JSON) and `__SESSION_URL__` stand;
@@ -32,6 +33,14 @@ const CDN_FILE = /^\/cdn\/([\w.-]+\.js)$/;
 const BENCH_CART = { items: [{ sku: 'coffee-beans', quantity: 2 }, { sku: 'mug', quantity: 1 }], locale: 'en' };
 
 const contentType = (file: string) => (file.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/html; charset=utf-8');
+const INLINE = /\/\*inline:([a-z-]+\.js)\*\//g;
+
+/** A page with its `/*inline:<name>.js*\/` markers replaced by those files of `pages/`. */
+async function withInlines(html: string): Promise<string> {
+  const names = [...new Set([...html.matchAll(INLINE)].map((match) => match[1]!))];
+  const files = new Map(await Promise.all(names.map(async (name) => [name, await readFile(path.join(PAGES_DIR, name), 'utf8')] as const)));
+  return html.replace(INLINE, (_, name: string) => files.get(name)!);
+}
 
 function send(response: http.ServerResponse, body: Buffer | string, type: string): void {
   // The headers startDemo sends for the same files.
@@ -72,7 +81,7 @@ async function createSession(host: string): Promise<{ json: string; url: string 
 }
 
 async function sessionPage(name: string, host: string, response: http.ServerResponse): Promise<void> {
-  const template = await readFile(path.join(PAGES_DIR, `session-${name}.html`), 'utf8').catch(() => undefined);
+  const template = await readFile(path.join(PAGES_DIR, `session-${name}.html`), 'utf8').then(withInlines, () => undefined);
   if (template === undefined) return notFound(response);
   const { json, url } = await createSession(host);
   // `<` as \u003c, so nothing in the JSON can end or comment out the inline script; the URL goes
@@ -107,6 +116,12 @@ const server = http.createServer((request, response) => {
   const session = SESSION_PAGE.exec(url);
   if (session) return void sessionPage(session[1]!, request.headers.host ?? '', response).catch(fail);
   const page = PAGE_FILE.exec(url);
+  if (page?.[1]!.endsWith('.html')) {
+    return void readFile(path.join(PAGES_DIR, page[1]!), 'utf8').then(
+      (html) => withInlines(html).then((body) => send(response, body, contentType(page[1]!))).catch(fail),
+      () => notFound(response),
+    );
+  }
   const script = CDN_FILE.exec(url);
   const file = page ? path.join(PAGES_DIR, page[1]!) : script ? path.join(cdnDir, script[1]!) : undefined;
   if (file) return void readFile(file).then((body) => send(response, body, contentType(file)), () => notFound(response));
