@@ -1,19 +1,12 @@
 import * as z from 'zod/mini';
 import type { CheckoutSession } from '../session.js';
+import { isHttpUrl } from './contract-check.js';
 import { contractShape, describeIssue, invalidSession } from './contract.js';
 import type { SessionShapeContext } from './types.js';
 
 /** Helpers shared by the provider-native shapes: each maps its JSON onto the contract session. */
 
 export const text = z.string().check(z.minLength(1));
-
-function isHttpUrl(value: string): boolean {
-  try {
-    return /^https?:$/.test(new URL(value).protocol);
-  } catch {
-    return false;
-  }
-}
 
 export const httpUrl = z.string().check(z.refine(isHttpUrl, 'must be an absolute http(s) URL'));
 
