@@ -1,6 +1,6 @@
 import type { Browser, Page } from '@playwright/test';
 import os from 'node:os';
-import { interleave, interleaveMany, summarise, type Summary } from './stats.js';
+import { interleave, summarise, type Summary } from './stats.js';
 
 /**
  * Time to checkout: navigation start → `checkout-ready` on the widget page, against the floor
@@ -98,7 +98,7 @@ async function timedRun(browser: Browser, origin: string, name: PageName): Promi
 export async function measureStartTimes<Name extends PageName>(browser: Browser, origin: string, names: readonly Name[], runs: number): Promise<StartTimes<Name>> {
   for (const name of names) await timedRun(browser, origin, name);
   const loadBefore = os.loadavg()[0]!;
-  const results = await interleaveMany(
+  const results = await interleave(
     runs,
     names.map((name) => () => timedRun(browser, origin, name)),
   );
@@ -205,11 +205,10 @@ async function tracedRun(browser: Browser, origin: string, name: PageName): Prom
 
 /** Separate runs from the timed ones: tracing slows a page down, so it must not touch the time-to-checkout figures. */
 export async function measureScriptTimes(browser: Browser, origin: string, runs: number): Promise<ScriptTimes> {
-  const { a: widgetMs, b: floorMs } = await interleave(
-    runs,
-    () => tracedRun(browser, origin, 'widget'),
-    () => tracedRun(browser, origin, 'floor'),
-  );
+  const [widgetMs, floorMs] = (await interleave(runs, [() => tracedRun(browser, origin, 'widget'), () => tracedRun(browser, origin, 'floor')])) as [
+    number[],
+    number[],
+  ];
   const widget = summarise(widgetMs);
   const floor = summarise(floorMs);
   return { runs, widgetMs, floorMs, widget, floor, widgetOwnMs: widget.median - floor.median };

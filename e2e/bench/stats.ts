@@ -15,28 +15,6 @@ export function summarise(values: readonly number[]): Summary {
   return { median, min: sorted[0]!, max: sorted[sorted.length - 1]!, count: sorted.length };
 }
 
-/**
- * Runs `a` and `b` in turns, `rounds` times each, so drift in the machine's load hits both alike;
- * which goes first alternates per round (`a b, b a, a b, …`) so neither always follows the other.
- */
-export async function interleave<A, B>(
-  rounds: number,
-  a: (round: number) => Promise<A>,
-  b: (round: number) => Promise<B>,
-): Promise<{ a: A[]; b: B[] }> {
-  const results = { a: [] as A[], b: [] as B[] };
-  for (let round = 0; round < rounds; round++) {
-    if (round % 2 === 0) {
-      results.a.push(await a(round));
-      results.b.push(await b(round));
-    } else {
-      results.b.push(await b(round));
-      results.a.push(await a(round));
-    }
-  }
-  return results;
-}
-
 export function round(value: number, digits = 1): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
@@ -56,10 +34,11 @@ export function table(title: string, header: readonly string[], rows: readonly (
 }
 
 /**
- * `interleave` for any number of arms: each round runs every arm once, and the arm that goes
- * first moves along by one per round, so none always follows another.
+ * Runs every arm once per round, `rounds` times, so drift in the machine's load hits all alike;
+ * the arm that goes first moves along by one per round (two arms: `a b, b a, a b, …`), so none
+ * always follows another. Results per arm, in round order.
  */
-export async function interleaveMany<T>(rounds: number, arms: readonly ((round: number) => Promise<T>)[]): Promise<T[][]> {
+export async function interleave<T>(rounds: number, arms: readonly ((round: number) => Promise<T>)[]): Promise<T[][]> {
   const results = arms.map(() => [] as T[]);
   for (let round = 0; round < rounds; round++) {
     for (let step = 0; step < arms.length; step++) {
