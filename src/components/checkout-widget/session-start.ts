@@ -1,9 +1,8 @@
+// How a run that creates from the payload gets its session: a stored open one, or a create.
 import { CheckoutError } from '../../core/errors.js';
 import { createSession, newIdempotencyKey, readSession } from '../../core/session-client.js';
 import type { CheckoutSession } from '../../core/session.js';
 import { forget, recall, remember } from './session-memory.js';
-
-/** How a run that creates from the payload gets its session: a stored open one, or a create. */
 
 export interface SessionContext {
   publishableKey: string | undefined;
