@@ -14,6 +14,7 @@ import { FAKE_PUBLISHABLE_KEY, FAKE_SECRET_KEY, startFakeStripe, type FakeStripe
 import { createSandboxPsp, serveNode, type NodeServerHandle } from './node.js';
 import { createD1Store, type D1DatabaseLike } from './store/d1.js';
 import type { CheckoutStore, Order } from './store/types.js';
+import { answersAsBefore, REFUSALS } from './test-support/refusals.js';
 
 const WORKER = fileURLToPath(new URL('./test-support/edge-worker.ts', import.meta.url));
 const SECRET_KEY = 'sbx_sk_test_edge_0123456789abcdef';
@@ -191,5 +192,13 @@ describe('the handler on Cloudflare Workers (workerd, no nodejs_compat)', () => 
     expect(await read.json()).toMatchObject({ id: created.id, status: 'open' });
     expect(stripe.requests.map((request) => request.method)).toEqual(expect.arrayContaining(['POST', 'GET']));
     expect(await orderOf(created.id)).toMatchObject({ provider: 'stripe', status: 'pending', amount: 49_800 });
+  });
+
+  it.each(REFUSALS)('after %s (%i) the next requests are answered as before', async (_what, status, refused) => {
+    const send = (path: string, init?: RequestInit) => miniflare.dispatchFetch(`${ORIGIN}${path}`, init as never) as unknown as Promise<Response>;
+    const refusal = await refused(send);
+    expect(refusal.status).toBe(status);
+    await refusal.body?.cancel();
+    for (let turn = 0; turn < 2; turn++) await answersAsBefore(send, { provider: 'sandbox', items: [{ sku: 'grinder', quantity: 1 }] }, ORIGIN);
   });
 });

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerOptions, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener, serve } from '@hono/node-server';
 import { DEFAULT_BASE_PATH } from './handler.js';
@@ -20,7 +20,21 @@ export interface ServeNodeOptions {
   port?: number;
   /** Default `127.0.0.1`. */
   hostname?: string;
+  /** A request whose headers have not all arrived by then is dropped (slow-header clients). Default 10 000 ms. */
+  headersTimeoutMs?: number;
+  /** A request (headers and body) not received whole by then is answered 408 (slow-body clients). Default 30 000 ms. */
+  requestTimeoutMs?: number;
 }
+
+/** Node's own defaults keep a slow client's connection for 60 s (headers) and 300 s (request): far more than a checkout call needs. */
+const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * Leaves the app's globals alone: by default `@hono/node-server` replaces the global `Request` and
+ * `Response` of the whole process, which breaks `instanceof Response` in the shop's own code.
+ */
+const LISTENER_OPTIONS = { overrideGlobalObjects: false } as const;
 
 export interface NodeServerHandle {
   /** `http://<hostname>:<port>` */
@@ -37,26 +51,44 @@ export function serveNode(
 ): Promise<NodeServerHandle> {
   const hostname = options.hostname ?? '127.0.0.1';
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: handler, port: options.port ?? 0, hostname }, (info: AddressInfo) => {
-      server.off('error', reject);
-      const host = info.family === 'IPv6' || hostname.includes(':') ? `[${info.address}]` : info.address;
-      resolve({
-        url: `http://${host}:${info.port}`,
-        port: info.port,
-        close: () =>
-          new Promise<void>((done, fail) => {
-            if ('closeAllConnections' in server) server.closeAllConnections();
-            server.close((error) => (error ? fail(error) : done()));
-          }),
-      });
-    });
+    const server = serve(
+      {
+        fetch: handler,
+        port: options.port ?? 0,
+        hostname,
+        ...LISTENER_OPTIONS,
+        serverOptions: timeouts(options),
+      },
+      (info: AddressInfo) => {
+        server.off('error', reject);
+        const host = info.family === 'IPv6' || hostname.includes(':') ? `[${info.address}]` : info.address;
+        resolve({
+          url: `http://${host}:${info.port}`,
+          port: info.port,
+          close: () =>
+            new Promise<void>((done, fail) => {
+              if ('closeAllConnections' in server) server.closeAllConnections();
+              server.close((error) => (error ? fail(error) : done()));
+            }),
+        });
+      },
+    );
     server.once('error', reject);
   });
 }
 
+function timeouts(options: ServeNodeOptions): ServerOptions {
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  // Node requires the headers' limit within the whole request's.
+  const headersTimeout = Math.min(options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS, requestTimeout);
+  // Node enforces both only when it checks its connections (every 30 s by default).
+  const connectionsCheckingInterval = Math.max(100, Math.min(5000, headersTimeout / 2, requestTimeout / 2));
+  return { headersTimeout, requestTimeout, connectionsCheckingInterval };
+}
+
 /** A `node:http` request listener: `http.createServer(toNodeListener(handler))`. */
 export function toNodeListener(handler: FetchHandler): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
-  return getRequestListener(handler);
+  return getRequestListener(handler, LISTENER_OPTIONS);
 }
 
 /** What Express (4, 5) and Connect add to a Node request; only what the middleware reads. */
@@ -84,8 +116,7 @@ export function checkoutMiddleware(
   const basePath = (options.basePath ?? DEFAULT_BASE_PATH).replace(/\/+$/, '');
   // The handler would answer every path of the app (404s included), leaving nothing to `next()`.
   if (!basePath) throw new Error('checkoutMiddleware needs a basePath below the root, such as /api/checkout');
-  // Leaves the app's global Request/Response alone: this listener lives inside someone else's server.
-  const listener = getRequestListener(handler, { overrideGlobalObjects: false });
+  const listener = getRequestListener(handler, LISTENER_OPTIONS);
   return (request, response, next) => {
     // Express strips a mount path from `url`; the handler routes on the full path.
     const url = request.originalUrl ?? request.url ?? '/';

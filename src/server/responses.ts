@@ -4,22 +4,35 @@ import type { RequestIssue } from './request-schema.js';
 
 export type ErrorBody = { error: { code: string; message: string; issues?: RequestIssue[] } };
 
-/** Every JSON answer of the handler: never cached, since each one is about one shopper's checkout. */
-const JSON_HEADERS = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' } as const;
+/**
+ * The headers of every JSON answer, a new object each call: a runtime may write into the object a
+ * `Response` was given (`@hono/node-server` adds a numeric `content-length`), so one shared object
+ * would carry that into every later answer. Never cached: each answer is one shopper's checkout.
+ */
+export function jsonHeaders(): Record<string, string> {
+  return { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
+}
 
 export function errorBody(code: string, message: string, issues?: RequestIssue[]): ErrorBody {
   return { error: { code, message, ...(issues && { issues }) } };
 }
 
 export function jsonAnswer(c: Context, status: ContentfulStatusCode, body: unknown, headers?: Record<string, string>): Response {
-  return c.json(body, status, { ...JSON_HEADERS, ...headers });
+  return c.json(body, status, { ...jsonHeaders(), ...headers });
 }
 
-export function errorAnswer(c: Context, status: ContentfulStatusCode, code: string, message: string, issues?: RequestIssue[]): Response {
-  return jsonAnswer(c, status, errorBody(code, message, issues));
+export function errorAnswer(
+  c: Context,
+  status: ContentfulStatusCode,
+  code: string,
+  message: string,
+  issues?: RequestIssue[],
+  headers?: Record<string, string>,
+): Response {
+  return jsonAnswer(c, status, errorBody(code, message, issues), headers);
 }
 
 /** An error answer before a request reaches the routes (no Hono context yet). */
-export function errorJson(status: number, code: string, message: string): Response {
-  return new Response(JSON.stringify(errorBody(code, message)), { status, headers: JSON_HEADERS });
+export function errorJson(status: number, code: string, message: string, headers?: Record<string, string>): Response {
+  return new Response(JSON.stringify(errorBody(code, message)), { status, headers: { ...jsonHeaders(), ...headers } });
 }

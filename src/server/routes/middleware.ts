@@ -17,9 +17,12 @@ export function limitBody(maxBytes: number, message: string): MiddlewareHandler 
       if (!/^\d+$/.test(declared.trim()) || Number(declared) > maxBytes) return tooLarge(c);
       // bodyLimit counts only a body that declares no length; a Request built in process (a route
       // handler, a proxy) may carry more than it declares, so it is counted all the same.
-      const headers = new Headers(c.req.raw.headers);
+      const { raw } = c.req;
+      const headers = new Headers(raw.headers);
       headers.delete('content-length');
-      c.req.raw = new Request(c.req.raw, { headers, duplex: 'half' } as RequestInit);
+      // From its parts, not `new Request(raw, …)`: `@hono/node-server`'s request object passes for a
+      // Request by its prototype but lacks undici's internals, so copying it whole throws.
+      c.req.raw = new Request(raw.url, { method: raw.method, headers, body: raw.body, signal: raw.signal, duplex: 'half' } as RequestInit);
     }
     return counted(c, next);
   };
