@@ -9,6 +9,7 @@ import { answerMethodNotAllowed } from './routes/middleware.js';
 import { returnBridgeRoutes } from './routes/return-bridge.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { StoreUnavailableError } from './store/outage.js';
 
 export type {
   ChargeRequest,
@@ -25,6 +26,8 @@ export { SESSION_ID_PLACEHOLDER } from './adapter-kit/return-url.js';
 /** Node's own HTTP server refuses more (16 KiB); edge runtimes and in-process callers must not differ. */
 const MAX_HEADER_BYTES = 16 * 1024;
 const MAX_URL_LENGTH = 8 * 1024;
+/** A database outage is answered 503 with this `Retry-After`: PSPs retry webhooks, widgets their calls. */
+const STORE_RETRY_AFTER_S = 5;
 
 /**
  * The thin backend (contract section 5) as a Web-standard fetch handler: create and read
@@ -67,6 +70,12 @@ function checkoutApp(config: HandlerConfig, ledger: Ledger, claims: IdempotencyC
   api.route('/', webhookRoutes(config, kickJobs));
   app.notFound((c) => errorAnswer(c, 404, 'not_found', 'Not found'));
   app.onError((error, c) => {
+    if (error instanceof StoreUnavailableError) {
+      config.logger.error('checkout: the store is unavailable; answering 503', error);
+      return errorAnswer(c, 503, 'store_unavailable', 'The checkout is briefly unavailable; try again shortly', undefined, {
+        'Retry-After': String(STORE_RETRY_AFTER_S),
+      });
+    }
     config.logger.error('checkout: request failed', error);
     return errorAnswer(c, 500, 'internal_error', 'Internal error');
   });

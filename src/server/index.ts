@@ -28,6 +28,7 @@ export {
   type SessionRecord,
   type SqliteStoreOptions,
 } from './store/index.js';
+export { StoreUnavailableError } from './store/outage.js';
 export {
   assertValidCatalog,
   CatalogError,

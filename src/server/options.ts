@@ -3,6 +3,7 @@ import type { CheckoutHandlerOptions } from './handler-types.js';
 import { httpOrigin } from './origins.js';
 import type { PaymentProvider } from './providers/types.js';
 import { createMemoryStore } from './store/memory.js';
+import { reportingOutages } from './store/outage.js';
 import type { CheckoutStore } from './store/types.js';
 import { randomHex } from './web-crypto.js';
 
@@ -57,7 +58,7 @@ export function resolveOptions(options: CheckoutHandlerOptions): HandlerConfig {
     publicUrl,
     allowedOrigins,
     catalog: options.catalog,
-    store: storeOption(options.store, logger),
+    store: reportingOutages(storeOption(options.store, logger)),
     providerTimeoutMs: options.providerTimeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS,
     jobLeaseMs: jobLeaseOption(options.hookLeaseMs),
     logger,

@@ -36,6 +36,26 @@ export const SANDBOX_TEST_CARDS = {
 } as const;
 export const SANDBOX_BLIK_CODES = { success: '777123', declined: '777000' } as const;
 
+const MAX_WEBHOOK_RETRY_DELAY_MS = 10 * 60_000;
+
+/** A webhook the shop did not take, with the wait its `Retry-After` asked for. */
+class DeliveryError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** `Retry-After` in seconds or as an HTTP date, in milliseconds from now. */
+function retryAfterMs(value: string | null): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
 export type SandboxStatus = 'open' | 'complete' | 'cancelled' | 'expired';
 
 export interface SandboxPspOptions {
@@ -51,8 +71,13 @@ export interface SandboxPspOptions {
   now?: () => number;
   /** Sends webhooks. Default: global fetch. */
   fetch?: typeof fetch;
-  /** Wait before the one webhook retry. Default 2000 ms. */
+  /**
+   * Wait before the first webhook retry; each later wait doubles (at most 10 minutes), or is the
+   * answer's `Retry-After` when that is longer, as real PSPs back off. Default 2000 ms.
+   */
   webhookRetryDelayMs?: number;
+  /** Deliveries of one webhook before the PSP gives up on it (about 37 minutes with the defaults). Default 12. */
+  webhookAttempts?: number;
   /** Default `console`. */
   logger?: Pick<Console, 'warn'>;
   /**
@@ -427,6 +452,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
   const ttlSeconds = options.ttlSeconds ?? 1800;
   const send = options.fetch ?? fetch;
   const retryDelayMs = options.webhookRetryDelayMs ?? 2000;
+  const webhookAttempts = options.webhookAttempts ?? 12;
   const logger = options.logger ?? console;
   const configuredPublicUrl = options.publicUrl?.replace(/\/+$/, '');
   const secretDigest = digest(options.secretKey);
@@ -543,17 +569,24 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
         signal: AbortSignal.timeout(10_000),
       });
       await response.body?.cancel();
-      if (!response.ok) throw new Error(`answered ${response.status}`);
+      if (!response.ok) throw new DeliveryError(`answered ${response.status}`, retryAfterMs(response.headers.get('retry-after')));
     };
-    // Fire and forget with one retry, like a PSP that does not hold up the shopper.
-    const delivery = attempt()
-      .catch(async (first: unknown) => {
-        await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
-        await attempt().catch((second: unknown) => {
-          logger.warn(`sandbox: webhook ${type} for ${subject} to ${target} failed twice (${String(first)}; ${String(second)})`);
-        });
-      })
-      .finally(() => pending.delete(delivery));
+    // Fire and forget, retried with backoff, like a PSP that does not hold up the shopper.
+    const delivery = (async () => {
+      for (let attempts = 1; ; attempts++) {
+        try {
+          return await attempt();
+        } catch (error) {
+          if (attempts >= webhookAttempts) {
+            logger.warn(`sandbox: webhook ${type} for ${subject} to ${target} failed ${attempts} times, giving up (last: ${String(error)})`);
+            return;
+          }
+          const backoff = Math.min(MAX_WEBHOOK_RETRY_DELAY_MS, retryDelayMs * 2 ** (attempts - 1));
+          const asked = error instanceof DeliveryError ? Math.min(MAX_WEBHOOK_RETRY_DELAY_MS, error.retryAfterMs ?? 0) : 0;
+          await new Promise((resolve) => setTimeout(resolve, Math.max(backoff, asked)));
+        }
+      }
+    })().finally(() => pending.delete(delivery));
     pending.add(delivery);
   }
 

@@ -14,7 +14,7 @@ afterEach(async () => {
 });
 
 /** A PSP on its own loopback port with a clock the test moves. */
-async function startPsp(options: { ttlSeconds?: number; fetch?: typeof fetch } = {}) {
+async function startPsp(options: { ttlSeconds?: number; fetch?: typeof fetch; webhookRetryDelayMs?: number; webhookAttempts?: number } = {}) {
   const started = await startTestPsp(options);
   servers.push(started.server);
   return started;
@@ -164,15 +164,37 @@ describe('sandbox PSP and provider over loopback HTTP', () => {
     expect(verified.eventId).toMatch(/^evt_/);
   });
 
-  it('retries a failed webhook delivery once', async () => {
-    let calls = 0;
-    const receiver = await serveNode(() => new Response('', { status: ++calls === 1 ? 500 : 200 }));
+  it('retries a failed webhook delivery with backoff until the shop takes it (a 2 s database outage loses nothing)', async () => {
+    const arrivals: number[] = [];
+    // Down for its first four deliveries (a 503 with Retry-After, as the handler answers a store outage), then up.
+    const receiver = await serveNode(() => {
+      arrivals.push(Date.now());
+      return arrivals.length <= 4 ? new Response('', { status: 503, headers: { 'retry-after': '0' } }) : new Response('ok');
+    });
     servers.push(receiver);
-    const { provider, server, psp } = await startPsp();
+    const { provider, server, psp } = await startPsp({ webhookRetryDelayMs: 20 });
     const session = await provider.createSession(input({ webhookUrl: receiver.url }));
     await fetch(`${server.url}/pay/${session.id}/card`, form({ number: '4242424242424242', ...CARD }));
     await psp.whenIdle();
-    expect(calls).toBe(2);
+    expect(arrivals).toHaveLength(5);
+    const waits = arrivals.slice(1).map((at, index) => at - arrivals[index]!);
+    // 20, 40, 80, 160 ms: each wait about twice the one before.
+    waits.forEach((wait, index) => expect(wait).toBeGreaterThanOrEqual(20 * 2 ** index - 5));
+  });
+
+  it('waits at least what Retry-After asks, and gives up after webhookAttempts deliveries', async () => {
+    const arrivals: number[] = [];
+    const receiver = await serveNode(() => {
+      arrivals.push(Date.now());
+      return new Response('', { status: 503, headers: { 'retry-after': '1' } });
+    });
+    servers.push(receiver);
+    const { provider, server, psp } = await startPsp({ webhookRetryDelayMs: 1, webhookAttempts: 2 });
+    const session = await provider.createSession(input({ webhookUrl: receiver.url }));
+    await fetch(`${server.url}/pay/${session.id}/card`, form({ number: '4242424242424242', ...CARD }));
+    await psp.whenIdle();
+    expect(arrivals).toHaveLength(2);
+    expect(arrivals[1]! - arrivals[0]!).toBeGreaterThanOrEqual(990);
   });
 
   it('shows a decline and lets the shopper try again', async () => {

@@ -1,0 +1,73 @@
+/**
+ * A database outage is a 503 with Retry-After, not a 500: a PSP retries a webhook it got a 503 for,
+ * and a widget its create. The store is a real PostgreSQL server reached through a TCP link the test
+ * cuts, as a network partition or a database restart looks to the driver.
+ */
+import { afterEach, expect, inject, it } from 'vitest';
+import type { CheckoutSession } from '../core/session.js';
+import { createCheckoutHandler } from './handler.js';
+import { createPostgresStore } from './store/postgres.js';
+import { hostedProviderDouble, MUG_CATALOG } from './test-support/hosted-provider-double.js';
+import { createTestDatabase } from './test-support/postgres.js';
+import { startCuttableLink } from './test-support/tcp-cut.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+const ORIGIN = 'http://127.0.0.1:3000';
+const API = `${ORIGIN}/api/checkout`;
+
+function create(handler: (request: Request) => Promise<Response>, key: string): Promise<Response> {
+  return handler(
+    new Request(`${API}/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: ORIGIN, 'idempotency-key': key },
+      body: JSON.stringify({ items: [{ sku: 'mug', quantity: 1 }] }),
+    }),
+  );
+}
+
+it('answers creates, reads and webhooks 503 with Retry-After while the database is unreachable, and as before once it is back', async () => {
+  const database = await createTestDatabase(inject('postgresUrl'));
+  cleanups.push(() => database.drop());
+  const direct = new URL(database.url);
+  const link = await startCuttableLink({ host: direct.hostname, port: Number(direct.port) });
+  cleanups.push(() => link.close());
+  const viaLink = new URL(database.url);
+  viaLink.host = `${link.host}:${link.port}`;
+  const store = createPostgresStore({ connectionString: viaLink.href });
+  cleanups.push(() => store.close());
+  const errors: unknown[] = [];
+  const handler = createCheckoutHandler({
+    providers: [hostedProviderDouble().provider],
+    catalog: MUG_CATALOG,
+    store,
+    logger: { error: (...args: unknown[]) => errors.push(args), warn: () => {} },
+  });
+  cleanups.push(() => handler.close());
+
+  const first = await create(handler, 'outage-1');
+  expect(first.status).toBe(201);
+  const session = (await first.json()) as CheckoutSession;
+
+  link.cut();
+  const refused = [
+    await create(handler, 'outage-2'),
+    await handler(new Request(`${API}/sessions/${session.id}`)),
+    await handler(new Request(`${API}/webhooks/fake`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"evt_1"}' })),
+  ];
+  for (const answer of refused) {
+    expect(answer.status).toBe(503);
+    expect(answer.headers.get('retry-after')).toBe('5');
+    expect(await answer.json()).toMatchObject({ error: { code: 'store_unavailable' } });
+  }
+  expect(errors.length).toBeGreaterThanOrEqual(3);
+
+  link.restore();
+  expect((await create(handler, 'outage-2')).status).toBe(201);
+  expect((await handler(new Request(`${API}/sessions/${session.id}`))).status).toBe(200);
+  const webhook = await handler(new Request(`${API}/webhooks/fake`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"evt_1"}' }));
+  expect(webhook.status).toBe(200);
+});
