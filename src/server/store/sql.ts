@@ -293,7 +293,9 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions): Chec
         }
       }
       // One connection (better-sqlite3): everything the migrator runs lands inside this transaction,
-      // so a second process waits on it, and a crash mid-way leaves the file as it was.
+      // so a second process waits on it, and a crash mid-way leaves the file as it was. It is held
+      // outside Kysely's connection lock: safe only because every other method waits for ready()
+      // first, and because stores on one file in one process are this one store (sqlite.ts).
       await sql`BEGIN IMMEDIATE`.execute(db);
       try {
         const { error } = await migrator.migrateToLatest();

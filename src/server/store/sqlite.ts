@@ -5,7 +5,10 @@ import type { CheckoutStore } from './types.js';
 export interface SqliteStoreOptions {
   /** The database file; its folder must exist. `:memory:` for a throwaway one. */
   path: string;
-  /** How long a write waits for another process's write to finish. Default 5000 ms. */
+  /**
+   * How long a write waits for another process's write to finish. Default 5000 ms. Stores on one
+   * file in one process share a connection: the first one opened sets it.
+   */
   busyTimeoutMs?: number;
 }
 
@@ -26,23 +29,53 @@ async function switchToWal(database: { pragma(source: string): unknown }, waitMs
   }
 }
 
+/** The stores open on each file in this process, by its absolute path: they share one connection. */
+const openFiles = new Map<string, { store: CheckoutStore; users: number }>();
+
 /**
  * One machine: a SQLite file (better-sqlite3 12, an optional peer dependency, loaded on first
  * use so `./server` still imports where it is not installed). Several processes on the same file
  * are safe (WAL, a busy timeout); for several machines use `createPostgresStore`.
+ *
+ * Stores on one file in one process share one connection (a `:memory:` one is never shared):
+ * better-sqlite3 waits for a lock synchronously, so a second connection in the same process would
+ * block the event loop that the first one needs to finish its transaction, until the busy timeout
+ * ran out (SQLITE_BUSY). The connection closes when the last store on it does.
  */
 export function createSqliteStore(options: SqliteStoreOptions): CheckoutStore {
   if (!options || typeof options.path !== 'string' || options.path === '') {
     throw new TypeError('createSqliteStore needs { path } (a file, or ":memory:")');
   }
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  if (options.path === ':memory:') return openSqliteStore(options.path, busyTimeoutMs);
+  // Not imported: `./server` must bundle without Node built-ins for edge runtimes, which never get here.
+  const file = process.getBuiltinModule('node:path').resolve(options.path);
+  const shared = openFiles.get(file) ?? { store: openSqliteStore(file, busyTimeoutMs), users: 0 };
+  openFiles.set(file, shared);
+  shared.users += 1;
+  let closed = false;
+  return {
+    // The store's methods are closures over its connection, not `this`.
+    ...shared.store,
+    async close() {
+      if (closed) return;
+      closed = true;
+      shared.users -= 1;
+      if (shared.users > 0) return;
+      openFiles.delete(file);
+      await shared.store.close();
+    },
+  };
+}
+
+function openSqliteStore(file: string, busyTimeoutMs: number): CheckoutStore {
   return createSqlStore(
     new SqliteDialect({
       database: async () => {
         const { default: Database } = await import('better-sqlite3').catch((error: unknown) => {
           throw new Error('createSqliteStore needs the better-sqlite3 package (npm install better-sqlite3@12)', { cause: error });
         });
-        const database = new Database(options.path, { timeout: busyTimeoutMs });
+        const database = new Database(file, { timeout: busyTimeoutMs });
         await switchToWal(database, busyTimeoutMs);
         // Money moves here: a committed write survives a power cut, not only a crash.
         database.pragma('synchronous = FULL');
