@@ -4,22 +4,35 @@ import { join } from 'node:path';
 import minifyTemplateLiterals from 'rollup-plugin-minify-template-literals';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
+import { CDN_ENTRY_FILE, cdnImportMap } from './src/server/cdn-pinning.js';
+
+/** Where the build's import map says dist/cdn/ is served: the demo's `/cdn/` unless set. */
+const CDN_BASE_URL = process.env['CHECKOUT_CDN_BASE_URL'] || '/cdn/';
 
 /**
  * Writes `dist/cdn/integrity.json` (`{ "<file>": "sha384-…" }` for every `.js` file, contract
- * section 1) after each build, so the second (IIFE) build's file is covered too.
+ * section 1) after each build, so the second (IIFE) build's file is covered too. Beside it, from
+ * the same hashes, the import map that pins the ES module's chunks and the CSP source that lets
+ * that inline map run (README, "Pinning the CDN files"), for `CHECKOUT_CDN_BASE_URL`:
+ * `importmap.json` is the exact text of the `<script type="importmap">` (no newline at the end:
+ * the hash is over these bytes), `importmap.sha256` its `'sha256-…'`.
  */
 function integrityManifest(): Plugin {
   return {
     name: 'checkout-widget:integrity',
     apply: 'build',
-    writeBundle(options) {
+    async writeBundle(options) {
       const dir = options.dir!;
       const files = readdirSync(dir).filter((name) => name.endsWith('.js')).sort();
       const integrity = Object.fromEntries(
         files.map((name) => [name, `sha384-${createHash('sha384').update(readFileSync(join(dir, name))).digest('base64')}`]),
       );
       writeFileSync(join(dir, 'integrity.json'), `${JSON.stringify(integrity, null, 2)}\n`);
+      // `vite build --mode iife` alone into an empty folder: no ES module, so no import map.
+      if (!integrity[CDN_ENTRY_FILE]) return;
+      const { importMapJson, cspHash } = await cdnImportMap(CDN_BASE_URL, integrity);
+      writeFileSync(join(dir, 'importmap.json'), importMapJson);
+      writeFileSync(join(dir, 'importmap.sha256'), cspHash);
     },
   };
 }

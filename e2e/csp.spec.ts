@@ -5,11 +5,13 @@
  * embedded, overlay and popup mode the accept comes from the return bridge's MESSAGE, not from
  * the widget's status poll.
  *
- * The policy proved here (<shop> is the shop page's origin, which is also the API origin: the
- * checkout handler is mounted on the shop, as in the demo; <psp> is the sandbox PSP's origin):
+ * The page is the README's one recipe: the build's import map (dist/cdn/importmap.json, which pins
+ * every chunk under /cdn/), then the module tag with its integrity. The policy proved here (<shop>
+ * is the shop page's origin, which is also the API origin: the checkout handler is mounted on the
+ * shop, as in the demo; <psp> is the sandbox PSP's origin; <import map> is dist/cdn/importmap.sha256):
  *
  *   default-src 'none';
- *   script-src <shop>/cdn/;
+ *   script-src <shop>/cdn/ 'sha256-<import map>';
  *   connect-src <shop>/api/checkout/;
  *   frame-src <psp> <shop>/api/checkout/return/;
  *   base-uri 'none';
@@ -20,7 +22,9 @@
  * In general terms:
  *
  *   script-src  the folder the widget is served from (dist/cdn/: checkout-widget.js imports its
- *               checkout-*.js chunks from beside it)
+ *               checkout-*.js chunks from beside it), and the hash of the inline import map that
+ *               pins them: without it the map is blocked and the chunks load unpinned
+ *               (e2e/sri.spec.ts shows a tampered chunk running then)
  *   connect-src the endpoint (POST {endpoint}, GET {endpoint}/{id})
  *   frame-src   the PSP's page origin AND the origin of the backend's return bridge
  *               ({API}/api/checkout/return/): after paying, the PSP redirects the *frame* there,
@@ -56,8 +60,10 @@
  * frame-src: a frame-src violation is reported, no message arrives, and the accept only comes
  * from the poll (`ready → complete`, seconds later).
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { expect, test, type BrowserContext, type FrameLocator, type Page } from '@playwright/test';
 import { CHECKOUT_EVENT_NAMES, type CheckoutEventDetails, type CheckoutEventName } from '../src/core/events.js';
 import type { DisplayMode } from '../src/core/session.js';
@@ -71,12 +77,21 @@ const RETURN_PATH = '/api/checkout/return/';
 /** The shop page under test; everything else on its origin is the demo's. */
 const PAGE_PATH = '/csp-e2e/checkout.html';
 
+/** What `npm run build` wrote for the demo's /cdn/: the import map's exact text, its CSP hash, the entry's integrity. */
+const CDN_DIR = fileURLToPath(new URL('../dist/cdn/', import.meta.url));
+const cdnFile = (name: string) => readFileSync(`${CDN_DIR}${name}`, 'utf8');
+const pinning = {
+  importMap: cdnFile('importmap.json'),
+  hash: cdnFile('importmap.sha256'),
+  entryIntegrity: (JSON.parse(cdnFile('integrity.json')) as Record<string, string>)['checkout-widget.js'],
+};
+
 type PolicyName = 'strict' | 'without-bridge';
 
 function policy(name: PolicyName, shop: string): string {
   const directives = [
     "default-src 'none'",
-    `script-src ${shop}/cdn/`,
+    `script-src ${shop}/cdn/ ${pinning.hash}`,
     `connect-src ${shop}/api/checkout/`,
     // The finding: the PSP allowed in frames, the return bridge not.
     name === 'strict' ? `frame-src ${PSP_ORIGIN} ${shop}${RETURN_PATH}` : `frame-src ${PSP_ORIGIN}`,
@@ -98,14 +113,15 @@ const PAYLOAD = JSON.stringify({
 
 const MODES: readonly DisplayMode[] = ['embedded', 'overlay', 'popup', 'redirect'];
 
-/** The shop page: the widget from the CDN folder and one element. No inline script or style. */
+/** The shop page: the import map that pins the CDN folder, the widget from it and one element. No other inline script, no style. */
 function shopPage(mode: DisplayMode): string {
   return `<!doctype html>
 <html lang="en">
   <head>
     <meta charset="utf-8" />
     <title>Checkout under a strict CSP</title>
-    <script type="module" src="/cdn/checkout-widget.js"></script>
+    <script type="importmap">${pinning.importMap}</script>
+    <script type="module" src="/cdn/checkout-widget.js" integrity="${pinning.entryIntegrity}" crossorigin="anonymous"></script>
   </head>
   <body>
     <main>

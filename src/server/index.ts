@@ -81,3 +81,5 @@ export {
 export { createBokaMeraProvider, type BokaMeraProviderOptions } from '../providers/bokamera/server.js';
 export { providersFromEnv, PROVIDERS_FROM_ENV, type ProviderContext, type ProviderFromEnv } from './providers/index.js';
 export type { CheckoutSession } from '../core/session.js';
+// Shop-page side of the CDN build: the import map that pins its chunks, and that map's CSP hash.
+export { cdnImportMap, type CdnImportMap, type CdnIntegrityManifest } from './cdn-pinning.js';
