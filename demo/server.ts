@@ -354,6 +354,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
       catalog: DEMO_CATALOG,
       store,
       returnPage: '/checkout.html',
+      // On 127.0.0.1 (the default) the handler needs no publicUrl; served on a LAN address (HOST=0.0.0.0),
+      // the demo follows each request's Host as a dev server does. A shop in production sets publicUrl.
+      development: !['127.0.0.1', 'localhost', '::1'].includes(host),
       // The demo's "warehouse": a real shop would book the shipment here. Runs once per paid order.
       onOrderPaid: (order) => {
         const lines = order.lines.map((line) => `${line.quantity} × ${line.name}`).join(', ');

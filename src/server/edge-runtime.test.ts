@@ -70,6 +70,7 @@ beforeAll(async () => {
     // No compatibilityFlags: no nodejs_compat.
     d1Databases: ['DB'],
     bindings: {
+      PUBLIC_URL: ORIGIN,
       SANDBOX_API_URL: psp.url,
       SANDBOX_SECRET_KEY: SECRET_KEY,
       SANDBOX_WEBHOOK_SECRET: WEBHOOK_SECRET,

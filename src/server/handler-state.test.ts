@@ -9,6 +9,7 @@ import { createMemoryStore } from './store/memory.js';
 import { scriptedSessions } from './test-support/scripted-sessions.js';
 import { testStores } from './test-support/stores.js';
 import type { CheckoutStore, Order } from './store/types.js';
+import { TEST_HOSTS } from './test-support/test-hosts.js';
 
 const SHOP = 'https://shop.example';
 const BASE = 'https://api.example/api/checkout';
@@ -45,7 +46,7 @@ afterEach(async () => {
 });
 
 function handlerOn(store: CheckoutStore, options: Partial<CheckoutHandlerOptions> & { providers: PaymentProvider[] }) {
-  const handler = createCheckoutHandler({ catalog, logger: silent, store, allowedOrigins: [SHOP], hookRetry: { firstDelayMs: 20, maxDelayMs: 50 }, ...options });
+  const handler = createCheckoutHandler({ catalog, logger: silent, store, allowedOrigins: [SHOP], allowedHosts: TEST_HOSTS, hookRetry: { firstDelayMs: 20, maxDelayMs: 50 }, ...options });
   handlers.push(handler);
   return handler;
 }
@@ -281,7 +282,7 @@ describe.each(stores)('handler state on the %s store', (_, makeStore) => {
       },
     };
     const handler = handlerOn(flaky, { providers: [provider] });
-    expect((await create(handler, { 'idempotency-key': 'k' })).status).toBe(500);
+    expect((await create(handler, { 'idempotency-key': 'k' })).status).toBe(503);
     // Released, not held for the claim's lease (the provider timeout and more): the next caller gets it now.
     const bodyHash = createHash('sha256').update(JSON.stringify(CART)).digest('hex');
     const probe = await store.claimIdempotencyKey({ key: 'create:k', bodyHash, reference: 'ord_probe', owner: 'probe', leaseUntil: Date.now() + 1000, now: Date.now() });
@@ -460,8 +461,8 @@ describe('behind a proxy', () => {
   it('takes its public origin from X-Forwarded-Proto/Host only with trustProxy, so returns post to the shop page', async () => {
     const { provider, created } = scriptedProvider();
     const store = createMemoryStore();
-    const trusting = createCheckoutHandler({ catalog, providers: [provider], store, logger: silent, trustProxy: true });
-    const plain = createCheckoutHandler({ catalog, providers: [provider], store, logger: silent });
+    const trusting = createCheckoutHandler({ catalog, providers: [provider], store, logger: silent, trustProxy: true, allowedHosts: ['shop.example', '10.0.0.5:3000'] });
+    const plain = createCheckoutHandler({ catalog, providers: [provider], store, logger: silent, allowedHosts: ['shop.example', '10.0.0.5:3000'] });
     handlers.push(trusting, plain);
     const forwarded = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'shop.example' };
     const first = (await (await proxied(trusting, forwarded)).json()) as CheckoutSession;
@@ -494,7 +495,7 @@ describe('a handler without a store', () => {
   it('warns once, loudly, that state lives in memory', () => {
     const warn = vi.fn();
     const { provider } = scriptedProvider();
-    handlers.push(createCheckoutHandler({ catalog, providers: [provider], logger: { error: () => {}, warn } }));
+    handlers.push(createCheckoutHandler({ catalog, providers: [provider], allowedHosts: TEST_HOSTS, logger: { error: () => {}, warn } }));
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn.mock.calls[0]![0]).toMatch(/NO STORE.*restart/);
   });

@@ -38,8 +38,25 @@ export interface CheckoutHandlerOptions {
   catalog: Catalog;
   /** Default `/api/checkout`. */
   basePath?: string;
-  /** Absolute base URL that browsers and providers reach this handler at (return and webhook URLs). Default: the request's origin. */
+  /**
+   * Absolute base URL that browsers and providers reach this handler at (return and webhook URLs).
+   * Set it in production. Without it the URLs are derived from each request's `Host` (or, with
+   * `trustProxy`, the forwarded host), which a client chooses: that is allowed only for hosts in
+   * `allowedHosts`, or, without that list, for loopback hosts (`localhost`, `127.0.0.1`); any other
+   * request is answered `400 host_not_allowed`.
+   */
   publicUrl?: string;
+  /**
+   * Without `publicUrl`: the hosts (`shop.example`, or with a port `shop.example:8443`) whose
+   * requests may derive return and webhook URLs from their `Host`. Others get `400 host_not_allowed`.
+   */
+  allowedHosts?: string[];
+  /**
+   * Trust any request's `Host` for return and webhook URLs (a dev server reached by a LAN address
+   * or a tunnel). Never in production: anyone could make a shopper's return go to their own site.
+   * Default false.
+   */
+  development?: boolean;
   /**
    * Behind a reverse proxy that sets `X-Forwarded-Proto` and `X-Forwarded-Host` (and strips them
    * from what clients send): take the handler's public origin from them when `publicUrl` is not

@@ -5,6 +5,7 @@ import type { Catalog } from './catalog.js';
 import { createCheckoutHandler, type CheckoutHandlerOptions } from './handler.js';
 import { createSandboxProvider, signSandboxPayload } from '../providers/sandbox/server.js';
 import { ProviderError, ProviderInputError, type CreateSessionInput, type PaymentProvider, type VerifiedWebhook } from './providers/types.js';
+import { TEST_HOSTS } from './test-support/test-hosts.js';
 
 const SHOP = 'https://shop.example';
 const API = 'https://api.example';
@@ -55,7 +56,7 @@ function fakeProvider(name = 'fake', overrides: Partial<PaymentProvider> = {}) {
 }
 
 function handlerWith(options: Partial<CheckoutHandlerOptions> & { providers: PaymentProvider[] }) {
-  return createCheckoutHandler({ catalog, logger: silent, ...options });
+  return createCheckoutHandler({ catalog, logger: silent, allowedHosts: TEST_HOSTS, ...options });
 }
 
 function createRequest(body: unknown, headers: Record<string, string> = {}): Request {
@@ -100,7 +101,7 @@ describe('POST /sessions', () => {
 
   it('builds return URLs from the request origin and a custom base path without publicUrl', async () => {
     const { provider, created } = fakeProvider();
-    const handler = handlerWith({ providers: [provider], basePath: '/pay/' });
+    const handler = handlerWith({ providers: [provider], basePath: '/pay/', allowedHosts: ['127.0.0.1:5173'] });
     const response = await handler(
       new Request('http://127.0.0.1:5173/pay/sessions', { method: 'POST', body: JSON.stringify(CART) }),
     );

@@ -5,7 +5,7 @@ import { createJobRunner } from './jobs.js';
 import { Ledger } from './ledger.js';
 import { resolveOptions, type HandlerConfig } from './options.js';
 import { errorAnswer, errorJson } from './responses.js';
-import { answerMethodNotAllowed } from './routes/middleware.js';
+import { answerMethodNotAllowed, refuseUntrustedHost } from './routes/middleware.js';
 import { returnBridgeRoutes } from './routes/return-bridge.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -63,6 +63,7 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
 /** The routes of contract section 5 under the base path, every answer JSON but the return bridge's page. */
 function checkoutApp(config: HandlerConfig, ledger: Ledger, claims: IdempotencyClaims, kickJobs: () => void): Hono {
   const app = new Hono();
+  app.use(refuseUntrustedHost(config));
   app.use(answerMethodNotAllowed(app));
   const api = config.basePath ? app.basePath(config.basePath) : app;
   api.route('/', sessionRoutes(config, ledger, claims));

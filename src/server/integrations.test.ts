@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 function newHandler(): CheckoutHandler {
-  const handler = createCheckoutHandler({ providers: [sandbox.provider], catalog: MUG_CATALOG, logger: { error: () => {}, warn: () => {} } });
+  const handler = createCheckoutHandler({ providers: [sandbox.provider], catalog: MUG_CATALOG, allowedHosts: ['shop.example', '127.0.0.1'], logger: { error: () => {}, warn: () => {} } });
   cleanups.push(() => handler.close());
   return handler;
 }

@@ -21,6 +21,9 @@ export interface HandlerConfig {
   basePath: string;
   publicUrl: string | undefined;
   allowedOrigins: ReadonlySet<string> | undefined;
+  /** `host` and `host:port` entries; undefined: loopback hosts only (unless `publicUrl` or `development`). */
+  allowedHosts: ReadonlySet<string> | undefined;
+  development: boolean;
   catalog: Catalog;
   store: CheckoutStore;
   providerTimeoutMs: number;
@@ -48,7 +51,10 @@ export function resolveOptions(options: CheckoutHandlerOptions): HandlerConfig {
   const basePath = normaliseBasePath(options.basePath);
   const publicUrl = normalisePublicUrl(options.publicUrl);
   const allowedOrigins = options.allowedOrigins && new Set(options.allowedOrigins.map(originOption));
+  const allowedHosts = options.allowedHosts && new Set(options.allowedHosts.map(hostOption));
+  const development = options.development === true;
   const logger = options.logger ?? console;
+  if (!publicUrl) warnOfDerivedOrigin(logger, allowedHosts, development);
   const now = options.now ?? Date.now;
   return {
     options,
@@ -57,6 +63,8 @@ export function resolveOptions(options: CheckoutHandlerOptions): HandlerConfig {
     basePath,
     publicUrl,
     allowedOrigins,
+    allowedHosts,
+    development,
     catalog: options.catalog,
     store: reportingOutages(storeOption(options.store, logger)),
     providerTimeoutMs: options.providerTimeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS,
@@ -99,6 +107,30 @@ function originOption(value: string): string {
   const origin = httpOrigin(value);
   if (!origin) throw new TypeError(`allowedOrigins must hold http(s) origins (got "${value}")`);
   return origin;
+}
+
+function hostOption(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(`http://${value}`);
+  } catch {
+    url = undefined;
+  }
+  if (!url || url.host !== value.toLowerCase() || value === '') {
+    throw new TypeError(`allowedHosts must hold host names, optionally with a port, such as "shop.example" or "shop.example:8443" (got "${value}")`);
+  }
+  return url.host;
+}
+
+/** Said once at start: where return and webhook URLs come from when `publicUrl` is not set. */
+function warnOfDerivedOrigin(logger: Pick<Console, 'warn'>, allowedHosts: ReadonlySet<string> | undefined, development: boolean): void {
+  if (development) {
+    logger.warn('checkout: development: return and webhook URLs follow each request\'s Host header. Never run production like this: set publicUrl.');
+  } else if (!allowedHosts) {
+    logger.warn(
+      'checkout: no publicUrl: answering only requests to localhost/127.0.0.1 (other Hosts get 400 host_not_allowed). In production set publicUrl (or allowedHosts).',
+    );
+  }
 }
 
 function jobLeaseOption(hookLeaseMs: number | undefined): number {

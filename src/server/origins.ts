@@ -27,9 +27,13 @@ export function httpUrl(value: string | null): string | undefined {
   }
 }
 
-type OriginConfig = Pick<HandlerConfig, 'publicUrl' | 'allowedOrigins' | 'options'>;
+type OriginConfig = Pick<HandlerConfig, 'publicUrl' | 'allowedOrigins' | 'allowedHosts' | 'development' | 'options'>;
 
-/** Where browsers reach this handler: `publicUrl`, else (`trustProxy`) the proxy's forwarded origin, else the request's. */
+/**
+ * Where browsers reach this handler: `publicUrl`, else (`trustProxy`) the proxy's forwarded origin,
+ * else the request's. The last two come from the client (its `Host`), so they are used only when
+ * `hostAllowed` passes them; `refuseUntrustedHost` turns every other request away first.
+ */
 export function ownOrigin(config: OriginConfig, request: Request): string {
   if (config.publicUrl) return new URL(config.publicUrl).origin;
   if (config.options.trustProxy) {
@@ -41,6 +45,24 @@ export function ownOrigin(config: OriginConfig, request: Request): string {
   return new URL(request.url).origin;
 }
 
+/** `localhost`, `*.localhost`, 127.0.0.0/8 and `[::1]`: a browser on this machine. */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(hostname) || hostname === '[::1]';
+}
+
+/**
+ * May this request's own origin (derived from its `Host` or forwarded host) be used for return and
+ * webhook URLs? Always with `publicUrl` (nothing is derived) or `development`; else only a host in
+ * `allowedHosts`, or without that list a loopback one: a client's `Host` never picks where a
+ * shopper is sent.
+ */
+export function hostAllowed(config: OriginConfig, request: Request): boolean {
+  if (config.publicUrl || config.development) return true;
+  const { host, hostname } = new URL(ownOrigin(config, request));
+  if (config.allowedHosts) return config.allowedHosts.has(host) || config.allowedHosts.has(hostname);
+  return isLoopback(hostname);
+}
+
 /** The handler's own absolute URL: its origin and base path. */
 export function baseUrl(config: OriginConfig & Pick<HandlerConfig, 'basePath'>, request: Request): string {
   return `${config.publicUrl ?? ownOrigin(config, request)}${config.basePath}`;
@@ -50,8 +72,8 @@ export function baseUrl(config: OriginConfig & Pick<HandlerConfig, 'basePath'>, 
 export function claimedShopOrigin(config: OriginConfig, request: Request, claimed: string | undefined): string | undefined {
   if (!claimed) return undefined;
   if (config.allowedOrigins) return config.allowedOrigins.has(claimed) ? claimed : undefined;
-  const own = [new URL(request.url).origin, ownOrigin(config, request)];
-  return own.includes(claimed) ? claimed : undefined;
+  // Only the origin `ownOrigin` vouches for: with `publicUrl`, a request's own `Host` is not one.
+  return claimed === ownOrigin(config, request) ? claimed : undefined;
 }
 
 /** The `returnPage` option on the shop's origin (default its `/`). */

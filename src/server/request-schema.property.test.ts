@@ -11,6 +11,7 @@ import { createCheckoutHandler } from './handler.js';
 import type { CreateSessionInput, PaymentProvider } from './providers/types.js';
 import { createSessionBodySchema } from './request-schema.js';
 import { createMemoryStore } from './store/memory.js';
+import { TEST_HOSTS } from './test-support/test-hosts.js';
 
 const RUNS = 200;
 
@@ -252,6 +253,7 @@ describe('createCheckoutHandler POST /sessions', () => {
     catalog,
     providers: [provider],
     store: createMemoryStore(),
+    allowedHosts: TEST_HOSTS,
     logger: { error: () => {}, warn: () => {} },
   });
   afterAll(() => handler.close());

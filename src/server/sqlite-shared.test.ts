@@ -16,6 +16,7 @@ import type { PaymentProvider } from './providers/types.js';
 import { createSqliteStore } from './store/sqlite.js';
 import type { CheckoutStore } from './store/types.js';
 import { scriptedSessions } from './test-support/scripted-sessions.js';
+import { TEST_HOSTS } from './test-support/test-hosts.js';
 
 const SHOP = 'https://shop.example';
 const BASE = 'https://api.example/api/checkout';
@@ -51,7 +52,7 @@ function twoHandlersOnOneFile() {
   const onOrderPaid = vi.fn();
   const stores: CheckoutStore[] = [createSqliteStore({ path: file }), createSqliteStore({ path: file })];
   const handlers: CheckoutHandler[] = stores.map((store) =>
-    createCheckoutHandler({ providers: [provider], catalog, store, logger, allowedOrigins: [SHOP], onWebhook, onOrderPaid, hookRetry: { firstDelayMs: 20, maxDelayMs: 50 } }),
+    createCheckoutHandler({ providers: [provider], catalog, store, logger, allowedOrigins: [SHOP], allowedHosts: TEST_HOSTS, onWebhook, onOrderPaid, hookRetry: { firstDelayMs: 20, maxDelayMs: 50 } }),
   );
   cleanups.push(() => rmSync(folder, { recursive: true, force: true }));
   cleanups.push(async () => {

@@ -12,6 +12,7 @@ import {
 } from './providers/types.js';
 import { scriptedSessions } from './test-support/scripted-sessions.js';
 import { testStores } from './test-support/stores.js';
+import { TEST_HOSTS } from './test-support/test-hosts.js';
 
 const SHOP = 'https://shop.example';
 const BASE = 'https://api.example/api/checkout';
@@ -67,7 +68,7 @@ const stores = testStores(cleanups);
 
 describe.each(stores)('POST /sessions/:id/token on the %s store', (_, makeStore) => {
   function setUp(providers: PaymentProvider[], store = makeStore()) {
-    const handler = createCheckoutHandler({ catalog, logger: silent, store, allowedOrigins: [SHOP], providers });
+    const handler = createCheckoutHandler({ catalog, logger: silent, store, allowedOrigins: [SHOP], allowedHosts: TEST_HOSTS, providers });
     handlers.push(handler);
     return { handler, store };
   }
@@ -245,7 +246,7 @@ describe('Commerce Layer through the handler, against the fake Commerce Layer AP
       COMMERCELAYER_ORDER_ID: 'CLORDER',
       COMMERCELAYER_CHECKOUT_PUBLIC_KEY: FAKE_CHECKOUT_PUBLIC_KEY,
     };
-    const handler = createCheckoutHandler({ catalog, logger: silent, store, allowedOrigins: [SHOP], providers: [fromEnv(env, { store })!] });
+    const handler = createCheckoutHandler({ catalog, logger: silent, store, allowedOrigins: [SHOP], allowedHosts: TEST_HOSTS, providers: [fromEnv(env, { store })!] });
     handlers.push(handler);
     const created = await handler(
       new Request(`${BASE}/sessions`, { method: 'POST', headers: { 'content-type': 'application/json', origin: SHOP, referer: `${SHOP}/checkout.html` }, body: JSON.stringify(CART) }),

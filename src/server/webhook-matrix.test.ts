@@ -34,6 +34,7 @@ import type { CheckoutStore } from './store/types.js';
 import { startFakeHttpServer, type FakeHttpServer } from './test-support/fake-http.js';
 import { signConvergeGateHeaders, signSandboxPayload } from './adapter-kit/webhook-signatures.js';
 import { changeOneByte, flipLastHexDigit, padJsonTo, reepayWebhookBody, stripeSignatureHeader } from './test-support/webhook-signers.js';
+import { TEST_HOSTS } from './test-support/test-hosts.js';
 
 const NOW = Date.parse('2026-05-01T12:00:00Z');
 const NOW_S = NOW / 1000;
@@ -533,6 +534,7 @@ function mount(kit: ProviderKit, store: CheckoutStore): Mounted {
     store,
     onWebhook,
     logger,
+    allowedHosts: TEST_HOSTS,
     hookRetry: { firstDelayMs: 20, maxDelayMs: 50 },
     hookLeaseMs: 500,
   });

@@ -4,6 +4,7 @@ import { createCheckoutHandler } from '../../server/handler.js';
 import { createMemoryStore } from '../../server/store/memory.js';
 import { startFakeHttpServer, type FakeHttpServer } from '../../server/test-support/fake-http.js';
 import { ProviderInputError } from '../../server/providers/types.js';
+import { TEST_HOSTS } from '../../server/test-support/test-hosts.js';
 import { createReepayProvider } from './server.js';
 
 const PRIVATE_KEY = 'priv_0123456789abcdef';
@@ -53,6 +54,7 @@ describe('Reepay charges of a saved payment method through handler.charge', () =
       catalog,
       providers: [reepayOn(fake)],
       store: createMemoryStore(),
+      allowedHosts: TEST_HOSTS,
       onOrderPaid: (order) => void paid.push(order.reference),
     });
     const order = await handler.charge({ paymentMethod: 'ca_1234', items: [{ sku: 'beans', quantity: 2 }], idempotencyKey: 'refill-7' });
@@ -75,7 +77,7 @@ describe('Reepay charges of a saved payment method through handler.charge', () =
     const slow = await fakeReepay('pending');
     servers.push(slow);
     const store = createMemoryStore();
-    const later = createCheckoutHandler({ catalog, providers: [reepayOn(slow)], store });
+    const later = createCheckoutHandler({ catalog, providers: [reepayOn(slow)], store, allowedHosts: TEST_HOSTS });
     const order = await later.charge({ paymentMethod: 'ca_1', items: [{ sku: 'beans', quantity: 1 }], idempotencyKey: 'b' });
     expect(order.status).toBe('pending');
     const timestamp = new Date().toISOString();

@@ -5,6 +5,7 @@ import { createMemoryStore } from '../../server/store/memory.js';
 import { startFakeHttpServer, type FakeHttpServer } from '../../server/test-support/fake-http.js';
 import { ProviderError, type CreateSessionInput } from '../../server/providers/types.js';
 import { createMemoryReepayStore, createReepayProvider, type ReepaySessionRecord } from './server.js';
+import { TEST_HOSTS } from '../../server/test-support/test-hosts.js';
 
 /**
  * A recurring ("save a card") session completes on what Reepay's API lists for the customer,
@@ -228,6 +229,7 @@ describe('Reepay recurring sessions complete only on what Reepay lists for the c
         createReepayProvider({ privateKey: PRIVATE_KEY, webhookSecret: WEBHOOK_SECRET, checkoutApiUrl: fake.server.url, apiUrl: fake.server.url }),
       ],
       store,
+      allowedHosts: TEST_HOSTS,
     });
     try {
       const created = await handler(

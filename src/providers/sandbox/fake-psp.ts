@@ -42,6 +42,8 @@ export async function startTestPsp({ clock = { now: Date.UTC(2026, 10, 22, 12, 0
     webhookSecret: TEST_WEBHOOK_SECRET,
     now: () => clock.now,
     webhookRetryDelayMs: 1,
+    // A target that never answers is given up on in milliseconds, not after the default's 37 minutes.
+    webhookAttempts: 3,
     logger: { warn: () => {} },
     ...options,
   });

@@ -92,8 +92,10 @@ export interface SandboxPspOptions {
 export interface SandboxPsp {
   fetch(request: Request): Promise<Response>;
   readonly app: Hono;
-  /** Resolves when the webhook deliveries started so far have finished (tests). */
+  /** Resolves when the webhook deliveries started so far have finished, retries included (tests). */
   whenIdle(): Promise<void>;
+  /** Stops delivering: deliveries in flight are cut and retries still waiting are dropped. */
+  close(): Promise<void>;
 }
 
 /** How a saved card answers later charges. */
@@ -462,6 +464,13 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
   const charges = new Map<string, PspCharge>();
   const tokens = new Map<string, PspToken>();
   const pending = new Set<Promise<void>>();
+  /** Aborted by `close()`: webhook retries still waiting are dropped. */
+  const closing = new AbortController();
+  const sleepUnlessClosed = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      closing.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    });
   // Derived from the secret, so a restarted sandbox with the same keys file keeps its public key.
   const publicKey = `pk_sbx_${createHmac('sha256', options.secretKey).update('sandbox public key').digest('hex').slice(0, 32)}`;
   const publicKeyDigest = digest(publicKey);
@@ -566,7 +575,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
           [SANDBOX_SIGNATURE_HEADER]: await signSandboxPayload(options.webhookSecret, body, Math.floor(now() / 1000)),
         },
         body,
-        signal: AbortSignal.timeout(10_000),
+        signal: AbortSignal.any([AbortSignal.timeout(10_000), closing.signal]),
       });
       await response.body?.cancel();
       if (!response.ok) throw new DeliveryError(`answered ${response.status}`, retryAfterMs(response.headers.get('retry-after')));
@@ -577,13 +586,14 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
         try {
           return await attempt();
         } catch (error) {
+          if (closing.signal.aborted) return;
           if (attempts >= webhookAttempts) {
             logger.warn(`sandbox: webhook ${type} for ${subject} to ${target} failed ${attempts} times, giving up (last: ${String(error)})`);
             return;
           }
           const backoff = Math.min(MAX_WEBHOOK_RETRY_DELAY_MS, retryDelayMs * 2 ** (attempts - 1));
           const asked = error instanceof DeliveryError ? Math.min(MAX_WEBHOOK_RETRY_DELAY_MS, error.retryAfterMs ?? 0) : 0;
-          await new Promise((resolve) => setTimeout(resolve, Math.max(backoff, asked)));
+          await sleepUnlessClosed(Math.max(backoff, asked));
         }
       }
     })().finally(() => pending.delete(delivery));
@@ -1049,6 +1059,10 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     fetch: (request) => Promise.resolve(app.fetch(request)),
     async whenIdle() {
       while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
+    async close() {
+      closing.abort();
+      await this.whenIdle();
     },
   };
 }

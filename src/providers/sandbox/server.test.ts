@@ -172,7 +172,7 @@ describe('sandbox PSP and provider over loopback HTTP', () => {
       return arrivals.length <= 4 ? new Response('', { status: 503, headers: { 'retry-after': '0' } }) : new Response('ok');
     });
     servers.push(receiver);
-    const { provider, server, psp } = await startPsp({ webhookRetryDelayMs: 20 });
+    const { provider, server, psp } = await startPsp({ webhookRetryDelayMs: 20, webhookAttempts: 12 });
     const session = await provider.createSession(input({ webhookUrl: receiver.url }));
     await fetch(`${server.url}/pay/${session.id}/card`, form({ number: '4242424242424242', ...CARD }));
     await psp.whenIdle();

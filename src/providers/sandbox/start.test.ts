@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startSandbox, type RunningSandbox } from '../../server/node.js';
 import { createCheckoutHandler } from '../../server/handler.js';
 import { MUG_CATALOG } from '../../server/test-support/hosted-provider-double.js';
+import { TEST_HOSTS } from '../../server/test-support/test-hosts.js';
 
 const running: RunningSandbox[] = [];
 const folders: string[] = [];
@@ -23,7 +24,7 @@ describe('startSandbox (checkout-widget/server/node)', () => {
   it('starts the PSP on loopback and hands over providers a handler pays with', async () => {
     const sandbox = await start();
     expect(sandbox.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const handler = createCheckoutHandler({ providers: [sandbox.provider, sandbox.cardFieldsProvider], catalog: MUG_CATALOG, logger: { error: () => {}, warn: () => {} } });
+    const handler = createCheckoutHandler({ providers: [sandbox.provider, sandbox.cardFieldsProvider], catalog: MUG_CATALOG, allowedHosts: TEST_HOSTS, logger: { error: () => {}, warn: () => {} } });
     for (const [provider, kind] of [['sandbox', 'hosted'], ['sandbox-fields', 'card-token']] as const) {
       const created = await handler(
         new Request('https://shop.example/api/checkout/sessions', {

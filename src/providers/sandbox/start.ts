@@ -55,7 +55,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
     cardFieldsProvider: createSandboxProvider({ ...common, sessionKind: 'card-token', name: 'sandbox-fields', label: 'Sandbox card fields (card-token)' }),
     env: { SANDBOX_API_URL: url, SANDBOX_SECRET_KEY: keys.secretKey, SANDBOX_WEBHOOK_SECRET: keys.webhookSecret },
     async close() {
-      await psp.whenIdle();
+      await psp.close();
       await server.close();
     },
   };

@@ -1,6 +1,8 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { methodNotAllowed } from 'hono/method-not-allowed';
+import type { HandlerConfig } from '../options.js';
+import { hostAllowed, ownOrigin } from '../origins.js';
 import { errorAnswer, errorBody, jsonAnswer } from '../responses.js';
 
 /**
@@ -38,4 +40,18 @@ export function answerMethodNotAllowed(app: Hono): MiddlewareHandler {
       return jsonAnswer(c, 405, errorBody('method_not_allowed', `Method not allowed; use ${allowed}`), { Allow: allowed });
     },
   });
+}
+
+/** `400 host_not_allowed` for a request whose `Host` may not decide where shoppers and webhooks go (see `hostAllowed`). */
+export function refuseUntrustedHost(config: HandlerConfig): MiddlewareHandler {
+  return async (c, next) => {
+    if (hostAllowed(config, c.req.raw)) return next();
+    const host = new URL(ownOrigin(config, c.req.raw)).host;
+    return errorAnswer(
+      c,
+      400,
+      'host_not_allowed',
+      `This checkout does not answer for host "${host}": set publicUrl (or list the host in allowedHosts) on createCheckoutHandler`,
+    );
+  };
 }

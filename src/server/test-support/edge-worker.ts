@@ -13,6 +13,8 @@ import {
 } from '../index.js';
 
 export interface Env {
+  /** Where browsers and the PSP reach the Worker: return and webhook URLs are made from it, never from a request's Host. */
+  PUBLIC_URL: string;
   DB: D1DatabaseLike;
   SANDBOX_API_URL: string;
   SANDBOX_SECRET_KEY: string;
@@ -46,6 +48,7 @@ function build(env: Env): CheckoutHandler {
   return createCheckoutHandler({
     catalog,
     store: createD1Store({ database: env.DB }),
+    publicUrl: env.PUBLIC_URL,
     waitUntil: (work) => context?.waitUntil(work),
     providers: [
       createSandboxProvider({
