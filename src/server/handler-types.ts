@@ -95,7 +95,10 @@ export interface CheckoutHandlerOptions {
 
 export interface OrderLedger {
   get(reference: string): Promise<Order | undefined>;
-  /** Newest first; `limit` default 50, at most 500. */
+  /**
+   * Newest first (or `oldestFirst`), of one `status` and a `createdFrom`/`createdBefore` window if
+   * given; `limit` default 50, at most 500. The next page: `after` the last order of this one.
+   */
   list(query?: ListOrdersQuery): Promise<Order[]>;
 }
 
