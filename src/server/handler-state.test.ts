@@ -6,6 +6,8 @@ import { createCheckoutHandler, type CheckoutHandler, type CheckoutHandlerOption
 import { signSandboxPayload, createSandboxProvider } from '../providers/sandbox/server.js';
 import { ProviderError, ProviderInputError, type CreateSessionInput, type PaymentProvider } from './providers/types.js';
 import { createMemoryStore } from './store/memory.js';
+import { RECONCILE_BUDGET } from './ledger.js';
+import { sampleOrder } from './store/conformance.js';
 import { scriptedSessions } from './test-support/scripted-sessions.js';
 import { testStores } from './test-support/stores.js';
 import type { CheckoutStore, Order } from './store/types.js';
@@ -410,6 +412,112 @@ describe('review findings', () => {
   it('refuses a hook lease that would break the 30 s take-over promise', () => {
     const { provider } = scriptedProvider();
     expect(() => createCheckoutHandler({ catalog, providers: [provider], store: createMemoryStore(), hookLeaseMs: 60_000 })).toThrow(/hookLeaseMs/);
+  });
+});
+
+const MINUTE = 60 * 1000;
+/** What the tests' clock says; orders are made before it. */
+const NOW = Date.UTC(2026, 10, 30, 12);
+
+/**
+ * `count` pending orders named `ord_<batch>_<n>`, each with an open session at the scripted
+ * provider, made a second apart; the newest `newestAgoMs` before NOW. Oldest first.
+ */
+async function seedPendingOrders(
+  store: CheckoutStore,
+  sessions: Map<string, CheckoutSession>,
+  { count, newestAgoMs, batch = 'seed' }: { count: number; newestAgoMs: number; batch?: string },
+): Promise<Order[]> {
+  const orders: Order[] = [];
+  for (let i = 0; i < count; i++) {
+    const createdAt = new Date(NOW - newestAgoMs - (count - 1 - i) * 1000).toISOString();
+    const id = `sandbox_${batch}_${i}`;
+    const order = sampleOrder(`ord_${batch}_${String(i).padStart(5, '0')}`, { sessionId: id, createdAt, updatedAt: createdAt });
+    await store.insertOrder(order);
+    sessions.set(id, { id, provider: 'sandbox', kind: 'hosted', url: `https://pay.example/${id}`, status: 'open', amount: order.amount, currency: order.currency });
+    orders.push(order);
+  }
+  return orders;
+}
+
+const statuses = async (store: CheckoutStore, orders: readonly Order[]) =>
+  Promise.all(orders.map(async (order) => (await store.getOrder(order.reference))?.status));
+
+describe.each(stores)('reconcile on the %s store', (_, makeStore) => {
+  /** A handler at NOW on a fresh store, with the provider's session reads counted and its log kept. */
+  function reconciling(options: Partial<CheckoutHandlerOptions> = {}) {
+    const store = makeStore();
+    const scripted = scriptedProvider();
+    const reads: string[] = [];
+    const getSession = scripted.provider.getSession;
+    scripted.provider.getSession = (id) => (reads.push(id), getSession(id));
+    const info: string[] = [];
+    const warnings: string[] = [];
+    const logger = { error: () => {}, warn: (line: string) => void warnings.push(line), info: (line: string) => void info.push(line) };
+    const handler = handlerOn(store, { providers: [scripted.provider], now: () => NOW, logger, ...options });
+    return { store, handler, reads, info, warnings, ...scripted };
+  }
+
+  it('reaches every pending order of its window: the 10 oldest of 505, paid at the provider, are paid after one run', async () => {
+    const onOrderPaid = vi.fn();
+    const { store, handler, sessions, set, info } = reconciling({ onOrderPaid });
+    const orders = await seedPendingOrders(store, sessions, { count: 505, newestAgoMs: 11 * MINUTE });
+    const paidAtProvider = orders.slice(0, 10);
+    for (const order of paidAtProvider) set(order.sessionId!, 'complete');
+
+    const summary = await handler.reconcile();
+    expect(await statuses(store, paidAtProvider)).toEqual(Array(10).fill('paid'));
+    expect(await store.listOrders({ status: 'pending', limit: 500 })).toHaveLength(495);
+    await until(() => onOrderPaid.mock.calls.length === 10, 'onOrderPaid for each of the 10');
+    expect(onOrderPaid.mock.calls.map(([order]) => order.reference).sort()).toEqual(paidAtProvider.map((order) => order.reference));
+    expect(summary).toEqual({ checked: 505, moved: 10, failed: 0, complete: true });
+    expect(info).toEqual(['checkout: reconcile checked 505 pending orders (10 moved, 0 failed)']);
+  });
+
+  it('leaves orders younger than 10 minutes or older than 3 days alone', async () => {
+    const { store, handler, sessions, set, reads } = reconciling();
+    const DAYS_3 = 3 * 24 * 60 * MINUTE;
+    const [tooOld] = await seedPendingOrders(store, sessions, { count: 1, newestAgoMs: DAYS_3 + MINUTE, batch: 'old' });
+    const [oldest] = await seedPendingOrders(store, sessions, { count: 1, newestAgoMs: DAYS_3 - MINUTE, batch: 'oldest' });
+    const [tooYoung] = await seedPendingOrders(store, sessions, { count: 1, newestAgoMs: 9 * MINUTE, batch: 'young' });
+    for (const order of [tooOld!, oldest!, tooYoung!]) set(order.sessionId!, 'complete');
+    expect(await handler.reconcile()).toEqual({ checked: 1, moved: 1, failed: 0, complete: true });
+    expect(reads).toEqual([oldest!.sessionId]);
+    expect(await statuses(store, [tooOld!, oldest!, tooYoung!])).toEqual(['pending', 'paid', 'pending']);
+  });
+
+  it('re-reads at most RECONCILE_BUDGET orders a run and goes on from there next run: two runs read each order once', async () => {
+    const { store, handler, sessions, set, reads, info } = reconciling();
+    const orders = await seedPendingOrders(store, sessions, { count: RECONCILE_BUDGET + 200, newestAgoMs: 11 * MINUTE });
+    const newest = orders.slice(-5);
+    for (const order of newest) set(order.sessionId!, 'complete');
+
+    expect(await handler.reconcile()).toEqual({ checked: RECONCILE_BUDGET, moved: 0, failed: 0, complete: false });
+    expect(await statuses(store, newest)).toEqual(Array(5).fill('pending'));
+    expect(info).toEqual([`checkout: reconcile checked ${RECONCILE_BUDGET} pending orders (0 moved, 0 failed); the rest next run`]);
+    expect(await handler.reconcile()).toEqual({ checked: 200, moved: 5, failed: 0, complete: true });
+    expect(await statuses(store, newest)).toEqual(Array(5).fill('paid'));
+    expect([...reads].sort()).toEqual(orders.map((order) => order.sessionId).sort());
+    // A walk that reached the end starts again from the oldest.
+    reads.length = 0;
+    expect(await handler.reconcile()).toEqual({ checked: RECONCILE_BUDGET, moved: 0, failed: 0, complete: false });
+    expect([...reads].sort()).toEqual(orders.slice(0, RECONCILE_BUDGET).map((order) => order.sessionId).sort());
+  });
+
+  it('counts and logs the re-reads that failed, and goes on with the rest', async () => {
+    const { store, handler, sessions, set, provider, warnings } = reconciling();
+    const orders = await seedPendingOrders(store, sessions, { count: 6, newestAgoMs: 11 * MINUTE });
+    for (const order of orders) set(order.sessionId!, 'complete');
+    const getSession = provider.getSession;
+    provider.getSession = async (id) => {
+      if (id === orders[1]!.sessionId || id === orders[4]!.sessionId) throw new ProviderError('sandbox', 'down', 503);
+      return getSession(id);
+    };
+    expect(await handler.reconcile()).toEqual({ checked: 6, moved: 4, failed: 2, complete: true });
+    expect(await statuses(store, orders)).toEqual(['paid', 'pending', 'paid', 'paid', 'pending', 'paid']);
+    // One warning per order that failed, and the run's line.
+    expect(warnings).toHaveLength(3);
+    expect(warnings.at(-1)).toBe('checkout: reconcile checked 6 pending orders (4 moved, 2 failed)');
   });
 });
 

@@ -105,14 +105,35 @@ export interface CheckoutHandlerOptions {
   /** Edge runtimes: hand background work (webhooks, hooks) to the platform's `waitUntil`. */
   waitUntil?: (work: Promise<unknown>) => void;
   /** Default `console`. */
-  logger?: Pick<Console, 'error' | 'warn'>;
+  logger?: CheckoutLogger;
   /** Clock in milliseconds (tests). */
   now?: () => number;
 }
 
+/**
+ * Where the handler logs: `console`, or anything with its `error` and `warn`. An `info`, where
+ * there is one, gets the routine lines (a reconcile that found nothing to do).
+ */
+export type CheckoutLogger = Pick<Console, 'error' | 'warn'> & Partial<Pick<Console, 'info'>>;
+
+/** What one `handler.reconcile()` run did. */
+export interface ReconcileSummary {
+  /** Pending orders of the window it looked at. */
+  checked: number;
+  /** Of those, how many moved on what their provider said (paid, failed, expired, …). */
+  moved: number;
+  /** Of those, how many could not be read from their provider (logged one by one). */
+  failed: number;
+  /** True when it reached the newest order of the window; false when it stopped on its budget. */
+  complete: boolean;
+}
+
 export interface OrderLedger {
   get(reference: string): Promise<Order | undefined>;
-  /** Newest first; `limit` default 50, at most 500. */
+  /**
+   * Newest first (or `oldestFirst`), of one `status` and a `createdFrom`/`createdBefore` window if
+   * given; `limit` default 50, at most 500. The next page: `after` the last order of this one.
+   */
   list(query?: ListOrdersQuery): Promise<Order[]>;
 }
 
@@ -128,8 +149,10 @@ export type CheckoutHandler = ((request: Request) => Promise<Response>) & {
   /**
    * Re-reads orders still `pending` 10 minutes to 3 days after they were made from their provider,
    * so a lost webhook cannot leave a paid order pending. Housekeeping runs it every 10 minutes.
+   * Oldest first, at most 1,000 orders a run: a run that stops there (`complete: false`) is
+   * continued by the next one, which starts where it stopped. Logs what it did in one line.
    */
-  reconcile(): Promise<void>;
+  reconcile(): Promise<ReconcileSummary>;
   /** Resolves when background work (webhooks, hooks) started so far has finished. */
   whenIdle(): Promise<void>;
   /** Stops looking for due hooks (tests, graceful shutdown); the store stays open. */

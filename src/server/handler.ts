@@ -15,7 +15,9 @@ export type {
   ChargeRequest,
   CheckoutHandler,
   CheckoutHandlerOptions,
+  CheckoutLogger,
   OrderLedger,
+  ReconcileSummary,
   Shopper,
   WebhookContext,
 } from './handler-types.js';

@@ -6,7 +6,9 @@ export {
   type CheckoutHandler,
   type CheckoutHandlerOptions,
   type ChargeRequest,
+  type CheckoutLogger,
   type OrderLedger,
+  type ReconcileSummary,
   type Shopper,
   type WebhookContext,
 } from './handler.js';

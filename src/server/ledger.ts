@@ -1,11 +1,11 @@
 import type { CheckoutSession } from '../core/session.js';
 import { priceItems, type PricedCart } from './catalog.js';
-import type { ChargeRequest } from './handler-types.js';
+import type { ChargeRequest, ReconcileSummary } from './handler-types.js';
 import { chargeKey, chargeRequestHash, IdempotencyClaims, MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency.js';
 import type { HandlerConfig } from './options.js';
 import { callProvider, redactSecrets } from './provider-calls.js';
 import { ProviderInputError, type PaymentProvider, type PricedLine, type ProviderCharge } from './providers/types.js';
-import type { Order, OrderLine, OrderStatus } from './store/types.js';
+import type { Order, OrderCursor, OrderLine, OrderStatus } from './store/types.js';
 import { sleep } from './timers.js';
 import { sha256 } from './web-crypto.js';
 
@@ -13,6 +13,12 @@ import { sha256 } from './web-crypto.js';
 const RECONCILE_AFTER_MS = 10 * 60 * 1000;
 /** … until they are this old (providers expire sessions within a day or two). */
 const RECONCILE_FOR_MS = 3 * 24 * 60 * 60 * 1000;
+/** Orders a reconcile run reads from the store at once, oldest first … */
+const RECONCILE_PAGE = 100;
+/** … and re-reads at most (the next run goes on where it stopped) … */
+export const RECONCILE_BUDGET = 1000;
+/** … this many at a time from their providers. */
+const RECONCILE_CONCURRENCY = 4;
 
 /** Statuses an order may leave for each provider status; `paid` and `mismatch` are final. */
 const MOVES_TO: Record<Exclude<OrderStatus, 'pending'>, readonly OrderStatus[]> = {
@@ -50,6 +56,10 @@ export class Ledger {
   readonly #claims: IdempotencyClaims;
   /** Looks for due jobs now: an order just paid has its `onOrderPaid` waiting. */
   readonly #kickJobs: () => void;
+  /** Where the last reconcile run stopped on its budget; undefined: the next starts at the oldest. */
+  #reconcileAfter: OrderCursor | undefined;
+  /** The reconcile run going on: the next waits for it, so two never walk from one cursor. */
+  #reconciling: Promise<unknown> = Promise.resolve();
 
   constructor(config: HandlerConfig, claims: IdempotencyClaims, kickJobs: () => void) {
     this.#config = config;
@@ -57,19 +67,19 @@ export class Ledger {
     this.#kickJobs = kickJobs;
   }
 
-  /** Moves the order of a session the handler has just read from the provider. */
-  async settleSession(reference: string, session: CheckoutSession): Promise<void> {
-    await this.#settle(reference, { ...session, sessionId: session.id, what: `session ${session.id}` }, async (order) => {
+  /** Moves the order of a session the handler has just read from the provider; true when it moved. */
+  async settleSession(reference: string, session: CheckoutSession): Promise<boolean> {
+    return this.#settle(reference, { ...session, sessionId: session.id, what: `session ${session.id}` }, async (order) => {
       // Where a recurring checkout saved a card, the ledger keeps it for later charges (read from the provider, never the browser).
       const provider = this.#config.providers.get(order.provider);
       return provider?.savedPaymentMethod ? provider.savedPaymentMethod(session.id) : undefined;
     });
   }
 
-  /** Moves the order of a charge the handler has just read from the provider. */
-  async settleCharge(reference: string, charge: ProviderCharge): Promise<void> {
+  /** Moves the order of a charge the handler has just read from the provider; true when it moved. */
+  async settleCharge(reference: string, charge: ProviderCharge): Promise<boolean> {
     const status = charge.status === 'succeeded' ? 'complete' : charge.status === 'failed' ? 'failed' : 'open';
-    await this.#settle(reference, {
+    return this.#settle(reference, {
       status,
       ...(charge.amount !== undefined && { amount: charge.amount }),
       ...(charge.currency !== undefined && { currency: charge.currency }),
@@ -81,19 +91,19 @@ export class Ledger {
     reference: string,
     report: ProviderReport,
     savedPaymentMethod?: (order: Order) => Promise<string | undefined>,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const { store, logger, isoNow, now } = this.#config;
     const order = await store.getOrder(reference);
-    if (!order) return;
+    if (!order) return false;
     const final = order.status === 'paid' || order.status === 'mismatch';
     if (final && report.status === 'complete' && report.sessionId && order.sessionId && order.sessionId !== report.sessionId) {
       logger.error(
         `checkout: order ${reference} is ${order.status} through session ${order.sessionId}, and ${order.provider} reports session ${report.sessionId} for it complete too: a SECOND PAYMENT. Refund one.`,
       );
-      return;
+      return false;
     }
     const to = targetStatus(order, report);
-    if (!to || !MOVES_TO[to].includes(order.status)) return;
+    if (!to || !MOVES_TO[to].includes(order.status)) return false;
     const paymentMethod = to === 'paid' ? await savedPaymentMethod?.(order) : undefined;
     const moved = await store.transitionOrder({
       reference,
@@ -105,13 +115,14 @@ export class Ledger {
         job: { id: `order_paid:${reference}`, kind: 'order_paid', payload: { reference }, runAt: now() },
       }),
     });
-    if (!moved) return;
+    if (!moved) return false;
     if (to === 'mismatch') {
       logger.error(
         `checkout: order ${reference} is a MISMATCH: ${order.provider} reports ${report.amount ?? '?'} ${report.currency ?? '?'} for ${report.what}, the order is ${order.amount} ${order.currency}. Not fulfilled; check it by hand.`,
       );
     }
     if (to === 'paid') this.#kickJobs();
+    return true;
   }
 
   /** A charge of a saved payment method, without a checkout: an order like any other. */
@@ -214,23 +225,59 @@ export class Ledger {
 
   /**
    * Orders still pending a while after their checkout, re-read from the provider: a webhook that
-   * never came, or a re-read that was too early, does not leave a paid order pending.
+   * never came, or a re-read that was too early, does not leave a paid order pending. Walks the
+   * window oldest first, page by page, up to RECONCILE_BUDGET orders; a walk the budget cut short
+   * goes on where it stopped in the next run, and one that reached the end starts again.
    */
-  async reconcilePending(): Promise<void> {
-    const { store, now, providers, providerTimeoutMs, logger } = this.#config;
-    const cutoff = now() - RECONCILE_AFTER_MS;
-    const horizon = now() - RECONCILE_FOR_MS;
-    for (const order of await store.listOrders({ status: 'pending', limit: 500 })) {
-      const createdAt = Date.parse(order.createdAt);
-      if (createdAt > cutoff || createdAt < horizon) continue;
-      const provider = providers.get(order.provider);
-      if (!provider) continue;
-      try {
-        if (order.sessionId) await this.settleSession(order.reference, await callProvider(provider.getSession(order.sessionId), providerTimeoutMs, provider.name));
-        else if (order.chargeId && provider.getCharge) await this.settleCharge(order.reference, await callProvider(provider.getCharge(order.chargeId), providerTimeoutMs, provider.name));
-      } catch (error) {
-        logger.warn(`checkout: could not re-read pending order ${order.reference} at "${provider.name}"`, error);
-      }
+  reconcilePending(): Promise<ReconcileSummary> {
+    const run = this.#reconciling.then(() => this.#reconcileRun());
+    this.#reconciling = run.catch(() => {});
+    return run;
+  }
+
+  async #reconcileRun(): Promise<ReconcileSummary> {
+    const { store, now, logger } = this.#config;
+    const window = {
+      status: 'pending',
+      createdFrom: new Date(now() - RECONCILE_FOR_MS).toISOString(),
+      createdBefore: new Date(now() - RECONCILE_AFTER_MS).toISOString(),
+      oldestFirst: true,
+    } as const;
+    const summary: ReconcileSummary = { checked: 0, moved: 0, failed: 0, complete: false };
+    while (!summary.complete && summary.checked < RECONCILE_BUDGET) {
+      const limit = Math.min(RECONCILE_PAGE, RECONCILE_BUDGET - summary.checked);
+      const after = this.#reconcileAfter;
+      const page = await store.listOrders({ ...window, limit, ...(after && { after }) });
+      await eachAtMost(RECONCILE_CONCURRENCY, page, async (order) => {
+        const outcome = await this.#reread(order);
+        if (outcome === 'moved') summary.moved += 1;
+        if (outcome === 'failed') summary.failed += 1;
+      });
+      summary.checked += page.length;
+      summary.complete = page.length < limit;
+      const last = page.at(-1);
+      this.#reconcileAfter = summary.complete || !last ? undefined : { createdAt: last.createdAt, reference: last.reference };
+    }
+    const line = `checkout: reconcile checked ${summary.checked} pending orders (${summary.moved} moved, ${summary.failed} failed)${summary.complete ? '' : '; the rest next run'}`;
+    // Orders moving here is routine (sessions expire unannounced); a provider that did not answer is not.
+    if (summary.failed > 0) logger.warn(line);
+    else logger.info?.(line);
+    return summary;
+  }
+
+  /** One pending order read again from its provider, and moved on what it says. */
+  async #reread(order: Order): Promise<'moved' | 'unchanged' | 'failed'> {
+    const { providers, providerTimeoutMs, logger } = this.#config;
+    const provider = providers.get(order.provider);
+    if (!provider) return 'unchanged';
+    try {
+      let moved = false;
+      if (order.sessionId) moved = await this.settleSession(order.reference, await callProvider(provider.getSession(order.sessionId), providerTimeoutMs, provider.name));
+      else if (order.chargeId && provider.getCharge) moved = await this.settleCharge(order.reference, await callProvider(provider.getCharge(order.chargeId), providerTimeoutMs, provider.name));
+      return moved ? 'moved' : 'unchanged';
+    } catch (error) {
+      logger.warn(`checkout: could not re-read pending order ${order.reference} at "${provider.name}"`, error);
+      return 'failed';
     }
   }
 
@@ -246,6 +293,15 @@ export class Ledger {
       }
     }
   }
+}
+
+/** Runs `work` on every item, at most `concurrency` at a time. */
+async function eachAtMost<T>(concurrency: number, items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
 /** The status a provider's report moves an order to; undefined while the provider says `open`. */

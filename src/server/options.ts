@@ -1,5 +1,5 @@
 import { assertValidCatalog, type Catalog } from './catalog.js';
-import type { CheckoutHandlerOptions } from './handler-types.js';
+import type { CheckoutHandlerOptions, CheckoutLogger } from './handler-types.js';
 import { httpOrigin } from './origins.js';
 import type { PaymentProvider } from './providers/types.js';
 import { createMemoryStore } from './store/memory.js';
@@ -28,7 +28,7 @@ export interface HandlerConfig {
   store: CheckoutStore;
   providerTimeoutMs: number;
   jobLeaseMs: number;
-  logger: Pick<Console, 'error' | 'warn'>;
+  logger: CheckoutLogger;
   now: () => number;
   isoNow: () => string;
   /** Unique per handler: the owner of the job leases and idempotency claims it takes. */

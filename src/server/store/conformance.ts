@@ -8,7 +8,7 @@
  * ```
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { JOB_KINDS, type CheckoutStore, type JobInput, type Order } from './types.js';
+import { JOB_KINDS, type CheckoutStore, type JobInput, type ListOrdersQuery, type Order, type OrderCursor } from './types.js';
 
 const ALL_KINDS = JOB_KINDS;
 
@@ -104,6 +104,67 @@ export function describeStoreConformance(name: string, open: () => Promise<Confo
         expect((await store.listOrders({ limit: 2 })).map((order) => order.reference)).toEqual(['ord_4', 'ord_3']);
         expect((await store.listOrders({ status: 'paid' })).map((order) => order.reference)).toEqual(['ord_1']);
         expect(await store.listOrders({ status: 'mismatch' })).toEqual([]);
+      });
+
+      it('lists within a createdAt window (from inclusive, before exclusive), oldest first when asked', async () => {
+        const { store } = await subject();
+        for (let i = 0; i < 5; i++) {
+          await store.insertOrder(sampleOrder(`ord_${i}`, { createdAt: `2026-11-30T12:0${i}:00.000Z` }));
+        }
+        await store.transitionOrder({ reference: 'ord_2', from: ['pending'], to: 'paid', at: LATER });
+        const window = { createdFrom: '2026-11-30T12:01:00.000Z', createdBefore: '2026-11-30T12:04:00.000Z' };
+        const references = async (query: ListOrdersQuery) => (await store.listOrders(query)).map((order) => order.reference);
+        expect(await references({ ...window, oldestFirst: true })).toEqual(['ord_1', 'ord_2', 'ord_3']);
+        expect(await references(window)).toEqual(['ord_3', 'ord_2', 'ord_1']);
+        expect(await references({ ...window, status: 'pending', oldestFirst: true })).toEqual(['ord_1', 'ord_3']);
+        expect(await references({ createdFrom: '2026-11-30T12:03:00.000Z', oldestFirst: true })).toEqual(['ord_3', 'ord_4']);
+        expect(await references({ createdBefore: '2026-11-30T12:01:00.000Z' })).toEqual(['ord_0']);
+        expect(await references({ oldestFirst: true, limit: 2 })).toEqual(['ord_0', 'ord_1']);
+        expect(await references({ createdFrom: '2026-11-30T12:02:00.000Z', createdBefore: '2026-11-30T12:02:00.000Z' })).toEqual([]);
+      });
+
+      it('pages by a cursor both ways, ties on createdAt in reference order, no order twice or left out', async () => {
+        const { store } = await subject();
+        const at = (minute: number) => `2026-11-30T12:0${minute}:00.000Z`;
+        // Inserted out of order; three share 12:01 and two share 12:03.
+        const rows: [string, number][] = [['ord_e', 3], ['ord_b', 1], ['ord_g', 5], ['ord_c', 1], ['ord_a', 0], ['ord_f', 3], ['ord_d', 1]];
+        for (const [reference, minute] of rows) await store.insertOrder(sampleOrder(reference, { createdAt: at(minute) }));
+        const oldestFirst = ['ord_a', 'ord_b', 'ord_c', 'ord_d', 'ord_e', 'ord_f', 'ord_g'];
+        for (const query of [{ oldestFirst: true }, {}] as ListOrdersQuery[]) {
+          for (const limit of [1, 2, 3]) {
+            const seen: string[] = [];
+            let after: OrderCursor | undefined;
+            for (let page = 0; page < 10; page++) {
+              const orders = await store.listOrders({ ...query, limit, ...(after && { after }) });
+              seen.push(...orders.map((order) => order.reference));
+              if (orders.length < limit) break;
+              after = orders.at(-1)!;
+            }
+            expect(seen).toEqual(query.oldestFirst ? oldestFirst : [...oldestFirst].reverse());
+          }
+        }
+        // A cursor in the middle of a tie: the rest of the tie, then on.
+        expect(
+          (await store.listOrders({ oldestFirst: true, after: { createdAt: at(1), reference: 'ord_b' }, limit: 3 })).map((order) => order.reference),
+        ).toEqual(['ord_c', 'ord_d', 'ord_e']);
+        expect((await store.listOrders({ after: { createdAt: at(3), reference: 'ord_f' }, limit: 2 })).map((order) => order.reference)).toEqual([
+          'ord_e',
+          'ord_d',
+        ]);
+      });
+
+      it('continues a paged listing of one status and window where it was, while orders move and arrive', async () => {
+        const { store } = await subject();
+        for (let i = 0; i < 6; i++) await store.insertOrder(sampleOrder(`ord_${i}`, { createdAt: `2026-11-30T12:0${i}:00.000Z` }));
+        const query: ListOrdersQuery = { status: 'pending', createdFrom: '2026-11-30T12:01:00.000Z', createdBefore: '2026-11-30T12:05:00.000Z', oldestFirst: true, limit: 2 };
+        const first = await store.listOrders(query);
+        expect(first.map((order) => order.reference)).toEqual(['ord_1', 'ord_2']);
+        // Between the pages: an order of the first page is paid, one of the next is too, and a late insert lands behind the cursor.
+        await store.transitionOrder({ reference: 'ord_1', from: ['pending'], to: 'paid', at: LATER });
+        await store.transitionOrder({ reference: 'ord_3', from: ['pending'], to: 'paid', at: LATER });
+        await store.insertOrder(sampleOrder('ord_1b', { createdAt: '2026-11-30T12:01:30.000Z' }));
+        const second = await store.listOrders({ ...query, after: first.at(-1)! });
+        expect(second.map((order) => order.reference)).toEqual(['ord_4']);
       });
 
       it('moves a status only from the allowed ones, sets paidAt, and enqueues the job with the move', async () => {

@@ -6,6 +6,7 @@ import type {
   JobInput,
   ListOrdersQuery,
   Order,
+  OrderCursor,
   OrderTransition,
   SessionRecord,
   StoredResponse,
@@ -77,11 +78,22 @@ export function createMemoryStore(): CheckoutStore {
       return order && copy(order);
     },
     async listOrders(query: ListOrdersQuery = {}) {
-      const limit = clampLimit(query.limit);
+      const { status, createdFrom, createdBefore, after } = query;
+      const direction = query.oldestFirst ? 1 : -1;
+      const ascending = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+      // Negative when a comes before b in the listing: by createdAt, then reference (as the SQL stores).
+      const compare = (a: OrderCursor, b: OrderCursor) =>
+        direction * (ascending(a.createdAt, b.createdAt) || ascending(a.reference, b.reference));
       return [...orders.values()]
-        .filter((order) => !query.status || order.status === query.status)
-        .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
-        .slice(0, limit)
+        .filter(
+          (order) =>
+            (!status || order.status === status) &&
+            (createdFrom === undefined || order.createdAt >= createdFrom) &&
+            (createdBefore === undefined || order.createdAt < createdBefore) &&
+            (!after || compare(order, after) > 0),
+        )
+        .sort(compare)
+        .slice(0, clampLimit(query.limit))
         .map(copy);
     },
     async transitionOrder(transition: OrderTransition) {

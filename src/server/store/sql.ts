@@ -164,6 +164,22 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_orders_created_reference': {
+    // Pages by the (created_at, reference) keyset, of one status (reconcile walks the pending
+    // orders so) or of all; each index replaces one that is a prefix of it. Every step is
+    // idempotent (D1 migrates without a lock).
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createIndex('checkout_orders_status_created_reference')
+        .ifNotExists()
+        .on('checkout_orders')
+        .columns(['status', 'created_at', 'reference'])
+        .execute();
+      await db.schema.dropIndex('checkout_orders_status').ifExists().execute();
+      await db.schema.createIndex('checkout_orders_created_reference').ifNotExists().on('checkout_orders').columns(['created_at', 'reference']).execute();
+      await db.schema.dropIndex('checkout_orders_created').ifExists().execute();
+    },
+  },
 };
 
 function toOrder(row: Selectable<OrdersTable>): Order {
@@ -335,9 +351,19 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions): Chec
 
     async listOrders(query = {}) {
       await ready();
+      const direction = query.oldestFirst ? 'asc' : 'desc';
       let select = db.selectFrom('checkout_orders').selectAll();
       if (query.status) select = select.where('status', '=', query.status);
-      const rows = await select.orderBy('created_at', 'desc').orderBy('reference', 'desc').limit(clampLimit(query.limit)).execute();
+      if (query.createdFrom !== undefined) select = select.where('created_at', '>=', query.createdFrom);
+      if (query.createdBefore !== undefined) select = select.where('created_at', '<', query.createdBefore);
+      if (query.after) {
+        // A row-value comparison: both PostgreSQL and SQLite seek it in (status, created_at, reference).
+        const { createdAt, reference } = query.after;
+        select = select.where(({ eb, refTuple, tuple }) =>
+          eb(refTuple('created_at', 'reference'), direction === 'asc' ? '>' : '<', tuple(createdAt, reference)),
+        );
+      }
+      const rows = await select.orderBy('created_at', direction).orderBy('reference', direction).limit(clampLimit(query.limit)).execute();
       return rows.map(toOrder);
     },
 

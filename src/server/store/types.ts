@@ -125,9 +125,33 @@ export interface OrderTransition {
   job?: JobInput;
 }
 
+/** Where a page of `listOrders` ended: its last order's `createdAt` and `reference`. */
+export interface OrderCursor {
+  createdAt: string;
+  reference: string;
+}
+
+/**
+ * Which orders `listOrders` answers, in which order. Times are ISO 8601 as `toISOString()` writes
+ * them (the stores compare them as text).
+ */
 export interface ListOrdersQuery {
   status?: OrderStatus;
-  /** Default 50, at most 500. Newest first. */
+  /** Only orders created at or after this time (inclusive). */
+  createdFrom?: string;
+  /** Only orders created before this time (exclusive). */
+  createdBefore?: string;
+  /**
+   * Oldest first (`createdAt`, then `reference`, ascending). Default: newest first (both descending).
+   */
+  oldestFirst?: boolean;
+  /**
+   * The next page: only orders after this one in the listing's order (pass the last order of the
+   * page before). Keyset paging: orders inserted, or gone from the listing (another status),
+   * between two pages do not shift the others, so none of those is skipped or answered twice.
+   */
+  after?: OrderCursor;
+  /** Default 50, at most 500. */
   limit?: number;
 }
 
