@@ -1,9 +1,11 @@
 import { Miniflare } from 'miniflare';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { describeStoreConformance, sampleOrder } from './conformance.js';
 import { createD1Store, type D1DatabaseLike } from './d1.js';
 
-// A real D1 (workerd's, through Miniflare) reached from Node over its binding proxy.
+// A real D1 (workerd's, through Miniflare) reached from Node over its binding proxy: each statement
+// is a round trip to workerd, so a conformance case takes 1-2.5 s alone and more while the suite runs beside it.
+vi.setConfig({ testTimeout: 30_000 });
 let miniflare: Miniflare;
 let database: D1DatabaseLike;
 
