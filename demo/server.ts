@@ -11,22 +11,25 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
+// Only the package's public entry points, as a shop imports them (`checkout-widget/server`,
+// `/server/node`, `/server/providers/reepay`): `demo-imports.test.ts` holds the demo to that.
 import {
   createCheckoutHandler,
   createMemoryStore,
   createSqliteStore,
   ORDER_STATUSES,
+  ProviderError,
+  ProviderInputError,
+  providersFromEnv,
+  redactSecrets,
   type Catalog,
   type CheckoutHandler,
   type CheckoutStore,
   type Order,
+  type ProviderEnv,
 } from '../src/server/index.js';
-import { serveNode, type NodeServerHandle } from '../src/server/node.js';
-import { redactSecrets } from '../src/server/handler.js';
-import { providersFromEnv, type ProviderEnv } from '../src/server/providers/index.js';
-import { createReepayBilling, type ReepayBilling, type ReepayInvoice } from '../src/providers/reepay/server.js';
-import { ProviderError, ProviderInputError } from '../src/server/providers/types.js';
-import { startSandbox } from '../src/providers/sandbox/start.js';
+import { serveNode, startSandbox, type NodeServerHandle } from '../src/server/node.js';
+import { createReepayBilling, type ReepayBilling, type ReepayInvoice } from '../src/providers/reepay/index.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 

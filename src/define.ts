@@ -1,18 +1,7 @@
+// `checkout-widget/define`: importing it registers every element (the package's one side effect).
 import { CheckoutWidget } from './components/checkout-widget/checkout-widget.js';
-
-/** Every element of the package, by tag. */
-const ELEMENTS: ReadonlyArray<readonly [string, CustomElementConstructor]> = [['checkout-widget', CheckoutWidget]];
-
-/**
- * Registers every element once; guarded, so the ES module and the IIFE (or either twice) can share
- * a page. In Node, Lit's node build provides a `customElements` registry (for server rendering).
- */
-export function defineCheckoutElements(): void {
-  for (const [tag, element] of ELEMENTS) {
-    if (!customElements.get(tag)) customElements.define(tag, element);
-  }
-}
+import { defineCheckoutElements } from './components/define-elements.js';
 
 defineCheckoutElements();
 
-export { CheckoutWidget };
+export { CheckoutWidget, defineCheckoutElements };

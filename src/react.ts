@@ -7,7 +7,7 @@ import { createComponent, type EventName } from '@lit/react';
 import * as React from 'react';
 import { CheckoutWidget as CheckoutWidgetElement } from './components/checkout-widget/checkout-widget.js';
 import { CHECKOUT_EVENT_NAMES, type CheckoutEvent, type CheckoutEventName } from './core/events.js';
-import { defineCheckoutElements } from './define.js';
+import { defineCheckoutElements } from './components/define-elements.js';
 
 /** `checkout-accept` → `onCheckoutAccept`. */
 type EventPropName<N extends CheckoutEventName> = N extends `checkout-${infer Rest}` ? `onCheckout${Capitalize<Rest>}` : never;
@@ -35,6 +35,10 @@ export const CheckoutWidget = createComponent({
   events: EVENTS,
 });
 
+/**
+ * Props of the `CheckoutWidget` component, for a wrapper that passes them on: the element's
+ * properties and typed `onCheckout*` handlers.
+ */
 export type CheckoutWidgetProps = React.ComponentProps<typeof CheckoutWidget>;
 
 /** The bare tag in TSX: its attributes (strings) and `oncheckout-*` listeners, as React 19 passes them. */

@@ -17,12 +17,12 @@ import {
   createCheckoutHandler,
   createMemoryStore,
   createPostgresStore,
-  createSandboxProvider,
   createSqliteStore,
   type CheckoutSession,
   type CheckoutStore,
 } from '../../src/server/index.js';
 import { createSandboxPsp, serveNode } from '../../src/server/node.js';
+import { createSandboxProvider } from '../../src/providers/sandbox/index.js';
 import { startFloor, type FloorStore } from './floor-server.js';
 
 interface Options {

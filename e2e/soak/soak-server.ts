@@ -14,7 +14,8 @@
  *   message (the soak logs thousands of provider failures: they are counted, not printed).
  */
 import { DEMO_CATALOG } from '../../demo/server.js';
-import { createCheckoutHandler, createSandboxProvider, createSqliteStore } from '../../src/server/index.js';
+import { createCheckoutHandler, createSqliteStore } from '../../src/server/index.js';
+import { createSandboxProvider } from '../../src/providers/sandbox/index.js';
 import { createSandboxPsp, serveNode } from '../../src/server/node.js';
 import { FAULT_MODES, startFaultProxy, type FaultMode } from './fault-proxy.js';
 

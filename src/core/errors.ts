@@ -1,5 +1,6 @@
 import type { CheckoutSession } from './session.js';
 
+/** Every `code` a `CheckoutError` can carry: branch on these, not on `message`, which is technical text for logs. */
 export const ERROR_CODES = [
   'endpoint_unreachable',
   'endpoint_error',
@@ -9,6 +10,10 @@ export const ERROR_CODES = [
   'payment_failed',
   'verification_failed',
 ] as const;
+/**
+ * Why the widget failed, one of `ERROR_CODES`; the shopper sees the widget's own text for it (the
+ * `strings` property overrides it).
+ */
 export type CheckoutErrorCode = (typeof ERROR_CODES)[number];
 
 /** The one error type the widget reports: it becomes the detail of `checkout-error`. */

@@ -4,19 +4,26 @@ import type { CheckoutSession, WidgetState } from './session.js';
 /** Query parameters or message params that came with an outcome (`id`, `invoice`, …). */
 export type OutcomeParams = Record<string, string>;
 
+/** Detail of `checkout-session`, `checkout-ready`, `checkout-expired` and `checkout-close`. */
 export interface CheckoutSessionEventDetail {
   session: CheckoutSession;
 }
+/** Detail of `checkout-accept` and `checkout-cancel`: the session, and the params the outcome came with. */
 export interface CheckoutOutcomeEventDetail {
   session: CheckoutSession;
   params: OutcomeParams;
 }
+/**
+ * Detail of `checkout-error`: `message` is for logs, not the shopper; `retryable` says whether
+ * "Try again" is offered.
+ */
 export interface CheckoutErrorEventDetail {
   code: CheckoutErrorCode;
   message: string;
   retryable: boolean;
   session?: CheckoutSession;
 }
+/** Detail of `checkout-status`, fired on every change of the widget's `state`. */
 export interface CheckoutStatusEventDetail {
   state: WidgetState;
   previous: WidgetState;
@@ -34,6 +41,7 @@ export interface CheckoutEventDetails {
   'checkout-status': CheckoutStatusEventDetail;
   'checkout-close': CheckoutSessionEventDetail;
 }
+/** The name of an event the widget fires, such as `checkout-accept`. */
 export type CheckoutEventName = keyof CheckoutEventDetails;
 
 // A record, so the compiler refuses a list that misses or invents an event.
@@ -49,6 +57,7 @@ const EVENT_NAMES: Record<CheckoutEventName, true> = {
 };
 /** Every event the widget fires, for code that listens to all of them. */
 export const CHECKOUT_EVENT_NAMES = Object.keys(EVENT_NAMES) as readonly CheckoutEventName[];
+/** The event fired under `K`, typed by its detail; it bubbles and is composed, so an ancestor's listener hears it. */
 export type CheckoutEvent<K extends CheckoutEventName> = CustomEvent<CheckoutEventDetails[K]>;
 
 /** Builds an event as the contract wants it: bubbling out of shadow roots. */

@@ -3,11 +3,14 @@ import { SESSION_KINDS } from '../providers/session-kinds.generated.js';
 /** The session as the contract (section 3) defines it: what the endpoint returns. */
 
 export { SESSION_KINDS };
+/** How the widget renders a session: `hosted` is a page shown by URL, the others a provider's own renderer. */
 export type SessionKind = (typeof SESSION_KINDS)[number];
 
 export const SESSION_STATUSES = ['open', 'complete', 'expired', 'cancelled', 'failed'] as const;
+/** Where the session stands; every status but `open` is final. */
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
+/** A payment session as your endpoint returns it (contract section 3): all the widget needs to show it. */
 export interface CheckoutSession {
   id: string;
   /** `sandbox`, `stripe`, `reepay`, … : free text, the backend's provider name. */
@@ -55,9 +58,11 @@ export const WIDGET_STATES = [
   'expired',
   'error',
 ] as const;
+/** The widget's state: what its `state` attribute reflects and `checkout-status` reports. */
 export type WidgetState = (typeof WIDGET_STATES)[number];
 
 export const DISPLAY_MODES = ['embedded', 'overlay', 'popup', 'redirect'] as const;
+/** How the widget shows a hosted page: its `mode` attribute. */
 export type DisplayMode = (typeof DISPLAY_MODES)[number];
 
 /** Terminal statuses: the session will not change any more. */

@@ -1,5 +1,6 @@
 import type { PricedLine } from './providers/types.js';
 
+/** One product of the catalog, by sku: its name and price as the shopper pays it. */
 export interface CatalogProduct {
   name: string;
   /** Minor units, including VAT. */
@@ -15,11 +16,13 @@ export interface Catalog {
   products: Record<string, CatalogProduct>;
 }
 
+/** A cart line as the browser sends it: only a sku and a quantity, since prices come from the catalog. */
 export interface CartItem {
   sku: string;
   quantity: number;
 }
 
+/** What `priceItems` makes of a cart: lines priced from the catalog and their total. */
 export interface PricedCart {
   lines: PricedLine[];
   /** Sum of the lines, minor units. */
@@ -27,6 +30,7 @@ export interface PricedCart {
   currency: string;
 }
 
+/** The largest quantity of one line `priceItems` accepts, so a typo or a tampered cart cannot order thousands. */
 export const MAX_QUANTITY = 99;
 
 /** A cart the catalog cannot price; `sku` names the unknown product where that is the reason. */

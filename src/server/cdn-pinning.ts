@@ -12,6 +12,7 @@
 /** `dist/cdn/integrity.json`: `{ "<file>": "sha384-…" }`. */
 export type CdnIntegrityManifest = Readonly<Record<string, string>>;
 
+/** What `cdnImportMap` returns: the tags to put on a shop page that loads the CDN build, and the CSP hash they need. */
 export interface CdnImportMap {
   /**
    * The exact text to put between `<script type="importmap">` and `</script>`: `cspHash` is the

@@ -4,6 +4,10 @@ import type { RetryPolicy } from './job-runner.js';
 import type { CustomerInput, PaymentProvider, ProviderCharge, VerifiedWebhook } from './providers/types.js';
 import type { CheckoutStore, ListOrdersQuery, Order } from './store/types.js';
 
+/**
+ * What `onWebhook` gets besides the event: the session or charge it names, re-read from the
+ * provider rather than taken from the payload.
+ */
 export interface WebhookContext {
   /** The session the event names, re-read from the provider; absent when it names none or the provider does not know it. */
   session?: CheckoutSession;
@@ -31,6 +35,7 @@ export interface ChargeRequest {
   idempotencyKey: string;
 }
 
+/** Options of `createCheckoutHandler`: its providers and catalog, where it keeps orders, and the shop's hooks. */
 export interface CheckoutHandlerOptions {
   providers: PaymentProvider[];
   /** Name of the provider used when the create body names none. Default: the first. */
@@ -128,6 +133,7 @@ export interface ReconcileSummary {
   complete: boolean;
 }
 
+/** `handler.orders`: read-only access to the orders the handler wrote, for a shop's back office or reports. */
 export interface OrderLedger {
   get(reference: string): Promise<Order | undefined>;
   /**
@@ -137,6 +143,10 @@ export interface OrderLedger {
   list(query?: ListOrdersQuery): Promise<Order[]>;
 }
 
+/**
+ * What `createCheckoutHandler` returns: a fetch-style `(Request) => Response` to mount at `basePath`,
+ * plus the order ledger, charges of saved payment methods and housekeeping.
+ */
 export type CheckoutHandler = ((request: Request) => Promise<Response>) & {
   /** The order ledger (contract section 6). */
   readonly orders: OrderLedger;

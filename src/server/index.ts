@@ -2,6 +2,7 @@
 export {
   createCheckoutHandler,
   DEFAULT_BASE_PATH,
+  redactSecrets,
   SESSION_ID_PLACEHOLDER,
   type CheckoutHandler,
   type CheckoutHandlerOptions,
@@ -53,35 +54,9 @@ export {
   type SubmitTokenContext,
   type VerifiedWebhook,
 } from './providers/types.js';
-export { createSandboxProvider, type SandboxProviderOptions } from '../providers/sandbox/server.js';
-// The sandbox PSP (a server of its own, on Node's crypto and files) is in `checkout-widget/server/node`.
-export { createStripeProvider, type StripeProviderOptions, type StripeUiMode } from '../providers/stripe/server.js';
-export {
-  createMemoryReepayStore,
-  createReepayProvider,
-  type ReepayProviderOptions,
-  type ReepaySessionStore,
-} from '../providers/reepay/server.js';
-export {
-  createReepayBilling,
-  REEPAY_INVOICE_STATES,
-  type ChargeAgreementInput,
-  type CreateAgreementInput,
-  type ReepayAgreement,
-  type ReepayBilling,
-  type ReepayBillingOptions,
-  type ReepayInvoice,
-  type ReepayInvoiceState,
-  type ReepayOrderLine,
-} from '../providers/reepay/on-demand.js';
-export { createConvergeGateProvider, type ConvergeGateProviderOptions } from '../providers/convergegate/server.js';
-export {
-  createCommerceLayerProvider,
-  type CommerceLayerProvider,
-  type CommerceLayerProviderOptions,
-} from '../providers/commercelayer/server.js';
-export { createBokaMeraProvider, type BokaMeraProviderOptions } from '../providers/bokamera/server.js';
-export { providersFromEnv, PROVIDERS_FROM_ENV, type ProviderContext, type ProviderFromEnv } from './providers/index.js';
+// Each provider's factory comes from its own subpath, `checkout-widget/server/providers/<name>`, so
+// a bundle holds only the adapters the shop names; `providersFromEnv` is the one place that knows them all.
+export { providersFromEnv, PROVIDERS_FROM_ENV, type ProviderContext, type ProviderEnv, type ProviderFromEnv } from './providers/index.js';
 export type { CheckoutSession } from '../core/session.js';
 // Shop-page side of the CDN build: the import map that pins its chunks, and that map's CSP hash.
 export { cdnImportMap, type CdnImportMap, type CdnIntegrityManifest } from './cdn-pinning.js';

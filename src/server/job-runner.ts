@@ -1,5 +1,6 @@
 import type { CheckoutStore, Job, JobKind } from './store/types.js';
 
+/** How a hook that throws (`onOrderPaid`, `onWebhook`) is retried: the `hookRetry` option. */
 export interface RetryPolicy {
   /** Wait before the first retry. Default 1000 ms (the contract promises one within 5 s). */
   firstDelayMs?: number;

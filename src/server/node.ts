@@ -15,6 +15,10 @@ export { startSandbox, type RunningSandbox, type StartSandboxOptions } from '../
 
 type FetchHandler = (request: Request) => Response | Promise<Response>;
 
+/**
+ * Options of `serveNode`: where it listens, and timeouts shorter than Node's so slow clients cannot
+ * hold connections.
+ */
 export interface ServeNodeOptions {
   /** Default 0: an ephemeral port (read it from the result). */
   port?: number;
@@ -36,6 +40,7 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
  */
 const LISTENER_OPTIONS = { overrideGlobalObjects: false } as const;
 
+/** A server `serveNode` started: its address (useful with port 0) and a `close()` for shutdown and tests. */
 export interface NodeServerHandle {
   /** `http://<hostname>:<port>` */
   url: string;
@@ -98,6 +103,7 @@ interface MiddlewareRequest extends IncomingMessage {
   _body?: boolean;
 }
 
+/** Options of `checkoutMiddleware`: set `basePath` when the handler has a non-default one, so they agree. */
 export interface CheckoutMiddlewareOptions {
   /** The handler's `basePath`: requests outside it go to `next()`. Default `/api/checkout`. */
   basePath?: string;

@@ -7,6 +7,7 @@ import { reportingOutages } from './store/outage.js';
 import type { CheckoutStore } from './store/types.js';
 import { randomHex } from './web-crypto.js';
 
+/** Where the handler answers when `basePath` is not set; the widget's `endpoint` is `{basePath}/sessions`. */
 export const DEFAULT_BASE_PATH = '/api/checkout';
 
 /** A job lease outlives a stalled event loop, and a dead process's work is taken over well within 30 s. */

@@ -52,7 +52,7 @@ describe('BokaMera provider', () => {
     createBokaMeraProvider({
       companyId: COMPANY,
       articles: ARTICLES,
-      baseUrl: fake.url,
+      apiUrl: fake.url,
       apiKey: 'bm-api-key',
       publishableKey: 'pk_test_bokamera',
       ...extra,

@@ -1,6 +1,6 @@
 /**
  * BokaMera bookings paid through BokaMera's Stripe Checkout
- * (`POST {baseUrl}/payment/stripe/v1/checkout`).
+ * (`POST {apiUrl}/payment/stripe/v1/checkout`).
  *
  * Prices are BokaMera's: the request names BokaMera articles (mapped from our catalog skus by
  * the `articles` option) and BokaMera prices them. `UiMode: 'embedded'` answers with a Stripe
@@ -37,11 +37,16 @@ import { ProviderError, ProviderInputError, type PaymentProvider } from '../../s
 const PROVIDER = 'bokamera';
 export const BOKAMERA_API_URL = 'https://api.bokamera.se';
 
+/** A BokaMera article (by its ids there) that a catalog sku books: BokaMera prices it, not the catalog. */
 export interface BokaMeraArticle {
   ArticleId: number;
   ArticleTypeId: number;
 }
 
+/**
+ * Options of `createBokaMeraProvider`: the company, which article each sku books, and how
+ * BokaMera's API is reached.
+ */
 export interface BokaMeraProviderOptions {
   /** Company GUID. */
   companyId: string;
@@ -54,7 +59,7 @@ export interface BokaMeraProviderOptions {
   /** Stripe publishable key for the embedded checkout (BokaMera's platform key). */
   publishableKey?: string;
   /** Default `https://api.bokamera.se`. */
-  baseUrl?: string;
+  apiUrl?: string;
   apiKey?: string;
   /** Default `x-api-key`. */
   apiKeyHeader?: string;
@@ -80,6 +85,11 @@ const STATUSES: Record<string, SessionStatus> = { open: 'open', complete: 'compl
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * BokaMera bookings paid through BokaMera's Stripe Checkout, as a provider for
+ * `createCheckoutHandler`. Give `readStatus`: the API has no read, so without it a session keeps
+ * the status it was created with.
+ */
 export function createBokaMeraProvider(options: BokaMeraProviderOptions): PaymentProvider {
   if (!GUID.test(options.companyId ?? '')) {
     throw new TypeError('bokamera: option companyId must be a GUID');
@@ -97,7 +107,7 @@ export function createBokaMeraProvider(options: BokaMeraProviderOptions): Paymen
   if (uiMode !== 'embedded' && uiMode !== 'hosted') {
     throw new TypeError(`bokamera: option uiMode must be "embedded" or "hosted", got "${String(uiMode)}"`);
   }
-  const baseUrl = options.baseUrl ?? BOKAMERA_API_URL;
+  const apiUrl = options.apiUrl ?? BOKAMERA_API_URL;
   const apiKeyHeader = options.apiKeyHeader ?? 'x-api-key';
   const timeoutMs = positiveNumber(PROVIDER, 'timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS);
   const fetchImpl = options.fetch ?? globalFetch;
@@ -153,7 +163,7 @@ export function createBokaMeraProvider(options: BokaMeraProviderOptions): Paymen
             provider: PROVIDER,
             action,
             fetch: fetchImpl,
-            url: joinUrl(baseUrl, '/payment/stripe/v1/checkout'),
+            url: joinUrl(apiUrl, '/payment/stripe/v1/checkout'),
             method: 'POST',
             headers,
             body: JSON.stringify(body),
@@ -238,7 +248,7 @@ export function fromEnv(env: Record<string, string | undefined> = process.env): 
     authToken: env['BOKAMERA_AUTH_TOKEN'],
     countryCode: env['BOKAMERA_COUNTRY_CODE'],
     publishableKey: env['BOKAMERA_PUBLISHABLE_KEY'],
-    baseUrl: env['BOKAMERA_BASE_URL'],
+    apiUrl: env['BOKAMERA_BASE_URL'],
   };
   return createBokaMeraProvider({
     companyId: requiredString(PROVIDER, 'BOKAMERA_COMPANY_ID', companyId),

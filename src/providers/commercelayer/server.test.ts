@@ -66,7 +66,7 @@ describe('Commerce Layer + checkout.com provider (card-token sessions)', () => {
 
   const provider = (extra: Partial<CommerceLayerProviderOptions> = {}) =>
     createCommerceLayerProvider({
-      baseUrl: fake.url,
+      apiUrl: fake.url,
       accessToken: FAKE_COMMERCELAYER_ACCESS_TOKEN,
       checkoutPublicKey: FAKE_CHECKOUT_PUBLIC_KEY,
       orderId: ORDER,
@@ -269,7 +269,7 @@ describe('Commerce Layer + checkout.com provider (card-token sessions)', () => {
         request.method === 'GET' ? { body: { data: { id: ORDER, type: 'orders', attributes: { total_amount_with_taxes_cents: 5000, currency_code: 'EUR' } } } } : answer,
       );
       try {
-        const cl = provider({ baseUrl: raw.url });
+        const cl = provider({ apiUrl: raw.url });
         await cl.createSession(input());
         const error = await cl.submitToken!('cl_ord_1', FAKE_CHECKOUT_TOKENS.authorised, context).catch((caught: unknown) => caught);
         expect(error).toBeInstanceOf(ProviderError);
@@ -283,7 +283,7 @@ describe('Commerce Layer + checkout.com provider (card-token sessions)', () => {
     it('times out', async () => {
       const raw = await startFakeHttpServer(() => ({ delayMs: 1_000, body: {} }));
       try {
-        await expect(provider({ baseUrl: raw.url, timeoutMs: 50 }).createSession(input())).rejects.toThrow(/no answer within 50 ms/);
+        await expect(provider({ apiUrl: raw.url, timeoutMs: 50 }).createSession(input())).rejects.toThrow(/no answer within 50 ms/);
       } finally {
         await raw.close();
       }
@@ -299,7 +299,7 @@ describe('Commerce Layer + checkout.com provider (card-token sessions)', () => {
     expect(() => fromEnv({ ...env, COMMERCELAYER_CHECKOUT_PUBLIC_KEY: '' })).toThrow(/COMMERCELAYER_CHECKOUT_PUBLIC_KEY/);
     // A secret key must never reach a browser's session.
     expect(() => fromEnv({ ...env, COMMERCELAYER_CHECKOUT_PUBLIC_KEY: 'sk_sbox_secret' })).toThrow(/checkoutPublicKey must be checkout.com's public key/);
-    const options = { baseUrl: 'https://x', accessToken: 't', checkoutPublicKey: 'pk_abcd' };
+    const options = { apiUrl: 'https://x', accessToken: 't', checkoutPublicKey: 'pk_abcd' };
     expect(() => createCommerceLayerProvider({ ...options, accessToken: '' })).toThrow(/accessToken is required/);
     expect(() => createCommerceLayerProvider(options)).toThrow(/orderFor|orderId/);
     expect(() => createCommerceLayerProvider({ ...options, orderId: ' ' })).toThrow(/orderId/);

@@ -2,7 +2,7 @@
  * Commerce Layer + checkout.com card payments (JSON:API), as `card-token` sessions.
  *
  * Create: the order to charge is the server's choice (the `orderFor` hook, or a fixed `orderId`
- * for demos), never the browser's. `GET {baseUrl}/api/orders/{id}` gives its total and currency,
+ * for demos), never the browser's. `GET {apiUrl}/api/orders/{id}` gives its total and currency,
  * which must equal what the handler priced from the catalog (else a `ProviderInputError`: the
  * shop's Commerce Layer prices and its catalog disagree). The session answered is `card-token`:
  * `token_provider: "checkout.com"` and the checkout.com `public_key`, so the widget shows Frames.
@@ -57,9 +57,13 @@ const CHECKOUT_PUBLIC_KEY = /^pk_[A-Za-z0-9_-]{4,}$/;
 const CHECKOUT_TOKEN = /^tok_[a-z0-9]{26}$/;
 const SESSION_PREFIX = 'cl_';
 
+/**
+ * Options of `createCommerceLayerProvider`: the Commerce Layer API and token, checkout.com's public
+ * key, and how the order to charge is chosen.
+ */
 export interface CommerceLayerProviderOptions {
   /** Your organization's API, e.g. `https://yourdomain.commercelayer.io`. */
-  baseUrl: string;
+  apiUrl: string;
   /**
    * An integration access token, or a function that returns a fresh one (Commerce Layer
    * tokens expire; the function is called before every request).
@@ -103,6 +107,7 @@ export interface CommerceLayerSessionStore {
   set(key: string, record: CommerceLayerSessionRecord): void | Promise<void>;
 }
 
+/** The Commerce Layer provider: a `PaymentProvider`, plus `completeReturn` for a shopper back from 3-D Secure. */
 export interface CommerceLayerProvider extends PaymentProvider {
   /**
    * The shopper is back from 3-D Secure with `?cko-session-id=sid_…`: asks for the payment's
@@ -157,8 +162,13 @@ export function createMemoryCommerceLayerStore(maxEntries = 10_000): CommerceLay
   return { get: (key) => entries.get(key), set: (key, record) => void entries.set(key, record) };
 }
 
+/**
+ * Commerce Layer orders paid by card with checkout.com Frames (`card-token` sessions), for
+ * `createCheckoutHandler({ providers })`. Give `orderFor` (or `orderId`): the server picks the
+ * order, never the browser.
+ */
 export function createCommerceLayerProvider(options: CommerceLayerProviderOptions): CommerceLayerProvider {
-  const baseUrl = requiredString(PROVIDER, 'baseUrl', options.baseUrl);
+  const apiUrl = requiredString(PROVIDER, 'apiUrl', options.apiUrl);
   if (typeof options.accessToken !== 'function') requiredString(PROVIDER, 'accessToken', options.accessToken);
   const publicKey = keyOption(PROVIDER, 'checkoutPublicKey', options.checkoutPublicKey, CHECKOUT_PUBLIC_KEY, "checkout.com's public key (pk_…)");
   const timeoutMs = positiveNumber(PROVIDER, 'timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS);
@@ -181,7 +191,7 @@ export function createCommerceLayerProvider(options: CommerceLayerProviderOption
       provider: PROVIDER,
       action,
       fetch: fetchImpl,
-      url: joinUrl(baseUrl, path),
+      url: joinUrl(apiUrl, path),
       method,
       headers: {
         Accept: JSON_API,
@@ -396,9 +406,9 @@ export const ENV_PREFERENCE = 40;
  * Session records go to the shop's store when the deployment gives one (`context.store`).
  */
 export function fromEnv(env: Record<string, string | undefined> = process.env, context: ProviderContext = {}): CommerceLayerProvider | undefined {
-  const baseUrl = env['COMMERCELAYER_BASE_URL'];
+  const apiUrl = env['COMMERCELAYER_BASE_URL'];
   const accessToken = env['COMMERCELAYER_ACCESS_TOKEN'];
-  if (!baseUrl || !accessToken) return undefined;
+  if (!apiUrl || !accessToken) return undefined;
   const checkoutPublicKey = env['COMMERCELAYER_CHECKOUT_PUBLIC_KEY']?.trim();
   if (!checkoutPublicKey) {
     throw new Error('COMMERCELAYER_BASE_URL and COMMERCELAYER_ACCESS_TOKEN are set but COMMERCELAYER_CHECKOUT_PUBLIC_KEY (pk_…) is missing');
@@ -411,7 +421,7 @@ export function fromEnv(env: Record<string, string | undefined> = process.env, c
     );
   }
   return createCommerceLayerProvider({
-    baseUrl,
+    apiUrl,
     accessToken,
     orderId,
     checkoutPublicKey,

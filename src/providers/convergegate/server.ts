@@ -39,6 +39,7 @@ import { CONVERGEGATE_STATUSES } from './shape.js';
 
 const PROVIDER = 'convergegate';
 
+/** Options of `createConvergeGateProvider`: the merchant's own API URL and secret key from ConvergeGate. */
 export interface ConvergeGateProviderOptions {
   /** The API URL ConvergeGate provided, e.g. `https://pay.example-psp.com`. */
   baseUrl: string;
@@ -73,6 +74,10 @@ const sessionAnswer = z.object({
   livemode: z.boolean().optional(),
 });
 
+/**
+ * ConvergeGate BLIK checkout on its hosted page, as a provider for
+ * `createCheckoutHandler({ providers })`; shown by redirect unless `frameable`.
+ */
 export function createConvergeGateProvider(options: ConvergeGateProviderOptions): PaymentProvider {
   const baseUrl = requiredString(PROVIDER, 'baseUrl', options.baseUrl);
   const secretKey = keyOption(PROVIDER, 'secretKey', options.secretKey, /^sk_\S+$/, 'a secret key (sk_…)');

@@ -23,6 +23,7 @@ import { REEPAY_API_URL, REEPAY_PRIVATE_KEY } from './api.js';
 
 const PROVIDER = 'reepay';
 
+/** Options of `createReepayBilling`: the account's private key (server only) and how its API is reached. */
 export interface ReepayBillingOptions {
   /** `priv_…` */
   privateKey: string;
@@ -33,6 +34,7 @@ export interface ReepayBillingOptions {
   fetch?: FetchLike;
 }
 
+/** `createAgreement`: a subscription on a manual-cycle plan, paid from the card a recurring checkout saved. */
 export interface CreateAgreementInput {
   /** Our handle for the agreement (the subscription), e.g. `cust-4234-refill-13`. */
   handle: string;
@@ -44,6 +46,7 @@ export interface CreateAgreementInput {
   source: string;
 }
 
+/** An agreement as Reepay created it: charge it by its `handle` (`subscription` in `chargeAgreement`). */
 export interface ReepayAgreement {
   handle: string;
   state: string;
@@ -51,6 +54,7 @@ export interface ReepayAgreement {
   customer?: string;
 }
 
+/** One line of a bill, in Reepay's own field names (they are sent as they are). */
 export interface ReepayOrderLine {
   ordertext: string;
   /** Minor units per unit. */
@@ -62,6 +66,7 @@ export interface ReepayOrderLine {
   amount_incl_vat?: boolean;
 }
 
+/** `chargeAgreement`: one bill on an agreement, the plan's amount or order lines; its `handle` makes a retry safe. */
 export interface ChargeAgreementInput {
   /** The agreement (subscription) handle. */
   subscription: string;
@@ -74,6 +79,7 @@ export interface ChargeAgreementInput {
   orderLines?: ReepayOrderLine[];
 }
 
+/** The states of a Reepay invoice, as `chargeAgreement` reports them; an answer with any other is refused. */
 export const REEPAY_INVOICE_STATES = [
   'created',
   'pending',
@@ -83,8 +89,13 @@ export const REEPAY_INVOICE_STATES = [
   'cancelled',
   'failed',
 ] as const;
+/**
+ * A Reepay invoice state: `settled` or `authorized` counts as paid, `failed` and `cancelled` as
+ * not, the rest are still open.
+ */
 export type ReepayInvoiceState = (typeof REEPAY_INVOICE_STATES)[number];
 
+/** The invoice a charge made: check `state` to see whether the bill was paid. */
 export interface ReepayInvoice {
   handle: string;
   state: ReepayInvoiceState;
@@ -95,6 +106,7 @@ export interface ReepayInvoice {
   raw: Record<string, unknown>;
 }
 
+/** What `createReepayBilling` returns: sets up agreements and charges them. */
 export interface ReepayBilling {
   createAgreement(input: CreateAgreementInput): Promise<ReepayAgreement>;
   chargeAgreement(input: ChargeAgreementInput): Promise<ReepayInvoice>;
@@ -115,6 +127,10 @@ const invoiceAnswer = z.looseObject({
   currency: z.string().optional(),
 });
 
+/**
+ * Reepay on-demand billing: agreements on a saved card, charged whenever a bill arises. It talks to
+ * Reepay directly, outside the handler's ledger; for ledger orders use `handler.charge()`.
+ */
 export function createReepayBilling(options: ReepayBillingOptions): ReepayBilling {
   const privateKey = keyOption('reepay billing', 'privateKey', options.privateKey, REEPAY_PRIVATE_KEY, 'a private API key (priv_…)');
   const apiUrl = options.apiUrl ?? REEPAY_API_URL;

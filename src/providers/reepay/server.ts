@@ -102,6 +102,10 @@ export function createMemoryReepayStore(maxEntries = 10_000): ReepaySessionStore
   };
 }
 
+/**
+ * Options of `createReepayProvider`; pass a shared `store` when several processes answer, or
+ * sessions are lost on restart.
+ */
 export interface ReepayProviderOptions {
   /** `priv_…`: never leaves the server. */
   privateKey: string;
@@ -194,6 +198,10 @@ const INVOICE_STATES: Record<string, SessionStatus> = {
   cancelled: 'cancelled',
 };
 
+/**
+ * Reepay (Frisbii) Checkout as a provider for `createCheckoutHandler({ providers })`: charge,
+ * invoice and recurring sessions.
+ */
 export function createReepayProvider(options: ReepayProviderOptions): PaymentProvider {
   const privateKey = keyOption(PROVIDER, 'privateKey', options.privateKey, REEPAY_PRIVATE_KEY, 'a private API key (priv_…)');
   const checkoutApiUrl = options.checkoutApiUrl ?? REEPAY_CHECKOUT_API_URL;

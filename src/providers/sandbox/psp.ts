@@ -34,6 +34,10 @@ export const SANDBOX_TEST_CARDS = {
   /** Card-token sessions: the card frame cannot tokenize it ("processing error"). */
   processingError: '4000000000000119',
 } as const;
+/**
+ * BLIK codes for the sandbox's hosted page: one pays, one is declined; any other 6-digit code is
+ * refused as invalid.
+ */
 export const SANDBOX_BLIK_CODES = { success: '777123', declined: '777000' } as const;
 
 const MAX_WEBHOOK_RETRY_DELAY_MS = 10 * 60_000;
@@ -58,6 +62,7 @@ function retryAfterMs(value: string | null): number | undefined {
 
 export type SandboxStatus = 'open' | 'complete' | 'cancelled' | 'expired';
 
+/** Options of `createSandboxPsp`: the keys its API and webhooks use, and where it keeps its state. */
 export interface SandboxPspOptions {
   /** Callers authenticate with HTTP Basic, this as the user name. */
   secretKey: string;
@@ -89,6 +94,7 @@ export interface SandboxPspOptions {
   stateFile?: string;
 }
 
+/** A sandbox PSP: a fetch handler to serve on its own origin (`serveNode(psp.fetch)`), and its Hono app. */
 export interface SandboxPsp {
   fetch(request: Request): Promise<Response>;
   readonly app: Hono;

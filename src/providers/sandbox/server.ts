@@ -39,6 +39,10 @@ const PROVIDER_NAME = 'sandbox';
 /** The sandbox answers fast, or not at all. */
 const DEFAULT_TIMEOUT_MS = 10_000;
 
+/**
+ * Options of `createSandboxProvider`: where the sandbox PSP listens, and the keys it shares with it
+ * (`startSandbox`'s `env` has all three).
+ */
 export interface SandboxProviderOptions {
   /** Base URL of the sandbox PSP API, e.g. `http://127.0.0.1:4243`. */
   apiUrl: string;
@@ -62,6 +66,7 @@ export interface SandboxProviderOptions {
   label?: string;
 }
 
+/** Which sandbox checkout the provider makes: its hosted payment page, or card fields on the shop page. */
 export type SandboxSessionKind = 'hosted' | 'card-token';
 /** The PSP's tokens, as its `POST /v1/tokens` makes them. */
 const SANDBOX_TOKEN = /^tok_sbx_[a-f0-9]{24}$/;

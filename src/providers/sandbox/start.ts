@@ -5,6 +5,7 @@ import type { PaymentProvider } from '../../server/providers/types.js';
 import { createSandboxPsp, loadOrCreateSandboxKeys } from './psp.js';
 import { createSandboxProvider } from './server.js';
 
+/** Options of `startSandbox`; give `dataDir` so keys, sessions and saved cards survive a dev server restart. */
 export interface StartSandboxOptions {
   /** Default 0: an ephemeral port (read `url`). */
   port?: number;
@@ -19,6 +20,7 @@ export interface StartSandboxOptions {
   logger?: Pick<Console, 'warn'>;
 }
 
+/** What `startSandbox` returns: its URL, ready-made providers or the env for `providersFromEnv`, and `close()`. */
 export interface RunningSandbox {
   /** Where the PSP listens: its API and the pages shoppers see. */
   url: string;

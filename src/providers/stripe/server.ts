@@ -10,8 +10,16 @@ import {
   type VerifiedWebhook,
 } from '../../server/providers/types.js';
 
+/**
+ * How Stripe Checkout is shown: `embedded_page` mounts Stripe's form in the widget, `hosted_page`
+ * redirects to checkout.stripe.com.
+ */
 export type StripeUiMode = 'embedded_page' | 'hosted_page';
 
+/**
+ * Options of `createStripeProvider`: the account's keys (the secret stays on the server, the
+ * publishable key goes to the browser) and the checkout's shape.
+ */
 export interface StripeProviderOptions {
   /** `sk_…` or a restricted `rk_…` key. Stays on the server. */
   secretKey: string;
@@ -233,6 +241,10 @@ export function mapStripeStatus(session: Pick<StripeSession, 'id' | 'status' | '
   }
 }
 
+/**
+ * Stripe Checkout as a provider for `createCheckoutHandler({ providers })`. Checks the keys at once
+ * (prefixes, test and live not mixed); the `stripe` package is loaded on first use.
+ */
 export function createStripeProvider(options: StripeProviderOptions): PaymentProvider {
   validateOptions(options);
   const { secretKey, publishableKey, webhookSecret, stripeAccount } = options;

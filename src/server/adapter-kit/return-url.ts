@@ -4,6 +4,10 @@
  */
 import { ProviderInputError } from '../providers/types.js';
 
+/**
+ * Stands for the session id in `acceptUrl` and `cancelUrl`: a custom provider replaces it with its
+ * own id, or its own placeholder.
+ */
 export const SESSION_ID_PLACEHOLDER = '{SESSION_ID}';
 
 /** The placeholder as written or percent-encoded (URL parsing encodes the braces). */

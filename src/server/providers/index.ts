@@ -2,6 +2,7 @@ import { PROVIDER_SERVER_MODULES } from '../../providers/servers.generated.js';
 import type { CheckoutStore } from '../store/types.js';
 import type { PaymentProvider } from './types.js';
 
+/** Environment variables as `providersFromEnv` reads them: `process.env`, or a Worker's `env`. */
 export type ProviderEnv = Record<string, string | undefined>;
 /** What the deployment hands every provider: the shop's store, for adapters that must remember things of their own. */
 export interface ProviderContext {
@@ -15,9 +16,12 @@ export type ProviderFromEnv = (env: ProviderEnv, context?: ProviderContext) => P
  * the first configured one is the default, so a real provider with keys wins over the sandbox.
  * Built from the provider folders (`src/providers/<name>/server.ts`: `fromEnv`, `ENV_PREFERENCE`).
  */
-export const PROVIDERS_FROM_ENV: readonly ProviderFromEnv[] = [...PROVIDER_SERVER_MODULES]
-  .sort((a, b) => a.ENV_PREFERENCE - b.ENV_PREFERENCE)
-  .map((module): ProviderFromEnv => module.fromEnv);
+// Pure: a bundle that never calls providersFromEnv drops it, and with it every adapter it names.
+export const PROVIDERS_FROM_ENV: readonly ProviderFromEnv[] = /* @__PURE__ */ inPreferenceOrder();
+
+function inPreferenceOrder(): ProviderFromEnv[] {
+  return [...PROVIDER_SERVER_MODULES].sort((a, b) => a.ENV_PREFERENCE - b.ENV_PREFERENCE).map((module): ProviderFromEnv => module.fromEnv);
+}
 
 /**
  * The providers the environment configures (each `fromEnv` throws on half a configuration).

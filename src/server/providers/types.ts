@@ -14,6 +14,10 @@ export interface PricedLine {
   vatRate: number;
 }
 
+/**
+ * The buyer as passed to the provider. `handle` names an existing customer there (at Reepay, with
+ * their saved cards), so with a `shopper` hook the handler drops a guest's.
+ */
 export interface CustomerInput {
   handle?: string;
   email?: string;

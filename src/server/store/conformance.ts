@@ -12,6 +12,11 @@ import { JOB_KINDS, type CheckoutStore, type JobInput, type ListOrdersQuery, typ
 
 const ALL_KINDS = JOB_KINDS;
 
+/**
+ * What `open` gives each conformance test: a fresh store, and ways to open it again. Give
+ * `reopen`: the durability test fails without it unless the suite's name says `memory`; `another`
+ * runs the concurrency cases on two stores, as two processes would.
+ */
 export interface ConformanceSubject {
   /** An empty store, migrated or not. */
   store: CheckoutStore;
@@ -27,6 +32,7 @@ const AT = '2026-11-30T12:00:00.000Z';
 const LATER = '2026-11-30T12:05:00.000Z';
 const NOW = Date.UTC(2026, 10, 30, 12);
 
+/** A valid pending order under `reference`, for a custom store's own tests; `overrides` replace any field. */
 export function sampleOrder(reference: string, overrides: Partial<Order> = {}): Order {
   return {
     reference,
@@ -46,6 +52,7 @@ function job(id: string, overrides: Partial<JobInput> = {}): JobInput {
   return { id, kind: 'webhook', payload: { provider: 'sandbox', n: id }, runAt: NOW, ...overrides };
 }
 
+/** Registers the Vitest suite every `CheckoutStore` must pass, under `name`; `open` is called once per test. */
 export function describeStoreConformance(name: string, open: () => Promise<ConformanceSubject>): void {
   describe(`${name}: CheckoutStore conformance`, () => {
     const opened: CheckoutStore[] = [];

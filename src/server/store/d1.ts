@@ -31,6 +31,7 @@ export interface D1ResultLike {
   meta: { changes?: number };
 }
 
+/** Options of `createD1Store`: the D1 binding of a Cloudflare Worker (`env.DB`). */
 export interface D1StoreOptions {
   /** The D1 binding, e.g. `env.DB` in a Worker. */
   database: D1DatabaseLike;

@@ -2,6 +2,7 @@ import { PostgresDialect, type PostgresPool } from 'kysely';
 import { createSqlStore } from './sql.js';
 import type { CheckoutStore } from './types.js';
 
+/** Options of `createPostgresStore`: a connection string, or a pool the shop already has. */
 export type PostgresStoreOptions =
   /** The store opens (and closes) its own `pg` pool. */
   | { connectionString: string; maxConnections?: number }

@@ -2,6 +2,7 @@ import { SqliteDialect } from 'kysely';
 import { createSqlStore } from './sql.js';
 import type { CheckoutStore } from './types.js';
 
+/** Options of `createSqliteStore`: the database file, and how long a write waits for another process's. */
 export interface SqliteStoreOptions {
   /** The database file; its folder must exist. `:memory:` for a throwaway one. */
   path: string;

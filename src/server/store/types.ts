@@ -2,8 +2,10 @@ import type { CustomerInput } from '../providers/types.js';
 
 /** Where an order is (contract section 6). `paid` and `mismatch` are final. */
 export const ORDER_STATUSES = ['pending', 'paid', 'failed', 'cancelled', 'expired', 'mismatch'] as const;
+/** Where an order is, one of `ORDER_STATUSES`. */
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
+/** One line of an order, as priced from the catalog when it was made: later catalog changes leave it alone. */
 export interface OrderLine {
   sku: string;
   name: string;

@@ -1,16 +1,11 @@
 /**
  * A Cloudflare Worker that serves the checkout handler, as a shop would write it (README, "Edge
  * runtimes"): `edge-runtime.test.ts` bundles it for workerd without `nodejs_compat` and runs it in
- * Miniflare. It imports the package's `./server` entry as a whole, as a shop's bundler would.
+ * Miniflare. It imports the package's `./server` entry and the two providers' subpaths, as a shop's bundler would.
  */
-import {
-  createCheckoutHandler,
-  createD1Store,
-  createSandboxProvider,
-  createStripeProvider,
-  type CheckoutHandler,
-  type D1DatabaseLike,
-} from '../index.js';
+import { createSandboxProvider } from '../../providers/sandbox/index.js';
+import { createStripeProvider } from '../../providers/stripe/index.js';
+import { createCheckoutHandler, createD1Store, type CheckoutHandler, type D1DatabaseLike } from '../index.js';
 
 export interface Env {
   /** Where browsers and the PSP reach the Worker: return and webhook URLs are made from it, never from a request's Host. */

@@ -1,0 +1,59 @@
+/**
+ * The package's public API, entry by entry: every name each `package.json` export gives a shop
+ * (values and types). A change to the API is a visible diff here, beside the CHANGELOG entry.
+ * Each name must carry JSDoc (it feeds the editor's hover and the generated docs).
+ */
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+import { packageEntries } from './server/test-support/package-entries.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const files = packageEntries();
+const program = ts.createProgram(
+  [...files.values()].map((file) => `${root}${file}`),
+  { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, skipLibCheck: true, noEmit: true, allowJs: false },
+);
+const checker = program.getTypeChecker();
+
+function surface(file: string): { names: string[]; undocumented: string[] } {
+  const source = program.getSourceFile(`${root}${file}`)!;
+  const moduleSymbol = checker.getSymbolAtLocation(source)!;
+  const names: string[] = [];
+  const undocumented: string[] = [];
+  for (const symbol of checker.getExportsOfModule(moduleSymbol)) {
+    names.push(symbol.name);
+    const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+    const documented = target.getDocumentationComment(checker).length > 0 || target.getJsDocTags().length > 0;
+    if (!documented) undocumented.push(symbol.name);
+  }
+  return { names: names.sort(), undocumented: undocumented.sort() };
+}
+
+/** Run `npx vitest run src/export-surface.test.ts` after an API change: the diff it prints is the change. */
+const EXPECTED: Record<string, string[]> = {
+  '.': ["CHECKOUT_EVENT_NAMES", "CheckoutError", "CheckoutErrorCode", "CheckoutErrorEventDetail", "CheckoutEvent", "CheckoutEventDetails", "CheckoutEventName", "CheckoutOutcomeEventDetail", "CheckoutSession", "CheckoutSessionEventDetail", "CheckoutStatusEventDetail", "CheckoutWidget", "DisplayMode", "ERROR_CODES", "OutcomeParams", "SessionKind", "SessionStatus", "WidgetState", "defineCheckoutElements"],
+  './define': ["CheckoutWidget", "defineCheckoutElements"],
+  './react': ["CheckoutWidget", "CheckoutWidgetIntrinsicProps", "CheckoutWidgetProps"],
+  './server': ["CartItem", "Catalog", "CatalogError", "CatalogProduct", "CdnImportMap", "CdnIntegrityManifest", "ChargeRequest", "CheckoutHandler", "CheckoutHandlerOptions", "CheckoutLogger", "CheckoutSession", "CheckoutStore", "CreateSessionInput", "CustomerInput", "D1DatabaseLike", "D1StoreOptions", "DEFAULT_BASE_PATH", "MAX_QUANTITY", "ORDER_STATUSES", "Order", "OrderLedger", "OrderLine", "OrderStatus", "PROVIDERS_FROM_ENV", "PaymentDeclinedError", "PaymentProvider", "PostgresStoreOptions", "PricedCart", "PricedLine", "ProviderContext", "ProviderEnv", "ProviderError", "ProviderFromEnv", "ProviderInputError", "ReconcileSummary", "RetryPolicy", "SESSION_ID_PLACEHOLDER", "SessionRecord", "Shopper", "SqliteStoreOptions", "StoreUnavailableError", "SubmitTokenContext", "VerifiedWebhook", "WebhookContext", "WebhookVerificationError", "assertValidCatalog", "cdnImportMap", "createCheckoutHandler", "createD1Store", "createMemoryStore", "createPostgresStore", "createSqliteStore", "priceItems", "providerRecordsOn", "providersFromEnv", "redactSecrets"],
+  './server/providers/bokamera': ["BokaMeraArticle", "BokaMeraProviderOptions", "createBokaMeraProvider"],
+  './server/providers/commercelayer': ["CommerceLayerProvider", "CommerceLayerProviderOptions", "CommerceLayerSessionRecord", "CommerceLayerSessionStore", "createCommerceLayerProvider", "createMemoryCommerceLayerStore"],
+  './server/providers/convergegate': ["ConvergeGateProviderOptions", "createConvergeGateProvider"],
+  './server/providers/reepay': ["ChargeAgreementInput", "CreateAgreementInput", "REEPAY_INVOICE_STATES", "ReepayAgreement", "ReepayBilling", "ReepayBillingOptions", "ReepayInvoice", "ReepayInvoiceState", "ReepayOrderLine", "ReepayProviderOptions", "ReepaySessionRecord", "ReepaySessionStore", "createMemoryReepayStore", "createReepayBilling", "createReepayProvider"],
+  './server/providers/sandbox': ["SandboxProviderOptions", "SandboxSessionKind", "createSandboxProvider"],
+  './server/providers/stripe': ["StripeProviderOptions", "StripeUiMode", "createStripeProvider"],
+  './server/node': ["CheckoutMiddlewareOptions", "NodeServerHandle", "RunningSandbox", "SANDBOX_BLIK_CODES", "SANDBOX_TEST_CARDS", "SandboxPsp", "SandboxPspOptions", "ServeNodeOptions", "StartSandboxOptions", "checkoutMiddleware", "createSandboxPsp", "serveNode", "startSandbox", "toNodeListener"],
+  './server/store-conformance': ["ConformanceSubject", "describeStoreConformance", "sampleOrder"],
+};
+
+describe('the public API', () => {
+  it('has exactly these entries', () => {
+    expect([...files.keys()]).toEqual(Object.keys(EXPECTED));
+  });
+
+  it.each([...files])('%s exports exactly its names, each with JSDoc', (subpath, file) => {
+    const { names, undocumented } = surface(file);
+    expect(names).toEqual(EXPECTED[subpath]);
+    expect(undocumented).toEqual([]);
+  });
+});
