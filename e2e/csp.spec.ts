@@ -66,7 +66,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type BrowserContext, type FrameLocator, type Page } from '@playwright/test';
 import { CHECKOUT_EVENT_NAMES, type CheckoutEventDetails, type CheckoutEventName } from '../src/core/events.js';
-import type { DisplayMode } from '../src/core/session.js';
+import type { DisplayMode } from '../src/core/display.js';
 import { SANDBOX_URL, SHOP_URL } from './playwright.config.js';
 import { CARDS, SESSIONS_PATH, triggerButton, waitForCheckoutEvent, widget } from './support/checkout.js';
 

@@ -1,5 +1,5 @@
 import { expect, test, type Frame, type FrameLocator, type Page } from '@playwright/test';
-import type { DisplayMode } from '../src/core/session.js';
+import type { DisplayMode } from '../src/core/display.js';
 import { CARDS, eventTypes, recordCheckoutEvents, seedCart, triggerButton, waitForCheckoutEvent, widget } from './support/checkout.js';
 
 /**

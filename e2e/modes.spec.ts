@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import type { DisplayMode } from '../src/core/session.js';
+import type { DisplayMode } from '../src/core/display.js';
 import {
   BLIK,
   CARDS,

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import type { CheckoutSession } from '../../src/core/session.js';
+import type { CheckoutSession } from '../../src/core/protocol.js';
 import { createTestDatabase, startPostgres, type TestDatabase, type TestPostgres } from '../../src/server/test-support/postgres.js';
 import { summarise, type Summary } from './stats.js';
 

@@ -1,6 +1,6 @@
 import { expect, type Frame, type FrameLocator, type Page } from '@playwright/test';
 import { CHECKOUT_EVENT_NAMES, type CheckoutEventDetails, type CheckoutEventName } from '../../src/core/events.js';
-import type { DisplayMode } from '../../src/core/session.js';
+import type { DisplayMode } from '../../src/core/display.js';
 
 export const SESSIONS_PATH = '/api/checkout/sessions';
 

@@ -1,20 +1,4 @@
-import type { CheckoutSession } from './session.js';
-
-/** Every `code` a `CheckoutError` can carry: branch on these, not on `message`, which is technical text for logs. */
-export const ERROR_CODES = [
-  'endpoint_unreachable',
-  'endpoint_error',
-  'invalid_session',
-  'provider_load_failed',
-  'popup_blocked',
-  'payment_failed',
-  'verification_failed',
-] as const;
-/**
- * Why the widget failed, one of `ERROR_CODES`; the shopper sees the widget's own text for it (the
- * `strings` property overrides it).
- */
-export type CheckoutErrorCode = (typeof ERROR_CODES)[number];
+import type { CheckoutErrorCode, CheckoutSession } from './protocol.js';
 
 /** The one error type the widget reports: it becomes the detail of `checkout-error`. */
 export class CheckoutError extends Error {

@@ -1,8 +1,6 @@
-import type { CheckoutErrorCode } from './errors.js';
-import type { CheckoutSession, WidgetState } from './session.js';
+import type { CheckoutErrorCode, CheckoutSession, OutcomeParams } from './protocol.js';
+import type { WidgetState } from './display.js';
 
-/** Query parameters or message params that came with an outcome (`id`, `invoice`, …). */
-export type OutcomeParams = Record<string, string>;
 
 /** Detail of `checkout-session`, `checkout-ready`, `checkout-expired` and `checkout-close`. */
 export interface CheckoutSessionEventDetail {

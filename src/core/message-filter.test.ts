@@ -72,7 +72,7 @@ describe('acceptMessage', () => {
   });
 });
 
-describe('acceptMessage: params must be a plain object of strings (contract section 4)', () => {
+describe('acceptMessage: params must be a plain object of strings (docs/protocol.md, "Messages")', () => {
   class Params {
     id = 'ses_1';
   }

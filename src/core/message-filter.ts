@@ -1,4 +1,4 @@
-import { MESSAGE_EVENTS, MESSAGE_TYPE, MESSAGE_VERSION, type CheckoutMessage, type CheckoutMessageEvent } from './messages.js';
+import { MESSAGE_EVENTS, MESSAGE_TYPE, MESSAGE_VERSION, type CheckoutMessage, type CheckoutMessageEvent } from './protocol.js';
 
 export interface MessageFilterOptions {
   /** Origins of `session.url` and of the endpoint. */
@@ -16,7 +16,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 }
 
 /**
- * Contract section 4: `params` is a plain object whose values are strings. Returns a copy made
+ * docs/protocol.md, "Messages": `params` is a plain object whose values are strings. Returns a copy made
  * from the values checked, or null for anything else: a Map, Set, Date, RegExp, ArrayBuffer,
  * typed array, Blob, File, Error, array, boxed primitive or class instance (their prototype is
  * not `Object.prototype` or null; most have no own keys, so a check of the values alone passed
@@ -45,7 +45,7 @@ function stringRecordCopy(value: unknown): Record<string, string> | null {
 }
 
 /**
- * Contract section 4: returns the message when every check holds, otherwise `null` (dropped
+ * docs/protocol.md, "Messages": returns the message when every check holds, otherwise `null` (dropped
  * without effect). Returns a copy holding only the known fields.
  */
 export function acceptMessage(event: MessageEvent, options: MessageFilterOptions): CheckoutMessage | null {

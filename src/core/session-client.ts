@@ -1,5 +1,5 @@
 import { CheckoutError, isAbortError } from './errors.js';
-import type { CheckoutSession } from './session.js';
+import type { CheckoutSession } from './protocol.js';
 import { parseSessionLazily } from './session-validators.js';
 
 export interface SessionRequestOptions {

@@ -1,5 +1,5 @@
 import { CheckoutError } from './errors.js';
-import type { CheckoutSession } from './session.js';
+import type { CheckoutSession } from './protocol.js';
 import { contractShape } from './session-shapes/contract.js';
 import { SESSION_SHAPES, type SessionShape, type SessionShapeContext } from './session-shapes/index.js';
 

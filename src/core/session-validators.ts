@@ -1,5 +1,5 @@
 import { CheckoutError } from './errors.js';
-import type { CheckoutSession } from './session.js';
+import type { CheckoutSession } from './protocol.js';
 import { acceptContractSession } from './session-shapes/contract-check.js';
 import type { SessionShapeContext } from './session-shapes/types.js';
 

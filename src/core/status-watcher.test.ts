@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { CheckoutSession, SessionStatus } from './session.js';
+import type { CheckoutSession, SessionStatus } from './protocol.js';
 import { watchSessionStatus, type VisibilitySource } from './status-watcher.js';
 
 const T0 = Date.parse('2026-11-22T10:00:00Z');

@@ -1,5 +1,5 @@
 import { isAbortError } from './errors.js';
-import { isFinalStatus, type CheckoutSession } from './session.js';
+import { isFinalStatus, type CheckoutSession } from './protocol.js';
 
 /** The part of `document` the watcher needs; a stand-in in tests. */
 export type VisibilitySource = Pick<Document, 'visibilityState' | 'addEventListener' | 'removeEventListener'>;

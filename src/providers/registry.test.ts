@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PROVIDERS_DIR, renderRegistries, staleRegistries } from '../../scripts/provider-registry.js';
 import { SESSION_SHAPES } from '../core/session-shapes/index.js';
-import { SESSION_KINDS } from '../core/session.js';
+import { SESSION_KINDS } from '../core/protocol.js';
 import { RENDERER_LOADERS } from '../renderers/index.js';
 import { PROVIDERS_FROM_ENV } from '../server/providers/index.js';
 

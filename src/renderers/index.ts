@@ -1,5 +1,5 @@
 import { CheckoutError } from '../core/errors.js';
-import type { SessionKind } from '../core/session.js';
+import type { SessionKind } from '../core/protocol.js';
 import { PROVIDER_RENDERERS } from '../providers/renderers.generated.js';
 import { createHostedRenderer } from './hosted/hosted-renderer.js';
 import type { RendererFactory } from './types.js';

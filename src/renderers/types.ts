@@ -1,6 +1,5 @@
-import type { OutcomeParams } from '../core/events.js';
-import type { CheckoutErrorCode } from '../core/errors.js';
-import type { CheckoutSession, DisplayMode } from '../core/session.js';
+import type { CheckoutErrorCode, CheckoutSession, OutcomeParams } from '../core/protocol.js';
+import type { DisplayMode } from '../core/display.js';
 import type { CheckoutStrings } from '../components/checkout-widget/strings.js';
 
 /**

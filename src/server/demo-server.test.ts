@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo, type DemoServer } from '../../demo/server.js';
-import type { CheckoutSession } from '../core/session.js';
+import type { CheckoutSession } from '../core/protocol.js';
 
 // The `npm start` process as tests and benchmarks start it: ephemeral ports, sandbox only.
 describe('startDemo', () => {

@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CheckoutSession } from '../core/session.js';
+import type { CheckoutSession } from '../core/protocol.js';
 import { signSandboxPayload } from '../providers/sandbox/server.js';
 import { FAKE_PUBLISHABLE_KEY, FAKE_SECRET_KEY, startFakeStripe, type FakeStripe } from '../providers/stripe/fake-api.js';
 import { createSandboxPsp, serveNode, type NodeServerHandle } from './node.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { CheckoutSession, SessionStatus } from '../core/session.js';
+import type { CheckoutSession, SessionStatus } from '../core/protocol.js';
 import type { Catalog } from './catalog.js';
 import { createCheckoutHandler, type CheckoutHandler, type CheckoutHandlerOptions } from './handler.js';
 import { signSandboxPayload, createSandboxProvider } from '../providers/sandbox/server.js';

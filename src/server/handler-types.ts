@@ -1,4 +1,4 @@
-import type { CheckoutSession } from '../core/session.js';
+import type { CheckoutSession } from '../core/protocol.js';
 import type { CartItem, Catalog } from './catalog.js';
 import type { RetryPolicy } from './job-runner.js';
 import type { CustomerInput, PaymentProvider, ProviderCharge, VerifiedWebhook } from './providers/types.js';
@@ -78,7 +78,7 @@ export interface CheckoutHandlerOptions {
    */
   allowedOrigins?: string[];
   /**
-   * Where orders, session records, idempotency keys and webhooks live (contract section 6):
+   * Where orders, session records, idempotency keys and webhooks live (docs/protocol.md, "State rules"):
    * `createSqliteStore`, `createPostgresStore`. Default: this process's memory, with a warning.
    */
   store?: CheckoutStore;
@@ -148,7 +148,7 @@ export interface OrderLedger {
  * plus the order ledger, charges of saved payment methods and housekeeping.
  */
 export type CheckoutHandler = ((request: Request) => Promise<Response>) & {
-  /** The order ledger (contract section 6). */
+  /** The order ledger (docs/protocol.md, "State rules"). */
   readonly orders: OrderLedger;
   /**
    * Charges a saved payment method: writes the order, charges, and moves the order on the

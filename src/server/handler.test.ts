@@ -1,6 +1,6 @@
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { CheckoutSession } from '../core/session.js';
+import type { CheckoutSession } from '../core/protocol.js';
 import type { Catalog } from './catalog.js';
 import { createCheckoutHandler, type CheckoutHandlerOptions } from './handler.js';
 import { createSandboxProvider, signSandboxPayload } from '../providers/sandbox/server.js';

@@ -32,7 +32,7 @@ const MAX_URL_LENGTH = 8 * 1024;
 const STORE_RETRY_AFTER_S = 5;
 
 /**
- * The thin backend (contract section 5) as a Web-standard fetch handler: create and read
+ * The thin backend (docs/protocol.md, "Backend routes") as a Web-standard fetch handler: create and read
  * sessions priced from the server catalog, the return bridge, and verified webhooks.
  */
 export function createCheckoutHandler(options: CheckoutHandlerOptions): CheckoutHandler {
@@ -62,7 +62,7 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
   });
 }
 
-/** The routes of contract section 5 under the base path, every answer JSON but the return bridge's page. */
+/** The routes (docs/protocol.md, "Backend routes") under the base path, every answer JSON but the return bridge's page. */
 function checkoutApp(config: HandlerConfig, ledger: Ledger, claims: IdempotencyClaims, kickJobs: () => void): Hono {
   const app = new Hono();
   app.use(refuseUntrustedHost(config));

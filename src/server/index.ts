@@ -57,6 +57,6 @@ export {
 // Each provider's factory comes from its own subpath, `checkout-widget/server/providers/<name>`, so
 // a bundle holds only the adapters the shop names; `providersFromEnv` is the one place that knows them all.
 export { providersFromEnv, PROVIDERS_FROM_ENV, type ProviderContext, type ProviderEnv, type ProviderFromEnv } from './providers/index.js';
-export type { CheckoutSession } from '../core/session.js';
+export type { CheckoutSession } from '../core/protocol.js';
 // Shop-page side of the CDN build: the import map that pins its chunks, and that map's CSP hash.
 export { cdnImportMap, type CdnImportMap, type CdnIntegrityManifest } from './cdn-pinning.js';

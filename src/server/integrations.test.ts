@@ -11,7 +11,7 @@ import express from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CheckoutSession } from '../core/session.js';
+import type { CheckoutSession } from '../core/protocol.js';
 import { createCheckoutHandler, type CheckoutHandler } from './handler.js';
 import { checkoutMiddleware, startSandbox, toNodeListener, type RunningSandbox } from './node.js';
 import { MUG_CATALOG } from './test-support/hosted-provider-double.js';

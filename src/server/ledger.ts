@@ -1,4 +1,4 @@
-import type { CheckoutSession } from '../core/session.js';
+import type { CheckoutSession } from '../core/protocol.js';
 import { priceItems, type PricedCart } from './catalog.js';
 import type { ChargeRequest, ReconcileSummary } from './handler-types.js';
 import { chargeKey, chargeRequestHash, IdempotencyClaims, MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency.js';
@@ -48,7 +48,7 @@ export function orderLines(lines: readonly PricedLine[]): OrderLine[] {
 }
 
 /**
- * The ledger side of the handler (contract section 6): orders move only on what the handler read
+ * The ledger side of the handler (docs/protocol.md, "State rules"): orders move only on what the handler read
  * from their provider, paid orders are fulfilled once, saved payment methods are charged.
  */
 export class Ledger {

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CheckoutSession } from '../core/session.js';
+import type { CheckoutSession } from '../core/protocol.js';
 import { createCheckoutHandler } from './handler.js';
 import { checkoutMiddleware, toNodeListener } from './node.js';
 import { hostedProviderDouble, MUG_CATALOG } from './test-support/hosted-provider-double.js';

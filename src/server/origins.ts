@@ -1,3 +1,4 @@
+import { RETURN_RESULT_PARAM, RETURN_SESSION_PARAM } from '../core/protocol.js';
 import type { HandlerConfig } from './options.js';
 
 /** The origin of an http(s) URL, or undefined for anything else (including the `null` origin). */
@@ -19,8 +20,8 @@ export function httpUrl(value: string | null): string | undefined {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
     url.hash = '';
     // A reloaded return page still carries the last outcome: it must not come back twice.
-    url.searchParams.delete('checkout_session');
-    url.searchParams.delete('checkout_result');
+    url.searchParams.delete(RETURN_SESSION_PARAM);
+    url.searchParams.delete(RETURN_RESULT_PARAM);
     return url.href;
   } catch {
     return undefined;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import type { CheckoutSession } from '../core/session.js';
+import type { CheckoutSession } from '../core/protocol.js';
 import { serveNode, type NodeServerHandle } from './node.js';
 import { createSandboxPsp, signSandboxPayload } from '../providers/sandbox/psp.js';
 import { createPostgresStore } from './store/postgres.js';

@@ -1,11 +1,11 @@
 /**
  * Property tests for what the browser controls on create: the body schema, catalog pricing and
- * the handler's answer. Prices come from the server catalog, never from the browser (contract
- * section 5): whatever the body says, a session is for the catalog's amount or not made at all.
+ * the handler's answer. Prices come from the server catalog, never from the browser
+ * (docs/protocol.md, "Backend routes"): whatever the body says, a session is for the catalog's amount or not made at all.
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CheckoutSession } from '../core/session.js';
+import type { CheckoutSession } from '../core/protocol.js';
 import { assertValidCatalog, CatalogError, MAX_QUANTITY, priceItems, type Catalog, type CartItem } from './catalog.js';
 import { createCheckoutHandler } from './handler.js';
 import type { CreateSessionInput, PaymentProvider } from './providers/types.js';

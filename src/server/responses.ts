@@ -1,8 +1,10 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ApiErrorBody, ApiErrorCode } from '../core/protocol.js';
 import type { RequestIssue } from './request-schema.js';
 
-export type ErrorBody = { error: { code: string; message: string; issues?: RequestIssue[] } };
+/** Every non-2xx answer's body; its `code` is one of the protocol's `API_ERROR_CODES`, so none is made up here. */
+export type ErrorBody = ApiErrorBody;
 
 /**
  * The headers of every JSON answer, a new object each call: a runtime may write into the object a
@@ -13,7 +15,7 @@ export function jsonHeaders(): Record<string, string> {
   return { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
 }
 
-export function errorBody(code: string, message: string, issues?: RequestIssue[]): ErrorBody {
+export function errorBody(code: ApiErrorCode, message: string, issues?: RequestIssue[]): ErrorBody {
   return { error: { code, message, ...(issues && { issues }) } };
 }
 
@@ -24,7 +26,7 @@ export function jsonAnswer(c: Context, status: ContentfulStatusCode, body: unkno
 export function errorAnswer(
   c: Context,
   status: ContentfulStatusCode,
-  code: string,
+  code: ApiErrorCode,
   message: string,
   issues?: RequestIssue[],
   headers?: Record<string, string>,
@@ -33,6 +35,6 @@ export function errorAnswer(
 }
 
 /** An error answer before a request reaches the routes (no Hono context yet). */
-export function errorJson(status: number, code: string, message: string, headers?: Record<string, string>): Response {
+export function errorJson(status: number, code: ApiErrorCode, message: string, headers?: Record<string, string>): Response {
   return new Response(JSON.stringify(errorBody(code, message)), { status, headers: { ...jsonHeaders(), ...headers } });
 }

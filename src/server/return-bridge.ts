@@ -1,17 +1,18 @@
-import type { CheckoutMessage } from '../core/messages.js';
-import { MESSAGE_TYPE, MESSAGE_VERSION } from '../core/messages.js';
+import {
+  type CheckoutMessage,
+  MESSAGE_TYPE,
+  MESSAGE_VERSION,
+  RETURN_REFERENCE_PARAM,
+  RETURN_RESULT_PARAM,
+  RETURN_SESSION_PARAM,
+  type ReturnResult,
+} from '../core/protocol.js';
 import { createNonce, escapeHtml, jsonForScript } from './html.js';
 
-export const RETURN_RESULTS = ['accept', 'cancel'] as const;
-export type ReturnResult = (typeof RETURN_RESULTS)[number];
-
 /** Query parameters that may carry the session id, in order of preference. */
-export const SESSION_ID_QUERY_PARAMS = ['checkout_session', 'id', 'session_id'] as const;
+export const SESSION_ID_QUERY_PARAMS = [RETURN_SESSION_PARAM, 'id', 'session_id'] as const;
 /** Parameters the bridge itself owns: never passed on as provider params. */
-/** Our order reference in return URLs, for providers that cannot fill in their session id. */
-export const REFERENCE_QUERY_PARAM = 'checkout_ref';
-
-const BRIDGE_PARAMS = new Set(['checkout_session', 'checkout_result', REFERENCE_QUERY_PARAM]);
+const BRIDGE_PARAMS = new Set([RETURN_SESSION_PARAM, RETURN_RESULT_PARAM, RETURN_REFERENCE_PARAM]);
 const UNFILLED_PLACEHOLDER = /^\{[A-Z_]+\}$/;
 
 /**
@@ -46,8 +47,8 @@ export function shopReturnUrl(
   const url = new URL(returnPage);
   url.hash = '';
   for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
-  url.searchParams.set('checkout_session', sessionId);
-  url.searchParams.set('checkout_result', result);
+  url.searchParams.set(RETURN_SESSION_PARAM, sessionId);
+  url.searchParams.set(RETURN_RESULT_PARAM, result);
   return url.href;
 }
 

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it, vi } from 'vitest';
-import type { CheckoutSession } from '../core/session.js';
+import type { CheckoutSession } from '../core/protocol.js';
 import type { Catalog } from './catalog.js';
 import { createCheckoutHandler, type CheckoutHandler } from './handler.js';
 import { createSandboxProvider, signSandboxPayload } from '../providers/sandbox/server.js';

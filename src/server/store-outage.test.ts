@@ -4,7 +4,7 @@
  * cuts, as a network partition or a database restart looks to the driver.
  */
 import { afterEach, expect, inject, it } from 'vitest';
-import type { CheckoutSession } from '../core/session.js';
+import type { CheckoutSession } from '../core/protocol.js';
 import { createCheckoutHandler } from './handler.js';
 import { createPostgresStore } from './store/postgres.js';
 import { hostedProviderDouble, MUG_CATALOG } from './test-support/hosted-provider-double.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CheckoutSession } from '../core/session.js';
+import type { CheckoutSession } from '../core/protocol.js';
 import type { Catalog } from './catalog.js';
 import { createCheckoutHandler, type CheckoutHandler } from './handler.js';
 import {

@@ -51,7 +51,7 @@ const hostedPage = (id: string) => `<!doctype html><title>Pay</title><h1>Sandbox
   document.getElementById('escape').onclick = () => post({ event: 'close' });
 </script>`;
 
-/** The return bridge as the contract describes it (section 5). */
+/** The return bridge as docs/protocol.md describes it. */
 const bridgePage = (result: string, id: string, invoice: string | null) => `<!doctype html><title>Return</title><script>
   const message = { type: 'checkout-widget', version: 1, event: ${JSON.stringify(result)}, session: ${JSON.stringify(id)}, params: ${JSON.stringify(invoice ? { invoice } : {})} };
   const target = window.opener || (window.parent !== window ? window.parent : null);

@@ -1,16 +1,13 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
-import type { OutcomeParams } from '../../core/events.js';
+import { RETURN_RESULT_PARAM, RETURN_SESSION_PARAM, type CheckoutSession, type OutcomeParams } from '../../core/protocol.js';
 import { isPlainObject } from '../../core/message-filter.js';
-import { DISPLAY_MODES, type CheckoutSession, type DisplayMode, type WidgetState } from '../../core/session.js';
+import { DISPLAY_MODES, type DisplayMode, type WidgetState } from '../../core/display.js';
 import { checkoutWidgetStyles } from './checkout-widget.styles.js';
 import { openPopup } from '../../core/popup.js';
 import { en } from './locales/en.js';
 import { CheckoutRunController, INVALID_PAYLOAD } from './run-controller.js';
 import type { CheckoutStrings } from './strings.js';
 
-/** Query parameters the return bridge adds when it sends a redirected shopper back. */
-export const RETURN_SESSION_PARAM = 'checkout_session';
-export const RETURN_RESULT_PARAM = 'checkout_result';
 
 /**
  * An embeddable checkout: creates (or resumes) a payment session with your endpoint and shows

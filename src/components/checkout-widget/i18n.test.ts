@@ -3,7 +3,7 @@ import { collectResult } from '@lit-labs/ssr/lib/render-result.js';
 import { html } from 'lit';
 import { describe, expect, it } from 'vitest';
 import { renderLocaleModules, staleLocaleModules } from '../../../scripts/locale-strings.js';
-import { ERROR_CODES } from '../../core/errors.js';
+import { ERROR_CODES } from '../../core/protocol.js';
 import { CheckoutWidget } from '../../define.js';
 import { loadStrings, pickLocale } from './i18n.js';
 import { en } from './locales/en.js';

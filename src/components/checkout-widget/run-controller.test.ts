@@ -3,7 +3,8 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vite
 import { CheckoutError } from '../../core/errors.js';
 import type { CheckoutEventName } from '../../core/events.js';
 import { loadSessionValidators } from '../../core/session-validators.js';
-import type { CheckoutSession, DisplayMode, SessionStatus } from '../../core/session.js';
+import type { CheckoutSession, SessionStatus } from '../../core/protocol.js';
+import type { DisplayMode } from '../../core/display.js';
 import type { RendererFactory, RendererHost } from '../../renderers/types.js';
 import { CheckoutRunController, INVALID_PAYLOAD, type CheckoutRunHost } from './run-controller.js';
 import { installFakeStorage } from './fake-storage.js';

@@ -1,11 +1,12 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { CheckoutError, isAbortError } from '../../core/errors.js';
-import { createCheckoutEvent, type CheckoutEventDetails, type CheckoutEventName, type OutcomeParams } from '../../core/events.js';
+import { createCheckoutEvent, type CheckoutEventDetails, type CheckoutEventName } from '../../core/events.js';
+import { type CheckoutSession, isFinalStatus, type OutcomeParams, type SessionKind } from '../../core/protocol.js';
 import { isPlainObject, originOf } from '../../core/message-filter.js';
 import { openPopup } from '../../core/popup.js';
 import { readSession, sleep, submitToken } from '../../core/session-client.js';
 import { parseSessionLazily } from '../../core/session-validators.js';
-import { isFinalStatus, type CheckoutSession, type DisplayMode, type SessionKind, type WidgetState } from '../../core/session.js';
+import { type DisplayMode, type WidgetState } from '../../core/display.js';
 import { watchSessionStatus } from '../../core/status-watcher.js';
 import { loadRenderer } from '../../renderers/index.js';
 import type { Renderer, RendererHost, RendererOutcome } from '../../renderers/types.js';

@@ -2,8 +2,8 @@ import { isPlainObject } from '../../core/message-filter.js';
 
 /**
  * What the widget remembers of the session it created for one endpoint and payload, in
- * `sessionStorage`, so a reload or a second mount resumes it instead of making another (contract
- * section 2). Only the create call's idempotency key and, once answered, the session id: never the
+ * `sessionStorage`, so a reload or a second mount resumes it instead of making another (README,
+ * "<checkout-widget>"). Only the create call's idempotency key and, once answered, the session id: never the
  * client secret or anything else of the session. Storage that throws (Safari private mode, quota,
  * disabled storage) means no memory, never a broken checkout.
  */

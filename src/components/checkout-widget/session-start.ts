@@ -1,7 +1,7 @@
 // How a run that creates from the payload gets its session: a stored open one, or a create.
 import { CheckoutError } from '../../core/errors.js';
 import { createSession, newIdempotencyKey, readSession } from '../../core/session-client.js';
-import type { CheckoutSession } from '../../core/session.js';
+import type { CheckoutSession } from '../../core/protocol.js';
 import { forget, recall, remember } from './session-memory.js';
 
 export interface SessionContext {

@@ -1,9 +1,9 @@
 import { CheckoutError } from '../errors.js';
-import { SESSION_KINDS, SESSION_STATUSES, type CheckoutSession } from '../session.js';
+import { SESSION_KINDS, SESSION_STATUSES, type CheckoutSession } from '../protocol.js';
 import type { SessionShapeContext } from './types.js';
 
 /**
- * The contract session (section 3) checked by hand, in the core: a well-formed answer needs no
+ * The session (docs/protocol.md) checked by hand, in the core: a well-formed answer needs no
  * validators chunk (zod and the provider-native shapes, ~8.5 KB gzip) on the way to the frame.
  * Hand-written because zod/mini's contract schema alone is most of that chunk. It answers only
  * "valid, here it is" or "not sure" (`undefined`): anything else goes to the full parser, whose

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { SESSION_KINDS, SESSION_STATUSES, type CheckoutSession } from '../session.js';
+import { SESSION_KINDS, SESSION_STATUSES, type CheckoutSession } from '../protocol.js';
 import { invalidSession, isHttpUrl, requireForKind } from './contract-check.js';
 import type { SessionShape, SessionShapeContext } from './types.js';
 
@@ -14,7 +14,7 @@ const httpUrl = z.string().check(z.refine(isHttpUrl, 'must be an absolute http(s
 // A secret key here would be a leak: only public (publishable) keys may reach the browser.
 const publicKey = (name: string) => z.string().check(z.refine((key) => key.startsWith('pk_'), `must be a ${name} key (pk_…)`));
 
-/** Contract section 3. Unknown fields are dropped, so they never reach a renderer. */
+/** The session (docs/protocol.md). Unknown fields are dropped, so they never reach a renderer. */
 export const contractSessionSchema = z.object({
   id: nonEmptyString,
   provider: nonEmptyString,
@@ -89,7 +89,7 @@ function normalizeContractSession(json: unknown, context: SessionShapeContext): 
   return requireForKind(session, context);
 }
 
-/** The contract session (section 3): the first shape tried, and the one whose errors are reported. */
+/** The session (docs/protocol.md): the first shape tried, and the one whose errors are reported. */
 export const contractShape: SessionShape = {
   name: 'contract',
   recognises: (json) => typeof json === 'object' && json !== null && 'kind' in json,

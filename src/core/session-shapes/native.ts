@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { CheckoutSession } from '../session.js';
+import type { CheckoutSession } from '../protocol.js';
 import { isHttpUrl } from './contract-check.js';
 import { contractShape, describeIssue, invalidSession } from './contract.js';
 import type { SessionShapeContext } from './types.js';

@@ -11,12 +11,12 @@ import { describe, expect, it } from 'vitest';
 import { CheckoutError } from '../errors.js';
 import { parseSession } from '../session-schema.js';
 import { acceptContractSession } from './contract-check.js';
-import { SESSION_KINDS, SESSION_STATUSES, type CheckoutSession } from '../session.js';
+import { SESSION_KINDS, SESSION_STATUSES, type CheckoutSession } from '../protocol.js';
 import { SESSION_SHAPES, type SessionShapeContext } from './index.js';
 
 const RUNS = 200;
 
-/** Every field of the contract session (section 3): nothing else may reach a renderer. */
+/** Every field of the session (docs/protocol.md): nothing else may reach a renderer. */
 const CONTRACT_FIELDS = new Set([
   'id',
   'provider',

@@ -1,4 +1,4 @@
-import type { CheckoutSession } from '../session.js';
+import type { CheckoutSession } from '../protocol.js';
 
 /** What a shape may need besides the JSON itself. */
 export interface SessionShapeContext {

@@ -18,7 +18,7 @@
  * when given (e.g. a lookup of the booking's payment in BokaMera) and otherwise as created.
  */
 import { z } from 'zod';
-import type { CheckoutSession, SessionStatus } from '../../core/session.js';
+import type { CheckoutSession, SessionStatus } from '../../core/protocol.js';
 import {
   bearerAuth,
   DEFAULT_TIMEOUT_MS,

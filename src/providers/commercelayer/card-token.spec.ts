@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { CARDS, recordCheckoutEvents, recordedEvents, waitForCheckoutEvent } from '../../../e2e/support/checkout.js';
-import type { DisplayMode } from '../../core/session.js';
+import type { DisplayMode } from '../../core/display.js';
 
 /**
  * The card-token flow (Commerce Layer + checkout.com) in the browser, against a test double of
@@ -126,7 +126,7 @@ async function setUpCardToken(page: Page): Promise<CardTokenBed> {
     return route.fulfill({ status: 302, headers: { Location: `${shopOrigin}/api/checkout/return/accept?checkout_session=${id}` } });
   });
 
-  // The return bridge (contract section 5): in a popup it posts the accept to its opener; at top level it redirects to the shop page.
+  // The return bridge (docs/protocol.md, "Backend routes"): in a popup it posts the accept to its opener; at top level it redirects to the shop page.
   await context.route('**/api/checkout/return/accept**', (route) =>
     route.fulfill({
       status: 200,

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CheckoutError } from '../../core/errors.js';
-import type { CheckoutSession, DisplayMode } from '../../core/session.js';
+import type { CheckoutSession } from '../../core/protocol.js';
+import type { DisplayMode } from '../../core/display.js';
 import type { RendererHost, RendererOutcome } from '../../renderers/types.js';
 import type * as CardTokenModule from './renderer.js';
 import { en } from '../../components/checkout-widget/locales/en.js';

@@ -15,7 +15,7 @@
  */
 import { CheckoutError, isAbortError } from '../../core/errors.js';
 import { openPopup } from '../../core/popup.js';
-import type { CheckoutSession } from '../../core/session.js';
+import type { CheckoutSession } from '../../core/protocol.js';
 import type { Renderer, RendererFactory, RendererHost } from '../../renderers/types.js';
 
 /** checkout.com's Frames script; the sandbox names its own double in `frames_url`. */

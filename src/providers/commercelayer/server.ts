@@ -22,7 +22,7 @@
  * the earlier adapter, whose id was the payment id, are still read as they were.
  */
 import { z } from 'zod';
-import type { CheckoutSession, SessionStatus } from '../../core/session.js';
+import type { CheckoutSession, SessionStatus } from '../../core/protocol.js';
 import {
   bearerAuth,
   DEFAULT_TIMEOUT_MS,

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { CheckoutSession, SessionStatus } from '../../core/session.js';
+import type { CheckoutSession, SessionStatus } from '../../core/protocol.js';
 import { httpUrl, isObject, parseNative, text, toContractSession } from '../../core/session-shapes/native.js';
 import type { SessionShape, SessionShapeContext } from '../../core/session-shapes/types.js';
 

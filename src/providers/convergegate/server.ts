@@ -9,7 +9,7 @@
  * There is no public default base URL: ConvergeGate provides one per merchant.
  */
 import { z } from 'zod';
-import type { CheckoutSession } from '../../core/session.js';
+import type { CheckoutSession } from '../../core/protocol.js';
 import {
   assertFreshTimestamp,
   basicAuth,

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { CheckoutSession, DisplayMode } from '../../core/session.js';
+import type { CheckoutSession } from '../../core/protocol.js';
+import type { DisplayMode } from '../../core/display.js';
 import type { RendererHost, RendererOutcome } from '../../renderers/types.js';
 import type * as ReepayRendererModule from './renderer.js';
 import { FakeElement, fakeReepay, installFakeDom } from './fake-dom.js';

@@ -9,8 +9,7 @@
  * already opened and the outcome arrives as return-bridge messages, as for a hosted page.
  */
 import { CheckoutError } from '../../core/errors.js';
-import type { OutcomeParams } from '../../core/events.js';
-import type { CheckoutSession } from '../../core/session.js';
+import type { CheckoutSession, OutcomeParams } from '../../core/protocol.js';
 import { createHostedRenderer } from '../../renderers/hosted/hosted-renderer.js';
 import type { Renderer, RendererFactory, RendererHost } from '../../renderers/types.js';
 import { loadCheckoutJs, type ReepayCheckout, type ReepayEventData } from './checkout-js.js';

@@ -22,7 +22,7 @@
 import { z } from 'zod';
 import { providerRecordsOn } from '../../server/store/provider-records.js';
 import type { ProviderContext } from '../../server/providers/index.js';
-import type { CheckoutSession, SessionStatus } from '../../core/session.js';
+import type { CheckoutSession, SessionStatus } from '../../core/protocol.js';
 import { TtlMap } from '../../server/ttl-map.js';
 import {
   assertFreshTimestamp,

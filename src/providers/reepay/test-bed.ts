@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, type Page, type Route } from '@playwright/test';
-import type { DisplayMode, SessionStatus } from '../../core/session.js';
+import type { DisplayMode } from '../../core/display.js';
+import type { SessionStatus } from '../../core/protocol.js';
 import { recordCheckoutEvents } from '../../../e2e/support/checkout.js';
 
 /**

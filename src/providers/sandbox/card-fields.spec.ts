@@ -5,7 +5,7 @@
  * the token goes to `POST /api/checkout/sessions/:id/token`, and the payment is confirmed by a GET.
  */
 import { expect, test, type Page } from '@playwright/test';
-import type { DisplayMode } from '../../core/session.js';
+import type { DisplayMode } from '../../core/display.js';
 import { CARDS, recordCheckoutEvents, seedCart, triggerButton, waitForCheckoutEvent, widget, widgetState } from '../../../e2e/support/checkout.js';
 
 async function openCardFields(page: Page, mode: DisplayMode) {

@@ -270,7 +270,7 @@ ${content}
   // Relative to the server's clock, so a skewed device clock cannot make it early or late.
   if (data.reloadInMs !== null) setTimeout(function () { location.replace(location.pathname); }, data.reloadInMs);
   document.addEventListener('submit', function () { send(target, { event: 'status', status: 'processing' }); });
-  // Escape asks the widget to close its overlay or popup (contract, section 4); an inline page's is ignored there.
+  // Escape asks the widget to close its overlay or popup (docs/protocol.md, "Messages"); an inline page's is ignored there.
   if (data.open) document.addEventListener('keydown', function (event) {
     if (event.key === 'Escape' && !event.defaultPrevented) send(target, { event: 'close' });
   });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CheckoutSession } from '../../core/session.js';
+import type { CheckoutSession } from '../../core/protocol.js';
 import { createCheckoutHandler } from '../../server/handler.js';
 import { serveNode, type NodeServerHandle } from '../../server/node.js';
 import { startFakeHttpServer } from '../../server/test-support/fake-http.js';

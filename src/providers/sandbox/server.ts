@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CheckoutSession, SessionStatus } from '../../core/session.js';
+import type { CheckoutSession, SessionStatus } from '../../core/protocol.js';
 import {
   absoluteUrl,
   basicAuth,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import type { DemoServer } from '../../../demo/server.js';
-import type { CheckoutSession } from '../../core/session.js';
+import type { CheckoutSession } from '../../core/protocol.js';
 import { recordCheckoutEvents, seedCart, waitForCheckoutEvent, widget } from '../../../e2e/support/checkout.js';
 import { printOnePerEndpoint, requestLine, startDemoWith } from '../../../e2e/support/demo.js';
 import {

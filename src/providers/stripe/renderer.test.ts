@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Stripe, StripeEmbeddedCheckoutOptions } from '@stripe/stripe-js';
 import { CheckoutError } from '../../core/errors.js';
-import type { CheckoutSession } from '../../core/session.js';
+import type { CheckoutSession } from '../../core/protocol.js';
 import type { RendererHost, RendererOutcome } from '../../renderers/types.js';
 import createRendererDefault, { createRenderer, StripeEmbeddedRenderer, type LoadStripe } from './renderer.js';
 import { en } from '../../components/checkout-widget/locales/en.js';

@@ -11,7 +11,7 @@ import type {
   StripeEmbeddedCheckoutOptions,
 } from '@stripe/stripe-js';
 import { CheckoutError } from '../../core/errors.js';
-import type { CheckoutSession } from '../../core/session.js';
+import type { CheckoutSession } from '../../core/protocol.js';
 import type { Renderer, RendererFactory, RendererHost } from '../../renderers/types.js';
 import { takeEmbeddedCheckoutTurn, type ReleaseTurn } from './page-guard.js';
 

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import type { CheckoutSession, SessionStatus } from '../../core/session.js';
+import type { CheckoutSession, SessionStatus } from '../../core/protocol.js';
 import { assertFreshTimestamp, DEFAULT_WEBHOOK_TOLERANCE_SECONDS, replaceSessionPlaceholder } from '../../server/adapter-kit/index.js';
 import {
   ProviderError,

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { CheckoutSession } from '../../core/session.js';
+import type { CheckoutSession } from '../../core/protocol.js';
 import { invalidSession } from '../../core/session-shapes/contract.js';
 import { count, httpUrl, isObject, isoFromUnix, parseNative, text, toContractSession } from '../../core/session-shapes/native.js';
 import type { SessionShape, SessionShapeContext } from '../../core/session-shapes/types.js';

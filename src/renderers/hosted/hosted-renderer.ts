@@ -1,7 +1,6 @@
 import { CheckoutError } from '../../core/errors.js';
 import { acceptMessage, originOf } from '../../core/message-filter.js';
-import type { CheckoutMessage } from '../../core/messages.js';
-import type { CheckoutSession } from '../../core/session.js';
+import type { CheckoutMessage, CheckoutSession } from '../../core/protocol.js';
 import type { Renderer, RendererFactory, RendererHost } from '../types.js';
 
 /** How often a popup is checked for being closed: there is no event for it. */
@@ -11,7 +10,7 @@ const POPUP_CLOSE_GRACE_MS = 750;
 
 /**
  * A provider's hosted page (`kind: "hosted"`), shown inline in an iframe, in a modal dialog,
- * in a popup, or by redirecting the page. Listens for the contract's messages (section 4).
+ * in a popup, or by redirecting the page. Listens for the protocol's messages (docs/protocol.md).
  */
 export class HostedRenderer implements Renderer {
   #frame: HTMLIFrameElement | undefined;

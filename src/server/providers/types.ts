@@ -1,6 +1,6 @@
-import type { CheckoutSession, SessionKind } from '../../core/session.js';
+import type { CheckoutSession, SessionKind } from '../../core/protocol.js';
 
-/** The session kind of a provider that needs a card token first (contract section 3; its renderer is Commerce Layer's). */
+/** The session kind of a provider that needs a card token first (docs/protocol.md, "The session"; its renderer is Commerce Layer's). */
 export const CARD_TOKEN_KIND = 'card-token' satisfies SessionKind;
 
 /** A cart line priced by the server-side catalog. */

@@ -1,15 +1,8 @@
 import { Hono, type Context } from 'hono';
 import type { HandlerConfig } from '../options.js';
 import { defaultReturnPage, ownOrigin } from '../origins.js';
-import {
-  providerParams,
-  REFERENCE_QUERY_PARAM,
-  renderReturnBridge,
-  RETURN_RESULTS,
-  sessionIdFromQuery,
-  shopReturnUrl,
-  type ReturnResult,
-} from '../return-bridge.js';
+import { RETURN_REFERENCE_PARAM, RETURN_RESULTS, type ReturnResult } from '../../core/protocol.js';
+import { providerParams, renderReturnBridge, sessionIdFromQuery, shopReturnUrl } from '../return-bridge.js';
 import { errorAnswer } from '../responses.js';
 import { SESSION_ID_PATTERN } from './sessions.js';
 
@@ -26,7 +19,7 @@ async function returnBridge(c: Context, config: HandlerConfig): Promise<Response
   if (!RETURN_RESULTS.includes(result)) return errorAnswer(c, 404, 'not_found', 'Not found');
   const request = c.req.raw;
   const query = new URL(request.url).searchParams;
-  const reference = query.get(REFERENCE_QUERY_PARAM);
+  const reference = query.get(RETURN_REFERENCE_PARAM);
   const sessionId =
     sessionIdFromQuery(query) ?? (reference ? (await config.store.getSessionByReference(reference))?.sessionId : undefined);
   if (!sessionId || !SESSION_ID_PATTERN.test(sessionId)) {

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { CheckoutSession } from '../../core/session.js';
+import { RETURN_REFERENCE_PARAM, RETURN_SESSION_PARAM, type CheckoutSession, type ReturnResult } from '../../core/protocol.js';
 import { CatalogError, priceItems, type PricedCart } from '../catalog.js';
 import { createKey, createRequestHash, IdempotencyClaims, MAX_IDEMPOTENCY_KEY_LENGTH } from '../idempotency.js';
 import { orderLines, type Ledger } from '../ledger.js';
@@ -10,7 +10,6 @@ import { baseUrl, claimedShopOrigin, defaultReturnPage, httpOrigin, httpUrl, own
 import { callProvider, isNotFoundAtProvider, providerFailureMessage, redactSecrets } from '../provider-calls.js';
 import { ProviderInputError, type CustomerInput, type PaymentProvider } from '../providers/types.js';
 import { createSessionBodySchema, describeIssues, toRequestIssues, type CreateSessionBody, type RequestIssue } from '../request-schema.js';
-import { REFERENCE_QUERY_PARAM, type ReturnResult } from '../return-bridge.js';
 import type { Order, SessionRecord } from '../store/types.js';
 import { randomHex } from '../web-crypto.js';
 import { errorAnswer, errorBody, jsonAnswer } from '../responses.js';
@@ -260,7 +259,7 @@ function providerForSession(config: HandlerConfig, record: SessionRecord | undef
  */
 function returnUrl(base: string, result: ReturnResult, reference: string): string {
   const ref = encodeURIComponent(reference);
-  return `${base}/return/${result}?checkout_session=${SESSION_ID_PLACEHOLDER}&${REFERENCE_QUERY_PARAM}=${ref}`;
+  return `${base}/return/${result}?${RETURN_SESSION_PARAM}=${SESSION_ID_PLACEHOLDER}&${RETURN_REFERENCE_PARAM}=${ref}`;
 }
 
 function returnUrls(base: string, reference: string): { acceptUrl: string; cancelUrl: string } {

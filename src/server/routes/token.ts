@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
-import type { CheckoutSession } from '../../core/session.js';
+import type { CheckoutSession } from '../../core/protocol.js';
 import { tokenKey, type IdempotencyClaims } from '../idempotency.js';
 import type { Ledger } from '../ledger.js';
 import type { HandlerConfig } from '../options.js';

@@ -1,4 +1,4 @@
-/** Where the handler keeps what it must remember (contract section 6). */
+/** Where the handler keeps what it must remember (docs/protocol.md, "State rules"). */
 export { createMemoryStore } from './memory.js';
 export { createSqliteStore, type SqliteStoreOptions } from './sqlite.js';
 export { createPostgresStore, type PostgresStoreOptions } from './postgres.js';

@@ -1,6 +1,6 @@
 import type { CustomerInput } from '../providers/types.js';
 
-/** Where an order is (contract section 6). `paid` and `mismatch` are final. */
+/** Where an order is (docs/protocol.md, "State rules"). `paid` and `mismatch` are final. */
 export const ORDER_STATUSES = ['pending', 'paid', 'failed', 'cancelled', 'expired', 'mismatch'] as const;
 /** Where an order is, one of `ORDER_STATUSES`. */
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -158,7 +158,7 @@ export interface ListOrdersQuery {
 }
 
 /**
- * Everything the handler remembers (contract section 6). Every method is atomic on its own, and
+ * Everything the handler remembers (docs/protocol.md, "State rules"). Every method is atomic on its own, and
  * two handlers on one store behave as one. Write your own by passing the exported conformance
  * suite (`checkout-widget/server/store-conformance`).
  */

@@ -1,4 +1,4 @@
-import type { CheckoutSession } from '../../core/session.js';
+import type { CheckoutSession } from '../../core/protocol.js';
 import type { Catalog } from '../catalog.js';
 import type { PaymentProvider, VerifiedWebhook } from '../providers/types.js';
 

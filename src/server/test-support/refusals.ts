@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { CheckoutSession } from '../../core/session.js';
+import type { CheckoutSession } from '../../core/protocol.js';
 
 /** Sends `path` (below the handler's origin) to the handler however it is served. */
 export type Send = (path: string, init?: RequestInit) => Promise<Response>;

@@ -1,4 +1,4 @@
-import type { CheckoutSession } from '../../core/session.js';
+import type { CheckoutSession } from '../../core/protocol.js';
 import { ProviderError, type CreateSessionInput } from '../providers/types.js';
 
 /**
