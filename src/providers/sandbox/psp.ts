@@ -1,194 +1,37 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import {
-  chmodSync,
-  closeSync,
-  fsyncSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { dirname } from 'node:path';
+import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { createNonce } from '../../server/html.js';
 import { signSandboxPayload } from '../../server/adapter-kit/webhook-signatures.js';
 import { SANDBOX_ID_PLACEHOLDER, SANDBOX_SIGNATURE_HEADER } from './protocol.js';
 import { cardFramePage, framesScript, threeDSecurePage } from './frames.js';
-import { renderPayPage, type PayFieldError, type PayMethod, type PayView, type SandboxLine } from './page.js';
+import { renderPayPage, type PayMethod, type PayView } from './page.js';
+import { checkCard, ONLY_TEST_CARDS, SANDBOX_BLIK_CODES, SANDBOX_DECLINE_REASON, SANDBOX_TEST_CARDS, TOKENIZABLE_CARDS } from './psp/cards.js';
+import { createCredentials } from './psp/credentials.js';
+import {
+  CHARGE_ID_PATTERN,
+  newId,
+  PAYMENT_METHOD_ID_PATTERN,
+  SESSION_ID_PATTERN,
+  TOKEN_ID_PATTERN,
+  type IdempotencyEntry,
+  type PspCharge,
+  type PspPaymentMethod,
+  type PspSession,
+  type PspToken,
+} from './psp/model.js';
+import type { SandboxPsp, SandboxPspOptions } from './psp/options.js';
+import { loadStateFile, saveStateFile } from './psp/persistence.js';
+import { createWebhookSender } from './psp/webhooks.js';
 
 // Re-exported for the PSP's users (tests, demo): the signer is the adapter toolkit's, so the scheme is written once.
 export { SANDBOX_ID_PLACEHOLDER, SANDBOX_SIGNATURE_HEADER, signSandboxPayload };
-
-/** Card numbers and BLIK codes the sandbox knows. */
-export const SANDBOX_TEST_CARDS = {
-  success: '4242424242424242',
-  declined: '4000000000000002',
-  threeDSecure: '4000000000003220',
-  /** Pays and saves like `success`, but every later charge of the saved card is declined. */
-  declinesLater: '4000000000000341',
-  /** Card-token sessions: the card frame cannot tokenize it ("processing error"). */
-  processingError: '4000000000000119',
-} as const;
-export const SANDBOX_BLIK_CODES = { success: '777123', declined: '777000' } as const;
-
-const MAX_WEBHOOK_RETRY_DELAY_MS = 10 * 60_000;
-
-/** A webhook the shop did not take, with the wait its `Retry-After` asked for. */
-class DeliveryError extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterMs: number | undefined,
-  ) {
-    super(message);
-  }
-}
-
-/** `Retry-After` in seconds or as an HTTP date, in milliseconds from now. */
-function retryAfterMs(value: string | null): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
-export type SandboxStatus = 'open' | 'complete' | 'cancelled' | 'expired';
-
-export interface SandboxPspOptions {
-  /** Callers authenticate with HTTP Basic, this as the user name. */
-  secretKey: string;
-  /** Signs the webhooks (`Sandbox-Signature`). */
-  webhookSecret: string;
-  /** Default lifetime of a session. Default 1800. */
-  ttlSeconds?: number;
-  /** Absolute URL where browsers reach the PSP (hosted page URLs). Default: the origin of each API request. */
-  publicUrl?: string;
-  /** Clock in milliseconds (tests). */
-  now?: () => number;
-  /** Sends webhooks. Default: global fetch. */
-  fetch?: typeof fetch;
-  /**
-   * Wait before the first webhook retry; each later wait doubles (at most 10 minutes), or is the
-   * answer's `Retry-After` when that is longer, as real PSPs back off. Default 2000 ms.
-   */
-  webhookRetryDelayMs?: number;
-  /** Deliveries of one webhook before the PSP gives up on it (about 37 minutes with the defaults). Default 12. */
-  webhookAttempts?: number;
-  /** Default `console`. */
-  logger?: Pick<Console, 'warn'>;
-  /**
-   * Keep the state (sessions, idempotency keys, …) in this JSON file: loaded at creation, written
-   * after every change (to a temp file in the same folder, then renamed over it, so a kill
-   * mid-write leaves the previous state, never a torn file). The folder is created if missing.
-   * One PSP process per file. Without it the state lives in memory only.
-   */
-  stateFile?: string;
-}
-
-export interface SandboxPsp {
-  fetch(request: Request): Promise<Response>;
-  readonly app: Hono;
-  /** Resolves when the webhook deliveries started so far have finished, retries included (tests). */
-  whenIdle(): Promise<void>;
-  /** Stops delivering: deliveries in flight are cut and retries still waiting are dropped. */
-  close(): Promise<void>;
-}
-
-/** How a saved card answers later charges. */
-type ChargeBehaviour = 'succeeds' | 'declines';
-
-interface PspSession {
-  id: string;
-  /** Minor units; 0 for a recurring session that only saves the card. */
-  amount: number;
-  currency: string;
-  lines: SandboxLine[];
-  reference: string;
-  acceptUrl: string;
-  cancelUrl: string;
-  notificationUrl?: string;
-  locale?: string;
-  publicUrl: string;
-  createdAt: number;
-  expiresAt: number;
-  status: SandboxStatus;
-  paymentMethod?: PayMethod;
-  /** A 3-D Secure card waits for the shopper's answer. */
-  awaitingChallenge: boolean;
-  /** Declined attempts so far (the session stays open for another try). */
-  failedAttempts: number;
-  /** Save the card for later charges (needs `customer`). */
-  recurring: boolean;
-  /** The shop's customer handle. */
-  customer?: string;
-  /** The payment method saved when a recurring session completed with a card. */
-  savedPaymentMethodId?: string;
-  /** The card waiting on 3-D Secure: how it would answer later charges once saved. */
-  challengeCard?: { last4: string; behaviour: ChargeBehaviour };
-  /** Paid with a card token from the PSP's card frame (`POST /v1/sessions/:id/pay`), not on the hosted page. */
-  cardToken: boolean;
-}
-
-/** A card the card frame tokenized (`POST /v1/tokens`): used once, by one session's payment. */
-interface PspToken {
-  id: string;
-  /** The test card, for the outcome of the payment. */
-  number: string;
-  createdAt: number;
-  used: boolean;
-}
-
-type ChargeStatus = 'succeeded' | 'failed';
-
-/** A charge of a saved card (`POST /v1/charges`). */
-interface PspCharge {
-  id: string;
-  status: ChargeStatus;
-  amount: number;
-  currency: string;
-  reference: string;
-  paymentMethod: string;
-  lines: SandboxLine[];
-  failureReason?: string;
-  notificationUrl?: string;
-  createdAt: number;
-}
-
-/** A card saved by a recurring session, bound to its customer. */
-interface PspPaymentMethod {
-  id: string;
-  customer: string;
-  /** The session that saved it. */
-  sessionId: string;
-  last4: string;
-  behaviour: ChargeBehaviour;
-  createdAt: number;
-}
-
-interface IdempotencyEntry {
-  id: string;
-  bodyHash: string;
-}
+export { SANDBOX_BLIK_CODES, SANDBOX_DECLINE_REASON, SANDBOX_TEST_CARDS } from './psp/cards.js';
+export type { SandboxStatus } from './psp/model.js';
+export type { SandboxPsp, SandboxPspOptions } from './psp/options.js';
+export { loadOrCreateSandboxKeys } from './psp/persistence.js';
 
 const MAX_SESSIONS = 10_000;
-const SESSION_ID_PATTERN = /^sbx_[a-f0-9]{24}$/;
-const PAYMENT_METHOD_ID_PATTERN = /^pm_[a-f0-9]{24}$/;
-const CHARGE_ID_PATTERN = /^ch_[a-f0-9]{24}$/;
-const TOKEN_ID_PATTERN = /^tok_sbx_[a-f0-9]{24}$/;
-const ONLY_TEST_CARDS = 'The sandbox accepts only its test cards, e.g. 4242 4242 4242 4242.';
-/** Cards the card frame tokenizes: the ones a payment has an outcome for. */
-const TOKENIZABLE_CARDS: ReadonlySet<string> = new Set([
-  SANDBOX_TEST_CARDS.success,
-  SANDBOX_TEST_CARDS.declined,
-  SANDBOX_TEST_CARDS.threeDSecure,
-  SANDBOX_TEST_CARDS.declinesLater,
-]);
-/** What the acquirer says when a saved `declinesLater` card is charged. */
-export const SANDBOX_DECLINE_REASON = 'Your card was declined.';
 
 const lineSchema = z.object({
   sku: z.string().optional(),
@@ -230,160 +73,6 @@ const createBodySchema = z
     }
   });
 
-const STATE_VERSION = 1;
-
-const storedSessionSchema = z.object({
-  id: z.string().regex(SESSION_ID_PATTERN),
-  amount: z.number().int(),
-  currency: z.string(),
-  lines: z.array(z.object({ name: z.string(), quantity: z.number().int(), unit_amount: z.number().int() })),
-  reference: z.string(),
-  acceptUrl: z.string(),
-  cancelUrl: z.string(),
-  notificationUrl: z.string().optional(),
-  locale: z.string().optional(),
-  publicUrl: z.string(),
-  createdAt: z.number(),
-  expiresAt: z.number(),
-  status: z.enum(['open', 'complete', 'cancelled', 'expired']),
-  paymentMethod: z.enum(['card', 'blik']).optional(),
-  awaitingChallenge: z.boolean(),
-  failedAttempts: z.number().int().min(0).default(0),
-  recurring: z.boolean().default(false),
-  customer: z.string().optional(),
-  savedPaymentMethodId: z.string().regex(PAYMENT_METHOD_ID_PATTERN).optional(),
-  challengeCard: z.object({ last4: z.string(), behaviour: z.enum(['succeeds', 'declines']) }).optional(),
-  cardToken: z.boolean().default(false),
-}) satisfies z.ZodType<PspSession>;
-
-const storedTokenSchema = z.object({
-  id: z.string().regex(TOKEN_ID_PATTERN),
-  number: z.string(),
-  createdAt: z.number(),
-  used: z.boolean(),
-}) satisfies z.ZodType<PspToken>;
-
-const storedPaymentMethodSchema = z.object({
-  id: z.string().regex(PAYMENT_METHOD_ID_PATTERN),
-  customer: z.string(),
-  sessionId: z.string(),
-  last4: z.string(),
-  behaviour: z.enum(['succeeds', 'declines']),
-  createdAt: z.number(),
-}) satisfies z.ZodType<PspPaymentMethod>;
-
-const storedChargeSchema = z.object({
-  id: z.string().regex(CHARGE_ID_PATTERN),
-  status: z.enum(['succeeded', 'failed']),
-  amount: z.number().int(),
-  currency: z.string(),
-  reference: z.string(),
-  paymentMethod: z.string(),
-  lines: z.array(z.object({ name: z.string(), quantity: z.number().int(), unit_amount: z.number().int() })),
-  failureReason: z.string().optional(),
-  notificationUrl: z.string().optional(),
-  createdAt: z.number(),
-}) satisfies z.ZodType<PspCharge>;
-
-const stateFileSchema = z.object({
-  version: z.literal(STATE_VERSION),
-  sessions: z.array(storedSessionSchema),
-  idempotency: z.array(z.tuple([z.string(), z.object({ id: z.string(), bodyHash: z.string() })])),
-  payment_methods: z.array(storedPaymentMethodSchema).default([]),
-  charges: z.array(storedChargeSchema).default([]),
-  tokens: z.array(storedTokenSchema).default([]),
-});
-
-type StateFile = z.infer<typeof stateFileSchema>;
-
-function isMissing(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
-}
-
-/**
- * Reads a JSON file the sandbox keeps (`what` names it in errors): undefined when there is none yet,
- * an error naming the file when it is not JSON or not that kind of file.
- */
-function readJsonFile<T>(file: string, schema: z.ZodType<T>, what: string): T | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    if (isMissing(error)) return undefined;
-    throw error;
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    throw new Error(`sandbox: ${file} is not valid JSON; move it away to start afresh`);
-  }
-  const parsed = schema.safeParse(data);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`sandbox: ${file} is not ${what} (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}); move it away to start afresh`);
-  }
-  return parsed.data;
-}
-
-/**
- * Replaces `file` with `text` atomically: written and flushed to a temp file in the same folder,
- * then renamed over it. A process killed at any point leaves either the old or the new content.
- */
-function writeFileAtomic(file: string, text: string): void {
-  const temp = `${file}.tmp`;
-  const fd = openSync(temp, 'w', 0o600);
-  try {
-    writeFileSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, file);
-}
-
-const keysFileSchema = z.object({
-  secretKey: z.string().regex(/^sbx_sk_\S{16,}$/),
-  webhookSecret: z.string().regex(/^sbx_whsec_\S{16,}$/),
-});
-
-function readKeysFile(file: string): { secretKey: string; webhookSecret: string } | undefined {
-  const keys = readJsonFile(file, keysFileSchema, 'a sandbox keys file ({ "secretKey": "sbx_sk_…", "webhookSecret": "sbx_whsec_…" })');
-  if (!keys) return undefined;
-  // Secrets: readable by the owner only, even if someone loosened it.
-  if (process.platform !== 'win32' && (statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
-  return { secretKey: keys.secretKey, webhookSecret: keys.webhookSecret };
-}
-
-/**
- * The sandbox keys kept in a JSON file (mode 0600), so a restarted demo keeps talking to the
- * sessions and saved cards its PSP state file remembers: read when the file exists, otherwise
- * generated and written (the folder is created if missing). Two processes starting at once
- * agree on one pair.
- */
-export function loadOrCreateSandboxKeys(file: string): { secretKey: string; webhookSecret: string } {
-  const existing = readKeysFile(file);
-  if (existing) return existing;
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const keys = {
-    secretKey: `sbx_sk_${randomBytes(24).toString('hex')}`,
-    webhookSecret: `sbx_whsec_${randomBytes(24).toString('hex')}`,
-  };
-  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-  try {
-    // A hard link fails when the file exists: whoever links first wins, nobody overwrites.
-    linkSync(temp, file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-      unlinkSync(temp);
-      throw error;
-    }
-  }
-  unlinkSync(temp);
-  return readKeysFile(file) ?? keys;
-}
-
 const chargeBodySchema = z.object({
   /** A saved card, `pm_…`, from a completed recurring session. */
   payment_method: z.string().min(1).max(64),
@@ -398,23 +87,6 @@ const chargeBodySchema = z.object({
 
 function apiError(status: number, code: string, message: string): Response {
   return Response.json({ error: { code, message } }, { status });
-}
-
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
-}
-
-function isLuhnValid(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let digit = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 1) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-  }
-  return sum % 10 === 0;
 }
 
 /**
@@ -452,62 +124,48 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
   if (!options.webhookSecret) throw new TypeError('createSandboxPsp needs a webhookSecret');
   const now = options.now ?? Date.now;
   const ttlSeconds = options.ttlSeconds ?? 1800;
-  const send = options.fetch ?? fetch;
-  const retryDelayMs = options.webhookRetryDelayMs ?? 2000;
-  const webhookAttempts = options.webhookAttempts ?? 12;
   const logger = options.logger ?? console;
   const configuredPublicUrl = options.publicUrl?.replace(/\/+$/, '');
-  const secretDigest = digest(options.secretKey);
+  const credentials = createCredentials(options.secretKey);
+  const webhooks = createWebhookSender({
+    secret: options.webhookSecret,
+    send: options.fetch ?? fetch,
+    now,
+    retryDelayMs: options.webhookRetryDelayMs ?? 2000,
+    attempts: options.webhookAttempts ?? 12,
+    logger,
+  });
   const sessions = new Map<string, PspSession>();
   const idempotent = new Map<string, IdempotencyEntry>();
   const paymentMethods = new Map<string, PspPaymentMethod>();
   const charges = new Map<string, PspCharge>();
   const tokens = new Map<string, PspToken>();
-  const pending = new Set<Promise<void>>();
-  /** Aborted by `close()`: webhook retries still waiting are dropped. */
-  const closing = new AbortController();
-  const sleepUnlessClosed = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      closing.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-    });
-  // Derived from the secret, so a restarted sandbox with the same keys file keeps its public key.
-  const publicKey = `pk_sbx_${createHmac('sha256', options.secretKey).update('sandbox public key').digest('hex').slice(0, 32)}`;
-  const publicKeyDigest = digest(publicKey);
+  const { publicKey } = credentials;
   const stateFile = options.stateFile;
 
   if (stateFile) {
-    const stored = readJsonFile(stateFile, stateFileSchema, 'a sandbox state file');
+    const stored = loadStateFile(stateFile);
     for (const session of stored?.sessions ?? []) sessions.set(session.id, session);
     for (const [key, entry] of stored?.idempotency ?? []) idempotent.set(key, entry);
     for (const method of stored?.payment_methods ?? []) paymentMethods.set(method.id, method);
     for (const charge of stored?.charges ?? []) charges.set(charge.id, charge);
     for (const token of stored?.tokens ?? []) tokens.set(token.id, token);
-    mkdirSync(dirname(stateFile), { recursive: true, mode: 0o700 });
   }
 
   /** Writes the state after a change (no-op without a state file). */
   function save(): void {
     if (!stateFile) return;
-    const state: StateFile = {
-      version: STATE_VERSION,
+    saveStateFile(stateFile, {
       sessions: [...sessions.values()],
       idempotency: [...idempotent],
       payment_methods: [...paymentMethods.values()],
       charges: [...charges.values()],
       tokens: [...tokens.values()],
-    };
-    writeFileAtomic(stateFile, JSON.stringify(state));
+    });
   }
 
   function authorised(c: Context): boolean {
-    const header = c.req.header('authorization') ?? '';
-    const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header);
-    if (!match) return false;
-    const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
-    const user = decoded.includes(':') ? decoded.slice(0, decoded.indexOf(':')) : decoded;
-    // Compare digests: equal length, constant time, whatever the caller sent.
-    return timingSafeEqual(digest(user), secretDigest);
+    return credentials.hasSecretKey(c.req.header('authorization'));
   }
 
   /** A session with its status brought up to date with the clock. */
@@ -560,44 +218,6 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
         challenge_url: session.status === 'open' && session.awaitingChallenge ? `${session.publicUrl}/v1/3ds/${session.id}` : null,
       }),
     };
-  }
-
-  /** Sends `{ id, type, session | charge }` to the object's notification URL, if it has one. */
-  function deliverWebhook(about: { session: string } | { charge: string }, target: string | undefined, type: string): void {
-    if (!target) return;
-    const body = JSON.stringify({ id: `evt_${randomBytes(12).toString('hex')}`, type, ...about });
-    const subject = 'session' in about ? about.session : about.charge;
-    const attempt = async () => {
-      const response = await send(target, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          [SANDBOX_SIGNATURE_HEADER]: await signSandboxPayload(options.webhookSecret, body, Math.floor(now() / 1000)),
-        },
-        body,
-        signal: AbortSignal.any([AbortSignal.timeout(10_000), closing.signal]),
-      });
-      await response.body?.cancel();
-      if (!response.ok) throw new DeliveryError(`answered ${response.status}`, retryAfterMs(response.headers.get('retry-after')));
-    };
-    // Fire and forget, retried with backoff, like a PSP that does not hold up the shopper.
-    const delivery = (async () => {
-      for (let attempts = 1; ; attempts++) {
-        try {
-          return await attempt();
-        } catch (error) {
-          if (closing.signal.aborted) return;
-          if (attempts >= webhookAttempts) {
-            logger.warn(`sandbox: webhook ${type} for ${subject} to ${target} failed ${attempts} times, giving up (last: ${String(error)})`);
-            return;
-          }
-          const backoff = Math.min(MAX_WEBHOOK_RETRY_DELAY_MS, retryDelayMs * 2 ** (attempts - 1));
-          const asked = error instanceof DeliveryError ? Math.min(MAX_WEBHOOK_RETRY_DELAY_MS, error.retryAfterMs ?? 0) : 0;
-          await sleepUnlessClosed(Math.max(backoff, asked));
-        }
-      }
-    })().finally(() => pending.delete(delivery));
-    pending.add(delivery);
   }
 
   function chargeToApi(charge: PspCharge) {
@@ -682,7 +302,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     delete session.challengeCard;
     if (session.recurring && session.customer && card) {
       const saved: PspPaymentMethod = {
-        id: `pm_${randomBytes(12).toString('hex')}`,
+        id: newId('pm_'),
         customer: session.customer,
         sessionId: session.id,
         last4: card.last4,
@@ -693,7 +313,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
       session.savedPaymentMethodId = saved.id;
     }
     save();
-    deliverWebhook({ session: session.id }, session.notificationUrl, 'session.completed');
+    webhooks.deliver({ session: session.id }, session.notificationUrl, 'session.completed');
   }
 
   /** Cancels the session and goes on to the shop's cancel URL. */
@@ -702,7 +322,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     session.awaitingChallenge = false;
     delete session.challengeCard;
     save();
-    deliverWebhook({ session: session.id }, session.notificationUrl, 'session.cancelled');
+    webhooks.deliver({ session: session.id }, session.notificationUrl, 'session.cancelled');
     return new Response(null, { status: 303, headers: { location: fillId(session.cancelUrl, session.id), 'cache-control': 'no-store' } });
   }
 
@@ -711,23 +331,6 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     const fields: Record<string, string> = {};
     for (const [name, value] of Object.entries(body)) if (typeof value === 'string') fields[name] = value;
     return fields;
-  }
-
-  /** The card number, or the field that is wrong: a hosted form and the card frame check alike. */
-  function checkCard(fields: Record<string, unknown>): { number: string } | PayFieldError {
-    const text = (name: string) => (typeof fields[name] === 'string' ? (fields[name] as string) : '');
-    const number = text('number').replace(/[\s-]/g, '');
-    if (!/^\d{12,19}$/.test(number) || !isLuhnValid(number)) return { field: 'number', message: 'Enter a valid card number.' };
-    const expiryMatch = /^(\d{1,2})\s*\/\s*(\d{2}|\d{4})$/.exec(text('expiry').trim());
-    const month = Number(expiryMatch?.[1]);
-    const year = expiryMatch ? Number(expiryMatch[2]!.length === 2 ? `20${expiryMatch[2]}` : expiryMatch[2]) : NaN;
-    const today = new Date(now());
-    const expired = year < today.getUTCFullYear() || (year === today.getUTCFullYear() && month < today.getUTCMonth() + 1);
-    if (!expiryMatch || month < 1 || month > 12 || expired) {
-      return { field: 'expiry', message: 'Enter an expiry date in the future, as MM/YY.' };
-    }
-    if (!/^\d{3,4}$/.test(text('cvc').trim())) return { field: 'cvc', message: 'Enter the 3 or 4 digit security code.' };
-    return { number };
   }
 
   const app = new Hono();
@@ -758,7 +361,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
       const first = parsed.error.issues[0];
       return { refusal: apiError(400, 'invalid_request', `${first?.path.join('.') || 'body'}: ${first?.message ?? 'invalid'}`) };
     }
-    return { body: parsed.data, bodyHash: digest(raw).toString('hex') };
+    return { body: parsed.data, bodyHash: createHash('sha256').update(raw).digest('hex') };
   }
 
   app.post('/v1/sessions', async (c) => {
@@ -778,7 +381,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     forget();
     const createdAt = now();
     const session: PspSession = {
-      id: `sbx_${randomBytes(12).toString('hex')}`,
+      id: newId('sbx_'),
       amount: body.amount,
       currency: body.currency,
       lines: body.lines.map((line) => ({ name: line.name, quantity: line.quantity, unit_amount: line.unit_amount })),
@@ -834,7 +437,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     forget();
     const declined = method.behaviour === 'declines';
     const charge: PspCharge = {
-      id: `ch_${randomBytes(12).toString('hex')}`,
+      id: newId('ch_'),
       status: declined ? 'failed' : 'succeeded',
       amount: body.amount,
       currency: body.currency,
@@ -848,7 +451,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     charges.set(charge.id, charge);
     if (key) idempotent.set(key, { id: charge.id, bodyHash });
     save();
-    deliverWebhook({ charge: charge.id }, charge.notificationUrl, declined ? 'charge.failed' : 'charge.succeeded');
+    webhooks.deliver({ charge: charge.id }, charge.notificationUrl, declined ? 'charge.failed' : 'charge.succeeded');
     return c.json(chargeToApi(charge), 201);
   });
 
@@ -886,7 +489,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     if (done) return page(session, done, 'closed');
     const fields = await formFields(c);
     const values = { number: fields['number'] ?? '', expiry: (fields['expiry'] ?? '').trim() };
-    const checked = checkCard(fields);
+    const checked = checkCard(fields, now());
     if ('field' in checked) return page(session, { kind: 'form', method: 'card', fieldError: checked, values }, 'invalid');
     const { number } = checked;
     const last4 = number.slice(-4);
@@ -965,11 +568,9 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
     });
   });
 
-  const publicKeyMatches = (key: string) => timingSafeEqual(digest(key), publicKeyDigest);
-
   app.get('/v1/frames/card', (c) => {
     const parentOrigin = c.req.query('origin') ?? '';
-    if (!publicKeyMatches(c.req.query('key') ?? '')) return textPage(401, 'Unknown public key');
+    if (!credentials.isPublicKey(c.req.query('key') ?? '')) return textPage(401, 'Unknown public key');
     if (!/^https?:\/\/[A-Za-z0-9.\-:[\]]+$/.test(parentOrigin)) return textPage(400, 'Missing or invalid origin');
     const nonce = createNonce();
     // Only the page that asked for it may frame it: its messages go to that origin alone.
@@ -978,15 +579,15 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
 
   app.post('/v1/tokens', async (c) => {
     const key = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
-    if (!publicKeyMatches(key)) return apiError(401, 'unauthorized', 'Send the public key as a Bearer token');
+    if (!credentials.isPublicKey(key)) return apiError(401, 'unauthorized', 'Send the public key as a Bearer token');
     const fields: unknown = await c.req.json().catch(() => undefined);
     if (typeof fields !== 'object' || fields === null) return apiError(400, 'invalid_request', 'Body is not a JSON object');
-    const checked = checkCard(fields as Record<string, unknown>);
+    const checked = checkCard(fields as Record<string, unknown>, now());
     if ('field' in checked) return apiError(422, 'card_invalid', checked.message);
     if (checked.number === SANDBOX_TEST_CARDS.processingError) return apiError(422, 'processing_error', 'The card could not be processed. Try another card.');
     if (!TOKENIZABLE_CARDS.has(checked.number)) return apiError(422, 'card_not_supported', ONLY_TEST_CARDS);
     forget();
-    const token: PspToken = { id: `tok_sbx_${randomBytes(12).toString('hex')}`, number: checked.number, createdAt: now(), used: false };
+    const token: PspToken = { id: newId('tok_sbx_'), number: checked.number, createdAt: now(), used: false };
     tokens.set(token.id, token);
     save();
     return c.json({ token: token.id, card: { last4: checked.number.slice(-4) } }, 201);
@@ -1057,12 +658,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
   return {
     app,
     fetch: (request) => Promise.resolve(app.fetch(request)),
-    async whenIdle() {
-      while (pending.size > 0) await Promise.allSettled([...pending]);
-    },
-    async close() {
-      closing.abort();
-      await this.whenIdle();
-    },
+    whenIdle: () => webhooks.whenIdle(),
+    close: () => webhooks.close(),
   };
 }
