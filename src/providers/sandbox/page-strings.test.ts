@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LOCALES } from '../../components/checkout-widget/strings.js';
 import { renderPayPage, type PayPageInput } from './page.js';
@@ -25,7 +25,9 @@ describe('sandbox page texts', () => {
   });
 
   it('knows every message the psp writes, word for word', () => {
-    const source = readFileSync(new URL('./psp.ts', import.meta.url), 'utf8');
+    // The PSP's modules: `psp.ts` and its parts in `psp/`.
+    const parts = readdirSync(new URL('./psp/', import.meta.url)).filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts'));
+    const source = ['./psp.ts', ...parts.map((name) => `./psp/${name}`)].map((file) => readFileSync(new URL(file, import.meta.url), 'utf8')).join('\n');
     // The page's messages are sentences; the API's own errors (no full stop) never reach the page.
     const messages = [...source.matchAll(/(?:message|declined): '([A-Z][^']* [^']*\.)'/g)].map((match) => match[1]!);
     // The card decline is a template: with and without the BLIK suggestion.
