@@ -3,8 +3,6 @@ import type { CheckoutSession } from './protocol.js';
 import { contractShape } from './session-shapes/contract.js';
 import { SESSION_SHAPES, type SessionShape, type SessionShapeContext } from './session-shapes/index.js';
 
-export { contractSessionSchema } from './session-shapes/contract.js';
-
 /**
  * Validates what an endpoint (or the page) handed us and returns a contract session.
  * Throws `CheckoutError('invalid_session')` whose message names the offending field.

@@ -1,3 +1,5 @@
+// Types only, and only in this module's own code: its declarations use the structural types below,
+// so `checkout-widget/server` compiles (`skipLibCheck: false`) without the optional `stripe` package.
 import type Stripe from 'stripe';
 import type { CheckoutSession, SessionStatus } from '../../core/protocol.js';
 import { assertFreshTimestamp, DEFAULT_WEBHOOK_TOLERANCE_SECONDS, replaceSessionPlaceholder } from '../../server/adapter-kit/index.js';
@@ -15,6 +17,61 @@ import {
  * redirects to checkout.stripe.com.
  */
 export type StripeUiMode = 'embedded_page' | 'hosted_page';
+
+/** The request options this adapter passes to the SDK. */
+export interface StripeRequestOptions {
+  stripeAccount?: string;
+  idempotencyKey?: string;
+}
+
+/** The Checkout Session fields this adapter reads (the SDK's `Stripe.Checkout.Session` has them all). */
+export interface StripeCheckoutSession {
+  id: string;
+  status: string | null;
+  payment_status: string;
+  /** An id, or the PaymentIntent when expanded. */
+  payment_intent: string | { status: string } | null;
+  amount_total: number | null;
+  currency: string | null;
+  /** Unix seconds. */
+  expires_at: number;
+  livemode: boolean;
+  ui_mode: string | null;
+  client_secret: string | null;
+  url: string | null;
+  success_url: string | null;
+  cancel_url: string | null;
+}
+
+/** The event fields this adapter reads (every `Stripe.Event` has them). */
+export interface StripeWebhookEvent {
+  id: string;
+  type: string;
+  data: { object: unknown };
+}
+
+/**
+ * The calls this adapter makes on a `stripe` SDK client: `new Stripe(secretKey, …)` fits it (the
+ * unit tests pass one). Declared here rather than imported, so these types need no `stripe` package.
+ */
+export interface StripeClient {
+  checkout: {
+    sessions: {
+      create(params: object, options?: StripeRequestOptions): Promise<StripeCheckoutSession>;
+      retrieve(id: string, params?: { expand?: string[] }, options?: StripeRequestOptions): Promise<StripeCheckoutSession>;
+    };
+  };
+  webhooks: {
+    constructEventAsync(
+      payload: string,
+      header: string,
+      secret: string,
+      tolerance?: number,
+      cryptoProvider?: undefined,
+      receivedAt?: number,
+    ): Promise<StripeWebhookEvent>;
+  };
+}
 
 /**
  * Options of `createStripeProvider`: the account's keys (the secret stays on the server, the
@@ -40,8 +97,8 @@ export interface StripeProviderOptions {
    * either direction: older is a replay, newer a delivery signed ahead of time. Default 300.
    */
   webhookToleranceSeconds?: number;
-  /** Tests: an SDK instance pointed at a fake; then host/port/protocol are ignored. */
-  stripe?: Stripe;
+  /** Tests: an SDK instance (`new Stripe(…)`) pointed at a fake; then host/port/protocol are ignored. */
+  stripe?: StripeClient;
   host?: string;
   port?: number;
   protocol?: 'http' | 'https';
@@ -160,7 +217,7 @@ export function stripeSignatureTimestamp(header: string): number {
 let stripeSdk: Promise<typeof Stripe> | undefined;
 
 /** The `stripe` package, imported once; a clear error when the shop has not installed it. */
-export function loadStripeSdk(): Promise<typeof Stripe> {
+function loadStripeSdk(): Promise<typeof Stripe> {
   return (stripeSdk ??= import('stripe').then(
     (module) => module.default,
     (error: unknown) => {
@@ -208,13 +265,11 @@ function toProviderError(error: unknown, action: string, secretKey: string): Pro
   });
 }
 
-type StripeSession = Stripe.Checkout.Session;
-
 /**
  * Stripe clears a hosted session's `url` once it is no longer open (stripe-node#1530), but a
  * hosted contract session needs one: use the page the shopper was sent to, our return bridge.
  */
-function finishedHostedUrl(session: StripeSession, status: SessionStatus): string | undefined {
+function finishedHostedUrl(session: StripeCheckoutSession, status: SessionStatus): string | undefined {
   const target = status === 'complete' ? session.success_url : (session.cancel_url ?? session.success_url);
   return target ? target.split(STRIPE_SESSION_ID_PLACEHOLDER).join(session.id) : undefined;
 }
@@ -222,7 +277,7 @@ function finishedHostedUrl(session: StripeSession, status: SessionStatus): strin
 const FAILED_PAYMENT_INTENT_STATUSES = new Set(['requires_payment_method', 'canceled']);
 
 /** Stripe's `status` and `payment_status` (and, once known, the PaymentIntent's) as our status. */
-export function mapStripeStatus(session: Pick<StripeSession, 'id' | 'status' | 'payment_status' | 'payment_intent'>): SessionStatus {
+export function mapStripeStatus(session: Pick<StripeCheckoutSession, 'id' | 'status' | 'payment_status' | 'payment_intent'>): SessionStatus {
   switch (session.status) {
     case 'open':
       return 'open';
@@ -253,8 +308,8 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
   const now = options.now ?? Date.now;
   const webhookTolerance = options.webhookToleranceSeconds ?? DEFAULT_WEBHOOK_TOLERANCE_SECONDS;
   // Made on the first call: `stripe` is an optional peer dependency, loaded only when this provider works.
-  let client: Promise<Stripe> | undefined;
-  const stripeClient = (): Promise<Stripe> =>
+  let client: Promise<StripeClient> | undefined;
+  const stripeClient = (): Promise<StripeClient> =>
     (client ??= options.stripe
       ? Promise.resolve(options.stripe)
       : loadStripeSdk().then(
@@ -275,9 +330,9 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
             throw error;
           },
         ));
-  const accountOption: Stripe.RequestOptions = stripeAccount ? { stripeAccount } : {};
+  const accountOption: StripeRequestOptions = stripeAccount ? { stripeAccount } : {};
 
-  function toCheckoutSession(session: StripeSession): CheckoutSession {
+  function toCheckoutSession(session: StripeCheckoutSession): CheckoutSession {
     const common = {
       id: session.id,
       provider: PROVIDER_NAME,
@@ -363,7 +418,7 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
 
     async createSession(input) {
       const params = buildCreateParams(input);
-      let session: StripeSession;
+      let session: StripeCheckoutSession;
       try {
         session = await (await stripeClient()).checkout.sessions.create(params, {
           ...accountOption,
@@ -379,7 +434,7 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
       if (!SESSION_ID_PATTERN.test(id)) {
         throw new ProviderError(PROVIDER_NAME, `"${id.slice(0, 80)}" is not a Stripe Checkout Session id`, 404);
       }
-      let session: StripeSession;
+      let session: StripeCheckoutSession;
       try {
         // The PaymentIntent tells a settling async payment from a failed one.
         session = await (await stripeClient()).checkout.sessions.retrieve(id, { expand: ['payment_intent'] }, accountOption);
@@ -401,7 +456,7 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
       assertFreshTimestamp(stripeSignatureTimestamp(signature) * 1000, receivedAt, webhookTolerance);
       // Outside the try: a missing SDK is this server's fault (a 500 Stripe retries), not a forged signature.
       const stripe = await stripeClient();
-      let event: Stripe.Event;
+      let event: StripeWebhookEvent;
       try {
         // The SDK still verifies the signature itself (and the age, on the same clock).
         event = await stripe.webhooks.constructEventAsync(

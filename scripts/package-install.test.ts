@@ -1,0 +1,241 @@
+/**
+ * The published package, installed the way a shop installs it (`npm run test:package`, after
+ * `npm run build`; part of `npm test`). `npm pack` the built `dist/`, then two scratch projects:
+ *
+ * - widget only (`npm install checkout-widget`): no server-only package arrives, `node_modules` stays
+ *   within its budget, every module the widget entries can load (the lazy chunks too) imports only
+ *   the package's dependencies, and their types compile with `skipLibCheck: false`;
+ * - the backend without `stripe` (README's one install command): `checkout-widget/server` loads, and
+ *   its types and `./server/node`'s compile with `skipLibCheck: false`.
+ *
+ * Installs go to the registry (or npm's cache); `tsc` is the repository's own.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+/** Where the tests' `@types/node` comes from: the repository's, so the scratch backend installs none. */
+const TYPE_ROOTS = join(ROOT, 'node_modules', '@types');
+
+/** `node_modules` of a widget-only install, as `du` counts it (32 MB when hono, kysely, zod and Stripe.js came along). */
+const WIDGET_BUDGET_KB = 12 * 1024;
+/** Packages only the backend or `./react` use: none of them may come with the widget. */
+const NOT_FOR_THE_WIDGET = ['hono', 'kysely', 'zod', 'stripe', '@stripe/stripe-js', '@hono/node-server', '@lit/react', '@types/react', 'react', 'pg', 'better-sqlite3'];
+
+interface Install {
+  dir: string;
+  kilobytes: number;
+  packages: string[];
+}
+
+let work: string;
+let tarball: string;
+let widget: Install;
+let backend: Install;
+
+async function npm(args: string[], cwd: string): Promise<string> {
+  const { stdout } = await run('npm', args, { cwd, maxBuffer: 16 * 1024 * 1024 });
+  return stdout;
+}
+
+/** A scratch project with `specs` installed; its size in KB (`du -sk`) and the packages npm put in it. */
+async function install(name: string, specs: string[]): Promise<Install> {
+  const dir = join(work, name);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: `scratch-${name}`, private: true, type: 'module' })}\n`);
+  await npm(['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...specs], dir);
+  const { stdout } = await run('du', ['-sk', 'node_modules'], { cwd: dir });
+  const lock = JSON.parse(readFileSync(join(dir, 'node_modules', '.package-lock.json'), 'utf8')) as { packages: Record<string, unknown> };
+  const packages = Object.keys(lock.packages).map((path) => path.replace(/^.*node_modules\//, ''));
+  return { dir, kilobytes: Number(stdout.split('\t')[0]), packages };
+}
+
+/** `tsc --noEmit` over `files` in `dir`, strict and with `skipLibCheck: false`; its diagnostics, or '' when it compiles. */
+async function typecheck(dir: string, files: Record<string, string>, compilerOptions: Record<string, unknown>): Promise<string> {
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+  const tsconfig = {
+    compilerOptions: { target: 'ES2022', strict: true, skipLibCheck: false, noEmit: true, types: [], ...compilerOptions },
+    files: Object.keys(files),
+  };
+  const project = join(dir, `tsconfig.${Object.keys(files).join('+')}.json`);
+  writeFileSync(project, `${JSON.stringify(tsconfig, null, 2)}\n`);
+  try {
+    await run(process.execPath, [TSC, '-p', project], { cwd: dir });
+    return '';
+  } catch (error) {
+    return String((error as { stdout?: string }).stdout || error);
+  }
+}
+
+/** Runs an ES module snippet in `dir` with Node; its stdout, or the error it ended with. */
+async function node(dir: string, code: string): Promise<{ stdout: string; stderr: string }> {
+  try {
+    return await run(process.execPath, ['--input-type=module', '-e', code], { cwd: dir });
+  } catch (error) {
+    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+    return { stdout, stderr: stderr || String(error) };
+  }
+}
+
+const IMPORT = /\b(?:from\s*|import\s*\(\s*|import\s+)(['"])([^'"]+)\1/g;
+
+/**
+ * Every bare import of the modules an entry can load, following relative imports, static and
+ * dynamic (so the lazily fetched renderers and session validators count too).
+ */
+function bareImports(packageDir: string, entries: string[]): Map<string, string> {
+  const found = new Map<string, string>();
+  const seen = new Set<string>();
+  const queue = entries.map((entry) => join(packageDir, entry));
+  for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const code = readFileSync(file, 'utf8');
+    for (const [, , specifier] of code.matchAll(IMPORT)) {
+      if (specifier!.startsWith('.')) queue.push(join(dirname(file), specifier!));
+      else if (!found.has(specifier!)) found.set(specifier!, posix.relative(packageDir, file));
+    }
+  }
+  return found;
+}
+
+function packageName(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+}
+
+/** README's backend install command (the line under "The backend"), with this tarball for `checkout-widget`. */
+function backendInstallSpecs(): string[] {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const command = /^npm install checkout-widget( [^\n#]*\bhono\b[^\n#]*?)\s*(?:#.*)?$/m.exec(readme);
+  if (!command) throw new Error('README.md has no backend install command (`npm install checkout-widget hono …`)');
+  return command[1]!.trim().split(/\s+/);
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(ROOT, 'dist', 'lib', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  work = mkdtempSync(join(tmpdir(), 'checkout-widget-package-'));
+  const [packed] = JSON.parse(await npm(['pack', '--json', '--pack-destination', work], ROOT)) as [{ filename: string }];
+  tarball = join(work, packed.filename);
+  [widget, backend] = await Promise.all([install('widget', [tarball]), install('backend', [tarball, ...backendInstallSpecs()])]);
+  console.log(
+    `widget-only install: ${(widget.kilobytes / 1024).toFixed(1)} MB, ${widget.packages.length} packages; ` +
+      `backend without stripe: ${(backend.kilobytes / 1024).toFixed(1)} MB, ${backend.packages.length} packages`,
+  );
+}, 240_000);
+
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+}, 60_000);
+
+describe('npm install checkout-widget (the widget alone)', () => {
+  it(`brings no server-only package and stays within ${WIDGET_BUDGET_KB / 1024} MB`, () => {
+    expect(widget.packages.filter((name) => NOT_FOR_THE_WIDGET.includes(name))).toEqual([]);
+    expect(widget.kilobytes).toBeLessThanOrEqual(WIDGET_BUDGET_KB);
+  });
+
+  it('imports nothing but its dependencies from `.` and `./define`, lazy chunks included; `./react` adds only react and @lit/react', () => {
+    const manifest = JSON.parse(readFileSync(join(widget.dir, 'node_modules', 'checkout-widget', 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      exports: Record<string, { default: string } | string>;
+    };
+    const entry = (subpath: string) => (manifest.exports[subpath] as { default: string }).default;
+    const packageDir = join(widget.dir, 'node_modules', 'checkout-widget');
+    const dependencies = Object.keys(manifest.dependencies);
+    const outside = (entries: string[], allowed: string[]) =>
+      [...bareImports(packageDir, entries)].filter(([specifier]) => !allowed.includes(packageName(specifier))).map(([s, file]) => `${s} (${file})`);
+    expect(outside([entry('.'), entry('./define')], dependencies)).toEqual([]);
+    expect(outside([entry('./react')], [...dependencies, 'react', '@lit/react'])).toEqual([]);
+  });
+
+  it('runs in Node: the elements load and the bundled session validators parse a provider-native session', async () => {
+    const { stdout, stderr } = await node(
+      widget.dir,
+      `const widget = await import('checkout-widget');
+      await import('checkout-widget/define');
+      const session = widget.parseSession(
+        { object: 'checkout.session', id: 'cs_test_1', status: 'open', ui_mode: 'embedded_page', client_secret: 'cs_test_1_secret_x', amount_total: 100, currency: 'dkk', expires_at: 1800000000, livemode: false },
+        { publishableKey: 'pk_test_1' },
+      );
+      let refusal = '';
+      try { widget.parseSession({ id: 'cs_1', provider: 'x', kind: 'hosted', status: 'bogus' }); } catch (error) { refusal = error.message; }
+      console.log(JSON.stringify({ element: typeof widget.CheckoutWidget, kind: session.kind, refusal }));`,
+    );
+    expect(stderr).toBe('');
+    expect(JSON.parse(stdout)).toEqual({
+      element: 'function',
+      kind: 'stripe-embedded',
+      refusal: 'session.status must be one of open, complete, expired, cancelled, failed',
+    });
+  });
+
+  it('compiles `.` and `./define` with skipLibCheck: false (NodeNext and Bundler resolution)', async () => {
+    const source = `import 'checkout-widget/define';
+import { defineCheckoutElements } from 'checkout-widget/define';
+import { CheckoutWidget, parseSession, RENDERER_LOADERS, SESSION_SHAPES, type CheckoutEvent, type CheckoutSession } from 'checkout-widget';
+defineCheckoutElements();
+export const element: CheckoutWidget | null = document.querySelector('checkout-widget');
+export const session: CheckoutSession = parseSession({});
+export const shapes = SESSION_SHAPES.length + Object.keys(RENDERER_LOADERS).length;
+export type Accept = CheckoutEvent<'checkout-accept'>;
+`;
+    const lib = ['ES2023', 'DOM', 'DOM.Iterable'];
+    const [nodeNext, bundler] = await Promise.all([
+      typecheck(widget.dir, { 'widget-node.ts': source }, { module: 'NodeNext', moduleResolution: 'NodeNext', lib }),
+      typecheck(widget.dir, { 'widget-bundler.ts': source }, { module: 'ESNext', moduleResolution: 'Bundler', lib }),
+    ]);
+    expect(nodeNext).toBe('');
+    expect(bundler).toBe('');
+  });
+
+  it('names the missing package when the backend is imported without its peers', async () => {
+    const { stderr } = await node(widget.dir, `await import('checkout-widget/server');`);
+    expect(stderr).toMatch(/Cannot find package '(hono|kysely|zod)'/);
+  });
+});
+
+describe("the backend without stripe (README's install command)", () => {
+  it('installs the peers it names and not stripe', () => {
+    expect(backend.packages).toEqual(expect.arrayContaining(['hono', 'kysely', 'zod']));
+    expect(backend.packages).not.toContain('stripe');
+  });
+
+  it('loads checkout-widget/server', async () => {
+    const { stdout, stderr } = await node(
+      backend.dir,
+      `const server = await import('checkout-widget/server');
+      console.log(typeof server.createCheckoutHandler, typeof server.createStripeProvider, typeof server.createMemoryStore);`,
+    );
+    expect(stderr).toBe('');
+    expect(stdout.trim()).toBe('function function function');
+  });
+
+  it('compiles ./server, ./server/node and ./server/store-conformance with skipLibCheck: false', async () => {
+    const diagnostics = await typecheck(
+      backend.dir,
+      {
+        'server.ts': `import { createCheckoutHandler, createMemoryStore, createStripeProvider, type CheckoutHandler, type StripeProviderOptions } from 'checkout-widget/server';
+import { serveNode, toNodeListener } from 'checkout-widget/server/node';
+import { describeStoreConformance } from 'checkout-widget/server/store-conformance';
+const options: StripeProviderOptions = { secretKey: 'sk_test_1', publishableKey: 'pk_test_1' };
+export const handler: CheckoutHandler = createCheckoutHandler({
+  providers: [createStripeProvider(options)],
+  catalog: { currency: 'DKK', products: {} },
+  store: createMemoryStore(),
+});
+export const node = [serveNode, toNodeListener, describeStoreConformance];
+`,
+      },
+      { module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2023'], types: ['node'], typeRoots: [TYPE_ROOTS] },
+    );
+    expect(diagnostics).toBe('');
+  });
+});
