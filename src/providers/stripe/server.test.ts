@@ -356,9 +356,7 @@ describe('the SDK the provider builds itself', () => {
     return createStripeProvider({
       secretKey: FAKE_SECRET_KEY,
       publishableKey: FAKE_PUBLISHABLE_KEY,
-      host: '127.0.0.1',
-      port: fake.server.port,
-      protocol: 'http',
+      apiUrl: `http://127.0.0.1:${fake.server.port}`,
       now: () => NOW_MS,
       ...options,
     });

@@ -97,11 +97,10 @@ export interface StripeProviderOptions {
    * either direction: older is a replay, newer a delivery signed ahead of time. Default 300.
    */
   webhookToleranceSeconds?: number;
-  /** Tests: an SDK instance (`new Stripe(…)`) pointed at a fake; then host/port/protocol are ignored. */
+  /** An SDK instance (`new Stripe(…)`) of your own; then `apiUrl` and `apiVersion` are yours to set on it. */
   stripe?: StripeClient;
-  host?: string;
-  port?: number;
-  protocol?: 'http' | 'https';
+  /** Stripe's API origin, e.g. `http://localhost:12111` for stripe-mock. Default `https://api.stripe.com`. */
+  apiUrl?: string;
   /** Clock in milliseconds, for `expires_at` and the webhook timestamp check. */
   now?: () => number;
 }
@@ -307,6 +306,8 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
   const ttlSeconds = options.sessionTtlSeconds ?? DEFAULT_TTL_SECONDS;
   const now = options.now ?? Date.now;
   const webhookTolerance = options.webhookToleranceSeconds ?? DEFAULT_WEBHOOK_TOLERANCE_SECONDS;
+  // Checked now, not at the first call: a wrong address is a start-up error.
+  const apiLocation = options.apiUrl !== undefined ? stripeApiLocation(options.apiUrl) : undefined;
   // Made on the first call: `stripe` is an optional peer dependency, loaded only when this provider works.
   let client: Promise<StripeClient> | undefined;
   const stripeClient = (): Promise<StripeClient> =>
@@ -321,9 +322,7 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
               maxNetworkRetries: 2,
               telemetry: false,
               appInfo: { name: 'checkout-widget' },
-              ...(options.host !== undefined && { host: options.host }),
-              ...(options.port !== undefined && { port: options.port }),
-              ...(options.protocol !== undefined && { protocol: options.protocol }),
+              ...apiLocation,
             }),
           (error: unknown) => {
             client = undefined; // once the package is installed, the next call tries again
@@ -526,27 +525,27 @@ export function fromEnv(env: Record<string, string | undefined>): PaymentProvide
     ...(webhookSecret && { webhookSecret }),
     ...(uiMode && { uiMode }),
     ...(stripeAccount && { stripeAccount }),
-    ...(apiUrl && stripeApiLocation(apiUrl)),
+    ...(apiUrl && { apiUrl }),
   });
 }
 
 /**
- * `STRIPE_API_URL` (e.g. `http://localhost:12111` for stripe-mock) as the SDK's
- * `host`/`port`/`protocol`. Only an origin: the SDK adds `/v1/…` itself.
+ * The `apiUrl` option (`STRIPE_API_URL`; e.g. `http://localhost:12111` for stripe-mock) as the
+ * SDK's `host`/`port`/`protocol`. Only an origin: the SDK adds `/v1/…` itself.
  */
 export function stripeApiLocation(apiUrl: string): { host: string; port: number; protocol: 'http' | 'https' } {
   let url: URL;
   try {
     url = new URL(apiUrl);
   } catch {
-    throw new Error(`STRIPE_API_URL must be an absolute http(s) URL such as https://api.stripe.com (got "${apiUrl}")`);
+    throw new Error(`Stripe apiUrl (STRIPE_API_URL) must be an absolute http(s) URL such as https://api.stripe.com (got "${apiUrl}")`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new Error(`STRIPE_API_URL must use http or https (got "${url.protocol}")`);
+    throw new Error(`Stripe apiUrl (STRIPE_API_URL) must use http or https (got "${url.protocol}")`);
   }
   if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
     // The value is not echoed: it may hold credentials.
-    throw new Error('STRIPE_API_URL must be an origin only (scheme, host, port), without path, query or credentials');
+    throw new Error('Stripe apiUrl (STRIPE_API_URL) must be an origin only (scheme, host, port), without path, query or credentials');
   }
   const protocol = url.protocol === 'http:' ? 'http' : 'https';
   // IPv6 hosts come bracketed in URL.hostname; Node's http wants them bare.

@@ -39,7 +39,6 @@ let handler: CheckoutHandler | undefined;
 let context: ExecutionContext | undefined;
 
 function build(env: Env): CheckoutHandler {
-  const stripeApi = env.STRIPE_API_URL ? new URL(env.STRIPE_API_URL) : undefined;
   return createCheckoutHandler({
     catalog,
     store: createD1Store({ database: env.DB }),
@@ -54,11 +53,7 @@ function build(env: Env): CheckoutHandler {
       createStripeProvider({
         secretKey: env.STRIPE_SECRET_KEY,
         publishableKey: env.STRIPE_PUBLISHABLE_KEY,
-        ...(stripeApi && {
-          host: stripeApi.hostname,
-          port: Number(stripeApi.port),
-          protocol: stripeApi.protocol === 'http:' ? ('http' as const) : ('https' as const),
-        }),
+        ...(env.STRIPE_API_URL && { apiUrl: env.STRIPE_API_URL }),
       }),
     ],
   });
