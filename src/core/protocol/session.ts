@@ -1,0 +1,54 @@
+/** The session JSON the backend answers (docs/protocol.md, "The session"). */
+import { SESSION_KINDS } from '../../providers/session-kinds.generated.js';
+
+export { SESSION_KINDS };
+/** How the widget renders a session: `hosted` is a page shown by URL, the others a provider's own renderer. */
+export type SessionKind = (typeof SESSION_KINDS)[number];
+
+/** Every status a session can have. */
+export const SESSION_STATUSES = ['open', 'complete', 'expired', 'cancelled', 'failed'] as const;
+/** Where the session stands; every status but `open` is final. */
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+/** Terminal statuses: the session will not change any more. */
+export function isFinalStatus(status: SessionStatus): boolean {
+  return status !== 'open';
+}
+
+/** A payment session as your endpoint returns it (docs/protocol.md): all the widget needs to show it. */
+export interface CheckoutSession {
+  id: string;
+  /** `sandbox`, `stripe`, `reepay`, … : free text, the backend's provider name. */
+  provider: string;
+  kind: SessionKind;
+  status: SessionStatus;
+  /** The hosted page (`hosted`, `reepay`). */
+  url?: string;
+  /** `false`: the page refuses framing, so `embedded` and `overlay` fall back to `redirect`. */
+  frameable?: boolean;
+  /** `card-token` only: whose card fields make the token (`checkout.com` Frames, or the `sandbox`'s double of them). */
+  token_provider?: string;
+  /** `card-token` only: the token provider's public key (checkout.com `pk_…`). */
+  public_key?: string;
+  /**
+   * `card-token` with `token_provider: "sandbox"` only: the sandbox PSP's card-fields script (its
+   * stand-in for checkout.com's CDN script). An addition to the contract's session.
+   */
+  frames_url?: string;
+  /** Stripe embedded checkout only. Never written to an attribute, the URL, the console or storage. */
+  client_secret?: string;
+  publishable_key?: string;
+  stripe_account?: string;
+  /** Minor units. */
+  amount?: number;
+  currency?: string;
+  /** ISO 8601. */
+  expires_at?: string;
+  livemode?: boolean;
+  /**
+   * Declined attempts on this open session so far, where the provider counts them: a status read
+   * then tells the page of a decline whose message never arrived (a proxy, another API origin).
+   */
+  failed_attempts?: number;
+}
+
