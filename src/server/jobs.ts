@@ -3,6 +3,7 @@ import { IDEMPOTENCY_KEY_TTL_MS } from './idempotency.js';
 import { JobRunner } from './job-runner.js';
 import type { Ledger } from './ledger.js';
 import type { HandlerConfig } from './options.js';
+import { orderPaidReference } from './order-machine.js';
 import { callProvider, isNotFoundAtProvider } from './provider-calls.js';
 import type { VerifiedWebhook } from './providers/types.js';
 import type { Job, JobKind } from './store/types.js';
@@ -30,7 +31,7 @@ export function createJobRunner(config: HandlerConfig, ledger: Ledger, kickJobs:
   const runJob = async (job: Job): Promise<void> => {
     switch (job.kind) {
       case 'order_paid':
-        return ledger.fulfil((job.payload as { reference: string }).reference);
+        return ledger.fulfil(orderPaidReference(job));
       case 'on_webhook': {
         const { provider, event, context } = job.payload as StoredWebhook & { context: WebhookContext };
         return options.onWebhook?.(event, provider, context);

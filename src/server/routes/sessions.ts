@@ -4,15 +4,15 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { CheckoutSession } from '../../core/session.js';
 import { CatalogError, priceItems, type PricedCart } from '../catalog.js';
 import { createKey, createRequestHash, IdempotencyClaims, MAX_IDEMPOTENCY_KEY_LENGTH } from '../idempotency.js';
-import { orderLines, type Ledger } from '../ledger.js';
+import type { Ledger } from '../ledger.js';
 import type { HandlerConfig } from '../options.js';
+import { newOrder, refusedTransition } from '../order-machine.js';
 import { baseUrl, claimedShopOrigin, defaultReturnPage, httpOrigin, httpUrl, ownOrigin } from '../origins.js';
 import { callProvider, isNotFoundAtProvider, providerFailureMessage, redactSecrets } from '../provider-calls.js';
 import { ProviderInputError, type CustomerInput, type PaymentProvider } from '../providers/types.js';
 import { createSessionBodySchema, describeIssues, toRequestIssues, type CreateSessionBody, type RequestIssue } from '../request-schema.js';
 import { REFERENCE_QUERY_PARAM, type ReturnResult } from '../return-bridge.js';
-import type { Order, SessionRecord } from '../store/types.js';
-import { randomHex } from '../web-crypto.js';
+import type { SessionRecord } from '../store/types.js';
 import { errorAnswer, errorBody, jsonAnswer } from '../responses.js';
 import { limitBody } from './middleware.js';
 import { MAX_TOKEN_BODY_BYTES, submitToken } from './token.js';
@@ -83,7 +83,7 @@ async function createSession(c: Context, config: HandlerConfig, claims: Idempote
   const owner = claims.newOwner();
   const { shopOrigin, returnPage } = shopReturnTarget(config, request);
   const base = baseUrl(config, request);
-  const order = newOrder(config, provider, priced, customer);
+  const order = newOrder({ provider: provider.name, priced, customer, createdAt: config.isoNow() });
   let reference = order.reference;
   if (idempotencyKey) {
     const claim = await claims.claim(createKey(idempotencyKey), await createRequestHash(raw, shopper?.customer), order, owner);
@@ -152,21 +152,6 @@ function shopReturnTarget(config: HandlerConfig, request: Request): { shopOrigin
   return { shopOrigin, returnPage };
 }
 
-function newOrder(config: HandlerConfig, provider: PaymentProvider, priced: PricedCart, customer: CustomerInput | undefined): Order {
-  const createdAt = config.isoNow();
-  return {
-    reference: `ord_${randomHex(10)}`,
-    provider: provider.name,
-    status: 'pending',
-    amount: priced.amount,
-    currency: priced.currency,
-    lines: orderLines(priced.lines),
-    customer: customer ?? {},
-    createdAt,
-    updatedAt: createdAt,
-  };
-}
-
 interface ClaimedCreate {
   reference: string;
   owner: string;
@@ -207,7 +192,7 @@ async function createAtProvider(c: Context, config: HandlerConfig, request: Crea
       if (error instanceof ProviderInputError) {
         // The provider will refuse this body every time: the order failed, and a retry gets the same answer.
         const answer = { status: 400, body: errorBody('invalid_request', redactSecrets(error.message)) };
-        await store.transitionOrder({ reference, from: ['pending'], to: 'failed', at: isoNow() });
+        await store.transitionOrder(refusedTransition(reference, isoNow()));
         if (key) await store.finishIdempotencyKey(key, owner, answer);
         return jsonAnswer(c, 400, answer.body);
       }
