@@ -21,12 +21,12 @@ export interface StoredWebhook {
 
 /** The runner of the store's durable jobs: stored webhooks, `onWebhook`, `onOrderPaid`, and housekeeping. */
 export function createJobRunner(config: HandlerConfig, ledger: Ledger, kickJobs: () => void): JobRunner {
-  const { options, store, now, jobLeaseMs } = config;
+  const { onWebhook, onOrderPaid, hookRetry, waitUntil, store, now, jobLeaseMs } = config;
   // A handler leases only the work it can do: one without a hook leaves that hook's items to one that has it.
   const kinds: JobKind[] = [
     'webhook',
-    ...(options.onWebhook ? (['on_webhook'] as const) : []),
-    ...(options.onOrderPaid ? (['order_paid'] as const) : []),
+    ...(onWebhook ? (['on_webhook'] as const) : []),
+    ...(onOrderPaid ? (['order_paid'] as const) : []),
   ];
   const runJob = async (job: Job): Promise<void> => {
     switch (job.kind) {
@@ -34,7 +34,7 @@ export function createJobRunner(config: HandlerConfig, ledger: Ledger, kickJobs:
         return ledger.fulfil(orderPaidReference(job));
       case 'on_webhook': {
         const { provider, event, context } = job.payload as StoredWebhook & { context: WebhookContext };
-        return options.onWebhook?.(event, provider, context);
+        return onWebhook?.(event, provider, context);
       }
       case 'webhook':
         return handleWebhook(config, ledger, job.payload as StoredWebhook, kickJobs);
@@ -49,8 +49,8 @@ export function createJobRunner(config: HandlerConfig, ledger: Ledger, kickJobs:
     pollMs: Math.min(MAX_JOB_POLL_MS, Math.max(50, Math.floor(jobLeaseMs / 10))),
     now,
     logger: config.logger,
-    ...(options.hookRetry && { retry: options.hookRetry }),
-    ...(options.waitUntil && { waitUntil: options.waitUntil }),
+    ...(hookRetry && { retry: hookRetry }),
+    ...(waitUntil && { waitUntil }),
     housekeeping: {
       everyMs: HOUSEKEEPING_EVERY_MS,
       run: async () => {
@@ -107,5 +107,5 @@ async function handleWebhook(
     payload: { provider: name, event, context },
     runAt: config.now(),
   });
-  if (config.options.onWebhook) kickJobs();
+  if (config.onWebhook) kickJobs();
 }

@@ -187,10 +187,10 @@ export class Ledger {
 
   /** Calls `onOrderPaid` for a paid order not fulfilled yet, then records that it was. */
   async fulfil(reference: string): Promise<void> {
-    const { store, options, isoNow } = this.#config;
+    const { store, onOrderPaid, isoNow } = this.#config;
     const order = await store.getOrder(reference);
-    if (!awaitsFulfilment(order) || !options.onOrderPaid) return;
-    await options.onOrderPaid(order);
+    if (!awaitsFulfilment(order) || !onOrderPaid) return;
+    await onOrderPaid(order);
     // The hook returned: from here on only the record is retried, never the hook.
     await this.#retrying(() => store.markFulfilled(reference, isoNow()), `recording the fulfilment of ${reference}`);
   }

@@ -73,13 +73,13 @@ async function createSession(c: Context, config: HandlerConfig, claims: Idempote
   if (idempotencyKey && idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
     return errorAnswer(c, 400, 'invalid_request', `Idempotency-Key is longer than ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
   }
-  const shopper = await config.options.shopper?.(request);
+  const shopper = await config.shopper?.(request);
   if (body.invoice && !shopper?.invoices?.includes(body.invoice)) {
     return errorAnswer(c, 403, 'forbidden', 'This shopper may not pay that invoice');
   }
   // A shop with logins (a `shopper` hook) has guests too: a guest may not name a customer handle,
   // which at Reepay is an existing customer and their saved cards.
-  const customer = shopper?.customer ?? (config.options.shopper ? guestCustomer(body.customer) : body.customer);
+  const customer = shopper?.customer ?? (config.shopper ? guestCustomer(body.customer) : body.customer);
   const owner = claims.newOwner();
   const { shopOrigin, returnPage } = shopReturnTarget(config, request);
   const base = baseUrl(config, request);
@@ -236,7 +236,7 @@ async function readSession(c: Context, config: HandlerConfig, ledger: Ledger): P
 function providerForSession(config: HandlerConfig, record: SessionRecord | undefined): PaymentProvider | undefined {
   if (record) return config.providers.get(record.provider);
   // A session no handler on this store created (made before the store, or by hand): unambiguous only with one provider.
-  return config.providers.size === 1 ? config.options.providers[0] : undefined;
+  return config.providers.size === 1 ? config.providers.get(config.defaultProviderName) : undefined;
 }
 
 /**
