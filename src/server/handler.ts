@@ -37,10 +37,11 @@ const STORE_RETRY_AFTER_S = 5;
  */
 export function createCheckoutHandler(options: CheckoutHandlerOptions): CheckoutHandler {
   const config = resolveOptions(options);
-  const kickJobs = () => void runner.kick();
   const claims = new IdempotencyClaims(config);
-  const ledger = new Ledger(config, claims, kickJobs);
-  const runner = createJobRunner(config, ledger, kickJobs);
+  const ledger = new Ledger(config, claims);
+  const runner = createJobRunner(config, ledger);
+  const kickJobs = () => void runner.kick();
+  ledger.onPaid(kickJobs);
   // Picks up what a process that died left (and, on edge runtimes that refuse timers at start-up, starts with the first request).
   let runnerStarted = runner.start();
   const app = checkoutApp(config, ledger, claims, kickJobs);

@@ -47,17 +47,24 @@ interface ProviderReport extends ProviderReading {
 export class Ledger {
   readonly #config: HandlerConfig;
   readonly #claims: IdempotencyClaims;
-  /** Looks for due jobs now: an order just paid has its `onOrderPaid` waiting. */
-  readonly #kickJobs: () => void;
+  /** Told when an order was just paid here: its `onOrderPaid` job is due now (see `onPaid`). */
+  #paid: () => void = () => {};
   /** Where the last reconcile run stopped on its budget; undefined: the next starts at the oldest. */
   #reconcileAfter: OrderCursor | undefined;
   /** The reconcile run going on: the next waits for it, so two never walk from one cursor. */
   #reconciling: Promise<unknown> = Promise.resolve();
 
-  constructor(config: HandlerConfig, claims: IdempotencyClaims, kickJobs: () => void) {
+  constructor(config: HandlerConfig, claims: IdempotencyClaims) {
     this.#config = config;
     this.#claims = claims;
-    this.#kickJobs = kickJobs;
+  }
+
+  /**
+   * Calls `listener` each time an order moves to `paid` here: the job runner, which runs the
+   * ledger's jobs and so exists only after it, looks for the `onOrderPaid` job at once.
+   */
+  onPaid(listener: () => void): void {
+    this.#paid = listener;
   }
 
   /** Moves the order of a session the handler has just read from the provider; true when it moved. */
@@ -98,7 +105,7 @@ export class Ledger {
         `checkout: order ${reference} is a MISMATCH: ${order.provider} reports ${report.amount ?? '?'} ${report.currency ?? '?'} for ${report.what}, the order is ${order.amount} ${order.currency}. Not fulfilled; check it by hand.`,
       );
     }
-    if (move.to === 'paid') this.#kickJobs();
+    if (move.to === 'paid') this.#paid();
     return true;
   }
 
