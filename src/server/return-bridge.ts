@@ -1,5 +1,6 @@
 import type { CheckoutMessage } from '../core/messages.js';
 import { MESSAGE_TYPE, MESSAGE_VERSION } from '../core/messages.js';
+import { SESSION_ID_PLACEHOLDER } from './adapter-kit/return-url.js';
 import { createNonce, escapeHtml, jsonForScript } from './html.js';
 
 export const RETURN_RESULTS = ['accept', 'cancel'] as const;
@@ -13,6 +14,16 @@ export const REFERENCE_QUERY_PARAM = 'checkout_ref';
 
 const BRIDGE_PARAMS = new Set(['checkout_session', 'checkout_result', REFERENCE_QUERY_PARAM]);
 const UNFILLED_PLACEHOLDER = /^\{[A-Z_]+\}$/;
+
+/**
+ * The return bridge URLs a provider sends the shopper to. `{SESSION_ID}` is filled in by providers
+ * that can; `checkout_ref` (our order reference) finds the session for those that cannot.
+ */
+export function returnUrls(base: string, reference: string): { acceptUrl: string; cancelUrl: string } {
+  const url = (result: ReturnResult) =>
+    `${base}/return/${result}?checkout_session=${SESSION_ID_PLACEHOLDER}&${REFERENCE_QUERY_PARAM}=${encodeURIComponent(reference)}`;
+  return { acceptUrl: url('accept'), cancelUrl: url('cancel') };
+}
 
 /**
  * The session id in a return URL. A provider that cannot fill our `{SESSION_ID}` placeholder

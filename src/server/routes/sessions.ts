@@ -1,22 +1,21 @@
-import { Hono, type Context } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { CheckoutSession } from '../../core/session.js';
 import { CatalogError, priceItems, type PricedCart } from '../catalog.js';
-import { createKey, createRequestHash, IdempotencyClaims, MAX_IDEMPOTENCY_KEY_LENGTH } from '../idempotency.js';
-import type { Ledger } from '../ledger.js';
+import { createKey, createRequestHash, MAX_IDEMPOTENCY_KEY_LENGTH } from '../idempotency.js';
 import type { HandlerConfig } from '../options.js';
 import { newOrder, refusedTransition } from '../order-machine.js';
 import { baseUrl, claimedShopOrigin, defaultReturnPage, httpOrigin, httpUrl, ownOrigin } from '../origins.js';
 import { callProvider, isNotFoundAtProvider, providerFailureMessage, redactSecrets } from '../provider-calls.js';
 import { ProviderInputError, type CustomerInput, type PaymentProvider } from '../providers/types.js';
 import { createSessionBodySchema, describeIssues, toRequestIssues, type CreateSessionBody, type RequestIssue } from '../request-schema.js';
-import { REFERENCE_QUERY_PARAM, type ReturnResult } from '../return-bridge.js';
+import { returnUrls } from '../return-bridge.js';
 import type { SessionRecord } from '../store/types.js';
 import { errorAnswer, errorBody, jsonAnswer } from '../responses.js';
+import type { CheckoutContext, CheckoutEnv } from './context.js';
 import { limitBody } from './middleware.js';
 import { MAX_TOKEN_BODY_BYTES, submitToken } from './token.js';
-import { SESSION_ID_PLACEHOLDER } from '../adapter-kit/return-url.js';
 
 // Provider ids seen so far: cs_…, cs_test_…, AW-kLcRRC5P8U68CYe0kVA, sbx_…
 export const SESSION_ID_PATTERN = /^[A-Za-z0-9_\-.:]{1,255}$/;
@@ -31,41 +30,36 @@ interface CreateRequest {
 }
 
 /**
+ * CORS for the session routes: a widget on another listed origin (shop.example calling
+ * api.shop.example) may call them; nobody else gets CORS headers, and without `allowedOrigins`
+ * there is no CORS at all.
+ */
+const sessionCors = cors({
+  origin: (origin, c: CheckoutContext) => (c.var.checkout.config.allowedOrigins?.has(origin) ? origin : null),
+  allowMethods: ['GET', 'POST'],
+  allowHeaders: ['Content-Type', 'Accept', 'Idempotency-Key'],
+  maxAge: 600,
+});
+const corsForListedOrigins: MiddlewareHandler<CheckoutEnv> = (c, next) =>
+  c.var.checkout.config.allowedOrigins ? sessionCors(c, next) : next();
+
+/**
  * `POST /sessions` (create, priced from the catalog), `GET /sessions/:id` (read, fresh from the
  * provider) and `POST /sessions/:id/token` (pay a card-token session), under one CORS policy.
  */
-export function sessionRoutes(config: HandlerConfig, ledger: Ledger, claims: IdempotencyClaims): Hono {
-  const routes = new Hono();
-  const allowedOrigins = config.allowedOrigins;
-  if (allowedOrigins) {
-    // A widget on another listed origin (shop.example calling api.shop.example) may call the
-    // session routes; nobody else gets CORS headers.
-    const sessionCors = cors({
-      origin: (origin) => (allowedOrigins.has(origin) ? origin : null),
-      allowMethods: ['GET', 'POST'],
-      allowHeaders: ['Content-Type', 'Accept', 'Idempotency-Key'],
-      maxAge: 600,
-    });
-    routes.use('/sessions', sessionCors);
-    routes.use('/sessions/*', sessionCors);
-  }
-  routes.post(
-    '/sessions',
-    limitBody(MAX_CREATE_BODY_BYTES, `Request body is larger than ${MAX_CREATE_BODY_BYTES} bytes`),
-    (c) => createSession(c, config, claims),
-  );
-  routes.get('/sessions/:id', (c) => readSession(c, config, ledger));
-  routes.post(
-    '/sessions/:id/token',
-    limitBody(MAX_TOKEN_BODY_BYTES, `Request body is larger than ${MAX_TOKEN_BODY_BYTES} bytes`),
-    (c) => submitToken(c, config, ledger, claims, returnUrls),
-  );
-  return routes;
+export function sessionRoutes(): Hono<CheckoutEnv> {
+  return new Hono<CheckoutEnv>()
+    .use('/sessions', corsForListedOrigins)
+    .use('/sessions/*', corsForListedOrigins)
+    .post('/sessions', limitBody(MAX_CREATE_BODY_BYTES, `Request body is larger than ${MAX_CREATE_BODY_BYTES} bytes`), createSession)
+    .get('/sessions/:id', readSession)
+    .post('/sessions/:id/token', limitBody(MAX_TOKEN_BODY_BYTES, `Request body is larger than ${MAX_TOKEN_BODY_BYTES} bytes`), submitToken);
 }
 
-async function createSession(c: Context, config: HandlerConfig, claims: IdempotencyClaims): Promise<Response> {
+async function createSession(c: CheckoutContext): Promise<Response> {
+  const { config, claims } = c.var.checkout;
   const request = c.req.raw;
-  const checked = checkCreateRequest(c, await c.req.text(), config);
+  const checked = checkCreateRequest(c, await c.req.text());
   if (checked instanceof Response) return checked;
   const { raw, body, provider, priced } = checked;
 
@@ -100,11 +94,12 @@ async function createSession(c: Context, config: HandlerConfig, claims: Idempote
     // Written before the provider is called, so no payment can exist without its order.
     await config.store.insertOrder(order);
   }
-  return createAtProvider(c, config, checked, { reference, owner, idempotencyKey, shopOrigin, returnPage, customer, base });
+  return createAtProvider(c, checked, { reference, owner, idempotencyKey, shopOrigin, returnPage, customer, base });
 }
 
 /** The body as JSON, checked against the schema, its provider known and its items priced; or the 400 answer. */
-function checkCreateRequest(c: Context, raw: string, config: HandlerConfig): CreateRequest | Response {
+function checkCreateRequest(c: CheckoutContext, raw: string): CreateRequest | Response {
+  const { config } = c.var.checkout;
   let data: unknown;
   try {
     data = JSON.parse(raw);
@@ -164,7 +159,8 @@ interface ClaimedCreate {
 }
 
 /** The provider's session for a claimed create, saved with its order's link and the key's answer; or the failure's answer. */
-async function createAtProvider(c: Context, config: HandlerConfig, request: CreateRequest, create: ClaimedCreate): Promise<Response> {
+async function createAtProvider(c: CheckoutContext, request: CreateRequest, create: ClaimedCreate): Promise<Response> {
+  const { config } = c.var.checkout;
   const { store, logger, isoNow } = config;
   const { provider } = request;
   const { reference, owner, idempotencyKey, customer } = create;
@@ -213,7 +209,8 @@ async function createAtProvider(c: Context, config: HandlerConfig, request: Crea
   }
 }
 
-async function readSession(c: Context, config: HandlerConfig, ledger: Ledger): Promise<Response> {
+async function readSession(c: CheckoutContext): Promise<Response> {
+  const { config, ledger } = c.var.checkout;
   const id = c.req.param('id') ?? '';
   const notFound = () => errorAnswer(c, 404, 'not_found', `No checkout session "${id}"`);
   if (!SESSION_ID_PATTERN.test(id)) return notFound();
@@ -237,19 +234,6 @@ function providerForSession(config: HandlerConfig, record: SessionRecord | undef
   if (record) return config.providers.get(record.provider);
   // A session no handler on this store created (made before the store, or by hand): unambiguous only with one provider.
   return config.providers.size === 1 ? config.providers.get(config.defaultProviderName) : undefined;
-}
-
-/**
- * The return bridge URL a provider sends the shopper to. `{SESSION_ID}` is filled in by providers
- * that can; `checkout_ref` (our order reference) finds the session for those that cannot.
- */
-function returnUrl(base: string, result: ReturnResult, reference: string): string {
-  const ref = encodeURIComponent(reference);
-  return `${base}/return/${result}?checkout_session=${SESSION_ID_PLACEHOLDER}&${REFERENCE_QUERY_PARAM}=${ref}`;
-}
-
-function returnUrls(base: string, reference: string): { acceptUrl: string; cancelUrl: string } {
-  return { acceptUrl: returnUrl(base, 'accept', reference), cancelUrl: returnUrl(base, 'cancel', reference) };
 }
 
 function guestCustomer(customer: CustomerInput | undefined): CustomerInput | undefined {
