@@ -160,8 +160,7 @@ interface ClaimedCreate {
 
 /** The provider's session for a claimed create, saved with its order's link and the key's answer; or the failure's answer. */
 async function createAtProvider(c: CheckoutContext, request: CreateRequest, create: ClaimedCreate): Promise<Response> {
-  const { config } = c.var.checkout;
-  const { store, logger, isoNow } = config;
+  const { store, logger, isoNow, providerTimeoutMs } = c.var.checkout.config;
   const { provider } = request;
   const { reference, owner, idempotencyKey, customer } = create;
   const key = idempotencyKey && createKey(idempotencyKey);
@@ -180,7 +179,7 @@ async function createAtProvider(c: CheckoutContext, request: CreateRequest, crea
           ...returnUrls(create.base, reference),
           webhookUrl: `${create.base}/webhooks/${encodeURIComponent(provider.name)}`,
         }),
-        config.providerTimeoutMs,
+        providerTimeoutMs,
         provider.name,
       );
     } catch (error) {
