@@ -3,8 +3,9 @@ import type { CheckoutHandler, CheckoutHandlerOptions, OrderLedger } from './han
 import { IdempotencyClaims } from './idempotency.js';
 import { createJobRunner } from './jobs.js';
 import { Ledger } from './ledger.js';
-import { resolveOptions, type HandlerConfig } from './options.js';
+import { resolveOptions } from './options.js';
 import { errorAnswer, errorJson } from './responses.js';
+import { provideCheckout, type CheckoutDeps, type CheckoutEnv } from './routes/context.js';
 import { answerMethodNotAllowed, refuseUntrustedHost } from './routes/middleware.js';
 import { returnBridgeRoutes } from './routes/return-bridge.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -37,13 +38,14 @@ const STORE_RETRY_AFTER_S = 5;
  */
 export function createCheckoutHandler(options: CheckoutHandlerOptions): CheckoutHandler {
   const config = resolveOptions(options);
-  const kickJobs = () => void runner.kick();
   const claims = new IdempotencyClaims(config);
-  const ledger = new Ledger(config, claims, kickJobs);
-  const runner = createJobRunner(config, ledger, kickJobs);
+  const ledger = new Ledger(config, claims);
+  const runner = createJobRunner(config, ledger);
+  const kickJobs = () => void runner.kick();
+  ledger.onPaid(kickJobs);
   // Picks up what a process that died left (and, on edge runtimes that refuse timers at start-up, starts with the first request).
   let runnerStarted = runner.start();
-  const app = checkoutApp(config, ledger, claims, kickJobs);
+  const app = checkoutApp({ config, ledger, claims, kickJobs });
 
   const handler = (request: Request) => {
     if (!runnerStarted) runnerStarted = runner.start();
@@ -63,14 +65,16 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
 }
 
 /** The routes (docs/protocol.md, "Backend routes") under the base path, every answer JSON but the return bridge's page. */
-function checkoutApp(config: HandlerConfig, ledger: Ledger, claims: IdempotencyClaims, kickJobs: () => void): Hono {
-  const app = new Hono();
-  app.use(refuseUntrustedHost(config));
+function checkoutApp(deps: CheckoutDeps): Hono<CheckoutEnv> {
+  const { config } = deps;
+  const app = new Hono<CheckoutEnv>();
+  app.use(provideCheckout(deps));
+  app.use(refuseUntrustedHost);
   app.use(answerMethodNotAllowed(app));
   const api = config.basePath ? app.basePath(config.basePath) : app;
-  api.route('/', sessionRoutes(config, ledger, claims));
-  api.route('/', returnBridgeRoutes(config));
-  api.route('/', webhookRoutes(config, kickJobs));
+  api.route('/', sessionRoutes());
+  api.route('/', returnBridgeRoutes());
+  api.route('/', webhookRoutes());
   app.notFound((c) => errorAnswer(c, 404, 'not_found', 'Not found'));
   app.onError((error, c) => {
     if (error instanceof StoreUnavailableError) {

@@ -10,8 +10,8 @@ export interface RetryPolicy {
 
 export interface JobRunnerOptions {
   store: CheckoutStore;
-  /** Does the job; a throw means "try again later". */
-  run: (job: Job) => Promise<void>;
+  /** Does the job; a throw means "try again later". True: it enqueued work that is due now, looked for at once. */
+  run: (job: Job) => Promise<boolean | void>;
   /** The kinds this runner can run; others are left to runners that can. */
   kinds: readonly JobKind[];
   /** Unique per handler: the lease owner. */
@@ -166,7 +166,7 @@ export class JobRunner {
     }, Math.max(1, Math.floor(leaseMs / 4)));
     unref(heartbeat);
     try {
-      await this.#options.run(job);
+      if (await this.#options.run(job)) void this.kick();
     } catch (error) {
       clearInterval(heartbeat);
       const delay = this.#retryDelay(job.attempts);

@@ -3,6 +3,7 @@ import { IDEMPOTENCY_KEY_TTL_MS } from './idempotency.js';
 import { JobRunner } from './job-runner.js';
 import type { Ledger } from './ledger.js';
 import type { HandlerConfig } from './options.js';
+import { orderPaidReference } from './order-machine.js';
 import { callProvider, isNotFoundAtProvider } from './provider-calls.js';
 import type { VerifiedWebhook } from './providers/types.js';
 import type { Job, JobKind } from './store/types.js';
@@ -19,24 +20,25 @@ export interface StoredWebhook {
 }
 
 /** The runner of the store's durable jobs: stored webhooks, `onWebhook`, `onOrderPaid`, and housekeeping. */
-export function createJobRunner(config: HandlerConfig, ledger: Ledger, kickJobs: () => void): JobRunner {
-  const { options, store, now, jobLeaseMs } = config;
+export function createJobRunner(config: HandlerConfig, ledger: Ledger): JobRunner {
+  const { onWebhook, onOrderPaid, hookRetry, waitUntil, store, now, jobLeaseMs } = config;
   // A handler leases only the work it can do: one without a hook leaves that hook's items to one that has it.
   const kinds: JobKind[] = [
     'webhook',
-    ...(options.onWebhook ? (['on_webhook'] as const) : []),
-    ...(options.onOrderPaid ? (['order_paid'] as const) : []),
+    ...(onWebhook ? (['on_webhook'] as const) : []),
+    ...(onOrderPaid ? (['order_paid'] as const) : []),
   ];
-  const runJob = async (job: Job): Promise<void> => {
+  const runJob = async (job: Job): Promise<boolean | void> => {
     switch (job.kind) {
       case 'order_paid':
-        return ledger.fulfil((job.payload as { reference: string }).reference);
+        return ledger.fulfil(orderPaidReference(job));
       case 'on_webhook': {
         const { provider, event, context } = job.payload as StoredWebhook & { context: WebhookContext };
-        return options.onWebhook?.(event, provider, context);
+        await onWebhook?.(event, provider, context);
+        return;
       }
       case 'webhook':
-        return handleWebhook(config, ledger, job.payload as StoredWebhook, kickJobs);
+        return handleWebhook(config, ledger, job.payload as StoredWebhook);
     }
   };
   return new JobRunner({
@@ -48,8 +50,8 @@ export function createJobRunner(config: HandlerConfig, ledger: Ledger, kickJobs:
     pollMs: Math.min(MAX_JOB_POLL_MS, Math.max(50, Math.floor(jobLeaseMs / 10))),
     now,
     logger: config.logger,
-    ...(options.hookRetry && { retry: options.hookRetry }),
-    ...(options.waitUntil && { waitUntil: options.waitUntil }),
+    ...(hookRetry && { retry: hookRetry }),
+    ...(waitUntil && { waitUntil }),
     housekeeping: {
       everyMs: HOUSEKEEPING_EVERY_MS,
       run: async () => {
@@ -64,13 +66,11 @@ export function createJobRunner(config: HandlerConfig, ledger: Ledger, kickJobs:
   });
 }
 
-/** A stored webhook: re-read what it names, move the order, then hand it to `onWebhook` as its own job. */
-async function handleWebhook(
-  config: HandlerConfig,
-  ledger: Ledger,
-  { provider: name, event }: StoredWebhook,
-  kickJobs: () => void,
-): Promise<void> {
+/**
+ * A stored webhook: re-read what it names, move the order, then hand it to `onWebhook` as its own
+ * job. True when that job is one this handler runs: the runner looks for it at once.
+ */
+async function handleWebhook(config: HandlerConfig, ledger: Ledger, { provider: name, event }: StoredWebhook): Promise<boolean> {
   const { providers, providerTimeoutMs, store, logger } = config;
   const provider = providers.get(name);
   // Another handler on the store may offer it (a rolling deploy): leave it for that one.
@@ -106,5 +106,5 @@ async function handleWebhook(
     payload: { provider: name, event, context },
     runAt: config.now(),
   });
-  if (config.options.onWebhook) kickJobs();
+  return config.onWebhook !== undefined;
 }

@@ -3,9 +3,19 @@ import { priceItems, type PricedCart } from './catalog.js';
 import type { ChargeRequest, ReconcileSummary } from './handler-types.js';
 import { chargeKey, chargeRequestHash, IdempotencyClaims, MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency.js';
 import type { HandlerConfig } from './options.js';
+import {
+  awaitsFulfilment,
+  chargeReport,
+  isSecondPayment,
+  moveOn,
+  newOrder,
+  orderTransition,
+  refusedTransition,
+  type ProviderReading,
+} from './order-machine.js';
 import { callProvider, redactSecrets } from './provider-calls.js';
-import { ProviderInputError, type PaymentProvider, type PricedLine, type ProviderCharge } from './providers/types.js';
-import type { Order, OrderCursor, OrderLine, OrderStatus } from './store/types.js';
+import { ProviderInputError, type PaymentProvider, type ProviderCharge } from './providers/types.js';
+import type { Order, OrderCursor } from './store/types.js';
 import { sleep } from './timers.js';
 import { sha256 } from './web-crypto.js';
 
@@ -20,31 +30,14 @@ export const RECONCILE_BUDGET = 1000;
 /** … this many at a time from their providers. */
 const RECONCILE_CONCURRENCY = 4;
 
-/** Statuses an order may leave for each provider status; `paid` and `mismatch` are final. */
-const MOVES_TO: Record<Exclude<OrderStatus, 'pending'>, readonly OrderStatus[]> = {
-  // Money taken after a cancel or an expiry (a late 3-D Secure, a race) still counts.
-  paid: ['pending', 'failed', 'cancelled', 'expired'],
-  mismatch: ['pending', 'failed', 'cancelled', 'expired'],
-  failed: ['pending'],
-  cancelled: ['pending'],
-  expired: ['pending'],
-};
-
 /** A provider that can charge a saved payment method. */
 type ChargingProvider = PaymentProvider & Required<Pick<PaymentProvider, 'charge'>>;
 
 /** What a provider reported for an order, read by the handler itself. */
-interface ProviderReport {
-  status: CheckoutSession['status'];
-  amount?: number;
-  currency?: string;
+interface ProviderReport extends ProviderReading {
   sessionId?: string;
   /** For the log: what the report is about. */
   what: string;
-}
-
-export function orderLines(lines: readonly PricedLine[]): OrderLine[] {
-  return lines.map(({ sku, name, quantity, unitAmount }) => ({ sku, name, quantity, unitAmount }));
 }
 
 /**
@@ -54,17 +47,24 @@ export function orderLines(lines: readonly PricedLine[]): OrderLine[] {
 export class Ledger {
   readonly #config: HandlerConfig;
   readonly #claims: IdempotencyClaims;
-  /** Looks for due jobs now: an order just paid has its `onOrderPaid` waiting. */
-  readonly #kickJobs: () => void;
+  /** Told when an order was just paid here: its `onOrderPaid` job is due now (see `onPaid`). */
+  #paid: () => void = () => {};
   /** Where the last reconcile run stopped on its budget; undefined: the next starts at the oldest. */
   #reconcileAfter: OrderCursor | undefined;
   /** The reconcile run going on: the next waits for it, so two never walk from one cursor. */
   #reconciling: Promise<unknown> = Promise.resolve();
 
-  constructor(config: HandlerConfig, claims: IdempotencyClaims, kickJobs: () => void) {
+  constructor(config: HandlerConfig, claims: IdempotencyClaims) {
     this.#config = config;
     this.#claims = claims;
-    this.#kickJobs = kickJobs;
+  }
+
+  /**
+   * Calls `listener` each time an order moves to `paid` here: the job runner, which runs the
+   * ledger's jobs and so exists only after it, looks for the `onOrderPaid` job at once.
+   */
+  onPaid(listener: () => void): void {
+    this.#paid = listener;
   }
 
   /** Moves the order of a session the handler has just read from the provider; true when it moved. */
@@ -78,13 +78,7 @@ export class Ledger {
 
   /** Moves the order of a charge the handler has just read from the provider; true when it moved. */
   async settleCharge(reference: string, charge: ProviderCharge): Promise<boolean> {
-    const status = charge.status === 'succeeded' ? 'complete' : charge.status === 'failed' ? 'failed' : 'open';
-    return this.#settle(reference, {
-      status,
-      ...(charge.amount !== undefined && { amount: charge.amount }),
-      ...(charge.currency !== undefined && { currency: charge.currency }),
-      what: `charge ${charge.id}`,
-    });
+    return this.#settle(reference, { ...chargeReport(charge), what: `charge ${charge.id}` });
   }
 
   async #settle(
@@ -95,33 +89,23 @@ export class Ledger {
     const { store, logger, isoNow, now } = this.#config;
     const order = await store.getOrder(reference);
     if (!order) return false;
-    const final = order.status === 'paid' || order.status === 'mismatch';
-    if (final && report.status === 'complete' && report.sessionId && order.sessionId && order.sessionId !== report.sessionId) {
+    if (isSecondPayment(order, report)) {
       logger.error(
         `checkout: order ${reference} is ${order.status} through session ${order.sessionId}, and ${order.provider} reports session ${report.sessionId} for it complete too: a SECOND PAYMENT. Refund one.`,
       );
       return false;
     }
-    const to = targetStatus(order, report);
-    if (!to || !MOVES_TO[to].includes(order.status)) return false;
-    const paymentMethod = to === 'paid' ? await savedPaymentMethod?.(order) : undefined;
-    const moved = await store.transitionOrder({
-      reference,
-      from: MOVES_TO[to],
-      to,
-      at: isoNow(),
-      ...(paymentMethod && { paymentMethod }),
-      ...(to === 'paid' && {
-        job: { id: `order_paid:${reference}`, kind: 'order_paid', payload: { reference }, runAt: now() },
-      }),
-    });
+    const move = moveOn(order, report);
+    if (!move) return false;
+    const paymentMethod = move.to === 'paid' ? await savedPaymentMethod?.(order) : undefined;
+    const moved = await store.transitionOrder(orderTransition(reference, move, { at: isoNow(), runAt: now(), paymentMethod }));
     if (!moved) return false;
-    if (to === 'mismatch') {
+    if (move.to === 'mismatch') {
       logger.error(
         `checkout: order ${reference} is a MISMATCH: ${order.provider} reports ${report.amount ?? '?'} ${report.currency ?? '?'} for ${report.what}, the order is ${order.amount} ${order.currency}. Not fulfilled; check it by hand.`,
       );
     }
-    if (to === 'paid') this.#kickJobs();
+    if (move.to === 'paid') this.#paid();
     return true;
   }
 
@@ -133,24 +117,19 @@ export class Ledger {
     const key = chargeKey(request.idempotencyKey);
     const owner = this.#claims.newOwner();
     const bodyHash = await chargeRequestHash([provider.name, request.paymentMethod, request.items, request.customer ?? {}]);
-    const createdAt = isoNow();
     const claim = await this.#claims.claim(
       key,
       bodyHash,
-      {
+      newOrder({
         // Derived from the key, not random: long after the key itself was pruned, a retry still
         // names the same order, which the provider charges once.
         reference: `ord_${(await sha256(key)).slice(0, 20)}`,
         provider: provider.name,
-        status: 'pending',
-        amount: priced.amount,
-        currency: priced.currency,
-        lines: orderLines(priced.lines),
-        customer: request.customer ?? {},
+        priced,
+        customer: request.customer,
         paymentMethod: request.paymentMethod,
-        createdAt,
-        updatedAt: createdAt,
-      },
+        createdAt: isoNow(),
+      }),
       owner,
     );
     if (claim.outcome === 'conflict') throw new TypeError('This idempotencyKey was already used for another charge');
@@ -204,7 +183,7 @@ export class Ledger {
       );
     } catch (error) {
       if (error instanceof ProviderInputError) {
-        await store.transitionOrder({ reference, from: ['pending'], to: 'failed', at: isoNow() });
+        await store.transitionOrder(refusedTransition(reference, isoNow()));
         await store.finishIdempotencyKey(key, owner, { status: 400, body: { reference, error: redactSecrets(error.message) } });
       } else {
         await store.releaseIdempotencyKey(key, owner);
@@ -215,10 +194,10 @@ export class Ledger {
 
   /** Calls `onOrderPaid` for a paid order not fulfilled yet, then records that it was. */
   async fulfil(reference: string): Promise<void> {
-    const { store, options, isoNow } = this.#config;
+    const { store, onOrderPaid, isoNow } = this.#config;
     const order = await store.getOrder(reference);
-    if (!order || order.status !== 'paid' || order.fulfilledAt || !options.onOrderPaid) return;
-    await options.onOrderPaid(order);
+    if (!awaitsFulfilment(order) || !onOrderPaid) return;
+    await onOrderPaid(order);
     // The hook returned: from here on only the record is retried, never the hook.
     await this.#retrying(() => store.markFulfilled(reference, isoNow()), `recording the fulfilment of ${reference}`);
   }
@@ -302,19 +281,4 @@ async function eachAtMost<T>(concurrency: number, items: readonly T[], work: (it
     while (next < items.length) await work(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-}
-
-/** The status a provider's report moves an order to; undefined while the provider says `open`. */
-function targetStatus(order: Order, report: ProviderReport): Exclude<OrderStatus, 'pending'> | undefined {
-  switch (report.status) {
-    case 'open':
-      return undefined;
-    case 'complete': {
-      const amountDiffers = report.amount !== undefined && report.amount !== order.amount;
-      const currencyDiffers = report.currency !== undefined && report.currency.toUpperCase() !== order.currency.toUpperCase();
-      return amountDiffers || currencyDiffers ? 'mismatch' : 'paid';
-    }
-    default:
-      return report.status;
-  }
 }

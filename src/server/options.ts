@@ -1,5 +1,6 @@
 import { assertValidCatalog, type Catalog } from './catalog.js';
 import type { CheckoutHandlerOptions, CheckoutLogger } from './handler-types.js';
+import type { RetryPolicy } from './job-runner.js';
 import { httpOrigin } from './origins.js';
 import type { PaymentProvider } from './providers/types.js';
 import { createMemoryStore } from './store/memory.js';
@@ -16,7 +17,6 @@ const DEFAULT_PROVIDER_TIMEOUT_MS = 20_000;
 
 /** `CheckoutHandlerOptions` checked, with every default filled in: what the handler's parts share. */
 export interface HandlerConfig {
-  options: CheckoutHandlerOptions;
   providers: ReadonlyMap<string, PaymentProvider>;
   defaultProviderName: string;
   basePath: string;
@@ -34,6 +34,16 @@ export interface HandlerConfig {
   isoNow: () => string;
   /** Unique per handler: the owner of the job leases and idempotency claims it takes. */
   instanceId: string;
+  /** Take the public origin from `X-Forwarded-*` when there is no `publicUrl`. */
+  trustProxy: boolean;
+  /** Where a top-level return goes without a usable `Referer`, relative to the shop origin. */
+  returnPage: string;
+  /** The shop's hooks, as given. */
+  shopper: CheckoutHandlerOptions['shopper'];
+  onOrderPaid: CheckoutHandlerOptions['onOrderPaid'];
+  onWebhook: CheckoutHandlerOptions['onWebhook'];
+  hookRetry: RetryPolicy | undefined;
+  waitUntil: CheckoutHandlerOptions['waitUntil'];
 }
 
 /** Checks `options` (throwing a `TypeError` on a bad one) and fills in the defaults. */
@@ -58,7 +68,6 @@ export function resolveOptions(options: CheckoutHandlerOptions): HandlerConfig {
   if (!publicUrl) warnOfDerivedOrigin(logger, allowedHosts, development);
   const now = options.now ?? Date.now;
   return {
-    options,
     providers,
     defaultProviderName,
     basePath,
@@ -74,6 +83,14 @@ export function resolveOptions(options: CheckoutHandlerOptions): HandlerConfig {
     now,
     isoNow: () => new Date(now()).toISOString(),
     instanceId: randomHex(8),
+    trustProxy: Boolean(options.trustProxy),
+    returnPage: options.returnPage ?? '/',
+    // Bound: a hook written as a method of the options still sees them as `this`.
+    shopper: options.shopper?.bind(options),
+    onOrderPaid: options.onOrderPaid?.bind(options),
+    onWebhook: options.onWebhook?.bind(options),
+    hookRetry: options.hookRetry,
+    waitUntil: options.waitUntil,
   };
 }
 

@@ -28,7 +28,7 @@ export function httpUrl(value: string | null): string | undefined {
   }
 }
 
-type OriginConfig = Pick<HandlerConfig, 'publicUrl' | 'allowedOrigins' | 'allowedHosts' | 'development' | 'options'>;
+type OriginConfig = Pick<HandlerConfig, 'publicUrl' | 'allowedOrigins' | 'allowedHosts' | 'development' | 'trustProxy'>;
 
 /**
  * Where browsers reach this handler: `publicUrl`, else (`trustProxy`) the proxy's forwarded origin,
@@ -37,7 +37,7 @@ type OriginConfig = Pick<HandlerConfig, 'publicUrl' | 'allowedOrigins' | 'allowe
  */
 export function ownOrigin(config: OriginConfig, request: Request): string {
   if (config.publicUrl) return new URL(config.publicUrl).origin;
-  if (config.options.trustProxy) {
+  if (config.trustProxy) {
     const proto = request.headers.get('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase();
     const host = request.headers.get('x-forwarded-host')?.split(',')[0]?.trim();
     const forwarded = host && (proto === 'http' || proto === 'https') ? httpOrigin(`${proto}://${host}`) : undefined;
@@ -78,6 +78,6 @@ export function claimedShopOrigin(config: OriginConfig, request: Request, claime
 }
 
 /** The `returnPage` option on the shop's origin (default its `/`). */
-export function defaultReturnPage(config: OriginConfig, shopOrigin: string): string {
-  return new URL(config.options.returnPage ?? '/', `${shopOrigin}/`).href;
+export function defaultReturnPage(config: Pick<HandlerConfig, 'returnPage'>, shopOrigin: string): string {
+  return new URL(config.returnPage, `${shopOrigin}/`).href;
 }

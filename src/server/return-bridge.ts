@@ -7,6 +7,7 @@ import {
   RETURN_SESSION_PARAM,
   type ReturnResult,
 } from '../core/protocol.js';
+import { SESSION_ID_PLACEHOLDER } from './adapter-kit/return-url.js';
 import { createNonce, escapeHtml, jsonForScript } from './html.js';
 
 /** Query parameters that may carry the session id, in order of preference. */
@@ -14,6 +15,16 @@ export const SESSION_ID_QUERY_PARAMS = [RETURN_SESSION_PARAM, 'id', 'session_id'
 /** Parameters the bridge itself owns: never passed on as provider params. */
 const BRIDGE_PARAMS = new Set([RETURN_SESSION_PARAM, RETURN_RESULT_PARAM, RETURN_REFERENCE_PARAM]);
 const UNFILLED_PLACEHOLDER = /^\{[A-Z_]+\}$/;
+
+/**
+ * The return bridge URLs a provider sends the shopper to. `{SESSION_ID}` is filled in by providers
+ * that can; `checkout_ref` (our order reference) finds the session for those that cannot.
+ */
+export function returnUrls(base: string, reference: string): { acceptUrl: string; cancelUrl: string } {
+  const url = (result: ReturnResult) =>
+    `${base}/return/${result}?${RETURN_SESSION_PARAM}=${SESSION_ID_PLACEHOLDER}&${RETURN_REFERENCE_PARAM}=${encodeURIComponent(reference)}`;
+  return { acceptUrl: url('accept'), cancelUrl: url('cancel') };
+}
 
 /**
  * The session id in a return URL. A provider that cannot fill our `{SESSION_ID}` placeholder

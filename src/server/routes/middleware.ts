@@ -1,9 +1,9 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { methodNotAllowed } from 'hono/method-not-allowed';
-import type { HandlerConfig } from '../options.js';
 import { hostAllowed, ownOrigin } from '../origins.js';
 import { errorAnswer, errorBody, jsonAnswer } from '../responses.js';
+import type { CheckoutEnv } from './context.js';
 
 /**
  * Refuses a body over `maxBytes` with 413 and `message`, counted while it streams in (a chunked
@@ -31,7 +31,7 @@ export function limitBody(maxBytes: number, message: string): MiddlewareHandler 
 }
 
 /** 405 with `Allow` for a path the handler has, asked with a method it does not answer there. */
-export function answerMethodNotAllowed(app: Hono): MiddlewareHandler {
+export function answerMethodNotAllowed(app: Hono<CheckoutEnv>): MiddlewareHandler {
   return methodNotAllowed({
     app,
     onMethodNotAllowed: (c, methods) => {
@@ -43,15 +43,14 @@ export function answerMethodNotAllowed(app: Hono): MiddlewareHandler {
 }
 
 /** `400 host_not_allowed` for a request whose `Host` may not decide where shoppers and webhooks go (see `hostAllowed`). */
-export function refuseUntrustedHost(config: HandlerConfig): MiddlewareHandler {
-  return async (c, next) => {
-    if (hostAllowed(config, c.req.raw)) return next();
-    const host = new URL(ownOrigin(config, c.req.raw)).host;
-    return errorAnswer(
-      c,
-      400,
-      'host_not_allowed',
-      `This checkout does not answer for host "${host}": set publicUrl (or list the host in allowedHosts) on createCheckoutHandler`,
-    );
-  };
-}
+export const refuseUntrustedHost: MiddlewareHandler<CheckoutEnv> = async (c, next) => {
+  const { config } = c.var.checkout;
+  if (hostAllowed(config, c.req.raw)) return next();
+  const host = new URL(ownOrigin(config, c.req.raw)).host;
+  return errorAnswer(
+    c,
+    400,
+    'host_not_allowed',
+    `This checkout does not answer for host "${host}": set publicUrl (or list the host in allowedHosts) on createCheckoutHandler`,
+  );
+};

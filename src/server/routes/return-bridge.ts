@@ -1,20 +1,21 @@
-import { Hono, type Context } from 'hono';
-import type { HandlerConfig } from '../options.js';
+import { Hono } from 'hono';
 import { defaultReturnPage, ownOrigin } from '../origins.js';
 import { RETURN_REFERENCE_PARAM, RETURN_RESULTS, type ReturnResult } from '../../core/protocol.js';
 import { providerParams, renderReturnBridge, sessionIdFromQuery, shopReturnUrl } from '../return-bridge.js';
 import { errorAnswer } from '../responses.js';
+import type { CheckoutContext, CheckoutEnv } from './context.js';
 import { SESSION_ID_PATTERN } from './sessions.js';
 
 const MISSING_SESSION_PAGE =
   '<!doctype html><html lang="en"><meta charset="utf-8"><title>Missing session</title><h1>Missing session</h1><p>This return link names no valid checkout session.</p></html>';
 
 /** `GET /return/:result`: the page a provider sends the shopper back to (the page itself is in `../return-bridge.ts`). */
-export function returnBridgeRoutes(config: HandlerConfig): Hono {
-  return new Hono().get('/return/:result', (c) => returnBridge(c, config));
+export function returnBridgeRoutes(): Hono<CheckoutEnv> {
+  return new Hono<CheckoutEnv>().get('/return/:result', returnBridge);
 }
 
-async function returnBridge(c: Context, config: HandlerConfig): Promise<Response> {
+async function returnBridge(c: CheckoutContext): Promise<Response> {
+  const { config } = c.var.checkout;
   const result = c.req.param('result') as ReturnResult;
   if (!RETURN_RESULTS.includes(result)) return errorAnswer(c, 404, 'not_found', 'Not found');
   const request = c.req.raw;

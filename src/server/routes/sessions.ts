@@ -1,21 +1,21 @@
-import { Hono, type Context } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { RETURN_REFERENCE_PARAM, RETURN_SESSION_PARAM, type CheckoutSession, type ReturnResult } from '../../core/protocol.js';
 import { CatalogError, priceItems, type PricedCart } from '../catalog.js';
-import { createKey, createRequestHash, IdempotencyClaims, MAX_IDEMPOTENCY_KEY_LENGTH } from '../idempotency.js';
-import { orderLines, type Ledger } from '../ledger.js';
+import { createKey, createRequestHash, MAX_IDEMPOTENCY_KEY_LENGTH } from '../idempotency.js';
 import type { HandlerConfig } from '../options.js';
+import { newOrder, refusedTransition } from '../order-machine.js';
 import { baseUrl, claimedShopOrigin, defaultReturnPage, httpOrigin, httpUrl, ownOrigin } from '../origins.js';
 import { callProvider, isNotFoundAtProvider, providerFailureMessage, redactSecrets } from '../provider-calls.js';
 import { ProviderInputError, type CustomerInput, type PaymentProvider } from '../providers/types.js';
 import { createSessionBodySchema, describeIssues, toRequestIssues, type CreateSessionBody, type RequestIssue } from '../request-schema.js';
-import type { Order, SessionRecord } from '../store/types.js';
-import { randomHex } from '../web-crypto.js';
+import { returnUrls } from '../return-bridge.js';
+import type { SessionRecord } from '../store/types.js';
 import { errorAnswer, errorBody, jsonAnswer } from '../responses.js';
+import type { CheckoutContext, CheckoutEnv } from './context.js';
 import { limitBody } from './middleware.js';
 import { MAX_TOKEN_BODY_BYTES, submitToken } from './token.js';
-import { SESSION_ID_PLACEHOLDER } from '../adapter-kit/return-url.js';
 
 // Provider ids seen so far: cs_…, cs_test_…, AW-kLcRRC5P8U68CYe0kVA, sbx_…
 export const SESSION_ID_PATTERN = /^[A-Za-z0-9_\-.:]{1,255}$/;
@@ -30,41 +30,36 @@ interface CreateRequest {
 }
 
 /**
+ * CORS for the session routes: a widget on another listed origin (shop.example calling
+ * api.shop.example) may call them; nobody else gets CORS headers, and without `allowedOrigins`
+ * there is no CORS at all.
+ */
+const sessionCors = cors({
+  origin: (origin, c: CheckoutContext) => (c.var.checkout.config.allowedOrigins?.has(origin) ? origin : null),
+  allowMethods: ['GET', 'POST'],
+  allowHeaders: ['Content-Type', 'Accept', 'Idempotency-Key'],
+  maxAge: 600,
+});
+const corsForListedOrigins: MiddlewareHandler<CheckoutEnv> = (c, next) =>
+  c.var.checkout.config.allowedOrigins ? sessionCors(c, next) : next();
+
+/**
  * `POST /sessions` (create, priced from the catalog), `GET /sessions/:id` (read, fresh from the
  * provider) and `POST /sessions/:id/token` (pay a card-token session), under one CORS policy.
  */
-export function sessionRoutes(config: HandlerConfig, ledger: Ledger, claims: IdempotencyClaims): Hono {
-  const routes = new Hono();
-  const allowedOrigins = config.allowedOrigins;
-  if (allowedOrigins) {
-    // A widget on another listed origin (shop.example calling api.shop.example) may call the
-    // session routes; nobody else gets CORS headers.
-    const sessionCors = cors({
-      origin: (origin) => (allowedOrigins.has(origin) ? origin : null),
-      allowMethods: ['GET', 'POST'],
-      allowHeaders: ['Content-Type', 'Accept', 'Idempotency-Key'],
-      maxAge: 600,
-    });
-    routes.use('/sessions', sessionCors);
-    routes.use('/sessions/*', sessionCors);
-  }
-  routes.post(
-    '/sessions',
-    limitBody(MAX_CREATE_BODY_BYTES, `Request body is larger than ${MAX_CREATE_BODY_BYTES} bytes`),
-    (c) => createSession(c, config, claims),
-  );
-  routes.get('/sessions/:id', (c) => readSession(c, config, ledger));
-  routes.post(
-    '/sessions/:id/token',
-    limitBody(MAX_TOKEN_BODY_BYTES, `Request body is larger than ${MAX_TOKEN_BODY_BYTES} bytes`),
-    (c) => submitToken(c, config, ledger, claims, returnUrls),
-  );
-  return routes;
+export function sessionRoutes(): Hono<CheckoutEnv> {
+  return new Hono<CheckoutEnv>()
+    .use('/sessions', corsForListedOrigins)
+    .use('/sessions/*', corsForListedOrigins)
+    .post('/sessions', limitBody(MAX_CREATE_BODY_BYTES, `Request body is larger than ${MAX_CREATE_BODY_BYTES} bytes`), createSession)
+    .get('/sessions/:id', readSession)
+    .post('/sessions/:id/token', limitBody(MAX_TOKEN_BODY_BYTES, `Request body is larger than ${MAX_TOKEN_BODY_BYTES} bytes`), submitToken);
 }
 
-async function createSession(c: Context, config: HandlerConfig, claims: IdempotencyClaims): Promise<Response> {
+async function createSession(c: CheckoutContext): Promise<Response> {
+  const { config, claims } = c.var.checkout;
   const request = c.req.raw;
-  const checked = checkCreateRequest(c, await c.req.text(), config);
+  const checked = checkCreateRequest(c, await c.req.text());
   if (checked instanceof Response) return checked;
   const { raw, body, provider, priced } = checked;
 
@@ -72,17 +67,17 @@ async function createSession(c: Context, config: HandlerConfig, claims: Idempote
   if (idempotencyKey && idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
     return errorAnswer(c, 400, 'invalid_request', `Idempotency-Key is longer than ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
   }
-  const shopper = await config.options.shopper?.(request);
+  const shopper = await config.shopper?.(request);
   if (body.invoice && !shopper?.invoices?.includes(body.invoice)) {
     return errorAnswer(c, 403, 'forbidden', 'This shopper may not pay that invoice');
   }
   // A shop with logins (a `shopper` hook) has guests too: a guest may not name a customer handle,
   // which at Reepay is an existing customer and their saved cards.
-  const customer = shopper?.customer ?? (config.options.shopper ? guestCustomer(body.customer) : body.customer);
+  const customer = shopper?.customer ?? (config.shopper ? guestCustomer(body.customer) : body.customer);
   const owner = claims.newOwner();
   const { shopOrigin, returnPage } = shopReturnTarget(config, request);
   const base = baseUrl(config, request);
-  const order = newOrder(config, provider, priced, customer);
+  const order = newOrder({ provider: provider.name, priced, customer, createdAt: config.isoNow() });
   let reference = order.reference;
   if (idempotencyKey) {
     const claim = await claims.claim(createKey(idempotencyKey), await createRequestHash(raw, shopper?.customer), order, owner);
@@ -99,11 +94,12 @@ async function createSession(c: Context, config: HandlerConfig, claims: Idempote
     // Written before the provider is called, so no payment can exist without its order.
     await config.store.insertOrder(order);
   }
-  return createAtProvider(c, config, checked, { reference, owner, idempotencyKey, shopOrigin, returnPage, customer, base });
+  return createAtProvider(c, checked, { reference, owner, idempotencyKey, shopOrigin, returnPage, customer, base });
 }
 
 /** The body as JSON, checked against the schema, its provider known and its items priced; or the 400 answer. */
-function checkCreateRequest(c: Context, raw: string, config: HandlerConfig): CreateRequest | Response {
+function checkCreateRequest(c: CheckoutContext, raw: string): CreateRequest | Response {
+  const { config } = c.var.checkout;
   let data: unknown;
   try {
     data = JSON.parse(raw);
@@ -151,21 +147,6 @@ function shopReturnTarget(config: HandlerConfig, request: Request): { shopOrigin
   return { shopOrigin, returnPage };
 }
 
-function newOrder(config: HandlerConfig, provider: PaymentProvider, priced: PricedCart, customer: CustomerInput | undefined): Order {
-  const createdAt = config.isoNow();
-  return {
-    reference: `ord_${randomHex(10)}`,
-    provider: provider.name,
-    status: 'pending',
-    amount: priced.amount,
-    currency: priced.currency,
-    lines: orderLines(priced.lines),
-    customer: customer ?? {},
-    createdAt,
-    updatedAt: createdAt,
-  };
-}
-
 interface ClaimedCreate {
   reference: string;
   owner: string;
@@ -178,8 +159,8 @@ interface ClaimedCreate {
 }
 
 /** The provider's session for a claimed create, saved with its order's link and the key's answer; or the failure's answer. */
-async function createAtProvider(c: Context, config: HandlerConfig, request: CreateRequest, create: ClaimedCreate): Promise<Response> {
-  const { store, logger, isoNow } = config;
+async function createAtProvider(c: CheckoutContext, request: CreateRequest, create: ClaimedCreate): Promise<Response> {
+  const { store, logger, isoNow, providerTimeoutMs } = c.var.checkout.config;
   const { provider } = request;
   const { reference, owner, idempotencyKey, customer } = create;
   const key = idempotencyKey && createKey(idempotencyKey);
@@ -198,7 +179,7 @@ async function createAtProvider(c: Context, config: HandlerConfig, request: Crea
           ...returnUrls(create.base, reference),
           webhookUrl: `${create.base}/webhooks/${encodeURIComponent(provider.name)}`,
         }),
-        config.providerTimeoutMs,
+        providerTimeoutMs,
         provider.name,
       );
     } catch (error) {
@@ -206,7 +187,7 @@ async function createAtProvider(c: Context, config: HandlerConfig, request: Crea
       if (error instanceof ProviderInputError) {
         // The provider will refuse this body every time: the order failed, and a retry gets the same answer.
         const answer = { status: 400, body: errorBody('invalid_request', redactSecrets(error.message)) };
-        await store.transitionOrder({ reference, from: ['pending'], to: 'failed', at: isoNow() });
+        await store.transitionOrder(refusedTransition(reference, isoNow()));
         if (key) await store.finishIdempotencyKey(key, owner, answer);
         return jsonAnswer(c, 400, answer.body);
       }
@@ -227,7 +208,8 @@ async function createAtProvider(c: Context, config: HandlerConfig, request: Crea
   }
 }
 
-async function readSession(c: Context, config: HandlerConfig, ledger: Ledger): Promise<Response> {
+async function readSession(c: CheckoutContext): Promise<Response> {
+  const { config, ledger } = c.var.checkout;
   const id = c.req.param('id') ?? '';
   const notFound = () => errorAnswer(c, 404, 'not_found', `No checkout session "${id}"`);
   if (!SESSION_ID_PATTERN.test(id)) return notFound();
@@ -250,20 +232,7 @@ async function readSession(c: Context, config: HandlerConfig, ledger: Ledger): P
 function providerForSession(config: HandlerConfig, record: SessionRecord | undefined): PaymentProvider | undefined {
   if (record) return config.providers.get(record.provider);
   // A session no handler on this store created (made before the store, or by hand): unambiguous only with one provider.
-  return config.providers.size === 1 ? config.options.providers[0] : undefined;
-}
-
-/**
- * The return bridge URL a provider sends the shopper to. `{SESSION_ID}` is filled in by providers
- * that can; `checkout_ref` (our order reference) finds the session for those that cannot.
- */
-function returnUrl(base: string, result: ReturnResult, reference: string): string {
-  const ref = encodeURIComponent(reference);
-  return `${base}/return/${result}?${RETURN_SESSION_PARAM}=${SESSION_ID_PLACEHOLDER}&${RETURN_REFERENCE_PARAM}=${ref}`;
-}
-
-function returnUrls(base: string, reference: string): { acceptUrl: string; cancelUrl: string } {
-  return { acceptUrl: returnUrl(base, 'accept', reference), cancelUrl: returnUrl(base, 'cancel', reference) };
+  return config.providers.size === 1 ? config.providers.get(config.defaultProviderName) : undefined;
 }
 
 function guestCustomer(customer: CustomerInput | undefined): CustomerInput | undefined {

@@ -1,15 +1,15 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { CheckoutSession } from '../../core/protocol.js';
-import { tokenKey, type IdempotencyClaims } from '../idempotency.js';
-import type { Ledger } from '../ledger.js';
-import type { HandlerConfig } from '../options.js';
+import { tokenKey } from '../idempotency.js';
 import { baseUrl } from '../origins.js';
 import { callProvider, providerFailureMessage, redactSecrets } from '../provider-calls.js';
 import { CARD_TOKEN_KIND, PaymentDeclinedError, ProviderInputError, type PaymentProvider } from '../providers/types.js';
 import { describeIssues, toRequestIssues } from '../request-schema.js';
 import { errorAnswer, jsonAnswer } from '../responses.js';
+import { returnUrls } from '../return-bridge.js';
 import type { SessionRecord } from '../store/types.js';
+import type { CheckoutContext } from './context.js';
 
 export const MAX_TOKEN_BODY_BYTES = 4 * 1024;
 /** Every token post for a session claims the same key with the same "body": a second one is busy or done, never a conflict. */
@@ -24,9 +24,6 @@ const tokenBodySchema = z.strictObject({
   token: z.string().regex(/^tok_[A-Za-z0-9_]{1,128}$/, 'must be a card token (tok_…)'),
 });
 
-/** The handler's return bridge URLs for an order, as the create call sent them. */
-export type ReturnUrls = (base: string, reference: string) => { acceptUrl: string; cancelUrl: string };
-
 type CardTokenProvider = PaymentProvider & Required<Pick<PaymentProvider, 'submitToken'>>;
 
 /**
@@ -34,13 +31,8 @@ type CardTokenProvider = PaymentProvider & Required<Pick<PaymentProvider, 'submi
  * attempt per session at a time (a claim on the store, so across handlers): a decline frees it for
  * another card; an authorisation or 3-D Secure keeps it, so no second post authorises again.
  */
-export async function submitToken(
-  c: Context,
-  config: HandlerConfig,
-  ledger: Ledger,
-  claims: IdempotencyClaims,
-  returnUrls: ReturnUrls,
-): Promise<Response> {
+export async function submitToken(c: CheckoutContext): Promise<Response> {
+  const { config, ledger, claims } = c.var.checkout;
   const id = c.req.param('id') ?? '';
   const token = parseTokenBody(await c.req.text());
   if (typeof token !== 'string') return errorAnswer(c, 400, 'invalid_request', token.message);
@@ -56,7 +48,7 @@ export async function submitToken(
   if (claim.outcome !== 'claimed') return sessionClosed(c, 'a payment for it is already authorised or under way');
   const release = () => config.store.releaseIdempotencyKey(key, owner);
   try {
-    const answer = await payWithToken(c, config, provider as CardTokenProvider, record, token, returnUrls);
+    const answer = await payWithToken(c, provider as CardTokenProvider, record, token);
     if (answer.kind === 'refused') {
       await release();
       return answer.response;
@@ -78,14 +70,8 @@ export async function submitToken(
 type PaymentAnswer = { kind: 'session'; session: CheckoutSession } | { kind: 'refused'; response: Response };
 
 /** The session read fresh (still an open card-token one?), then paid; a refusal frees the claim. */
-async function payWithToken(
-  c: Context,
-  config: HandlerConfig,
-  provider: CardTokenProvider,
-  record: SessionRecord,
-  token: string,
-  returnUrls: ReturnUrls,
-): Promise<PaymentAnswer> {
+async function payWithToken(c: CheckoutContext, provider: CardTokenProvider, record: SessionRecord, token: string): Promise<PaymentAnswer> {
+  const { config } = c.var.checkout;
   const refused = (response: Response): PaymentAnswer => ({ kind: 'refused', response });
   let current: CheckoutSession;
   try {

@@ -1,7 +1,7 @@
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import type { HandlerConfig } from '../options.js';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { WebhookVerificationError, type VerifiedWebhook } from '../providers/types.js';
 import { errorAnswer, jsonAnswer } from '../responses.js';
+import type { CheckoutContext, CheckoutEnv } from './context.js';
 import { limitBody } from './middleware.js';
 
 const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
@@ -10,22 +10,26 @@ const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
  * `POST /webhooks/:provider`: verifies the provider's signature on the raw body, stores the event
  * (once per provider and event id) and answers; the event is handled by the job runner.
  */
-export function webhookRoutes(config: HandlerConfig, kickJobs: () => void): Hono {
-  // An unknown provider is answered 404 before its body is read, whatever its size.
-  const knownProvider: MiddlewareHandler = async (c, next) => {
-    const name = c.req.param('provider') ?? '';
-    if (!config.providers.get(name)?.verifyWebhook) return errorAnswer(c, 404, 'not_found', `No webhook endpoint for provider "${name}"`);
-    await next();
-  };
-  return new Hono().post(
+export function webhookRoutes(): Hono<CheckoutEnv> {
+  return new Hono<CheckoutEnv>().post(
     '/webhooks/:provider',
     knownProvider,
     limitBody(MAX_WEBHOOK_BODY_BYTES, 'Webhook body is too large'),
-    (c) => receiveWebhook(c, config, kickJobs),
+    receiveWebhook,
   );
 }
 
-async function receiveWebhook(c: Context, config: HandlerConfig, kickJobs: () => void): Promise<Response> {
+/** An unknown provider is answered 404 before its body is read, whatever its size. */
+const knownProvider: MiddlewareHandler<CheckoutEnv> = async (c, next) => {
+  const name = c.req.param('provider') ?? '';
+  if (!c.var.checkout.config.providers.get(name)?.verifyWebhook) {
+    return errorAnswer(c, 404, 'not_found', `No webhook endpoint for provider "${name}"`);
+  }
+  await next();
+};
+
+async function receiveWebhook(c: CheckoutContext): Promise<Response> {
+  const { config, kickJobs } = c.var.checkout;
   const name = c.req.param('provider') ?? '';
   const provider = config.providers.get(name)!;
   const raw = await c.req.text();
