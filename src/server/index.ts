@@ -24,12 +24,19 @@ export {
   type CheckoutStore,
   type D1DatabaseLike,
   type D1StoreOptions,
+  type IdempotencyStore,
+  type JobQueue,
   type Order,
   type OrderLine,
   type OrderStatus,
+  type OrderStore,
   type PostgresStoreOptions,
+  type ProviderRecordStore,
   type SessionRecord,
+  type SessionStore,
   type SqliteStoreOptions,
+  type StoreLifecycle,
+  type StorePruning,
 } from './store/index.js';
 export { StoreUnavailableError } from './store/outage.js';
 export {

@@ -326,6 +326,42 @@ export function describeStoreConformance(name: string, open: () => Promise<Confo
         expect(await store.claimIdempotencyKey({ ...claim, reference: 'x', owner: 'four' })).toMatchObject({ response: { status: 201 } });
       });
 
+      it('checks the body before the lease, and keeps an answered key answered (rules.decideClaim)', async () => {
+        const { store } = await subject();
+        await store.claimIdempotencyKey({ ...claim, reference: 'ord_1' });
+        // Expired, but another body: a conflict, not a take-over.
+        expect(await store.claimIdempotencyKey({ ...claim, bodyHash: 'h2', reference: 'ord_2', owner: 'two', now: NOW + 30_000 })).toEqual({
+          outcome: 'conflict',
+        });
+        // Only the owner releases it.
+        await store.releaseIdempotencyKey('key-1', 'two');
+        expect(await store.claimIdempotencyKey({ ...claim, reference: 'ord_2', owner: 'two' })).toMatchObject({ outcome: 'busy' });
+        await store.finishIdempotencyKey('key-1', 'one', { status: 201, body: 'first' });
+        // The first answer stays: a second one, a release, or the lease running out change nothing.
+        await store.finishIdempotencyKey('key-1', 'one', { status: 500, body: 'second' });
+        await store.releaseIdempotencyKey('key-1', 'one');
+        expect(await store.claimIdempotencyKey({ ...claim, reference: 'ord_3', owner: 'three', now: NOW + 999_999 })).toEqual({
+          outcome: 'done',
+          response: { status: 201, body: 'first' },
+        });
+      });
+
+      it('writes the order under the first reference when a caller takes over a key whose owner died before writing it', async () => {
+        const { store } = await subject();
+        await store.claimIdempotencyKey({ ...claim, reference: 'ord_1' });
+        expect(
+          await store.claimIdempotencyKey({ ...claim, reference: 'ord_2', owner: 'two', now: NOW + 30_000, leaseUntil: NOW + 60_000, order: sampleOrder('ord_2') }),
+        ).toEqual({ outcome: 'claimed', reference: 'ord_1' });
+        expect(await store.getOrder('ord_1')).toMatchObject({ reference: 'ord_1', status: 'pending', amount: 89_900 });
+        expect(await store.getOrder('ord_2')).toBeUndefined();
+        // The dead owner can neither answer nor release it now.
+        await store.releaseIdempotencyKey('key-1', 'one');
+        expect(await store.claimIdempotencyKey({ ...claim, reference: 'ord_3', owner: 'three', now: NOW + 40_000 })).toEqual({
+          outcome: 'busy',
+          leaseUntil: NOW + 60_000,
+        });
+      });
+
       it('gives a key to exactly one of many concurrent callers', async () => {
         const { store, another } = await subject();
         const stores = another ? [store, another()] : [store];
@@ -408,6 +444,35 @@ export function describeStoreConformance(name: string, open: () => Promise<Confo
         expect(await store.enqueueJob(job('j'))).toBe(false);
       });
 
+      it('refuses renew, complete and retry from anyone but the lease owner of a pending job (rules.holdsLease)', async () => {
+        const { store } = await subject();
+        await store.enqueueJob(job('j'));
+        // Not leased yet: nobody holds it.
+        expect(await store.renewJobLease('j', 'one', NOW + 1000)).toBe(false);
+        expect(await store.completeJob('j', 'one', NOW)).toBe(false);
+        await store.leaseJobs({ kinds: ALL_KINDS, owner: 'one', now: NOW, leaseUntil: NOW + 20_000, limit: 1 });
+        await store.retryJob('j', 'two', NOW + 5000, 'not mine');
+        expect(await store.getJob('j')).toMatchObject({ status: 'pending', runAt: NOW, leaseOwner: 'one', leaseUntil: NOW + 20_000 });
+        expect((await store.getJob('j'))?.lastError).toBeUndefined();
+        expect(await store.completeJob('j', 'two', NOW + 1)).toBe(false);
+        expect(await store.getJob('j')).toMatchObject({ status: 'pending', attempts: 1 });
+        expect(await store.completeJob('j', 'one', NOW + 2)).toBe(true);
+        // Done is final: no renew, no second completion, no retry.
+        expect(await store.renewJobLease('j', 'one', NOW + 40_000)).toBe(false);
+        expect(await store.completeJob('j', 'one', NOW + 3)).toBe(false);
+        await store.retryJob('j', 'one', NOW + 5000, 'too late');
+        expect(await store.getJob('j')).toMatchObject({ status: 'done', doneAt: NOW + 2, leaseUntil: 0 });
+        expect((await store.getJob('j'))?.leaseOwner).toBeUndefined();
+      });
+
+      it('keeps at most 2000 characters of a retried job\'s error', async () => {
+        const { store } = await subject();
+        await store.enqueueJob(job('j'));
+        await store.leaseJobs({ kinds: ALL_KINDS, owner: 'one', now: NOW, leaseUntil: NOW + 20_000, limit: 1 });
+        await store.retryJob('j', 'one', NOW + 5000, 'x'.repeat(5000));
+        expect((await store.getJob('j'))?.lastError).toBe('x'.repeat(2000));
+      });
+
       it('gives a job whose lease ran out (its process died) to the next owner', async () => {
         const { store } = await subject();
         await store.enqueueJob(job('j'));
@@ -415,6 +480,8 @@ export function describeStoreConformance(name: string, open: () => Promise<Confo
         const taken = await store.leaseJobs({ kinds: ALL_KINDS, owner: 'alive', now: NOW + 20_000, leaseUntil: NOW + 40_000, limit: 1 });
         expect(taken.map((item) => item.leaseOwner)).toEqual(['alive']);
         expect(await store.completeJob('j', 'dead', NOW + 20_001)).toBe(false);
+        expect(await store.renewJobLease('j', 'dead', NOW + 60_000)).toBe(false);
+        expect(await store.getJob('j')).toMatchObject({ leaseOwner: 'alive', leaseUntil: NOW + 40_000, attempts: 2 });
         expect(await store.completeJob('j', 'alive', NOW + 20_001)).toBe(true);
       });
     });
@@ -457,6 +524,17 @@ export function describeStoreConformance(name: string, open: () => Promise<Confo
       expect(await store.getJob('old-done')).toBeUndefined();
       expect(await store.getJob('pending')).toMatchObject({ status: 'pending' });
       expect(await store.getOrder('ord_a')).toBeDefined();
+    });
+
+    it('prunes an answered key once it is old, whatever lease it was claimed with', async () => {
+      const { store } = await subject();
+      await store.claimIdempotencyKey({ key: 'answered', bodyHash: 'h', reference: 'ord_a', owner: 'one', leaseUntil: NOW + 999_999, now: NOW });
+      await store.finishIdempotencyKey('answered', 'one', { status: 201, body: {} });
+      expect(await store.pruneExpired({ idempotencyBefore: NOW + 1, jobsDoneBefore: 0, now: NOW + 1 })).toBe(1);
+      expect(await store.claimIdempotencyKey({ key: 'answered', bodyHash: 'h', reference: 'ord_b', owner: 'two', leaseUntil: NOW + 30_000, now: NOW + 2 })).toEqual({
+        outcome: 'claimed',
+        reference: 'ord_b',
+      });
     });
 
     it('keeps orders, sessions, keys and jobs when it is closed and opened again (durable stores)', async (context) => {

@@ -12,6 +12,7 @@ import type {
   StoredResponse,
 } from './types.js';
 import { clampLimit } from './limits.js';
+import { byRunAt, canTakeOver, decideClaim, holdsLease, isLeasable, jobError, lostTakeOver, mayFinishKey, prunesJob, prunesKey } from './rules.js';
 
 interface IdempotencyRow {
   createdAt: number;
@@ -49,9 +50,11 @@ export function createMemoryStore(): CheckoutStore {
       });
       return { outcome: 'claimed', reference: input.reference };
     }
-    if (row.bodyHash !== input.bodyHash) return { outcome: 'conflict' };
-    if (row.response) return { outcome: 'done', response: copy(row.response) };
-    if (row.leaseUntil > input.now) return { outcome: 'busy', leaseUntil: row.leaseUntil };
+    const claim = decideClaim(row, input);
+    if (claim.outcome === 'done') return { outcome: 'done', response: copy(claim.response) };
+    if (claim.outcome !== 'take-over') return claim;
+    // Synchronous since the read: the compare-and-set cannot fail here, but states the rule.
+    if (!canTakeOver(row, input.now)) return lostTakeOver(input.now);
     row.owner = input.owner;
     row.leaseUntil = input.leaseUntil;
     return { outcome: 'claimed', reference: row.reference };
@@ -59,12 +62,12 @@ export function createMemoryStore(): CheckoutStore {
 
   function finishKey(key: string, owner: string, response: StoredResponse): void {
     const row = idempotency.get(key);
-    if (row && row.owner === owner && !row.response) row.response = copy(response);
+    if (row && mayFinishKey(row, owner)) Object.assign(row, { response: copy(response), leaseUntil: 0 });
   }
 
   function ownedJob(id: string, owner: string): Job | undefined {
     const job = jobs.get(id);
-    return job && job.status === 'pending' && job.leaseOwner === owner ? job : undefined;
+    return job && holdsLease(job, owner) ? job : undefined;
   }
 
   return {
@@ -143,7 +146,7 @@ export function createMemoryStore(): CheckoutStore {
     },
     async releaseIdempotencyKey(key, owner) {
       const row = idempotency.get(key);
-      if (row && row.owner === owner && !row.response) row.leaseUntil = 0;
+      if (row && mayFinishKey(row, owner)) row.leaseUntil = 0;
     },
 
     async enqueueJob(job) {
@@ -157,8 +160,8 @@ export function createMemoryStore(): CheckoutStore {
     },
     async leaseJobs({ owner, kinds, now, leaseUntil, limit }) {
       const due = [...jobs.values()]
-        .filter((job) => job.status === 'pending' && kinds.includes(job.kind) && job.runAt <= now && job.leaseUntil <= now)
-        .sort((a, b) => a.runAt - b.runAt)
+        .filter((job) => isLeasable(job, kinds, now))
+        .sort(byRunAt)
         .slice(0, limit);
       for (const job of due) {
         job.leaseOwner = owner;
@@ -182,7 +185,7 @@ export function createMemoryStore(): CheckoutStore {
     async retryJob(id, owner, runAt, error) {
       const job = ownedJob(id, owner);
       if (!job) return;
-      Object.assign(job, { runAt, leaseUntil: 0, lastError: error });
+      Object.assign(job, { runAt, leaseUntil: 0, lastError: jobError(error) });
       delete job.leaseOwner;
     },
 
@@ -194,16 +197,10 @@ export function createMemoryStore(): CheckoutStore {
       providerRecords.set(recordKey(namespace, key), copy(value));
     },
 
-    async pruneExpired({ idempotencyBefore, jobsDoneBefore, now }) {
+    async pruneExpired(input) {
       let removed = 0;
-      for (const [key, row] of idempotency) {
-        if (row.createdAt < idempotencyBefore && row.leaseUntil <= now && idempotency.delete(key)) removed++;
-      }
-      for (const [id, job] of jobs) {
-        const finished = job.status === 'done' && (job.doneAt ?? 0) < jobsDoneBefore;
-        const unclaimed = job.status === 'pending' && job.attempts === 0 && job.createdAt < jobsDoneBefore;
-        if ((finished || unclaimed) && jobs.delete(id)) removed++;
-      }
+      for (const [key, row] of idempotency) if (prunesKey(row, input) && idempotency.delete(key)) removed++;
+      for (const [id, job] of jobs) if (prunesJob(job, input) && jobs.delete(id)) removed++;
       return removed;
     },
 

@@ -1,9 +1,17 @@
 import { Kysely, Migrator, sql, type CompiledQuery, type Dialect, type Migration, type QueryResult, type Selectable, type Transaction } from 'kysely';
 import type { CustomerInput } from '../providers/types.js';
 import { clampLimit } from './limits.js';
+import { byRunAt, decideClaim, jobError, lostTakeOver, type IdempotencyKeyState } from './rules.js';
 import type {
   CheckoutStore,
+  FinishIdempotencyInput,
   IdempotencyClaim,
+  IdempotencyStore,
+  JobQueue,
+  OrderStore,
+  ProviderRecordStore,
+  SessionStore,
+  StorePruning,
   Job,
   JobInput,
   JobKind,
@@ -283,9 +291,34 @@ function orderRow(order: Order): OrdersTable {
 /** A `CheckoutStore` on any Kysely dialect that speaks SQLite or PostgreSQL; the factories below pick one. */
 export function createSqlStore(dialect: Dialect, options: SqlStoreOptions): CheckoutStore {
   const db = new Kysely<StoreDatabase>({ dialect });
-  let migrated: Promise<void> | undefined;
+  const part: SqlPartContext = { db, options, ready: migrator(db, options) };
+  return {
+    migrate: part.ready,
+    ...ordersPart(part),
+    ...sessionsPart(part),
+    ...idempotencyPart(part),
+    ...jobsPart(part),
+    ...providerRecordsPart(part),
+    ...pruningPart(part),
+    async close() {
+      await db.destroy();
+    },
+  };
+}
 
-  function ready(): Promise<void> {
+type Db = Kysely<StoreDatabase> | Transaction<StoreDatabase>;
+
+/** What each part of the SQL store works on; every method waits for `ready()` (the migration) first. */
+interface SqlPartContext {
+  db: Kysely<StoreDatabase>;
+  options: SqlStoreOptions;
+  ready: () => Promise<void>;
+}
+
+/** The migration, run once per store (and again by the next call after one that failed). */
+function migrator(db: Kysely<StoreDatabase>, options: SqlStoreOptions): () => Promise<void> {
+  let migrated: Promise<void> | undefined;
+  return function ready(): Promise<void> {
     migrated ??= (async () => {
       const migrator = new Migrator({
         db,
@@ -327,21 +360,30 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions): Chec
       migrated = undefined;
     });
     return migrated;
-  }
+  };
+}
 
-  async function insertOrder(order: Order): Promise<void> {
-    await ready();
-    await db
-      .insertInto('checkout_orders')
-      .values(orderRow(order))
-      .onConflict((conflict) => conflict.column('reference').doNothing())
-      .execute();
+/** Runs writes that commit together: as one D1 batch, or in one transaction. */
+async function atomically(
+  { db, options }: SqlPartContext,
+  writes: (on: Db) => readonly { compile(): CompiledQuery; execute(): Promise<unknown> }[],
+): Promise<void> {
+  if (options.batch) {
+    await options.batch(writes(db).map((query) => query.compile()));
+    return;
   }
+  await db.transaction().execute(async (trx) => {
+    for (const write of writes(trx)) await write.execute();
+  });
+}
 
+function ordersPart(part: SqlPartContext): OrderStore {
+  const { db, options, ready } = part;
   return {
-    migrate: ready,
-
-    insertOrder,
+    async insertOrder(order) {
+      await ready();
+      await insertOrderRow(db, orderRow(order));
+    },
 
     async getOrder(reference) {
       await ready();
@@ -369,7 +411,7 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions): Chec
 
     async transitionOrder(transition) {
       await ready();
-      const move = (on: Kysely<StoreDatabase> | Transaction<StoreDatabase>) =>
+      const move = (on: Db) =>
         on
           .updateTable('checkout_orders')
           .set({
@@ -410,7 +452,12 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions): Chec
         .where('fulfilled_at', 'is', null)
         .execute();
     },
+  };
+}
 
+function sessionsPart(part: SqlPartContext): SessionStore {
+  const { db, options, ready } = part;
+  return {
     async saveSession(record, finish) {
       await ready();
       const row = {
@@ -421,38 +468,17 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions): Chec
         return_page: record.returnPage,
       };
       if (options.flavour === 'postgres') {
-        // One round trip: the session, its order's link and the key's answer commit together.
-        const finishKey = finish
-          ? sql`UPDATE checkout_idempotency SET response_status = ${finish.response.status}::integer, response_body = ${JSON.stringify(finish.response.body)}::text, lease_until = 0
-                WHERE key = ${finish.key} AND owner = ${finish.owner} AND response_status IS NULL`
-          : sql`SELECT 1`;
-        await sql`
-          WITH saved AS (
-            INSERT INTO checkout_sessions (session_id, provider, reference, shop_origin, return_page)
-            VALUES (${row.session_id}, ${row.provider}, ${row.reference}, ${row.shop_origin}, ${row.return_page})
-            ON CONFLICT (session_id) DO UPDATE SET provider = EXCLUDED.provider, reference = EXCLUDED.reference,
-              shop_origin = EXCLUDED.shop_origin, return_page = EXCLUDED.return_page
-          ), linked AS (
-            UPDATE checkout_orders SET session_id = ${row.session_id}::text WHERE reference = ${row.reference}::text
-          )
-          ${finishKey}`.execute(db);
+        await saveSessionPostgres(db, row, finish);
         return;
       }
-      const writes = (on: Kysely<StoreDatabase> | Transaction<StoreDatabase>) => [
+      await atomically(part, (on) => [
         on
           .insertInto('checkout_sessions')
           .values(row)
           .onConflict((conflict) => conflict.column('session_id').doUpdateSet(row)),
         on.updateTable('checkout_orders').set({ session_id: record.sessionId }).where('reference', '=', record.reference),
         ...(finish ? [finishKeyQuery(on, finish.key, finish.owner, finish.response)] : []),
-      ];
-      if (options.batch) {
-        await options.batch(writes(db).map((query) => query.compile()));
-        return;
-      }
-      await db.transaction().execute(async (trx) => {
-        for (const write of writes(trx)) await write.execute();
-      });
+      ]);
     },
 
     async getSession(sessionId) {
@@ -471,10 +497,33 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions): Chec
         .executeTakeFirst();
       return row && toSessionRecord(row);
     },
+  };
+}
 
+/** PostgreSQL, one round trip: the session, its order's link and the key's answer commit together. */
+async function saveSessionPostgres(db: Kysely<StoreDatabase>, row: SessionsTable, finish: FinishIdempotencyInput | undefined): Promise<void> {
+  const finishKey = finish
+    ? sql`UPDATE checkout_idempotency SET response_status = ${finish.response.status}::integer, response_body = ${JSON.stringify(finish.response.body)}::text, lease_until = 0
+          WHERE key = ${finish.key} AND owner = ${finish.owner} AND response_status IS NULL`
+    : sql`SELECT 1`;
+  await sql`
+    WITH saved AS (
+      INSERT INTO checkout_sessions (session_id, provider, reference, shop_origin, return_page)
+      VALUES (${row.session_id}, ${row.provider}, ${row.reference}, ${row.shop_origin}, ${row.return_page})
+      ON CONFLICT (session_id) DO UPDATE SET provider = EXCLUDED.provider, reference = EXCLUDED.reference,
+        shop_origin = EXCLUDED.shop_origin, return_page = EXCLUDED.return_page
+    ), linked AS (
+      UPDATE checkout_orders SET session_id = ${row.session_id}::text WHERE reference = ${row.reference}::text
+    )
+    ${finishKey}`.execute(db);
+}
+
+function idempotencyPart(part: SqlPartContext): IdempotencyStore {
+  const { db, ready } = part;
+  return {
     async claimIdempotencyKey(input): Promise<IdempotencyClaim> {
       await ready();
-      const keyRow = {
+      const keyRow: IdempotencyTable = {
         key: input.key,
         body_hash: input.bodyHash,
         reference: input.reference,
@@ -485,67 +534,12 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions): Chec
         created_at: input.now,
       };
       const order = input.order && orderRow({ ...input.order, reference: input.reference });
-      let inserted: boolean;
-      if (order && options.flavour === 'postgres') {
-        // One round trip: the order is inserted only when the key was.
-        const result = await sql<{ reference: string }>`
-          WITH claimed AS (
-            INSERT INTO checkout_idempotency (key, body_hash, reference, owner, lease_until, response_status, response_body, created_at)
-            VALUES (${keyRow.key}, ${keyRow.body_hash}, ${keyRow.reference}, ${keyRow.owner}, ${keyRow.lease_until}, NULL, NULL, ${keyRow.created_at})
-            ON CONFLICT (key) DO NOTHING
-            RETURNING reference
-          ), ordered AS (
-            INSERT INTO checkout_orders (reference, provider, session_id, charge_id, status, amount, currency, lines, customer, payment_method, created_at, updated_at, paid_at, fulfilled_at)
-            SELECT reference, ${order.provider}::text, ${order.session_id}::text, ${order.charge_id}::text, ${order.status}::text,
-              ${order.amount}::bigint, ${order.currency}::text, ${order.lines}::text, ${order.customer}::text, ${order.payment_method}::text,
-              ${order.created_at}::text, ${order.updated_at}::text, ${order.paid_at}::text, ${order.fulfilled_at}::text
-            FROM claimed
-            ON CONFLICT (reference) DO NOTHING
-          )
-          SELECT reference FROM claimed`.execute(db);
-        inserted = result.rows.length > 0;
-      } else if (order && options.batch) {
-        // One batch: the order is inserted only when the key was.
-        const [claimed] = await options.batch([
-          db
-            .insertInto('checkout_idempotency')
-            .values(keyRow)
-            .onConflict((conflict) => conflict.column('key').doNothing())
-            .returning('key')
-            .compile(),
-          insertIfChanged(db, 'checkout_orders', order, 'reference'),
-        ]);
-        inserted = (claimed?.rows.length ?? 0) > 0;
-      } else if (order) {
-        // One commit (one fsync): key and order together.
-        inserted = await db.transaction().execute(async (trx) => {
-          const claimed = await trx
-            .insertInto('checkout_idempotency')
-            .values(keyRow)
-            .onConflict((conflict) => conflict.column('key').doNothing())
-            .returning('key')
-            .executeTakeFirst();
-          if (claimed) await trx.insertInto('checkout_orders').values(order).onConflict((conflict) => conflict.column('reference').doNothing()).execute();
-          return claimed !== undefined;
-        });
-      } else {
-        const claimed = await db
-          .insertInto('checkout_idempotency')
-          .values(keyRow)
-          .onConflict((conflict) => conflict.column('key').doNothing())
-          .returning('key')
-          .executeTakeFirst();
-        inserted = claimed !== undefined;
-      }
-      if (inserted) return { outcome: 'claimed', reference: input.reference };
+      if (await insertKey(part, keyRow, order)) return { outcome: 'claimed', reference: input.reference };
 
       const row = await db.selectFrom('checkout_idempotency').selectAll().where('key', '=', input.key).executeTakeFirstOrThrow();
-      if (row.body_hash !== input.bodyHash) return { outcome: 'conflict' };
-      if (row.response_status !== null) {
-        return { outcome: 'done', response: { status: row.response_status, body: JSON.parse(row.response_body ?? 'null') } };
-      }
-      if (Number(row.lease_until) > input.now) return { outcome: 'busy', leaseUntil: Number(row.lease_until) };
-      // The owner died or gave the key back: take it over, unless another caller just did.
+      const claim = decideClaim(toKeyState(row), input);
+      if (claim.outcome !== 'take-over') return claim;
+      // The compare-and-set of `canTakeOver`: unless another caller just took it.
       const taken = await db
         .updateTable('checkout_idempotency')
         .set({ owner: input.owner, lease_until: input.leaseUntil })
@@ -554,19 +548,20 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions): Chec
         .where('lease_until', '<=', input.now)
         .returning('reference')
         .executeTakeFirst();
-      if (!taken) return { outcome: 'busy', leaseUntil: input.now };
+      if (!taken) return lostTakeOver(input.now);
       // Taken over from a caller that died, perhaps before its order was written.
-      if (input.order) await insertOrder({ ...input.order, reference: taken.reference });
+      if (input.order) await insertOrderRow(db, orderRow({ ...input.order, reference: taken.reference }));
       return { outcome: 'claimed', reference: taken.reference };
     },
 
     async finishIdempotencyKey(key, owner, response) {
       await ready();
-      await finishKeyWith(db, key, owner, response);
+      await finishKeyQuery(db, key, owner, response).execute();
     },
 
     async releaseIdempotencyKey(key, owner) {
       await ready();
+      // `mayFinishKey`: the owner's, unanswered.
       await db
         .updateTable('checkout_idempotency')
         .set({ lease_until: 0 })
@@ -575,7 +570,55 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions): Chec
         .where('response_status', 'is', null)
         .execute();
     },
+  };
+}
 
+/** Inserts a new key (and with it the order, atomically); false when the key existed. */
+async function insertKey({ db, options }: SqlPartContext, keyRow: IdempotencyTable, order: OrdersTable | undefined): Promise<boolean> {
+  const key = (on: Db) =>
+    on
+      .insertInto('checkout_idempotency')
+      .values(keyRow)
+      .onConflict((conflict) => conflict.column('key').doNothing())
+      .returning('key');
+  if (!order) return (await key(db).executeTakeFirst()) !== undefined;
+  if (options.flavour === 'postgres') {
+    // One round trip: the order is inserted only when the key was.
+    const result = await sql<{ reference: string }>`
+      WITH claimed AS (
+        INSERT INTO checkout_idempotency (key, body_hash, reference, owner, lease_until, response_status, response_body, created_at)
+        VALUES (${keyRow.key}, ${keyRow.body_hash}, ${keyRow.reference}, ${keyRow.owner}, ${keyRow.lease_until}, NULL, NULL, ${keyRow.created_at})
+        ON CONFLICT (key) DO NOTHING
+        RETURNING reference
+      ), ordered AS (
+        INSERT INTO checkout_orders (reference, provider, session_id, charge_id, status, amount, currency, lines, customer, payment_method, created_at, updated_at, paid_at, fulfilled_at)
+        SELECT reference, ${order.provider}::text, ${order.session_id}::text, ${order.charge_id}::text, ${order.status}::text,
+          ${order.amount}::bigint, ${order.currency}::text, ${order.lines}::text, ${order.customer}::text, ${order.payment_method}::text,
+          ${order.created_at}::text, ${order.updated_at}::text, ${order.paid_at}::text, ${order.fulfilled_at}::text
+        FROM claimed
+        ON CONFLICT (reference) DO NOTHING
+      )
+      SELECT reference FROM claimed`.execute(db);
+    return result.rows.length > 0;
+  }
+  if (options.batch) {
+    // One batch: the order is inserted only when the key was.
+    const [claimed] = await options.batch([key(db).compile(), insertIfChanged(db, 'checkout_orders', order, 'reference')]);
+    return (claimed?.rows.length ?? 0) > 0;
+  }
+  // One commit (one fsync): key and order together.
+  return db.transaction().execute(async (trx) => {
+    const claimed = await key(trx).executeTakeFirst();
+    if (claimed) await insertOrderRow(trx, order);
+    return claimed !== undefined;
+  });
+}
+
+function jobsPart({ db, ready }: SqlPartContext): JobQueue {
+  // `holdsLease`: the lease owner of a pending job.
+  const owned = (id: string, owner: string) =>
+    db.updateTable('checkout_jobs').where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'pending');
+  return {
     async enqueueJob(job) {
       await ready();
       return insertJob(db, job);
@@ -590,8 +633,8 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions): Chec
     async leaseJobs({ owner, kinds, now, leaseUntil, limit }) {
       await ready();
       if (kinds.length === 0) return [];
-      // One statement: the outer conditions are checked again on each row as it is locked, so a
-      // job two processes both selected goes to one of them.
+      // `isLeasable`, in one statement: the outer conditions are checked again on each row as it
+      // is locked, so a job two processes both selected goes to one of them.
       const rows = await db
         .updateTable('checkout_jobs')
         .set({ lease_owner: owner, lease_until: leaseUntil, attempts: sql`attempts + 1` })
@@ -613,44 +656,30 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions): Chec
         )
         .returningAll()
         .execute();
-      return rows.map(toJob).sort((a, b) => a.runAt - b.runAt);
+      return rows.map(toJob).sort(byRunAt);
     },
 
     async renewJobLease(id, owner, leaseUntil) {
       await ready();
-      const result = await db
-        .updateTable('checkout_jobs')
-        .set({ lease_until: leaseUntil })
-        .where('id', '=', id)
-        .where('lease_owner', '=', owner)
-        .where('status', '=', 'pending')
-        .executeTakeFirst();
+      const result = await owned(id, owner).set({ lease_until: leaseUntil }).executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
     },
 
     async completeJob(id, owner, now) {
       await ready();
-      const result = await db
-        .updateTable('checkout_jobs')
-        .set({ status: 'done', done_at: now, lease_owner: null, lease_until: 0 })
-        .where('id', '=', id)
-        .where('lease_owner', '=', owner)
-        .where('status', '=', 'pending')
-        .executeTakeFirst();
+      const result = await owned(id, owner).set({ status: 'done', done_at: now, lease_owner: null, lease_until: 0 }).executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
     },
 
     async retryJob(id, owner, runAt, error) {
       await ready();
-      await db
-        .updateTable('checkout_jobs')
-        .set({ run_at: runAt, lease_owner: null, lease_until: 0, last_error: error.slice(0, 2000) })
-        .where('id', '=', id)
-        .where('lease_owner', '=', owner)
-        .where('status', '=', 'pending')
-        .execute();
+      await owned(id, owner).set({ run_at: runAt, lease_owner: null, lease_until: 0, last_error: jobError(error) }).execute();
     },
+  };
+}
 
+function providerRecordsPart({ db, ready }: SqlPartContext): ProviderRecordStore {
+  return {
     async getProviderRecord(namespace, key) {
       await ready();
       const row = await db
@@ -671,9 +700,14 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions): Chec
         .onConflict((conflict) => conflict.columns(['namespace', 'key']).doUpdateSet({ value: row.value }))
         .execute();
     },
+  };
+}
 
+function pruningPart({ db, ready }: SqlPartContext): StorePruning {
+  return {
     async pruneExpired({ idempotencyBefore, jobsDoneBefore, now }) {
       await ready();
+      // `prunesKey` and `prunesJob`.
       const keys = await db
         .deleteFrom('checkout_idempotency')
         .where('created_at', '<', idempotencyBefore)
@@ -690,24 +724,34 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions): Chec
         .executeTakeFirst();
       return Number(keys.numDeletedRows) + Number(jobs.numDeletedRows);
     },
-
-    async close() {
-      await db.destroy();
-    },
   };
 }
 
-function finishKeyQuery(db: Kysely<StoreDatabase> | Transaction<StoreDatabase>, key: string, owner: string, response: StoredResponse) {
+async function insertOrderRow(db: Db, row: OrdersTable): Promise<void> {
+  await db
+    .insertInto('checkout_orders')
+    .values(row)
+    .onConflict((conflict) => conflict.column('reference').doNothing())
+    .execute();
+}
+
+function toKeyState(row: Selectable<IdempotencyTable>): IdempotencyKeyState {
+  return {
+    bodyHash: row.body_hash,
+    reference: row.reference,
+    leaseUntil: Number(row.lease_until),
+    ...(row.response_status !== null && { response: { status: row.response_status, body: JSON.parse(row.response_body ?? 'null') as unknown } }),
+  };
+}
+
+function finishKeyQuery(db: Db, key: string, owner: string, response: StoredResponse) {
+  // `mayFinishKey`: the owner's, unanswered.
   return db
     .updateTable('checkout_idempotency')
     .set({ response_status: response.status, response_body: JSON.stringify(response.body), lease_until: 0 })
     .where('key', '=', key)
     .where('owner', '=', owner)
     .where('response_status', 'is', null);
-}
-
-async function finishKeyWith(db: Kysely<StoreDatabase> | Transaction<StoreDatabase>, key: string, owner: string, response: StoredResponse): Promise<void> {
-  await finishKeyQuery(db, key, owner, response).execute();
 }
 
 /**

@@ -157,15 +157,16 @@ export interface ListOrdersQuery {
   limit?: number;
 }
 
-/**
- * Everything the handler remembers (docs/protocol.md, "State rules"). Every method is atomic on its own, and
- * two handlers on one store behave as one. Write your own by passing the exported conformance
- * suite (`checkout-widget/server/store-conformance`).
- */
-export interface CheckoutStore {
+/** Setting up and closing a store's own resources. */
+export interface StoreLifecycle {
   /** Creates tables or upgrades them; safe to call from many processes at once. Called by the handler. */
   migrate(): Promise<void>;
+  /** Closes connections the store opened itself (not a pool it was given). */
+  close(): Promise<void>;
+}
 
+/** The order ledger: orders and their compare-and-set status moves. */
+export interface OrderStore {
   /** Inserts the order; does nothing when the reference exists (a retried create). */
   insertOrder(order: Order): Promise<void>;
   getOrder(reference: string): Promise<Order | undefined>;
@@ -176,7 +177,10 @@ export interface CheckoutStore {
   setOrderCharge(reference: string, chargeId: string, at: string): Promise<void>;
   /** Sets `fulfilledAt` once; later calls keep the first time. */
   markFulfilled(reference: string, at: string): Promise<void>;
+}
 
+/** The provider sessions the handler created, by session id and by their order. */
+export interface SessionStore {
   /**
    * Saves the record and the session id on its order, and (in the same transaction) stores the
    * create's answer for its idempotency key when `finish` is given.
@@ -184,7 +188,10 @@ export interface CheckoutStore {
   saveSession(record: SessionRecord, finish?: FinishIdempotencyInput): Promise<void>;
   getSession(sessionId: string): Promise<SessionRecord | undefined>;
   getSessionByReference(reference: string): Promise<SessionRecord | undefined>;
+}
 
+/** `Idempotency-Key`s of creates: a leased claim, then the stored answer. */
+export interface IdempotencyStore {
   /**
    * Atomic across processes: of concurrent claims of a new key exactly one is `claimed`. With
    * `order`, a claim also inserts that order (unless its reference exists) in the same transaction,
@@ -195,32 +202,68 @@ export interface CheckoutStore {
   finishIdempotencyKey(key: string, owner: string, response: StoredResponse): Promise<void>;
   /** The owner's create failed in a way a retry may fix: the next claim takes over at once, same reference. */
   releaseIdempotencyKey(key: string, owner: string): Promise<void>;
+}
 
+/** Durable work with leases: enqueue, lease, renew, complete, retry. */
+export interface JobQueue {
   /** Adds a job unless its id exists; true when added. */
   enqueueJob(job: JobInput): Promise<boolean>;
   getJob(id: string): Promise<Job | undefined>;
   /** Takes up to `limit` due, unleased pending jobs of these kinds for `owner` until `leaseUntil`; none is given to two owners. */
-  leaseJobs(input: { owner: string; kinds: readonly JobKind[]; now: number; leaseUntil: number; limit: number }): Promise<Job[]>;
+  leaseJobs(input: LeaseJobsInput): Promise<Job[]>;
   /** Extends the owner's lease; false when the owner lost it. */
   renewJobLease(id: string, owner: string, leaseUntil: number): Promise<boolean>;
   /** Marks the job done (only for its lease owner); false when the owner had lost it. */
   completeJob(id: string, owner: string, now: number): Promise<boolean>;
-  /** Frees the job to run again at `runAt`. */
+  /** Frees the job to run again at `runAt` (only for its lease owner). */
   retryJob(id: string, owner: string, runAt: number, error: string): Promise<void>;
+}
 
-  /** A provider adapter's own record (e.g. Reepay: session → invoice), by namespace and key. */
+/** What `leaseJobs` takes. */
+export interface LeaseJobsInput {
+  owner: string;
+  kinds: readonly JobKind[];
+  now: number;
+  leaseUntil: number;
+  limit: number;
+}
+
+/** A provider adapter's own key-value records (e.g. Reepay: session → invoice). */
+export interface ProviderRecordStore {
+  /** A provider adapter's own record, by namespace and key. */
   getProviderRecord(namespace: string, key: string): Promise<unknown>;
   /** Stores or replaces a provider adapter's record (JSON-serialisable). */
   putProviderRecord(namespace: string, key: string, value: unknown): Promise<void>;
+}
 
+/** What `pruneExpired` takes (epoch ms). */
+export interface PruneInput {
+  idempotencyBefore: number;
+  jobsDoneBefore: number;
+  now: number;
+}
+
+/** Forgetting what is no longer needed. */
+export interface StorePruning {
   /**
    * Forgets idempotency keys created before `idempotencyBefore` (unless a create holds one now),
    * jobs done before `jobsDoneBefore`, and jobs created before it that no handler ever took (none on
    * the store runs their kind, e.g. no `onWebhook`); orders and session records are kept. Returns
    * how many rows went. The handler calls it every few minutes.
    */
-  pruneExpired(input: { idempotencyBefore: number; jobsDoneBefore: number; now: number }): Promise<number>;
-
-  /** Closes connections the store opened itself (not a pool it was given). */
-  close(): Promise<void>;
+  pruneExpired(input: PruneInput): Promise<number>;
 }
+
+/**
+ * Everything the handler remembers (docs/protocol.md, "State rules"): the intersection of the
+ * parts above (an interface extending them all). Every method is atomic on its own, and two handlers on one store behave as one.
+ * Write your own by passing the exported conformance suite (`checkout-widget/server/store-conformance`).
+ */
+export interface CheckoutStore
+  extends StoreLifecycle,
+    OrderStore,
+    SessionStore,
+    IdempotencyStore,
+    JobQueue,
+    ProviderRecordStore,
+    StorePruning {}
