@@ -1,5 +1,5 @@
 import { RETURN_RESULT_PARAM, RETURN_SESSION_PARAM } from '../core/protocol.js';
-import type { HandlerConfig } from './options.js';
+import type { CheckoutHandlerOptions } from './handler-types.js';
 
 /** The origin of an http(s) URL, or undefined for anything else (including the `null` origin). */
 export function httpOrigin(value: string | null): string | undefined {
@@ -28,7 +28,14 @@ export function httpUrl(value: string | null): string | undefined {
   }
 }
 
-type OriginConfig = Pick<HandlerConfig, 'publicUrl' | 'allowedOrigins' | 'allowedHosts' | 'development' | 'options'>;
+/** What the origin checks read of the handler's configuration (`HandlerConfig`, options.ts, has it). */
+interface OriginConfig {
+  publicUrl: string | undefined;
+  allowedOrigins: ReadonlySet<string> | undefined;
+  allowedHosts: ReadonlySet<string> | undefined;
+  development: boolean;
+  options: Pick<CheckoutHandlerOptions, 'trustProxy' | 'returnPage'>;
+}
 
 /**
  * Where browsers reach this handler: `publicUrl`, else (`trustProxy`) the proxy's forwarded origin,
@@ -65,7 +72,7 @@ export function hostAllowed(config: OriginConfig, request: Request): boolean {
 }
 
 /** The handler's own absolute URL: its origin and base path. */
-export function baseUrl(config: OriginConfig & Pick<HandlerConfig, 'basePath'>, request: Request): string {
+export function baseUrl(config: OriginConfig & { basePath: string }, request: Request): string {
   return `${config.publicUrl ?? ownOrigin(config, request)}${config.basePath}`;
 }
 
