@@ -8,7 +8,7 @@ import { readSession, sleep, submitToken } from '../../core/session-client.js';
 import { parseSessionLazily } from '../../core/session-validators.js';
 import { type DisplayMode, type WidgetState } from '../../core/display.js';
 import { watchSessionStatus } from '../../core/status-watcher.js';
-import { loadRenderer } from '../../renderers/index.js';
+import { loadRenderer } from '../../provider-registry/renderer-loaders.js';
 import type { Renderer, RendererHost, RendererOutcome } from '../../renderers/types.js';
 import { forget, memorySlot } from './session-memory.js';
 import { createBody, createOrResume } from './session-start.js';

@@ -1,6 +1,6 @@
 import type { SessionShape } from './types.js';
 import { contractShape } from './contract.js';
-import { PROVIDER_SHAPES } from '../../providers/shapes.generated.js';
+import { PROVIDER_SHAPES } from '../../provider-registry/shapes.generated.js';
 import { unrecognisedShape } from './unrecognised.js';
 
 export type { SessionShape, SessionShapeContext } from './types.js';

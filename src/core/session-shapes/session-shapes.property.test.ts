@@ -1,5 +1,5 @@
 /// <reference types="vite/client" />
-import { PROVIDER_SHAPES } from '../../providers/shapes.generated.js';
+import { PROVIDER_SHAPES } from '../../provider-registry/shapes.generated.js';
 /**
  * Property tests (fast-check) for `parseSession` and every session shape: whatever an endpoint
  * answers (arbitrary values, arbitrary JSON, valid sessions with fields dropped, replaced or added),

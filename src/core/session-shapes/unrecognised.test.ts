@@ -3,7 +3,7 @@ import { parseSession } from '../session-schema.js';
 import { SESSION_SHAPES } from './index.js';
 import { invalidSessionOf } from './test-support/invalid-session.js';
 import { ACCEPTED_SHAPES, unrecognisedShape } from './unrecognised.js';
-import { PROVIDER_SHAPES } from '../../providers/shapes.generated.js';
+import { PROVIDER_SHAPES } from '../../provider-registry/shapes.generated.js';
 
 describe('unrecognised shapes', () => {
   it.each([{}, { session: { id: 'x' } }, { data: { type: 'orders' } }, { Id: 'x', Link: 'https://a.example' }])(

@@ -1,7 +1,7 @@
 import { invalidSession } from './contract.js';
 import { isObject } from './native.js';
 import type { SessionShape } from './types.js';
-import { PROVIDER_SHAPES } from '../../providers/shapes.generated.js';
+import { PROVIDER_SHAPES } from '../../provider-registry/shapes.generated.js';
 
 /** What an endpoint may answer with: the contract, or a provider folder's native shape. */
 export const ACCEPTED_SHAPES = ['a contract session { id, provider, kind, status, … }', ...PROVIDER_SHAPES.map((shape) => shape.name)];

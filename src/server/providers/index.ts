@@ -1,4 +1,4 @@
-import { PROVIDER_SERVER_MODULES } from '../../providers/servers.generated.js';
+import { PROVIDER_SERVER_MODULES } from '../../provider-registry/servers.generated.js';
 import type { CheckoutStore } from '../store/types.js';
 import type { PaymentProvider } from './types.js';
 
