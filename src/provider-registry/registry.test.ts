@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PROVIDERS_DIR, renderRegistries, SRC_DIR, staleRegistries } from '../../scripts/provider-registry.js';
-import { SESSION_SHAPES } from '../core/session-shapes/index.js';
+import { SESSION_SHAPES } from './session-schema.js';
 import { SESSION_KINDS } from '../core/protocol.js';
 import { RENDERER_LOADERS } from './renderer-loaders.js';
 import { PROVIDERS_FROM_ENV } from '../server/providers/index.js';
