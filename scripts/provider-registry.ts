@@ -79,7 +79,7 @@ export function renderRegistries(dir: string = PROVIDERS_DIR): Record<string, st
   return {
     'provider-registry/servers.generated.ts':
       HEADER +
-      '// Server side only: reachable from src/server, never from the browser build.\n' +
+      '// Server side only: reachable from providersFromEnv (checkout-widget/server), never from the browser build.\n' +
       servers.map((p) => `import * as ${p.id}Server from '../providers/${p.folder}/server.js';\n`).join('') +
       '\n/** Every provider folder\'s adapter module; `providersFromEnv` orders them by `ENV_PREFERENCE`. */\n' +
       `export const PROVIDER_SERVER_MODULES = [${servers.map((p) => `${p.id}Server`).join(', ')}] as const;\n`,

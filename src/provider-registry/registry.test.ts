@@ -6,7 +6,7 @@ import { PROVIDERS_DIR, renderRegistries, SRC_DIR, staleRegistries } from '../..
 import { SESSION_SHAPES } from './session-schema.js';
 import { SESSION_KINDS } from '../core/protocol.js';
 import { RENDERER_LOADERS } from './renderer-loaders.js';
-import { PROVIDERS_FROM_ENV } from '../server/providers/index.js';
+import { PROVIDERS_FROM_ENV } from './providers-from-env.js';
 
 const scratch: string[] = [];
 afterEach(() => {

@@ -4,7 +4,7 @@ import { JobRunner } from './job-runner.js';
 import type { Ledger } from './ledger.js';
 import type { HandlerConfig } from './options.js';
 import { callProvider, isNotFoundAtProvider } from './provider-calls.js';
-import type { VerifiedWebhook } from './providers/types.js';
+import type { VerifiedWebhook } from './provider-api/types.js';
 import type { Job, JobKind } from './store/types.js';
 
 const MAX_JOB_POLL_MS = 2_000;

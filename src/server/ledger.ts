@@ -4,7 +4,7 @@ import type { ChargeRequest, ReconcileSummary } from './handler-types.js';
 import { chargeKey, chargeRequestHash, IdempotencyClaims, MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency.js';
 import type { HandlerConfig } from './options.js';
 import { callProvider, redactSecrets } from './provider-calls.js';
-import { ProviderInputError, type PaymentProvider, type PricedLine, type ProviderCharge } from './providers/types.js';
+import { ProviderInputError, type PaymentProvider, type PricedLine, type ProviderCharge } from './provider-api/types.js';
 import type { Order, OrderCursor, OrderLine, OrderStatus } from './store/types.js';
 import { sleep } from './timers.js';
 import { sha256 } from './web-crypto.js';

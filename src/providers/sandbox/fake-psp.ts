@@ -4,7 +4,7 @@
  */
 import { serveNode, type NodeServerHandle } from '../../server/node-http.js';
 import type { FetchLike } from '../../server/adapter-kit/http-client.js';
-import type { CreateSessionInput, PricedLine } from '../../server/providers/types.js';
+import type { CreateSessionInput, PricedLine } from '../../server/provider-api/types.js';
 import { createSandboxPsp, type SandboxPspOptions } from './psp.js';
 import { createSandboxProvider } from './server.js';
 

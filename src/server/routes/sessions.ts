@@ -8,7 +8,7 @@ import { orderLines, type Ledger } from '../ledger.js';
 import type { HandlerConfig } from '../options.js';
 import { baseUrl, claimedShopOrigin, defaultReturnPage, httpOrigin, httpUrl, ownOrigin } from '../origins.js';
 import { callProvider, isNotFoundAtProvider, providerFailureMessage, redactSecrets } from '../provider-calls.js';
-import { ProviderInputError, type CustomerInput, type PaymentProvider } from '../providers/types.js';
+import { ProviderInputError, type CustomerInput, type PaymentProvider } from '../provider-api/types.js';
 import { createSessionBodySchema, describeIssues, toRequestIssues, type CreateSessionBody, type RequestIssue } from '../request-schema.js';
 import type { Order, SessionRecord } from '../store/types.js';
 import { randomHex } from '../web-crypto.js';

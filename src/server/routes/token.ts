@@ -6,7 +6,7 @@ import type { Ledger } from '../ledger.js';
 import type { HandlerConfig } from '../options.js';
 import { baseUrl } from '../origins.js';
 import { callProvider, providerFailureMessage, redactSecrets } from '../provider-calls.js';
-import { CARD_TOKEN_KIND, PaymentDeclinedError, ProviderInputError, type PaymentProvider } from '../providers/types.js';
+import { CARD_TOKEN_KIND, PaymentDeclinedError, ProviderInputError, type PaymentProvider } from '../provider-api/types.js';
 import { describeIssues, toRequestIssues } from '../request-schema.js';
 import { errorAnswer, jsonAnswer } from '../responses.js';
 import type { SessionRecord } from '../store/types.js';

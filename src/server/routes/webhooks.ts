@@ -1,6 +1,6 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { HandlerConfig } from '../options.js';
-import { WebhookVerificationError, type VerifiedWebhook } from '../providers/types.js';
+import { WebhookVerificationError, type VerifiedWebhook } from '../provider-api/types.js';
 import { errorAnswer, jsonAnswer } from '../responses.js';
 import { limitBody } from './middleware.js';
 
