@@ -8,7 +8,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LOCALES, STRINGS, type LocaleCode } from '../src/components/checkout-widget/strings.js';
+import { LOCALES, type LocaleCode } from '../src/core/language.js';
+import { STRINGS } from '../src/components/checkout-widget/strings.js';
 
 export const LOCALES_DIR = fileURLToPath(new URL('../src/components/checkout-widget/locales/', import.meta.url));
 

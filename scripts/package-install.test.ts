@@ -162,7 +162,7 @@ describe('npm install checkout-widget (the widget alone)', () => {
       `const widget = await import('checkout-widget');
       await import('checkout-widget/define');
       // The validators chunk is no public name: loaded by its file, as the element loads it, to run the bundled zod/mini.
-      const { parseSession } = await import('./node_modules/checkout-widget/dist/lib/core/session-schema.js');
+      const { parseSession } = await import('./node_modules/checkout-widget/dist/lib/provider-registry/session-schema.js');
       const session = parseSession(
         { object: 'checkout.session', id: 'cs_test_1', status: 'open', ui_mode: 'embedded_page', client_secret: 'cs_test_1_secret_x', amount_total: 100, currency: 'dkk', expires_at: 1800000000, livemode: false },
         { publishableKey: 'pk_test_1' },

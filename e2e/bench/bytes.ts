@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
-import { LOCALES } from '../../src/components/checkout-widget/strings.js';
+import { LOCALES } from '../../src/core/language.js';
 
 // Byte budgets (gzip, zlib level 9) for the CDN build. Stripe's own remote script is not ours and not counted.
 

@@ -1,5 +1,5 @@
 import { startDemo, type DemoServer } from '../../demo/server.js';
-import type { ProviderEnv } from '../../src/server/providers/index.js';
+import type { ProviderEnv } from '../../src/server/provider-api/types.js';
 
 /**
  * The demo (`npm start`) in the test process, on ephemeral ports so it never meets a running

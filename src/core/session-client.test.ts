@@ -1,7 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startFakeHttpServer, type FakeHttpServer } from '../server/test-support/fake-http.js';
+import { parseSessionLazily as parse } from '../provider-registry/session-validators.js';
 import { CheckoutError, isAbortError } from './errors.js';
-import { createSession, readSession, submitToken } from './session-client.js';
+import * as client from './session-client.js';
+
+// With the parser the widget hands in: the core's contract check, then the provider registry's validators.
+const createSession = (endpoint: string, payload: unknown, options: Partial<client.CreateSessionOptions> = {}) =>
+  client.createSession(endpoint, payload, { parse, ...options });
+const readSession = (endpoint: string, id: string, options: Partial<client.SessionRequestOptions> = {}) =>
+  client.readSession(endpoint, id, { parse, ...options });
+const submitToken = (endpoint: string, id: string, token: string, options: Partial<client.SessionRequestOptions> = {}) =>
+  client.submitToken(endpoint, id, token, { parse, ...options });
 
 const session = {
   id: 'ses/1',

@@ -1,6 +1,14 @@
 import { CheckoutError, isAbortError } from './errors.js';
 import type { CheckoutSession } from './protocol.js';
-import { parseSessionLazily } from './session-validators.js';
+import type { SessionShapeContext } from './session-shapes/types.js';
+
+/**
+ * Turns an endpoint's JSON answer into a session, or rejects with a `CheckoutError`
+ * (`invalid_session`; `provider_load_failed`, retryable, when its validators could not load).
+ * The core knows no provider's session shape: the widget hands in the provider registry's
+ * `parseSessionLazily`.
+ */
+export type SessionParser = (json: unknown, context: SessionShapeContext) => Promise<CheckoutSession>;
 
 export interface SessionRequestOptions {
   /** Aborting rejects with an AbortError (a cancellation), never a CheckoutError. */
@@ -13,6 +21,8 @@ export interface SessionRequestOptions {
   backoffMs?: number;
   fetch?: typeof fetch;
   publishableKey?: string | undefined;
+  /** How an answer becomes a session. */
+  parse: SessionParser;
 }
 
 export interface CreateSessionOptions extends SessionRequestOptions {
@@ -27,7 +37,7 @@ const DEFAULT_BACKOFF_MS = 400;
 export function createSession(
   endpoint: string,
   payload: unknown,
-  options: CreateSessionOptions = {},
+  options: CreateSessionOptions,
 ): Promise<CheckoutSession> {
   const idempotencyKey = options.idempotencyKey ?? newIdempotencyKey();
   return requestSession(
@@ -46,7 +56,7 @@ function sessionUrl(endpoint: string, id: string): string {
 }
 
 /** `GET {endpoint}/{id}`: the session with its status as the backend sees it now. */
-export function readSession(endpoint: string, id: string, options: SessionRequestOptions = {}): Promise<CheckoutSession> {
+export function readSession(endpoint: string, id: string, options: SessionRequestOptions): Promise<CheckoutSession> {
   return requestSession(sessionUrl(endpoint, id), { method: 'GET', headers: { Accept: 'application/json' } }, { retries: 0, ...options });
 }
 
@@ -55,7 +65,7 @@ export function readSession(endpoint: string, id: string, options: SessionReques
  * answers the session to go on with. Not retried: a token pays once, so after a lost answer the
  * shopper tries again with a new one. A decline is the `endpoint_error` with status 402.
  */
-export function submitToken(endpoint: string, id: string, token: string, options: SessionRequestOptions = {}): Promise<CheckoutSession> {
+export function submitToken(endpoint: string, id: string, token: string, options: SessionRequestOptions): Promise<CheckoutSession> {
   return requestSession(
     `${sessionUrl(endpoint, id)}/token`,
     { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify({ token }) },
@@ -78,7 +88,7 @@ async function requestSession(url: string, init: RequestInit, options: SessionRe
     throwIfAborted(signal);
     try {
       const json = await attemptOnce(url, init, options);
-      return await parseSessionLazily(json, { publishableKey: options.publishableKey });
+      return await options.parse(json, { publishableKey: options.publishableKey });
     } catch (error) {
       if (isAbortError(error)) throw error;
       const retryable = error instanceof CheckoutError && error.retryable;

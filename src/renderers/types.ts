@@ -1,6 +1,5 @@
 import type { CheckoutErrorCode, CheckoutSession, OutcomeParams } from '../core/protocol.js';
 import type { DisplayMode } from '../core/display.js';
-import type { CheckoutStrings } from '../components/checkout-widget/strings.js';
 
 /**
  * What a provider UI tells the widget once mounted. The widget owns the state machine and the
@@ -23,6 +22,24 @@ export type RendererOutcome =
   | { type: 'handover'; session: CheckoutSession; popup: Window | null }
   | { type: 'resize'; height: number };
 
+/**
+ * The widget's texts a renderer shows, in the shopper's language with the page's `strings`
+ * applied: the names of its dialog and frame, a pay button's label, a popup's text while its page
+ * loads (`openPopup`). The widget's own table
+ * (`components/checkout-widget/strings.ts`) has a row for each; a renderer that needs another
+ * text adds its key here and its row there.
+ */
+export interface RendererStrings {
+  /** The accessible name of a checkout dialog or frame. */
+  readonly checkout: string;
+  /** A dialog's close button. */
+  readonly close: string;
+  /** A popup window's text until its page loads. */
+  readonly loading: string;
+  /** A pay button. */
+  readonly pay: string;
+}
+
 /** What the widget hands a renderer. */
 export interface RendererHost {
   /** The `<checkout-widget>` itself (light DOM parent for providers that refuse shadow roots). */
@@ -34,7 +51,7 @@ export interface RendererHost {
   readonly mode: DisplayMode;
   readonly locale: string;
   /** The widget's texts in the shopper's language (dialog and frame names, …), `strings` applied. */
-  readonly strings: Readonly<CheckoutStrings>;
+  readonly strings: RendererStrings;
   /** Absolute URL of the session endpoint; its origin is trusted for messages. */
   readonly endpoint: string | undefined;
   readonly publishableKey: string | undefined;

@@ -1,4 +1,4 @@
-import type { PricedLine } from './providers/types.js';
+import type { PricedLine } from './provider-api/types.js';
 
 /** One product of the catalog, by sku: its name and price as the shopper pays it. */
 export interface CatalogProduct {

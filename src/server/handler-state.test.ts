@@ -4,7 +4,7 @@ import type { CheckoutSession, SessionStatus } from '../core/protocol.js';
 import type { Catalog } from './catalog.js';
 import { createCheckoutHandler, type CheckoutHandler, type CheckoutHandlerOptions } from './handler.js';
 import { signSandboxPayload, createSandboxProvider } from '../providers/sandbox/server.js';
-import { ProviderError, ProviderInputError, type CreateSessionInput, type PaymentProvider } from './providers/types.js';
+import { ProviderError, ProviderInputError, type CreateSessionInput, type PaymentProvider } from './provider-api/types.js';
 import { createMemoryStore } from './store/memory.js';
 import { RECONCILE_BUDGET } from './ledger.js';
 import { sampleOrder } from './store/conformance.js';

@@ -1,7 +1,7 @@
 import type { CheckoutSession } from '../core/protocol.js';
 import type { CartItem, Catalog } from './catalog.js';
 import type { RetryPolicy } from './job-runner.js';
-import type { CustomerInput, PaymentProvider, ProviderCharge, VerifiedWebhook } from './providers/types.js';
+import type { CustomerInput, PaymentProvider, ProviderCharge, VerifiedWebhook } from './provider-api/types.js';
 import type { CheckoutStore, ListOrdersQuery, Order } from './store/types.js';
 
 /**

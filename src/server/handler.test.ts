@@ -4,7 +4,7 @@ import type { CheckoutSession } from '../core/protocol.js';
 import type { Catalog } from './catalog.js';
 import { createCheckoutHandler, type CheckoutHandlerOptions } from './handler.js';
 import { createSandboxProvider, signSandboxPayload } from '../providers/sandbox/server.js';
-import { ProviderError, ProviderInputError, type CreateSessionInput, type PaymentProvider, type VerifiedWebhook } from './providers/types.js';
+import { ProviderError, ProviderInputError, type CreateSessionInput, type PaymentProvider, type VerifiedWebhook } from './provider-api/types.js';
 import { TEST_HOSTS } from './test-support/test-hosts.js';
 
 const SHOP = 'https://shop.example';

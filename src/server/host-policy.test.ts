@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CheckoutHandler, CheckoutHandlerOptions } from './handler.js';
 import { createCheckoutHandler } from './handler.js';
-import type { CreateSessionInput, PaymentProvider } from './providers/types.js';
+import type { CreateSessionInput, PaymentProvider } from './provider-api/types.js';
 import { MUG_CATALOG } from './test-support/hosted-provider-double.js';
 import { scriptedSessions } from './test-support/scripted-sessions.js';
 

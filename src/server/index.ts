@@ -55,15 +55,18 @@ export {
   ProviderInputError,
   WebhookVerificationError,
   type CreateSessionInput,
-  type CustomerInput,
   type PaymentProvider,
   type PricedLine,
+  type ProviderContext,
+  type ProviderEnv,
+  type ProviderFromEnv,
   type SubmitTokenContext,
   type VerifiedWebhook,
-} from './providers/types.js';
+} from './provider-api/types.js';
+export type { CustomerInput } from './customer.js';
 // Each provider's factory comes from its own subpath, `checkout-widget/server/providers/<name>`, so
 // a bundle holds only the adapters the shop names; `providersFromEnv` is the one place that knows them all.
-export { providersFromEnv, PROVIDERS_FROM_ENV, type ProviderContext, type ProviderEnv, type ProviderFromEnv } from './providers/index.js';
+export { providersFromEnv, PROVIDERS_FROM_ENV } from '../provider-registry/providers-from-env.js';
 export type { CheckoutSession } from '../core/protocol.js';
 // Shop-page side of the CDN build: the import map that pins its chunks, and that map's CSP hash.
 export { cdnImportMap, type CdnImportMap, type CdnIntegrityManifest } from './cdn-pinning.js';

@@ -5,7 +5,7 @@ import type { Ledger } from './ledger.js';
 import type { HandlerConfig } from './options.js';
 import { orderPaidReference } from './order-machine.js';
 import { callProvider, isNotFoundAtProvider } from './provider-calls.js';
-import type { VerifiedWebhook } from './providers/types.js';
+import type { VerifiedWebhook } from './provider-api/types.js';
 import type { Job, JobKind } from './store/types.js';
 
 const MAX_JOB_POLL_MS = 2_000;

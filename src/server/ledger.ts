@@ -14,7 +14,7 @@ import {
   type ProviderReading,
 } from './order-machine.js';
 import { callProvider, redactSecrets } from './provider-calls.js';
-import { ProviderInputError, type PaymentProvider, type ProviderCharge } from './providers/types.js';
+import { ProviderInputError, type PaymentProvider, type ProviderCharge } from './provider-api/types.js';
 import type { Order, OrderCursor } from './store/types.js';
 import { sleep } from './timers.js';
 import { sha256 } from './web-crypto.js';

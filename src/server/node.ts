@@ -1,8 +1,12 @@
-import type { IncomingMessage, ServerOptions, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { getRequestListener, serve } from '@hono/node-server';
-import { DEFAULT_BASE_PATH } from './handler.js';
-
+/** `checkout-widget/server/node`: the handler on Node's HTTP server, and the sandbox PSP (Node only: it keeps its state in a file). */
+export {
+  checkoutMiddleware,
+  serveNode,
+  toNodeListener,
+  type CheckoutMiddlewareOptions,
+  type NodeServerHandle,
+  type ServeNodeOptions,
+} from './node-http.js';
 /** The sandbox PSP: Node only (it keeps its state in a file), so not in the edge-safe `./server`. */
 export {
   createSandboxPsp,
@@ -12,132 +16,3 @@ export {
   type SandboxPspOptions,
 } from '../providers/sandbox/psp.js';
 export { startSandbox, type RunningSandbox, type StartSandboxOptions } from '../providers/sandbox/start.js';
-
-type FetchHandler = (request: Request) => Response | Promise<Response>;
-
-/**
- * Options of `serveNode`: where it listens, and timeouts shorter than Node's so slow clients cannot
- * hold connections.
- */
-export interface ServeNodeOptions {
-  /** Default 0: an ephemeral port (read it from the result). */
-  port?: number;
-  /** Default `127.0.0.1`. */
-  hostname?: string;
-  /** A request whose headers have not all arrived by then is dropped (slow-header clients). Default 10 000 ms. */
-  headersTimeoutMs?: number;
-  /** A request (headers and body) not received whole by then is answered 408 (slow-body clients). Default 30 000 ms. */
-  requestTimeoutMs?: number;
-}
-
-/** Node's own defaults keep a slow client's connection for 60 s (headers) and 300 s (request): far more than a checkout call needs. */
-const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
-const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-
-/**
- * Leaves the app's globals alone: by default `@hono/node-server` replaces the global `Request` and
- * `Response` of the whole process, which breaks `instanceof Response` in the shop's own code.
- */
-const LISTENER_OPTIONS = { overrideGlobalObjects: false } as const;
-
-/** A server `serveNode` started: its address (useful with port 0) and a `close()` for shutdown and tests. */
-export interface NodeServerHandle {
-  /** `http://<hostname>:<port>` */
-  url: string;
-  port: number;
-  /** Stops listening and drops open connections. */
-  close(): Promise<void>;
-}
-
-/** Serves a Web-standard fetch handler (e.g. `createCheckoutHandler`) with Node's HTTP server. */
-export function serveNode(
-  handler: FetchHandler,
-  options: ServeNodeOptions = {},
-): Promise<NodeServerHandle> {
-  const hostname = options.hostname ?? '127.0.0.1';
-  return new Promise((resolve, reject) => {
-    const server = serve(
-      {
-        fetch: handler,
-        port: options.port ?? 0,
-        hostname,
-        ...LISTENER_OPTIONS,
-        serverOptions: timeouts(options),
-      },
-      (info: AddressInfo) => {
-        server.off('error', reject);
-        const host = info.family === 'IPv6' || hostname.includes(':') ? `[${info.address}]` : info.address;
-        resolve({
-          url: `http://${host}:${info.port}`,
-          port: info.port,
-          close: () =>
-            new Promise<void>((done, fail) => {
-              if ('closeAllConnections' in server) server.closeAllConnections();
-              server.close((error) => (error ? fail(error) : done()));
-            }),
-        });
-      },
-    );
-    server.once('error', reject);
-  });
-}
-
-function timeouts(options: ServeNodeOptions): ServerOptions {
-  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  // Node requires the headers' limit within the whole request's.
-  const headersTimeout = Math.min(options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS, requestTimeout);
-  // Node enforces both only when it checks its connections (every 30 s by default).
-  const connectionsCheckingInterval = Math.max(100, Math.min(5000, headersTimeout / 2, requestTimeout / 2));
-  return { headersTimeout, requestTimeout, connectionsCheckingInterval };
-}
-
-/** A `node:http` request listener: `http.createServer(toNodeListener(handler))`. */
-export function toNodeListener(handler: FetchHandler): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
-  return getRequestListener(handler, LISTENER_OPTIONS);
-}
-
-/** What Express (4, 5) and Connect add to a Node request; only what the middleware reads. */
-interface MiddlewareRequest extends IncomingMessage {
-  originalUrl?: string;
-  /** Set by body-parser once it has read the body (body-parser 1 sets `body = {}` on requests it skips, so `body` says nothing). */
-  _body?: boolean;
-}
-
-/** Options of `checkoutMiddleware`: set `basePath` when the handler has a non-default one, so they agree. */
-export interface CheckoutMiddlewareOptions {
-  /** The handler's `basePath`: requests outside it go to `next()`. Default `/api/checkout`. */
-  basePath?: string;
-}
-
-/**
- * Express/Connect middleware: `app.use(checkoutMiddleware(handler))` (or under its base path,
- * `app.use('/api/checkout', …)`). It reads the raw body itself (webhook signatures are checked on
- * the exact bytes), so it refuses, with a 500 that says why, a request whose body a parser such as
- * `express.json()` has already consumed.
- */
-export function checkoutMiddleware(
-  handler: FetchHandler,
-  options: CheckoutMiddlewareOptions = {},
-): (request: MiddlewareRequest, response: ServerResponse, next: (error?: unknown) => void) => void {
-  const basePath = (options.basePath ?? DEFAULT_BASE_PATH).replace(/\/+$/, '');
-  // The handler would answer every path of the app (404s included), leaving nothing to `next()`.
-  if (!basePath) throw new Error('checkoutMiddleware needs a basePath below the root, such as /api/checkout');
-  const listener = getRequestListener(handler, LISTENER_OPTIONS);
-  return (request, response, next) => {
-    // Express strips a mount path from `url`; the handler routes on the full path.
-    const url = request.originalUrl ?? request.url ?? '/';
-    const path = url.split('?')[0]!;
-    if (path !== basePath && !path.startsWith(`${basePath}/`)) return next();
-    if (request.readableEnded || request._body === true) {
-      const message =
-        'checkout-widget: a body parser (such as express.json()) read this request before checkoutMiddleware; mount checkoutMiddleware before any body parser, or keep parsers off its base path';
-      console.error(message);
-      response.statusCode = 500;
-      response.setHeader('content-type', 'application/json');
-      response.end(JSON.stringify({ error: { code: 'body_already_read', message } }));
-      return;
-    }
-    request.url = url;
-    listener(request, response).catch(next);
-  };
-}

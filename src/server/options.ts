@@ -2,7 +2,7 @@ import { assertValidCatalog, type Catalog } from './catalog.js';
 import type { CheckoutHandlerOptions, CheckoutLogger } from './handler-types.js';
 import type { RetryPolicy } from './job-runner.js';
 import { httpOrigin } from './origins.js';
-import type { PaymentProvider } from './providers/types.js';
+import type { PaymentProvider } from './provider-api/types.js';
 import { createMemoryStore } from './store/memory.js';
 import { reportingOutages } from './store/outage.js';
 import type { CheckoutStore } from './store/types.js';

@@ -1,6 +1,6 @@
 import type { SessionStatus } from '../core/protocol.js';
 import type { PricedCart } from './catalog.js';
-import type { CustomerInput, PricedLine, ProviderCharge } from './providers/types.js';
+import type { CustomerInput, PricedLine, ProviderCharge } from './provider-api/types.js';
 import { ORDER_STATUSES, type Job, type JobInput, type Order, type OrderLine, type OrderStatus, type OrderTransition } from './store/types.js';
 import { randomHex } from './web-crypto.js';
 

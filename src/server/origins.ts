@@ -1,5 +1,4 @@
 import { RETURN_RESULT_PARAM, RETURN_SESSION_PARAM } from '../core/protocol.js';
-import type { HandlerConfig } from './options.js';
 
 /** The origin of an http(s) URL, or undefined for anything else (including the `null` origin). */
 export function httpOrigin(value: string | null): string | undefined {
@@ -28,7 +27,14 @@ export function httpUrl(value: string | null): string | undefined {
   }
 }
 
-type OriginConfig = Pick<HandlerConfig, 'publicUrl' | 'allowedOrigins' | 'allowedHosts' | 'development' | 'trustProxy'>;
+/** What the origin checks read of the handler's configuration (`HandlerConfig`, options.ts, has it). */
+interface OriginConfig {
+  publicUrl: string | undefined;
+  allowedOrigins: ReadonlySet<string> | undefined;
+  allowedHosts: ReadonlySet<string> | undefined;
+  development: boolean;
+  trustProxy: boolean;
+}
 
 /**
  * Where browsers reach this handler: `publicUrl`, else (`trustProxy`) the proxy's forwarded origin,
@@ -65,7 +71,7 @@ export function hostAllowed(config: OriginConfig, request: Request): boolean {
 }
 
 /** The handler's own absolute URL: its origin and base path. */
-export function baseUrl(config: OriginConfig & Pick<HandlerConfig, 'basePath'>, request: Request): string {
+export function baseUrl(config: OriginConfig & { basePath: string }, request: Request): string {
   return `${config.publicUrl ?? ownOrigin(config, request)}${config.basePath}`;
 }
 
@@ -78,6 +84,6 @@ export function claimedShopOrigin(config: OriginConfig, request: Request, claime
 }
 
 /** The `returnPage` option on the shop's origin (default its `/`). */
-export function defaultReturnPage(config: Pick<HandlerConfig, 'returnPage'>, shopOrigin: string): string {
+export function defaultReturnPage(config: { returnPage: string }, shopOrigin: string): string {
   return new URL(config.returnPage, `${shopOrigin}/`).href;
 }

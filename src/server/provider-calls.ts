@@ -1,4 +1,4 @@
-import { ProviderError } from './providers/types.js';
+import { ProviderError } from './provider-api/types.js';
 import { withTimeout } from './timers.js';
 
 /** Secrets that look like API keys never go into an answer, even if a provider echoes one. */

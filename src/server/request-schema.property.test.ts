@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CheckoutSession } from '../core/protocol.js';
 import { assertValidCatalog, CatalogError, MAX_QUANTITY, priceItems, type Catalog, type CartItem } from './catalog.js';
 import { createCheckoutHandler } from './handler.js';
-import type { CreateSessionInput, PaymentProvider } from './providers/types.js';
+import type { CreateSessionInput, PaymentProvider } from './provider-api/types.js';
 import { createSessionBodySchema } from './request-schema.js';
 import { createMemoryStore } from './store/memory.js';
 import { TEST_HOSTS } from './test-support/test-hosts.js';

@@ -12,7 +12,7 @@ import type { CheckoutSession } from '../core/protocol.js';
 import type { Catalog } from './catalog.js';
 import { createCheckoutHandler, type CheckoutHandler } from './handler.js';
 import { createSandboxProvider, signSandboxPayload } from '../providers/sandbox/server.js';
-import type { PaymentProvider } from './providers/types.js';
+import type { PaymentProvider } from './provider-api/types.js';
 import { createSqliteStore } from './store/sqlite.js';
 import type { CheckoutStore } from './store/types.js';
 import { scriptedSessions } from './test-support/scripted-sessions.js';

@@ -9,7 +9,7 @@ import {
   ProviderInputError,
   type PaymentProvider,
   type SubmitTokenContext,
-} from './providers/types.js';
+} from './provider-api/types.js';
 import { scriptedSessions } from './test-support/scripted-sessions.js';
 import { testStores } from './test-support/stores.js';
 import { TEST_HOSTS } from './test-support/test-hosts.js';

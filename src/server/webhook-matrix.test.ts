@@ -28,7 +28,7 @@ import {
   type FakeStripe,
 } from '../providers/stripe/fake-api.js';
 import { createStripeProvider } from '../providers/stripe/server.js';
-import type { PaymentProvider, VerifiedWebhook } from './providers/types.js';
+import type { PaymentProvider, VerifiedWebhook } from './provider-api/types.js';
 import { createSqliteStore } from './store/sqlite.js';
 import type { CheckoutStore } from './store/types.js';
 import { startFakeHttpServer, type FakeHttpServer } from './test-support/fake-http.js';

@@ -8,7 +8,8 @@ import { CheckoutWidget } from '../../define.js';
 import { loadStrings, pickLocale } from './i18n.js';
 import { en } from './locales/en.js';
 import { LOCALE_LOADERS } from './locales/index.js';
-import { LOCALES, STRINGS } from './strings.js';
+import { LOCALES } from '../../core/language.js';
+import { STRINGS } from './strings.js';
 
 describe('the widget texts table (strings.ts)', () => {
   it('has every text in every language, none empty', () => {

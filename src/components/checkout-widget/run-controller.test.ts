@@ -2,7 +2,7 @@ import type { ReactiveController } from 'lit';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CheckoutError } from '../../core/errors.js';
 import type { CheckoutEventName } from '../../core/events.js';
-import { loadSessionValidators } from '../../core/session-validators.js';
+import { loadSessionValidators } from '../../provider-registry/session-validators.js';
 import type { CheckoutSession, SessionStatus } from '../../core/protocol.js';
 import type { DisplayMode } from '../../core/display.js';
 import type { RendererFactory, RendererHost } from '../../renderers/types.js';

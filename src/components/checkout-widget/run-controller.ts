@@ -5,10 +5,10 @@ import { type CheckoutSession, isFinalStatus, type OutcomeParams, type SessionKi
 import { isPlainObject, originOf } from '../../core/message-filter.js';
 import { openPopup } from '../../core/popup.js';
 import { readSession, sleep, submitToken } from '../../core/session-client.js';
-import { parseSessionLazily } from '../../core/session-validators.js';
 import { type DisplayMode, type WidgetState } from '../../core/display.js';
 import { watchSessionStatus } from '../../core/status-watcher.js';
-import { loadRenderer } from '../../renderers/index.js';
+import { loadRenderer } from '../../provider-registry/renderer-loaders.js';
+import { parseSessionLazily as parse } from '../../provider-registry/session-validators.js';
 import type { Renderer, RendererHost, RendererOutcome } from '../../renderers/types.js';
 import { forget, memorySlot } from './session-memory.js';
 import { createBody, createOrResume } from './session-start.js';
@@ -146,7 +146,7 @@ export class CheckoutRunController implements ReactiveController {
       // Its memory entry goes when this run settles (see #settle), if it is this session's.
       if (typeof body !== 'string') run.slot = memorySlot(endpoint!, body);
       // The host resumes only with an endpoint.
-      const session = await readSession(endpoint!, sessionId, { signal: run.abort.signal, retries: 2, publishableKey });
+      const session = await readSession(endpoint!, sessionId, { signal: run.abort.signal, retries: 2, publishableKey, parse });
       if (!this.#isCurrent(run)) return;
       this.#adopt(session);
       if (session.status !== 'open') return this.#applyStatus(run, session, params);
@@ -295,9 +295,9 @@ export class CheckoutRunController implements ReactiveController {
   #obtainSession(run: Run): Promise<CheckoutSession> {
     const { session, endpoint, sessionId, publishableKey } = this.#host;
     const signal = run.abort.signal;
-    const context = { publishableKey };
+    const context = { publishableKey, parse };
     const invalid = (message: string) => Promise.reject(new CheckoutError('invalid_session', message));
-    if (session) return parseSessionLazily(session, context);
+    if (session) return parse(session, { publishableKey });
     if (!endpoint) return invalid('Set the endpoint attribute or the session property of <checkout-widget>');
     if (sessionId) return readSession(endpoint, sessionId, { signal, retries: 2, ...context });
     const body = this.#createBody();
@@ -325,7 +325,7 @@ export class CheckoutRunController implements ReactiveController {
     const { endpoint, publishableKey } = this.#host;
     const session = this.#session;
     if (!endpoint || !session) return undefined;
-    return (signal) => readSession(endpoint, session.id, { signal, publishableKey });
+    return (signal) => readSession(endpoint, session.id, { signal, publishableKey, parse });
   }
 
   #watch(run: Run, session: CheckoutSession): void {
@@ -388,7 +388,7 @@ export class CheckoutRunController implements ReactiveController {
       popup: run.popup,
       signal: run.abort.signal,
       submitToken: (token) =>
-        submitToken(host.endpoint!, this.#session!.id, token, { signal: run.abort.signal, publishableKey: host.publishableKey }),
+        submitToken(host.endpoint!, this.#session!.id, token, { signal: run.abort.signal, publishableKey: host.publishableKey, parse }),
       report: (outcome) => {
         // A close follows the cancel that settled the run, so it is still heard then.
         if (this.#run === run && (outcome.type === 'close' || this.#isCurrent(run))) this.#onOutcome(run, outcome);

@@ -1,11 +1,13 @@
 // How a run that creates from the payload gets its session: a stored open one, or a create.
 import { CheckoutError } from '../../core/errors.js';
-import { createSession, newIdempotencyKey, readSession } from '../../core/session-client.js';
+import { createSession, newIdempotencyKey, readSession, type SessionParser } from '../../core/session-client.js';
 import type { CheckoutSession } from '../../core/protocol.js';
 import { forget, recall, remember } from './session-memory.js';
 
+/** How the run's answers become sessions: its publishable key and parser (the provider registry's). */
 export interface SessionContext {
   publishableKey: string | undefined;
+  parse: SessionParser;
 }
 
 /** The create call's body: the payload, with the widget's locale unless the payload names its own. */

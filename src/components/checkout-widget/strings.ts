@@ -7,10 +7,7 @@
  * Wording follows what the big Nordic, German and Polish checkouts say ("Betal", "Zapłać");
  * German avoids both "du" and "Sie", as checkout buttons there do.
  */
-
-/** The languages, by ISO 639-1 subtag; `en` is the fallback for every other. */
-export const LOCALES = ['en', 'da', 'sv', 'nb', 'fi', 'de', 'pl'] as const;
-export type LocaleCode = (typeof LOCALES)[number];
+import type { LocaleCode } from '../../core/language.js';
 
 export const STRINGS = {
   /** The trigger button (overlay, popup and redirect modes). */

@@ -1,5 +1,5 @@
 /** The session JSON the backend answers (docs/protocol.md, "The session"). */
-import { SESSION_KINDS } from '../../providers/session-kinds.generated.js';
+import { SESSION_KINDS } from './session-kinds.generated.js';
 
 export { SESSION_KINDS };
 /** How the widget renders a session: `hosted` is a page shown by URL, the others a provider's own renderer. */

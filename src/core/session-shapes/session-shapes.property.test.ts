@@ -1,5 +1,4 @@
 /// <reference types="vite/client" />
-import { PROVIDER_SHAPES } from '../../providers/shapes.generated.js';
 /**
  * Property tests (fast-check) for `parseSession` and every session shape: whatever an endpoint
  * answers (arbitrary values, arbitrary JSON, valid sessions with fields dropped, replaced or added),
@@ -9,10 +8,11 @@ import { PROVIDER_SHAPES } from '../../providers/shapes.generated.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CheckoutError } from '../errors.js';
-import { parseSession } from '../session-schema.js';
+import { parseSession, SESSION_SHAPES } from '../../provider-registry/session-schema.js';
+import { PROVIDER_SHAPES } from '../../provider-registry/shapes.generated.js';
 import { acceptContractSession } from './contract-check.js';
 import { SESSION_KINDS, SESSION_STATUSES, type CheckoutSession } from '../protocol.js';
-import { SESSION_SHAPES, type SessionShapeContext } from './index.js';
+import type { SessionShapeContext } from './index.js';
 
 const RUNS = 200;
 

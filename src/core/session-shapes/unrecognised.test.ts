@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseSession } from '../session-schema.js';
-import { SESSION_SHAPES } from './index.js';
+import { parseSession, SESSION_SHAPES } from '../../provider-registry/session-schema.js';
+import { PROVIDER_SHAPES } from '../../provider-registry/shapes.generated.js';
 import { invalidSessionOf } from './test-support/invalid-session.js';
-import { ACCEPTED_SHAPES, unrecognisedShape } from './unrecognised.js';
-import { PROVIDER_SHAPES } from '../../providers/shapes.generated.js';
+import { acceptedShapes } from './unrecognised.js';
+
+const ACCEPTED_SHAPES = acceptedShapes(PROVIDER_SHAPES);
 
 describe('unrecognised shapes', () => {
   it.each([{}, { session: { id: 'x' } }, { data: { type: 'orders' } }, { Id: 'x', Link: 'https://a.example' }])(
@@ -16,11 +17,11 @@ describe('unrecognised shapes', () => {
   );
 
   it('names every native shape in the list', () => {
-    const natives = SESSION_SHAPES.filter((shape) => shape.name !== 'contract' && shape !== unrecognisedShape);
+    const natives = SESSION_SHAPES.filter((shape) => shape.name !== 'contract' && shape.name !== 'unrecognised');
     expect(natives).toEqual(PROVIDER_SHAPES);
     expect(natives.length).toBeGreaterThan(0);
     for (const shape of natives) expect(ACCEPTED_SHAPES).toContain(shape.name);
-    expect(SESSION_SHAPES.at(-1)).toBe(unrecognisedShape);
+    expect(SESSION_SHAPES.at(-1)!.name).toBe('unrecognised');
   });
 
   it('leaves a near miss of the contract to the contract, which names the field', () => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeHttpServer, type FakeHttpServer } from '../../server/test-support/fake-http.js';
-import { ProviderInputError } from '../../server/providers/types.js';
-import { ProviderError, type CreateSessionInput } from '../../server/providers/types.js';
+import { ProviderInputError } from '../../server/provider-api/types.js';
+import { ProviderError, type CreateSessionInput } from '../../server/provider-api/types.js';
 import { createBokaMeraProvider, fromEnv } from './server.js';
 
 const COMPANY = '10000000-0000-0000-0000-000000000001';

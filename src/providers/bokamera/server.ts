@@ -32,7 +32,7 @@ import {
   type FetchLike,
 } from '../../server/adapter-kit/index.js';
 import { TtlMap } from '../../server/ttl-map.js';
-import { ProviderError, ProviderInputError, type PaymentProvider } from '../../server/providers/types.js';
+import { ProviderError, ProviderInputError, type PaymentProvider } from '../../server/provider-api/types.js';
 
 const PROVIDER = 'bokamera';
 export const BOKAMERA_API_URL = 'https://api.bokamera.se';

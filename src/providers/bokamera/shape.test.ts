@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSession } from '../../core/session-schema.js';
+import { parseSession } from '../../provider-registry/session-schema.js';
 import { bokaMeraShape } from './shape.js';
 import { invalidSessionOf } from '../../core/session-shapes/test-support/invalid-session.js';
 import { NATIVE_ANSWERS } from './fake-answers.js';

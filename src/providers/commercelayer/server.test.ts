@@ -6,7 +6,7 @@ import {
   ProviderInputError,
   type CreateSessionInput,
   type SubmitTokenContext,
-} from '../../server/providers/types.js';
+} from '../../server/provider-api/types.js';
 import { createMemoryStore } from '../../server/store/memory.js';
 import {
   FAKE_CHECKOUT_PUBLIC_KEY,

@@ -36,7 +36,7 @@ import {
   requiredString,
   type FetchLike,
 } from '../../server/adapter-kit/index.js';
-import type { ProviderContext } from '../../server/providers/index.js';
+import type { ProviderContext } from '../../server/provider-api/types.js';
 import { providerRecordsOn } from '../../server/store/provider-records.js';
 import { TtlMap } from '../../server/ttl-map.js';
 import {
@@ -46,7 +46,7 @@ import {
   ProviderInputError,
   type CreateSessionInput,
   type PaymentProvider,
-} from '../../server/providers/types.js';
+} from '../../server/provider-api/types.js';
 
 const PROVIDER = 'commercelayer';
 const JSON_API = 'application/vnd.api+json';

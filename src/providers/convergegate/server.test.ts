@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signConvergeGateHeaders } from '../../server/adapter-kit/webhook-signatures.js';
 import { startFakeHttpServer, type FakeHttpServer } from '../../server/test-support/fake-http.js';
-import { ProviderError, ProviderInputError, WebhookVerificationError, type CreateSessionInput } from '../../server/providers/types.js';
+import { ProviderError, ProviderInputError, WebhookVerificationError, type CreateSessionInput } from '../../server/provider-api/types.js';
 import { createConvergeGateProvider, fromEnv } from './server.js';
 
 const SECRET_KEY = 'sk_test_BQokikJOvBiI2HlWgH4olfQ2';

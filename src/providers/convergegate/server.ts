@@ -34,7 +34,7 @@ import {
   WebhookVerificationError,
   type PaymentProvider,
   type VerifiedWebhook,
-} from '../../server/providers/types.js';
+} from '../../server/provider-api/types.js';
 import { CONVERGEGATE_STATUSES } from './shape.js';
 
 const PROVIDER = 'convergegate';

@@ -18,7 +18,7 @@ import {
   outcomeOf,
   toleranceArb,
 } from '../../server/test-support/webhook-properties.js';
-import type { PaymentProvider } from '../../server/providers/types.js';
+import type { PaymentProvider } from '../../server/provider-api/types.js';
 import { createConvergeGateProvider } from './server.js';
 
 const RUNS = 150;

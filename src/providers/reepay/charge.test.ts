@@ -3,7 +3,7 @@ import { signReepayWebhook } from '../../server/adapter-kit/webhook-signatures.j
 import { createCheckoutHandler } from '../../server/handler.js';
 import { createMemoryStore } from '../../server/store/memory.js';
 import { startFakeHttpServer, type FakeHttpServer } from '../../server/test-support/fake-http.js';
-import { ProviderInputError } from '../../server/providers/types.js';
+import { ProviderInputError } from '../../server/provider-api/types.js';
 import { TEST_HOSTS } from '../../server/test-support/test-hosts.js';
 import { createReepayProvider } from './server.js';
 

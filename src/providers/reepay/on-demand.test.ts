@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeHttpServer, type FakeHttpServer } from '../../server/test-support/fake-http.js';
-import { ProviderInputError } from '../../server/providers/types.js';
-import { ProviderError } from '../../server/providers/types.js';
+import { ProviderInputError } from '../../server/provider-api/types.js';
+import { ProviderError } from '../../server/provider-api/types.js';
 import { createReepayBilling } from './on-demand.js';
 
 const PRIVATE_KEY = 'priv_12051dfac75143fc827cf63a87f46df3';

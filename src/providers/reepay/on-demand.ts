@@ -18,7 +18,7 @@ import {
   requestJson,
   type FetchLike,
 } from '../../server/adapter-kit/index.js';
-import { ProviderInputError } from '../../server/providers/types.js';
+import { ProviderInputError } from '../../server/provider-api/types.js';
 import { REEPAY_API_URL, REEPAY_PRIVATE_KEY } from './api.js';
 
 const PROVIDER = 'reepay';

@@ -3,7 +3,7 @@ import { signReepayWebhook } from '../../server/adapter-kit/webhook-signatures.j
 import { createCheckoutHandler } from '../../server/handler.js';
 import { createMemoryStore } from '../../server/store/memory.js';
 import { startFakeHttpServer, type FakeHttpServer } from '../../server/test-support/fake-http.js';
-import { ProviderError, type CreateSessionInput } from '../../server/providers/types.js';
+import { ProviderError, type CreateSessionInput } from '../../server/provider-api/types.js';
 import { createMemoryReepayStore, createReepayProvider, type ReepaySessionRecord } from './server.js';
 import { TEST_HOSTS } from '../../server/test-support/test-hosts.js';
 

@@ -5,7 +5,7 @@ import { createSqliteStore } from '../../server/store/sqlite.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signReepayWebhook } from '../../server/adapter-kit/webhook-signatures.js';
 import { startFakeHttpServer, type FakeHttpServer } from '../../server/test-support/fake-http.js';
-import { ProviderError, ProviderInputError, WebhookVerificationError, type CreateSessionInput } from '../../server/providers/types.js';
+import { ProviderError, ProviderInputError, WebhookVerificationError, type CreateSessionInput } from '../../server/provider-api/types.js';
 import { createReepayProvider, fromEnv, isoDuration } from './server.js';
 
 const PRIVATE_KEY = 'priv_0123456789abcdef';

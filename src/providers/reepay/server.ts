@@ -21,7 +21,7 @@
  */
 import { z } from 'zod';
 import { providerRecordsOn } from '../../server/store/provider-records.js';
-import type { ProviderContext } from '../../server/providers/index.js';
+import type { ProviderContext } from '../../server/provider-api/types.js';
 import type { CheckoutSession, SessionStatus } from '../../core/protocol.js';
 import { TtlMap } from '../../server/ttl-map.js';
 import {
@@ -49,7 +49,7 @@ import {
   type PaymentProvider,
   type ProviderCharge,
   type VerifiedWebhook,
-} from '../../server/providers/types.js';
+} from '../../server/provider-api/types.js';
 import { REEPAY_API_URL, REEPAY_CHECKOUT_API_URL, REEPAY_PRIVATE_KEY } from './api.js';
 
 export { REEPAY_API_URL, REEPAY_CHECKOUT_API_URL } from './api.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseSession } from '../../core/session-schema.js';
+import { parseSession } from '../../provider-registry/session-schema.js';
 import { REEPAY_SESSION_ID, reepaySessionShape } from './shape.js';
 import { invalidSessionOf } from '../../core/session-shapes/test-support/invalid-session.js';
 import { NATIVE_ANSWERS } from './fake-answers.js';

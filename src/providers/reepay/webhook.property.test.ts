@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { signReepayWebhook } from '../../server/adapter-kit/webhook-signatures.js';
 import { editCodePoints, expectRefused, expectWellBehaved, headerCharArb, headersOf, hexArb, outcomeOf, toleranceArb } from '../../server/test-support/webhook-properties.js';
 import { reepayWebhookBody } from '../../server/test-support/webhook-signers.js';
-import { WebhookVerificationError, type PaymentProvider } from '../../server/providers/types.js';
+import { WebhookVerificationError, type PaymentProvider } from '../../server/provider-api/types.js';
 import { createReepayProvider } from './server.js';
 
 const RUNS = 150;

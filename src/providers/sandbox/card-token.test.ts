@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Script } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serveNode, type NodeServerHandle } from '../../server/node.js';
-import { PaymentDeclinedError, ProviderInputError } from '../../server/providers/types.js';
+import { PaymentDeclinedError, ProviderInputError } from '../../server/provider-api/types.js';
 import { sandboxInput, startTestPsp, TEST_SECRET_KEY, TEST_SHOP, TEST_WEBHOOK_SECRET } from './fake-psp.js';
 import { createSandboxPsp, SANDBOX_TEST_CARDS } from './psp.js';
 import { createSandboxProvider } from './server.js';

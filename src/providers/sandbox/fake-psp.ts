@@ -2,9 +2,9 @@
  * Tests: a sandbox PSP on a loopback port with the adapter talking to it, on a clock the test
  * moves. One way to start it, for every sandbox test.
  */
-import { serveNode, type NodeServerHandle } from '../../server/node.js';
+import { serveNode, type NodeServerHandle } from '../../server/node-http.js';
 import type { FetchLike } from '../../server/adapter-kit/http-client.js';
-import type { CreateSessionInput, PricedLine } from '../../server/providers/types.js';
+import type { CreateSessionInput, PricedLine } from '../../server/provider-api/types.js';
 import { createSandboxPsp, type SandboxPspOptions } from './psp.js';
 import { createSandboxProvider } from './server.js';
 

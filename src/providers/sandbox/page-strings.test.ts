@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { LOCALES } from '../../components/checkout-widget/strings.js';
+import { LOCALES } from '../../core/language.js';
 import { renderPayPage, type PayPageInput } from './page.js';
 import { PAGE_TEXTS, pageLanguage, translateMessage } from './page-strings.js';
 

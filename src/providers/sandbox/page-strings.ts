@@ -1,5 +1,4 @@
-import { languageOf } from '../../core/language.js';
-import type { LocaleCode } from '../../components/checkout-widget/strings.js';
+import { languageOf, type LocaleCode } from '../../core/language.js';
 
 /**
  * The sandbox payment page's texts in the widget's seven languages, picked like the widget's

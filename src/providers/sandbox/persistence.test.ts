@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CreateSessionInput } from '../../server/providers/types.js';
+import type { CreateSessionInput } from '../../server/provider-api/types.js';
 import { sandboxInput, startTestPsp, TEST_SECRET_KEY as SECRET_KEY, TEST_WEBHOOK_SECRET as WEBHOOK_SECRET } from './fake-psp.js';
 import { createSandboxPsp, loadOrCreateSandboxKeys, type SandboxPspOptions } from './psp.js';
 const CARD = { expiry: '12/34', cvc: '123' };

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { serveNode } from '../../server/node.js';
-import { ProviderError, ProviderInputError, type ChargeInput, type CreateSessionInput } from '../../server/providers/types.js';
+import { ProviderError, ProviderInputError, type ChargeInput, type CreateSessionInput } from '../../server/provider-api/types.js';
 import { sandboxInput, startTestPsp, TEST_SECRET_KEY as SECRET_KEY, TEST_SHOP as SHOP } from './fake-psp.js';
 import { SANDBOX_SIGNATURE_HEADER, SANDBOX_TEST_CARDS, type SandboxPspOptions } from './psp.js';
 const CARD = { expiry: '12/34', cvc: '123' };

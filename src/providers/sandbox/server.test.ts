@@ -3,7 +3,7 @@ import type { CheckoutSession } from '../../core/protocol.js';
 import { createCheckoutHandler } from '../../server/handler.js';
 import { serveNode, type NodeServerHandle } from '../../server/node.js';
 import { startFakeHttpServer } from '../../server/test-support/fake-http.js';
-import { ProviderError, type CreateSessionInput, type VerifiedWebhook } from '../../server/providers/types.js';
+import { ProviderError, type CreateSessionInput, type VerifiedWebhook } from '../../server/provider-api/types.js';
 import { createSandboxProvider } from './server.js';
 import { sandboxInput, startTestPsp, TEST_SECRET_KEY as SECRET_KEY, TEST_SHOP as SHOP, TEST_WEBHOOK_SECRET as WEBHOOK_SECRET } from './fake-psp.js';
 import { SANDBOX_SIGNATURE_HEADER, signSandboxPayload } from './psp.js';

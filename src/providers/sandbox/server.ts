@@ -28,7 +28,7 @@ import {
   type PricedLine,
   type ProviderCharge,
   type VerifiedWebhook,
-} from '../../server/providers/types.js';
+} from '../../server/provider-api/types.js';
 // Not from psp.ts: that is the PSP's Node server, which an adapter must not pull in.
 import { SANDBOX_ID_PLACEHOLDER, SANDBOX_SIGNATURE_HEADER } from './protocol.js';
 

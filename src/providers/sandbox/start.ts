@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { serveNode } from '../../server/node.js';
-import type { PaymentProvider } from '../../server/providers/types.js';
+import { serveNode } from '../../server/node-http.js';
+import type { PaymentProvider } from '../../server/provider-api/types.js';
 import { createSandboxPsp, loadOrCreateSandboxKeys } from './psp.js';
 import { createSandboxProvider } from './server.js';
 

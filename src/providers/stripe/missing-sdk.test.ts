@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { WebhookVerificationError } from '../../server/providers/types.js';
+import { WebhookVerificationError } from '../../server/provider-api/types.js';
 import { createStripeProvider } from './server.js';
 
 // A shop that uses other providers does not install `stripe` (an optional peer dependency).

@@ -1,8 +1,8 @@
 import Stripe from 'stripe';
-import { parseSession } from '../../core/session-schema.js';
+import { parseSession } from '../../provider-registry/session-schema.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startFakeHttpServer } from '../../server/test-support/fake-http.js';
-import { ProviderError, ProviderInputError, WebhookVerificationError, type CreateSessionInput, type PaymentProvider } from '../../server/providers/types.js';
+import { ProviderError, ProviderInputError, WebhookVerificationError, type CreateSessionInput, type PaymentProvider } from '../../server/provider-api/types.js';
 import {
   createStripeProvider,
   fromEnv,

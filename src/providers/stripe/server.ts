@@ -10,7 +10,7 @@ import {
   type CreateSessionInput,
   type PaymentProvider,
   type VerifiedWebhook,
-} from '../../server/providers/types.js';
+} from '../../server/provider-api/types.js';
 
 /**
  * How Stripe Checkout is shown: `embedded_page` mounts Stripe's form in the widget, `hosted_page`

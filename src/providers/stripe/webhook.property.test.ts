@@ -17,7 +17,7 @@ import {
   timestampedHeaderValueArb,
 } from '../../server/test-support/webhook-properties.js';
 import { stripeSignatureHeader } from '../../server/test-support/webhook-signers.js';
-import type { PaymentProvider } from '../../server/providers/types.js';
+import type { PaymentProvider } from '../../server/provider-api/types.js';
 import { createStripeProvider } from './server.js';
 
 const RUNS = 150;

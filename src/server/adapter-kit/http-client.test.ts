@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeHttpServer, type FakeHttpServer } from '../test-support/fake-http.js';
-import { ProviderError } from '../providers/types.js';
+import { ProviderError } from '../provider-api/types.js';
 import { basicAuth, bearerAuth, globalFetch, joinUrl, requestJson } from './http-client.js';
 
 describe('adapter HTTP client', () => {

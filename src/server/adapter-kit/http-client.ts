@@ -4,7 +4,7 @@
  * adapter runs on edge runtimes as well as Node.
  */
 import type { z } from 'zod';
-import { ProviderError } from '../providers/types.js';
+import { ProviderError } from '../provider-api/types.js';
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 

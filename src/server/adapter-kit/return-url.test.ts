@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProviderInputError } from '../providers/types.js';
+import { ProviderInputError } from '../provider-api/types.js';
 import { dropSessionPlaceholder, replaceSessionPlaceholder, SESSION_ID_PLACEHOLDER } from './return-url.js';
 
 describe('the {SESSION_ID} placeholder', () => {

@@ -2,7 +2,7 @@
  * The `{SESSION_ID}` placeholder in the return URLs the handler gives an adapter: the adapter
  * turns it into its provider's own placeholder, or drops it where the provider cannot fill one.
  */
-import { ProviderInputError } from '../providers/types.js';
+import { ProviderInputError } from '../provider-api/types.js';
 
 /**
  * Stands for the session id in `acceptUrl` and `cancelUrl`: a custom provider replaces it with its

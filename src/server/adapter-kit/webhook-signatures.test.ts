@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { WebhookVerificationError } from '../providers/types.js';
+import { WebhookVerificationError } from '../provider-api/types.js';
 import {
   assertFreshTimestamp,
   sha256,

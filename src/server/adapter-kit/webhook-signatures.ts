@@ -6,7 +6,7 @@
  *
  * Web Crypto only (`crypto.subtle`, `TextEncoder`): no `node:` module, no `Buffer`.
  */
-import { WebhookVerificationError } from '../providers/types.js';
+import { WebhookVerificationError } from '../provider-api/types.js';
 import { positiveNumber } from './options.js';
 
 /** Webhook timestamps older or newer than this are treated as replays. */

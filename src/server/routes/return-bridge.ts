@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { defaultReturnPage, ownOrigin } from '../origins.js';
 import { RETURN_REFERENCE_PARAM, RETURN_RESULTS, type ReturnResult } from '../../core/protocol.js';
-import { providerParams, renderReturnBridge, sessionIdFromQuery, shopReturnUrl } from '../return-bridge.js';
+import { providerParams, renderReturnBridge, sessionIdFromQuery, shopReturnUrl } from '../return-bridge-page.js';
 import { errorAnswer } from '../responses.js';
 import type { CheckoutContext, CheckoutEnv } from './context.js';
 import { SESSION_ID_PATTERN } from './sessions.js';
@@ -9,7 +9,7 @@ import { SESSION_ID_PATTERN } from './sessions.js';
 const MISSING_SESSION_PAGE =
   '<!doctype html><html lang="en"><meta charset="utf-8"><title>Missing session</title><h1>Missing session</h1><p>This return link names no valid checkout session.</p></html>';
 
-/** `GET /return/:result`: the page a provider sends the shopper back to (the page itself is in `../return-bridge.ts`). */
+/** `GET /return/:result`: the page a provider sends the shopper back to (the page itself is in `../return-bridge-page.ts`). */
 export function returnBridgeRoutes(): Hono<CheckoutEnv> {
   return new Hono<CheckoutEnv>().get('/return/:result', returnBridge);
 }

@@ -4,10 +4,10 @@ import type { CheckoutSession } from '../../core/protocol.js';
 import { tokenKey } from '../idempotency.js';
 import { baseUrl } from '../origins.js';
 import { callProvider, providerFailureMessage, redactSecrets } from '../provider-calls.js';
-import { CARD_TOKEN_KIND, PaymentDeclinedError, ProviderInputError, type PaymentProvider } from '../providers/types.js';
+import { CARD_TOKEN_KIND, PaymentDeclinedError, ProviderInputError, type PaymentProvider } from '../provider-api/types.js';
 import { describeIssues, toRequestIssues } from '../request-schema.js';
 import { errorAnswer, jsonAnswer } from '../responses.js';
-import { returnUrls } from '../return-bridge.js';
+import { returnUrls } from '../return-bridge-page.js';
 import type { SessionRecord } from '../store/types.js';
 import type { CheckoutContext } from './context.js';
 

@@ -1,5 +1,5 @@
 import { Hono, type MiddlewareHandler } from 'hono';
-import { WebhookVerificationError, type VerifiedWebhook } from '../providers/types.js';
+import { WebhookVerificationError, type VerifiedWebhook } from '../provider-api/types.js';
 import { errorAnswer, jsonAnswer } from '../responses.js';
 import type { CheckoutContext, CheckoutEnv } from './context.js';
 import { limitBody } from './middleware.js';

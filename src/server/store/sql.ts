@@ -1,5 +1,5 @@
 import { Kysely, Migrator, sql, type CompiledQuery, type Dialect, type Migration, type QueryResult, type Selectable, type Transaction } from 'kysely';
-import type { CustomerInput } from '../providers/types.js';
+import type { CustomerInput } from '../customer.js';
 import { clampLimit } from './limits.js';
 import { byRunAt, decideClaim, jobError, lostTakeOver, type IdempotencyKeyState } from './rules.js';
 import type {

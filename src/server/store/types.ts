@@ -1,4 +1,4 @@
-import type { CustomerInput } from '../providers/types.js';
+import type { CustomerInput } from '../customer.js';
 
 /** Where an order is (docs/protocol.md, "State rules"). `paid` and `mismatch` are final. */
 export const ORDER_STATUSES = ['pending', 'paid', 'failed', 'cancelled', 'expired', 'mismatch'] as const;

@@ -7,7 +7,7 @@ import { appendFileSync } from 'node:fs';
 import { createCheckoutHandler } from '../handler.js';
 import { serveNode } from '../node.js';
 import { createSandboxProvider } from '../../providers/sandbox/server.js';
-import type { PaymentProvider } from '../providers/types.js';
+import type { PaymentProvider } from '../provider-api/types.js';
 import { createPostgresStore } from '../store/postgres.js';
 import { createSqliteStore } from '../store/sqlite.js';
 

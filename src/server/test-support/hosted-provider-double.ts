@@ -1,6 +1,6 @@
 import type { CheckoutSession } from '../../core/protocol.js';
 import type { Catalog } from '../catalog.js';
-import type { PaymentProvider, VerifiedWebhook } from '../providers/types.js';
+import type { PaymentProvider, VerifiedWebhook } from '../provider-api/types.js';
 
 export const MUG_CATALOG: Catalog = { currency: 'DKK', products: { mug: { name: 'Mug', unitAmount: 12900, vatRate: 0.25 } } };
 

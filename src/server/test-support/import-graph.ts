@@ -1,6 +1,7 @@
 /**
  * A walk of the relative import graph from entry modules, as the module-boundary tests need it:
- * static and dynamic imports and re-exports, without type-only ones (they vanish from the code).
+ * static and dynamic imports and re-exports, without type-only ones (they vanish from the code)
+ * unless asked for (the layering test counts them: a type is a dependency too).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -15,11 +16,15 @@ export function runtimeCode(file: string): string {
   return readFileSync(file, 'utf8').replace(/^\s*(?:import|export)\s+type\s[^;]*;/gm, '');
 }
 
-/** Relative (resolved, `.js` → `.ts`) and bare specifiers a module imports, statically or lazily. */
-export function importsOf(file: string): { local: string[]; bare: string[] } {
+/**
+ * Relative (resolved, `.js` → `.ts`) and bare specifiers a module imports, statically or lazily;
+ * with `types`, its type-only imports and re-exports (and `typeof import(…)`) as well.
+ */
+export function importsOf(file: string, { types = false }: { types?: boolean } = {}): { local: string[]; bare: string[] } {
   const local: string[] = [];
   const bare: string[] = [];
-  for (const [, , specifier] of runtimeCode(file).matchAll(IMPORT)) {
+  const code = types ? readFileSync(file, 'utf8') : runtimeCode(file);
+  for (const [, , specifier] of code.matchAll(IMPORT)) {
     if (specifier!.startsWith('.')) local.push(resolve(dirname(file), specifier!).replace(/\.js$/, '.ts'));
     else bare.push(specifier!);
   }

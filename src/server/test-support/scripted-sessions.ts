@@ -1,5 +1,5 @@
 import type { CheckoutSession } from '../../core/protocol.js';
-import { ProviderError, type CreateSessionInput } from '../providers/types.js';
+import { ProviderError, type CreateSessionInput } from '../provider-api/types.js';
 
 /**
  * Tests: a provider's sessions kept in a map the test can change, like a PSP's dashboard.

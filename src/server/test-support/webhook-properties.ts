@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { WebhookVerificationError, type PaymentProvider, type VerifiedWebhook } from '../providers/types.js';
+import { WebhookVerificationError, type PaymentProvider, type VerifiedWebhook } from '../provider-api/types.js';
 
 /** A call that takes longer than this has hung. */
 export const HANG_MS = 2_000;

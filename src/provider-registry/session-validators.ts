@@ -1,7 +1,7 @@
-import { CheckoutError } from './errors.js';
-import type { CheckoutSession } from './protocol.js';
-import { acceptContractSession } from './session-shapes/contract-check.js';
-import type { SessionShapeContext } from './session-shapes/types.js';
+import { CheckoutError } from '../core/errors.js';
+import type { CheckoutSession } from '../core/protocol.js';
+import { acceptContractSession } from '../core/session-shapes/contract-check.js';
+import type { SessionShapeContext } from '../core/session-shapes/types.js';
 
 type SchemaModule = typeof import('./session-schema.js');
 
@@ -23,7 +23,11 @@ export function loadSessionValidators(): Promise<SchemaModule> {
   return loading;
 }
 
-/** A contract session at once; any other answer (provider-native, or invalid) through the validators chunk. */
+/**
+ * A contract session at once (the core's own check); any other answer (provider-native, or
+ * invalid) through the validators chunk. The widget hands it to the core's session client, which
+ * knows no provider's shape.
+ */
 export async function parseSessionLazily(json: unknown, context: SessionShapeContext = {}): Promise<CheckoutSession> {
   const session = acceptContractSession(json, context);
   if (session) return session;

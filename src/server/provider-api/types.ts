@@ -1,4 +1,22 @@
+/**
+ * The provider API: what a payment provider's adapter (`src/providers/<name>/server.ts`)
+ * implements and is handed, and the errors it throws. Adapters build on it with the adapter kit
+ * (`../adapter-kit/`); `providersFromEnv` (src/provider-registry/) lists them.
+ */
 import type { CheckoutSession, SessionKind } from '../../core/protocol.js';
+import type { CustomerInput } from '../customer.js';
+import type { CheckoutStore } from '../store/types.js';
+
+export type { CustomerInput } from '../customer.js';
+
+/** Environment variables as `providersFromEnv` reads them: `process.env`, or a Worker's `env`. */
+export type ProviderEnv = Record<string, string | undefined>;
+/** What the deployment hands every provider: the shop's store, for adapters that must remember things of their own. */
+export interface ProviderContext {
+  store?: CheckoutStore;
+}
+/** What each provider folder exports: the provider when the environment configures it, else undefined. */
+export type ProviderFromEnv = (env: ProviderEnv, context?: ProviderContext) => PaymentProvider | undefined;
 
 /** The session kind of a provider that needs a card token first (docs/protocol.md, "The session"; its renderer is Commerce Layer's). */
 export const CARD_TOKEN_KIND = 'card-token' satisfies SessionKind;
@@ -12,19 +30,6 @@ export interface PricedLine {
   unitAmount: number;
   /** VAT rate as a fraction, e.g. 0.25. */
   vatRate: number;
-}
-
-/**
- * The buyer as passed to the provider. `handle` names an existing customer there (at Reepay, with
- * their saved cards), so with a `shopper` hook the handler drops a guest's.
- */
-export interface CustomerInput {
-  handle?: string;
-  email?: string;
-  first_name?: string;
-  last_name?: string;
-  phone?: string;
-  country?: string;
 }
 
 /** What the handler asks a provider to create: already validated and priced. */

@@ -1,15 +1,5 @@
-import { PROVIDER_SERVER_MODULES } from '../../providers/servers.generated.js';
-import type { CheckoutStore } from '../store/types.js';
-import type { PaymentProvider } from './types.js';
-
-/** Environment variables as `providersFromEnv` reads them: `process.env`, or a Worker's `env`. */
-export type ProviderEnv = Record<string, string | undefined>;
-/** What the deployment hands every provider: the shop's store, for adapters that must remember things of their own. */
-export interface ProviderContext {
-  store?: CheckoutStore;
-}
-/** What each provider folder exports: the provider when the environment configures it, else undefined. */
-export type ProviderFromEnv = (env: ProviderEnv, context?: ProviderContext) => PaymentProvider | undefined;
+import type { PaymentProvider, ProviderContext, ProviderEnv, ProviderFromEnv } from '../server/provider-api/types.js';
+import { PROVIDER_SERVER_MODULES } from './servers.generated.js';
 
 /**
  * Every provider a deployment can switch on through its environment, in order of preference:

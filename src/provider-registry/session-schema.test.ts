@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CheckoutError } from './errors.js';
+import { CheckoutError } from '../core/errors.js';
+import type { SessionShape } from '../core/session-shapes/index.js';
 import { parseSession } from './session-schema.js';
-import type { SessionShape } from './session-shapes/index.js';
 
 const hosted = {
   id: 'ses_1',

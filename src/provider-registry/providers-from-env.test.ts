@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { providersFromEnv } from './index.js';
+import { providersFromEnv } from './providers-from-env.js';
 
 const SANDBOX_ENV = {
   SANDBOX_API_URL: 'http://127.0.0.1:4243',

@@ -1,8 +1,8 @@
 import { CheckoutError } from '../core/errors.js';
 import type { SessionKind } from '../core/protocol.js';
-import { PROVIDER_RENDERERS } from '../providers/renderers.generated.js';
-import { createHostedRenderer } from './hosted/hosted-renderer.js';
-import type { RendererFactory } from './types.js';
+import { createHostedRenderer } from '../renderers/hosted/hosted-renderer.js';
+import type { RendererFactory } from '../renderers/types.js';
+import { PROVIDER_RENDERERS } from './renderers.generated.js';
 
 /**
  * Provider folders with a `renderer.ts` export `createRenderer: RendererFactory`. Only `hosted` is

@@ -2,11 +2,11 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PROVIDERS_DIR, renderRegistries, staleRegistries } from '../../scripts/provider-registry.js';
-import { SESSION_SHAPES } from '../core/session-shapes/index.js';
+import { PROVIDERS_DIR, renderRegistries, SRC_DIR, staleRegistries } from '../../scripts/provider-registry.js';
+import { SESSION_SHAPES } from './session-schema.js';
 import { SESSION_KINDS } from '../core/protocol.js';
-import { RENDERER_LOADERS } from '../renderers/index.js';
-import { PROVIDERS_FROM_ENV } from '../server/providers/index.js';
+import { RENDERER_LOADERS } from './renderer-loaders.js';
+import { PROVIDERS_FROM_ENV } from './providers-from-env.js';
 
 const scratch: string[] = [];
 afterEach(() => {
@@ -32,19 +32,24 @@ describe('provider registries', () => {
     writeFileSync(join(dir, 'acme-pay', 'server.ts'), 'export const ENV_PREFERENCE = 60;\nexport function fromEnv() { return undefined; }\n');
     writeFileSync(join(dir, 'acme-pay', 'shape.ts'), 'export const SHAPE_PRECEDENCE = 5;\nexport const acmeShape: SessionShape = {};\n');
     writeFileSync(join(dir, 'acme-pay', 'renderer.ts'), "export const SESSION_KIND = 'acme-fields';\n");
-    expect(staleRegistries(dir).sort()).toEqual(['renderers.generated.ts', 'servers.generated.ts', 'session-kinds.generated.ts', 'shapes.generated.ts']);
+    expect(staleRegistries(dir).sort()).toEqual([
+      'core/protocol/session-kinds.generated.ts',
+      'provider-registry/renderers.generated.ts',
+      'provider-registry/servers.generated.ts',
+      'provider-registry/shapes.generated.ts',
+    ]);
     const registries = renderRegistries(dir);
-    expect(registries['servers.generated.ts']).toContain("import * as acmePayServer from './acme-pay/server.js';");
-    expect(registries['shapes.generated.ts']).toContain("import { acmeShape as acmePayShape } from './acme-pay/shape.js';");
-    expect(registries['session-kinds.generated.ts']).toContain("'acme-fields'");
-    expect(registries['renderers.generated.ts']).toContain("'acme-fields': () => import('./acme-pay/renderer.js')");
+    expect(registries['provider-registry/servers.generated.ts']).toContain("import * as acmePayServer from '../providers/acme-pay/server.js';");
+    expect(registries['provider-registry/shapes.generated.ts']).toContain("import { acmeShape as acmePayShape } from '../providers/acme-pay/shape.js';");
+    expect(registries['core/protocol/session-kinds.generated.ts']).toContain("'acme-fields'");
+    expect(registries['provider-registry/renderers.generated.ts']).toContain("'acme-fields': () => import('../providers/acme-pay/renderer.js')");
   });
 
   it('order the shapes by SHAPE_PRECEDENCE, not by folder name (recognisers may overlap)', () => {
     const dir = copyOfProviders();
     mkdirSync(join(dir, 'acme-pay'));
     writeFileSync(join(dir, 'acme-pay', 'shape.ts'), 'export const SHAPE_PRECEDENCE = 5;\nexport const acmeShape: SessionShape = {};\n');
-    expect(renderRegistries(dir)['shapes.generated.ts']).toContain('PROVIDER_SHAPES: readonly SessionShape[] = [acmePayShape, stripeShape, bokameraShape, reepayShape, convergegateShape, commercelayerShape]');
+    expect(renderRegistries(dir)['provider-registry/shapes.generated.ts']).toContain('PROVIDER_SHAPES: readonly SessionShape[] = [acmePayShape, stripeShape, bokameraShape, reepayShape, convergegateShape, commercelayerShape]');
     writeFileSync(join(dir, 'acme-pay', 'shape.ts'), 'export const acmeShape: SessionShape = {};\n');
     expect(() => renderRegistries(dir)).toThrow(/must say where it is tried/);
   });
@@ -70,11 +75,11 @@ describe('provider registries', () => {
     const registries = renderRegistries();
     const kinds = SESSION_KINDS.filter((kind) => kind !== 'hosted');
     expect(Object.keys(RENDERER_LOADERS).sort()).toEqual([...SESSION_KINDS].sort());
-    for (const kind of kinds) expect(registries['renderers.generated.ts']).toContain(`'${kind}'`);
+    for (const kind of kinds) expect(registries['provider-registry/renderers.generated.ts']).toContain(`'${kind}'`);
     // contract + one per shape.ts + unrecognised
-    const shapeFolders = readFileSync(join(PROVIDERS_DIR, 'shapes.generated.ts'), 'utf8').match(/from '\.\/[\w-]+\/shape\.js'/g) ?? [];
+    const shapeFolders = readFileSync(join(SRC_DIR, 'provider-registry/shapes.generated.ts'), 'utf8').match(/from '\.\.\/providers\/[\w-]+\/shape\.js'/g) ?? [];
     expect(SESSION_SHAPES).toHaveLength(shapeFolders.length + 2);
-    const serverFolders = registries['servers.generated.ts']!.match(/from '\.\/[\w-]+\/server\.js'/g) ?? [];
+    const serverFolders = registries['provider-registry/servers.generated.ts']!.match(/from '\.\.\/providers\/[\w-]+\/server\.js'/g) ?? [];
     expect(PROVIDERS_FROM_ENV).toHaveLength(serverFolders.length);
   });
 });
