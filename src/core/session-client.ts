@@ -88,7 +88,8 @@ async function requestSession(url: string, init: RequestInit, options: SessionRe
     throwIfAborted(signal);
     try {
       const json = await attemptOnce(url, init, options);
-      return await options.parse(json, { publishableKey: options.publishableKey });
+      // The options carry the shape context (`publishableKey`) themselves.
+      return await options.parse(json, options);
     } catch (error) {
       if (isAbortError(error)) throw error;
       const retryable = error instanceof CheckoutError && error.retryable;

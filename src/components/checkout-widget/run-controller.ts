@@ -11,7 +11,7 @@ import { loadRenderer } from '../../provider-registry/renderer-loaders.js';
 import { parseSessionLazily as parse } from '../../provider-registry/session-validators.js';
 import type { Renderer, RendererHost, RendererOutcome } from '../../renderers/types.js';
 import { forget, memorySlot } from './session-memory.js';
-import { createBody, createOrResume } from './session-start.js';
+import { createBody, createOrResume, type SessionContext } from './session-start.js';
 import { en } from './locales/en.js';
 import type { CheckoutStrings } from './strings.js';
 
@@ -140,13 +140,13 @@ export class CheckoutRunController implements ReactiveController {
 
   /** The end of a redirect-mode checkout: reads the session the shopper came back with and acts on `result`. */
   resume(mode: DisplayMode, sessionId: string, result: 'accept' | 'cancel', params: OutcomeParams): Promise<void> {
-    const { endpoint, publishableKey } = this.#host;
+    const { endpoint } = this.#host;
     return this.#begin(mode, null, async (run) => {
       const body = this.#createBody();
       // Its memory entry goes when this run settles (see #settle), if it is this session's.
       if (typeof body !== 'string') run.slot = memorySlot(endpoint!, body);
       // The host resumes only with an endpoint.
-      const session = await readSession(endpoint!, sessionId, { signal: run.abort.signal, retries: 2, publishableKey, parse });
+      const session = await readSession(endpoint!, sessionId, { signal: run.abort.signal, retries: 2, ...this.#parsing() });
       if (!this.#isCurrent(run)) return;
       this.#adopt(session);
       if (session.status !== 'open') return this.#applyStatus(run, session, params);
@@ -293,11 +293,11 @@ export class CheckoutRunController implements ReactiveController {
   }
 
   #obtainSession(run: Run): Promise<CheckoutSession> {
-    const { session, endpoint, sessionId, publishableKey } = this.#host;
+    const { session, endpoint, sessionId } = this.#host;
     const signal = run.abort.signal;
-    const context = { publishableKey, parse };
+    const context = this.#parsing();
     const invalid = (message: string) => Promise.reject(new CheckoutError('invalid_session', message));
-    if (session) return parse(session, { publishableKey });
+    if (session) return parse(session, context);
     if (!endpoint) return invalid('Set the endpoint attribute or the session property of <checkout-widget>');
     if (sessionId) return readSession(endpoint, sessionId, { signal, retries: 2, ...context });
     const body = this.#createBody();
@@ -321,11 +321,16 @@ export class CheckoutRunController implements ReactiveController {
     preconnect(session.url);
   }
 
+  /** How this run's answers become sessions: the host's publishable key and the registry's parser. */
+  #parsing(): SessionContext {
+    return { publishableKey: this.#host.publishableKey, parse };
+  }
+
   #reader(): ((signal: AbortSignal) => Promise<CheckoutSession>) | undefined {
-    const { endpoint, publishableKey } = this.#host;
+    const { endpoint } = this.#host;
     const session = this.#session;
     if (!endpoint || !session) return undefined;
-    return (signal) => readSession(endpoint, session.id, { signal, publishableKey, parse });
+    return (signal) => readSession(endpoint, session.id, { signal, ...this.#parsing() });
   }
 
   #watch(run: Run, session: CheckoutSession): void {
@@ -388,7 +393,7 @@ export class CheckoutRunController implements ReactiveController {
       popup: run.popup,
       signal: run.abort.signal,
       submitToken: (token) =>
-        submitToken(host.endpoint!, this.#session!.id, token, { signal: run.abort.signal, publishableKey: host.publishableKey, parse }),
+        submitToken(host.endpoint!, this.#session!.id, token, { signal: run.abort.signal, ...this.#parsing() }),
       report: (outcome) => {
         // A close follows the cancel that settled the run, so it is still heard then.
         if (this.#run === run && (outcome.type === 'close' || this.#isCurrent(run))) this.#onOutcome(run, outcome);
