@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_QUANTITY } from './catalog.js';
+import type { ApiIssue } from '../core/protocol.js';
 
 const MAX_ITEMS = 100;
 const MAX_METADATA_KEYS = 20;
@@ -48,14 +49,8 @@ export const createSessionBodySchema = z.strictObject({
 
 export type CreateSessionBody = z.infer<typeof createSessionBodySchema>;
 
-/** A validation problem as the 400 answer lists it. */
-export interface RequestIssue {
-  code: string;
-  path: (string | number)[];
-  message: string;
-}
 
-export function toRequestIssues(error: z.ZodError): RequestIssue[] {
+export function toRequestIssues(error: z.ZodError): ApiIssue[] {
   return error.issues.map((issue) => ({
     code: issue.code,
     path: issue.path.map((part) => (typeof part === 'number' ? part : String(part))),
@@ -70,7 +65,7 @@ export function formatPath(path: readonly (string | number)[]): string {
   return text || '(body)';
 }
 
-export function describeIssues(issues: readonly RequestIssue[]): string {
+export function describeIssues(issues: readonly ApiIssue[]): string {
   const shown = issues.slice(0, 3).map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
   const more = issues.length > shown.length ? ` (and ${issues.length - shown.length} more)` : '';
   return `Invalid request: ${shown.join('; ')}${more}`;

@@ -1,10 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { ApiErrorBody, ApiErrorCode } from '../core/protocol.js';
-import type { RequestIssue } from './request-schema.js';
-
-/** Every non-2xx answer's body; its `code` is one of the protocol's `API_ERROR_CODES`, so none is made up here. */
-export type ErrorBody = ApiErrorBody;
+import type { ApiErrorBody, ApiErrorCode, ApiIssue } from '../core/protocol.js';
 
 /**
  * The headers of every JSON answer, a new object each call: a runtime may write into the object a
@@ -15,7 +11,7 @@ export function jsonHeaders(): Record<string, string> {
   return { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
 }
 
-export function errorBody(code: ApiErrorCode, message: string, issues?: RequestIssue[]): ErrorBody {
+export function errorBody(code: ApiErrorCode, message: string, issues?: ApiIssue[]): ApiErrorBody {
   return { error: { code, message, ...(issues && { issues }) } };
 }
 
@@ -28,7 +24,7 @@ export function errorAnswer(
   status: ContentfulStatusCode,
   code: ApiErrorCode,
   message: string,
-  issues?: RequestIssue[],
+  issues?: ApiIssue[],
   headers?: Record<string, string>,
 ): Response {
   return jsonAnswer(c, status, errorBody(code, message, issues), headers);

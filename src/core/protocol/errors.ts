@@ -36,7 +36,14 @@ export const API_ERROR_CODES = [
 /** One of `API_ERROR_CODES`. */
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 
+/** A field the backend refused, as a 400 answer lists it. */
+export interface ApiIssue {
+  code: string;
+  path: (string | number)[];
+  message: string;
+}
+
 /** Every non-2xx answer of the backend: `message` is for people, `code` for code, `issues` name the fields. */
 export interface ApiErrorBody {
-  error: { code: ApiErrorCode; message: string; issues?: { code: string; path: (string | number)[]; message: string }[] };
+  error: { code: ApiErrorCode; message: string; issues?: ApiIssue[] };
 }

@@ -1,7 +1,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { RETURN_REFERENCE_PARAM, RETURN_SESSION_PARAM, type CheckoutSession, type ReturnResult } from '../../core/protocol.js';
+import type { ApiIssue, CheckoutSession } from '../../core/protocol.js';
 import { CatalogError, priceItems, type PricedCart } from '../catalog.js';
 import { createKey, createRequestHash, MAX_IDEMPOTENCY_KEY_LENGTH } from '../idempotency.js';
 import type { HandlerConfig } from '../options.js';
@@ -9,7 +9,7 @@ import { newOrder, refusedTransition } from '../order-machine.js';
 import { baseUrl, claimedShopOrigin, defaultReturnPage, httpOrigin, httpUrl, ownOrigin } from '../origins.js';
 import { callProvider, isNotFoundAtProvider, providerFailureMessage, redactSecrets } from '../provider-calls.js';
 import { ProviderInputError, type CustomerInput, type PaymentProvider } from '../provider-api/types.js';
-import { createSessionBodySchema, describeIssues, toRequestIssues, type CreateSessionBody, type RequestIssue } from '../request-schema.js';
+import { createSessionBodySchema, describeIssues, toRequestIssues, type CreateSessionBody } from '../request-schema.js';
 import { returnUrls } from '../return-bridge-page.js';
 import type { SessionRecord } from '../store/types.js';
 import { errorAnswer, errorBody, jsonAnswer } from '../responses.js';
@@ -126,7 +126,7 @@ function checkCreateRequest(c: CheckoutContext, raw: string): CreateRequest | Re
   } catch (error) {
     if (!(error instanceof CatalogError)) throw error;
     const index = body.items.findIndex((item) => item.sku === error.sku);
-    const issue: RequestIssue = {
+    const issue: ApiIssue = {
       code: 'unknown_sku',
       path: index >= 0 ? ['items', index, 'sku'] : ['items'],
       message: error.message,
