@@ -3,6 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { WebhookVerificationError } from '../provider-api/types.js';
 import {
   assertFreshTimestamp,
+  fromBase64,
+  hexToBytes,
+  signHmacBase64,
+  toBase64,
+  verifyHmacBase64,
   sha256,
   signConvergeGateHeaders,
   signHmacHex,
@@ -123,5 +128,36 @@ describe('Reepay scheme', () => {
     expect(await verifyReepaySignature(secret, timestamp, 'wh_2', signature)).toBe(false);
     expect(await verifyReepaySignature(secret, '2027-01-15T12:00:01.000Z', 'wh_1', signature)).toBe(false);
     expect(await verifyReepaySignature('other', timestamp, 'wh_1', signature)).toBe(false);
+  });
+});
+
+describe('base64 and hex primitives', () => {
+  it('sign base64 as node:crypto does, with text and raw-byte keys', async () => {
+    for (const [key, data] of [['key', 'data'], ['sëcret✓', 'bødy 🎉'], ['', 'x']] as const) {
+      expect(await signHmacBase64(key, data)).toBe(createHmac('sha256', key).update(data, 'utf8').digest('base64'));
+    }
+    const rawKey = hexToBytes('44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056')!;
+    expect(await signHmacBase64(rawKey, 'a:b')).toBe(createHmac('sha256', Buffer.from(rawKey)).update('a:b').digest('base64'));
+  });
+
+  it('verify a base64 MAC in either alphabet and refuse another MAC, a short one and non-base64', async () => {
+    const mac = await signHmacBase64('key', 'data');
+    expect(await verifyHmacBase64('key', 'data', mac)).toBe(true);
+    expect(await verifyHmacBase64('key', 'data', ` ${mac.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')} `)).toBe(true);
+    expect(await verifyHmacBase64('other', 'data', mac)).toBe(false);
+    expect(await verifyHmacBase64('key', 'data', mac.slice(0, 20))).toBe(false);
+    expect(await verifyHmacBase64('key', 'data', '!!not base64!!')).toBe(false);
+    expect(await verifyHmacBase64('key', 'data', '')).toBe(false);
+  });
+
+  it('convert bytes to and from base64 and hex as Buffer does', () => {
+    const bytes = Uint8Array.from([0, 1, 250, 251, 252, 253, 254, 255]);
+    expect(toBase64(bytes)).toBe(Buffer.from(bytes).toString('base64'));
+    expect([...fromBase64(Buffer.from(bytes).toString('base64url'))!]).toEqual([...bytes]);
+    expect(fromBase64('a')).toBeUndefined();
+    expect(fromBase64('ab$d')).toBeUndefined();
+    expect([...hexToBytes('00ff10')!]).toEqual([0, 255, 16]);
+    expect(hexToBytes('abc')).toBeUndefined();
+    expect(hexToBytes('zz')).toBeUndefined();
   });
 });

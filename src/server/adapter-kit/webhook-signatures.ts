@@ -71,6 +71,22 @@ export async function verifyHmacHex(
   return matched;
 }
 
+/** Base64 HMAC-SHA256 of `data` (UTF-8), as Adyen and Vipps MobilePay send theirs. */
+export async function signHmacBase64(key: HmacKeyMaterial, data: string): Promise<string> {
+  const mac = await crypto.subtle.sign('HMAC', await hmacKey(key, 'sign'), encoder.encode(data));
+  return toBase64(new Uint8Array(mac));
+}
+
+/**
+ * Whether `signatureBase64` (standard or URL-safe alphabet, padding optional, white space around
+ * ignored) is the HMAC-SHA256 of `data`; compared in constant time by `crypto.subtle.verify`.
+ */
+export async function verifyHmacBase64(key: HmacKeyMaterial, data: string, signatureBase64: string): Promise<boolean> {
+  const candidate = fromBase64(signatureBase64.trim());
+  if (candidate?.length !== SHA256_BYTES) return false;
+  return crypto.subtle.verify('HMAC', await hmacKey(key, 'verify'), candidate, encoder.encode(data));
+}
+
 /** SHA-256 of `data` (UTF-8), raw bytes. */
 export async function sha256(data: string): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(data)));
@@ -80,6 +96,26 @@ export function toHex(bytes: Uint8Array): string {
   let hex = '';
   for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
   return hex;
+}
+
+/** Base64 (standard alphabet, padded) of raw bytes. */
+export function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+/** Raw bytes of base64 text (standard or URL-safe, padding optional); undefined when it is not base64. */
+export function fromBase64(text: string): Uint8Array<ArrayBuffer> | undefined {
+  const standard = text.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
+  if (!/^[A-Za-z0-9+/]*$/.test(standard) || standard.length % 4 === 1) return undefined;
+  const binary = atob(standard + '='.repeat((4 - (standard.length % 4)) % 4));
+  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
+}
+
+/** Raw bytes of hex text (either case); undefined when it is not an even run of hex digits. An HMAC key given as hex (Adyen's) is one. */
+export function hexToBytes(hex: string): Uint8Array<ArrayBuffer> | undefined {
+  return fromHex(hex);
 }
 
 function fromHex(hex: string): Uint8Array<ArrayBuffer> | undefined {
