@@ -62,6 +62,8 @@ export {
   type ProviderFromEnv,
   type SubmitTokenContext,
   type VerifiedWebhook,
+  type WebhookAcknowledgement,
+  type WebhookRequest,
 } from './provider-api/types.js';
 export type { CustomerInput } from './customer.js';
 // Each provider's factory comes from its own subpath, `checkout-widget/server/providers/<name>`, so

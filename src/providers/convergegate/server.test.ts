@@ -5,6 +5,7 @@ import { signConvergeGateHeaders } from '../../server/adapter-kit/webhook-signat
 import { startFakeHttpServer, type FakeHttpServer } from '../../server/test-support/fake-http.js';
 import { ProviderError, ProviderInputError, WebhookVerificationError, type CreateSessionInput } from '../../server/provider-api/types.js';
 import { createConvergeGateProvider, fromEnv } from './server.js';
+import { verifiedEvent } from '../../server/test-support/webhook-properties.js';
 
 const SECRET_KEY = 'sk_test_BQokikJOvBiI2HlWgH4olfQ2';
 const NOW = Date.parse('2026-05-01T12:00:00Z');
@@ -159,32 +160,32 @@ describe('ConvergeGate provider', () => {
     const body = JSON.stringify({ type: 'session.completed', data: { id: 'AW-kLcRRC5P8U68CYe0kVA', status: 'complete' } });
 
     it('accepts a correctly signed, fresh webhook and names the session', async () => {
-      const verified = await provider().verifyWebhook!(body, await signedHeaders(body));
+      const verified = await verifiedEvent(provider(), body, await signedHeaders(body));
       expect(verified.sessionId).toBe('AW-kLcRRC5P8U68CYe0kVA');
       expect(verified.type).toBe('session.completed');
       // A retry (new timestamp, same body) is the same event.
-      const retry = await provider().verifyWebhook!(body, await signedHeaders(body, String(NOW_SECONDS)));
+      const retry = await verifiedEvent(provider(), body, await signedHeaders(body, String(NOW_SECONDS)));
       expect(retry.eventId).toBe(verified.eventId);
     });
 
     it('rejects forged bodies, wrong keys and missing headers', async () => {
       const gate = provider();
       const headers = await signedHeaders(body);
-      await expect(gate.verifyWebhook!(body.replace('complete', 'expired'), headers)).rejects.toBeInstanceOf(WebhookVerificationError);
-      await expect(gate.verifyWebhook!(body, await signedHeaders(body, undefined, 'sk_test_other'))).rejects.toThrow(/signature/);
+      await expect(verifiedEvent(gate, body.replace('complete', 'expired'), headers)).rejects.toBeInstanceOf(WebhookVerificationError);
+      await expect(verifiedEvent(gate, body, await signedHeaders(body, undefined, 'sk_test_other'))).rejects.toThrow(/signature/);
       // The key is the SHA-256 of the secret, not the secret itself.
       const plainKeyTimestamp = String(NOW_SECONDS);
       const plainKey = new Headers({
         'Sec-Timestamp': plainKeyTimestamp,
         'Sec-Signature': createHmac('sha256', SECRET_KEY).update(plainKeyTimestamp + body).digest('hex'),
       });
-      await expect(gate.verifyWebhook!(body, plainKey)).rejects.toThrow(/signature/);
-      await expect(gate.verifyWebhook!(body, new Headers())).rejects.toThrow(/header is missing/);
+      await expect(verifiedEvent(gate, body, plainKey)).rejects.toThrow(/signature/);
+      await expect(verifiedEvent(gate, body, new Headers())).rejects.toThrow(/header is missing/);
     });
 
     it('rejects a correctly signed webhook with a replayed (old) timestamp', async () => {
       const old = String(NOW_SECONDS - 3600);
-      await expect(provider().verifyWebhook!(body, await signedHeaders(body, old))).rejects.toThrow(/timestamp/);
+      await expect(verifiedEvent(provider(), body, await signedHeaders(body, old))).rejects.toThrow(/timestamp/);
     });
   });
 

@@ -6,6 +6,7 @@ import { startFakeHttpServer, type FakeHttpServer } from '../../server/test-supp
 import { ProviderError, type CreateSessionInput } from '../../server/provider-api/types.js';
 import { createMemoryReepayStore, createReepayProvider, type ReepaySessionRecord } from './server.js';
 import { TEST_HOSTS } from '../../server/test-support/test-hosts.js';
+import { verifiedEvent } from '../../server/test-support/webhook-properties.js';
 
 /**
  * A recurring ("save a card") session completes on what Reepay's API lists for the customer,
@@ -113,7 +114,7 @@ describe('Reepay recurring sessions complete only on what Reepay lists for the c
     const captured = await signedWebhook({ id: 'wh_attacker', event_type: 'invoice_settled', customer: 'attacker-9' });
     const forged = { ...captured, event_type: 'customer_payment_method_added', customer: VICTIM };
     clock = NOW + 1_000;
-    const verified = await reepay.verifyWebhook!(JSON.stringify(forged), new Headers());
+    const verified = await verifiedEvent(reepay, JSON.stringify(forged), new Headers());
     // The signature holds (only timestamp + id are signed), and the customer may still say which session to re-read ...
     expect(verified.eventId).toBe('wh_attacker');
     // ... but the re-read asks Reepay, which lists no card for the victim.

@@ -7,6 +7,7 @@ import { signReepayWebhook } from '../../server/adapter-kit/webhook-signatures.j
 import { startFakeHttpServer, type FakeHttpServer } from '../../server/test-support/fake-http.js';
 import { ProviderError, ProviderInputError, WebhookVerificationError, type CreateSessionInput } from '../../server/provider-api/types.js';
 import { createReepayProvider, fromEnv, isoDuration } from './server.js';
+import { verifiedEvent } from '../../server/test-support/webhook-properties.js';
 
 const PRIVATE_KEY = 'priv_0123456789abcdef';
 const WEBHOOK_SECRET = 'webhook-secret-1';
@@ -233,7 +234,7 @@ describe('Reepay provider', () => {
     it('accepts a signed, fresh webhook and names the session of its invoice', async () => {
       const reepay = provider();
       await reepay.createSession(input());
-      const verified = await reepay.verifyWebhook!(await webhook({ invoice: 'order-12345', customer: 'customer-123' }), new Headers());
+      const verified = await verifiedEvent(reepay, await webhook({ invoice: 'order-12345', customer: 'customer-123' }), new Headers());
       expect(verified).toMatchObject({ eventId: 'wh_1', type: 'invoice_settled', sessionId: SESSION_ID });
     });
 
@@ -241,30 +242,30 @@ describe('Reepay provider', () => {
       const reepay = provider();
       const forged = JSON.parse(await webhook({})) as Record<string, unknown>;
       forged['signature'] = 'a'.repeat(64);
-      await expect(reepay.verifyWebhook!(JSON.stringify(forged), new Headers())).rejects.toBeInstanceOf(WebhookVerificationError);
-      await expect(reepay.verifyWebhook!(await webhook({}, 'other-secret'), new Headers())).rejects.toThrow(/signature does not match/);
+      await expect(verifiedEvent(reepay, JSON.stringify(forged), new Headers())).rejects.toBeInstanceOf(WebhookVerificationError);
+      await expect(verifiedEvent(reepay, await webhook({}, 'other-secret'), new Headers())).rejects.toThrow(/signature does not match/);
       // Changing the signed id breaks the signature.
       const tampered = JSON.parse(await webhook({})) as Record<string, unknown>;
       tampered['id'] = 'wh_2';
-      await expect(reepay.verifyWebhook!(JSON.stringify(tampered), new Headers())).rejects.toThrow(/signature/);
-      await expect(reepay.verifyWebhook!('{"id":"wh_1"}', new Headers())).rejects.toBeInstanceOf(WebhookVerificationError);
-      await expect(reepay.verifyWebhook!('not json', new Headers())).rejects.toThrow(/not JSON/);
+      await expect(verifiedEvent(reepay, JSON.stringify(tampered), new Headers())).rejects.toThrow(/signature/);
+      await expect(verifiedEvent(reepay, '{"id":"wh_1"}', new Headers())).rejects.toBeInstanceOf(WebhookVerificationError);
+      await expect(verifiedEvent(reepay, 'not json', new Headers())).rejects.toThrow(/not JSON/);
     });
 
     it('rejects a correctly signed webhook with an old (replayed) timestamp', async () => {
       const body = await webhook({ timestamp: new Date(NOW - 60 * 60_000).toISOString() });
-      await expect(provider().verifyWebhook!(body, new Headers())).rejects.toThrow(/timestamp/);
+      await expect(verifiedEvent(provider(), body, new Headers())).rejects.toThrow(/timestamp/);
     });
 
     it('rejects every webhook when no secret is configured', async () => {
-      await expect(provider({ webhookSecret: undefined }).verifyWebhook!(await webhook({}), new Headers())).rejects.toThrow(/no webhook secret/);
+      await expect(verifiedEvent(provider({ webhookSecret: undefined }), await webhook({}), new Headers())).rejects.toThrow(/no webhook secret/);
     });
 
     it('a customer_payment_method_added webhook names the recurring session to re-read; Reepay listing the card completes it', async () => {
       const reepay = provider();
       await reepay.createSession(input({ lines: [], amount: 0, recurring: true }));
       expect((await reepay.getSession(SESSION_ID)).status).toBe('open');
-      const verified = await reepay.verifyWebhook!(
+      const verified = await verifiedEvent(reepay, 
         await webhook({ event_type: 'customer_payment_method_added', customer: 'customer-123' }),
         new Headers(),
       );
@@ -286,8 +287,8 @@ describe('Reepay provider', () => {
     await reepay.createSession(input({ lines: [], amount: 0, recurring: true }));
     // A legitimate event for some other customer, then the same signed id and timestamp resent
     // with this session's customer and the type that would complete it.
-    await reepay.verifyWebhook!(await webhook({ id: 'wh_7', event_type: 'invoice_settled', customer: 'someone-else' }), new Headers());
-    await reepay.verifyWebhook!(await webhook({ id: 'wh_7', event_type: 'customer_payment_method_added', customer: 'customer-123' }), new Headers());
+    await verifiedEvent(reepay, await webhook({ id: 'wh_7', event_type: 'invoice_settled', customer: 'someone-else' }), new Headers());
+    await verifiedEvent(reepay, await webhook({ id: 'wh_7', event_type: 'customer_payment_method_added', customer: 'customer-123' }), new Headers());
     expect((await reepay.getSession(SESSION_ID)).status).toBe('open');
   });
 

@@ -11,7 +11,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { signReepayWebhook } from '../../server/adapter-kit/webhook-signatures.js';
-import { editCodePoints, expectRefused, expectWellBehaved, headerCharArb, headersOf, hexArb, outcomeOf, toleranceArb } from '../../server/test-support/webhook-properties.js';
+import { editCodePoints, expectRefused, expectWellBehaved, headerCharArb, headersOf, hexArb, outcomeOf, toleranceArb, verifiedEvent } from '../../server/test-support/webhook-properties.js';
 import { reepayWebhookBody } from '../../server/test-support/webhook-signers.js';
 import { WebhookVerificationError, type PaymentProvider } from '../../server/provider-api/types.js';
 import { createReepayProvider } from './server.js';
@@ -103,14 +103,14 @@ const eventArb = fc.record({
 describe('reepay verifyWebhook (property)', () => {
   it('sanity: a signed webhook now is accepted', async () => {
     const body = await reepayWebhookBody({ id: 'wh_1', timestamp: isoAt(-5_000), event_type: 'invoice_settled', invoice: 'inv-1' }, WEBHOOK_SECRET);
-    const outcome = await outcomeOf(() => provider().verifyWebhook!(body, new Headers()));
+    const outcome = await outcomeOf(() => verifiedEvent(provider(), body, new Headers()));
     expect(outcome).toMatchObject({ accepted: true, webhook: { eventId: 'wh_1', type: 'invoice_settled', chargeId: 'inv-1' } });
   });
 
   it('(a) refuses arbitrary and unsigned bodies, whatever the headers, with WebhookVerificationError only', async () => {
     await fc.assert(
       fc.asyncProperty(unsignedBodyArb, headerEntriesArb, async (body, entries) => {
-        expectRefused(await outcomeOf(() => provider().verifyWebhook!(body, headersOf(entries))));
+        expectRefused(await outcomeOf(() => verifiedEvent(provider(), body, headersOf(entries))));
       }),
       { numRuns: RUNS },
     );
@@ -131,7 +131,7 @@ describe('reepay verifyWebhook (property)', () => {
           const mac = await signReepayWebhook(WEBHOOK_SECRET, timestamp, id);
           const signature = form === 'upper' ? mac.toUpperCase() : form === 'padded' ? ` ${mac}\n` : mac;
           const body = JSON.stringify({ ...fields, id, timestamp, signature });
-          expectWellBehaved(await outcomeOf(() => provider().verifyWebhook!(body, headersOf(entries))));
+          expectWellBehaved(await outcomeOf(() => verifiedEvent(provider(), body, headersOf(entries))));
         },
       ),
       { numRuns: RUNS },
@@ -145,7 +145,7 @@ describe('reepay verifyWebhook (property)', () => {
         const changed = editCodePoints(signed[field]!, at, op, point);
         fc.pre(changed !== undefined && changed !== signed[field]);
         const body = JSON.stringify({ ...signed, [field]: changed });
-        expectRefused(await outcomeOf(() => provider().verifyWebhook!(body, new Headers())));
+        expectRefused(await outcomeOf(() => verifiedEvent(provider(), body, new Headers())));
       }),
       { numRuns: RUNS },
     );
@@ -177,7 +177,7 @@ describe('reepay verifyWebhook (property)', () => {
         const at = 1 + (cut % (joined.length - 1));
         fc.pre(at !== timestamp.length);
         const body = JSON.stringify({ ...signed, timestamp: joined.slice(0, at), id: joined.slice(at) });
-        expectRefused(await outcomeOf(() => reepay.verifyWebhook!(body, new Headers())));
+        expectRefused(await outcomeOf(() => verifiedEvent(reepay, body, new Headers())));
       }),
       // At 10 the timestamp is "2028-11-21": fast-check finds it or another; the example pins it.
       { numRuns: RUNS, examples: [[{ id: 'wh_1', timestamp: '', event_type: 'invoice_settled', event_id: 'e', invoice: 'i', customer: 'c' }, 9]] },
@@ -191,7 +191,7 @@ describe('reepay verifyWebhook (property)', () => {
       await reepayWebhookBody({ id: 'wh_1', timestamp: '2028-11-21T00:00:00.000Z', event_type: 'invoice_settled' }, WEBHOOK_SECRET),
     ) as Record<string, string>;
     const forged = JSON.stringify({ ...signed, timestamp: '2028-11-21', id: 'T00:00:00.000Zwh_1' });
-    expectRefused(await outcomeOf(() => reepay.verifyWebhook!(forged, new Headers())));
+    expectRefused(await outcomeOf(() => verifiedEvent(reepay, forged, new Headers())));
   });
 
   it('(b) refuses a signed webhook whose signature was changed at any position', async () => {
@@ -203,7 +203,7 @@ describe('reepay verifyWebhook (property)', () => {
         // The hex MAC is read case-insensitively: a case change is the same signature, not a change.
         fc.pre(signature[index]!.toLowerCase() !== replacement.toLowerCase());
         const body = JSON.stringify({ ...signed, signature: signature.slice(0, index) + replacement + signature.slice(index + 1) });
-        expectRefused(await outcomeOf(() => provider().verifyWebhook!(body, new Headers())));
+        expectRefused(await outcomeOf(() => verifiedEvent(provider(), body, new Headers())));
       }),
       { numRuns: RUNS },
     );
@@ -214,7 +214,7 @@ describe('reepay verifyWebhook (property)', () => {
       fc.asyncProperty(eventArb, fc.string({ minLength: 1, maxLength: 40 }), async (event, secret) => {
         fc.pre(secret !== WEBHOOK_SECRET);
         const body = await reepayWebhookBody(event, secret);
-        expectRefused(await outcomeOf(() => provider().verifyWebhook!(body, new Headers())));
+        expectRefused(await outcomeOf(() => verifiedEvent(provider(), body, new Headers())));
       }),
       { numRuns: RUNS },
     );
@@ -237,7 +237,7 @@ describe('reepay verifyWebhook (property)', () => {
         }),
         async (event, [tolerance, offsetMs]) => {
           const body = await reepayWebhookBody({ ...event, timestamp: isoAt(offsetMs) }, WEBHOOK_SECRET);
-          expectRefused(await outcomeOf(() => provider(tolerance).verifyWebhook!(body, new Headers())));
+          expectRefused(await outcomeOf(() => verifiedEvent(provider(tolerance), body, new Headers())));
         },
       ),
       { numRuns: RUNS },
@@ -254,7 +254,7 @@ describe('reepay verifyWebhook (property)', () => {
         }),
         async (event, [tolerance, offsetMs]) => {
           const body = await reepayWebhookBody({ ...event, timestamp: isoAt(offsetMs) }, WEBHOOK_SECRET);
-          const outcome = await outcomeOf(() => provider(tolerance).verifyWebhook!(body, new Headers()));
+          const outcome = await outcomeOf(() => verifiedEvent(provider(tolerance), body, new Headers()));
           expect(outcome.accepted, outcome.accepted ? '' : String(outcome.error)).toBe(true);
           if (outcome.accepted) expect(outcome.webhook.eventId).toBe(event.id);
         },

@@ -3,6 +3,7 @@ import { serveNode } from '../../server/node.js';
 import { ProviderError, ProviderInputError, type ChargeInput, type CreateSessionInput } from '../../server/provider-api/types.js';
 import { sandboxInput, startTestPsp, TEST_SECRET_KEY as SECRET_KEY, TEST_SHOP as SHOP } from './fake-psp.js';
 import { SANDBOX_SIGNATURE_HEADER, SANDBOX_TEST_CARDS, type SandboxPspOptions } from './psp.js';
+import { verifiedEvent } from '../../server/test-support/webhook-properties.js';
 const CARD = { expiry: '12/34', cvc: '123' };
 const auth = { authorization: `Basic ${Buffer.from(`${SECRET_KEY}:`).toString('base64')}` };
 
@@ -199,12 +200,12 @@ describe('sandbox charges of a saved card', () => {
     expect(receiver.received).toHaveLength(1);
     const delivered = receiver.received[0]!;
     expect(JSON.parse(delivered.body)).toEqual({ id: expect.stringMatching(/^evt_/), type: 'charge.succeeded', charge: result.id });
-    const verified = await provider.verifyWebhook!(delivered.body, new Headers({ [SANDBOX_SIGNATURE_HEADER]: delivered.signature }));
+    const verified = await verifiedEvent(provider, delivered.body, new Headers({ [SANDBOX_SIGNATURE_HEADER]: delivered.signature }));
     expect(verified).toMatchObject({ type: 'charge.succeeded', chargeId: result.id });
     expect(verified.sessionId).toBeUndefined();
     // A tampered body does not verify.
     await expect(
-      provider.verifyWebhook!(delivered.body.replace(result.id, 'ch_000000000000000000000000'), new Headers({ [SANDBOX_SIGNATURE_HEADER]: delivered.signature })),
+      verifiedEvent(provider, delivered.body.replace(result.id, 'ch_000000000000000000000000'), new Headers({ [SANDBOX_SIGNATURE_HEADER]: delivered.signature })),
     ).rejects.toThrow(/does not match/);
   });
 
@@ -220,7 +221,7 @@ describe('sandbox charges of a saved card', () => {
     await psp.whenIdle();
     const events = await Promise.all(
       receiver.received.map((delivery) =>
-        provider.verifyWebhook!(delivery.body, new Headers({ [SANDBOX_SIGNATURE_HEADER]: delivery.signature })),
+        verifiedEvent(provider, delivery.body, new Headers({ [SANDBOX_SIGNATURE_HEADER]: delivery.signature })),
       ),
     );
     expect(events.map((event) => [event.type, event.chargeId])).toEqual([

@@ -7,6 +7,7 @@ import { ProviderError, type CreateSessionInput, type VerifiedWebhook } from '..
 import { createSandboxProvider } from './server.js';
 import { sandboxInput, startTestPsp, TEST_SECRET_KEY as SECRET_KEY, TEST_SHOP as SHOP, TEST_WEBHOOK_SECRET as WEBHOOK_SECRET } from './fake-psp.js';
 import { SANDBOX_SIGNATURE_HEADER, signSandboxPayload } from './psp.js';
+import { verifiedEvent } from '../../server/test-support/webhook-properties.js';
 
 const servers: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -159,7 +160,7 @@ describe('sandbox PSP and provider over loopback HTTP', () => {
     expect(webhooks).toHaveLength(1);
     const delivered = webhooks[0]!;
     expect(JSON.parse(delivered.body)).toMatchObject({ type: 'session.completed', session: session.id });
-    const verified = await provider.verifyWebhook!(delivered.body, new Headers({ [SANDBOX_SIGNATURE_HEADER]: delivered.signature ?? '' }));
+    const verified = await verifiedEvent(provider, delivered.body, new Headers({ [SANDBOX_SIGNATURE_HEADER]: delivered.signature ?? '' }));
     expect(verified).toMatchObject({ type: 'session.completed', sessionId: session.id });
     expect(verified.eventId).toMatch(/^evt_/);
   });
@@ -288,9 +289,9 @@ describe('sandbox PSP and provider over loopback HTTP', () => {
     const at = async (seconds: number, secret = WEBHOOK_SECRET) =>
       new Headers({ [SANDBOX_SIGNATURE_HEADER]: await signSandboxPayload(secret, body, seconds) });
     const nowSeconds = Math.floor(clock.now / 1000);
-    await expect(provider.verifyWebhook!(body, await at(nowSeconds - 300))).resolves.toMatchObject({ eventId: 'evt_1' });
-    await expect(provider.verifyWebhook!(body, await at(nowSeconds - 301))).rejects.toThrow(/tolerance/);
-    await expect(provider.verifyWebhook!(body, await at(nowSeconds, 'forged'))).rejects.toThrow(/does not match/);
+    await expect(verifiedEvent(provider, body, await at(nowSeconds - 300))).resolves.toMatchObject({ eventId: 'evt_1' });
+    await expect(verifiedEvent(provider, body, await at(nowSeconds - 301))).rejects.toThrow(/tolerance/);
+    await expect(verifiedEvent(provider, body, await at(nowSeconds, 'forged'))).rejects.toThrow(/does not match/);
   });
 });
 

@@ -19,6 +19,7 @@ import {
   stripeError,
   type FakeStripe,
 } from './fake-api.js';
+import { verifiedEvent } from '../../server/test-support/webhook-properties.js';
 
 const NOW_MS = Date.parse('2026-11-22T11:00:00Z');
 const NOW_S = NOW_MS / 1000;
@@ -410,7 +411,7 @@ describe('verifyWebhook', () => {
   ]) {
     it(`accepts a signed ${type} and names its session`, async () => {
       const payload = event(type, sessionObject);
-      const verified = await provider().verifyWebhook!(payload, signed(payload));
+      const verified = await verifiedEvent(provider(), payload, signed(payload));
       expect(verified.eventId).toBe('evt_1QabcDEF');
       expect(verified.type).toBe(type);
       expect(verified.sessionId).toBe('cs_test_a1B2c3');
@@ -420,21 +421,21 @@ describe('verifyWebhook', () => {
 
   it('accepts other signed events without a session id', async () => {
     const payload = event('payment_intent.succeeded', { id: 'pi_1', object: 'payment_intent' });
-    const verified = await provider().verifyWebhook!(payload, signed(payload));
+    const verified = await verifiedEvent(provider(), payload, signed(payload));
     expect(verified.type).toBe('payment_intent.succeeded');
     expect(verified.sessionId).toBeUndefined();
   });
 
   it('refuses a signature made with another secret', async () => {
     const payload = event('checkout.session.completed', sessionObject);
-    const error = await rejection(provider().verifyWebhook!(payload, signed(payload, 'whsec_someone_else')));
+    const error = await rejection(verifiedEvent(provider(), payload, signed(payload, 'whsec_someone_else')));
     expect(error).toBeInstanceOf(WebhookVerificationError);
   });
 
   it('refuses a stale timestamp', async () => {
     const payload = event('checkout.session.completed', sessionObject);
     const tenMinutesAgo = NOW_S - 600;
-    const error = await rejection(provider().verifyWebhook!(payload, signed(payload, FAKE_WEBHOOK_SECRET, tenMinutesAgo)));
+    const error = await rejection(verifiedEvent(provider(), payload, signed(payload, FAKE_WEBHOOK_SECRET, tenMinutesAgo)));
     expect(error).toBeInstanceOf(WebhookVerificationError);
     expect((error as Error).message).toMatch(/600 s away from now/);
   });
@@ -451,7 +452,7 @@ describe('verifyWebhook', () => {
 
     async function verifyAt(offsetSeconds: number, options: Partial<StripeProviderOptions> = {}) {
       const payload = event('checkout.session.completed', sessionObject);
-      return provider(options).verifyWebhook!(payload, signed(payload, FAKE_WEBHOOK_SECRET, NOW_S + offsetSeconds));
+      return verifiedEvent(provider(options), payload, signed(payload, FAKE_WEBHOOK_SECRET, NOW_S + offsetSeconds));
     }
 
     it('refuses a timestamp 301 s in the future', async () => {
@@ -486,8 +487,8 @@ describe('verifyWebhook', () => {
     const payload = event('checkout.session.completed', sessionObject);
     const machineNow = Math.floor(Date.now() / 1000);
     expect(Math.abs(machineNow - NOW_S)).toBeGreaterThan(300);
-    await expect(provider().verifyWebhook!(payload, signed(payload))).resolves.toBeDefined();
-    const error = await rejection(provider().verifyWebhook!(payload, signed(payload, FAKE_WEBHOOK_SECRET, machineNow)));
+    await expect(verifiedEvent(provider(), payload, signed(payload))).resolves.toBeDefined();
+    const error = await rejection(verifiedEvent(provider(), payload, signed(payload, FAKE_WEBHOOK_SECRET, machineNow)));
     expect(error).toBeInstanceOf(WebhookVerificationError);
   });
 
@@ -504,7 +505,7 @@ describe('verifyWebhook', () => {
       [`t=`, ...v1].join(','),
       [`t=-1`, ...v1].join(','),
     ]) {
-      const error = await rejection(provider().verifyWebhook!(payload, new Headers({ 'stripe-signature': bad })));
+      const error = await rejection(verifiedEvent(provider(), payload, new Headers({ 'stripe-signature': bad })));
       expect(error, bad).toBeInstanceOf(WebhookVerificationError);
     }
   });
@@ -514,13 +515,13 @@ describe('verifyWebhook', () => {
     const headers = signed(payload);
     const tampered = payload.replace('"paid"', '"unpaid"');
     expect(tampered).not.toBe(payload);
-    const error = await rejection(provider().verifyWebhook!(tampered, headers));
+    const error = await rejection(verifiedEvent(provider(), tampered, headers));
     expect(error).toBeInstanceOf(WebhookVerificationError);
   });
 
   it('refuses a webhook without a Stripe-Signature header', async () => {
     const payload = event('checkout.session.completed', sessionObject);
-    const error = await rejection(provider().verifyWebhook!(payload, new Headers()));
+    const error = await rejection(verifiedEvent(provider(), payload, new Headers()));
     expect(error).toBeInstanceOf(WebhookVerificationError);
     expect((error as Error).message).toMatch(/Stripe-Signature/);
   });
@@ -528,7 +529,7 @@ describe('verifyWebhook', () => {
   it('refuses every webhook when no webhook secret is configured', async () => {
     const payload = event('checkout.session.completed', sessionObject);
     const unconfigured = provider({ webhookSecret: undefined });
-    const error = await rejection(unconfigured.verifyWebhook!(payload, signed(payload)));
+    const error = await rejection(verifiedEvent(unconfigured, payload, signed(payload)));
     expect(error).toBeInstanceOf(WebhookVerificationError);
     expect((error as Error).message).toMatch(/STRIPE_WEBHOOK_SECRET/);
   });

@@ -92,7 +92,7 @@ export interface ProviderCharge {
   failureReason?: string;
 }
 
-/** A webhook that passed its signature check. */
+/** A webhook that passed its signature check, or an unsigned `hint` to re-read one session or charge. */
 export interface VerifiedWebhook {
   /** Unique per delivery event: used to handle each event once. */
   eventId: string;
@@ -101,7 +101,35 @@ export interface VerifiedWebhook {
   sessionId?: string;
   /** The charge of a saved payment method it concerns, when the payload names one. */
   chargeId?: string;
+  /**
+   * An unsigned delivery that only names what to re-read (Mollie's classic `id=tr_…`). The handler
+   * stores it only when `sessionId` is one of this provider's sessions, or `chargeId` the charge of
+   * the order `reference` (taken from the webhook URL the adapter gave the provider), and then once
+   * per id per few seconds, read at that window's end: a flood of hints costs one provider read
+   * per id per window and nothing for ids that are not ours. `eventId` is replaced by the window's.
+   */
+  hint?: boolean;
+  /** Our order reference, where the adapter put it into its own webhook URL (for a charge `hint`). */
+  reference?: string;
   payload: unknown;
+}
+
+/** The webhook request beside its raw body and headers. */
+export interface WebhookRequest {
+  /**
+   * The URL the provider addressed: the handler's public base (`publicUrl`, else its own origin)
+   * with the webhook path and the query as received. Schemes that sign the path (Vipps MobilePay) use it.
+   */
+  url: string;
+  method: string;
+}
+
+/** The answer a provider expects for a webhook it may stop retrying (Adyen: `200 [accepted]`). */
+export interface WebhookAcknowledgement {
+  /** A 2xx status; default 200. */
+  status?: number;
+  contentType: string;
+  body: string;
 }
 
 /** Thrown by a provider for anything that went wrong at the provider: becomes a 502. */
@@ -161,8 +189,14 @@ export interface PaymentProvider {
   createSession(input: CreateSessionInput): Promise<CheckoutSession>;
   /** The session with its status fresh from the provider. */
   getSession(id: string): Promise<CheckoutSession>;
-  /** Verifies a webhook on its raw body; throws `WebhookVerificationError` when it does not hold. */
-  verifyWebhook?(rawBody: string, headers: Headers): Promise<VerifiedWebhook>;
+  /**
+   * Verifies a webhook on its raw body; throws `WebhookVerificationError` when it does not hold.
+   * A delivery that carries several events (Adyen's `notificationItems`) returns each; each is handled once.
+   * `request` is always given by the handler; an adapter whose scheme needs it refuses a call without it.
+   */
+  verifyWebhook?(rawBody: string, headers: Headers, request?: WebhookRequest): Promise<VerifiedWebhook | readonly VerifiedWebhook[]>;
+  /** The answer to a stored webhook; JSON `{ "received": true }` when absent. */
+  readonly webhookAcknowledgement?: WebhookAcknowledgement;
   /**
    * The payment method a completed `recurring` session saved, read from the provider (never from
    * the browser); undefined when the session saved none.

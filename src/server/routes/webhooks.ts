@@ -1,4 +1,6 @@
 import { Hono, type MiddlewareHandler } from 'hono';
+import type { HandlerConfig } from '../options.js';
+import { baseUrl } from '../origins.js';
 import { WebhookVerificationError, type VerifiedWebhook } from '../provider-api/types.js';
 import { errorAnswer, jsonAnswer } from '../responses.js';
 import type { CheckoutContext, CheckoutEnv } from './context.js';
@@ -7,8 +9,9 @@ import { limitBody } from './middleware.js';
 const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 
 /**
- * `POST /webhooks/:provider`: verifies the provider's signature on the raw body, stores the event
- * (once per provider and event id) and answers; the event is handled by the job runner.
+ * `POST /webhooks/:provider`: verifies the provider's signature on the raw body, stores each event
+ * (once per provider and event id; an unsigned hint only when it names something of ours) and
+ * answers as the provider expects; the events are handled by the job runner.
  */
 export function webhookRoutes(): Hono<CheckoutEnv> {
   return new Hono<CheckoutEnv>().post(
@@ -33,21 +36,62 @@ async function receiveWebhook(c: CheckoutContext): Promise<Response> {
   const name = c.req.param('provider') ?? '';
   const provider = config.providers.get(name)!;
   const raw = await c.req.text();
-  let event: VerifiedWebhook;
+  const url = `${baseUrl(config, c.req.raw)}/webhooks/${encodeURIComponent(name)}${new URL(c.req.url).search}`;
+  let events: readonly VerifiedWebhook[];
   try {
-    event = await provider.verifyWebhook!(raw, c.req.raw.headers);
+    const verified = await provider.verifyWebhook!(raw, c.req.raw.headers, { url, method: c.req.method });
+    events = Array.isArray(verified) ? verified : [verified as VerifiedWebhook];
   } catch (error) {
     const message = error instanceof WebhookVerificationError ? error.message : 'The webhook could not be verified';
     config.logger.warn(`checkout: refused a webhook for "${name}": ${message}`);
     return errorAnswer(c, 400, 'invalid_signature', message);
   }
-  // Stored before the answer: once the provider hears 2xx the event is safe, whatever happens here next.
-  const added = await config.store.enqueueJob({
-    id: `webhook:${name}:${event.eventId}`,
-    kind: 'webhook',
-    payload: { provider: name, event },
-    runAt: config.now(),
-  });
+  let stored = 0;
+  let duplicates = 0;
+  for (const event of events) {
+    const job = event.hint ? await hintJob(c.var.checkout.config, name, event) : { event, runAt: config.now() };
+    // A hint naming nothing of ours: answered like any other, nothing stored (no write per forged request).
+    if (!job) continue;
+    // Stored before the answer: once the provider hears 2xx the event is safe, whatever happens here next.
+    const added = await config.store.enqueueJob({
+      id: `webhook:${name}:${job.event.eventId}`,
+      kind: 'webhook',
+      payload: { provider: name, event: job.event },
+      runAt: job.runAt,
+    });
+    if (added) stored++;
+    else duplicates++;
+  }
   kickJobs();
-  return jsonAnswer(c, 200, added ? { received: true } : { received: true, duplicate: true });
+  const acknowledgement = provider.webhookAcknowledgement;
+  if (acknowledgement) {
+    return c.body(acknowledgement.body, (acknowledgement.status ?? 200) as 200, { 'content-type': acknowledgement.contentType });
+  }
+  return jsonAnswer(c, 200, duplicates > 0 && stored === 0 ? { received: true, duplicate: true } : { received: true });
+}
+
+/** Hints of one id within this many milliseconds share one job, run at the window's end. */
+export const WEBHOOK_HINT_WINDOW_MS = 5_000;
+
+/**
+ * The job for an unsigned hint, or undefined when it names no session or charge of this provider.
+ * One job per id per window, run when the window closes: every hint is followed by a read no
+ * earlier than itself, and a flood of one id costs one provider read per window.
+ */
+async function hintJob(
+  config: HandlerConfig,
+  provider: string,
+  event: VerifiedWebhook,
+): Promise<{ event: VerifiedWebhook; runAt: number } | undefined> {
+  const { store } = config;
+  let id: string | undefined;
+  if (event.sessionId) {
+    if ((await store.getSession(event.sessionId))?.provider === provider) id = event.sessionId;
+  } else if (event.chargeId && event.reference) {
+    const order = await store.getOrder(event.reference);
+    if (order?.provider === provider && order.chargeId === event.chargeId) id = event.chargeId;
+  }
+  if (!id) return undefined;
+  const window = Math.floor(config.now() / WEBHOOK_HINT_WINDOW_MS);
+  return { event: { ...event, eventId: `hint:${id}:${window}` }, runAt: (window + 1) * WEBHOOK_HINT_WINDOW_MS };
 }
