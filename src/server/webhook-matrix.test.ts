@@ -433,7 +433,7 @@ const convergeGateKit: ProviderKit = {
     });
   },
   stop: () => convergeGateApi.close(),
-  provider: () => createConvergeGateProvider({ baseUrl: convergeGateApi.url, secretKey: CONVERGEGATE_KEY, now: () => NOW }),
+  provider: () => createConvergeGateProvider({ apiUrl: convergeGateApi.url, secretKey: CONVERGEGATE_KEY, now: () => NOW }),
   deliver: convergeGateDeliver,
   wrongSecret: 'sk_test_SomeoneElse0000000001',
   async badSignature(id) {

@@ -55,7 +55,7 @@ describe('ConvergeGate provider', () => {
   afterEach(() => fake.close());
 
   function provider(extra: Partial<Parameters<typeof createConvergeGateProvider>[0]> = {}) {
-    return createConvergeGateProvider({ baseUrl: fake.url, secretKey: SECRET_KEY, now: () => clock, ...extra });
+    return createConvergeGateProvider({ apiUrl: fake.url, secretKey: SECRET_KEY, now: () => clock, ...extra });
   }
 
   it('creates a BLIK session form-encoded with every documented field', async () => {
@@ -190,8 +190,8 @@ describe('ConvergeGate provider', () => {
   });
 
   it('validates options and reads the environment', () => {
-    expect(() => createConvergeGateProvider({ baseUrl: '', secretKey: SECRET_KEY })).toThrow(/baseUrl is required/);
-    expect(() => createConvergeGateProvider({ baseUrl: 'https://x', secretKey: 'pk_1' })).toThrow(/sk_/);
+    expect(() => createConvergeGateProvider({ apiUrl: '', secretKey: SECRET_KEY })).toThrow(/apiUrl is required/);
+    expect(() => createConvergeGateProvider({ apiUrl: 'https://x', secretKey: 'pk_1' })).toThrow(/sk_/);
     expect(fromEnv({ CONVERGEGATE_SECRET_KEY: SECRET_KEY })).toBeUndefined();
     expect(fromEnv({ CONVERGEGATE_SECRET_KEY: SECRET_KEY, CONVERGEGATE_BASE_URL: 'https://x' })?.name).toBe('convergegate');
   });

@@ -1,7 +1,7 @@
 /**
  * ConvergeGate BLIK checkout sessions (hosted page, `kind: 'hosted'`).
  *
- * `POST {baseUrl}/v1/checkout/sessions` and `GET {baseUrl}/v1/checkout/sessions/{id}`, HTTP
+ * `POST {apiUrl}/v1/checkout/sessions` and `GET {apiUrl}/v1/checkout/sessions/{id}`, HTTP
  * Basic with the secret key (`sk_…`) as user name. The create call is sent form-encoded
  * (`application/x-www-form-urlencoded`) because the document's example uses curl `-d` fields;
  * the list `payment_method` repeats its key and `metadata` uses `metadata[key]=value`.
@@ -42,7 +42,7 @@ const PROVIDER = 'convergegate';
 /** Options of `createConvergeGateProvider`: the merchant's own API URL and secret key from ConvergeGate. */
 export interface ConvergeGateProviderOptions {
   /** The API URL ConvergeGate provided, e.g. `https://pay.example-psp.com`. */
-  baseUrl: string;
+  apiUrl: string;
   /** `sk_…`: authenticates API calls and (hashed) signs webhooks. */
   secretKey: string;
   /**
@@ -79,7 +79,7 @@ const sessionAnswer = z.object({
  * `createCheckoutHandler({ providers })`; shown by redirect unless `frameable`.
  */
 export function createConvergeGateProvider(options: ConvergeGateProviderOptions): PaymentProvider {
-  const baseUrl = requiredString(PROVIDER, 'baseUrl', options.baseUrl);
+  const apiUrl = requiredString(PROVIDER, 'apiUrl', options.apiUrl);
   const secretKey = keyOption(PROVIDER, 'secretKey', options.secretKey, /^sk_\S+$/, 'a secret key (sk_…)');
   const ttlSeconds = Math.round(positiveNumber(PROVIDER, 'sessionTtlSeconds', options.sessionTtlSeconds, 1800));
   const timeoutMs = positiveNumber(PROVIDER, 'timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS);
@@ -149,7 +149,7 @@ export function createConvergeGateProvider(options: ConvergeGateProviderOptions)
         provider: PROVIDER,
         action,
         fetch: fetchImpl,
-        url: joinUrl(baseUrl, '/v1/checkout/sessions'),
+        url: joinUrl(apiUrl, '/v1/checkout/sessions'),
         method: 'POST',
         headers: {
           Authorization: authorization,
@@ -168,7 +168,7 @@ export function createConvergeGateProvider(options: ConvergeGateProviderOptions)
         provider: PROVIDER,
         action,
         fetch: fetchImpl,
-        url: joinUrl(baseUrl, `/v1/checkout/sessions/${encodeURIComponent(id)}`),
+        url: joinUrl(apiUrl, `/v1/checkout/sessions/${encodeURIComponent(id)}`),
         method: 'GET',
         headers: { Authorization: authorization, Accept: 'application/json' },
         timeoutMs,
@@ -239,12 +239,12 @@ export const ENV_PREFERENCE = 30;
  * - `CONVERGEGATE_SESSION_TTL_SECONDS`: default 1800
  */
 export function fromEnv(env: Record<string, string | undefined> = process.env): PaymentProvider | undefined {
-  const baseUrl = env['CONVERGEGATE_BASE_URL'];
+  const apiUrl = env['CONVERGEGATE_BASE_URL'];
   const secretKey = env['CONVERGEGATE_SECRET_KEY'];
-  if (!baseUrl || !secretKey) return undefined;
+  if (!apiUrl || !secretKey) return undefined;
   const ttl = env['CONVERGEGATE_SESSION_TTL_SECONDS'];
   return createConvergeGateProvider({
-    baseUrl,
+    apiUrl,
     secretKey,
     frameable: env['CONVERGEGATE_FRAMEABLE'] === 'true',
     ...(ttl ? { sessionTtlSeconds: Number(ttl) } : {}),

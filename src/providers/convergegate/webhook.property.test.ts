@@ -31,7 +31,7 @@ const DEFAULT_TOLERANCE_S = 300;
 function provider(webhookToleranceSeconds?: number): PaymentProvider {
   return createConvergeGateProvider({
     // Never called: verifyWebhook is local.
-    baseUrl: 'https://pay.example-psp.invalid',
+    apiUrl: 'https://pay.example-psp.invalid',
     secretKey: SECRET_KEY,
     now: () => NOW_MS,
     ...(webhookToleranceSeconds !== undefined && { webhookToleranceSeconds }),
