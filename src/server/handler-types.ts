@@ -165,6 +165,11 @@ export type CheckoutHandler = ((request: Request) => Promise<Response>) & {
   reconcile(): Promise<ReconcileSummary>;
   /** Resolves when background work (webhooks, hooks) started so far has finished. */
   whenIdle(): Promise<void>;
-  /** Stops looking for due hooks (tests, graceful shutdown); the store stays open. */
-  close(): Promise<void>;
+  /**
+   * Graceful shutdown: answers new requests `503 shutting_down` (and `GET /health` 503), waits up
+   * to `graceMs` (default 10 000) for requests in flight and then for running jobs, and releases
+   * the lease of any job still running so another instance on the store takes it over at once.
+   * The store stays open. Calling it again returns the same promise.
+   */
+  close(graceMs?: number): Promise<void>;
 };

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { CheckoutHandler, CheckoutHandlerOptions, OrderLedger } from './handler-types.js';
 import { IdempotencyClaims } from './idempotency.js';
+import { withinGrace } from './job-runner.js';
 import { createJobRunner } from './jobs.js';
 import { Ledger } from './ledger.js';
 import { resolveOptions } from './options.js';
@@ -9,6 +10,7 @@ import { provideCheckout, type CheckoutDeps, type CheckoutEnv } from './routes/c
 import { answerMethodNotAllowed, refuseUntrustedHost } from './routes/middleware.js';
 import { returnBridgeRoutes } from './routes/return-bridge.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { healthRoutes } from './routes/health.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { StoreUnavailableError } from './store/outage.js';
 
@@ -31,6 +33,8 @@ const MAX_HEADER_BYTES = 16 * 1024;
 const MAX_URL_LENGTH = 8 * 1024;
 /** A database outage is answered 503 with this `Retry-After`: PSPs retry webhooks, widgets their calls. */
 const STORE_RETRY_AFTER_S = 5;
+/** How long `close()` waits for requests and jobs in flight. */
+const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * The thin backend (docs/protocol.md, "Backend routes") as a Web-standard fetch handler: create and read
@@ -45,11 +49,18 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
   ledger.onPaid(kickJobs);
   // Picks up what a process that died left (and, on edge runtimes that refuse timers at start-up, starts with the first request).
   let runnerStarted = runner.start();
-  const app = checkoutApp({ config, ledger, claims, kickJobs });
+  const app = checkoutApp({ config, ledger, claims, kickJobs, health: () => runner.status() });
 
+  const inFlight = new Set<Promise<Response>>();
+  let closing: Promise<void> | undefined;
   const handler = (request: Request) => {
+    // A closing handler takes no new work; a load balancer sees its health go 503 and stops sending.
+    if (closing) return Promise.resolve(shuttingDown());
     if (!runnerStarted) runnerStarted = runner.start();
-    return Promise.resolve(refuseOversized(request) ?? app.fetch(request));
+    const answer = Promise.resolve(refuseOversized(request) ?? app.fetch(request));
+    inFlight.add(answer);
+    void answer.finally(() => inFlight.delete(answer)).catch(() => {});
+    return answer;
   };
   const orders: OrderLedger = {
     get: (reference) => config.store.getOrder(reference),
@@ -60,7 +71,11 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     charge: ledger.charge.bind(ledger),
     reconcile: () => ledger.reconcilePending(),
     whenIdle: () => runner.whenIdle(),
-    close: () => runner.close(),
+    close: (graceMs = DEFAULT_SHUTDOWN_GRACE_MS) =>
+      (closing ??= (async () => {
+        await withinGrace(Promise.allSettled([...inFlight]), graceMs);
+        await runner.close(graceMs);
+      })()),
   });
 }
 
@@ -69,9 +84,11 @@ function checkoutApp(deps: CheckoutDeps): Hono<CheckoutEnv> {
   const { config } = deps;
   const app = new Hono<CheckoutEnv>();
   app.use(provideCheckout(deps));
+  const api = config.basePath ? app.basePath(config.basePath) : app;
+  // Before the host rule: a load balancer probes by the instance's own address.
+  api.route('/', healthRoutes());
   app.use(refuseUntrustedHost);
   app.use(answerMethodNotAllowed(app));
-  const api = config.basePath ? app.basePath(config.basePath) : app;
   api.route('/', sessionRoutes());
   api.route('/', returnBridgeRoutes());
   api.route('/', webhookRoutes());
@@ -87,6 +104,11 @@ function checkoutApp(deps: CheckoutDeps): Hono<CheckoutEnv> {
     return errorAnswer(c, 500, 'internal_error', 'Internal error');
   });
   return app;
+}
+
+/** A closing handler's answer to anything new: come back to another instance. */
+function shuttingDown(): Response {
+  return errorJson(503, 'shutting_down', 'This instance is shutting down; try again', { 'Retry-After': '1', Connection: 'close' });
 }
 
 /** 414 and 431 as Node's HTTP server would answer them, for runtimes that let such requests through. */

@@ -14,6 +14,7 @@ export {
   type WebhookContext,
 } from './handler.js';
 export type { RetryPolicy } from './job-runner.js';
+export type { HealthReport } from './routes/health.js';
 export {
   createD1Store,
   createMemoryStore,

@@ -29,6 +29,15 @@ export interface JobRunnerOptions {
   housekeeping?: { everyMs: number; run: () => Promise<unknown> };
 }
 
+/** A runner's state as `GET /health` reports it. */
+export interface JobRunnerStatus {
+  running: number;
+  /** When due jobs were last looked for (epoch ms); undefined before the first look. */
+  lastPollAt: number | undefined;
+  pollMs: number;
+  closed: boolean;
+}
+
 /** Jobs one runner runs at once. */
 const CONCURRENCY = 10;
 
@@ -49,6 +58,7 @@ export class JobRunner {
   /** Ids running here now: a lease that ran out during a stall must not start the same job twice in this process. */
   readonly #runningIds = new Set<string>();
   #closed = false;
+  #lastPollAt: number | undefined;
 
   constructor(options: JobRunnerOptions) {
     this.#options = options;
@@ -98,9 +108,15 @@ export class JobRunner {
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
   }
 
+  /** What `GET /health` reports: jobs running here, and when due jobs were last looked for. */
+  status(): JobRunnerStatus {
+    return { running: this.#running, lastPollAt: this.#lastPollAt, pollMs: this.#options.pollMs, closed: this.#closed };
+  }
+
   /**
    * Stops polling and retry timers; waits up to `graceMs` for running jobs. A job still running
-   * then keeps its lease until it runs out, and another handler on the store takes it over.
+   * then has its lease released (due at once), so another handler on the store takes it over now
+   * instead of when the lease runs out; what this process's run of it does later is not recorded.
    */
   async close(graceMs = 10_000): Promise<void> {
     this.#closed = true;
@@ -108,13 +124,14 @@ export class JobRunner {
     if (this.#housekeeper) clearInterval(this.#housekeeper);
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const grace = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, graceMs);
-      unref(timer);
-    });
-    await Promise.race([this.whenIdle(), grace]);
-    clearTimeout(timer);
+    await withinGrace(this.whenIdle(), graceMs);
+    const { store, owner, now, logger } = this.#options;
+    for (const id of this.#runningIds) {
+      logger.warn(`checkout: ${id} still running at shutdown; releasing its lease so another instance takes it over`);
+      await store.retryJob(id, owner, now(), 'released: the handler shut down before it finished').catch((error: unknown) =>
+        logger.warn(`checkout: could not release the lease of ${id}; another instance takes it over when the lease runs out`, error),
+      );
+    }
   }
 
   async #drain(): Promise<void> {
@@ -131,6 +148,7 @@ export class JobRunner {
           leaseUntil: now + this.#options.leaseMs,
           limit,
         });
+        this.#lastPollAt = now;
         for (const job of jobs) if (!this.#runningIds.has(job.id)) this.#start(job);
         if (jobs.length < limit) break;
       }
@@ -196,6 +214,19 @@ export class JobRunner {
     unref(timer);
     this.#timers.add(timer);
   }
+}
+
+/**
+ * Resolves when `work` settles or after `graceMs`, whichever is first. The timer is not unref'd:
+ * a shutting-down process must live through its grace, not end early when nothing else is left.
+ */
+export async function withinGrace(work: Promise<unknown>, graceMs: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const grace = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, graceMs);
+  });
+  await Promise.race([work.then(() => undefined, () => undefined), grace]);
+  clearTimeout(timer);
 }
 
 function unref(timer: unknown): void {

@@ -7,7 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener, serve } from '@hono/node-server';
 import { DEFAULT_BASE_PATH } from './handler.js';
 
-type FetchHandler = (request: Request) => Response | Promise<Response>;
+type FetchHandler = ((request: Request) => Response | Promise<Response>) & {
+  /** `createCheckoutHandler`'s graceful close, called by `shutdown()`. */
+  close?: (graceMs?: number) => Promise<void>;
+};
 
 /**
  * Options of `serveNode`: where it listens, and timeouts shorter than Node's so slow clients cannot
@@ -22,6 +25,13 @@ export interface ServeNodeOptions {
   headersTimeoutMs?: number;
   /** A request (headers and body) not received whole by then is answered 408 (slow-body clients). Default 30 000 ms. */
   requestTimeoutMs?: number;
+  /**
+   * Signals that shut the server down gracefully (`shutdown()`) and then end the process with code 0.
+   * Default `['SIGTERM']` (what orchestrators send); `[]` leaves signals to you.
+   */
+  shutdownSignals?: readonly NodeJS.Signals[];
+  /** How long `shutdown()` waits for requests and jobs in flight. Default 10 000 ms. */
+  shutdownGraceMs?: number;
 }
 
 /** Node's own defaults keep a slow client's connection for 60 s (headers) and 300 s (request): far more than a checkout call needs. */
@@ -39,8 +49,13 @@ export interface NodeServerHandle {
   /** `http://<hostname>:<port>` */
   url: string;
   port: number;
-  /** Stops listening and drops open connections. */
+  /** Stops listening and drops open connections at once (tests). */
   close(): Promise<void>;
+  /**
+   * Graceful: stops listening, lets requests in flight finish (within the grace), closes the
+   * handler (its jobs finish or are released to another instance), then closes idle connections.
+   */
+  shutdown(): Promise<void>;
 }
 
 /** Serves a Web-standard fetch handler (e.g. `createCheckoutHandler`) with Node's HTTP server. */
@@ -61,19 +76,59 @@ export function serveNode(
       (info: AddressInfo) => {
         server.off('error', reject);
         const host = info.family === 'IPv6' || hostname.includes(':') ? `[${info.address}]` : info.address;
-        resolve({
+        const graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
+        let shuttingDown: Promise<void> | undefined;
+        const handle: NodeServerHandle = {
           url: `http://${host}:${info.port}`,
           port: info.port,
           close: () =>
             new Promise<void>((done, fail) => {
+              forgetShutdownSignals(handle);
               if ('closeAllConnections' in server) server.closeAllConnections();
               server.close((error) => (error ? fail(error) : done()));
             }),
-        });
+          shutdown: () =>
+            (shuttingDown ??= (async () => {
+              forgetShutdownSignals(handle);
+              const closed = new Promise<void>((done) => server.close(() => done()));
+              // Keep-alive connections with no request in flight would hold `close` open.
+              if ('closeIdleConnections' in server) server.closeIdleConnections();
+              await handler.close?.(graceMs);
+              if ('closeAllConnections' in server) server.closeAllConnections();
+              await closed;
+            })()),
+        };
+        onShutdownSignals(options.shutdownSignals ?? ['SIGTERM'], handle);
+        resolve(handle);
       },
     );
     server.once('error', reject);
   });
+}
+
+const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+
+/** Servers to shut down on each signal: one listener per signal for the process, however many servers. */
+const serversBySignal = new Map<NodeJS.Signals, Set<NodeServerHandle>>();
+
+function onShutdownSignals(signals: readonly NodeJS.Signals[], handle: NodeServerHandle): void {
+  for (const signal of signals) {
+    let servers = serversBySignal.get(signal);
+    if (!servers) {
+      const registered = new Set<NodeServerHandle>();
+      servers = registered;
+      serversBySignal.set(signal, registered);
+      // Listening replaces Node's default (exit at once): exit once every server has shut down.
+      process.once(signal, () => {
+        void Promise.allSettled([...registered].map((server) => server.shutdown())).then(() => process.exit(0));
+      });
+    }
+    servers.add(handle);
+  }
+}
+
+function forgetShutdownSignals(handle: NodeServerHandle): void {
+  for (const servers of serversBySignal.values()) servers.delete(handle);
 }
 
 function timeouts(options: ServeNodeOptions): ServerOptions {

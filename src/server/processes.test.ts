@@ -32,6 +32,8 @@ interface Child {
   url: string;
   process: ChildProcess;
   kill(): Promise<void>;
+  /** The exit code, once the process ended (null after a signal it did not handle). */
+  exited: Promise<number | null>;
 }
 
 async function startChild(config: HandlerProcessConfig): Promise<Child> {
@@ -41,7 +43,9 @@ async function startChild(config: HandlerProcessConfig): Promise<Child> {
   });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // HANDLER_PROCESS_LOGS=1: the children log to stderr, shown when each ends.
+  if (process.env['HANDLER_PROCESS_LOGS']) child.once('exit', () => console.log(`handler process ${child.pid} stderr:\n${stderr}`));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     let stdout = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -56,13 +60,13 @@ async function startChild(config: HandlerProcessConfig): Promise<Child> {
     await exited;
   };
   cleanups.push(kill);
-  return { url, process: child, kill };
+  return { url, process: child, kill, exited };
 }
 
 /** The sandbox PSP on loopback, counting the creates it answers; `holdCreates` keeps answers back (the caller dies waiting). */
 async function startPsp() {
   const psp = createSandboxPsp({ secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET, webhookRetryDelayMs: 200, logger: { warn: () => {} } });
-  const state = { creates: 0, holdCreates: false, sessionIds: new Set<string>() };
+  const state = { creates: 0, holdCreates: false, delayCreatesMs: 0, sessionIds: new Set<string>() };
   const server = await serveNode(async (request) => {
     const response = await psp.fetch(request);
     if (request.method === 'POST' && new URL(request.url).pathname === '/v1/sessions') {
@@ -70,6 +74,7 @@ async function startPsp() {
       const body = (await response.clone().json()) as { id?: string };
       if (body.id) state.sessionIds.add(body.id);
       if (state.holdCreates) return new Promise<Response>(() => {});
+      if (state.delayCreatesMs) await new Promise((resolve) => setTimeout(resolve, state.delayCreatesMs));
     }
     return response;
   });
@@ -237,6 +242,38 @@ describe('killed processes (SQLite store)', () => {
     expect(orders).toHaveLength(1);
     expect(orders[0]).toMatchObject({ sessionId: session.id, status: 'pending' });
   }, 60_000);
+
+  it('on SIGTERM finishes the create in flight, refuses new connections and exits 0', async () => {
+    const { proxy, config, state } = await setUp();
+    const child = await startChild({ ...config(), shutdownGraceMs: 5_000 });
+    proxy.targets.splice(0, Infinity, child.url);
+    state.delayCreatesMs = 1_500;
+    const inFlight = createSession(child.url);
+    await until(() => state.creates === 1, 'the create to reach the PSP');
+    child.process.kill('SIGTERM');
+    const answer = await inFlight;
+    expect(answer.status).toBe(201);
+    expect(await child.exited).toBe(0);
+    await expect(fetch(`${child.url}/api/checkout/health`)).rejects.toThrow();
+  }, 60_000);
+
+  it('on SIGTERM releases the lease of a hook still running, so another process runs it at once, not when the lease ends', async () => {
+    const { pspUrl, proxy, config, log } = await setUp();
+    const LEASE_MS = 25_000;
+    const first = await startChild({ ...config('onOrderPaid'), hookLeaseMs: LEASE_MS, shutdownGraceMs: 300 });
+    proxy.targets.splice(0, Infinity, first.url);
+    const session = (await (await createSession(proxy.url)).json()) as CheckoutSession;
+    await pay(pspUrl, session.id);
+    await until(() => count(log(), 'onOrderPaid', 'start') === 1, 'the hook to start');
+    const signalled = Date.now();
+    first.process.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    await startChild({ ...config(), hookLeaseMs: LEASE_MS });
+    await until(() => count(log(), 'onOrderPaid', 'end') === 1, 'the second process to run the hook');
+    expect(Date.now() - signalled).toBeLessThan(LEASE_MS / 3);
+    expect(count(log(), 'onOrderPaid', 'start')).toBe(2);
+  }, 60_000);
 });
 
 describe('many processes starting on one new SQLite file', () => {
@@ -250,6 +287,8 @@ describe('many processes starting on one new SQLite file', () => {
         const child = spawn(process.execPath, ['--import', 'tsx', script, file, startAt], { stdio: ['ignore', 'ignore', 'pipe'] });
         let stderr = '';
         child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  // HANDLER_PROCESS_LOGS=1: the children log to stderr, shown when each ends.
+  if (process.env['HANDLER_PROCESS_LOGS']) child.once('exit', () => console.log(`handler process ${child.pid} stderr:\n${stderr}`));
         return new Promise<string>((resolve) => child.once('exit', (code) => resolve(code === 0 ? 'ok' : `exit ${code}: ${stderr}`)));
       }),
     );

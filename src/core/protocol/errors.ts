@@ -32,6 +32,7 @@ export const API_ERROR_CODES = [
   'internal_error',
   'provider_error',
   'store_unavailable',
+  'shutting_down',
 ] as const;
 /** One of `API_ERROR_CODES`. */
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];

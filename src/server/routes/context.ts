@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { IdempotencyClaims } from '../idempotency.js';
+import type { JobRunnerStatus } from '../job-runner.js';
 import type { Ledger } from '../ledger.js';
 import type { HandlerConfig } from '../options.js';
 
@@ -10,6 +11,8 @@ export interface CheckoutDeps {
   claims: IdempotencyClaims;
   /** Looks for due jobs now (a webhook was just stored) instead of at the runner's next poll. */
   kickJobs: () => void;
+  /** The job runner's state, for `GET /health`. */
+  health: () => JobRunnerStatus;
 }
 
 /** The Hono environment of the checkout's routes. */

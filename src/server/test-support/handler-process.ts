@@ -23,6 +23,8 @@ export interface HandlerProcessConfig {
   hang?: 'onWebhook' | 'onOrderPaid';
   hookLeaseMs: number;
   providerTimeoutMs: number;
+  /** serveNode's `shutdownGraceMs` (SIGTERM). Default its own. */
+  shutdownGraceMs?: number;
 }
 
 export interface HookLogLine {
@@ -64,9 +66,9 @@ const handler = createCheckoutHandler({
   hookLeaseMs: config.hookLeaseMs,
   hookRetry: { firstDelayMs: 100, maxDelayMs: 500 },
   providerTimeoutMs: config.providerTimeoutMs,
-  logger: { error: () => {}, warn: () => {} },
+  logger: process.env['HANDLER_PROCESS_LOGS'] ? console : { error: () => {}, warn: () => {} },
   onWebhook: (event) => hook('onWebhook', event.eventId),
   onOrderPaid: (order) => hook('onOrderPaid', order.reference),
 });
-const server = await serveNode(handler);
+const server = await serveNode(handler, config.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: config.shutdownGraceMs });
 process.stdout.write(`listening ${server.url}\n`);

@@ -1,0 +1,68 @@
+import { Hono } from 'hono';
+import { jsonAnswer } from '../responses.js';
+import type { CheckoutContext, CheckoutEnv } from './context.js';
+
+/** A store that has not answered the probe by then counts as unreachable. */
+const STORE_PROBE_TIMEOUT_MS = 2_000;
+/** Jobs not looked for in this many polls (at least 10 s): the runner is stuck or starved. */
+const STALLED_POLLS = 10;
+const MIN_STALL_MS = 10_000;
+
+/** What `GET {base}/health` answers: states and ages only, never a key, a URL or an error text. */
+export interface HealthReport {
+  /** `ok` and `degraded` answer 200 (the instance takes requests); `unavailable` answers 503. */
+  status: 'ok' | 'degraded' | 'unavailable';
+  /** Migrated and answering a read within 2 s. */
+  store: 'ok' | 'unavailable';
+  jobs: {
+    /** Jobs running in this instance now. */
+    running: number;
+    /** Milliseconds since due jobs were last looked for; null before the first look. */
+    lagMs: number | null;
+    /** True when that is more than ten polls (at least 10 s) ago. */
+    stalled: boolean;
+  };
+}
+
+/**
+ * `GET /health`, for load balancers and orchestrators: 200 while the instance can take checkouts,
+ * 503 when its store is unreachable or not migrated (and, from `handler.close()`, while it shuts down).
+ */
+export function healthRoutes(): Hono<CheckoutEnv> {
+  return new Hono<CheckoutEnv>().get('/health', async (c) => {
+    const report = await healthReport(c);
+    return jsonAnswer(c, report.status === 'unavailable' ? 503 : 200, report);
+  });
+}
+
+async function healthReport(c: CheckoutContext): Promise<HealthReport> {
+  const { config, health } = c.var.checkout;
+  const store = (await storeAnswers(c)) ? 'ok' : 'unavailable';
+  const runner = health();
+  const lagMs = runner.lastPollAt === undefined ? null : Math.max(0, config.now() - runner.lastPollAt);
+  const stalled = lagMs !== null && lagMs > Math.max(MIN_STALL_MS, STALLED_POLLS * runner.pollMs);
+  const status = store === 'unavailable' ? 'unavailable' : stalled ? 'degraded' : 'ok';
+  return { status, store, jobs: { running: runner.running, lagMs, stalled } };
+}
+
+/** The migration (a no-op once done) and one read, within the probe's time. */
+async function storeAnswers(c: CheckoutContext): Promise<boolean> {
+  const { store, logger } = c.var.checkout.config;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), STORE_PROBE_TIMEOUT_MS);
+  });
+  const probe = (async () => {
+    await store.migrate();
+    await store.getOrder('health-probe');
+    return true;
+  })().catch((error: unknown) => {
+    logger.warn('checkout: health probe: the store did not answer', error);
+    return false;
+  });
+  try {
+    return await Promise.race([probe, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
