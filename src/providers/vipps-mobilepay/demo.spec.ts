@@ -71,6 +71,19 @@ async function referenceOn(surface: Page): Promise<string> {
   return /^Payment ([A-Za-z0-9-]+):/.exec(text)?.[1] ?? '';
 }
 
+/** Opens the demo checkout in popup mode; the popup ends on the landing page. */
+async function openPopup(page: Page): Promise<{ popup: Page; reference: string }> {
+  await seedCart(page, [{ sku: 'grinder', quantity: 1 }]);
+  await recordCheckoutEvents(page);
+  await page.goto(`${demo.shopUrl}/checkout.html?provider=vipps-mobilepay&mode=popup`);
+  const popupOpened = page.waitForEvent('popup');
+  await triggerButton(page).click();
+  const popup = await popupOpened;
+  await popup.waitForURL(LANDING);
+  const reference = await referenceOn(popup);
+  return { popup, reference };
+}
+
 test('redirect: approved in the app, captured by the backend, accepted back in the shop after the confirming read', async ({ page }) => {
   const reference = await openCheckout(page, 'redirect');
   expect(reference).toMatch(/^ord-5F[0-9a-f]{20}$/);
@@ -139,14 +152,7 @@ for (const mode of ['overlay', 'embedded'] as const) {
 }
 
 test('popup: the landing page opens in a popup; approved there, the bridge tells the shop and the read confirms', async ({ page }) => {
-  await seedCart(page, [{ sku: 'grinder', quantity: 1 }]);
-  await recordCheckoutEvents(page);
-  await page.goto(`${demo.shopUrl}/checkout.html?provider=vipps-mobilepay&mode=popup`);
-  const popupOpened = page.waitForEvent('popup');
-  await triggerButton(page).click();
-  const popup = await popupOpened;
-  await popup.waitForURL(LANDING);
-  const reference = await referenceOn(popup);
+  const { popup, reference } = await openPopup(page);
   // The shop page never left, and nothing was framed.
   expect(new URL(page.url()).origin).toBe(demo.shopUrl);
   await expect(widget(page).locator('iframe')).toHaveCount(0);
@@ -160,14 +166,7 @@ test('popup: the landing page opens in a popup; approved there, the bridge tells
 });
 
 test('popup: rejected in the app is a cancel in the shop', async ({ page }) => {
-  await seedCart(page, [{ sku: 'grinder', quantity: 1 }]);
-  await recordCheckoutEvents(page);
-  await page.goto(`${demo.shopUrl}/checkout.html?provider=vipps-mobilepay&mode=popup`);
-  const popupOpened = page.waitForEvent('popup');
-  await triggerButton(page).click();
-  const popup = await popupOpened;
-  await popup.waitForURL(LANDING);
-  const reference = await referenceOn(popup);
+  const { popup, reference } = await openPopup(page);
   await popup.getByRole('button', { name: 'Reject in the app' }).click();
   const cancelled = await waitForCheckoutEvent(page, 'checkout-cancel');
   expect(cancelled.session).toMatchObject({ id: reference, status: 'cancelled' });
