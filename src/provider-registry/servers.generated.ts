@@ -6,6 +6,7 @@ import * as convergegateServer from '../providers/convergegate/server.js';
 import * as reepayServer from '../providers/reepay/server.js';
 import * as sandboxServer from '../providers/sandbox/server.js';
 import * as stripeServer from '../providers/stripe/server.js';
+import * as vippsMobilepayServer from '../providers/vipps-mobilepay/server.js';
 
 /** Every provider folder's adapter module; `providersFromEnv` orders them by `ENV_PREFERENCE`. */
-export const PROVIDER_SERVER_MODULES = [bokameraServer, commercelayerServer, convergegateServer, reepayServer, sandboxServer, stripeServer] as const;
+export const PROVIDER_SERVER_MODULES = [bokameraServer, commercelayerServer, convergegateServer, reepayServer, sandboxServer, stripeServer, vippsMobilepayServer] as const;

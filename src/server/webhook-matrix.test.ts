@@ -35,6 +35,8 @@ import { startFakeHttpServer, type FakeHttpServer } from './test-support/fake-ht
 import { signConvergeGateHeaders, signSandboxPayload } from './adapter-kit/webhook-signatures.js';
 import { changeOneByte, flipLastHexDigit, padJsonTo, reepayWebhookBody, stripeSignatureHeader } from './test-support/webhook-signers.js';
 import { TEST_HOSTS } from './test-support/test-hosts.js';
+import { createVippsMobilePayProvider } from '../providers/vipps-mobilepay/server.js';
+import { signVippsWebhook } from '../providers/vipps-mobilepay/webhook.js';
 
 const NOW = Date.parse('2026-05-01T12:00:00Z');
 const NOW_S = NOW / 1000;
@@ -83,6 +85,8 @@ interface ProviderKit {
   malformed: Variant[];
   /** One byte of the body changed after signing. */
   tampered: Variant[];
+  /** The event id the adapter derives for a delivery of `id`, where it is not `id` itself (Vipps MobilePay's events carry none). */
+  eventId?(id: string): string;
   /** What the handler re-read from the provider's API for the event, as `onWebhook` got it. */
   expectReRead(context: WebhookContext): void;
 }
@@ -485,7 +489,128 @@ const convergeGateKit: ProviderKit = {
   },
 };
 
-const KITS: ProviderKit[] = [sandboxKit, stripeKit, reepayKit, convergeGateKit];
+// --- vipps-mobilepay -------------------------------------------------------------------------
+
+const VIPPS_SECRET = 'vipps-matrix-secret-as-registered-0001';
+const VIPPS_REFERENCE = 'ord-5Fmatrix0001';
+const VIPPS_URL = `${BASE}/webhooks/vipps-mobilepay`;
+let vippsApi: FakeHttpServer;
+
+/** An ePayment event; the kit's `id` is its pspReference (the event id is reference:name:pspReference:timestamp). */
+function vippsEvent(id: string): string {
+  return JSON.stringify({
+    msn: '123456',
+    reference: VIPPS_REFERENCE,
+    pspReference: id,
+    name: 'CAPTURED',
+    amount: { currency: 'DKK', value: 10_000 },
+    timestamp: new Date(NOW - 10_000).toISOString(),
+    idempotencyKey: null,
+    success: true,
+  });
+}
+
+const vippsEventId = (id: string) => `${VIPPS_REFERENCE}:CAPTURED:${id}:${new Date(NOW - 10_000).toISOString()}`;
+
+async function vippsDeliver(id: string, options: DeliverOptions = {}): Promise<Delivery> {
+  let body = vippsEvent(id);
+  if (options.padTo) body = padJsonTo(body, options.padTo);
+  const date = new Date(NOW + (options.offsetSeconds ?? -5) * 1000).toUTCString();
+  return { body, headers: { 'content-type': 'application/json', ...(await signVippsWebhook(options.secret ?? VIPPS_SECRET, VIPPS_URL, body, date)) } };
+}
+
+const vippsKit: ProviderKit = {
+  name: 'vipps-mobilepay',
+  eventId: vippsEventId,
+  async start() {
+    vippsApi = await startFakeHttpServer((request) => {
+      if (request.method === 'POST' && request.url === '/accesstoken/get') return { body: { access_token: 'matrix-token', expires_in: '3600' } };
+      if (request.method === 'GET' && request.url === `/epayment/v1/payments/${VIPPS_REFERENCE}`) {
+        const money = (value: number) => ({ currency: 'DKK', value });
+        return {
+          body: {
+            reference: VIPPS_REFERENCE,
+            pspReference: '1234567891',
+            state: 'AUTHORIZED',
+            amount: money(10_000),
+            aggregate: { authorizedAmount: money(10_000), capturedAmount: money(10_000), cancelledAmount: money(0), refundedAmount: money(0) },
+            paymentMethod: { type: 'WALLET' },
+            profile: {},
+          },
+        };
+      }
+      return { status: 404, body: { type: 'x', title: 'Not Found', status: 404, traceId: 't' } };
+    });
+  },
+  stop: () => vippsApi.close(),
+  provider: () =>
+    createVippsMobilePayProvider({
+      clientId: 'matrix-client',
+      clientSecret: 'matrix-client-secret',
+      subscriptionKey: 'matrix-subscription-key',
+      merchantSerialNumber: '123456',
+      webhookSecret: VIPPS_SECRET,
+      apiUrl: vippsApi.url,
+      now: () => NOW,
+    }),
+  deliver: vippsDeliver,
+  wrongSecret: 'vipps-matrix-secret-someone-else-01',
+  async badSignature(id) {
+    const genuine = await vippsDeliver(id);
+    const authorization = genuine.headers['authorization']!;
+    // Another valid base64 MAC: the first character of the signature changed.
+    const at = authorization.indexOf('Signature=') + 'Signature='.length;
+    const swapped = `${authorization.slice(0, at)}${authorization[at] === 'A' ? 'B' : 'A'}${authorization.slice(at + 1)}`;
+    return withHeader(genuine, 'authorization', swapped);
+  },
+  missing: [
+    { name: 'no Authorization', make: async (id) => withHeader(await vippsDeliver(id), 'authorization', undefined) },
+    { name: 'no x-ms-date', make: async (id) => withHeader(await vippsDeliver(id), 'x-ms-date', undefined) },
+    { name: 'no x-ms-content-sha256', make: async (id) => withHeader(await vippsDeliver(id), 'x-ms-content-sha256', undefined) },
+  ],
+  malformed: [
+    {
+      name: 'Authorization without the HMAC-SHA256 SignedHeaders prefix',
+      async make(id) {
+        const genuine = await vippsDeliver(id);
+        return withHeader(genuine, 'authorization', genuine.headers['authorization']!.replace(/^.*Signature=/, ''));
+      },
+    },
+    {
+      name: 'x-ms-date not RFC 1123 (correctly signed)',
+      async make(id) {
+        const body = vippsEvent(id);
+        return { body, headers: await signVippsWebhook(VIPPS_SECRET, VIPPS_URL, body, new Date(NOW - 5000).toISOString()) };
+      },
+    },
+    {
+      name: 'signed with the base64-decoded secret',
+      async make(id) {
+        const body = vippsEvent(id);
+        const genuine = await vippsDeliver(id);
+        const date = genuine.headers['x-ms-date']!;
+        const hash = genuine.headers['x-ms-content-sha256']!;
+        // The docs: the key is the secret's UTF-8 text, not its base64 decoding.
+        const mac = createHmac('sha256', Buffer.from(VIPPS_SECRET, 'base64')).update(`POST\n/api/checkout/webhooks/vipps-mobilepay\n${date};api.example;${hash}`).digest('base64');
+        return withHeader({ body, headers: genuine.headers }, 'authorization', `HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=${mac}`);
+      },
+    },
+  ],
+  tampered: [
+    {
+      name: 'one byte of the event name changed',
+      async make(id) {
+        const genuine = await vippsDeliver(id);
+        return { ...genuine, body: tamperAt(genuine.body, 'CAPTURED') };
+      },
+    },
+  ],
+  expectReRead(context) {
+    expect(context.session).toMatchObject({ id: VIPPS_REFERENCE, provider: 'vipps-mobilepay', status: 'complete', amount: 10_000, currency: 'DKK' });
+  },
+};
+
+const KITS: ProviderKit[] = [sandboxKit, stripeKit, reepayKit, convergeGateKit, vippsKit];
 
 // ---------------------------------------------------------------------------------------------
 // Handlers and stores, closed after each test.
@@ -561,6 +686,7 @@ let eventCounter = 0;
 const nextEventId = () => `evt_matrix_${Date.now().toString(36)}_${++eventCounter}`;
 
 const RECEIVED = { received: true };
+const eventIdOf = (kit: ProviderKit, id: string) => kit.eventId?.(id) ?? id;
 const DUPLICATE = { received: true, duplicate: true };
 
 beforeAll(async () => {
@@ -619,11 +745,11 @@ describe.each(KITS.map((kit) => [kit.name, kit] as const))('webhook matrix: %s',
     expect(onWebhook).toHaveBeenCalledTimes(1);
     const [event, provider, context] = onWebhook.mock.calls[0]!;
     expect(provider).toBe(kit.name);
-    expect(event.eventId).toBe(id);
+    expect(event.eventId).toBe(eventIdOf(kit, id));
     kit.expectReRead(context);
     expect(logger.error).not.toHaveBeenCalled();
-    expect(await store.getJob(`webhook:${kit.name}:${id}`)).toMatchObject({ status: 'done' });
-    expect(await store.getJob(`on_webhook:${kit.name}:${id}`)).toMatchObject({ status: 'done', attempts: 1 });
+    expect(await store.getJob(`webhook:${kit.name}:${eventIdOf(kit, id)}`)).toMatchObject({ status: 'done' });
+    expect(await store.getJob(`on_webhook:${kit.name}:${eventIdOf(kit, id)}`)).toMatchObject({ status: 'done', attempts: 1 });
   });
 
   it('timestamps just inside the tolerance (-299 s, +299 s) are accepted', async () => {
@@ -649,13 +775,13 @@ describe.each(KITS.map((kit) => [kit.name, kit] as const))('webhook matrix: %s',
       expect(logger.warn).toHaveBeenCalledWith(expect.stringContaining(`refused a webhook for "${kit.name}"`));
       await settle(handler);
       expect(onWebhook).not.toHaveBeenCalled();
-      expect(await store.getJob(`webhook:${kit.name}:${id}`)).toBeUndefined();
+      expect(await store.getJob(`webhook:${kit.name}:${eventIdOf(kit, id)}`)).toBeUndefined();
 
       // The refused delivery did not use up the event id: the provider's genuine one is not a "duplicate".
       expect(await post(handler, kit, kit.deliver(id))).toEqual({ status: 200, body: RECEIVED });
       await settle(handler);
       expect(onWebhook).toHaveBeenCalledTimes(1);
-      expect(onWebhook.mock.calls[0]![0].eventId).toBe(id);
+      expect(onWebhook.mock.calls[0]![0].eventId).toBe(eventIdOf(kit, id));
     });
   }
 
@@ -710,7 +836,7 @@ describe.each(KITS.map((kit) => [kit.name, kit] as const))('webhook matrix: %s',
     expect(await post(after.handler, kit, delivery)).toEqual({ status: 200, body: DUPLICATE });
     await settle(after.handler);
     expect(after.onWebhook).not.toHaveBeenCalled();
-    expect(await reopened.getJob(`on_webhook:${kit.name}:${id}`)).toMatchObject({ status: 'done', attempts: 1 });
+    expect(await reopened.getJob(`on_webhook:${kit.name}:${eventIdOf(kit, id)}`)).toMatchObject({ status: 'done', attempts: 1 });
   });
 
   it('a signed body of more than 1 MiB → 413, onWebhook not called; exactly 1 MiB is still read', async () => {
