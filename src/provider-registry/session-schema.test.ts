@@ -23,6 +23,16 @@ const stripe = {
   client_secret: 'cs_1_secret_x',
   publishable_key: 'pk_test_1',
 };
+const adyen = {
+  id: 'CS841C62BF399F968C',
+  provider: 'adyen',
+  kind: 'adyen',
+  status: 'open',
+  session_id: 'CS841C62BF399F968C',
+  session_data: 'Ab02b4c0!BQABAgAeRei',
+  client_key: 'test_ABC',
+  environment: 'live-us',
+};
 const cardToken = {
   id: 'ses_ct',
   provider: 'commercelayer',
@@ -67,7 +77,7 @@ describe('parseSession', () => {
 
   it('names the allowed kinds', () => {
     expect(errorOf(() => parseSession({ ...hosted, kind: 'paypal' })).message).toBe(
-      'session.kind must be one of hosted, card-token, reepay, stripe-embedded',
+      'session.kind must be one of hosted, adyen, card-token, reepay, stripe-embedded',
     );
   });
 
@@ -95,6 +105,22 @@ describe('parseSession', () => {
   it.each(['hosted', 'reepay'])('requires url for kind %s', (kind) => {
     const { url: _url, ...rest } = hosted;
     expect(errorOf(() => parseSession({ ...rest, kind })).message).toBe(`session.url is required for kind ${kind}`);
+  });
+
+  it('accepts an adyen session and requires its four Drop-in fields while open', () => {
+    expect(parseSession(adyen)).toEqual(adyen);
+    for (const field of ['session_id', 'session_data', 'client_key', 'environment'] as const) {
+      const { [field]: _gone, ...rest } = adyen;
+      expect(errorOf(() => parseSession(rest)).message).toBe(`session.${field} is required for kind adyen`);
+      expect(parseSession({ ...rest, status: 'complete' }).status).toBe('complete');
+    }
+  });
+
+  it('refuses an adyen API key or an unknown environment (the script host is built from it)', () => {
+    expect(errorOf(() => parseSession({ ...adyen, client_key: 'AQEyhmfxK' })).message).toBe(
+      'session.client_key must be an Adyen client key (test_… or live_…)',
+    );
+    expect(errorOf(() => parseSession({ ...adyen, environment: 'evil.example' })).message).toMatch(/^session\.environment must be one of test, live/);
   });
 
   it('requires client_secret for stripe-embedded', () => {

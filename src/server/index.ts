@@ -63,6 +63,7 @@ export {
   type ProviderFromEnv,
   type SubmitTokenContext,
   type VerifiedWebhook,
+  type SessionReadInput,
   type WebhookAcknowledgement,
   type WebhookRequest,
 } from './provider-api/types.js';

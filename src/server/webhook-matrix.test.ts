@@ -17,7 +17,11 @@ import Stripe from 'stripe';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Catalog } from './catalog.js';
 import { createCheckoutHandler, type CheckoutHandler, type WebhookContext } from './handler.js';
+import { ADYEN_API_KEY, ADYEN_CARDS, ADYEN_CLIENT_KEY, ADYEN_HMAC_KEY, ADYEN_MERCHANT, startFakeAdyen, type FakeAdyen } from '../providers/adyen/fake-api.js';
+import { createAdyenProvider } from '../providers/adyen/server.js';
+import { signAdyenItem, type AdyenNotificationItem } from '../providers/adyen/webhook.js';
 import { createConvergeGateProvider } from '../providers/convergegate/server.js';
+import { providerRecordsOn } from './store/provider-records.js';
 import { createReepayProvider } from '../providers/reepay/server.js';
 import { createSandboxProvider } from '../providers/sandbox/server.js';
 import {
@@ -894,3 +898,111 @@ describe('webhook matrix: a signed event naming what the provider does not know'
   });
 });
 
+
+// --- Adyen: no timestamp is signed (replays are caught by the event id alone), answered `[accepted]` ---
+
+describe('webhook matrix: adyen', () => {
+  let adyen: FakeAdyen;
+  beforeAll(async () => {
+    adyen = await startFakeAdyen();
+  });
+  afterAll(async () => {
+    await adyen.close();
+  });
+
+  /** An adapter instance on the shop's store (its session records shared like the handler's). */
+  function mountAdyen(store: CheckoutStore): Mounted {
+    const onWebhook: Hook = vi.fn();
+    const logger = { error: vi.fn(), warn: vi.fn() };
+    const provider = createAdyenProvider({
+      apiKey: ADYEN_API_KEY,
+      merchantAccount: ADYEN_MERCHANT,
+      clientKey: ADYEN_CLIENT_KEY,
+      hmacKey: ADYEN_HMAC_KEY,
+      apiUrl: adyen.url,
+      store: providerRecordsOn(store, 'adyen'),
+    });
+    const handler = createCheckoutHandler({ providers: [provider], catalog, store, onWebhook, logger, allowedHosts: TEST_HOSTS, hookRetry: { firstDelayMs: 20, maxDelayMs: 50 }, hookLeaseMs: 500 });
+    openHandlers.add(handler);
+    return { handler, onWebhook, logger };
+  }
+
+  /** A session made through the handler, paid at the fake, its sessionResult handed over by a read as the renderer does. */
+  async function paidSession(handler: CheckoutHandler): Promise<{ id: string; reference: string; result: string }> {
+    const created = await handler(
+      new Request(`${BASE}/sessions`, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'https://api.example' }, body: JSON.stringify({ items: [{ sku: 'mug', quantity: 1 }] }) }),
+    );
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const result = String((await adyen.pay(id, ADYEN_CARDS.visa)).body['sessionResult']);
+    const read = await handler(new Request(`${BASE}/sessions/${id}?provider_result=${encodeURIComponent(result)}`));
+    expect(((await read.json()) as { status: string }).status).toBe('complete');
+    return { id, reference: adyen.sessions.get(id)!.reference, result };
+  }
+
+  async function delivery(reference: string, pspReference: string, mutate?: (item: AdyenNotificationItem) => void): Promise<string> {
+    const item = await signAdyenItem(ADYEN_HMAC_KEY, {
+      eventCode: 'AUTHORISATION',
+      success: 'true',
+      pspReference,
+      originalReference: '',
+      merchantAccountCode: ADYEN_MERCHANT,
+      merchantReference: reference,
+      amount: { value: 10_000, currency: 'DKK' },
+    });
+    mutate?.(item);
+    return JSON.stringify({ live: 'false', notificationItems: [{ NotificationRequestItem: item }] });
+  }
+
+  async function postAdyen(handler: CheckoutHandler, body: string): Promise<{ status: number; type: string | null; text: string }> {
+    const response = await handler(new Request(`${BASE}/webhooks/adyen`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }));
+    return { status: response.status, type: response.headers.get('content-type'), text: await response.text() };
+  }
+
+  const ACCEPTED = { status: 200, type: 'text/plain', text: '[accepted]' };
+
+  it('a valid item → 200 [accepted], onWebhook once, with the session re-read from Adyen with the kept sessionResult', async () => {
+    const store = openStore(tempDatabase());
+    const { handler, onWebhook } = mountAdyen(store);
+    const { id, reference, result } = await paidSession(handler);
+    const reads = adyen.requests.length;
+    expect(await postAdyen(handler, await delivery(reference, 'PSP0001'))).toEqual(ACCEPTED);
+    await settle(handler);
+    expect(onWebhook).toHaveBeenCalledTimes(1);
+    const [event, , context] = onWebhook.mock.calls[0]!;
+    expect(event).toMatchObject({ eventId: 'PSP0001:AUTHORISATION:true', sessionId: id });
+    expect(context.session).toMatchObject({ id, status: 'complete' });
+    expect(adyen.requests.slice(reads).map((request) => request.url)).toContain(`/v71/sessions/${id}?sessionResult=${encodeURIComponent(result)}`);
+  });
+
+  for (const [name, mutate, reason] of [
+    ['bad signature', (item: AdyenNotificationItem) => void (item.additionalData!.hmacSignature = `${item.additionalData!.hmacSignature!.startsWith('A') ? 'B' : 'A'}${item.additionalData!.hmacSignature!.slice(1)}`), /does not match/],
+    ['missing signature', (item: AdyenNotificationItem) => void delete item.additionalData!.hmacSignature, /no additionalData\.hmacSignature/],
+    ['tampered signed field (success)', (item: AdyenNotificationItem) => void (item.success = 'false'), /does not match/],
+  ] as const) {
+    it(`${name} → 400 invalid_signature, nothing stored, onWebhook not called`, async () => {
+      const store = openStore(tempDatabase());
+      const { handler, onWebhook } = mountAdyen(store);
+      const { reference } = await paidSession(handler);
+      const refused = await postAdyen(handler, await delivery(reference, 'PSP0002', mutate));
+      expect(refused.status).toBe(400);
+      expect(JSON.parse(refused.text)).toMatchObject({ error: { code: 'invalid_signature', message: expect.stringMatching(reason) } });
+      await settle(handler);
+      expect(onWebhook).not.toHaveBeenCalled();
+      expect(await store.getJob('webhook:adyen:PSP0002:AUTHORISATION:true')).toBeUndefined();
+    });
+  }
+
+  it('replay to another instance on the same store → 200 [accepted], neither instance calls onWebhook again', async () => {
+    const store = openStore(tempDatabase());
+    const one = mountAdyen(store);
+    const two = mountAdyen(store);
+    const { reference } = await paidSession(one.handler);
+    const body = await delivery(reference, 'PSP0003');
+    expect(await postAdyen(one.handler, body)).toEqual(ACCEPTED);
+    await settle(one.handler, two.handler);
+    expect(await postAdyen(two.handler, body)).toEqual(ACCEPTED);
+    await settle(one.handler, two.handler);
+    expect(one.onWebhook.mock.calls.length + two.onWebhook.mock.calls.length).toBe(1);
+  });
+});

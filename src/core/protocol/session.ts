@@ -39,6 +39,11 @@ export interface CheckoutSession {
   client_secret?: string;
   publishable_key?: string;
   stripe_account?: string;
+  /** Adyen Web Drop-in only (`kind: "adyen"`): Adyen's session `id` and `sessionData`, the client key (`test_…`/`live_…`) and environment. */
+  session_id?: string;
+  session_data?: string;
+  client_key?: string;
+  environment?: string;
   /** Minor units. */
   amount?: number;
   currency?: string;

@@ -30,6 +30,9 @@ const nonEmpty: FieldCheck = (value) => isString(value) && value.length > 0;
 const url: FieldCheck = (value) => isString(value) && isHttpUrl(value);
 const boolean: FieldCheck = (value) => typeof value === 'boolean';
 const publicKey: FieldCheck = (value) => isString(value) && value.startsWith('pk_');
+/** Adyen Web's environments (the script's host is built from one); its client keys are `test_…`/`live_…`. */
+export const ADYEN_ENVIRONMENTS = ['test', 'live', 'live-us', 'live-au', 'live-apse', 'live-in', 'live-nea'] as const;
+export const isAdyenClientKey = (value: string): boolean => /^(test|live)_/.test(value);
 const wholeCount: FieldCheck = (value) => Number.isSafeInteger(value) && (value as number) >= 0;
 
 /** The optional fields and what each must be when present (null counts as absent). */
@@ -42,6 +45,10 @@ const OPTIONAL_FIELDS: Record<string, FieldCheck> = {
   client_secret: nonEmpty,
   publishable_key: publicKey,
   stripe_account: nonEmpty,
+  session_id: nonEmpty,
+  session_data: nonEmpty,
+  client_key: (value) => isString(value) && isAdyenClientKey(value),
+  environment: (value) => (ADYEN_ENVIRONMENTS as readonly unknown[]).includes(value),
   amount: wholeCount,
   currency: nonEmpty,
   expires_at: (value) => isString(value) && !Number.isNaN(Date.parse(value)),
@@ -83,6 +90,11 @@ export function requireForKind(session: CheckoutSession, context: SessionShapeCo
     // The sandbox's card fields come from its own PSP; checkout.com's always from checkout.com.
     if (session.token_provider === 'sandbox' && !session.frames_url) {
       throw invalidSession('session.frames_url is required for token_provider sandbox');
+    }
+  }
+  if (session.kind === 'adyen') {
+    for (const field of ['session_id', 'session_data', 'client_key', 'environment'] as const) {
+      if (!session[field]) throw invalidSession(`session.${field} is required for kind adyen`);
     }
   }
   if (session.kind === 'stripe-embedded') {

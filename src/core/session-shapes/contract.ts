@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { SESSION_KINDS, SESSION_STATUSES, type CheckoutSession } from '../protocol.js';
-import { invalidSession, isHttpUrl, requireForKind } from './contract-check.js';
+import { ADYEN_ENVIRONMENTS, invalidSession, isAdyenClientKey, isHttpUrl, requireForKind } from './contract-check.js';
 import type { SessionShape, SessionShapeContext } from './types.js';
 
 export { invalidSession };
@@ -28,6 +28,10 @@ export const contractSessionSchema = z.object({
   client_secret: optional(nonEmptyString),
   publishable_key: optional(publicKey('publishable')),
   stripe_account: optional(nonEmptyString),
+  session_id: optional(nonEmptyString),
+  session_data: optional(nonEmptyString),
+  client_key: optional(z.string().check(z.refine(isAdyenClientKey, 'must be an Adyen client key (test_… or live_…)'))),
+  environment: optional(z.enum(ADYEN_ENVIRONMENTS)),
   amount: optional(z.number().check(z.refine(Number.isSafeInteger, 'must be an integer (minor units)'), z.nonnegative())),
   currency: optional(nonEmptyString),
   expires_at: optional(z.string().check(z.refine((text) => !Number.isNaN(Date.parse(text)), 'must be an ISO 8601 date-time'))),

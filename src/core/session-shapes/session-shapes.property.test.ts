@@ -27,6 +27,10 @@ const CONTRACT_FIELDS = new Set([
   'client_secret',
   'publishable_key',
   'stripe_account',
+  'session_id',
+  'session_data',
+  'client_key',
+  'environment',
   'amount',
   'currency',
   'expires_at',
@@ -83,6 +87,9 @@ function expectContractSession(session: CheckoutSession): void {
   // What rendering an open session needs is there.
   if (session.status === 'open') {
     if (session.kind === 'hosted' || session.kind === 'reepay') expect(session.url).toBeDefined();
+    if (session.kind === 'adyen') {
+      for (const field of ['session_id', 'session_data', 'client_key', 'environment'] as const) expect(session[field]).toBeDefined();
+    }
     if (session.kind === 'stripe-embedded') {
       expect(session.client_secret).toBeDefined();
       expect(session.publishable_key).toBeDefined();
@@ -122,6 +129,18 @@ const VALID: Record<string, unknown> = {
     client_secret: 'cs_1_secret_x',
     publishable_key: 'pk_test_1',
     stripe_account: 'acct_1',
+  },
+  'contract adyen': {
+    id: 'CS841C62BF399F968C',
+    provider: 'adyen',
+    kind: 'adyen',
+    status: 'open',
+    session_id: 'CS841C62BF399F968C',
+    session_data: 'Ab02b4c0!BQABAgAeRei',
+    client_key: 'test_ABC',
+    environment: 'test',
+    amount: 1000,
+    currency: 'EUR',
   },
   'contract reepay': { id: REEPAY_ID, provider: 'reepay', kind: 'reepay', status: 'open', url: `https://checkout.reepay.com/#/${REEPAY_ID}` },
   // One folder's answers each (`src/providers/<name>/fake-answers.ts`): a new provider's shape is covered without an edit here.
@@ -174,6 +193,9 @@ const NASTY_VALUES: unknown[] = [
   'hosted',
   'reepay',
   'stripe-embedded',
+  'adyen',
+  'test_ABC',
+  'live-us',
   'embedded',
   'embedded_page',
   'hosted_page',

@@ -114,6 +114,15 @@ export interface VerifiedWebhook {
   payload: unknown;
 }
 
+/**
+ * What a browser's session read handed over besides the id (`GET {endpoint}/{id}?provider_result=…`).
+ * Never trusted: an adapter may only forward it to its provider, whose answer decides.
+ */
+export interface SessionReadInput {
+  /** An opaque result from the provider's browser SDK (Adyen's `sessionResult`). */
+  providerResult?: string;
+}
+
 /** The webhook request beside its raw body and headers. */
 export interface WebhookRequest {
   /**
@@ -187,8 +196,11 @@ export interface PaymentProvider {
   /** A human name for a provider picker (the demo's switcher); `name` where absent. */
   readonly label?: string;
   createSession(input: CreateSessionInput): Promise<CheckoutSession>;
-  /** The session with its status fresh from the provider. */
-  getSession(id: string): Promise<CheckoutSession>;
+  /**
+   * The session with its status fresh from the provider. `read` carries what the browser's read
+   * handed over (`GET {endpoint}/{id}?provider_result=…`): only ever forwarded to the provider.
+   */
+  getSession(id: string, read?: SessionReadInput): Promise<CheckoutSession>;
   /**
    * Verifies a webhook on its raw body; throws `WebhookVerificationError` when it does not hold.
    * A delivery that carries several events (Adyen's `notificationItems`) returns each; each is handled once.

@@ -19,6 +19,9 @@ import { MAX_TOKEN_BODY_BYTES, submitToken } from './token.js';
 
 // Provider ids seen so far: cs_…, cs_test_…, AW-kLcRRC5P8U68CYe0kVA, sbx_…
 export const SESSION_ID_PATTERN = /^[A-Za-z0-9_\-.:]{1,255}$/;
+/** The session read's query parameter for a provider SDK's opaque result (docs/protocol.md, "Reads"). */
+export const PROVIDER_RESULT_PARAM = 'provider_result';
+const MAX_PROVIDER_RESULT_LENGTH = 16_384;
 const MAX_CREATE_BODY_BYTES = 64 * 1024;
 
 /** A create request that passed every check before the store and the provider are asked. */
@@ -213,12 +216,18 @@ async function readSession(c: CheckoutContext): Promise<Response> {
   const id = c.req.param('id') ?? '';
   const notFound = () => errorAnswer(c, 404, 'not_found', `No checkout session "${id}"`);
   if (!SESSION_ID_PATTERN.test(id)) return notFound();
+  // An opaque result of the provider's browser SDK (Adyen's `sessionResult`): the adapter only forwards it to its provider.
+  const providerResult = c.req.query(PROVIDER_RESULT_PARAM);
+  if (providerResult !== undefined && providerResult.length > MAX_PROVIDER_RESULT_LENGTH) {
+    return errorAnswer(c, 400, 'invalid_request', `${PROVIDER_RESULT_PARAM} is longer than ${MAX_PROVIDER_RESULT_LENGTH} characters`);
+  }
   const record = await config.store.getSession(id);
   const provider = providerForSession(config, record);
   if (!provider) return notFound();
   let session: CheckoutSession;
   try {
-    session = await callProvider(provider.getSession(id), config.providerTimeoutMs, provider.name);
+    const read = providerResult ? provider.getSession(id, { providerResult }) : provider.getSession(id);
+    session = await callProvider(read, config.providerTimeoutMs, provider.name);
   } catch (error) {
     if (isNotFoundAtProvider(error)) return notFound();
     config.logger.error(`checkout: reading session "${id}" at "${provider.name}" failed`, error);
