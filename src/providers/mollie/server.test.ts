@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PaymentDeclinedError, ProviderError, ProviderInputError, WebhookVerificationError, type CreateSessionInput } from '../../server/provider-api/types.js';
 import { MOLLIE_PROFILE_ID, MOLLIE_TEST_KEY, startFakeMollie, type FakeMollie, type MolliePaymentStatus } from './fake-api.js';
-import { createMollieProvider, fromEnv, mollieLocale } from './server.js';
+import { mollieLocale } from './locale.js';
+import { createMollieProvider, fromEnv } from './server.js';
 
 const WEBHOOK = 'https://shop.example/api/checkout/webhooks/mollie';
 
