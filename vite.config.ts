@@ -42,14 +42,16 @@ function integrityManifest(): Plugin {
  * `vite build --mode iife` adds the classic-script build beside it, everything inlined.
  */
 /**
- * A provider renderer's chunk is named after its folder (`checkout-stripe-….js`), a language's
+ * A provider renderer's (or card fields') chunk is named after its folder (`checkout-stripe-….js`),
+ * the provider-neutral card-token renderer `checkout-card-token-….js`, a language's
  * texts `checkout-locale-<code>-….js`, the rest after their module.
  */
 function chunkFileName(chunk: { facadeModuleId: string | null }): string {
   const id = chunk.facadeModuleId ?? '';
   const locale = /[\\/]checkout-widget[\\/]locales[\\/](\w+)\.ts$/.exec(id)?.[1];
   if (locale) return `checkout-locale-${locale}-[hash].js`;
-  const provider = /[\\/]providers[\\/]([^\\/]+)[\\/]renderer\.ts$/.exec(id)?.[1];
+  if (/[\\/]card-token\.generated\.ts$/.test(id)) return 'checkout-card-token-[hash].js';
+  const provider = /[\\/]providers[\\/]([^\\/]+)[\\/](?:renderer|card-fields)\.ts$/.exec(id)?.[1];
   return `checkout-${provider ?? '[name]'}-[hash].js`;
 }
 

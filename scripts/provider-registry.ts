@@ -2,7 +2,8 @@
  * Writes the provider registries from the folders in `src/providers/`, so adding a provider is
  * adding a folder: `server.ts` (an adapter with `fromEnv` and `ENV_PREFERENCE`), `shape.ts` (a
  * provider-native session shape, `export const …: SessionShape`), `renderer.ts` (a browser SDK,
- * `export const SESSION_KIND = '…'`), each optional. `npm run providers` writes them; a unit test
+ * `export const SESSION_KIND = '…'`), `card-fields.ts` (a token provider's card fields for the
+ * provider-neutral `card-token` renderer, `export const TOKEN_PROVIDERS = ['…'] as const`), each optional. `npm run providers` writes them; a unit test
  * fails when the committed files are stale.
  *
  * The lists of modules go to `src/provider-registry/` (the layer above the provider folders, see
@@ -27,6 +28,8 @@ interface ProviderFolder {
   shapeExport?: string;
   shapePrecedence?: number;
   sessionKind?: string;
+  /** The `token_provider` values its `card-fields.ts` serves. */
+  tokenProviders?: string[];
 }
 
 /** A folder name as the stem of its import names (`acme-pay` → `acmePayShape`); names that cannot be one are refused here, not by tsc. */
@@ -55,6 +58,14 @@ function readFolder(dir: string, folder: string): ProviderFolder {
     if (!match) throw new Error(`src/providers/${folder}/renderer.ts must name its session kind: export const SESSION_KIND = '…'`);
     provider.sessionKind = match[1]!;
   }
+  if (existsSync(file('card-fields.ts'))) {
+    const match = /export const TOKEN_PROVIDERS = \[([^\]]*)\]/.exec(readFileSync(file('card-fields.ts'), 'utf8'));
+    const names = match ? [...match[1]!.matchAll(/'([a-z0-9.-]+)'/g)].map((name) => name[1]!) : [];
+    if (names.length === 0) {
+      throw new Error(`src/providers/${folder}/card-fields.ts must name its token providers: export const TOKEN_PROVIDERS = ['…'] as const`);
+    }
+    provider.tokenProviders = names;
+  }
   return provider;
 }
 
@@ -73,8 +84,13 @@ export function renderRegistries(dir: string = PROVIDERS_DIR): Record<string, st
     .filter((provider) => provider.shapeExport)
     .sort((a, b) => a.shapePrecedence! - b.shapePrecedence! || a.folder.localeCompare(b.folder));
   const renderers = providers.filter((provider) => provider.sessionKind);
-  const kinds = renderers.map((provider) => provider.sessionKind!);
-  if (new Set(kinds).size !== kinds.length || kinds.includes('hosted')) throw new Error(`Session kinds must be unique and not "hosted": ${kinds.join(', ')}`);
+  const cardFields = providers.filter((provider) => provider.tokenProviders);
+  // `card-token` is the provider-neutral renderer's kind, there as soon as one folder has card fields.
+  const kinds = [...(cardFields.length > 0 ? ['card-token'] : []), ...renderers.map((provider) => provider.sessionKind!)];
+  if (new Set(kinds).size !== kinds.length || kinds.includes('hosted')) throw new Error(`Session kinds must be unique and not "hosted" (card-token is the card fields' kind): ${kinds.join(', ')}`);
+  const tokenProviders = cardFields.flatMap((provider) => provider.tokenProviders!.map((name) => [name, provider] as const));
+  const clashingToken = tokenProviders.find(([name], index) => tokenProviders.findIndex(([other]) => other === name) !== index);
+  if (clashingToken) throw new Error(`Two provider folders serve token provider "${clashingToken[0]}"`);
 
   return {
     'provider-registry/servers.generated.ts':
@@ -91,7 +107,7 @@ export function renderRegistries(dir: string = PROVIDERS_DIR): Record<string, st
       `export const PROVIDER_SHAPES: readonly SessionShape[] = [${shapes.map((p) => `${p.id}Shape`).join(', ')}];\n`,
     'core/protocol/session-kinds.generated.ts':
       HEADER +
-      '\n/** `hosted` (the core\'s own renderer), then the kinds of the provider folders with a `renderer.ts`. */\n' +
+      '\n/** `hosted` (the core\'s own renderer), `card-token` (when a provider folder has card fields), then the kinds of the folders with a `renderer.ts`. */\n' +
       `export const SESSION_KINDS = ['hosted', ${kinds.map((kind) => `'${kind}'`).join(', ')}] as const;\n`,
     'provider-registry/renderers.generated.ts':
       HEADER +
@@ -99,8 +115,16 @@ export function renderRegistries(dir: string = PROVIDERS_DIR): Record<string, st
       "import type { RendererFactory } from '../renderers/types.js';\n" +
       '\n/** A chunk per provider renderer, fetched when a session of its kind arrives. */\n' +
       'export const PROVIDER_RENDERERS: Record<Exclude<SessionKind, \'hosted\'>, () => Promise<RendererFactory>> = {\n' +
+      (cardFields.length > 0 ? "  'card-token': () => import('./card-token.generated.js').then((module) => module.createRenderer),\n" : '') +
       renderers.map((p) => `  '${p.sessionKind}': () => import('../providers/${p.folder}/renderer.js').then((module) => module.createRenderer),\n`).join('') +
       '};\n',
+    'provider-registry/card-token.generated.ts':
+      HEADER +
+      "import { cardTokenRenderer } from '../renderers/card-token/card-token-renderer.js';\n" +
+      '\n/** The `card-token` renderer (its own chunk) with a lazy chunk per token provider\'s card fields, chosen by `token_provider`. */\n' +
+      'export const createRenderer = cardTokenRenderer({\n' +
+      tokenProviders.map(([name, p]) => `  '${name}': () => import('../providers/${p.folder}/card-fields.js').then((module) => module.createCardFields),\n`).join('') +
+      '});\n',
   };
 }
 

@@ -40,6 +40,7 @@ const EXPECTED: Record<string, string[]> = {
   './server/providers/bokamera': ["BokaMeraArticle", "BokaMeraProviderOptions", "createBokaMeraProvider"],
   './server/providers/commercelayer': ["CommerceLayerProvider", "CommerceLayerProviderOptions", "CommerceLayerSessionRecord", "CommerceLayerSessionStore", "createCommerceLayerProvider", "createMemoryCommerceLayerStore"],
   './server/providers/convergegate': ["ConvergeGateProviderOptions", "createConvergeGateProvider"],
+  './server/providers/mollie': ["MollieProvider", "MollieProviderOptions", "MollieSessionRecord", "MollieSessionStore", "createMemoryMollieStore", "createMollieProvider"],
   './server/providers/reepay': ["ChargeAgreementInput", "CreateAgreementInput", "REEPAY_INVOICE_STATES", "ReepayAgreement", "ReepayBilling", "ReepayBillingOptions", "ReepayInvoice", "ReepayInvoiceState", "ReepayOrderLine", "ReepayProviderOptions", "ReepaySessionRecord", "ReepaySessionStore", "createMemoryReepayStore", "createReepayBilling", "createReepayProvider"],
   './server/providers/sandbox': ["SandboxProviderOptions", "SandboxSessionKind", "createSandboxProvider"],
   './server/providers/stripe': ["StripeProviderOptions", "StripeUiMode", "createStripeProvider"],

@@ -12,6 +12,7 @@
  *                        → providers, server, renderers, core
  *   providers          src/providers/<name>/: a plugin per payment provider, both sides → server,
  *                      renderers, core; its shape.ts → core, renderer.ts → renderers and core,
+ *                      card-fields.ts (card fields for the card-token renderer) → renderers and core,
  *                      server.ts → server (the provider API, the adapter kit) and core, each with the
  *                      modules of its folder it reaches. A provider folder imports no other one.
  *   renderers          src/renderers/: the renderer contract and the hosted renderer → core
@@ -50,6 +51,7 @@ const MAY_IMPORT: Record<Layer, readonly Layer[]> = {
 const PROVIDER_SIDES: Record<string, readonly Layer[]> = {
   'shape.ts': ['core'],
   'renderer.ts': ['renderers', 'core'],
+  'card-fields.ts': ['renderers', 'core'],
   'server.ts': ['server', 'core'],
 };
 

@@ -23,10 +23,15 @@ export const LOCALE_CHUNK_GZIP_BUDGET = 1024;
 /** The widget's languages other than `en` (which is in the core): each is a chunk `checkout-locale-<code>-<hash>.js`. */
 export const LOCALE_CHUNKS: readonly string[] = LOCALES.filter((code) => code !== 'en');
 
-/** Provider folders with a browser SDK of their own (`src/providers/<name>/renderer.ts`): each is a chunk `checkout-<name>-<hash>.js`. */
+/**
+ * Provider folders with a browser SDK of their own (`src/providers/<name>/renderer.ts`, or card fields
+ * `card-fields.ts`): each is a chunk `checkout-<name>-<hash>.js`; and `card-token`, the provider-neutral
+ * card-token renderer those card fields plug into.
+ */
 export const RENDERER_PROVIDERS: readonly string[] = readdirSync(fileURLToPath(new URL('../../src/providers/', import.meta.url)), { withFileTypes: true })
-  .filter((entry) => entry.isDirectory() && existsSync(path.join(entry.parentPath, entry.name, 'renderer.ts')))
+  .filter((entry) => entry.isDirectory() && ['renderer.ts', 'card-fields.ts'].some((file) => existsSync(path.join(entry.parentPath, entry.name, file))))
   .map((entry) => entry.name)
+  .concat('card-token')
   .sort();
 
 /** What every start of a hosted checkout on an English page fetches: the core alone (validators, renderers, texts load on demand). */

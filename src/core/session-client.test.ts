@@ -114,7 +114,7 @@ describe('createSession', () => {
     server.respond(() => ({ status: 201, body: { ...session, kind: 'paypal' } }));
     const error = await failure(createSession(server.url, {}));
     expect(error.code).toBe('invalid_session');
-    expect(error.message).toBe('session.kind must be one of hosted, adyen, card-token, reepay, stripe-embedded');
+    expect(error.message).toBe('session.kind must be one of hosted, card-token, adyen, reepay, stripe-embedded');
   });
 
   it('rejects with an AbortError, not a CheckoutError, when aborted mid-request', async () => {

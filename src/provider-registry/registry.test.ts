@@ -71,6 +71,30 @@ describe('provider registries', () => {
     expect(() => renderRegistries(dir)).toThrow(/must be unique/);
   });
 
+  it('pick up card fields (card-fields.ts): one lazy driver per token provider behind the one card-token renderer', () => {
+    const dir = copyOfProviders();
+    mkdirSync(join(dir, 'acme-pay'));
+    writeFileSync(join(dir, 'acme-pay', 'card-fields.ts'), "export const TOKEN_PROVIDERS = ['acme', 'acme-test'] as const;\n");
+    expect(staleRegistries(dir)).toEqual(['provider-registry/card-token.generated.ts']);
+    const cardToken = renderRegistries(dir)['provider-registry/card-token.generated.ts']!;
+    expect(cardToken).toContain("'acme': () => import('../providers/acme-pay/card-fields.js').then((module) => module.createCardFields)");
+    expect(cardToken).toContain("'acme-test': () => import('../providers/acme-pay/card-fields.js')");
+    expect(cardToken).toContain("'mollie': () => import('../providers/mollie/card-fields.js')");
+    expect(cardToken).toContain("'checkout.com': () => import('../providers/commercelayer/card-fields.js')");
+  });
+
+  it('refuse card fields that name no token provider, one served twice, and a renderer that claims card-token', () => {
+    const dir = copyOfProviders();
+    mkdirSync(join(dir, 'acme-pay'));
+    writeFileSync(join(dir, 'acme-pay', 'card-fields.ts'), 'export const createCardFields = () => undefined;\n');
+    expect(() => renderRegistries(dir)).toThrow(/must name its token providers/);
+    writeFileSync(join(dir, 'acme-pay', 'card-fields.ts'), "export const TOKEN_PROVIDERS = ['mollie'] as const;\n");
+    expect(() => renderRegistries(dir)).toThrow(/Two provider folders serve token provider "mollie"/);
+    rmSync(join(dir, 'acme-pay', 'card-fields.ts'));
+    writeFileSync(join(dir, 'acme-pay', 'renderer.ts'), "export const SESSION_KIND = 'card-token';\n");
+    expect(() => renderRegistries(dir)).toThrow(/must be unique/);
+  });
+
   it('feed the server, the validators and the renderers from the same folders', () => {
     const registries = renderRegistries();
     const kinds = SESSION_KINDS.filter((kind) => kind !== 'hosted');

@@ -4,8 +4,8 @@ import type { RendererFactory } from '../renderers/types.js';
 
 /** A chunk per provider renderer, fetched when a session of its kind arrives. */
 export const PROVIDER_RENDERERS: Record<Exclude<SessionKind, 'hosted'>, () => Promise<RendererFactory>> = {
+  'card-token': () => import('./card-token.generated.js').then((module) => module.createRenderer),
   'adyen': () => import('../providers/adyen/renderer.js').then((module) => module.createRenderer),
-  'card-token': () => import('../providers/commercelayer/renderer.js').then((module) => module.createRenderer),
   'reepay': () => import('../providers/reepay/renderer.js').then((module) => module.createRenderer),
   'stripe-embedded': () => import('../providers/stripe/renderer.js').then((module) => module.createRenderer),
 };

@@ -4,10 +4,11 @@ import * as adyenServer from '../providers/adyen/server.js';
 import * as bokameraServer from '../providers/bokamera/server.js';
 import * as commercelayerServer from '../providers/commercelayer/server.js';
 import * as convergegateServer from '../providers/convergegate/server.js';
+import * as mollieServer from '../providers/mollie/server.js';
 import * as reepayServer from '../providers/reepay/server.js';
 import * as sandboxServer from '../providers/sandbox/server.js';
 import * as stripeServer from '../providers/stripe/server.js';
 import * as vippsMobilepayServer from '../providers/vipps-mobilepay/server.js';
 
 /** Every provider folder's adapter module; `providersFromEnv` orders them by `ENV_PREFERENCE`. */
-export const PROVIDER_SERVER_MODULES = [adyenServer, bokameraServer, commercelayerServer, convergegateServer, reepayServer, sandboxServer, stripeServer, vippsMobilepayServer] as const;
+export const PROVIDER_SERVER_MODULES = [adyenServer, bokameraServer, commercelayerServer, convergegateServer, mollieServer, reepayServer, sandboxServer, stripeServer, vippsMobilepayServer] as const;

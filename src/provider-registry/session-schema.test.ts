@@ -77,7 +77,7 @@ describe('parseSession', () => {
 
   it('names the allowed kinds', () => {
     expect(errorOf(() => parseSession({ ...hosted, kind: 'paypal' })).message).toBe(
-      'session.kind must be one of hosted, adyen, card-token, reepay, stripe-embedded',
+      'session.kind must be one of hosted, card-token, adyen, reepay, stripe-embedded',
     );
   });
 
@@ -149,6 +149,15 @@ describe('parseSession', () => {
     expect(parseSession({ ...json, status: 'complete' }).status).toBe('complete');
   });
 
+  it('accepts a Mollie Components session: profile_id and testmode instead of a public key', () => {
+    const { public_key: _key, ...rest } = cardToken;
+    const mollie = { ...rest, provider: 'mollie', token_provider: 'mollie', profile_id: 'pfl_QkEhN94Ba', testmode: true };
+    expect(parseSession(mollie)).toEqual(mollie);
+    const { profile_id: _profile, ...withoutProfile } = mollie;
+    expect(errorOf(() => parseSession(withoutProfile)).message).toBe('session.profile_id is required for kind card-token');
+    expect(parseSession({ ...withoutProfile, status: 'failed' }).status).toBe('failed');
+  });
+
   it('requires frames_url for the sandbox token provider only', () => {
     expect(errorOf(() => parseSession({ ...cardToken, token_provider: 'sandbox' })).message).toBe(
       'session.frames_url is required for token_provider sandbox',
@@ -156,7 +165,9 @@ describe('parseSession', () => {
   });
 
   it.each([
-    [{ token_provider: 'stripe' }, 'session.token_provider must be one of checkout.com, sandbox'],
+    [{ token_provider: 'stripe' }, 'session.token_provider must be one of checkout.com, sandbox, mollie'],
+    [{ token_provider: 'mollie', profile_id: 'pk_test_1' }, 'session.profile_id must be a Mollie profile id (pfl_…)'],
+    [{ token_provider: 'mollie', profile_id: 'pfl_1', testmode: 'yes' }, 'session.testmode must be a boolean'],
     [{ public_key: 'sk_sbox_abc' }, 'session.public_key must be a public key (pk_…)'],
     [{ frames_url: 'javascript:alert(1)' }, 'session.frames_url must be an absolute http(s) URL'],
     [{ frames_url: '/v1/frames.js' }, 'session.frames_url must be an absolute http(s) URL'],

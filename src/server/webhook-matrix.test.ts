@@ -32,6 +32,9 @@ import {
   type FakeStripe,
 } from '../providers/stripe/fake-api.js';
 import { createStripeProvider } from '../providers/stripe/server.js';
+import { MOLLIE_TEST_KEY, startFakeMollie, type FakeMollie } from '../providers/mollie/fake-api.js';
+import { createMollieProvider } from '../providers/mollie/server.js';
+import { WEBHOOK_HINT_WINDOW_MS } from './routes/webhooks.js';
 import type { PaymentProvider, VerifiedWebhook } from './provider-api/types.js';
 import { createSqliteStore } from './store/sqlite.js';
 import type { CheckoutStore } from './store/types.js';
@@ -1005,4 +1008,121 @@ describe('webhook matrix: adyen', () => {
     await settle(one.handler, two.handler);
     expect(one.onWebhook.mock.calls.length + two.onWebhook.mock.calls.length).toBe(1);
   });
+});
+// --- mollie: an unsigned hint scheme -----------------------------------------------------------
+// Mollie's classic webhook (`id=tr_…`) is not signed: there is nothing to forge, tamper or make
+// stale, so its rows are what a hint scheme must hold instead. A hint is stored only when it names
+// one of our sessions, once per id per window, and the order moves only on what the handler re-read.
+
+describe('webhook matrix: mollie (unsigned hints, re-read with our own key)', () => {
+ let mollie: FakeMollie;
+ beforeAll(async () => {
+   mollie = await startFakeMollie({ sendWebhook: async () => new Response('', { status: 200 }) });
+ });
+ afterAll(() => mollie.close());
+
+ const reads = () => mollie.requests.filter((request) => request.method === 'GET' && request.url.startsWith('/v2/payments/')).map((request) => request.url);
+
+ function mountMollie(store: CheckoutStore, clock: { now: number }) {
+   const onWebhook: Hook = vi.fn();
+   const handler = createCheckoutHandler({
+     providers: [createMollieProvider({ apiKey: MOLLIE_TEST_KEY, apiUrl: mollie.url })],
+     catalog,
+     store,
+     onWebhook,
+     logger: { error: vi.fn(), warn: vi.fn() },
+     allowedHosts: TEST_HOSTS,
+     hookRetry: { firstDelayMs: 20, maxDelayMs: 50 },
+     hookLeaseMs: 500,
+     now: () => clock.now,
+   });
+   openHandlers.add(handler);
+   return { handler, onWebhook };
+ }
+
+ async function molliePayment(handler: CheckoutHandler): Promise<string> {
+   const response = await handler(
+     new Request(`${BASE}/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items: [{ sku: 'mug', quantity: 1 }] }) }),
+   );
+   expect(response.status).toBe(201);
+   return ((await response.json()) as { id: string }).id;
+ }
+
+ const hint = (handler: CheckoutHandler, body: string, query = '') =>
+   handler(new Request(`${BASE}/webhooks/mollie${query}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }));
+ /** A clock at the start of a window, so a test's hints all fall in one. */
+ const windowStart = () => ({ now: NOW - (NOW % WEBHOOK_HINT_WINDOW_MS) });
+
+ it('a genuine id of our payment → 200, one read when the window closes, the order moved on what Mollie said', async () => {
+   const store = openStore(tempDatabase());
+   const clock = windowStart();
+   const { handler, onWebhook } = mountMollie(store, clock);
+   const id = await molliePayment(handler);
+   mollie.payments.get(id)!.status = 'paid';
+   const before = reads().length;
+
+   expect(await (await hint(handler, `id=${id}`)).json()).toEqual(RECEIVED);
+   await settle(handler);
+   expect(reads().length).toBe(before);
+   clock.now += WEBHOOK_HINT_WINDOW_MS;
+   await settle(handler);
+   expect(reads().slice(before)).toEqual([`/v2/payments/${id}`]);
+   expect(onWebhook).toHaveBeenCalledTimes(1);
+   expect(onWebhook.mock.calls[0]![2].session).toMatchObject({ id, provider: 'mollie', status: 'complete', amount: 10_000 });
+   const [order] = await handler.orders.list({});
+   expect(order).toMatchObject({ sessionId: id, status: 'paid' });
+ });
+
+ it.each([
+   ['a payment id that is not ours', 'id=tr_SomeoneElses1', ''],
+   ['a payment of ours under a forged charge reference', 'id=tr_SomeoneElses2', '?reference=ord_forged'],
+   ['a forged card-token session', 'id=tr_SomeoneElses3', '?session=mollie_ord_forged'],
+ ])('a forged hint (%s) → 200, nothing stored, nothing read, no order moved', async (_, body, query) => {
+   const store = openStore(tempDatabase());
+   const enqueue = vi.spyOn(store, 'enqueueJob');
+   const clock = windowStart();
+   const { handler, onWebhook } = mountMollie(store, clock);
+   const before = reads().length;
+   for (let i = 0; i < 10; i++) {
+     const response = await hint(handler, body, query);
+     expect(response.status).toBe(200);
+     expect(await response.json()).toEqual(RECEIVED);
+   }
+   clock.now += WEBHOOK_HINT_WINDOW_MS;
+   await settle(handler);
+   expect(enqueue).not.toHaveBeenCalled();
+   expect(reads().length).toBe(before);
+   expect(onWebhook).not.toHaveBeenCalled();
+ });
+
+ it.each([
+   ['JSON instead of a form', '{"id":"tr_abc"}'],
+   ['a status claimed in the body', 'id=tr_abc&status=paid'],
+   ['no id', 'foo=bar'],
+ ])('a body that is not a classic webhook (%s) → 400 invalid_signature, nothing stored', async (_, body) => {
+   const store = openStore(tempDatabase());
+   const enqueue = vi.spyOn(store, 'enqueueJob');
+   const { handler } = mountMollie(store, windowStart());
+   const response = await hint(handler, body);
+   expect(response.status).toBe(400);
+   expect(await response.json()).toMatchObject({ error: { code: 'invalid_signature' } });
+   expect(enqueue).not.toHaveBeenCalled();
+ });
+
+ it('replay on another instance on the same store within the window → duplicate, no second job, one read', async () => {
+   const store = openStore(tempDatabase());
+   const clock = windowStart();
+   const one = mountMollie(store, clock);
+   const two = mountMollie(store, clock);
+   const id = await molliePayment(one.handler);
+   mollie.payments.get(id)!.status = 'paid';
+   const before = reads().length;
+
+   expect(await (await hint(one.handler, `id=${id}`)).json()).toEqual(RECEIVED);
+   expect(await (await hint(two.handler, `id=${id}`)).json()).toEqual(DUPLICATE);
+   clock.now += WEBHOOK_HINT_WINDOW_MS;
+   await settle(one.handler, two.handler);
+   expect(reads().slice(before)).toEqual([`/v2/payments/${id}`]);
+   expect(one.onWebhook.mock.calls.length + two.onWebhook.mock.calls.length).toBe(1);
+ });
 });

@@ -26,10 +26,14 @@ export interface CheckoutSession {
   url?: string;
   /** `false`: the page refuses framing, so `embedded` and `overlay` fall back to `redirect`. */
   frameable?: boolean;
-  /** `card-token` only: whose card fields make the token (`checkout.com` Frames, or the `sandbox`'s double of them). */
+  /** `card-token` only: whose card fields make the token (`checkout.com` Frames, the `sandbox`'s double of them, or `mollie` Components). */
   token_provider?: string;
-  /** `card-token` only: the token provider's public key (checkout.com `pk_…`). */
+  /** `card-token` with `checkout.com` or `sandbox`: the token provider's public key (`pk_…`). */
   public_key?: string;
+  /** `card-token` with `mollie`: the website profile (`pfl_…`) Mollie Components make tokens for. */
+  profile_id?: string;
+  /** `card-token` with `mollie`: `true` for test tokens (a `test_…` API key pays with them). */
+  testmode?: boolean;
   /**
    * `card-token` with `token_provider: "sandbox"` only: the sandbox PSP's card-fields script (its
    * stand-in for checkout.com's CDN script). An addition to the contract's session.

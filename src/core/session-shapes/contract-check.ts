@@ -39,8 +39,10 @@ const wholeCount: FieldCheck = (value) => Number.isSafeInteger(value) && (value 
 const OPTIONAL_FIELDS: Record<string, FieldCheck> = {
   url,
   frameable: boolean,
-  token_provider: (value) => value === 'checkout.com' || value === 'sandbox',
+  token_provider: (value) => value === 'checkout.com' || value === 'sandbox' || value === 'mollie',
   public_key: publicKey,
+  profile_id: (value) => isString(value) && value.startsWith('pfl_'),
+  testmode: boolean,
   frames_url: url,
   client_secret: nonEmpty,
   publishable_key: publicKey,
@@ -84,7 +86,9 @@ export function requireForKind(session: CheckoutSession, context: SessionShapeCo
     throw invalidSession(`session.url is required for kind ${session.kind}`);
   }
   if (session.kind === 'card-token') {
-    for (const field of ['token_provider', 'public_key'] as const) {
+    // Mollie Components make tokens for a website profile; Frames (and the sandbox's double) for a public key.
+    const fields = ['token_provider', session.token_provider === 'mollie' ? 'profile_id' : 'public_key'] as const;
+    for (const field of fields) {
       if (!session[field]) throw invalidSession(`session.${field} is required for kind card-token`);
     }
     // The sandbox's card fields come from its own PSP; checkout.com's always from checkout.com.

@@ -3,7 +3,7 @@ import { CheckoutError } from '../../core/errors.js';
 import type { CheckoutSession } from '../../core/protocol.js';
 import type { DisplayMode } from '../../core/display.js';
 import type { RendererHost, RendererOutcome } from '../../renderers/types.js';
-import type * as CardTokenModule from './renderer.js';
+import type { RendererFactory } from '../../renderers/types.js';
 import { en } from '../../components/checkout-widget/locales/en.js';
 
 /** Just enough DOM for the renderer in Node: elements that append, listen and can be clicked. */
@@ -63,7 +63,8 @@ const session: CheckoutSession = {
 let head: FakeElement;
 let frames: ReturnType<typeof fakeFrames>;
 let fakeWindow: Record<string, unknown>;
-let module: typeof CardTokenModule;
+/** The card-token renderer with these Frames card fields, as the provider registry puts them together. */
+let module: { createRenderer: RendererFactory; FRAMES_URL: string };
 
 beforeEach(async () => {
   head = new FakeElement();
@@ -74,15 +75,18 @@ beforeEach(async () => {
   vi.stubGlobal('CSSStyleSheet', class { replaceSync(): void {} });
   // The script loads are per page: a fresh module per test.
   vi.resetModules();
-  module = await import('./renderer.js');
+  const [{ cardTokenRenderer }, fields] = await Promise.all([import('../../renderers/card-token/card-token-renderer.js'), import('./card-fields.js')]);
+  const framesFields = async () => fields.createCardFields;
+  module = { FRAMES_URL: fields.FRAMES_URL, createRenderer: cardTokenRenderer({ 'checkout.com': framesFields, sandbox: framesFields }) };
 });
 
 afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-/** Answers the pending script tag: loaded (defining `window.Frames`) or failed. */
-function answerScript(outcome: 'load' | 'error'): FakeElement {
+/** Answers the pending script tag (once the lazily loaded card fields asked for it): loaded (defining `window.Frames`) or failed. */
+async function answerScript(outcome: 'load' | 'error'): Promise<FakeElement> {
+  await vi.waitFor(() => expect(head.children.length).toBeGreaterThan(0));
   const script = head.children.at(-1)!;
   if (outcome === 'load') {
     fakeWindow['Frames'] = frames;
@@ -115,7 +119,7 @@ async function mounted(mode: DisplayMode = 'embedded', submitToken?: (token: str
   const bed = fakeHost(mode, submitToken);
   const renderer = module.createRenderer();
   const mounting = renderer.mount(session, bed.host);
-  answerScript('load');
+  await answerScript('load');
   await mounting;
   const form = bed.light.children[0]!;
   const button = form.children[1]!;
@@ -144,18 +148,18 @@ describe('CardTokenRenderer', () => {
     const sandbox = { ...session, token_provider: 'sandbox', frames_url: 'http://127.0.0.1:4243/v1/frames.js' };
     const first = module.createRenderer().mount(sandbox, fakeHost().host);
     const second = module.createRenderer().mount(sandbox, fakeHost().host);
-    answerScript('load');
+    await answerScript('load');
     await Promise.all([first, second]);
     expect(head.children.map((script) => script.src)).toEqual(['http://127.0.0.1:4243/v1/frames.js']);
   });
 
   it('a script that cannot load is provider_load_failed, and the next mount loads it anew', async () => {
     const mounting = module.createRenderer().mount(session, fakeHost().host);
-    answerScript('error');
+    await answerScript('error');
     await expect(mounting).rejects.toMatchObject({ code: 'provider_load_failed', retryable: true });
     expect(head.children).toHaveLength(0);
     const again = module.createRenderer().mount(session, fakeHost().host);
-    answerScript('load');
+    await answerScript('load');
     await again;
     expect(frames.init).toHaveBeenCalledTimes(1);
   });

@@ -20,8 +20,8 @@ const TOKEN_CLAIM_HASH = 'card-token';
  * who thinks it picks the order learns it does not (the order is the one create recorded).
  */
 const tokenBodySchema = z.strictObject({
-  // Providers check their own format (checkout.com: tok_ + 26); this keeps junk from the store and the log.
-  token: z.string().regex(/^tok_[A-Za-z0-9_]{1,128}$/, 'must be a card token (tok_…)'),
+  // Providers check their own format (checkout.com: tok_ + 26, Mollie Components: tkn_…); this keeps junk from the store and the log.
+  token: z.string().regex(/^(tok|tkn)_[A-Za-z0-9_]{1,128}$/, 'must be a card token (tok_… or tkn_…)'),
 });
 
 type CardTokenProvider = PaymentProvider & Required<Pick<PaymentProvider, 'submitToken'>>;

@@ -1,55 +1,69 @@
 /**
- * Card fields that make a card token (`kind: 'card-token'`: Commerce Layer + checkout.com, or the
- * sandbox's double of it). Loaded lazily by the renderer registry, so none of this is in the core
- * bundle, and the token provider's script is fetched only for such a session.
+ * The `card-token` renderer, provider-neutral: card fields of the session's token provider
+ * (`token_provider`: checkout.com Frames, the sandbox's double of it, Mollie Components) in a
+ * light-DOM mount slotted into the widget, a Pay button, the token sent to the backend
+ * (`host.submitToken`), then 3-D Secure handed over to the widget's hosted flow or a final status
+ * reported. What differs per token provider is a small driver (`CardFields`, a provider folder's
+ * `card-fields.ts`), loaded lazily: a Frames session never fetches Mollie's driver and vice versa.
  *
- * Frames finds its `.card-frame` placeholder in the document and cannot see into a shadow root,
- * so the fields and the Pay button live in a light-DOM mount slotted into the widget. The card
- * number stays inside the token provider's frame; only the token reaches this page and the
- * backend (`POST {endpoint}/{id}/token`). The answered session decides what follows: 3-D Secure
- * is handed over to the widget's hosted flow, a final status is confirmed by the widget.
+ * Token providers' scripts look up their fields in the document (Frames) or refuse shadow roots
+ * (as Stripe.js does; Mollie's is unknown): the fields live in the light DOM. The card number stays
+ * inside the token provider's frames; only the token reaches this page and the backend.
  *
  * It imports no core module that has imports of its own (the session client, say): the bundler
- * would then split those shared modules into a chunk of their own, one more request for every
- * start. The widget sends the token for it (`host.submitToken`).
+ * would then split those shared modules into a chunk of their own, one more request per start.
  */
 import { CheckoutError, isAbortError } from '../../core/errors.js';
 import { openPopup } from '../../core/popup.js';
 import type { CheckoutSession } from '../../core/protocol.js';
-import type { Renderer, RendererFactory, RendererHost } from '../../renderers/types.js';
+import type { Renderer, RendererFactory, RendererHost } from '../types.js';
 
-/** checkout.com's Frames script; the sandbox names its own double in `frames_url`. */
-export const FRAMES_URL = 'https://cdn.checkout.com/js/framesv2.min.js';
-
-/** The part of checkout.com Frames this renderer uses (the sandbox's script offers the same). */
-export interface FramesApi {
-  Events: { READY: string; CARD_VALIDATION_CHANGED: string };
-  init(config: { publicKey: string; localization?: string }): void;
-  addEventHandler(name: string, handler: (event?: { isValid?: boolean }) => void): void;
-  removeAllEventHandlers(name: string): void;
-  submitCard(): Promise<{ token: string }>;
-  enableSubmitForm(): void;
+/** What a card-fields driver is handed: where its fields go, and how it tells the renderer about them. */
+export interface CardFieldsHost {
+  /** A light-DOM element, attached to the document, for the token provider's fields. */
+  readonly target: HTMLElement;
+  /** The widget's locale (`da-DK`, `en`). */
+  readonly locale: string;
+  /** Loads a script once per URL and page (shared by every widget) and resolves with the global it defines. */
+  loadScript<T>(src: string, global: string): Promise<T>;
+  /** The fields are shown and usable. */
+  ready(): void;
+  /** Whether the card as entered can be sent for a token (the Pay button follows it). */
+  validity(valid: boolean): void;
 }
 
-/** Frames' own translations for the widget's languages; anything else is English. */
-const FRAMES_LOCALES: Record<string, string> = { da: 'DA-DK', de: 'DE-DE', fi: 'FI-FI', nb: 'NB-NO', no: 'NB-NO', sv: 'SV-SE' };
+/** One token provider's card fields, mounted once for one session. */
+export interface CardFields {
+  /** Loads the token provider's script and mounts its fields; rejects when either fails. */
+  mount(session: CheckoutSession, host: CardFieldsHost): Promise<void>;
+  /** A token for the card entered; rejects when the token provider cannot make one. */
+  createToken(): Promise<string>;
+  /** After a decline: the fields take another card. */
+  again?(): void;
+  destroy(): void;
+}
+
+/** A token provider's driver (a provider folder's `card-fields.ts`: `createCardFields`). */
+export type CardFieldsFactory = () => CardFields;
+/** Token provider → its driver's lazy chunk (generated from the provider folders). */
+export type CardFieldsLoaders = Readonly<Record<string, () => Promise<CardFieldsFactory>>>;
 
 /** The widget's button look (its shadow styles do not reach the light DOM); a constructed sheet needs no CSP style-src. */
 const PAY_BUTTON_CSS = `.checkout-card-pay{margin-top:.75em;padding:.6em 1.4em;border:0;border-radius:var(--checkout-radius,8px);background:var(--checkout-accent,#1a56db);color:var(--checkout-accent-contrast,#fff);font:inherit;cursor:pointer}.checkout-card-pay:disabled{opacity:.55;cursor:default}.checkout-card-pay:focus-visible{outline:2px solid var(--checkout-accent,#1a56db);outline-offset:2px}`;
 
 /** One script load per URL and page, shared by every widget; a failed one is forgotten so "Try again" loads anew. */
-const scriptLoads = new Map<string, Promise<FramesApi>>();
+const scriptLoads = new Map<string, Promise<unknown>>();
 let styled = false;
 
-function loadFrames(src: string): Promise<FramesApi> {
+function loadScript<T>(src: string, global: string): Promise<T> {
   let load = scriptLoads.get(src);
   if (!load) {
     const script = document.createElement('script');
-    load = new Promise<FramesApi>((resolve, reject) => {
+    load = new Promise<unknown>((resolve, reject) => {
       script.onload = () => {
-        const frames = (window as { Frames?: FramesApi }).Frames;
-        if (frames) resolve(frames);
-        else reject(new Error('it defined no window.Frames'));
+        const value = (window as unknown as Record<string, unknown>)[global];
+        if (value) resolve(value);
+        else reject(new Error(`it defined no window.${global}`));
       };
       script.onerror = () => reject(new Error(`${src} did not load`));
     });
@@ -61,7 +75,7 @@ function loadFrames(src: string): Promise<FramesApi> {
     script.src = src;
     document.head.append(script);
   }
-  return load;
+  return load as Promise<T>;
 }
 
 function adoptPayButtonStyle(): void {
@@ -87,8 +101,11 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+const loadFailed = (what: string, error: unknown) =>
+  new CheckoutError('provider_load_failed', `The card fields could not be ${what} (${messageOf(error)}). Check your connection and try again.`, { retryable: true });
+
 export class CardTokenRenderer implements Renderer {
-  #frames: FramesApi | undefined;
+  #fields: CardFields | undefined;
   #form: HTMLElement | undefined;
   #button: HTMLButtonElement | undefined;
   /** The window opened in the Pay click (popup mode), ours until handed over for 3-D Secure. */
@@ -97,53 +114,55 @@ export class CardTokenRenderer implements Renderer {
   #paying = false;
   #destroyed = false;
 
+  constructor(readonly loaders: CardFieldsLoaders) {}
+
   async mount(session: CheckoutSession, host: RendererHost): Promise<void> {
     // The card fields are on the shop's page in every mode: the window a popup-mode trigger
     // opened (before the kind was known) is not needed; the Pay click opens its own.
     if (host.popup && !host.popup.closed) host.popup.close();
-    const { public_key: publicKey } = session;
-    const src = session.token_provider === 'sandbox' ? session.frames_url : FRAMES_URL;
-    if (!publicKey || !src) throw new CheckoutError('invalid_session', 'The card-token session has no public_key or script to load.');
-
-    let frames: FramesApi;
+    const loader = this.loaders[session.token_provider ?? ''];
+    if (!loader) throw new CheckoutError('invalid_session', `The card-token session names no known token provider ("${session.token_provider ?? ''}").`);
+    let fields: CardFields;
     try {
-      frames = await loadFrames(src);
+      fields = (await loader())();
     } catch (error) {
       if (this.#destroyed) return;
-      throw new CheckoutError('provider_load_failed', `The card fields could not be loaded (${messageOf(error)}). Check your connection and try again.`, {
-        retryable: true,
-      });
+      throw loadFailed('loaded', error);
     }
     if (this.#destroyed) return;
 
     adoptPayButtonStyle();
     const form = document.createElement('div');
     form.className = 'checkout-card';
-    const fields = document.createElement('div');
-    fields.className = 'card-frame';
+    const target = document.createElement('div');
     const button = document.createElement('button');
     button.type = 'button';
     button.className = 'checkout-card-pay';
     button.textContent = payLabel(session, host.locale, host.strings.pay);
     button.addEventListener('click', () => void this.#pay(host));
-    form.append(fields, button);
+    form.append(target, button);
     host.lightMount().append(form);
     this.#form = form;
     this.#button = button;
-    this.#frames = frames;
+    this.#fields = fields;
     this.#render();
 
     try {
-      frames.init({ publicKey, localization: FRAMES_LOCALES[host.locale.slice(0, 2).toLowerCase()] ?? 'EN-GB' });
+      await fields.mount(session, {
+        target,
+        locale: host.locale,
+        loadScript,
+        ready: () => this.#destroyed || host.report({ type: 'ready' }),
+        validity: (valid) => {
+          this.#valid = valid;
+          this.#render();
+        },
+      });
     } catch (error) {
+      if (this.#destroyed) return;
       this.destroy();
-      throw new CheckoutError('provider_load_failed', `The card fields could not be shown: ${messageOf(error)}`, { retryable: true });
+      throw error instanceof CheckoutError ? error : loadFailed('shown', error);
     }
-    frames.addEventHandler(frames.Events.READY, () => this.#destroyed || host.report({ type: 'ready' }));
-    frames.addEventHandler(frames.Events.CARD_VALIDATION_CHANGED, (event) => {
-      this.#valid = Boolean(event?.isValid);
-      this.#render();
-    });
   }
 
   /** The Pay button: enabled for a valid card, busy while a payment is under way. */
@@ -155,8 +174,8 @@ export class CardTokenRenderer implements Renderer {
   }
 
   async #pay(host: RendererHost): Promise<void> {
-    const frames = this.#frames;
-    if (!frames || this.#paying || !this.#valid) return;
+    const fields = this.#fields;
+    if (!fields || this.#paying || !this.#valid) return;
     // Now, inside the click, or blockers refuse it: 3-D Secure may need it once the backend answers.
     if (host.mode === 'popup') this.#popup = openPopup(host.strings);
     this.#paying = true;
@@ -164,7 +183,7 @@ export class CardTokenRenderer implements Renderer {
 
     let token: string;
     try {
-      ({ token } = await frames.submitCard());
+      token = await fields.createToken();
     } catch {
       return this.#declined(host, 'The card details could not be processed. Check them or use another card.');
     }
@@ -199,7 +218,7 @@ export class CardTokenRenderer implements Renderer {
     if (this.#destroyed) return;
     this.#closePopup();
     this.#paying = false;
-    this.#frames?.enableSubmitForm();
+    this.#fields?.again?.();
     this.#render();
     host.report({ type: 'error', code: 'payment_failed', message, retryable: true });
   }
@@ -212,15 +231,13 @@ export class CardTokenRenderer implements Renderer {
   destroy(): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
-    const frames = this.#frames;
-    if (frames) for (const name of [frames.Events.READY, frames.Events.CARD_VALIDATION_CHANGED]) frames.removeAllEventHandlers(name);
+    this.#fields?.destroy();
     this.#form?.remove();
     this.#closePopup();
   }
 }
 
-/** The session kind this renderer draws (the provider registry reads it). */
-export const SESSION_KIND = 'card-token';
-
-export const createRenderer: RendererFactory = () => new CardTokenRenderer();
-export default createRenderer;
+/** The card-token renderer factory over the token providers' drivers. */
+export function cardTokenRenderer(loaders: CardFieldsLoaders): RendererFactory {
+  return () => new CardTokenRenderer(loaders);
+}
