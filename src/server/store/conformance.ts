@@ -326,7 +326,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Confo
         expect(await store.claimIdempotencyKey({ ...claim, reference: 'x', owner: 'four' })).toMatchObject({ response: { status: 201 } });
       });
 
-      it('checks the body before the lease, and keeps an answered key answered (rules.decideClaim)', async () => {
+      it('checks the body before the lease, and keeps an answered key answered (decideClaim, STORE_RULES.keyHeldBy)', async () => {
         const { store } = await subject();
         await store.claimIdempotencyKey({ ...claim, reference: 'ord_1' });
         // Expired, but another body: a conflict, not a take-over.
@@ -444,7 +444,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Confo
         expect(await store.enqueueJob(job('j'))).toBe(false);
       });
 
-      it('refuses renew, complete and retry from anyone but the lease owner of a pending job (rules.holdsLease)', async () => {
+      it('refuses renew, complete and retry from anyone but the lease owner of a pending job (STORE_RULES.jobHeldBy)', async () => {
         const { store } = await subject();
         await store.enqueueJob(job('j'));
         // Not leased yet: nobody holds it.
