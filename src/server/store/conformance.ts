@@ -484,6 +484,32 @@ export function describeStoreConformance(name: string, open: () => Promise<Confo
         expect(await store.getJob('j')).toMatchObject({ leaseOwner: 'alive', leaseUntil: NOW + 40_000, attempts: 2 });
         expect(await store.completeJob('j', 'alive', NOW + 20_001)).toBe(true);
       });
+
+      it('holds a renewed lease past its first end: the next owner takes the job only when the renewed lease ran out (STORE_RULES.leasableJob)', async () => {
+        const { store } = await subject();
+        await store.enqueueJob(job('j'));
+        await store.leaseJobs({ kinds: ALL_KINDS, owner: 'one', now: NOW, leaseUntil: NOW + 20_000, limit: 1 });
+        expect(await store.renewJobLease('j', 'one', NOW + 40_000)).toBe(true);
+        expect(await store.leaseJobs({ kinds: ALL_KINDS, owner: 'two', now: NOW + 20_000, leaseUntil: NOW + 60_000, limit: 1 })).toEqual([]);
+        expect(await store.leaseJobs({ kinds: ALL_KINDS, owner: 'two', now: NOW + 39_999, leaseUntil: NOW + 60_000, limit: 1 })).toEqual([]);
+        expect(await store.leaseJobs({ kinds: ALL_KINDS, owner: 'two', now: NOW + 40_000, leaseUntil: NOW + 60_000, limit: 1 })).toMatchObject([
+          { id: 'j', leaseOwner: 'two', attempts: 2 },
+        ]);
+      });
+
+      it('lets the lease owner complete or retry a job whose lease ran out while nobody took it over (STORE_RULES.jobHeldBy)', async () => {
+        const { store } = await subject();
+        await store.enqueueJob(job('done-late'));
+        await store.enqueueJob(job('retried-late'));
+        await store.leaseJobs({ kinds: ALL_KINDS, owner: 'one', now: NOW, leaseUntil: NOW + 1000, limit: 2 });
+        expect(await store.completeJob('done-late', 'one', NOW + 5000)).toBe(true);
+        await store.retryJob('retried-late', 'one', NOW + 9000, 'slow');
+        expect(await store.getJob('retried-late')).toMatchObject({ status: 'pending', runAt: NOW + 9000, leaseUntil: 0, lastError: 'slow', attempts: 1 });
+        expect((await store.getJob('retried-late'))?.leaseOwner).toBeUndefined();
+        // A retried job is nobody's: its old owner can neither complete nor renew it.
+        expect(await store.completeJob('retried-late', 'one', NOW + 9001)).toBe(false);
+        expect(await store.renewJobLease('retried-late', 'one', NOW + 20_000)).toBe(false);
+      });
     });
 
     it('keeps provider records per namespace and replaces them by key', async () => {
@@ -535,6 +561,34 @@ export function describeStoreConformance(name: string, open: () => Promise<Confo
         outcome: 'claimed',
         reference: 'ord_b',
       });
+    });
+
+    it('prunes at the cut-offs exactly: before them, not at them; a lease ending now no longer holds a key (STORE_RULES.prunedKey, prunedJob)', async () => {
+      const { store } = await subject();
+      const cut = NOW + 10_000;
+      const key = (name: string, now: number, leaseUntil: number) =>
+        store.claimIdempotencyKey({ key: name, bodyHash: 'h', reference: `ord_${name}`, owner: 'one', leaseUntil, now });
+      await key('before-cut', cut - 1, cut);
+      await key('at-cut', cut, cut);
+      await key('held-until-later', cut - 1, cut + 1);
+      await store.enqueueJob(job('done-before', { runAt: NOW }));
+      await store.enqueueJob(job('done-at', { runAt: NOW }));
+      await store.enqueueJob(job('retried', { runAt: NOW }));
+      await store.leaseJobs({ kinds: ALL_KINDS, owner: 'one', now: NOW, leaseUntil: NOW + 1000, limit: 10 });
+      await store.completeJob('done-before', 'one', cut - 1);
+      await store.completeJob('done-at', 'one', cut);
+      // Leased once and waiting for its retry: old, but not abandoned.
+      await store.retryJob('retried', 'one', NOW + 999_999, 'later');
+      await store.enqueueJob(job('never-taken-at-cut', { kind: 'on_webhook', runAt: cut }));
+      expect(await store.pruneExpired({ idempotencyBefore: cut, jobsDoneBefore: cut, now: cut })).toBe(2);
+      const answer = (name: string) => store.claimIdempotencyKey({ key: name, bodyHash: 'other', reference: 'ord_new', owner: 'two', leaseUntil: cut + 30_000, now: cut + 1 });
+      expect(await answer('before-cut')).toEqual({ outcome: 'claimed', reference: 'ord_new' });
+      expect(await answer('at-cut')).toEqual({ outcome: 'conflict' });
+      expect(await answer('held-until-later')).toEqual({ outcome: 'conflict' });
+      expect(await store.getJob('done-before')).toBeUndefined();
+      expect(await store.getJob('done-at')).toMatchObject({ status: 'done' });
+      expect(await store.getJob('retried')).toMatchObject({ status: 'pending', attempts: 1 });
+      expect(await store.getJob('never-taken-at-cut')).toMatchObject({ status: 'pending', attempts: 0 });
     });
 
     it('keeps orders, sessions, keys and jobs when it is closed and opened again (durable stores)', async (context) => {

@@ -739,13 +739,13 @@ function toSessionRecord(row: Selectable<SessionsTable>): SessionRecord {
 /** A rule's field as its column: `leaseUntil` is `lease_until`. */
 const column = (field: string) => field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 /** In `checkout_idempotency` the answer is two columns; `response_status` is NULL until it is given. */
-const keyColumn = (field: string) => (field === 'response' ? 'response_status' : column(field));
+export const keyColumn = (field: string) => (field === 'response' ? 'response_status' : column(field));
 
 /**
  * A rule of rules.ts as a `WHERE` condition (the SQL reading of `matchesRule`): the same fields,
  * inputs and constants. SQL's NULL already makes a comparison with an unset field not true.
  */
-function whereRule<Row, Input>(condition: RuleCondition<Row, Input>, input: Input, columnOf = column): RawBuilder<SqlBool> {
+export function whereRule<Row, Input>(condition: RuleCondition<Row, Input>, input: Input, columnOf = column): RawBuilder<SqlBool> {
   if ('all' in condition) return sql<SqlBool>`(${sql.join(condition.all.map((part) => whereRule(part, input, columnOf)), sql` AND `)})`;
   if ('any' in condition) return sql<SqlBool>`(${sql.join(condition.any.map((part) => whereRule(part, input, columnOf)), sql` OR `)})`;
   const ref = sql.ref(columnOf(condition.field));
