@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { matchesRule, STORE_RULES, type IdempotencyKeyRow, type RuleCondition } from './rules.js';
+import { matchesRule, pruneCutoffs, retryDelay, STORE_RULES, type IdempotencyKeyRow, type RuleCondition } from './rules.js';
 import { keyColumn, whereRule } from './sql.js';
 import { JOB_KINDS, ORDER_STATUSES, type Job, type Order } from './types.js';
 
@@ -125,5 +125,17 @@ describe('matchesRule', () => {
 
   it('matches no row for an empty `in` list', () => {
     expect(matchesRule(STORE_RULES.movableOrder, { status: 'pending' } as Order, { from: [] })).toBe(false);
+  });
+});
+
+describe('STORE_TIMES', () => {
+  it('retries a failed job after 1 s, doubling to 5 min, or as the policy says', () => {
+    expect([1, 2, 3, 9, 10, 30].map((attempts) => retryDelay(attempts))).toEqual([1000, 2000, 4000, 256_000, 300_000, 300_000]);
+    expect([1, 2, 3].map((attempts) => retryDelay(attempts, { firstDelayMs: 20, maxDelayMs: 50 }))).toEqual([20, 40, 50]);
+  });
+
+  it('prunes keys older than a day and jobs done over 30 days ago', () => {
+    const now = Date.UTC(2026, 10, 30, 12);
+    expect(pruneCutoffs(now)).toEqual({ idempotencyBefore: Date.UTC(2026, 10, 29, 12), jobsDoneBefore: Date.UTC(2026, 9, 31, 12), now });
   });
 });

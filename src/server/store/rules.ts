@@ -79,6 +79,34 @@ export const STORE_RULES = {
   unfulfilledOrder: { field: 'fulfilledAt', op: 'unset' } as RuleCondition<Order, object>,
 };
 
+/**
+ * The times the handler hands the store (as `leaseUntil`, `runAt` and `PruneInput`), in ms: how
+ * long a job's and a claim's leases last, when a failed job runs again, what pruning forgets.
+ */
+export const STORE_TIMES = {
+  /** A job's lease (`hookLeaseMs`'s default), renewed every quarter of it while the job runs. */
+  jobLeaseMs: 20_000,
+  /** A claim's lease outlasts the provider call it guards by this, so a live create is not taken over. */
+  claimLeaseBeyondProviderMs: 5_000,
+  /** `Idempotency-Key`s are kept a day, like Stripe's; a retry later is a new checkout. */
+  idempotencyKeyTtlMs: 24 * 60 * 60 * 1000,
+  /** Done jobs (so handled webhook ids, for dedupe: providers resend for days) and never-taken ones. */
+  doneJobTtlMs: 30 * 24 * 60 * 60 * 1000,
+  /** A failed job runs again after this, doubling with each attempt up to `maxDelayMs` (`hookRetry`). */
+  retry: { firstDelayMs: 1000, maxDelayMs: 300_000 },
+};
+
+/** What `pruneExpired` is called with at `now`: keys older than a day, jobs done (or never taken) over 30 days ago. */
+export function pruneCutoffs(now: number): PruneInput {
+  return { idempotencyBefore: now - STORE_TIMES.idempotencyKeyTtlMs, jobsDoneBefore: now - STORE_TIMES.doneJobTtlMs, now };
+}
+
+/** How long after its `attempts`-th attempt failed a job runs again (`retryJob`'s `runAt` is now plus this). */
+export function retryDelay(attempts: number, retry: { firstDelayMs?: number; maxDelayMs?: number } = {}): number {
+  const { firstDelayMs = STORE_TIMES.retry.firstDelayMs, maxDelayMs = STORE_TIMES.retry.maxDelayMs } = retry;
+  return Math.min(maxDelayMs, firstDelayMs * 2 ** Math.max(0, attempts - 1));
+}
+
 /** How much of a failed attempt's error a job keeps. */
 export const JOB_ERROR_MAX_LENGTH = 2000;
 
