@@ -15,7 +15,9 @@ import type {
   Job,
   JobInput,
   JobKind,
+  ListOrdersQuery,
   Order,
+  OrderTransition,
   OrderLine,
   OrderStatus,
   SessionRecord,
@@ -96,68 +98,8 @@ export interface StoreDatabase {
 const MIGRATIONS: Record<string, Migration> = {
   '0001_ledger_sessions_idempotency_jobs': {
     async up(db: Kysely<any>) {
-      await db.schema
-        .createTable('checkout_orders')
-        .ifNotExists()
-        .addColumn('reference', 'text', (column) => column.primaryKey())
-        .addColumn('provider', 'text', (column) => column.notNull())
-        .addColumn('session_id', 'text')
-        .addColumn('charge_id', 'text')
-        .addColumn('status', 'text', (column) => column.notNull())
-        .addColumn('amount', 'bigint', (column) => column.notNull())
-        .addColumn('currency', 'text', (column) => column.notNull())
-        .addColumn('lines', 'text', (column) => column.notNull())
-        .addColumn('customer', 'text', (column) => column.notNull())
-        .addColumn('payment_method', 'text')
-        .addColumn('created_at', 'text', (column) => column.notNull())
-        .addColumn('updated_at', 'text', (column) => column.notNull())
-        .addColumn('paid_at', 'text')
-        .addColumn('fulfilled_at', 'text')
-        .execute();
-      await db.schema.createIndex('checkout_orders_status').ifNotExists().on('checkout_orders').columns(['status', 'created_at']).execute();
-      await db.schema.createIndex('checkout_orders_created').ifNotExists().on('checkout_orders').columns(['created_at']).execute();
-
-      await db.schema
-        .createTable('checkout_sessions')
-        .ifNotExists()
-        .addColumn('session_id', 'text', (column) => column.primaryKey())
-        .addColumn('provider', 'text', (column) => column.notNull())
-        .addColumn('reference', 'text', (column) => column.notNull())
-        .addColumn('shop_origin', 'text', (column) => column.notNull())
-        .addColumn('return_page', 'text', (column) => column.notNull())
-        .execute();
-      await db.schema.createIndex('checkout_sessions_reference').ifNotExists().on('checkout_sessions').column('reference').execute();
-
-      await db.schema
-        .createTable('checkout_idempotency')
-        .ifNotExists()
-        .addColumn('key', 'text', (column) => column.primaryKey())
-        .addColumn('body_hash', 'text', (column) => column.notNull())
-        .addColumn('reference', 'text', (column) => column.notNull())
-        .addColumn('owner', 'text')
-        .addColumn('lease_until', 'bigint', (column) => column.notNull())
-        .addColumn('response_status', 'integer')
-        .addColumn('response_body', 'text')
-        .addColumn('created_at', 'bigint', (column) => column.notNull())
-        .execute();
-
-      await db.schema
-        .createTable('checkout_jobs')
-        .ifNotExists()
-        .addColumn('id', 'text', (column) => column.primaryKey())
-        .addColumn('kind', 'text', (column) => column.notNull())
-        .addColumn('payload', 'text', (column) => column.notNull())
-        .addColumn('status', 'text', (column) => column.notNull())
-        .addColumn('attempts', 'integer', (column) => column.notNull())
-        .addColumn('run_at', 'bigint', (column) => column.notNull())
-        .addColumn('lease_owner', 'text')
-        .addColumn('lease_until', 'bigint', (column) => column.notNull())
-        .addColumn('last_error', 'text')
-        .addColumn('created_at', 'bigint', (column) => column.notNull())
-        .addColumn('done_at', 'bigint')
-        .execute();
-      await db.schema.createIndex('checkout_jobs_due').ifNotExists().on('checkout_jobs').columns(['status', 'run_at']).execute();
-      await db.schema.createIndex('checkout_idempotency_created').ifNotExists().on('checkout_idempotency').column('created_at').execute();
+      await createLedgerTables(db);
+      await createKeyAndJobTables(db);
     },
   },
   '0002_provider_records': {
@@ -189,6 +131,75 @@ const MIGRATIONS: Record<string, Migration> = {
     },
   },
 };
+
+/** Migration 0001, first half: orders and sessions (never edit: it shipped). */
+async function createLedgerTables(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable('checkout_orders')
+    .ifNotExists()
+    .addColumn('reference', 'text', (column) => column.primaryKey())
+    .addColumn('provider', 'text', (column) => column.notNull())
+    .addColumn('session_id', 'text')
+    .addColumn('charge_id', 'text')
+    .addColumn('status', 'text', (column) => column.notNull())
+    .addColumn('amount', 'bigint', (column) => column.notNull())
+    .addColumn('currency', 'text', (column) => column.notNull())
+    .addColumn('lines', 'text', (column) => column.notNull())
+    .addColumn('customer', 'text', (column) => column.notNull())
+    .addColumn('payment_method', 'text')
+    .addColumn('created_at', 'text', (column) => column.notNull())
+    .addColumn('updated_at', 'text', (column) => column.notNull())
+    .addColumn('paid_at', 'text')
+    .addColumn('fulfilled_at', 'text')
+    .execute();
+  await db.schema.createIndex('checkout_orders_status').ifNotExists().on('checkout_orders').columns(['status', 'created_at']).execute();
+  await db.schema.createIndex('checkout_orders_created').ifNotExists().on('checkout_orders').columns(['created_at']).execute();
+
+  await db.schema
+    .createTable('checkout_sessions')
+    .ifNotExists()
+    .addColumn('session_id', 'text', (column) => column.primaryKey())
+    .addColumn('provider', 'text', (column) => column.notNull())
+    .addColumn('reference', 'text', (column) => column.notNull())
+    .addColumn('shop_origin', 'text', (column) => column.notNull())
+    .addColumn('return_page', 'text', (column) => column.notNull())
+    .execute();
+  await db.schema.createIndex('checkout_sessions_reference').ifNotExists().on('checkout_sessions').column('reference').execute();
+}
+
+/** Migration 0001, second half: idempotency keys and jobs (never edit: it shipped). */
+async function createKeyAndJobTables(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable('checkout_idempotency')
+    .ifNotExists()
+    .addColumn('key', 'text', (column) => column.primaryKey())
+    .addColumn('body_hash', 'text', (column) => column.notNull())
+    .addColumn('reference', 'text', (column) => column.notNull())
+    .addColumn('owner', 'text')
+    .addColumn('lease_until', 'bigint', (column) => column.notNull())
+    .addColumn('response_status', 'integer')
+    .addColumn('response_body', 'text')
+    .addColumn('created_at', 'bigint', (column) => column.notNull())
+    .execute();
+
+  await db.schema
+    .createTable('checkout_jobs')
+    .ifNotExists()
+    .addColumn('id', 'text', (column) => column.primaryKey())
+    .addColumn('kind', 'text', (column) => column.notNull())
+    .addColumn('payload', 'text', (column) => column.notNull())
+    .addColumn('status', 'text', (column) => column.notNull())
+    .addColumn('attempts', 'integer', (column) => column.notNull())
+    .addColumn('run_at', 'bigint', (column) => column.notNull())
+    .addColumn('lease_owner', 'text')
+    .addColumn('lease_until', 'bigint', (column) => column.notNull())
+    .addColumn('last_error', 'text')
+    .addColumn('created_at', 'bigint', (column) => column.notNull())
+    .addColumn('done_at', 'bigint')
+    .execute();
+  await db.schema.createIndex('checkout_jobs_due').ifNotExists().on('checkout_jobs').columns(['status', 'run_at']).execute();
+  await db.schema.createIndex('checkout_idempotency_created').ifNotExists().on('checkout_idempotency').column('created_at').execute();
+}
 
 function toOrder(row: Selectable<OrdersTable>): Order {
   return {
@@ -378,7 +389,7 @@ async function atomically(
 }
 
 function ordersPart(part: SqlPartContext): OrderStore {
-  const { db, options, ready } = part;
+  const { db, ready } = part;
   return {
     async insertOrder(order) {
       await ready();
@@ -393,44 +404,12 @@ function ordersPart(part: SqlPartContext): OrderStore {
 
     async listOrders(query = {}) {
       await ready();
-      const direction = query.oldestFirst ? 'asc' : 'desc';
-      let select = db.selectFrom('checkout_orders').selectAll();
-      if (query.status) select = select.where('status', '=', query.status);
-      if (query.createdFrom !== undefined) select = select.where('created_at', '>=', query.createdFrom);
-      if (query.createdBefore !== undefined) select = select.where('created_at', '<', query.createdBefore);
-      if (query.after) {
-        // A row-value comparison: both PostgreSQL and SQLite seek it in (status, created_at, reference).
-        const { createdAt, reference } = query.after;
-        select = select.where(({ eb, refTuple, tuple }) =>
-          eb(refTuple('created_at', 'reference'), direction === 'asc' ? '>' : '<', tuple(createdAt, reference)),
-        );
-      }
-      const rows = await select.orderBy('created_at', direction).orderBy('reference', direction).limit(clampLimit(query.limit)).execute();
-      return rows.map(toOrder);
+      return selectOrders(db, query);
     },
 
     async transitionOrder(transition) {
       await ready();
-      const move = (on: Db) =>
-        on
-          .updateTable('checkout_orders')
-          .set(columnsOf(STORE_WRITES.moved(transition)))
-          .where('reference', '=', transition.reference)
-          .where(whereRule(STORE_RULES.movableOrder, transition))
-          .returningAll();
-      if (options.batch) {
-        // The job is inserted only when the order moved: both or neither.
-        const job = transition.job && insertIfChanged(db, 'checkout_jobs', jobRow(transition.job), 'id');
-        const [moved] = await options.batch(job ? [move(db).compile(), job] : [move(db).compile()]);
-        const row = moved?.rows[0] as Selectable<OrdersTable> | undefined;
-        return row && toOrder(row);
-      }
-      return db.transaction().execute(async (trx) => {
-        const moved = await move(trx).executeTakeFirst();
-        if (!moved) return undefined;
-        if (transition.job) await insertJob(trx, transition.job);
-        return toOrder(moved);
-      });
+      return moveOrder(part, transition);
     },
 
     async setOrderCharge(reference, chargeId, at) {
@@ -448,6 +427,48 @@ function ordersPart(part: SqlPartContext): OrderStore {
         .execute();
     },
   };
+}
+
+/** `listOrders`: a keyset page by (created_at, reference), as `orderListing` states it in memory. */
+async function selectOrders(db: Kysely<StoreDatabase>, query: ListOrdersQuery): Promise<Order[]> {
+  const direction = query.oldestFirst ? 'asc' : 'desc';
+  let select = db.selectFrom('checkout_orders').selectAll();
+  if (query.status) select = select.where('status', '=', query.status);
+  if (query.createdFrom !== undefined) select = select.where('created_at', '>=', query.createdFrom);
+  if (query.createdBefore !== undefined) select = select.where('created_at', '<', query.createdBefore);
+  if (query.after) {
+    // A row-value comparison: both PostgreSQL and SQLite seek it in (status, created_at, reference).
+    const { createdAt, reference } = query.after;
+    select = select.where(({ eb, refTuple, tuple }) =>
+      eb(refTuple('created_at', 'reference'), direction === 'asc' ? '>' : '<', tuple(createdAt, reference)),
+    );
+  }
+  const rows = await select.orderBy('created_at', direction).orderBy('reference', direction).limit(clampLimit(query.limit)).execute();
+  return rows.map(toOrder);
+}
+
+/** `transitionOrder`: the compare-and-set of `movableOrder`, and the job only when the order moved. */
+async function moveOrder({ db, options }: SqlPartContext, transition: OrderTransition): Promise<Order | undefined> {
+  const move = (on: Db) =>
+    on
+      .updateTable('checkout_orders')
+      .set(columnsOf(STORE_WRITES.moved(transition)))
+      .where('reference', '=', transition.reference)
+      .where(whereRule(STORE_RULES.movableOrder, transition))
+      .returningAll();
+  if (options.batch) {
+    // The job is inserted only when the order moved: both or neither.
+    const job = transition.job && insertIfChanged(db, 'checkout_jobs', jobRow(transition.job), 'id');
+    const [moved] = await options.batch(job ? [move(db).compile(), job] : [move(db).compile()]);
+    const row = moved?.rows[0] as Selectable<OrdersTable> | undefined;
+    return row && toOrder(row);
+  }
+  return db.transaction().execute(async (trx) => {
+    const moved = await move(trx).executeTakeFirst();
+    if (!moved) return undefined;
+    if (transition.job) await insertJob(trx, transition.job);
+    return toOrder(moved);
+  });
 }
 
 function sessionsPart(part: SqlPartContext): SessionStore {
