@@ -1,11 +1,10 @@
 import type { HandlerConfig } from './options.js';
+import { STORE_TIMES } from './store/rules.js';
 import type { IdempotencyClaim, Order } from './store/types.js';
 import { sleep } from './timers.js';
 import { sha256 } from './web-crypto.js';
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
-/** `Idempotency-Key`s are kept a day, like Stripe's; a retry later is a new checkout. */
-export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
 /** How long a waiting retry polls for another caller's create with the same key. */
 const IDEMPOTENCY_POLL_MS = 50;
 const MAX_IDEMPOTENCY_POLL_MS = 500;
@@ -39,7 +38,7 @@ export class IdempotencyClaims {
     this.#config = config;
     // Longer than the provider call it guards, so a live create is not taken over (and if it were,
     // the provider's idempotency key would still make it one session).
-    this.#leaseMs = config.providerTimeoutMs + 5_000;
+    this.#leaseMs = config.providerTimeoutMs + STORE_TIMES.claimLeaseBeyondProviderMs;
   }
 
   /** A claim owner unique across every handler on the store. */

@@ -1,3 +1,4 @@
+import { retryDelay } from './store/rules.js';
 import type { CheckoutStore, Job, JobKind } from './store/types.js';
 
 /** How a hook that throws (`onOrderPaid`, `onWebhook`) is retried: the `hookRetry` option. */
@@ -187,7 +188,7 @@ export class JobRunner {
       if (await this.#options.run(job)) void this.kick();
     } catch (error) {
       clearInterval(heartbeat);
-      const delay = this.#retryDelay(job.attempts);
+      const delay = retryDelay(job.attempts, this.#options.retry);
       logger.error(`checkout: ${job.id} failed (attempt ${job.attempts}); retrying in ${Math.round(delay / 1000)} s`, error);
       await store.retryJob(job.id, owner, now() + delay, describe(error));
       this.#later(delay);
@@ -197,12 +198,6 @@ export class JobRunner {
     if (!(await store.completeJob(job.id, owner, now()))) {
       logger.warn(`checkout: ${job.id} finished after its lease was lost; another process may have run it too`);
     }
-  }
-
-  #retryDelay(attempts: number): number {
-    const first = this.#options.retry?.firstDelayMs ?? 1000;
-    const max = this.#options.retry?.maxDelayMs ?? 300_000;
-    return Math.min(max, first * 2 ** Math.max(0, attempts - 1));
   }
 
   #later(delayMs: number): void {

@@ -1,16 +1,14 @@
 import type { WebhookContext } from './handler-types.js';
-import { IDEMPOTENCY_KEY_TTL_MS } from './idempotency.js';
 import { JobRunner } from './job-runner.js';
 import type { Ledger } from './ledger.js';
 import type { HandlerConfig } from './options.js';
 import { orderPaidReference } from './order-machine.js';
 import { callProvider, isNotFoundAtProvider } from './provider-calls.js';
 import type { VerifiedWebhook } from './provider-api/types.js';
+import { pruneCutoffs } from './store/rules.js';
 import type { Job, JobKind } from './store/types.js';
 
 const MAX_JOB_POLL_MS = 2_000;
-/** Handled webhooks are remembered for dedupe this long: providers resend for up to a few days. */
-const WEBHOOK_DEDUPE_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 const HOUSEKEEPING_EVERY_MS = 10 * 60 * 1000;
 
 /** A webhook as the route stored it: verified, not yet handled. */
@@ -55,11 +53,7 @@ export function createJobRunner(config: HandlerConfig, ledger: Ledger): JobRunne
     housekeeping: {
       everyMs: HOUSEKEEPING_EVERY_MS,
       run: async () => {
-        await store.pruneExpired({
-          idempotencyBefore: now() - IDEMPOTENCY_KEY_TTL_MS,
-          jobsDoneBefore: now() - WEBHOOK_DEDUPE_TTL_MS,
-          now: now(),
-        });
+        await store.pruneExpired(pruneCutoffs(now()));
         await ledger.reconcilePending();
       },
     },

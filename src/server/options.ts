@@ -5,6 +5,7 @@ import { httpOrigin } from './origins.js';
 import type { PaymentProvider } from './provider-api/types.js';
 import { createMemoryStore } from './store/memory.js';
 import { reportingOutages } from './store/outage.js';
+import { STORE_TIMES } from './store/rules.js';
 import type { CheckoutStore } from './store/types.js';
 import { randomHex } from './web-crypto.js';
 
@@ -12,7 +13,6 @@ import { randomHex } from './web-crypto.js';
 export const DEFAULT_BASE_PATH = '/api/checkout';
 
 /** A job lease outlives a stalled event loop, and a dead process's work is taken over well within 30 s. */
-const DEFAULT_JOB_LEASE_MS = 20_000;
 const DEFAULT_PROVIDER_TIMEOUT_MS = 20_000;
 
 /** `CheckoutHandlerOptions` checked, with every default filled in: what the handler's parts share. */
@@ -152,7 +152,7 @@ function warnOfDerivedOrigin(logger: Pick<Console, 'warn'>, allowedHosts: Readon
 }
 
 function jobLeaseOption(hookLeaseMs: number | undefined): number {
-  const leaseMs = hookLeaseMs ?? DEFAULT_JOB_LEASE_MS;
+  const leaseMs = hookLeaseMs ?? STORE_TIMES.jobLeaseMs;
   // Past 25 s a dead process's hook would not be picked up within the contract's 30 s.
   if (!(leaseMs >= 500 && leaseMs <= 25_000)) throw new TypeError(`hookLeaseMs must be from 500 to 25 000 ms (got ${hookLeaseMs})`);
   return leaseMs;

@@ -1,112 +1,79 @@
 import type {
   CheckoutStore,
-  ClaimIdempotencyInput,
   IdempotencyClaim,
+  IdempotencyStore,
   Job,
-  JobInput,
-  ListOrdersQuery,
+  JobQueue,
   Order,
-  OrderCursor,
-  OrderTransition,
+  OrderStore,
+  ProviderRecordStore,
   SessionRecord,
+  SessionStore,
+  StorePruning,
   StoredResponse,
 } from './types.js';
-import { clampLimit } from './limits.js';
-import { byRunAt, canTakeOver, decideClaim, holdsLease, isLeasable, jobError, lostTakeOver, mayFinishKey, prunesJob, prunesKey } from './rules.js';
+import {
+  applyWrite,
+  byRunAt,
+  decideClaim,
+  lostTakeOver,
+  matchesRule,
+  newJob,
+  newKeyRow,
+  orderListing,
+  STORE_RULES,
+  STORE_WRITES,
+  type IdempotencyKeyRow,
+} from './rules.js';
 
-interface IdempotencyRow {
-  createdAt: number;
-  bodyHash: string;
-  reference: string;
-  owner?: string;
-  leaseUntil: number;
-  response?: StoredResponse;
+/** The memory store's rows, one map per part. */
+interface MemoryTables {
+  orders: Map<string, Order>;
+  sessions: Map<string, SessionRecord>;
+  keys: Map<string, IdempotencyKeyRow>;
+  jobs: Map<string, Job>;
+  records: Map<string, unknown>;
 }
 
 // Stored as copies, so a caller that changes what it got cannot change the store.
 const copy = <T>(value: T): T => structuredClone(value);
+const copyOf = <T>(value: T | undefined): T | undefined => (value === undefined ? undefined : copy(value));
 
 /**
  * Keeps everything in this process's memory: for tests and trying things out. A restart forgets
  * every order, key and webhook, and a second process does not see them.
  */
 export function createMemoryStore(): CheckoutStore {
-  const orders = new Map<string, Order>();
-  const sessions = new Map<string, SessionRecord>();
-  const idempotency = new Map<string, IdempotencyRow>();
-  const jobs = new Map<string, Job>();
-  const providerRecords = new Map<string, unknown>();
-  const recordKey = (namespace: string, key: string) => `${namespace}\u0000${key}`;
-
-  function claimKey(input: ClaimIdempotencyInput): IdempotencyClaim {
-    const row = idempotency.get(input.key);
-    if (!row) {
-      idempotency.set(input.key, {
-        createdAt: input.now,
-        bodyHash: input.bodyHash,
-        reference: input.reference,
-        owner: input.owner,
-        leaseUntil: input.leaseUntil,
-      });
-      return { outcome: 'claimed', reference: input.reference };
-    }
-    const claim = decideClaim(row, input);
-    if (claim.outcome === 'done') return { outcome: 'done', response: copy(claim.response) };
-    if (claim.outcome !== 'take-over') return claim;
-    // Synchronous since the read: the compare-and-set cannot fail here, but states the rule.
-    if (!canTakeOver(row, input.now)) return lostTakeOver(input.now);
-    row.owner = input.owner;
-    row.leaseUntil = input.leaseUntil;
-    return { outcome: 'claimed', reference: row.reference };
-  }
-
-  function finishKey(key: string, owner: string, response: StoredResponse): void {
-    const row = idempotency.get(key);
-    if (row && mayFinishKey(row, owner)) Object.assign(row, { response: copy(response), leaseUntil: 0 });
-  }
-
-  function ownedJob(id: string, owner: string): Job | undefined {
-    const job = jobs.get(id);
-    return job && holdsLease(job, owner) ? job : undefined;
-  }
-
+  const tables: MemoryTables = { orders: new Map(), sessions: new Map(), keys: new Map(), jobs: new Map(), records: new Map() };
   return {
     async migrate() {},
+    ...memoryOrders(tables),
+    ...memorySessions(tables),
+    ...memoryIdempotency(tables),
+    ...memoryJobs(tables),
+    ...memoryProviderRecords(tables),
+    ...memoryPruning(tables),
+    async close() {},
+  };
+}
 
+function memoryOrders({ orders, jobs }: MemoryTables): OrderStore {
+  return {
     async insertOrder(order) {
       if (!orders.has(order.reference)) orders.set(order.reference, copy(order));
     },
     async getOrder(reference) {
-      const order = orders.get(reference);
-      return order && copy(order);
+      return copyOf(orders.get(reference));
     },
-    async listOrders(query: ListOrdersQuery = {}) {
-      const { status, createdFrom, createdBefore, after } = query;
-      const direction = query.oldestFirst ? 1 : -1;
-      const ascending = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-      // Negative when a comes before b in the listing: by createdAt, then reference (as the SQL stores).
-      const compare = (a: OrderCursor, b: OrderCursor) =>
-        direction * (ascending(a.createdAt, b.createdAt) || ascending(a.reference, b.reference));
-      return [...orders.values()]
-        .filter(
-          (order) =>
-            (!status || order.status === status) &&
-            (createdFrom === undefined || order.createdAt >= createdFrom) &&
-            (createdBefore === undefined || order.createdAt < createdBefore) &&
-            (!after || compare(order, after) > 0),
-        )
-        .sort(compare)
-        .slice(0, clampLimit(query.limit))
-        .map(copy);
+    async listOrders(query = {}) {
+      const { includes, compare, limit } = orderListing(query);
+      return [...orders.values()].filter(includes).sort(compare).slice(0, limit).map(copy);
     },
-    async transitionOrder(transition: OrderTransition) {
+    async transitionOrder(transition) {
       const order = orders.get(transition.reference);
-      if (!order || !transition.from.includes(order.status)) return undefined;
-      order.status = transition.to;
-      order.updatedAt = transition.at;
-      if (transition.to === 'paid') order.paidAt = transition.at;
-      if (transition.paymentMethod) order.paymentMethod = transition.paymentMethod;
-      if (transition.job && !jobs.has(transition.job.id)) jobs.set(transition.job.id, newJob(transition.job));
+      if (!order || !matchesRule(STORE_RULES.movableOrder, order, transition)) return undefined;
+      applyWrite(order, STORE_WRITES.moved(transition));
+      if (transition.job && !jobs.has(transition.job.id)) jobs.set(transition.job.id, newJob(copy(transition.job)));
       return copy(order);
     },
     async setOrderCharge(reference, chargeId, at) {
@@ -115,26 +82,52 @@ export function createMemoryStore(): CheckoutStore {
     },
     async markFulfilled(reference, at) {
       const order = orders.get(reference);
-      if (order && !order.fulfilledAt) Object.assign(order, { fulfilledAt: at, updatedAt: at });
+      if (order && matchesRule(STORE_RULES.unfulfilledOrder, order, {})) applyWrite(order, STORE_WRITES.fulfilled(at));
     },
+  };
+}
 
+function memorySessions({ orders, sessions, keys }: MemoryTables): SessionStore {
+  return {
     async saveSession(record, finish) {
       sessions.set(record.sessionId, copy(record));
       const order = orders.get(record.reference);
       if (order) order.sessionId = record.sessionId;
-      if (finish) finishKey(finish.key, finish.owner, finish.response);
+      if (finish) answerKey(keys, finish.key, finish.owner, copy(finish.response));
     },
     async getSession(sessionId) {
-      const record = sessions.get(sessionId);
-      return record && copy(record);
+      return copyOf(sessions.get(sessionId));
     },
     async getSessionByReference(reference) {
       const sessionId = orders.get(reference)?.sessionId;
-      const record = sessionId === undefined ? undefined : sessions.get(sessionId);
-      return record && copy(record);
+      return sessionId === undefined ? undefined : copyOf(sessions.get(sessionId));
     },
+  };
+}
 
-    async claimIdempotencyKey(input: ClaimIdempotencyInput & { order?: Order }): Promise<IdempotencyClaim> {
+/** `finishIdempotencyKey` (and `saveSession`'s answer): only the owner's, unanswered key takes it. */
+function answerKey(keys: Map<string, IdempotencyKeyRow>, key: string, owner: string, response: StoredResponse): void {
+  const row = keys.get(key);
+  if (row && matchesRule(STORE_RULES.keyHeldBy, row, { owner })) applyWrite(row, STORE_WRITES.answered(response));
+}
+
+function memoryIdempotency({ orders, keys }: MemoryTables): IdempotencyStore {
+  // Synchronous from the read to the write: the compare-and-set of a take-over cannot lose here.
+  function claimKey(input: Parameters<IdempotencyStore['claimIdempotencyKey']>[0]): IdempotencyClaim {
+    const row = keys.get(input.key);
+    if (!row) {
+      keys.set(input.key, newKeyRow(input));
+      return { outcome: 'claimed', reference: input.reference };
+    }
+    const claim = decideClaim(row, input);
+    if (claim.outcome === 'done') return { outcome: 'done', response: copy(claim.response) };
+    if (claim.outcome !== 'take-over') return claim;
+    if (!matchesRule(STORE_RULES.keyTakeOver, row, input)) return lostTakeOver(input.now);
+    applyWrite(row, STORE_WRITES.takenOver(input.owner, input.leaseUntil));
+    return { outcome: 'claimed', reference: row.reference };
+  }
+  return {
+    async claimIdempotencyKey(input) {
       const claim = claimKey(input);
       if (claim.outcome === 'claimed' && input.order && !orders.has(claim.reference)) {
         orders.set(claim.reference, { ...copy(input.order), reference: claim.reference });
@@ -142,72 +135,71 @@ export function createMemoryStore(): CheckoutStore {
       return claim;
     },
     async finishIdempotencyKey(key, owner, response) {
-      finishKey(key, owner, response);
+      answerKey(keys, key, owner, copy(response));
     },
     async releaseIdempotencyKey(key, owner) {
-      const row = idempotency.get(key);
-      if (row && mayFinishKey(row, owner)) row.leaseUntil = 0;
+      const row = keys.get(key);
+      if (row && matchesRule(STORE_RULES.keyHeldBy, row, { owner })) applyWrite(row, STORE_WRITES.released());
     },
-
-    async enqueueJob(job) {
-      if (jobs.has(job.id)) return false;
-      jobs.set(job.id, newJob(job));
-      return true;
-    },
-    async getJob(id) {
-      const job = jobs.get(id);
-      return job && copy(job);
-    },
-    async leaseJobs({ owner, kinds, now, leaseUntil, limit }) {
-      const due = [...jobs.values()]
-        .filter((job) => isLeasable(job, kinds, now))
-        .sort(byRunAt)
-        .slice(0, limit);
-      for (const job of due) {
-        job.leaseOwner = owner;
-        job.leaseUntil = leaseUntil;
-        job.attempts += 1;
-      }
-      return due.map(copy);
-    },
-    async renewJobLease(id, owner, leaseUntil) {
-      const job = ownedJob(id, owner);
-      if (job) job.leaseUntil = leaseUntil;
-      return job !== undefined;
-    },
-    async completeJob(id, owner, now) {
-      const job = ownedJob(id, owner);
-      if (!job) return false;
-      Object.assign(job, { status: 'done', doneAt: now, leaseUntil: 0 });
-      delete job.leaseOwner;
-      return true;
-    },
-    async retryJob(id, owner, runAt, error) {
-      const job = ownedJob(id, owner);
-      if (!job) return;
-      Object.assign(job, { runAt, leaseUntil: 0, lastError: jobError(error) });
-      delete job.leaseOwner;
-    },
-
-    async getProviderRecord(namespace, key) {
-      const value = providerRecords.get(recordKey(namespace, key));
-      return value === undefined ? undefined : copy(value);
-    },
-    async putProviderRecord(namespace, key, value) {
-      providerRecords.set(recordKey(namespace, key), copy(value));
-    },
-
-    async pruneExpired(input) {
-      let removed = 0;
-      for (const [key, row] of idempotency) if (prunesKey(row, input) && idempotency.delete(key)) removed++;
-      for (const [id, job] of jobs) if (prunesJob(job, input) && jobs.delete(id)) removed++;
-      return removed;
-    },
-
-    async close() {},
   };
 }
 
-function newJob(input: JobInput): Job {
-  return { ...copy(input), status: 'pending', attempts: 0, leaseUntil: 0, createdAt: input.runAt };
+function memoryJobs({ jobs }: MemoryTables): JobQueue {
+  /** The job when `owner` holds its lease (`jobHeldBy`), else undefined. */
+  const held = (id: string, owner: string) => {
+    const job = jobs.get(id);
+    return job && matchesRule(STORE_RULES.jobHeldBy, job, { owner }) ? job : undefined;
+  };
+  return {
+    async enqueueJob(job) {
+      if (jobs.has(job.id)) return false;
+      jobs.set(job.id, newJob(copy(job)));
+      return true;
+    },
+    async getJob(id) {
+      return copyOf(jobs.get(id));
+    },
+    async leaseJobs(input) {
+      const due = [...jobs.values()].filter((job) => matchesRule(STORE_RULES.leasableJob, job, input)).sort(byRunAt).slice(0, input.limit);
+      for (const job of due) applyWrite(job, { ...STORE_WRITES.leased(input.owner, input.leaseUntil), attempts: job.attempts + 1 });
+      return due.map(copy);
+    },
+    async renewJobLease(id, owner, leaseUntil) {
+      const job = held(id, owner);
+      if (job) applyWrite(job, STORE_WRITES.renewed(leaseUntil));
+      return job !== undefined;
+    },
+    async completeJob(id, owner, now) {
+      const job = held(id, owner);
+      if (job) applyWrite(job, STORE_WRITES.completed(now));
+      return job !== undefined;
+    },
+    async retryJob(id, owner, runAt, error) {
+      const job = held(id, owner);
+      if (job) applyWrite(job, STORE_WRITES.retried(runAt, error));
+    },
+  };
+}
+
+function memoryProviderRecords({ records }: MemoryTables): ProviderRecordStore {
+  const recordKey = (namespace: string, key: string) => `${namespace}\u0000${key}`;
+  return {
+    async getProviderRecord(namespace, key) {
+      return copyOf(records.get(recordKey(namespace, key)));
+    },
+    async putProviderRecord(namespace, key, value) {
+      records.set(recordKey(namespace, key), copy(value));
+    },
+  };
+}
+
+function memoryPruning({ keys, jobs }: MemoryTables): StorePruning {
+  return {
+    async pruneExpired(input) {
+      let removed = 0;
+      for (const [key, row] of keys) if (matchesRule(STORE_RULES.prunedKey, row, input) && keys.delete(key)) removed++;
+      for (const [id, job] of jobs) if (matchesRule(STORE_RULES.prunedJob, job, input) && jobs.delete(id)) removed++;
+      return removed;
+    },
+  };
 }

@@ -1,7 +1,7 @@
-import { Kysely, Migrator, sql, type CompiledQuery, type Dialect, type Migration, type QueryResult, type Selectable, type Transaction } from 'kysely';
+import { Kysely, Migrator, sql, type CompiledQuery, type Dialect, type Migration, type QueryResult, type RawBuilder, type Selectable, type SqlBool, type Transaction } from 'kysely';
 import type { CustomerInput } from '../customer.js';
 import { clampLimit } from './limits.js';
-import { byRunAt, decideClaim, jobError, lostTakeOver, type IdempotencyKeyState } from './rules.js';
+import { byRunAt, decideClaim, lostTakeOver, newJob, STORE_RULES, STORE_WRITES, type IdempotencyKeyRow, type RuleCondition } from './rules.js';
 import type {
   CheckoutStore,
   FinishIdempotencyInput,
@@ -15,7 +15,9 @@ import type {
   Job,
   JobInput,
   JobKind,
+  ListOrdersQuery,
   Order,
+  OrderTransition,
   OrderLine,
   OrderStatus,
   SessionRecord,
@@ -96,68 +98,8 @@ export interface StoreDatabase {
 const MIGRATIONS: Record<string, Migration> = {
   '0001_ledger_sessions_idempotency_jobs': {
     async up(db: Kysely<any>) {
-      await db.schema
-        .createTable('checkout_orders')
-        .ifNotExists()
-        .addColumn('reference', 'text', (column) => column.primaryKey())
-        .addColumn('provider', 'text', (column) => column.notNull())
-        .addColumn('session_id', 'text')
-        .addColumn('charge_id', 'text')
-        .addColumn('status', 'text', (column) => column.notNull())
-        .addColumn('amount', 'bigint', (column) => column.notNull())
-        .addColumn('currency', 'text', (column) => column.notNull())
-        .addColumn('lines', 'text', (column) => column.notNull())
-        .addColumn('customer', 'text', (column) => column.notNull())
-        .addColumn('payment_method', 'text')
-        .addColumn('created_at', 'text', (column) => column.notNull())
-        .addColumn('updated_at', 'text', (column) => column.notNull())
-        .addColumn('paid_at', 'text')
-        .addColumn('fulfilled_at', 'text')
-        .execute();
-      await db.schema.createIndex('checkout_orders_status').ifNotExists().on('checkout_orders').columns(['status', 'created_at']).execute();
-      await db.schema.createIndex('checkout_orders_created').ifNotExists().on('checkout_orders').columns(['created_at']).execute();
-
-      await db.schema
-        .createTable('checkout_sessions')
-        .ifNotExists()
-        .addColumn('session_id', 'text', (column) => column.primaryKey())
-        .addColumn('provider', 'text', (column) => column.notNull())
-        .addColumn('reference', 'text', (column) => column.notNull())
-        .addColumn('shop_origin', 'text', (column) => column.notNull())
-        .addColumn('return_page', 'text', (column) => column.notNull())
-        .execute();
-      await db.schema.createIndex('checkout_sessions_reference').ifNotExists().on('checkout_sessions').column('reference').execute();
-
-      await db.schema
-        .createTable('checkout_idempotency')
-        .ifNotExists()
-        .addColumn('key', 'text', (column) => column.primaryKey())
-        .addColumn('body_hash', 'text', (column) => column.notNull())
-        .addColumn('reference', 'text', (column) => column.notNull())
-        .addColumn('owner', 'text')
-        .addColumn('lease_until', 'bigint', (column) => column.notNull())
-        .addColumn('response_status', 'integer')
-        .addColumn('response_body', 'text')
-        .addColumn('created_at', 'bigint', (column) => column.notNull())
-        .execute();
-
-      await db.schema
-        .createTable('checkout_jobs')
-        .ifNotExists()
-        .addColumn('id', 'text', (column) => column.primaryKey())
-        .addColumn('kind', 'text', (column) => column.notNull())
-        .addColumn('payload', 'text', (column) => column.notNull())
-        .addColumn('status', 'text', (column) => column.notNull())
-        .addColumn('attempts', 'integer', (column) => column.notNull())
-        .addColumn('run_at', 'bigint', (column) => column.notNull())
-        .addColumn('lease_owner', 'text')
-        .addColumn('lease_until', 'bigint', (column) => column.notNull())
-        .addColumn('last_error', 'text')
-        .addColumn('created_at', 'bigint', (column) => column.notNull())
-        .addColumn('done_at', 'bigint')
-        .execute();
-      await db.schema.createIndex('checkout_jobs_due').ifNotExists().on('checkout_jobs').columns(['status', 'run_at']).execute();
-      await db.schema.createIndex('checkout_idempotency_created').ifNotExists().on('checkout_idempotency').column('created_at').execute();
+      await createLedgerTables(db);
+      await createKeyAndJobTables(db);
     },
   },
   '0002_provider_records': {
@@ -189,6 +131,75 @@ const MIGRATIONS: Record<string, Migration> = {
     },
   },
 };
+
+/** Migration 0001, first half: orders and sessions (never edit: it shipped). */
+async function createLedgerTables(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable('checkout_orders')
+    .ifNotExists()
+    .addColumn('reference', 'text', (column) => column.primaryKey())
+    .addColumn('provider', 'text', (column) => column.notNull())
+    .addColumn('session_id', 'text')
+    .addColumn('charge_id', 'text')
+    .addColumn('status', 'text', (column) => column.notNull())
+    .addColumn('amount', 'bigint', (column) => column.notNull())
+    .addColumn('currency', 'text', (column) => column.notNull())
+    .addColumn('lines', 'text', (column) => column.notNull())
+    .addColumn('customer', 'text', (column) => column.notNull())
+    .addColumn('payment_method', 'text')
+    .addColumn('created_at', 'text', (column) => column.notNull())
+    .addColumn('updated_at', 'text', (column) => column.notNull())
+    .addColumn('paid_at', 'text')
+    .addColumn('fulfilled_at', 'text')
+    .execute();
+  await db.schema.createIndex('checkout_orders_status').ifNotExists().on('checkout_orders').columns(['status', 'created_at']).execute();
+  await db.schema.createIndex('checkout_orders_created').ifNotExists().on('checkout_orders').columns(['created_at']).execute();
+
+  await db.schema
+    .createTable('checkout_sessions')
+    .ifNotExists()
+    .addColumn('session_id', 'text', (column) => column.primaryKey())
+    .addColumn('provider', 'text', (column) => column.notNull())
+    .addColumn('reference', 'text', (column) => column.notNull())
+    .addColumn('shop_origin', 'text', (column) => column.notNull())
+    .addColumn('return_page', 'text', (column) => column.notNull())
+    .execute();
+  await db.schema.createIndex('checkout_sessions_reference').ifNotExists().on('checkout_sessions').column('reference').execute();
+}
+
+/** Migration 0001, second half: idempotency keys and jobs (never edit: it shipped). */
+async function createKeyAndJobTables(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable('checkout_idempotency')
+    .ifNotExists()
+    .addColumn('key', 'text', (column) => column.primaryKey())
+    .addColumn('body_hash', 'text', (column) => column.notNull())
+    .addColumn('reference', 'text', (column) => column.notNull())
+    .addColumn('owner', 'text')
+    .addColumn('lease_until', 'bigint', (column) => column.notNull())
+    .addColumn('response_status', 'integer')
+    .addColumn('response_body', 'text')
+    .addColumn('created_at', 'bigint', (column) => column.notNull())
+    .execute();
+
+  await db.schema
+    .createTable('checkout_jobs')
+    .ifNotExists()
+    .addColumn('id', 'text', (column) => column.primaryKey())
+    .addColumn('kind', 'text', (column) => column.notNull())
+    .addColumn('payload', 'text', (column) => column.notNull())
+    .addColumn('status', 'text', (column) => column.notNull())
+    .addColumn('attempts', 'integer', (column) => column.notNull())
+    .addColumn('run_at', 'bigint', (column) => column.notNull())
+    .addColumn('lease_owner', 'text')
+    .addColumn('lease_until', 'bigint', (column) => column.notNull())
+    .addColumn('last_error', 'text')
+    .addColumn('created_at', 'bigint', (column) => column.notNull())
+    .addColumn('done_at', 'bigint')
+    .execute();
+  await db.schema.createIndex('checkout_jobs_due').ifNotExists().on('checkout_jobs').columns(['status', 'run_at']).execute();
+  await db.schema.createIndex('checkout_idempotency_created').ifNotExists().on('checkout_idempotency').column('created_at').execute();
+}
 
 function toOrder(row: Selectable<OrdersTable>): Order {
   return {
@@ -225,19 +236,19 @@ function toJob(row: Selectable<JobsTable>): Job {
   };
 }
 
-function jobRow(job: JobInput): JobsTable {
+function jobRow(input: JobInput): JobsTable {
+  const job = newJob(input);
   return {
     id: job.id,
     kind: job.kind,
-    payload: JSON.stringify(job.payload ?? null),
-    status: 'pending',
-    attempts: 0,
+    payload: JSON.stringify(job.payload),
+    status: job.status,
+    attempts: job.attempts,
     run_at: job.runAt,
     lease_owner: null,
-    lease_until: 0,
+    lease_until: job.leaseUntil,
     last_error: null,
-    // The enqueuer's clock, like every other time in the job.
-    created_at: job.runAt,
+    created_at: job.createdAt,
     done_at: null,
   };
 }
@@ -378,7 +389,7 @@ async function atomically(
 }
 
 function ordersPart(part: SqlPartContext): OrderStore {
-  const { db, options, ready } = part;
+  const { db, ready } = part;
   return {
     async insertOrder(order) {
       await ready();
@@ -393,49 +404,12 @@ function ordersPart(part: SqlPartContext): OrderStore {
 
     async listOrders(query = {}) {
       await ready();
-      const direction = query.oldestFirst ? 'asc' : 'desc';
-      let select = db.selectFrom('checkout_orders').selectAll();
-      if (query.status) select = select.where('status', '=', query.status);
-      if (query.createdFrom !== undefined) select = select.where('created_at', '>=', query.createdFrom);
-      if (query.createdBefore !== undefined) select = select.where('created_at', '<', query.createdBefore);
-      if (query.after) {
-        // A row-value comparison: both PostgreSQL and SQLite seek it in (status, created_at, reference).
-        const { createdAt, reference } = query.after;
-        select = select.where(({ eb, refTuple, tuple }) =>
-          eb(refTuple('created_at', 'reference'), direction === 'asc' ? '>' : '<', tuple(createdAt, reference)),
-        );
-      }
-      const rows = await select.orderBy('created_at', direction).orderBy('reference', direction).limit(clampLimit(query.limit)).execute();
-      return rows.map(toOrder);
+      return selectOrders(db, query);
     },
 
     async transitionOrder(transition) {
       await ready();
-      const move = (on: Db) =>
-        on
-          .updateTable('checkout_orders')
-          .set({
-            status: transition.to,
-            updated_at: transition.at,
-            ...(transition.to === 'paid' && { paid_at: transition.at }),
-            ...(transition.paymentMethod && { payment_method: transition.paymentMethod }),
-          })
-          .where('reference', '=', transition.reference)
-          .where('status', 'in', [...transition.from])
-          .returningAll();
-      if (options.batch) {
-        // The job is inserted only when the order moved: both or neither.
-        const job = transition.job && insertIfChanged(db, 'checkout_jobs', jobRow(transition.job), 'id');
-        const [moved] = await options.batch(job ? [move(db).compile(), job] : [move(db).compile()]);
-        const row = moved?.rows[0] as Selectable<OrdersTable> | undefined;
-        return row && toOrder(row);
-      }
-      return db.transaction().execute(async (trx) => {
-        const moved = await move(trx).executeTakeFirst();
-        if (!moved) return undefined;
-        if (transition.job) await insertJob(trx, transition.job);
-        return toOrder(moved);
-      });
+      return moveOrder(part, transition);
     },
 
     async setOrderCharge(reference, chargeId, at) {
@@ -447,12 +421,54 @@ function ordersPart(part: SqlPartContext): OrderStore {
       await ready();
       await db
         .updateTable('checkout_orders')
-        .set({ fulfilled_at: at, updated_at: at })
+        .set(columnsOf(STORE_WRITES.fulfilled(at)))
         .where('reference', '=', reference)
-        .where('fulfilled_at', 'is', null)
+        .where(whereRule(STORE_RULES.unfulfilledOrder, {}))
         .execute();
     },
   };
+}
+
+/** `listOrders`: a keyset page by (created_at, reference), as `orderListing` states it in memory. */
+async function selectOrders(db: Kysely<StoreDatabase>, query: ListOrdersQuery): Promise<Order[]> {
+  const direction = query.oldestFirst ? 'asc' : 'desc';
+  let select = db.selectFrom('checkout_orders').selectAll();
+  if (query.status) select = select.where('status', '=', query.status);
+  if (query.createdFrom !== undefined) select = select.where('created_at', '>=', query.createdFrom);
+  if (query.createdBefore !== undefined) select = select.where('created_at', '<', query.createdBefore);
+  if (query.after) {
+    // A row-value comparison: both PostgreSQL and SQLite seek it in (status, created_at, reference).
+    const { createdAt, reference } = query.after;
+    select = select.where(({ eb, refTuple, tuple }) =>
+      eb(refTuple('created_at', 'reference'), direction === 'asc' ? '>' : '<', tuple(createdAt, reference)),
+    );
+  }
+  const rows = await select.orderBy('created_at', direction).orderBy('reference', direction).limit(clampLimit(query.limit)).execute();
+  return rows.map(toOrder);
+}
+
+/** `transitionOrder`: the compare-and-set of `movableOrder`, and the job only when the order moved. */
+async function moveOrder({ db, options }: SqlPartContext, transition: OrderTransition): Promise<Order | undefined> {
+  const move = (on: Db) =>
+    on
+      .updateTable('checkout_orders')
+      .set(columnsOf(STORE_WRITES.moved(transition)))
+      .where('reference', '=', transition.reference)
+      .where(whereRule(STORE_RULES.movableOrder, transition))
+      .returningAll();
+  if (options.batch) {
+    // The job is inserted only when the order moved: both or neither.
+    const job = transition.job && insertIfChanged(db, 'checkout_jobs', jobRow(transition.job), 'id');
+    const [moved] = await options.batch(job ? [move(db).compile(), job] : [move(db).compile()]);
+    const row = moved?.rows[0] as Selectable<OrdersTable> | undefined;
+    return row && toOrder(row);
+  }
+  return db.transaction().execute(async (trx) => {
+    const moved = await move(trx).executeTakeFirst();
+    if (!moved) return undefined;
+    if (transition.job) await insertJob(trx, transition.job);
+    return toOrder(moved);
+  });
 }
 
 function sessionsPart(part: SqlPartContext): SessionStore {
@@ -502,10 +518,7 @@ function sessionsPart(part: SqlPartContext): SessionStore {
 
 /** PostgreSQL, one round trip: the session, its order's link and the key's answer commit together. */
 async function saveSessionPostgres(db: Kysely<StoreDatabase>, row: SessionsTable, finish: FinishIdempotencyInput | undefined): Promise<void> {
-  const finishKey = finish
-    ? sql`UPDATE checkout_idempotency SET response_status = ${finish.response.status}::integer, response_body = ${JSON.stringify(finish.response.body)}::text, lease_until = 0
-          WHERE key = ${finish.key} AND owner = ${finish.owner} AND response_status IS NULL`
-    : sql`SELECT 1`;
+  const finishKey = finish ? finishKeyQuery(db, finish.key, finish.owner, finish.response) : sql`SELECT 1`;
   await sql`
     WITH saved AS (
       INSERT INTO checkout_sessions (session_id, provider, reference, shop_origin, return_page)
@@ -537,15 +550,14 @@ function idempotencyPart(part: SqlPartContext): IdempotencyStore {
       if (await insertKey(part, keyRow, order)) return { outcome: 'claimed', reference: input.reference };
 
       const row = await db.selectFrom('checkout_idempotency').selectAll().where('key', '=', input.key).executeTakeFirstOrThrow();
-      const claim = decideClaim(toKeyState(row), input);
+      const claim = decideClaim(toKeyRow(row), input);
       if (claim.outcome !== 'take-over') return claim;
-      // The compare-and-set of `canTakeOver`: unless another caller just took it.
+      // The compare-and-set of `keyTakeOver`: unless another caller just took it.
       const taken = await db
         .updateTable('checkout_idempotency')
-        .set({ owner: input.owner, lease_until: input.leaseUntil })
+        .set(keyColumnsOf(STORE_WRITES.takenOver(input.owner, input.leaseUntil)))
         .where('key', '=', input.key)
-        .where('response_status', 'is', null)
-        .where('lease_until', '<=', input.now)
+        .where(whereRule(STORE_RULES.keyTakeOver, input, keyColumn))
         .returning('reference')
         .executeTakeFirst();
       if (!taken) return lostTakeOver(input.now);
@@ -561,13 +573,11 @@ function idempotencyPart(part: SqlPartContext): IdempotencyStore {
 
     async releaseIdempotencyKey(key, owner) {
       await ready();
-      // `mayFinishKey`: the owner's, unanswered.
       await db
         .updateTable('checkout_idempotency')
-        .set({ lease_until: 0 })
+        .set(keyColumnsOf(STORE_WRITES.released()))
         .where('key', '=', key)
-        .where('owner', '=', owner)
-        .where('response_status', 'is', null)
+        .where(whereRule(STORE_RULES.keyHeldBy, { owner }, keyColumn))
         .execute();
     },
   };
@@ -615,9 +625,7 @@ async function insertKey({ db, options }: SqlPartContext, keyRow: IdempotencyTab
 }
 
 function jobsPart({ db, ready }: SqlPartContext): JobQueue {
-  // `holdsLease`: the lease owner of a pending job.
-  const owned = (id: string, owner: string) =>
-    db.updateTable('checkout_jobs').where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'pending');
+  const held = (id: string, owner: string) => db.updateTable('checkout_jobs').where('id', '=', id).where(whereRule(STORE_RULES.jobHeldBy, { owner }));
   return {
     async enqueueJob(job) {
       await ready();
@@ -633,27 +641,14 @@ function jobsPart({ db, ready }: SqlPartContext): JobQueue {
     async leaseJobs({ owner, kinds, now, leaseUntil, limit }) {
       await ready();
       if (kinds.length === 0) return [];
-      // `isLeasable`, in one statement: the outer conditions are checked again on each row as it
+      // `leasableJob`, in one statement: the outer condition is checked again on each row as it
       // is locked, so a job two processes both selected goes to one of them.
+      const leasable = whereRule(STORE_RULES.leasableJob, { kinds, now });
       const rows = await db
         .updateTable('checkout_jobs')
-        .set({ lease_owner: owner, lease_until: leaseUntil, attempts: sql`attempts + 1` })
-        .where('status', '=', 'pending')
-        .where('run_at', '<=', now)
-        .where('lease_until', '<=', now)
-        .where(
-          'id',
-          'in',
-          db
-            .selectFrom('checkout_jobs')
-            .select('id')
-            .where('status', '=', 'pending')
-            .where('kind', 'in', [...kinds])
-            .where('run_at', '<=', now)
-            .where('lease_until', '<=', now)
-            .orderBy('run_at')
-            .limit(limit),
-        )
+        .set({ ...columnsOf(STORE_WRITES.leased(owner, leaseUntil)), attempts: sql`attempts + 1` })
+        .where(leasable)
+        .where('id', 'in', db.selectFrom('checkout_jobs').select('id').where(leasable).orderBy('run_at').limit(limit))
         .returningAll()
         .execute();
       return rows.map(toJob).sort(byRunAt);
@@ -661,19 +656,19 @@ function jobsPart({ db, ready }: SqlPartContext): JobQueue {
 
     async renewJobLease(id, owner, leaseUntil) {
       await ready();
-      const result = await owned(id, owner).set({ lease_until: leaseUntil }).executeTakeFirst();
+      const result = await held(id, owner).set(columnsOf(STORE_WRITES.renewed(leaseUntil))).executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
     },
 
     async completeJob(id, owner, now) {
       await ready();
-      const result = await owned(id, owner).set({ status: 'done', done_at: now, lease_owner: null, lease_until: 0 }).executeTakeFirst();
+      const result = await held(id, owner).set(columnsOf(STORE_WRITES.completed(now))).executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
     },
 
     async retryJob(id, owner, runAt, error) {
       await ready();
-      await owned(id, owner).set({ run_at: runAt, lease_owner: null, lease_until: 0, last_error: jobError(error) }).execute();
+      await held(id, owner).set(columnsOf(STORE_WRITES.retried(runAt, error))).execute();
     },
   };
 }
@@ -705,23 +700,10 @@ function providerRecordsPart({ db, ready }: SqlPartContext): ProviderRecordStore
 
 function pruningPart({ db, ready }: SqlPartContext): StorePruning {
   return {
-    async pruneExpired({ idempotencyBefore, jobsDoneBefore, now }) {
+    async pruneExpired(input) {
       await ready();
-      // `prunesKey` and `prunesJob`.
-      const keys = await db
-        .deleteFrom('checkout_idempotency')
-        .where('created_at', '<', idempotencyBefore)
-        .where('lease_until', '<=', now)
-        .executeTakeFirst();
-      const jobs = await db
-        .deleteFrom('checkout_jobs')
-        .where((where) =>
-          where.or([
-            where.and([where('status', '=', 'done'), where('done_at', '<', jobsDoneBefore)]),
-            where.and([where('status', '=', 'pending'), where('attempts', '=', 0), where('created_at', '<', jobsDoneBefore)]),
-          ]),
-        )
-        .executeTakeFirst();
+      const keys = await db.deleteFrom('checkout_idempotency').where(whereRule(STORE_RULES.prunedKey, input, keyColumn)).executeTakeFirst();
+      const jobs = await db.deleteFrom('checkout_jobs').where(whereRule(STORE_RULES.prunedJob, input)).executeTakeFirst();
       return Number(keys.numDeletedRows) + Number(jobs.numDeletedRows);
     },
   };
@@ -735,23 +717,23 @@ async function insertOrderRow(db: Db, row: OrdersTable): Promise<void> {
     .execute();
 }
 
-function toKeyState(row: Selectable<IdempotencyTable>): IdempotencyKeyState {
+function toKeyRow(row: Selectable<IdempotencyTable>): IdempotencyKeyRow {
   return {
     bodyHash: row.body_hash,
     reference: row.reference,
+    owner: row.owner ?? undefined,
     leaseUntil: Number(row.lease_until),
+    createdAt: Number(row.created_at),
     ...(row.response_status !== null && { response: { status: row.response_status, body: JSON.parse(row.response_body ?? 'null') as unknown } }),
   };
 }
 
 function finishKeyQuery(db: Db, key: string, owner: string, response: StoredResponse) {
-  // `mayFinishKey`: the owner's, unanswered.
   return db
     .updateTable('checkout_idempotency')
-    .set({ response_status: response.status, response_body: JSON.stringify(response.body), lease_until: 0 })
+    .set(keyColumnsOf(STORE_WRITES.answered(response)))
     .where('key', '=', key)
-    .where('owner', '=', owner)
-    .where('response_status', 'is', null);
+    .where(whereRule(STORE_RULES.keyHeldBy, { owner }, keyColumn));
 }
 
 /**
@@ -773,4 +755,34 @@ function toSessionRecord(row: Selectable<SessionsTable>): SessionRecord {
     shopOrigin: row.shop_origin,
     returnPage: row.return_page,
   };
+}
+
+/** A rule's field as its column: `leaseUntil` is `lease_until`. */
+const column = (field: string) => field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+/** In `checkout_idempotency` the answer is two columns; `response_status` is NULL until it is given. */
+export const keyColumn = (field: string) => (field === 'response' ? 'response_status' : column(field));
+
+/**
+ * A rule of rules.ts as a `WHERE` condition (the SQL reading of `matchesRule`): the same fields,
+ * inputs and constants. SQL's NULL already makes a comparison with an unset field not true.
+ */
+export function whereRule<Row, Input>(condition: RuleCondition<Row, Input>, input: Input, columnOf = column): RawBuilder<SqlBool> {
+  if ('all' in condition) return sql<SqlBool>`(${sql.join(condition.all.map((part) => whereRule(part, input, columnOf)), sql` AND `)})`;
+  if ('any' in condition) return sql<SqlBool>`(${sql.join(condition.any.map((part) => whereRule(part, input, columnOf)), sql` OR `)})`;
+  const ref = sql.ref(columnOf(condition.field));
+  if (condition.op === 'unset') return sql<SqlBool>`${ref} IS NULL`;
+  const to = 'input' in condition.to ? (input as Record<string, unknown>)[condition.to.input] : condition.to.value;
+  if (condition.op !== 'in') return sql<SqlBool>`${ref} ${sql.raw(condition.op)} ${to}`;
+  const list = to as readonly unknown[];
+  return list.length === 0 ? sql<SqlBool>`1 = 0` : sql<SqlBool>`${ref} IN (${sql.join(list)})`;
+}
+
+/** A write of rules.ts (`STORE_WRITES`) as the columns it sets; `null` clears one. */
+function columnsOf(write: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(write).map(([field, next]) => [column(field), next]));
+}
+
+/** `columnsOf` for `checkout_idempotency`, whose answer is stored as its status and its JSON body. */
+function keyColumnsOf({ response, ...write }: { response?: StoredResponse } & Record<string, unknown>): Record<string, unknown> {
+  return { ...columnsOf(write), ...(response && { response_status: response.status, response_body: JSON.stringify(response.body) }) };
 }

@@ -57,6 +57,7 @@ export interface StoredResponse {
   body: unknown;
 }
 
+/** What `claimIdempotencyKey` answers (rules.ts `decideClaim` decides it for a known key). */
 export type IdempotencyClaim =
   /** This caller owns the key now: call the provider with this reference. */
   | { outcome: 'claimed'; reference: string }
@@ -67,6 +68,7 @@ export type IdempotencyClaim =
   /** Another caller is creating with this key; ask again later (or take over after `leaseUntil`). */
   | { outcome: 'busy'; leaseUntil: number };
 
+/** What `claimIdempotencyKey` takes. */
 export interface ClaimIdempotencyInput {
   key: string;
   bodyHash: string;
@@ -79,20 +81,23 @@ export interface ClaimIdempotencyInput {
   now: number;
 }
 
-/**
- * `webhook`: re-read what a stored event names and move the order (any handler); `on_webhook`:
- * the shop's `onWebhook` for it; `order_paid`: the shop's `onOrderPaid`. A handler leases only
- * the kinds it can run, so one without a hook leaves that hook's work to one that has it.
- */
+/** The answer `saveSession` stores for a create's idempotency key, in the same transaction. */
 export interface FinishIdempotencyInput {
   key: string;
   owner: string;
   response: StoredResponse;
 }
 
+/**
+ * `webhook`: re-read what a stored event names and move the order (any handler); `on_webhook`:
+ * the shop's `onWebhook` for it; `order_paid`: the shop's `onOrderPaid`. A handler leases only
+ * the kinds it can run, so one without a hook leaves that hook's work to one that has it.
+ */
 export const JOB_KINDS = ['webhook', 'on_webhook', 'order_paid'] as const;
+/** What a job does, one of `JOB_KINDS`. */
 export type JobKind = (typeof JOB_KINDS)[number];
 
+/** What `enqueueJob` takes (and a transition's job). */
 export interface JobInput {
   /** Unique: `webhook:<provider>:<event id>`, `order_paid:<reference>`. Enqueuing a known id does nothing. */
   id: string;
@@ -115,6 +120,7 @@ export interface Job extends JobInput {
   doneAt?: number;
 }
 
+/** What `transitionOrder` takes: a compare-and-set of the order's status. */
 export interface OrderTransition {
   reference: string;
   /** Moves only from one of these. */
