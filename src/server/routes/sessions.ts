@@ -21,7 +21,8 @@ import { MAX_TOKEN_BODY_BYTES, submitToken } from './token.js';
 export const SESSION_ID_PATTERN = /^[A-Za-z0-9_\-.:]{1,255}$/;
 /** The session read's query parameter for a provider SDK's opaque result (docs/protocol.md, "Reads"). */
 export const PROVIDER_RESULT_PARAM = 'provider_result';
-const MAX_PROVIDER_RESULT_LENGTH = 16_384;
+/** Adyen's `sessionResult` is a few hundred characters; a URL over 8 KiB is refused (414) before any route. */
+const MAX_PROVIDER_RESULT_LENGTH = 4_096;
 const MAX_CREATE_BODY_BYTES = 64 * 1024;
 
 /** A create request that passed every check before the store and the provider are asked. */
