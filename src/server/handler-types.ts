@@ -109,15 +109,19 @@ export interface CheckoutHandlerOptions {
   providerTimeoutMs?: number;
   /** Edge runtimes: hand background work (webhooks, hooks) to the platform's `waitUntil`. */
   waitUntil?: (work: Promise<unknown>) => void;
-  /** Default `console`. */
+  /** Where the handler logs (see `CheckoutLogger`): a pino logger as it is, or `console` (the default) as JSON lines. */
   logger?: CheckoutLogger;
   /** Clock in milliseconds (tests). */
   now?: () => number;
 }
 
 /**
- * Where the handler logs: `console`, or anything with its `error` and `warn`. An `info`, where
- * there is one, gets the routine lines (a reconcile that found nothing to do).
+ * Where the handler logs: one record per event, `{ level, time, event, msg, requestId?, reference?,
+ * provider?, sessionId?, jobId?, err? }` (README, "Observability"), secrets redacted. A logger with
+ * a `child` function (pino, bunyan) is called object first, `logger.warn({ event, requestId, … }, msg)`,
+ * and adds its own level and time; any other (`console`) gets each record as one JSON line,
+ * `logger.warn('{"level":"warn",…}')`. Records of level `info` (a session created, an order paid, a
+ * webhook received) go only to a logger that has `info`.
  */
 export type CheckoutLogger = Pick<Console, 'error' | 'warn'> & Partial<Pick<Console, 'info'>>;
 
