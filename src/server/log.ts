@@ -72,11 +72,14 @@ export class Log {
     for (const [name, value] of Object.entries({ ...this.#bound, ...fields })) {
       if (value !== undefined) details[name] = typeof value === 'string' ? redactSecrets(value) : value;
     }
-    if (error !== undefined) details['err'] = loggedError(error);
+    const err = error === undefined ? undefined : loggedError(error);
     const text = redactSecrets(msg);
     try {
-      if (objectFirst(this.#sink)) write.call(this.#sink, details, text);
-      else write.call(this.#sink, JSON.stringify({ level, time: new Date(this.#now()).toISOString(), event, msg: text, ...details }));
+      if (objectFirst(this.#sink)) {
+        write.call(this.#sink, err ? { ...details, err: errorShaped(err) } : details, text);
+      } else {
+        write.call(this.#sink, JSON.stringify({ level, time: new Date(this.#now()).toISOString(), event, msg: text, ...details, ...(err && { err }) }));
+      }
     } catch {
       // A logger that throws never fails the request or job it logs for.
     }
@@ -86,6 +89,16 @@ export class Log {
 /** pino and bunyan take `(fields, msg)`; they are told apart from `console` by their `child`. */
 function objectFirst(logger: CheckoutLogger): boolean {
   return typeof (logger as { child?: unknown }).child === 'function';
+}
+
+/**
+ * The redacted error as its own class for a logger's error serializer: pino's names its `type` by the
+ * constructor's name (and would otherwise say `Object`), bunyan's by `name`. Never the original: its
+ * message and stack may hold what was redacted.
+ */
+function errorShaped(err: LoggedError): LoggedError {
+  const named = { [err.type]: function () {} }[err.type]!;
+  return Object.assign(Object.create(named.prototype as object) as LoggedError, err, { name: err.type });
 }
 
 function loggedError(error: unknown): LoggedError {
