@@ -1,6 +1,7 @@
 import type { CheckoutSession } from '../core/protocol.js';
 import type { CartItem, Catalog } from './catalog.js';
 import type { RetryPolicy } from './job-runner.js';
+import type { CheckoutLogger } from './log.js';
 import type { CustomerInput, PaymentProvider, ProviderCharge, VerifiedWebhook } from './provider-api/types.js';
 import type { CheckoutStore, ListOrdersQuery, Order } from './store/types.js';
 
@@ -115,15 +116,7 @@ export interface CheckoutHandlerOptions {
   now?: () => number;
 }
 
-/**
- * Where the handler logs: one record per event, `{ level, time, event, msg, requestId?, reference?,
- * provider?, sessionId?, jobId?, err? }` (README, "Observability"), secrets redacted. A logger with
- * a `child` function (pino, bunyan) is called object first, `logger.warn({ event, requestId, … }, msg)`,
- * and adds its own level and time; any other (`console`) gets each record as one JSON line,
- * `logger.warn('{"level":"warn",…}')`. Records of level `info` (a session created, an order paid, a
- * webhook received) go only to a logger that has `info`.
- */
-export type CheckoutLogger = Pick<Console, 'error' | 'warn'> & Partial<Pick<Console, 'info'>>;
+export type { CheckoutLogger } from './log.js';
 
 /** What one `handler.reconcile()` run did. */
 export interface ReconcileSummary {

@@ -1,5 +1,14 @@
-import type { CheckoutLogger } from './handler-types.js';
 import { redactSecrets } from './redact.js';
+
+/**
+ * Where the handler logs: one record per event, `{ level, time, event, msg, requestId?, reference?,
+ * provider?, sessionId?, jobId?, err? }` (README, "Observability"), secrets redacted. A logger with
+ * a `child` function (pino, bunyan) is called object first, `logger.warn({ event, requestId, … }, msg)`,
+ * and adds its own level and time; any other (`console`) gets each record as one JSON line,
+ * `logger.warn('{"level":"warn",…}')`. Records of level `info` (a session created, an order paid, a
+ * webhook received) go only to a logger that has `info`.
+ */
+export type CheckoutLogger = Pick<Console, 'error' | 'warn'> & Partial<Pick<Console, 'info'>>;
 
 /** The ids a log record may carry besides its message: who and what the event is about. */
 export interface LogFields {
