@@ -1,6 +1,7 @@
 import type { CheckoutSession } from '../core/protocol.js';
 import type { CartItem, Catalog } from './catalog.js';
 import type { RetryPolicy } from './job-runner.js';
+import type { CheckoutLogger } from './log.js';
 import type { CustomerInput, PaymentProvider, ProviderCharge, VerifiedWebhook } from './provider-api/types.js';
 import type { CheckoutStore, ListOrdersQuery, Order } from './store/types.js';
 
@@ -109,17 +110,13 @@ export interface CheckoutHandlerOptions {
   providerTimeoutMs?: number;
   /** Edge runtimes: hand background work (webhooks, hooks) to the platform's `waitUntil`. */
   waitUntil?: (work: Promise<unknown>) => void;
-  /** Default `console`. */
+  /** Where the handler logs (see `CheckoutLogger`): a pino logger as it is, or `console` (the default) as JSON lines. */
   logger?: CheckoutLogger;
   /** Clock in milliseconds (tests). */
   now?: () => number;
 }
 
-/**
- * Where the handler logs: `console`, or anything with its `error` and `warn`. An `info`, where
- * there is one, gets the routine lines (a reconcile that found nothing to do).
- */
-export type CheckoutLogger = Pick<Console, 'error' | 'warn'> & Partial<Pick<Console, 'info'>>;
+export type { CheckoutLogger } from './log.js';
 
 /** What one `handler.reconcile()` run did. */
 export interface ReconcileSummary {

@@ -4,6 +4,7 @@ import { IdempotencyClaims } from './idempotency.js';
 import { withinGrace } from './job-runner.js';
 import { createJobRunner } from './jobs.js';
 import { Ledger } from './ledger.js';
+import { requestIdOf, withRequestId } from './log.js';
 import { resolveOptions } from './options.js';
 import { errorAnswer, errorJson } from './responses.js';
 import { provideCheckout, type CheckoutDeps, type CheckoutEnv } from './routes/context.js';
@@ -25,7 +26,7 @@ export type {
   WebhookContext,
 } from './handler-types.js';
 export { DEFAULT_BASE_PATH } from './options.js';
-export { redactSecrets } from './provider-calls.js';
+export { redactSecrets } from './redact.js';
 export { SESSION_ID_PLACEHOLDER } from './adapter-kit/return-url.js';
 
 /** Node's own HTTP server refuses more (16 KiB); edge runtimes and in-process callers must not differ. */
@@ -54,10 +55,16 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
   const inFlight = new Set<Promise<Response>>();
   let closing: Promise<void> | undefined;
   const handler = (request: Request) => {
+    // Every answer names its request: the id the caller sent (when sane) or a new one, on every log record of it too.
+    const requestId = requestIdOf(request);
     // A closing handler takes no new work; a load balancer sees its health go 503 and stops sending.
-    if (closing) return Promise.resolve(shuttingDown());
+    if (closing) return Promise.resolve(withRequestId(shuttingDown(), requestId));
     if (!runnerStarted) runnerStarted = runner.start();
-    const answer = Promise.resolve(refuseOversized(request) ?? app.fetch(request));
+    const refusal = refuseOversized(request);
+    // The first requests wait for `@opentelemetry/api` to load (once), so they are traced too.
+    const answer = (refusal ? Promise.resolve(refusal) : config.telemetry.ready.then(() => app.fetch(request, { requestId }))).then((response) =>
+      withRequestId(response, requestId),
+    );
     inFlight.add(answer);
     void answer.finally(() => inFlight.delete(answer)).catch(() => {});
     return answer;
@@ -95,12 +102,12 @@ function checkoutApp(deps: CheckoutDeps): Hono<CheckoutEnv> {
   app.notFound((c) => errorAnswer(c, 404, 'not_found', 'Not found'));
   app.onError((error, c) => {
     if (error instanceof StoreUnavailableError) {
-      config.logger.error('checkout: the store is unavailable; answering 503', error);
+      c.var.log.error('store.unavailable', 'the store is unavailable; answering 503', {}, error);
       return errorAnswer(c, 503, 'store_unavailable', 'The checkout is briefly unavailable; try again shortly', undefined, {
         'Retry-After': String(STORE_RETRY_AFTER_S),
       });
     }
-    config.logger.error('checkout: request failed', error);
+    c.var.log.error('request.failed', 'request failed', {}, error);
     return errorAnswer(c, 500, 'internal_error', 'Internal error');
   });
   return app;

@@ -1,3 +1,4 @@
+import type { Log } from './log.js';
 import { retryDelay } from './store/rules.js';
 import type { CheckoutStore, Job, JobKind } from './store/types.js';
 
@@ -23,7 +24,7 @@ export interface JobRunnerOptions {
   pollMs: number;
   retry?: RetryPolicy;
   now: () => number;
-  logger: Pick<Console, 'error' | 'warn'>;
+  log: Log;
   /** Edge runtimes: keep the isolate alive for work started by a request. */
   waitUntil?: (work: Promise<unknown>) => void;
   /** Run about every `everyMs` (pruning what the store no longer needs). */
@@ -74,7 +75,7 @@ export class JobRunner {
       const housekeeping = this.#options.housekeeping;
       if (housekeeping) {
         this.#housekeeper = setInterval(() => {
-          housekeeping.run().catch((error: unknown) => this.#options.logger.warn('checkout: housekeeping of the store failed', error));
+          housekeeping.run().catch((error: unknown) => this.#options.log.warn('job.housekeeping_failed', 'housekeeping of the store failed', {}, error));
         }, housekeeping.everyMs);
         unref(this.#housekeeper);
       }
@@ -93,7 +94,7 @@ export class JobRunner {
       return this.#draining;
     }
     const drain = this.#drain()
-      .catch((error: unknown) => this.#options.logger.error('checkout: could not read due jobs from the store', error))
+      .catch((error: unknown) => this.#options.log.error('job.poll_failed', 'could not read due jobs from the store', {}, error))
       .finally(() => {
         this.#draining = undefined;
         this.#inFlight.delete(drain);
@@ -126,11 +127,11 @@ export class JobRunner {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     await withinGrace(this.whenIdle(), graceMs);
-    const { store, owner, now, logger } = this.#options;
+    const { store, owner, now, log } = this.#options;
     for (const id of this.#runningIds) {
-      logger.warn(`checkout: ${id} still running at shutdown; releasing its lease so another instance takes it over`);
+      log.warn('job.released', 'still running at shutdown; releasing its lease so another instance takes it over', { jobId: id });
       await store.retryJob(id, owner, now(), 'released: the handler shut down before it finished').catch((error: unknown) =>
-        logger.warn(`checkout: could not release the lease of ${id}; another instance takes it over when the lease runs out`, error),
+        log.warn('job.release_failed', 'could not release the lease; another instance takes it over when the lease runs out', { jobId: id }, error),
       );
     }
   }
@@ -160,7 +161,7 @@ export class JobRunner {
     this.#running += 1;
     this.#runningIds.add(job.id);
     const run = this.#runOne(job)
-      .catch((error: unknown) => this.#options.logger.error(`checkout: could not record the outcome of ${job.id}`, error))
+      .catch((error: unknown) => this.#options.log.error('job.record_failed', 'could not record the outcome of the job', { jobId: job.id }, error))
       .finally(() => {
         this.#running -= 1;
         this.#runningIds.delete(job.id);
@@ -173,15 +174,16 @@ export class JobRunner {
   }
 
   async #runOne(job: Job): Promise<void> {
-    const { store, owner, leaseMs, now, logger } = this.#options;
+    const { store, owner, leaseMs, now } = this.#options;
+    const log = this.#options.log.with({ jobId: job.id });
     // Renewed well before it runs out, so a slow hook is not taken over by another process.
     const heartbeat = setInterval(() => {
       store
         .renewJobLease(job.id, owner, now() + leaseMs)
         .then((held) => {
-          if (!held) logger.error(`checkout: lost the lease of ${job.id} while it ran (a stalled process, or clocks apart by more than the lease); another process may run it too`);
+          if (!held) log.error('job.lease_lost', 'lost the lease of the job while it ran (a stalled process, or clocks apart by more than the lease); another process may run it too');
         })
-        .catch((error: unknown) => logger.warn(`checkout: could not renew the lease of ${job.id}`, error));
+        .catch((error: unknown) => log.warn('job.renew_failed', 'could not renew the lease of the job', {}, error));
     }, Math.max(1, Math.floor(leaseMs / 4)));
     unref(heartbeat);
     try {
@@ -189,14 +191,14 @@ export class JobRunner {
     } catch (error) {
       clearInterval(heartbeat);
       const delay = retryDelay(job.attempts, this.#options.retry);
-      logger.error(`checkout: ${job.id} failed (attempt ${job.attempts}); retrying in ${Math.round(delay / 1000)} s`, error);
+      log.error('job.failed', `failed (attempt ${job.attempts}); retrying in ${Math.round(delay / 1000)} s`, { attempt: job.attempts, retryInMs: delay }, error);
       await store.retryJob(job.id, owner, now() + delay, describe(error));
       this.#later(delay);
       return;
     }
     clearInterval(heartbeat);
     if (!(await store.completeJob(job.id, owner, now()))) {
-      logger.warn(`checkout: ${job.id} finished after its lease was lost; another process may have run it too`);
+      log.warn('job.finished_late', 'finished after its lease was lost; another process may have run it too');
     }
   }
 

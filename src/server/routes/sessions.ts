@@ -7,7 +7,8 @@ import { createKey, createRequestHash, MAX_IDEMPOTENCY_KEY_LENGTH } from '../ide
 import type { HandlerConfig } from '../options.js';
 import { newOrder, refusedTransition } from '../order-machine.js';
 import { baseUrl, claimedShopOrigin, defaultReturnPage, httpOrigin, httpUrl, ownOrigin } from '../origins.js';
-import { callProvider, isNotFoundAtProvider, providerFailureMessage, redactSecrets } from '../provider-calls.js';
+import { callProvider, isNotFoundAtProvider, providerFailureMessage } from '../provider-calls.js';
+import { redactSecrets } from '../redact.js';
 import { ProviderInputError, type CustomerInput, type PaymentProvider } from '../provider-api/types.js';
 import { createSessionBodySchema, describeIssues, toRequestIssues, type CreateSessionBody } from '../request-schema.js';
 import { returnUrls } from '../return-bridge-page.js';
@@ -41,7 +42,8 @@ interface CreateRequest {
 const sessionCors = cors({
   origin: (origin, c: CheckoutContext) => (c.var.checkout.config.allowedOrigins?.has(origin) ? origin : null),
   allowMethods: ['GET', 'POST'],
-  allowHeaders: ['Content-Type', 'Accept', 'Idempotency-Key'],
+  allowHeaders: ['Content-Type', 'Accept', 'Idempotency-Key', 'X-Request-Id'],
+  exposeHeaders: ['X-Request-Id'],
   maxAge: 600,
 });
 const corsForListedOrigins: MiddlewareHandler<CheckoutEnv> = (c, next) =>
@@ -164,14 +166,16 @@ interface ClaimedCreate {
 
 /** The provider's session for a claimed create, saved with its order's link and the key's answer; or the failure's answer. */
 async function createAtProvider(c: CheckoutContext, request: CreateRequest, create: ClaimedCreate): Promise<Response> {
-  const { store, logger, isoNow, providerTimeoutMs } = c.var.checkout.config;
+  const { config } = c.var.checkout;
+  const { store, isoNow, telemetry } = config;
   const { provider } = request;
   const { reference, owner, idempotencyKey, customer } = create;
+  const log = c.var.log.with({ reference, provider: provider.name });
   const key = idempotencyKey && createKey(idempotencyKey);
   try {
     let session: CheckoutSession;
     try {
-      session = await callProvider(
+      session = await callProvider(config, provider.name, 'createSession', () =>
         provider.createSession({
           reference,
           lines: request.priced.lines,
@@ -183,11 +187,9 @@ async function createAtProvider(c: CheckoutContext, request: CreateRequest, crea
           ...returnUrls(create.base, reference),
           webhookUrl: `${create.base}/webhooks/${encodeURIComponent(provider.name)}`,
         }),
-        providerTimeoutMs,
-        provider.name,
       );
     } catch (error) {
-      logger.error(`checkout: creating a session at "${provider.name}" failed`, error);
+      log.error('session.create_failed', `creating a session at "${provider.name}" failed`, {}, error);
       if (error instanceof ProviderInputError) {
         // The provider will refuse this body every time: the order failed, and a retry gets the same answer.
         const answer = { status: 400, body: errorBody('invalid_request', redactSecrets(error.message)) };
@@ -204,6 +206,8 @@ async function createAtProvider(c: CheckoutContext, request: CreateRequest, crea
       { sessionId: session.id, provider: provider.name, reference, shopOrigin: create.shopOrigin, returnPage: create.returnPage },
       key ? { key, owner, response: { status: 201, body: session } } : undefined,
     );
+    telemetry.record('sessionsCreated', { 'checkout.provider': provider.name });
+    log.info('session.created', `created a ${session.kind} session at "${provider.name}"`, { sessionId: session.id });
     return jsonAnswer(c, 201, session);
   } catch (error) {
     // The store failed mid-create (the provider's failures are answered above): let a retry take the key over at once.
@@ -227,15 +231,16 @@ async function readSession(c: CheckoutContext): Promise<Response> {
   if (!provider) return notFound();
   let session: CheckoutSession;
   try {
-    const read = providerResult ? provider.getSession(id, { providerResult }) : provider.getSession(id);
-    session = await callProvider(read, config.providerTimeoutMs, provider.name);
+    session = await callProvider(config, provider.name, 'getSession', () =>
+      providerResult ? provider.getSession(id, { providerResult }) : provider.getSession(id),
+    );
   } catch (error) {
     if (isNotFoundAtProvider(error)) return notFound();
-    config.logger.error(`checkout: reading session "${id}" at "${provider.name}" failed`, error);
+    c.var.log.error('session.read_failed', `reading a session at "${provider.name}" failed`, { sessionId: id, provider: provider.name, reference: record?.reference }, error);
     return errorAnswer(c, 502, 'provider_error', providerFailureMessage(error, provider.name));
   }
   // The widget's confirming read moves the order before the widget hears `complete`.
-  if (record) await ledger.settleSession(record.reference, session);
+  if (record) await ledger.settleSession(record.reference, session, c.var.log);
   return jsonAnswer(c, 200, session);
 }
 

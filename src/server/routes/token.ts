@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { CheckoutSession } from '../../core/protocol.js';
 import { tokenKey } from '../idempotency.js';
 import { baseUrl } from '../origins.js';
-import { callProvider, providerFailureMessage, redactSecrets } from '../provider-calls.js';
+import { callProvider, providerFailureMessage } from '../provider-calls.js';
+import { redactSecrets } from '../redact.js';
 import { CARD_TOKEN_KIND, PaymentDeclinedError, ProviderInputError, type PaymentProvider } from '../provider-api/types.js';
 import { describeIssues, toRequestIssues } from '../request-schema.js';
 import { errorAnswer, jsonAnswer } from '../responses.js';
@@ -57,12 +58,12 @@ export async function submitToken(c: CheckoutContext): Promise<Response> {
     // Authorised, failed or in 3-D Secure: this session's attempt is decided, every later post is refused.
     if (session.status !== 'open' || session.url) await config.store.finishIdempotencyKey(key, owner, { status: 200, body: session });
     else await release();
-    await ledger.settleSession(record.reference, session);
+    await ledger.settleSession(record.reference, session, c.var.log);
     return jsonAnswer(c, 200, session);
   } catch (error) {
     // The provider may have authorised before it failed: the claim stays until its lease runs out,
     // so an immediate retry cannot authorise a second time.
-    config.logger.error(`checkout: paying session "${id}" with a token at "${provider.name}" failed`, error);
+    c.var.log.error('token.payment_failed', `paying a session with a card token at "${provider.name}" failed`, ids(record), error);
     return errorAnswer(c, 502, 'provider_error', providerFailureMessage(error, provider.name));
   }
 }
@@ -75,10 +76,10 @@ async function payWithToken(c: CheckoutContext, provider: CardTokenProvider, rec
   const refused = (response: Response): PaymentAnswer => ({ kind: 'refused', response });
   let current: CheckoutSession;
   try {
-    current = await callProvider(provider.getSession(record.sessionId), config.providerTimeoutMs, provider.name);
+    current = await callProvider(config, provider.name, 'getSession', () => provider.getSession(record.sessionId));
   } catch (error) {
     // Nothing was paid yet: a retry may come at once.
-    config.logger.error(`checkout: reading session "${record.sessionId}" at "${provider.name}" failed`, error);
+    c.var.log.error('session.read_failed', `reading a session at "${provider.name}" failed`, ids(record), error);
     return refused(errorAnswer(c, 502, 'provider_error', providerFailureMessage(error, provider.name)));
   }
   if (current.kind !== CARD_TOKEN_KIND) return refused(notCardToken(c, provider.name));
@@ -86,7 +87,7 @@ async function payWithToken(c: CheckoutContext, provider: CardTokenProvider, rec
   if (current.url) return refused(sessionClosed(c, 'its payment waits for 3-D Secure'));
   try {
     const context = { reference: record.reference, ...returnUrls(baseUrl(config, c.req.raw), record.reference) };
-    const session = await callProvider(provider.submitToken(record.sessionId, token, context), config.providerTimeoutMs, provider.name);
+    const session = await callProvider(config, provider.name, 'submitToken', () => provider.submitToken(record.sessionId, token, context));
     return { kind: 'session', session };
   } catch (error) {
     if (error instanceof PaymentDeclinedError) {
@@ -96,6 +97,9 @@ async function payWithToken(c: CheckoutContext, provider: CardTokenProvider, rec
     throw error;
   }
 }
+
+/** What the log records of a token payment name: never the token. */
+const ids = (record: SessionRecord) => ({ sessionId: record.sessionId, reference: record.reference, provider: record.provider });
 
 /** The token, or why the body is refused. */
 function parseTokenBody(raw: string): string | { message: string } {

@@ -4,6 +4,7 @@
  * serves. Every hook call appends a line to the log file (appendFileSync, so a SIGKILL loses none).
  */
 import { appendFileSync } from 'node:fs';
+import { pino } from 'pino';
 import { createCheckoutHandler } from '../handler.js';
 import { serveNode } from '../node.js';
 import { createSandboxProvider } from '../../providers/sandbox/server.js';
@@ -25,6 +26,12 @@ export interface HandlerProcessConfig {
   providerTimeoutMs: number;
   /** serveNode's `shutdownGraceMs` (SIGTERM). Default its own. */
   shutdownGraceMs?: number;
+  /** Where the handler logs: the default `console`, a pino logger to stdout, or nowhere (default; HANDLER_PROCESS_LOGS=1: console). */
+  logger?: 'console' | 'pino';
+  /** serveNode's port. Default 0: a free one. */
+  port?: number;
+  /** Names among `providers` that make card-token sessions (the sandbox's card fields). */
+  cardToken?: string[];
 }
 
 export interface HookLogLine {
@@ -53,9 +60,11 @@ async function hook(name: HookLogLine['hook'], id: string): Promise<void> {
 }
 
 const providers: PaymentProvider[] = config.providers.map((name) => ({
-  ...createSandboxProvider(config.psp),
+  ...createSandboxProvider({ ...config.psp, ...(config.cardToken?.includes(name) && { sessionKind: 'card-token' as const, name }) }),
   name,
 }));
+const quiet = { error: () => {}, warn: () => {} };
+const logger = config.logger === 'pino' ? pino() : config.logger === 'console' || process.env['HANDLER_PROCESS_LOGS'] ? undefined : quiet;
 const store = 'sqlite' in config.store ? createSqliteStore({ path: config.store.sqlite }) : createPostgresStore({ connectionString: config.store.postgres });
 const handler = createCheckoutHandler({
   providers,
@@ -66,9 +75,12 @@ const handler = createCheckoutHandler({
   hookLeaseMs: config.hookLeaseMs,
   hookRetry: { firstDelayMs: 100, maxDelayMs: 500 },
   providerTimeoutMs: config.providerTimeoutMs,
-  logger: process.env['HANDLER_PROCESS_LOGS'] ? console : { error: () => {}, warn: () => {} },
+  ...(logger && { logger }),
   onWebhook: (event) => hook('onWebhook', event.eventId),
   onOrderPaid: (order) => hook('onOrderPaid', order.reference),
 });
-const server = await serveNode(handler, config.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: config.shutdownGraceMs });
+const server = await serveNode(handler, {
+  ...(config.shutdownGraceMs !== undefined && { shutdownGraceMs: config.shutdownGraceMs }),
+  ...(config.port !== undefined && { port: config.port }),
+});
 process.stdout.write(`listening ${server.url}\n`);
