@@ -142,7 +142,7 @@ function toProviderCharge(data: z.infer<typeof apiChargeSchema>): ProviderCharge
 type ApiSession = z.infer<typeof apiSessionSchema>;
 
 /** The fields of the session's kind: the hosted page, card fields of one token provider, or a Drop-in. */
-function kindFields(data: ApiSession, tokenProvider: SandboxTokenProvider): Partial<CheckoutSession> {
+function kindFields(data: ApiSession, tokenProvider: SandboxTokenProvider): Pick<CheckoutSession, 'kind'> & Partial<CheckoutSession> {
   const status: SessionStatus = data.status;
   if (data.kind === 'dropin') {
     return {
@@ -173,7 +173,6 @@ function toContractSession(data: ApiSession, provider: string, tokenProvider: Sa
   return {
     id: data.id,
     provider,
-    kind: 'hosted',
     ...kindFields(data, tokenProvider),
     status,
     amount: data.amount,
