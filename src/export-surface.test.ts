@@ -42,7 +42,7 @@ const EXPECTED: Record<string, string[]> = {
   './server/providers/convergegate': ["ConvergeGateProviderOptions", "createConvergeGateProvider"],
   './server/providers/mollie': ["MollieProvider", "MollieProviderOptions", "MollieSessionRecord", "MollieSessionStore", "createMemoryMollieStore", "createMollieProvider"],
   './server/providers/reepay': ["ChargeAgreementInput", "CreateAgreementInput", "REEPAY_INVOICE_STATES", "ReepayAgreement", "ReepayBilling", "ReepayBillingOptions", "ReepayInvoice", "ReepayInvoiceState", "ReepayOrderLine", "ReepayProviderOptions", "ReepaySessionRecord", "ReepaySessionStore", "createMemoryReepayStore", "createReepayBilling", "createReepayProvider"],
-  './server/providers/sandbox': ["SandboxProviderOptions", "SandboxSessionKind", "createSandboxProvider"],
+  './server/providers/sandbox': ["SandboxProviderOptions", "SandboxSessionKind", "SandboxTokenProvider", "createSandboxProvider"],
   './server/providers/stripe': ["StripeProviderOptions", "StripeUiMode", "createStripeProvider"],
   './server/providers/vipps-mobilepay': ["RegisterVippsWebhookOptions", "VIPPS_MOBILEPAY_API_URL", "VIPPS_MOBILEPAY_CURRENCIES", "VIPPS_WEBHOOK_EVENTS", "VippsMobilePayProviderOptions", "createVippsMobilePayProvider", "epaymentReference", "registerVippsWebhook"],
   './server/node': ["CheckoutMiddlewareOptions", "NodeServerHandle", "RunningSandbox", "SANDBOX_BLIK_CODES", "SANDBOX_TEST_CARDS", "SandboxPsp", "SandboxPspOptions", "ServeNodeOptions", "StartSandboxOptions", "checkoutMiddleware", "createSandboxPsp", "serveNode", "startSandbox", "toNodeListener"],
