@@ -571,17 +571,6 @@ export class CheckoutRunController implements ReactiveController {
 
   #onRunError(run: Run, error: unknown): void {
     if (isAbortError(error) || this.#run !== run || run.settled) return;
-    const session = this.#session;
-    // A provider script that did not load (ad blocker, network, CSP) is reported, and the chooser
-    // offers the other methods; without a methods answer, the error stays (with "Try again").
-    if (run.choice && session && session.kind !== 'hosted' && error instanceof CheckoutError && error.code === 'provider_load_failed') {
-      this.#dispatch('checkout-error', { code: error.code, message: error.message, retryable: true, session });
-      // A reload must not resume the method that cannot load.
-      this.#forgetSession(run);
-      const offer = { methods: run.choice.methods, unavailable: [...run.choice.unavailable, run.choice.method.id] };
-      void this.#begin(run.mode, null, (next) => this.#execute(next, false, offer));
-      return;
-    }
     const checkoutError =
       error instanceof CheckoutError
         ? error
@@ -589,6 +578,18 @@ export class CheckoutRunController implements ReactiveController {
             retryable: true,
             cause: error,
           });
+    // A provider script that did not load (ad blocker, network, CSP) is reported, and the chooser
+    // offers the other methods; with no other method, the error stays (with "Try again").
+    const session = this.#session;
+    const choice = run.choice;
+    const offer = choice && { methods: choice.methods, unavailable: [...choice.unavailable, choice.method.id] };
+    if (offer && session && session.kind !== 'hosted' && checkoutError.code === 'provider_load_failed' && !offer.methods?.every((method) => offer.unavailable.includes(method.id))) {
+      this.#dispatch('checkout-error', { code: 'provider_load_failed', message: checkoutError.message, retryable: true, session });
+      // A reload must not resume the method that cannot load.
+      this.#forgetSession(run);
+      void this.#begin(run.mode, null, (next) => this.#execute(next, false, offer));
+      return;
+    }
     this.#fail(run, checkoutError);
   }
 
