@@ -82,7 +82,15 @@ export function newIdempotencyKey(): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-async function requestSession(url: string, init: RequestInit, options: SessionRequestOptions): Promise<CheckoutSession> {
+/**
+ * One call to the endpoint with the timeout, retries and errors of the session calls; `parse`
+ * turns the JSON answer into `T` (a session, unless the caller reads another answer).
+ */
+export async function requestSession<T = CheckoutSession>(
+  url: string,
+  init: RequestInit,
+  options: Omit<SessionRequestOptions, 'parse'> & { parse: (json: unknown, context: SessionShapeContext) => Promise<T> },
+): Promise<T> {
   const { signal, retries = 0, backoffMs = DEFAULT_BACKOFF_MS } = options;
   for (let attempt = 0; ; attempt++) {
     throwIfAborted(signal);
@@ -100,7 +108,7 @@ async function requestSession(url: string, init: RequestInit, options: SessionRe
   }
 }
 
-async function attemptOnce(url: string, init: RequestInit, options: SessionRequestOptions): Promise<unknown> {
+async function attemptOnce(url: string, init: RequestInit, options: Omit<SessionRequestOptions, 'parse'>): Promise<unknown> {
   const { signal, timeoutMs = DEFAULT_TIMEOUT_MS, fetch: fetchImpl = globalThis.fetch } = options;
   const attempt = new AbortController();
   let timedOut = false;
