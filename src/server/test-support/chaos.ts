@@ -33,7 +33,7 @@ export interface ChaosOptions {
   killEveryMs?: [number, number];
   /** How long PostgreSQL is stopped, once, 30–50 % into the run. Default 5000. */
   dbDownMs?: number;
-  /** The drain gives up after this (ms). Default 60 000. */
+  /** The drain (clients still retrying their creates, then jobs and webhook retries) ends at the latest this long (ms) after the load. Default 60 000. */
   drainMs?: number;
   /** Seeds the chaos schedule (which handler, when) and the clients' backoff jitter. Default 1. */
   seed?: number;
@@ -82,12 +82,24 @@ export interface ChaosReport {
     paidNotAtPsp: number;
     pspPaidNotInLedger: number;
   };
+  /**
+   * Runs of the hooks, counted by their "end" lines in the hook log. A second run is the documented
+   * window (README, "One window no store can close") only when the process of the run before was
+   * SIGKILLed after that run returned, and the second started after the kill: the store could not
+   * have recorded the return. Any other second run (two processes at once, or a rerun of a return
+   * a live process knew of) counts as twice.
+   */
   hooks: {
-    /** Paid orders whose `onOrderPaid` ended exactly once, more than once, never; and orders not paid that were fulfilled. */
+    /** Paid orders whose `onOrderPaid` ended exactly once. */
     orderPaidOnce: number;
+    /** Paid orders whose `onOrderPaid` ran again only after its process was SIGKILLed before recording the return. */
+    orderPaidRerunAfterKill: number;
+    /** Any other order whose `onOrderPaid` ended more than once. */
     orderPaidTwice: number;
+    /** Paid orders whose `onOrderPaid` never ended, and orders not paid whose hook ran. */
     orderPaidMissing: number;
     orderPaidNotPaid: number;
+    onWebhookRerunAfterKill: number;
     onWebhookTwice: number;
   };
   webhooks: {
@@ -105,6 +117,8 @@ export interface ChaosReport {
   };
   chaos: {
     kills: number;
+    /** Each kill: the process, and when (epoch ms). */
+    killed: { pid: number; at: number }[];
     /** Restarts that failed and were tried again. */
     failedStarts: number;
     dbDownMs: number;
@@ -113,6 +127,8 @@ export interface ChaosReport {
     dbUpAtMs: number | undefined;
   };
   drain: { settled: boolean; ms: number; pendingJobs: number; webhooksInFlight: boolean };
+  /** One line per order where anything is off (PSP, ledger, hooks, webhook), to find out why. */
+  anomalies: string[];
   checks: { name: string; pass: boolean; detail: string }[];
 }
 
@@ -128,8 +144,6 @@ const HOOK_LEASE_MS = 2_000;
 const CLIENT_TIMEOUT_MS = 15_000;
 const CLIENT_BACKOFF_MS = 400;
 const CLIENT_MAX_BACKOFF_MS = 3_000;
-/** A checkout's creates give up after this: long past a takeover of its key (provider timeout + 5 s) and an outage. */
-const CHECKOUT_DEADLINE_MS = 45_000;
 /** The PSP's first webhook retry; doubling, or the handler's Retry-After (5 s on 503) when longer. */
 const WEBHOOK_RETRY_DELAY_MS = 250;
 const POLL_MS = 250;
@@ -191,9 +205,13 @@ export async function runChaosSoak(input: ChaosOptions): Promise<ChaosReport> {
       sessionIds: new Set<string>(),
       /** Event id → outcomes of its delivery attempts. */
       deliveries: new Map<string, string[]>(),
+      /** Event id → the session it is about. */
+      eventSessions: new Map<string, string>(),
     };
     const sendWebhook: typeof fetch = async (target, init) => {
-      const eventId = String((JSON.parse(String(init?.body)) as { id?: unknown }).id);
+      const event = JSON.parse(String(init?.body)) as { id?: unknown; session?: unknown };
+      const eventId = String(event.id);
+      if (typeof event.session === 'string') pspState.eventSessions.set(eventId, event.session);
       const outcomes = pspState.deliveries.get(eventId) ?? [];
       pspState.deliveries.set(eventId, outcomes);
       try {
@@ -241,7 +259,7 @@ export async function runChaosSoak(input: ChaosOptions): Promise<ChaosReport> {
       hookLeaseMs: HOOK_LEASE_MS,
       providerTimeoutMs: PROVIDER_TIMEOUT_MS,
     };
-    const chaos: ChaosReport['chaos'] = { kills: 0, failedStarts: 0, dbDownMs: 0, dbDownFromMs: undefined, dbUpAtMs: undefined };
+    const chaos: ChaosReport['chaos'] = { kills: 0, killed: [], failedStarts: 0, dbDownMs: 0, dbDownFromMs: undefined, dbUpAtMs: undefined };
     const start = async (): Promise<HandlerChild> => {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -264,6 +282,8 @@ export async function runChaosSoak(input: ChaosOptions): Promise<ChaosReport> {
     // The load: checkouts started evenly over the run, each retrying its create with its key until it gets a session.
     const loadStarted = Date.now();
     const chaosEnd = loadStarted + options.seconds * 1000;
+    /** Clients give up and the drain ends by then at the latest. */
+    const drainDeadline = chaosEnd + options.drainMs;
     const clientFailures: Record<string, number> = {};
     const checkouts = { started: 0, created: 0, gaveUp: 0, paidAtPsp: 0, abandoned: 0, attempts: 0 };
     const answeredSessions = new Map<string, Set<string>>();
@@ -272,7 +292,8 @@ export async function runChaosSoak(input: ChaosOptions): Promise<ChaosReport> {
 
     async function checkout(index: number): Promise<void> {
       const key = `chaos-${options.seed}-${index}`;
-      const deadline = Date.now() + CHECKOUT_DEADLINE_MS;
+      // A patient shopper: retries (backing off) until the drain's deadline, however slow a loaded machine makes the handlers.
+      const deadline = drainDeadline;
       checkouts.started++;
       let sessionId: string | undefined;
       for (let attempt = 0; sessionId === undefined; attempt++) {
@@ -341,6 +362,7 @@ export async function runChaosSoak(input: ChaosOptions): Promise<ChaosReport> {
         chaos.kills++;
         progress(`kill ${chaos.kills}: handler ${slot} (pid ${victim.process.pid}) at ${((Date.now() - loadStarted) / 1000).toFixed(1)} s`);
         // Its address stays in the proxy's turn until the new process replaces it: 502 meanwhile.
+        chaos.killed.push({ pid: victim.process.pid!, at: Date.now() });
         await victim.kill();
         await sleep(200 + random() * 600);
         const replacement = await start();
@@ -378,7 +400,7 @@ export async function runChaosSoak(input: ChaosOptions): Promise<ChaosReport> {
         .query<{ count: string }>(`select count(*) as count from checkout_jobs where status = 'pending'`)
         .then((result) => Number(result.rows[0]!.count), () => Number.NaN);
       if (!webhooksInFlight && pendingJobs === 0) break;
-      if (Date.now() - drainStarted > options.drainMs) break;
+      if (Date.now() > drainDeadline) break;
       await sleep(POLL_MS);
     }
     const drain = { settled: !webhooksInFlight && pendingJobs === 0, ms: Date.now() - drainStarted, pendingJobs, webhooksInFlight };
@@ -396,13 +418,9 @@ export async function runChaosSoak(input: ChaosOptions): Promise<ChaosReport> {
     ).rows;
     const ledgerPaid = new Set(orders.filter((order) => order.status === 'paid').map((order) => order.reference));
     const lines = readHookLog(hookLog);
-    const ended = (hook: HookLogLine['hook']) => {
-      const counts = new Map<string, number>();
-      for (const line of lines) if (line.hook === hook && line.phase === 'end') counts.set(line.id, (counts.get(line.id) ?? 0) + 1);
-      return counts;
-    };
-    const orderPaidRuns = ended('onOrderPaid');
-    const webhookRuns = ended('onWebhook');
+    const orderPaidRuns = hookRuns(lines, 'onOrderPaid', chaos.killed);
+    const webhookRuns = hookRuns(lines, 'onWebhook', chaos.killed);
+    const runsLike = (runs: Map<string, HookRuns>, kind: HookRuns['kind']) => [...runs].filter(([, run]) => run.kind === kind).map(([id]) => id);
 
     const duplicates = [...pspState.sessionsByKey.values()].filter((ids) => ids.size > 1);
     const attemptOutcomes: Record<string, number> = {};
@@ -433,11 +451,13 @@ export async function runChaosSoak(input: ChaosOptions): Promise<ChaosReport> {
         pspPaidNotInLedger: [...pspPaid.keys()].filter((reference) => !ledgerPaid.has(reference)).length,
       },
       hooks: {
-        orderPaidOnce: [...ledgerPaid].filter((reference) => orderPaidRuns.get(reference) === 1).length,
-        orderPaidTwice: [...orderPaidRuns.values()].filter((runs) => runs > 1).length,
+        orderPaidOnce: runsLike(orderPaidRuns, 'once').filter((reference) => ledgerPaid.has(reference)).length,
+        orderPaidRerunAfterKill: runsLike(orderPaidRuns, 'rerun after kill').filter((reference) => ledgerPaid.has(reference)).length,
+        orderPaidTwice: runsLike(orderPaidRuns, 'twice').length,
         orderPaidMissing: [...ledgerPaid].filter((reference) => !orderPaidRuns.has(reference)).length,
         orderPaidNotPaid: [...orderPaidRuns.keys()].filter((reference) => !ledgerPaid.has(reference)).length,
-        onWebhookTwice: [...webhookRuns.values()].filter((runs) => runs > 1).length,
+        onWebhookRerunAfterKill: runsLike(webhookRuns, 'rerun after kill').length,
+        onWebhookTwice: runsLike(webhookRuns, 'twice').length,
       },
       webhooks: {
         events: pspState.deliveries.size,
@@ -449,6 +469,18 @@ export async function runChaosSoak(input: ChaosOptions): Promise<ChaosReport> {
       },
       chaos,
       drain,
+      anomalies: anomalies({
+        orders,
+        pspPaid,
+        orderPaidRuns,
+        webhookRuns,
+        deliveries: pspState.deliveries,
+        eventSessions: pspState.eventSessions,
+        lines,
+        killed: chaos.killed,
+        dbDown: chaos.dbDownFromMs === undefined ? undefined : [loadStarted + chaos.dbDownFromMs, loadStarted + (chaos.dbUpAtMs ?? Infinity)],
+        loadStarted,
+      }),
       checks: [],
     };
     report.checks = chaosChecks(report, payProblems);
@@ -458,6 +490,78 @@ export async function runChaosSoak(input: ChaosOptions): Promise<ChaosReport> {
     process.off('exit', killChildren);
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => {});
   }
+}
+
+/** How often a hook ended for one id, and whether a second run is the documented window (see `ChaosReport['hooks']`). */
+interface HookRuns {
+  ended: number;
+  kind: 'once' | 'rerun after kill' | 'twice';
+}
+
+function hookRuns(lines: HookLogLine[], hook: HookLogLine['hook'], killed: { pid: number; at: number }[]): Map<string, HookRuns> {
+  const byId = new Map<string, HookLogLine[]>();
+  for (const line of lines) if (line.hook === hook) byId.set(line.id, [...(byId.get(line.id) ?? []), line]);
+  const runs = new Map<string, HookRuns>();
+  for (const [id, idLines] of byId) {
+    const ends = idLines.filter((line) => line.phase === 'end').sort((a, b) => a.at - b.at);
+    if (ends.length === 0) continue;
+    // Each run after the first: its process's start line came after the SIGKILL of the process whose run ended before it.
+    const afterKill = ends.slice(1).every((end, index) => {
+      const before = ends[index]!;
+      const kill = killed.find((candidate) => candidate.pid === before.pid && candidate.at >= before.at);
+      const start = idLines.filter((line) => line.phase === 'start' && line.pid === end.pid && line.at <= end.at).at(-1);
+      return kill !== undefined && start !== undefined && start.at >= kill.at;
+    });
+    runs.set(id, { ended: ends.length, kind: ends.length === 1 ? 'once' : afterKill ? 'rerun after kill' : 'twice' });
+  }
+  return runs;
+}
+
+/** Every order where the PSP, the ledger, the hooks and the webhooks do not all agree, with what each says. */
+function anomalies(seen: {
+  orders: { reference: string; status: string; session_id: string | null }[];
+  pspPaid: Map<string, string>;
+  orderPaidRuns: Map<string, HookRuns>;
+  webhookRuns: Map<string, HookRuns>;
+  deliveries: Map<string, string[]>;
+  eventSessions: Map<string, string>;
+  lines: HookLogLine[];
+  killed: { pid: number; at: number }[];
+  dbDown: [number, number] | undefined;
+  loadStarted: number;
+}): string[] {
+  const seconds = (at: number) => `${((at - seen.loadStarted) / 1000).toFixed(2)} s`;
+  /** Each line of a hook's run for an id: which process, when, and whether that process was killed soon after. */
+  const runsOf = (hook: HookLogLine['hook'], id: string) =>
+    seen.lines
+      .filter((line) => line.hook === hook && line.id === id)
+      .map((line) => {
+        const kill = seen.killed.find((candidate) => candidate.pid === line.pid);
+        return `${line.phase} pid ${line.pid} at ${seconds(line.at)}${kill ? ` (killed at ${seconds(kill.at)})` : ''}`;
+      })
+      .join(', ');
+  const references = new Set([...seen.orders.map((order) => order.reference), ...seen.pspPaid.keys(), ...seen.orderPaidRuns.keys()]);
+  const lines: string[] = [];
+  for (const reference of references) {
+    const order = seen.orders.find((candidate) => candidate.reference === reference);
+    const pspSession = seen.pspPaid.get(reference);
+    const sessionId = pspSession ?? order?.session_id ?? undefined;
+    const events = [...seen.eventSessions].filter(([, session]) => session === sessionId).map(([id]) => id);
+    const run = seen.orderPaidRuns.get(reference);
+    const runs = run?.ended ?? 0;
+    const paidInLedger = order?.status === 'paid';
+    const webhooksOk = events.every((id) => seen.webhookRuns.get(id)?.kind === 'once') && events.length === (pspSession ? 1 : 0);
+    if (Boolean(pspSession) === paidInLedger && (paidInLedger ? run?.kind === 'once' : !run) && webhooksOk) continue;
+    const webhookText = events
+      .map((id) => `${id} [${(seen.deliveries.get(id) ?? []).join(' ')}] onWebhook ${seen.webhookRuns.get(id)?.ended ?? 0}× (${runsOf('onWebhook', id)})`)
+      .join('; ');
+    lines.push(
+      `${reference}: PSP ${pspSession ? `complete (${pspSession})` : 'not paid'}, ledger ${order ? `${order.status} (session ${order.session_id ?? 'none'})` : 'no order'}, ` +
+        `onOrderPaid ended ${runs}× (${runsOf('onOrderPaid', reference)}), webhooks: ${webhookText || 'none'}` +
+        `${seen.dbDown ? `; database down ${seconds(seen.dbDown[0])}–${seconds(seen.dbDown[1])}` : ''}`,
+    );
+  }
+  return lines;
 }
 
 /** What must hold after any chaos: nothing lost, nothing twice, and the chaos did happen. */
@@ -492,12 +596,13 @@ function chaosChecks(report: ChaosReport, payProblems: string[]): ChaosReport['c
         ledger.paid === psp.paid &&
         ledger.paidNotAtPsp === 0 &&
         ledger.pspPaidNotInLedger === 0 &&
-        hooks.orderPaidOnce === ledger.paid &&
+        hooks.orderPaidOnce + hooks.orderPaidRerunAfterKill === ledger.paid &&
         hooks.orderPaidTwice === 0 &&
         hooks.orderPaidMissing === 0 &&
         hooks.orderPaidNotPaid === 0,
       detail:
-        `PSP ${psp.paid} (payments made ${checkouts.paidAtPsp}), ledger ${ledger.paid}, onOrderPaid once ${hooks.orderPaidOnce}; ` +
+        `PSP ${psp.paid} (payments made ${checkouts.paidAtPsp}), ledger ${ledger.paid}, onOrderPaid once ${hooks.orderPaidOnce} ` +
+          `(+ ${hooks.orderPaidRerunAfterKill} run again after a SIGKILL between its return and its record); ` +
         `paid in the ledger only ${ledger.paidNotAtPsp}, at the PSP only ${ledger.pspPaidNotInLedger}, hook twice ${hooks.orderPaidTwice}, ` +
         `never ${hooks.orderPaidMissing}, for an unpaid order ${hooks.orderPaidNotPaid}`,
     },
@@ -512,7 +617,9 @@ function chaosChecks(report: ChaosReport, payProblems: string[]): ChaosReport['c
     {
       name: '0 lost webhooks, each handled once',
       pass: webhooks.lost === 0 && webhooks.delivered === webhooks.events && hooks.onWebhookTwice === 0 && webhooks.events === psp.paid,
-      detail: `${webhooks.events} events for ${psp.paid} payments, ${webhooks.delivered} delivered, ${webhooks.handled} handled, ${webhooks.lost} lost, onWebhook twice ${hooks.onWebhookTwice}`,
+      detail:
+        `${webhooks.events} events for ${psp.paid} payments, ${webhooks.delivered} delivered, ${webhooks.handled} handled, ${webhooks.lost} lost, ` +
+        `onWebhook twice ${hooks.onWebhookTwice} (run again after a SIGKILL between its return and its record: ${hooks.onWebhookRerunAfterKill})`,
     },
   ];
 }
@@ -531,14 +638,15 @@ export function formatChaosReport(report: ChaosReport): string {
     ['**PSP paid**', psp.paid],
     ['**ledger paid**', ledger.paid],
     ['**onOrderPaid ran exactly once**', hooks.orderPaidOnce],
-    ['onOrderPaid ran twice / never (paid orders)', `${hooks.orderPaidTwice} / ${hooks.orderPaidMissing}`],
+    ['onOrderPaid ran again after a SIGKILL between its return and its record (the documented window)', hooks.orderPaidRerunAfterKill],
+    ['onOrderPaid ran twice otherwise / never (paid orders)', `${hooks.orderPaidTwice} / ${hooks.orderPaidMissing}`],
     ['ledger orders: paid / pending / other', `${ledger.paid} / ${ledger.pending} / ${ledger.other}`],
     ['PSP sessions / creates the PSP answered', `${psp.sessions} / ${psp.createRequests}`],
     ['**duplicate PSP sessions per Idempotency-Key**', psp.duplicateSessions],
     ['webhook events / delivered / handled (onWebhook ran)', `${webhooks.events} / ${webhooks.delivered} / ${webhooks.handled}`],
     ['webhook delivery attempts (outcomes)', `${webhooks.attempts} (${Object.entries(webhooks.attemptOutcomes).map(([outcome, n]) => `${outcome} × ${n}`).join(', ')})`],
     ['**lost webhooks**', webhooks.lost],
-    ['onWebhook ran twice', hooks.onWebhookTwice],
+    ['onWebhook ran again after a SIGKILL between its return and its record / twice otherwise', `${hooks.onWebhookRerunAfterKill} / ${hooks.onWebhookTwice}`],
     ['handlers SIGKILLed (and restarted)', `${chaos.kills}${chaos.failedStarts ? ` (${chaos.failedStarts} restarts tried again)` : ''}`],
     ['PostgreSQL down', chaos.dbDownFromMs === undefined ? '–' : `${(chaos.dbDownMs / 1000).toFixed(1)} s (from ${(chaos.dbDownFromMs / 1000).toFixed(1)} s)`],
     ['drain', `${(drain.ms / 1000).toFixed(1)} s${drain.settled ? '' : ' (did not settle)'}`],
@@ -553,6 +661,7 @@ export function formatChaosReport(report: ChaosReport): string {
     '| --- | --- |',
     ...rows.map(([name, value]) => `| ${name} | ${value} |`),
     '',
+    ...(report.anomalies.length ? ['Orders where something is off:', ...report.anomalies.map((line) => `- ${line}`), ''] : []),
     ...report.checks.map((check) => `${check.pass ? 'PASS' : 'FAIL'} ${check.name}: ${check.detail}`),
     '',
     report.checks.every((check) => check.pass) ? 'Chaos soak: PASS' : 'Chaos soak: FAIL',
