@@ -1,4 +1,5 @@
 import type { CheckoutStore, Job, JobKind } from './store/types.js';
+import { sleep } from './timers.js';
 
 /** How a hook that throws (`onOrderPaid`, `onWebhook`) is retried: the `hookRetry` option. */
 export interface RetryPolicy {
@@ -40,6 +41,10 @@ export interface JobRunnerStatus {
 
 /** Jobs one runner runs at once. */
 const CONCURRENCY = 10;
+/** The first wait before recording a finished job again; doubling up to a quarter lease (at most 1 s). */
+const RECORD_RETRY_FIRST_MS = 50;
+/** An order reference no order has: the store probe after an outage reads it. */
+const STORE_PROBE_REFERENCE = 'job-runner-probe';
 
 /**
  * Runs the store's durable jobs (webhook inbox, `onOrderPaid`): leases due jobs, renews the lease
@@ -59,6 +64,15 @@ export class JobRunner {
   readonly #runningIds = new Set<string>();
   #closed = false;
   #lastPollAt: number | undefined;
+  /**
+   * A store call failed, and since then the store has not answered for a whole lease period. Meanwhile
+   * the runner leases nothing: a job whose hook returned in another handler just as the store went
+   * away has a lease that ran out during the outage, and that handler, still holding the job, must get
+   * to renew it or record it before anyone takes it over and runs the hook again.
+   */
+  #storeDown = false;
+  /** When the store first answered again after the outage (epoch ms). */
+  #storeBackAt: number | undefined;
 
   constructor(options: JobRunnerOptions) {
     this.#options = options;
@@ -135,24 +149,52 @@ export class JobRunner {
   }
 
   async #drain(): Promise<void> {
+    if (!(await this.#storeSettled())) return;
     do {
       this.#drainAgain = false;
       // Jobs run side by side, each on its own: one slow hook does not hold up the others.
       while (this.#running < CONCURRENCY && !this.#closed) {
         const limit = CONCURRENCY - this.#running;
         const now = this.#options.now();
-        const jobs = await this.#options.store.leaseJobs({
-          owner: this.#options.owner,
-          kinds: this.#options.kinds,
-          now,
-          leaseUntil: now + this.#options.leaseMs,
-          limit,
-        });
+        const jobs = await this.#options.store
+          .leaseJobs({ owner: this.#options.owner, kinds: this.#options.kinds, now, leaseUntil: now + this.#options.leaseMs, limit })
+          .catch((error: unknown) => {
+            this.#storeFailed();
+            throw error;
+          });
         this.#lastPollAt = now;
         for (const job of jobs) if (!this.#runningIds.has(job.id)) this.#start(job);
         if (jobs.length < limit) break;
       }
     } while (this.#drainAgain && !this.#closed);
+  }
+
+  #storeFailed(): void {
+    this.#storeDown = true;
+    this.#storeBackAt = undefined;
+  }
+
+  /** True when jobs may be leased: the store never failed, or has answered for a lease period since it did. */
+  async #storeSettled(): Promise<boolean> {
+    if (!this.#storeDown) return true;
+    const { store, now, leaseMs } = this.#options;
+    try {
+      await store.getOrder(STORE_PROBE_REFERENCE);
+    } catch {
+      this.#storeBackAt = undefined;
+      return false;
+    }
+    const at = now();
+    this.#lastPollAt = at;
+    this.#storeBackAt ??= at;
+    const waited = at - this.#storeBackAt;
+    if (waited < leaseMs) {
+      this.#later(leaseMs - waited);
+      return false;
+    }
+    this.#storeDown = false;
+    this.#storeBackAt = undefined;
+    return true;
   }
 
   #start(job: Job): void {
@@ -183,8 +225,9 @@ export class JobRunner {
         .catch((error: unknown) => logger.warn(`checkout: could not renew the lease of ${job.id}`, error));
     }, Math.max(1, Math.floor(leaseMs / 4)));
     unref(heartbeat);
+    let kickNow: boolean | void;
     try {
-      if (await this.#options.run(job)) void this.kick();
+      kickNow = await this.#options.run(job);
     } catch (error) {
       clearInterval(heartbeat);
       const delay = this.#retryDelay(job.attempts);
@@ -193,9 +236,30 @@ export class JobRunner {
       this.#later(delay);
       return;
     }
-    clearInterval(heartbeat);
-    if (!(await store.completeJob(job.id, owner, now()))) {
-      logger.warn(`checkout: ${job.id} finished after its lease was lost; another process may have run it too`);
+    // It returned: from here on only the record is retried, never the job, and the lease is renewed until it is recorded.
+    try {
+      if (!(await this.#recordDone(job))) {
+        logger.warn(`checkout: ${job.id} finished after its lease was lost; another process may have run it too`);
+      }
+    } finally {
+      clearInterval(heartbeat);
+    }
+    if (kickNow) void this.kick();
+  }
+
+  /** Completes a job that returned, again and again while the store fails (until the runner closes). */
+  async #recordDone(job: Job): Promise<boolean> {
+    const { store, owner, leaseMs, now, logger } = this.#options;
+    const maxDelay = Math.min(1000, Math.max(RECORD_RETRY_FIRST_MS, Math.floor(leaseMs / 4)));
+    for (let delay = RECORD_RETRY_FIRST_MS, attempt = 1; ; delay = Math.min(maxDelay, delay * 2), attempt++) {
+      try {
+        return await store.completeJob(job.id, owner, now());
+      } catch (error) {
+        this.#storeFailed();
+        if (this.#closed) throw error;
+        if (attempt === 1) logger.warn(`checkout: could not record that ${job.id} finished; trying again until the store answers`, error);
+        await sleep(delay);
+      }
     }
   }
 

@@ -85,9 +85,9 @@ export interface ChaosReport {
   /**
    * Runs of the hooks, counted by their "end" lines in the hook log. A second run is the documented
    * window (README, "One window no store can close") only when the process of the run before was
-   * SIGKILLed after that run returned, and the second started after the kill: the store could not
-   * have recorded the return. Any other second run (two processes at once, or a rerun of a return
-   * a live process knew of) counts as twice.
+   * SIGKILLed after that run returned, with the database up for less than 2 s in between, and the
+   * second started after the kill: the store could not have recorded the return. Any other second
+   * run (two processes at once, or a rerun of a return a live process knew of) counts as twice.
    */
   hooks: {
     /** Paid orders whose `onOrderPaid` ended exactly once. */
@@ -418,8 +418,10 @@ export async function runChaosSoak(input: ChaosOptions): Promise<ChaosReport> {
     ).rows;
     const ledgerPaid = new Set(orders.filter((order) => order.status === 'paid').map((order) => order.reference));
     const lines = readHookLog(hookLog);
-    const orderPaidRuns = hookRuns(lines, 'onOrderPaid', chaos.killed);
-    const webhookRuns = hookRuns(lines, 'onWebhook', chaos.killed);
+    const dbDown: [number, number] | undefined =
+      chaos.dbDownFromMs === undefined ? undefined : [loadStarted + chaos.dbDownFromMs, loadStarted + (chaos.dbUpAtMs ?? Number.POSITIVE_INFINITY)];
+    const orderPaidRuns = hookRuns(lines, 'onOrderPaid', chaos.killed, dbDown);
+    const webhookRuns = hookRuns(lines, 'onWebhook', chaos.killed, dbDown);
     const runsLike = (runs: Map<string, HookRuns>, kind: HookRuns['kind']) => [...runs].filter(([, run]) => run.kind === kind).map(([id]) => id);
 
     const duplicates = [...pspState.sessionsByKey.values()].filter((ids) => ids.size > 1);
@@ -478,7 +480,7 @@ export async function runChaosSoak(input: ChaosOptions): Promise<ChaosReport> {
         eventSessions: pspState.eventSessions,
         lines,
         killed: chaos.killed,
-        dbDown: chaos.dbDownFromMs === undefined ? undefined : [loadStarted + chaos.dbDownFromMs, loadStarted + (chaos.dbUpAtMs ?? Infinity)],
+        dbDown,
         loadStarted,
       }),
       checks: [],
@@ -498,7 +500,21 @@ interface HookRuns {
   kind: 'once' | 'rerun after kill' | 'twice';
 }
 
-function hookRuns(lines: HookLogLine[], hook: HookLogLine['hook'], killed: { pid: number; at: number }[]): Map<string, HookRuns> {
+/**
+ * A run's process counts as killed "between the return and the record" only when the store was up
+ * for less than this between the two (a live handler records at once; it retries while the store is down).
+ */
+const RECORD_WINDOW_MS = 2_000;
+
+function hookRuns(
+  lines: HookLogLine[],
+  hook: HookLogLine['hook'],
+  killed: { pid: number; at: number }[],
+  dbDown: [number, number] | undefined,
+): Map<string, HookRuns> {
+  /** Milliseconds from `from` to `to` that the database was up. */
+  const storeUpMs = (from: number, to: number) =>
+    to - from - (dbDown ? Math.max(0, Math.min(to, dbDown[1]) - Math.max(from, dbDown[0])) : 0);
   const byId = new Map<string, HookLogLine[]>();
   for (const line of lines) if (line.hook === hook) byId.set(line.id, [...(byId.get(line.id) ?? []), line]);
   const runs = new Map<string, HookRuns>();
@@ -510,7 +526,7 @@ function hookRuns(lines: HookLogLine[], hook: HookLogLine['hook'], killed: { pid
       const before = ends[index]!;
       const kill = killed.find((candidate) => candidate.pid === before.pid && candidate.at >= before.at);
       const start = idLines.filter((line) => line.phase === 'start' && line.pid === end.pid && line.at <= end.at).at(-1);
-      return kill !== undefined && start !== undefined && start.at >= kill.at;
+      return kill !== undefined && storeUpMs(before.at, kill.at) < RECORD_WINDOW_MS && start !== undefined && start.at >= kill.at;
     });
     runs.set(id, { ended: ends.length, kind: ends.length === 1 ? 'once' : afterKill ? 'rerun after kill' : 'twice' });
   }
