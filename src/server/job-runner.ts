@@ -65,10 +65,11 @@ export class JobRunner {
   #closed = false;
   #lastPollAt: number | undefined;
   /**
-   * A store call failed, and since then the store has not answered for a whole lease period. Meanwhile
+   * A store call failed, and since then the store has not answered for half a lease period. Meanwhile
    * the runner leases nothing: a job whose hook returned in another handler just as the store went
    * away has a lease that ran out during the outage, and that handler, still holding the job, must get
-   * to renew it or record it before anyone takes it over and runs the hook again.
+   * to renew it or record it before anyone takes it over and runs the hook again. It does within a
+   * quarter lease of the store's return (its heartbeat; its record retries, at most 1 s apart).
    */
   #storeDown = false;
   /** When the store first answered again after the outage (epoch ms). */
@@ -174,7 +175,7 @@ export class JobRunner {
     this.#storeBackAt = undefined;
   }
 
-  /** True when jobs may be leased: the store never failed, or has answered for a lease period since it did. */
+  /** True when jobs may be leased: the store never failed, or has answered for half a lease period since it did. */
   async #storeSettled(): Promise<boolean> {
     if (!this.#storeDown) return true;
     const { store, now, leaseMs } = this.#options;
@@ -187,9 +188,10 @@ export class JobRunner {
     const at = now();
     this.#lastPollAt = at;
     this.#storeBackAt ??= at;
+    const holdOffMs = Math.ceil(leaseMs / 2);
     const waited = at - this.#storeBackAt;
-    if (waited < leaseMs) {
-      this.#later(leaseMs - waited);
+    if (waited < holdOffMs) {
+      this.#later(holdOffMs - waited);
       return false;
     }
     this.#storeDown = false;
