@@ -1,6 +1,7 @@
 import type { Log } from './log.js';
 import { retryDelay } from './store/rules.js';
 import type { CheckoutStore, Job, JobKind } from './store/types.js';
+import { sleep } from './timers.js';
 
 /** How a hook that throws (`onOrderPaid`, `onWebhook`) is retried: the `hookRetry` option. */
 export interface RetryPolicy {
@@ -42,6 +43,10 @@ export interface JobRunnerStatus {
 
 /** Jobs one runner runs at once. */
 const CONCURRENCY = 10;
+/** The first wait before recording a finished job again; doubling up to a quarter lease (at most 1 s). */
+const RECORD_RETRY_FIRST_MS = 50;
+/** An order reference no order has: the store probe after an outage reads it. */
+const STORE_PROBE_REFERENCE = 'job-runner-probe';
 
 /**
  * Runs the store's durable jobs (webhook inbox, `onOrderPaid`): leases due jobs, renews the lease
@@ -61,6 +66,16 @@ export class JobRunner {
   readonly #runningIds = new Set<string>();
   #closed = false;
   #lastPollAt: number | undefined;
+  /**
+   * A store call failed, and since then the store has not answered for half a lease period. Meanwhile
+   * the runner leases nothing: a job whose hook returned in another handler just as the store went
+   * away has a lease that ran out during the outage, and that handler, still holding the job, must get
+   * to renew it or record it before anyone takes it over and runs the hook again. It does within a
+   * quarter lease of the store's return (its heartbeat; its record retries, at most 1 s apart).
+   */
+  #storeDown = false;
+  /** When the store first answered again after the outage (epoch ms). */
+  #storeBackAt: number | undefined;
 
   constructor(options: JobRunnerOptions) {
     this.#options = options;
@@ -137,24 +152,53 @@ export class JobRunner {
   }
 
   async #drain(): Promise<void> {
+    if (!(await this.#storeSettled())) return;
     do {
       this.#drainAgain = false;
       // Jobs run side by side, each on its own: one slow hook does not hold up the others.
       while (this.#running < CONCURRENCY && !this.#closed) {
         const limit = CONCURRENCY - this.#running;
         const now = this.#options.now();
-        const jobs = await this.#options.store.leaseJobs({
-          owner: this.#options.owner,
-          kinds: this.#options.kinds,
-          now,
-          leaseUntil: now + this.#options.leaseMs,
-          limit,
-        });
+        const jobs = await this.#options.store
+          .leaseJobs({ owner: this.#options.owner, kinds: this.#options.kinds, now, leaseUntil: now + this.#options.leaseMs, limit })
+          .catch((error: unknown) => {
+            this.#storeFailed();
+            throw error;
+          });
         this.#lastPollAt = now;
         for (const job of jobs) if (!this.#runningIds.has(job.id)) this.#start(job);
         if (jobs.length < limit) break;
       }
     } while (this.#drainAgain && !this.#closed);
+  }
+
+  #storeFailed(): void {
+    this.#storeDown = true;
+    this.#storeBackAt = undefined;
+  }
+
+  /** True when jobs may be leased: the store never failed, or has answered for half a lease period since it did. */
+  async #storeSettled(): Promise<boolean> {
+    if (!this.#storeDown) return true;
+    const { store, now, leaseMs } = this.#options;
+    try {
+      await store.getOrder(STORE_PROBE_REFERENCE);
+    } catch {
+      this.#storeBackAt = undefined;
+      return false;
+    }
+    const at = now();
+    this.#lastPollAt = at;
+    this.#storeBackAt ??= at;
+    const holdOffMs = Math.ceil(leaseMs / 2);
+    const waited = at - this.#storeBackAt;
+    if (waited < holdOffMs) {
+      this.#later(holdOffMs - waited);
+      return false;
+    }
+    this.#storeDown = false;
+    this.#storeBackAt = undefined;
+    return true;
   }
 
   #start(job: Job): void {
@@ -186,8 +230,9 @@ export class JobRunner {
         .catch((error: unknown) => log.warn('job.renew_failed', 'could not renew the lease of the job', {}, error));
     }, Math.max(1, Math.floor(leaseMs / 4)));
     unref(heartbeat);
+    let kickNow: boolean | void;
     try {
-      if (await this.#options.run(job)) void this.kick();
+      kickNow = await this.#options.run(job);
     } catch (error) {
       clearInterval(heartbeat);
       const delay = retryDelay(job.attempts, this.#options.retry);
@@ -196,9 +241,31 @@ export class JobRunner {
       this.#later(delay);
       return;
     }
-    clearInterval(heartbeat);
-    if (!(await store.completeJob(job.id, owner, now()))) {
-      log.warn('job.finished_late', 'finished after its lease was lost; another process may have run it too');
+    // It returned: from here on only the record is retried, never the job, and the lease is renewed until it is recorded.
+    try {
+      if (!(await this.#recordDone(job))) {
+        log.warn('job.finished_late', 'finished after its lease was lost; another process may have run it too');
+      }
+    } finally {
+      clearInterval(heartbeat);
+    }
+    if (kickNow) void this.kick();
+  }
+
+  /** Completes a job that returned, again and again while the store fails (until the runner closes). */
+  async #recordDone(job: Job): Promise<boolean> {
+    const { store, owner, leaseMs, now } = this.#options;
+    const log = this.#options.log.with({ jobId: job.id });
+    const maxDelay = Math.min(1000, Math.max(RECORD_RETRY_FIRST_MS, Math.floor(leaseMs / 4)));
+    for (let delay = RECORD_RETRY_FIRST_MS, attempt = 1; ; delay = Math.min(maxDelay, delay * 2), attempt++) {
+      try {
+        return await store.completeJob(job.id, owner, now());
+      } catch (error) {
+        this.#storeFailed();
+        if (this.#closed) throw error;
+        if (attempt === 1) log.warn('job.record_retry', 'could not record that the job finished; trying again until the store answers', {}, error);
+        await sleep(delay);
+      }
     }
   }
 

@@ -210,8 +210,8 @@ export class Ledger {
     const order = await store.getOrder(reference);
     if (!awaitsFulfilment(order) || !onOrderPaid) return;
     await onOrderPaid(order);
-    // The hook returned: from here on only the record is retried, never the hook.
-    await this.#retrying(() => store.markFulfilled(reference, isoNow()), `recording the fulfilment of ${reference}`);
+    // The hook returned: from here on only the record is retried, never the hook (the job runner renews the lease meanwhile).
+    await this.#retryingUntilRecorded(() => store.markFulfilled(reference, isoNow()), `recording the fulfilment of ${reference}`);
   }
 
   /**
@@ -272,15 +272,19 @@ export class Ledger {
     }
   }
 
-  /** A store write retried a few times in this process (a brief outage), then given up. */
-  async #retrying(write: () => Promise<void>, what: string): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
+  /**
+   * A store write retried in this process until the store answers: given up, the job would be retried
+   * and the hook that already returned called again. Soon after the store is back (at most a quarter
+   * lease, 1 s), before other handlers take over leases that ran out during the outage (job-runner.ts).
+   */
+  async #retryingUntilRecorded(write: () => Promise<void>, what: string): Promise<void> {
+    const maxDelay = Math.min(1000, Math.floor(this.#config.jobLeaseMs / 4));
+    for (let attempt = 1, delay = 50; ; attempt++, delay = Math.min(maxDelay, delay * 2)) {
       try {
         return await write();
       } catch (error) {
-        if (attempt >= 6) throw error;
-        this.#config.log.warn('store.write_retry', `${what} failed (attempt ${attempt}); trying again`, { attempt }, error);
-        await sleep(Math.min(5000, 200 * 2 ** attempt));
+        if (attempt === 1 || attempt % 60 === 0) this.#config.log.warn('store.write_retry', `${what} failed (attempt ${attempt}); trying again until the store answers`, { attempt }, error);
+        await sleep(delay, { unref: true });
       }
     }
   }

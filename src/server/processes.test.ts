@@ -2,22 +2,22 @@
  * Real processes on one store: killed with SIGKILL mid-work and restarted (SQLite), and two at
  * once behind a loopback proxy that alternates between them (PostgreSQL).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { CheckoutSession } from '../core/protocol.js';
-import { serveNode, type NodeServerHandle } from './node.js';
+import { serveNode } from './node.js';
 import { createSandboxPsp, signSandboxPayload } from '../providers/sandbox/psp.js';
 import { createPostgresStore } from './store/postgres.js';
 import { createSqliteStore } from './store/sqlite.js';
 import type { CheckoutStore } from './store/types.js';
+import { readHookLog, spawnHandler, startRoundRobinProxy, type HandlerChild } from './test-support/handler-cluster.js';
 import type { HandlerProcessConfig, HookLogLine } from './test-support/handler-process.js';
 import { createTestDatabase } from './test-support/postgres.js';
 
-const SCRIPT = fileURLToPath(new URL('./test-support/handler-process.ts', import.meta.url));
 const SECRET_KEY = 'sbx_sk_processes_0123456789';
 const WEBHOOK_SECRET = 'sbx_whsec_processes_0123456789';
 const SHOP = 'http://shop.test:5173';
@@ -28,39 +28,12 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-interface Child {
-  url: string;
-  process: ChildProcess;
-  kill(): Promise<void>;
-  /** The exit code, once the process ended (null after a signal it did not handle). */
-  exited: Promise<number | null>;
-}
+type Child = HandlerChild;
 
 async function startChild(config: HandlerProcessConfig): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT], {
-    env: { ...process.env, CHECKOUT_PROCESS_CONFIG: JSON.stringify(config) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  // HANDLER_PROCESS_LOGS=1: the children log to stderr, shown when each ends.
-  if (process.env['HANDLER_PROCESS_LOGS']) child.once('exit', () => console.log(`handler process ${child.pid} stderr:\n${stderr}`));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    let stdout = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /listening (\S+)/.exec(stdout);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`handler process exited (${code}) before listening: ${stderr}`)));
-  });
-  const kill = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited;
-  };
-  cleanups.push(kill);
-  return { url, process: child, kill, exited };
+  const child = await spawnHandler(config);
+  cleanups.push(child.kill);
+  return child;
 }
 
 /** The sandbox PSP on loopback, counting the creates it answers; `holdCreates` keeps answers back (the caller dies waiting). */
@@ -84,30 +57,12 @@ async function startPsp() {
 
 /** One public address in front of the handler processes, alternating between them. */
 async function startProxy() {
-  const targets: string[] = [];
-  let next = 0;
-  const server: NodeServerHandle = await serveNode(async (request) => {
-    const target = targets[next++ % targets.length]!;
-    const url = new URL(request.url);
-    const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
-    const headers = new Headers(request.headers);
-    headers.delete('host');
-    // Like a real proxy: a dead upstream is a 502, which the widget retries.
-    return fetch(`${target}${url.pathname}${url.search}`, { method: request.method, headers, ...(body && { body }), redirect: 'manual' }).catch(
-      () => new Response('upstream unreachable', { status: 502 }),
-    );
-  });
-  cleanups.push(() => server.close());
-  return { url: server.url, targets };
+  const proxy = await startRoundRobinProxy();
+  cleanups.push(proxy.close);
+  return proxy;
 }
 
-function readLog(file: string): HookLogLine[] {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as HookLogLine);
-}
+const readLog = readHookLog;
 
 const count = (lines: HookLogLine[], hook: HookLogLine['hook'], phase: HookLogLine['phase']) =>
   lines.filter((line) => line.hook === hook && line.phase === phase).length;

@@ -40,6 +40,8 @@ export interface HookLogLine {
   /** Event id or order reference. */
   id: string;
   pid: number;
+  /** Epoch ms when the line was written. */
+  at: number;
 }
 
 export const CATALOG = {
@@ -49,8 +51,8 @@ export const CATALOG = {
 
 const config = JSON.parse(process.env['CHECKOUT_PROCESS_CONFIG'] ?? '') as HandlerProcessConfig;
 
-function log(line: Omit<HookLogLine, 'pid'>): void {
-  appendFileSync(config.log, `${JSON.stringify({ ...line, pid: process.pid })}\n`);
+function log(line: Omit<HookLogLine, 'pid' | 'at'>): void {
+  appendFileSync(config.log, `${JSON.stringify({ ...line, pid: process.pid, at: Date.now() })}\n`);
 }
 
 async function hook(name: HookLogLine['hook'], id: string): Promise<void> {
