@@ -2,7 +2,7 @@ import type { CheckoutSession } from '../core/protocol.js';
 import type { CartItem, Catalog } from './catalog.js';
 import type { RetryPolicy } from './job-runner.js';
 import type { CustomerInput, PaymentProvider, ProviderCharge, VerifiedWebhook } from './provider-api/types.js';
-import type { CheckoutStore, ListOrdersQuery, Order } from './store/types.js';
+import type { CheckoutStore, Job, ListJobsQuery, ListOrdersQuery, Order } from './store/types.js';
 
 /**
  * What `onWebhook` gets besides the event: the session or charge it names, re-read from the
@@ -98,7 +98,18 @@ export interface CheckoutHandlerOptions {
    * caller is treated as a guest who may name a handle (no logins: the demo).
    */
   shopper?: (request: Request) => Shopper | undefined | Promise<Shopper | undefined>;
-  /** Backoff of hook retries. Default: first after 1 s, doubling up to 5 min. */
+  /**
+   * A job (a stored webhook, `onOrderPaid`, `onWebhook`) given up as a dead letter after
+   * `hookRetry.maxAttempts` failed attempts or `hookRetry.maxAgeMs`: it is `dead`, logged at error
+   * level, and stays in the store until `handler.jobs.retry(id)`. Called once, by the handler that
+   * gave it up, for the shop's own alerting; a throw is logged, not retried (the dead job is still
+   * listed by `handler.jobs.list({ status: 'dead' })`).
+   */
+  onDeadLetter?: (job: Job) => void | Promise<void>;
+  /**
+   * Backoff of hook retries, and when a job is given up (`dead`). Default: first after 1 s,
+   * doubling up to 5 min; dead on the 20th failed attempt or a failure 3 days after it was enqueued.
+   */
   hookRetry?: RetryPolicy;
   /**
    * How long a process holds a hook (or webhook) it runs, renewed while it runs; after a crash
@@ -143,6 +154,18 @@ export interface OrderLedger {
   list(query?: ListOrdersQuery): Promise<Order[]>;
 }
 
+/** `handler.jobs`: the durable jobs (webhooks, hooks), for an operator to find dead letters and run them again. */
+export interface JobLedger {
+  /** Jobs of one status (`dead`: the dead letters), newest first; `limit` default 50, at most 500. */
+  list(query?: ListJobsQuery): Promise<Job[]>;
+  /**
+   * Runs a `dead` job again: pending and due now, its attempts and deadline anew (its `lastError`
+   * stays until the next attempt), on whichever handler on the store leases it first. False when
+   * no dead job has this id.
+   */
+  retry(id: string): Promise<boolean>;
+}
+
 /**
  * What `createCheckoutHandler` returns: a fetch-style `(Request) => Response` to mount at `basePath`,
  * plus the order ledger, charges of saved payment methods and housekeeping.
@@ -150,6 +173,8 @@ export interface OrderLedger {
 export type CheckoutHandler = ((request: Request) => Promise<Response>) & {
   /** The order ledger (docs/protocol.md, "State rules"). */
   readonly orders: OrderLedger;
+  /** The durable jobs: dead letters listed and retried. */
+  readonly jobs: JobLedger;
   /**
    * Charges a saved payment method: writes the order, charges, and moves the order on the
    * charge the provider reports (`onOrderPaid` as for a checkout). A provider failure throws

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { CheckoutHandler, CheckoutHandlerOptions, OrderLedger } from './handler-types.js';
+import type { CheckoutHandler, CheckoutHandlerOptions, JobLedger, OrderLedger } from './handler-types.js';
 import { IdempotencyClaims } from './idempotency.js';
 import { withinGrace } from './job-runner.js';
 import { createJobRunner } from './jobs.js';
@@ -19,6 +19,7 @@ export type {
   CheckoutHandler,
   CheckoutHandlerOptions,
   CheckoutLogger,
+  JobLedger,
   OrderLedger,
   ReconcileSummary,
   Shopper,
@@ -66,8 +67,17 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     get: (reference) => config.store.getOrder(reference),
     list: (query) => config.store.listOrders(query),
   };
+  const jobs: JobLedger = {
+    list: (query) => config.store.listJobs(query),
+    async retry(id) {
+      const revived = await config.store.reviveJob(id, config.now());
+      if (revived) kickJobs();
+      return revived;
+    },
+  };
   return Object.assign(handler, {
     orders,
+    jobs,
     charge: ledger.charge.bind(ledger),
     reconcile: () => ledger.reconcilePending(),
     whenIdle: () => runner.whenIdle(),

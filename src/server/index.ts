@@ -8,6 +8,7 @@ export {
   type CheckoutHandlerOptions,
   type ChargeRequest,
   type CheckoutLogger,
+  type JobLedger,
   type OrderLedger,
   type ReconcileSummary,
   type Shopper,

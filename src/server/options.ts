@@ -42,6 +42,7 @@ export interface HandlerConfig {
   shopper: CheckoutHandlerOptions['shopper'];
   onOrderPaid: CheckoutHandlerOptions['onOrderPaid'];
   onWebhook: CheckoutHandlerOptions['onWebhook'];
+  onDeadLetter: CheckoutHandlerOptions['onDeadLetter'];
   hookRetry: RetryPolicy | undefined;
   waitUntil: CheckoutHandlerOptions['waitUntil'];
 }
@@ -89,7 +90,8 @@ export function resolveOptions(options: CheckoutHandlerOptions): HandlerConfig {
     shopper: options.shopper?.bind(options),
     onOrderPaid: options.onOrderPaid?.bind(options),
     onWebhook: options.onWebhook?.bind(options),
-    hookRetry: options.hookRetry,
+    onDeadLetter: options.onDeadLetter?.bind(options),
+    hookRetry: retryOption(options.hookRetry),
     waitUntil: options.waitUntil,
   };
 }
@@ -156,6 +158,14 @@ function jobLeaseOption(hookLeaseMs: number | undefined): number {
   // Past 25 s a dead process's hook would not be picked up within the contract's 30 s.
   if (!(leaseMs >= 500 && leaseMs <= 25_000)) throw new TypeError(`hookLeaseMs must be from 500 to 25 000 ms (got ${hookLeaseMs})`);
   return leaseMs;
+}
+
+function retryOption(retry: RetryPolicy | undefined): RetryPolicy | undefined {
+  for (const name of ['maxAttempts', 'maxAgeMs'] as const) {
+    const value = retry?.[name];
+    if (value !== undefined && !(Number.isInteger(value) && value >= 1)) throw new TypeError(`hookRetry.${name} must be a whole number of at least 1 (got ${value})`);
+  }
+  return retry;
 }
 
 function storeOption(store: CheckoutStore | undefined, logger: Pick<Console, 'warn'>): CheckoutStore {
