@@ -1,6 +1,7 @@
 import type { CheckoutSession } from '../core/protocol.js';
 import type { CartItem, Catalog } from './catalog.js';
 import type { RetryPolicy } from './job-runner.js';
+import type { RateLimitOptions, SuspiciousActivity } from './rate-limits.js';
 import type { CustomerInput, PaymentProvider, ProviderCharge, VerifiedWebhook } from './provider-api/types.js';
 import type { CheckoutStore, Job, ListJobsQuery, ListOrdersQuery, Order } from './store/types.js';
 
@@ -116,6 +117,26 @@ export interface CheckoutHandlerOptions {
    * another handler on the store takes it over this much later. Default 20 000 ms.
    */
   hookLeaseMs?: number;
+  /**
+   * Card-testing defence (README, "Security"), counted on the store so it holds across instances:
+   * creates and card-token posts per client address and in total per minute (over it: `429
+   * rate_limited` with `Retry-After`), and declined cards per session (the last allowed one fails
+   * the session). Each limit can be changed or turned off (`false`); `false` here turns all off.
+   */
+  rateLimits?: RateLimitOptions | false;
+  /**
+   * Called when a limit refuses for the first time in its minute (once per client address or
+   * total), and when a session is failed by its declines: for the shop's own alerting. Not
+   * retried (it is an alert, not work): a throw is logged; it is not awaited by the answer.
+   */
+  onSuspiciousActivity?: (activity: SuspiciousActivity) => void | Promise<void>;
+  /**
+   * The client's address for the per-client limits when neither `trustProxy` (the last
+   * `X-Forwarded-For` entry) nor Node's socket gives it, e.g. `(request) =>
+   * request.headers.get('cf-connecting-ip') ?? undefined` on Cloudflare Workers. Read a header only
+   * if your platform sets it and strips what clients send.
+   */
+  clientAddress?: (request: Request) => string | undefined;
   /** A provider call that takes longer fails with 502. Default 20 000 ms. */
   providerTimeoutMs?: number;
   /** Edge runtimes: hand background work (webhooks, hooks) to the platform's `waitUntil`. */

@@ -6,7 +6,7 @@ import { createJobRunner } from './jobs.js';
 import { Ledger } from './ledger.js';
 import { resolveOptions } from './options.js';
 import { errorAnswer, errorJson } from './responses.js';
-import { provideCheckout, type CheckoutDeps, type CheckoutEnv } from './routes/context.js';
+import { provideCheckout, type CheckoutDeps, type CheckoutEnv, type RuntimeEnv } from './routes/context.js';
 import { answerMethodNotAllowed, refuseUntrustedHost } from './routes/middleware.js';
 import { returnBridgeRoutes } from './routes/return-bridge.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -54,11 +54,12 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
 
   const inFlight = new Set<Promise<Response>>();
   let closing: Promise<void> | undefined;
-  const handler = (request: Request) => {
+  // Node's server passes its request as the second argument: the client's address for the rate limits.
+  const handler = (request: Request, env?: RuntimeEnv) => {
     // A closing handler takes no new work; a load balancer sees its health go 503 and stops sending.
     if (closing) return Promise.resolve(shuttingDown());
     if (!runnerStarted) runnerStarted = runner.start();
-    const answer = Promise.resolve(refuseOversized(request) ?? app.fetch(request));
+    const answer = Promise.resolve(refuseOversized(request) ?? app.fetch(request, env));
     inFlight.add(answer);
     void answer.finally(() => inFlight.delete(answer)).catch(() => {});
     return answer;

@@ -3,6 +3,7 @@ import type { CheckoutHandlerOptions, CheckoutLogger } from './handler-types.js'
 import type { RetryPolicy } from './job-runner.js';
 import { httpOrigin } from './origins.js';
 import type { PaymentProvider } from './provider-api/types.js';
+import { rateLimitsOption, type RateLimits } from './rate-limits.js';
 import { createMemoryStore } from './store/memory.js';
 import { reportingOutages } from './store/outage.js';
 import { STORE_TIMES } from './store/rules.js';
@@ -44,6 +45,10 @@ export interface HandlerConfig {
   onWebhook: CheckoutHandlerOptions['onWebhook'];
   onDeadLetter: CheckoutHandlerOptions['onDeadLetter'];
   hookRetry: RetryPolicy | undefined;
+  /** The card-testing limits in force; `false`: none. */
+  rateLimits: RateLimits | false;
+  onSuspiciousActivity: CheckoutHandlerOptions['onSuspiciousActivity'];
+  clientAddress: CheckoutHandlerOptions['clientAddress'];
   waitUntil: CheckoutHandlerOptions['waitUntil'];
 }
 
@@ -92,6 +97,9 @@ export function resolveOptions(options: CheckoutHandlerOptions): HandlerConfig {
     onWebhook: options.onWebhook?.bind(options),
     onDeadLetter: options.onDeadLetter?.bind(options),
     hookRetry: retryOption(options.hookRetry),
+    rateLimits: rateLimitsOption(options.rateLimits),
+    onSuspiciousActivity: options.onSuspiciousActivity?.bind(options),
+    clientAddress: options.clientAddress?.bind(options),
     waitUntil: options.waitUntil,
   };
 }

@@ -15,8 +15,16 @@ export interface CheckoutDeps {
   health: () => JobRunnerStatus;
 }
 
+/**
+ * What a runtime passes as the handler's second argument: Node's server (`@hono/node-server`)
+ * passes its `incoming` request, whose socket has the client's address.
+ */
+export interface RuntimeEnv {
+  incoming?: { socket?: { remoteAddress?: string | undefined } | undefined } | undefined;
+}
+
 /** The Hono environment of the checkout's routes. */
-export type CheckoutEnv = { Variables: { checkout: CheckoutDeps } };
+export type CheckoutEnv = { Variables: { checkout: CheckoutDeps }; Bindings: RuntimeEnv | undefined };
 export type CheckoutContext = Context<CheckoutEnv>;
 
 /** Puts `deps` on every request's context, before any other middleware. */
