@@ -1,7 +1,7 @@
 import type { CheckoutSession } from '../core/protocol.js';
 import type { CartItem, Catalog } from './catalog.js';
 import type { RetryPolicy } from './job-runner.js';
-import type { RateLimitOptions, SuspiciousActivity } from './rate-limits.js';
+import type { RateLimitOptions, SuspiciousActivity } from './rate-limit-options.js';
 import type { CustomerInput, PaymentProvider, ProviderCharge, VerifiedWebhook } from './provider-api/types.js';
 import type { CheckoutStore, Job, ListJobsQuery, ListOrdersQuery, Order } from './store/types.js';
 

@@ -3,7 +3,7 @@ import type { CheckoutHandlerOptions, CheckoutLogger } from './handler-types.js'
 import type { RetryPolicy } from './job-runner.js';
 import { httpOrigin } from './origins.js';
 import type { PaymentProvider } from './provider-api/types.js';
-import { rateLimitsOption, type RateLimits } from './rate-limits.js';
+import { rateLimitsOption, type RateLimits } from './rate-limit-options.js';
 import { createMemoryStore } from './store/memory.js';
 import { reportingOutages } from './store/outage.js';
 import { STORE_TIMES } from './store/rules.js';

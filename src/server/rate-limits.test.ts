@@ -8,7 +8,7 @@ import type { CheckoutSession } from '../core/protocol.js';
 import type { Catalog } from './catalog.js';
 import { createCheckoutHandler, type CheckoutHandler, type CheckoutHandlerOptions } from './handler.js';
 import { CARD_TOKEN_KIND, PaymentDeclinedError, type PaymentProvider } from './provider-api/types.js';
-import type { SuspiciousActivity } from './rate-limits.js';
+import type { SuspiciousActivity } from './rate-limit-options.js';
 import { scriptedSessions } from './test-support/scripted-sessions.js';
 import { testStores } from './test-support/stores.js';
 import { TEST_HOSTS } from './test-support/test-hosts.js';
