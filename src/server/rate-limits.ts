@@ -35,7 +35,7 @@ export function clientAddress(c: CheckoutContext): string | undefined {
 
 /** Refuses a create or a token post over a per-client or total limit with `429 rate_limited` and `Retry-After`. */
 export function limitRequests(action: 'create' | 'token'): MiddlewareHandler<CheckoutEnv> {
-  let warnedOfNoAddress = false;
+  const warned = new Set<string>();
   return async (c, next) => {
     const { config } = c.var.checkout;
     const limits = config.rateLimits;
@@ -44,11 +44,15 @@ export function limitRequests(action: 'create' | 'token'): MiddlewareHandler<Che
     const windowStart = now - (now % WINDOW_MS);
     const address = clientAddress(c);
     const perClient = limits[`${action}sPerClient`];
-    if (perClient !== false && !address && !warnedOfNoAddress) {
-      warnedOfNoAddress = true;
-      config.logger.warn(
-        `checkout: the client address of a ${action} is unknown, so the per-client limit does not apply to it; pass clientAddress (edge runtimes) or trustProxy (behind a proxy)`,
-      );
+    const warnOnce = (why: string, message: string) => {
+      if (warned.has(why)) return;
+      warned.add(why);
+      config.logger.warn(message);
+    };
+    if (perClient !== false && !address) {
+      warnOnce('no address', `checkout: the client address of a ${action} is unknown, so the per-client limit does not apply to it; pass clientAddress (edge runtimes) or trustProxy (behind a proxy)`);
+    } else if (perClient !== false && !config.trustProxy && c.req.header('x-forwarded-for')) {
+      warnOnce('proxy', 'checkout: requests carry X-Forwarded-For but trustProxy is off: the per-client limits count the address that connected (a proxy counts every shopper as one client); behind a proxy set trustProxy');
     }
     const checks: [SuspiciousActivityKind, string, number | false][] = [
       [`${action}s_per_client`, address ?? '', address ? perClient : false],

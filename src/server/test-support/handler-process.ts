@@ -3,11 +3,12 @@
  * one store. Configured by the JSON in CHECKOUT_PROCESS_CONFIG; prints `listening <url>` once it
  * serves. Every hook call appends a line to the log file (appendFileSync, so a SIGKILL loses none).
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { createCheckoutHandler } from '../handler.js';
 import { serveNode } from '../node.js';
 import { createSandboxProvider } from '../../providers/sandbox/server.js';
 import type { PaymentProvider } from '../provider-api/types.js';
+import type { RateLimitOptions } from '../rate-limit-options.js';
 import { createPostgresStore } from '../store/postgres.js';
 import { createSqliteStore } from '../store/sqlite.js';
 
@@ -25,10 +26,19 @@ export interface HandlerProcessConfig {
   providerTimeoutMs: number;
   /** serveNode's `shutdownGraceMs` (SIGTERM). Default its own. */
   shutdownGraceMs?: number;
+  /** The sandbox providers' session kind. Default hosted. */
+  sessionKind?: 'hosted' | 'card-token';
+  /** The handler's `rateLimits`; default its own. */
+  rateLimits?: RateLimitOptions | false;
+  trustProxy?: boolean;
+  /** `onOrderPaid` throws while this file exists. */
+  failWhileExists?: string;
+  /** `hookRetry.maxAttempts`. */
+  maxAttempts?: number;
 }
 
 export interface HookLogLine {
-  hook: 'onWebhook' | 'onOrderPaid';
+  hook: 'onWebhook' | 'onOrderPaid' | 'onDeadLetter' | 'onSuspiciousActivity';
   phase: 'start' | 'end';
   /** Event id or order reference. */
   id: string;
@@ -49,11 +59,12 @@ function log(line: Omit<HookLogLine, 'pid'>): void {
 async function hook(name: HookLogLine['hook'], id: string): Promise<void> {
   log({ hook: name, phase: 'start', id });
   if (config.hang === name) await new Promise(() => {});
+  if (name === 'onOrderPaid' && config.failWhileExists && existsSync(config.failWhileExists)) throw new Error('the warehouse is down');
   log({ hook: name, phase: 'end', id });
 }
 
 const providers: PaymentProvider[] = config.providers.map((name) => ({
-  ...createSandboxProvider(config.psp),
+  ...createSandboxProvider({ ...config.psp, ...(config.sessionKind && { sessionKind: config.sessionKind }) }),
   name,
 }));
 const store = 'sqlite' in config.store ? createSqliteStore({ path: config.store.sqlite }) : createPostgresStore({ connectionString: config.store.postgres });
@@ -64,7 +75,11 @@ const handler = createCheckoutHandler({
   publicUrl: config.publicUrl,
   allowedOrigins: config.allowedOrigins,
   hookLeaseMs: config.hookLeaseMs,
-  hookRetry: { firstDelayMs: 100, maxDelayMs: 500 },
+  hookRetry: { firstDelayMs: 100, maxDelayMs: 500, ...(config.maxAttempts && { maxAttempts: config.maxAttempts }) },
+  ...(config.rateLimits !== undefined && { rateLimits: config.rateLimits }),
+  ...(config.trustProxy && { trustProxy: true }),
+  onDeadLetter: (job) => log({ hook: 'onDeadLetter', phase: 'end', id: job.id }),
+  onSuspiciousActivity: (activity) => log({ hook: 'onSuspiciousActivity', phase: 'end', id: `${activity.kind}:${activity.key}:${activity.count}` }),
   providerTimeoutMs: config.providerTimeoutMs,
   logger: process.env['HANDLER_PROCESS_LOGS'] ? console : { error: () => {}, warn: () => {} },
   onWebhook: (event) => hook('onWebhook', event.eventId),
