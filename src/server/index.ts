@@ -15,6 +15,13 @@ export {
   type WebhookContext,
 } from './handler.js';
 export type { RetryPolicy } from './job-runner.js';
+export {
+  DEFAULT_RATE_LIMITS,
+  type RateLimitOptions,
+  type RateLimits,
+  type SuspiciousActivity,
+  type SuspiciousActivityKind,
+} from './rate-limit-options.js';
 export type { HealthReport } from './routes/health.js';
 export {
   createD1Store,
