@@ -196,6 +196,22 @@ function demoApi(
     return c.json({ orders }, 200, { 'cache-control': 'no-store' });
   });
 
+  // Stuck hooks: dead letters (given up after their retries) and jobs still failing, for the
+  // orders page's Retry button. A real shop puts these behind its login too.
+  api.get('/jobs', async (c) => {
+    const [dead, pending] = await Promise.all([checkout.jobs.list({ status: 'dead', limit: 100 }), checkout.jobs.list({ status: 'pending', limit: 100 })]);
+    const jobs = [...dead, ...pending.filter((job) => job.lastError !== undefined)].map(({ payload: _payload, ...job }) => job);
+    return c.json({ jobs }, 200, { 'cache-control': 'no-store' });
+  });
+
+  api.post('/jobs/:id/retry', async (c) => {
+    // A form post from another site must not retry work here: only the shop's own page (CORS-safe JSON).
+    if (!c.req.header('content-type')?.startsWith('application/json')) return demoError(c, 415, 'invalid_request', 'Send application/json');
+    const retried = await checkout.jobs.retry(c.req.param('id'));
+    if (!retried) return demoError(c, 409, 'not_dead', 'No dead job with that id (already retried?)');
+    return c.json({ retried: true }, 200, { 'cache-control': 'no-store' });
+  });
+
   api.get('/providers', (c) =>
     c.json(
       {

@@ -100,7 +100,8 @@ export async function requestSession<T = CheckoutSession>(
       return await options.parse(json, options);
     } catch (error) {
       if (isAbortError(error)) throw error;
-      const retryable = error instanceof CheckoutError && error.retryable;
+      // A rate limit is retried by the shopper after its wait, never at once by the widget.
+      const retryable = error instanceof CheckoutError && error.retryable && error.code !== 'rate_limited';
       if (!retryable || attempt >= retries) throw error;
     }
     // Exponential backoff with full jitter, so many shoppers do not retry in lockstep.
@@ -171,6 +172,7 @@ function endpointError(status: number, text: string): CheckoutError {
   } catch {
     // Not JSON (a proxy's HTML error page, say): keep the status line.
   }
+  if (status === 429) return new CheckoutError('rate_limited', message, { status, retryable: true });
   return new CheckoutError('endpoint_error', message, { status, retryable: status >= 500 });
 }
 

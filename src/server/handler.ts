@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { CheckoutHandler, CheckoutHandlerOptions, OrderLedger } from './handler-types.js';
+import type { CheckoutHandler, CheckoutHandlerOptions, JobLedger, OrderLedger } from './handler-types.js';
 import { IdempotencyClaims } from './idempotency.js';
 import { withinGrace } from './job-runner.js';
 import { createJobRunner } from './jobs.js';
@@ -7,7 +7,7 @@ import { Ledger } from './ledger.js';
 import { requestIdOf, withRequestId } from './log.js';
 import { resolveOptions } from './options.js';
 import { errorAnswer, errorJson } from './responses.js';
-import { provideCheckout, type CheckoutDeps, type CheckoutEnv } from './routes/context.js';
+import { provideCheckout, type CheckoutDeps, type CheckoutEnv, type RuntimeEnv } from './routes/context.js';
 import { answerMethodNotAllowed, refuseUntrustedHost } from './routes/middleware.js';
 import { returnBridgeRoutes } from './routes/return-bridge.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -20,6 +20,7 @@ export type {
   CheckoutHandler,
   CheckoutHandlerOptions,
   CheckoutLogger,
+  JobLedger,
   OrderLedger,
   ReconcileSummary,
   Shopper,
@@ -54,15 +55,17 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
 
   const inFlight = new Set<Promise<Response>>();
   let closing: Promise<void> | undefined;
-  const handler = (request: Request) => {
+  // Node's server passes its request as the second argument: the client's address for the rate limits.
+  const handler = (request: Request, env?: RuntimeEnv) => {
     // Every answer names its request: the id the caller sent (when sane) or a new one, on every log record of it too.
     const requestId = requestIdOf(request);
     // A closing handler takes no new work; a load balancer sees its health go 503 and stops sending.
     if (closing) return Promise.resolve(withRequestId(shuttingDown(), requestId));
     if (!runnerStarted) runnerStarted = runner.start();
     const refusal = refuseOversized(request);
+    const bindings = { requestId, ...(env?.incoming && { incoming: env.incoming }) };
     // The first requests wait for `@opentelemetry/api` to load (once), so they are traced too.
-    const answer = (refusal ? Promise.resolve(refusal) : config.telemetry.ready.then(() => app.fetch(request, { requestId }))).then((response) =>
+    const answer = (refusal ? Promise.resolve(refusal) : config.telemetry.ready.then(() => app.fetch(request, bindings))).then((response) =>
       withRequestId(response, requestId),
     );
     inFlight.add(answer);
@@ -73,8 +76,17 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     get: (reference) => config.store.getOrder(reference),
     list: (query) => config.store.listOrders(query),
   };
+  const jobs: JobLedger = {
+    list: (query) => config.store.listJobs(query),
+    async retry(id) {
+      const revived = await config.store.reviveJob(id, config.now());
+      if (revived) kickJobs();
+      return revived;
+    },
+  };
   return Object.assign(handler, {
     orders,
+    jobs,
     charge: ledger.charge.bind(ledger),
     reconcile: () => ledger.reconcilePending(),
     whenIdle: () => runner.whenIdle(),

@@ -8,12 +8,20 @@ export {
   type CheckoutHandlerOptions,
   type ChargeRequest,
   type CheckoutLogger,
+  type JobLedger,
   type OrderLedger,
   type ReconcileSummary,
   type Shopper,
   type WebhookContext,
 } from './handler.js';
 export type { RetryPolicy } from './job-runner.js';
+export {
+  DEFAULT_RATE_LIMITS,
+  type RateLimitOptions,
+  type RateLimits,
+  type SuspiciousActivity,
+  type SuspiciousActivityKind,
+} from './rate-limit-options.js';
 export type { HealthReport } from './routes/health.js';
 export {
   createD1Store,
@@ -21,6 +29,7 @@ export {
   createPostgresStore,
   createSqliteStore,
   JOB_KINDS,
+  JOB_STATUSES,
   ORDER_STATUSES,
   providerRecordsOn,
   type CheckoutStore,
@@ -34,7 +43,9 @@ export {
   type JobInput,
   type JobKind,
   type JobQueue,
+  type JobStatus,
   type LeaseJobsInput,
+  type ListJobsQuery,
   type ListOrdersQuery,
   type Order,
   type OrderCursor,
@@ -45,6 +56,7 @@ export {
   type PostgresStoreOptions,
   type ProviderRecordStore,
   type PruneInput,
+  type RateLimitStore,
   type SessionRecord,
   type SessionStore,
   type SqliteStoreOptions,
@@ -57,6 +69,7 @@ export {
   applyWrite,
   byRunAt,
   decideClaim,
+  jobListing,
   lostTakeOver,
   matchesRule,
   newJob,

@@ -3,13 +3,27 @@ import { retryDelay } from './store/rules.js';
 import type { CheckoutStore, Job, JobKind } from './store/types.js';
 import { sleep } from './timers.js';
 
-/** How a hook that throws (`onOrderPaid`, `onWebhook`) is retried: the `hookRetry` option. */
+/**
+ * How a job that throws (a stored webhook, `onOrderPaid`, `onWebhook`) is retried, and when it is
+ * given up as a dead letter: the `hookRetry` option.
+ */
 export interface RetryPolicy {
   /** Wait before the first retry. Default 1000 ms (the contract promises one within 5 s). */
   firstDelayMs?: number;
   /** Retries back off by doubling up to this. Default 300 000 ms. */
   maxDelayMs?: number;
+  /**
+   * The attempt whose failure makes the job `dead` (logged at error level, handed to
+   * `onDeadLetter`, run again only by `handler.jobs.retry`). Default 20 (about an hour of retries
+   * at the default backoff).
+   */
+  maxAttempts?: number;
+  /** A job that fails later than this after it was enqueued (or retried by hand) is `dead` too. Default 3 days. */
+  maxAgeMs?: number;
 }
+
+/** `hookRetry`'s dead-letter defaults. */
+export const DEAD_LETTER_DEFAULTS = { maxAttempts: 20, maxAgeMs: 3 * 24 * 60 * 60 * 1000 };
 
 export interface JobRunnerOptions {
   store: CheckoutStore;
@@ -28,6 +42,8 @@ export interface JobRunnerOptions {
   log: Log;
   /** Edge runtimes: keep the isolate alive for work started by a request. */
   waitUntil?: (work: Promise<unknown>) => void;
+  /** A job that was just given up (`dead`); a throw is logged, never retried: it is an alert. */
+  onDead?: (job: Job) => void | Promise<void>;
   /** Run about every `everyMs` (pruning what the store no longer needs). */
   housekeeping?: { everyMs: number; run: () => Promise<unknown> };
 }
@@ -235,6 +251,7 @@ export class JobRunner {
       kickNow = await this.#options.run(job);
     } catch (error) {
       clearInterval(heartbeat);
+      if (this.#givesUp(job)) return this.#bury(job, error);
       const delay = retryDelay(job.attempts, this.#options.retry);
       log.error('job.failed', `failed (attempt ${job.attempts}); retrying in ${Math.round(delay / 1000)} s`, { attempt: job.attempts, retryInMs: delay }, error);
       await store.retryJob(job.id, owner, now() + delay, describe(error));
@@ -266,6 +283,34 @@ export class JobRunner {
         if (attempt === 1) log.warn('job.record_retry', 'could not record that the job finished; trying again until the store answers', {}, error);
         await sleep(delay);
       }
+    }
+  }
+
+  /** Its last attempt, or past its deadline. */
+  #givesUp(job: Job): boolean {
+    const { maxAttempts = DEAD_LETTER_DEFAULTS.maxAttempts, maxAgeMs = DEAD_LETTER_DEFAULTS.maxAgeMs } = this.#options.retry ?? {};
+    return job.attempts >= maxAttempts || this.#options.now() - job.createdAt >= maxAgeMs;
+  }
+
+  /** `dead`: logged loudly and handed to `onDead`, once, by the owner that buried it. */
+  async #bury(job: Job, error: unknown): Promise<void> {
+    const { store, owner, now, onDead } = this.#options;
+    const log = this.#options.log.with({ jobId: job.id });
+    if (!(await store.buryJob(job.id, owner, now(), describe(error)))) {
+      log.warn('job.finished_late', 'failed after its lease was lost; another process holds it now', {}, error);
+      return;
+    }
+    log.error(
+      'job.dead_letter',
+      `DEAD LETTER: ${job.id} (${job.kind}) failed ${job.attempts} times and is given up; fix the cause, then retry it with handler.jobs.retry(${JSON.stringify(job.id)}) or \`checkout-widget jobs retry\``,
+      { attempt: job.attempts },
+      error,
+    );
+    if (!onDead) return;
+    try {
+      await onDead((await store.getJob(job.id)) ?? { ...job, status: 'dead', lastError: describe(error), deadAt: now() });
+    } catch (hookError) {
+      log.error('hook.failed', 'onDeadLetter threw; it is not called again for this job', {}, hookError);
     }
   }
 

@@ -20,7 +20,7 @@ export interface StoredWebhook {
 
 /** The runner of the store's durable jobs: stored webhooks, `onWebhook`, `onOrderPaid`, and housekeeping. */
 export function createJobRunner(config: HandlerConfig, ledger: Ledger): JobRunner {
-  const { onWebhook, onOrderPaid, hookRetry, waitUntil, store, now, jobLeaseMs } = config;
+  const { onWebhook, onOrderPaid, onDeadLetter, hookRetry, waitUntil, store, now, jobLeaseMs } = config;
   // A handler leases only the work it can do: one without a hook leaves that hook's items to one that has it.
   const kinds: JobKind[] = [
     'webhook',
@@ -62,10 +62,12 @@ export function createJobRunner(config: HandlerConfig, ledger: Ledger): JobRunne
     log: config.log,
     ...(hookRetry && { retry: hookRetry }),
     ...(waitUntil && { waitUntil }),
+    ...(onDeadLetter && { onDead: onDeadLetter }),
     housekeeping: {
       everyMs: HOUSEKEEPING_EVERY_MS,
       run: async () => {
         await store.pruneExpired(pruneCutoffs(now()));
+        await store.pruneRateLimits(now());
         await ledger.reconcilePending();
       },
     },

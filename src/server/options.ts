@@ -4,6 +4,7 @@ import type { RetryPolicy } from './job-runner.js';
 import { Log } from './log.js';
 import { httpOrigin } from './origins.js';
 import type { PaymentProvider } from './provider-api/types.js';
+import { rateLimitsOption, type RateLimits } from './rate-limit-options.js';
 import { createMemoryStore } from './store/memory.js';
 import { reportingOutages } from './store/outage.js';
 import { STORE_TIMES } from './store/rules.js';
@@ -47,7 +48,12 @@ export interface HandlerConfig {
   shopper: CheckoutHandlerOptions['shopper'];
   onOrderPaid: CheckoutHandlerOptions['onOrderPaid'];
   onWebhook: CheckoutHandlerOptions['onWebhook'];
+  onDeadLetter: CheckoutHandlerOptions['onDeadLetter'];
   hookRetry: RetryPolicy | undefined;
+  /** The card-testing limits in force; `false`: none. */
+  rateLimits: RateLimits | false;
+  onSuspiciousActivity: CheckoutHandlerOptions['onSuspiciousActivity'];
+  clientAddress: CheckoutHandlerOptions['clientAddress'];
   waitUntil: CheckoutHandlerOptions['waitUntil'];
 }
 
@@ -96,7 +102,11 @@ export function resolveOptions(options: CheckoutHandlerOptions): HandlerConfig {
     shopper: options.shopper?.bind(options),
     onOrderPaid: options.onOrderPaid?.bind(options),
     onWebhook: options.onWebhook?.bind(options),
-    hookRetry: options.hookRetry,
+    onDeadLetter: options.onDeadLetter?.bind(options),
+    hookRetry: retryOption(options.hookRetry),
+    rateLimits: rateLimitsOption(options.rateLimits),
+    onSuspiciousActivity: options.onSuspiciousActivity?.bind(options),
+    clientAddress: options.clientAddress?.bind(options),
     waitUntil: options.waitUntil,
   };
 }
@@ -164,6 +174,14 @@ function jobLeaseOption(hookLeaseMs: number | undefined): number {
   // Past 25 s a dead process's hook would not be picked up within the contract's 30 s.
   if (!(leaseMs >= 500 && leaseMs <= 25_000)) throw new TypeError(`hookLeaseMs must be from 500 to 25 000 ms (got ${hookLeaseMs})`);
   return leaseMs;
+}
+
+function retryOption(retry: RetryPolicy | undefined): RetryPolicy | undefined {
+  for (const name of ['maxAttempts', 'maxAgeMs'] as const) {
+    const value = retry?.[name];
+    if (value !== undefined && !(Number.isInteger(value) && value >= 1)) throw new TypeError(`hookRetry.${name} must be a whole number of at least 1 (got ${value})`);
+  }
+  return retry;
 }
 
 function storeOption(store: CheckoutStore | undefined, log: Log): CheckoutStore {

@@ -128,7 +128,7 @@ export class CheckoutWidget extends LitElement {
    * button), `retry`, `restart`, `processing`, `complete`, `cancelled`, `expired`, and one per
    * error code, shown to the shopper (the event's `detail.message` stays technical):
    * `endpoint_unreachable`, `endpoint_error`, `invalid_session`, `provider_load_failed`,
-   * `popup_blocked`, `payment_failed`, `verification_failed`.
+   * `popup_blocked`, `payment_failed`, `verification_failed`, `rate_limited`.
    */
   declare strings: Partial<CheckoutStrings>;
 

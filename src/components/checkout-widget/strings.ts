@@ -180,6 +180,16 @@ export const STRINGS = {
     de: 'Die Zahlung ist fehlgeschlagen. Bitte erneut versuchen oder eine andere Zahlungsart wählen.',
     pl: 'Płatność nie powiodła się. Spróbuj ponownie lub wybierz inną metodę płatności.',
   },
+  /** `429 rate_limited`: the backend's card-testing limits refused; a minute later it takes requests again. */
+  rate_limited: {
+    en: 'Too many attempts. Wait a minute and try again.',
+    da: 'For mange forsøg. Vent et minut, og prøv igen.',
+    sv: 'För många försök. Vänta en minut och försök igen.',
+    nb: 'For mange forsøk. Vent et minutt og prøv igjen.',
+    fi: 'Liian monta yritystä. Odota hetki ja yritä uudelleen.',
+    de: 'Zu viele Versuche. Bitte eine Minute warten und erneut versuchen.',
+    pl: 'Zbyt wiele prób. Odczekaj minutę i spróbuj ponownie.',
+  },
   verification_failed: {
     en: 'The payment could not be confirmed yet. Check again in a moment.',
     da: 'Din betaling kunne ikke bekræftes endnu. Prøv igen om lidt.',

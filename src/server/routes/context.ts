@@ -16,9 +16,20 @@ export interface CheckoutDeps {
   health: () => JobRunnerStatus;
 }
 
-/** What the handler hands the app with each request: its id (`X-Request-Id`). */
-export interface CheckoutBindings {
+/**
+ * What the handler hands the app with each request: its id (`X-Request-Id`) and, from Node's server
+ * (`@hono/node-server` passes its `incoming` request), the socket with the client's address.
+ */
+export interface CheckoutBindings extends RuntimeEnv {
   requestId: string;
+}
+
+/**
+ * What a runtime passes as the handler's second argument: Node's server (`@hono/node-server`)
+ * passes its `incoming` request, whose socket has the client's address.
+ */
+export interface RuntimeEnv {
+  incoming?: { socket?: { remoteAddress?: string | undefined } | undefined } | undefined;
 }
 
 /** The Hono environment of the checkout's routes; `c.var.log` is the request's log, its records carrying its id. */

@@ -16,6 +16,7 @@ import type { SessionRecord } from '../store/types.js';
 import { errorAnswer, errorBody, jsonAnswer } from '../responses.js';
 import type { CheckoutContext, CheckoutEnv } from './context.js';
 import { limitBody } from './middleware.js';
+import { limitRequests } from '../rate-limits.js';
 import { MAX_TOKEN_BODY_BYTES, submitToken } from './token.js';
 
 // Provider ids seen so far: cs_…, cs_test_…, AW-kLcRRC5P8U68CYe0kVA, sbx_…
@@ -57,9 +58,9 @@ export function sessionRoutes(): Hono<CheckoutEnv> {
   return new Hono<CheckoutEnv>()
     .use('/sessions', corsForListedOrigins)
     .use('/sessions/*', corsForListedOrigins)
-    .post('/sessions', limitBody(MAX_CREATE_BODY_BYTES, `Request body is larger than ${MAX_CREATE_BODY_BYTES} bytes`), createSession)
+    .post('/sessions', limitRequests('create'), limitBody(MAX_CREATE_BODY_BYTES, `Request body is larger than ${MAX_CREATE_BODY_BYTES} bytes`), createSession)
     .get('/sessions/:id', readSession)
-    .post('/sessions/:id/token', limitBody(MAX_TOKEN_BODY_BYTES, `Request body is larger than ${MAX_TOKEN_BODY_BYTES} bytes`), submitToken);
+    .post('/sessions/:id/token', limitRequests('token'), limitBody(MAX_TOKEN_BODY_BYTES, `Request body is larger than ${MAX_TOKEN_BODY_BYTES} bytes`), submitToken);
 }
 
 async function createSession(c: CheckoutContext): Promise<Response> {

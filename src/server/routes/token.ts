@@ -7,7 +7,9 @@ import { callProvider, providerFailureMessage } from '../provider-calls.js';
 import { redactSecrets } from '../redact.js';
 import { CARD_TOKEN_KIND, PaymentDeclinedError, ProviderInputError, type PaymentProvider } from '../provider-api/types.js';
 import { describeIssues, toRequestIssues } from '../request-schema.js';
-import { errorAnswer, jsonAnswer } from '../responses.js';
+import { errorAnswer, errorBody, jsonAnswer } from '../responses.js';
+import { countDecline } from '../rate-limits.js';
+import { refusedTransition } from '../order-machine.js';
 import { returnUrls } from '../return-bridge-page.js';
 import type { SessionRecord } from '../store/types.js';
 import type { CheckoutContext } from './context.js';
@@ -46,10 +48,23 @@ export async function submitToken(c: CheckoutContext): Promise<Response> {
   const owner = claims.newOwner();
   const key = tokenKey(id);
   const claim = await claims.tryClaim(key, TOKEN_CLAIM_HASH, record.reference, owner);
+  // A session its declines closed answers why, on every handler.
+  if (claim.outcome === 'done' && claim.response.status === 409) return jsonAnswer(c, 409, claim.response.body);
   if (claim.outcome !== 'claimed') return sessionClosed(c, 'a payment for it is already authorised or under way');
   const release = () => config.store.releaseIdempotencyKey(key, owner);
   try {
     const answer = await payWithToken(c, provider as CardTokenProvider, record, token);
+    if (answer.kind === 'declined') {
+      if (!(await countDecline(config, id, c.req.raw))) {
+        await release();
+        return errorAnswer(c, 402, 'payment_failed', answer.message);
+      }
+      // Card testing, or a shopper out of cards: the session takes no more, here or on any other handler.
+      const closed = errorBody('session_closed', `${answer.message}; this checkout had too many declined cards and takes no more: start a new one`);
+      await config.store.transitionOrder(refusedTransition(record.reference, config.isoNow()));
+      await config.store.finishIdempotencyKey(key, owner, { status: 409, body: closed });
+      return jsonAnswer(c, 409, closed);
+    }
     if (answer.kind === 'refused') {
       await release();
       return answer.response;
@@ -68,7 +83,7 @@ export async function submitToken(c: CheckoutContext): Promise<Response> {
   }
 }
 
-type PaymentAnswer = { kind: 'session'; session: CheckoutSession } | { kind: 'refused'; response: Response };
+type PaymentAnswer = { kind: 'session'; session: CheckoutSession } | { kind: 'refused'; response: Response } | { kind: 'declined'; message: string };
 
 /** The session read fresh (still an open card-token one?), then paid; a refusal frees the claim. */
 async function payWithToken(c: CheckoutContext, provider: CardTokenProvider, record: SessionRecord, token: string): Promise<PaymentAnswer> {
@@ -90,9 +105,7 @@ async function payWithToken(c: CheckoutContext, provider: CardTokenProvider, rec
     const session = await callProvider(config, provider.name, 'submitToken', () => provider.submitToken(record.sessionId, token, context));
     return { kind: 'session', session };
   } catch (error) {
-    if (error instanceof PaymentDeclinedError) {
-      return refused(errorAnswer(c, 402, 'payment_failed', redactSecrets(error.message)));
-    }
+    if (error instanceof PaymentDeclinedError) return { kind: 'declined', message: redactSecrets(error.message) };
     if (error instanceof ProviderInputError) return refused(errorAnswer(c, 400, 'invalid_request', redactSecrets(error.message)));
     throw error;
   }

@@ -258,6 +258,8 @@ export async function runChaosSoak(input: ChaosOptions): Promise<ChaosReport> {
       log: hookLog,
       hookLeaseMs: HOOK_LEASE_MS,
       providerTimeoutMs: PROVIDER_TIMEOUT_MS,
+      // Every shopper reaches the handlers from the proxy's one address: per-client limits would count them as one client.
+      rateLimits: { createsPerClient: false, tokensPerClient: false },
     };
     const chaos: ChaosReport['chaos'] = { kills: 0, killed: [], failedStarts: 0, dbDownMs: 0, dbDownFromMs: undefined, dbUpAtMs: undefined };
     const start = async (): Promise<HandlerChild> => {

@@ -3,12 +3,13 @@
  * one store. Configured by the JSON in CHECKOUT_PROCESS_CONFIG; prints `listening <url>` once it
  * serves. Every hook call appends a line to the log file (appendFileSync, so a SIGKILL loses none).
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { pino } from 'pino';
 import { createCheckoutHandler } from '../handler.js';
 import { serveNode } from '../node.js';
 import { createSandboxProvider } from '../../providers/sandbox/server.js';
 import type { PaymentProvider } from '../provider-api/types.js';
+import type { RateLimitOptions } from '../rate-limit-options.js';
 import { createPostgresStore } from '../store/postgres.js';
 import { createSqliteStore } from '../store/sqlite.js';
 
@@ -32,10 +33,19 @@ export interface HandlerProcessConfig {
   port?: number;
   /** Names among `providers` that make card-token sessions (the sandbox's card fields). */
   cardToken?: string[];
+  /** The sandbox providers' session kind. Default hosted. */
+  sessionKind?: 'hosted' | 'card-token';
+  /** The handler's `rateLimits`; default its own. */
+  rateLimits?: RateLimitOptions | false;
+  trustProxy?: boolean;
+  /** `onOrderPaid` throws while this file exists. */
+  failWhileExists?: string;
+  /** `hookRetry.maxAttempts`. */
+  maxAttempts?: number;
 }
 
 export interface HookLogLine {
-  hook: 'onWebhook' | 'onOrderPaid';
+  hook: 'onWebhook' | 'onOrderPaid' | 'onDeadLetter' | 'onSuspiciousActivity';
   phase: 'start' | 'end';
   /** Event id or order reference. */
   id: string;
@@ -58,11 +68,12 @@ function log(line: Omit<HookLogLine, 'pid' | 'at'>): void {
 async function hook(name: HookLogLine['hook'], id: string): Promise<void> {
   log({ hook: name, phase: 'start', id });
   if (config.hang === name) await new Promise(() => {});
+  if (name === 'onOrderPaid' && config.failWhileExists && existsSync(config.failWhileExists)) throw new Error('the warehouse is down');
   log({ hook: name, phase: 'end', id });
 }
 
 const providers: PaymentProvider[] = config.providers.map((name) => ({
-  ...createSandboxProvider({ ...config.psp, ...(config.cardToken?.includes(name) && { sessionKind: 'card-token' as const, name }) }),
+  ...createSandboxProvider({ ...config.psp, ...(config.cardToken?.includes(name) ? { sessionKind: 'card-token' as const, name } : config.sessionKind && { sessionKind: config.sessionKind }) }),
   name,
 }));
 const quiet = { error: () => {}, warn: () => {} };
@@ -75,7 +86,11 @@ const handler = createCheckoutHandler({
   publicUrl: config.publicUrl,
   allowedOrigins: config.allowedOrigins,
   hookLeaseMs: config.hookLeaseMs,
-  hookRetry: { firstDelayMs: 100, maxDelayMs: 500 },
+  hookRetry: { firstDelayMs: 100, maxDelayMs: 500, ...(config.maxAttempts && { maxAttempts: config.maxAttempts }) },
+  ...(config.rateLimits !== undefined && { rateLimits: config.rateLimits }),
+  ...(config.trustProxy && { trustProxy: true }),
+  onDeadLetter: (job) => log({ hook: 'onDeadLetter', phase: 'end', id: job.id }),
+  onSuspiciousActivity: (activity) => log({ hook: 'onSuspiciousActivity', phase: 'end', id: `${activity.kind}:${activity.key}:${activity.count}` }),
   providerTimeoutMs: config.providerTimeoutMs,
   ...(logger && { logger }),
   onWebhook: (event) => hook('onWebhook', event.eventId),
