@@ -5,7 +5,9 @@ import type {
   Job,
   JobQueue,
   Order,
+  BreakerStore,
   OrderStore,
+  ProviderBreaker,
   ProviderRecordStore,
   SessionRecord,
   SessionStore,
@@ -33,6 +35,7 @@ interface MemoryTables {
   keys: Map<string, IdempotencyKeyRow>;
   jobs: Map<string, Job>;
   records: Map<string, unknown>;
+  breakers: Map<string, ProviderBreaker>;
 }
 
 // Stored as copies, so a caller that changes what it got cannot change the store.
@@ -44,7 +47,7 @@ const copyOf = <T>(value: T | undefined): T | undefined => (value === undefined 
  * every order, key and webhook, and a second process does not see them.
  */
 export function createMemoryStore(): CheckoutStore {
-  const tables: MemoryTables = { orders: new Map(), sessions: new Map(), keys: new Map(), jobs: new Map(), records: new Map() };
+  const tables: MemoryTables = { orders: new Map(), sessions: new Map(), keys: new Map(), jobs: new Map(), records: new Map(), breakers: new Map() };
   return {
     async migrate() {},
     ...memoryOrders(tables),
@@ -52,6 +55,7 @@ export function createMemoryStore(): CheckoutStore {
     ...memoryIdempotency(tables),
     ...memoryJobs(tables),
     ...memoryProviderRecords(tables),
+    ...memoryBreakers(tables),
     ...memoryPruning(tables),
     async close() {},
   };
@@ -84,6 +88,10 @@ function memoryOrders({ orders, jobs }: MemoryTables): OrderStore {
       const order = orders.get(reference);
       if (order && matchesRule(STORE_RULES.unfulfilledOrder, order, {})) applyWrite(order, STORE_WRITES.fulfilled(at));
     },
+    async addOrderAttempt(reference, attempt) {
+      const order = orders.get(reference);
+      if (order) order.attempts = [...(order.attempts ?? []), copy(attempt)];
+    },
   };
 }
 
@@ -92,7 +100,7 @@ function memorySessions({ orders, sessions, keys }: MemoryTables): SessionStore 
     async saveSession(record, finish) {
       sessions.set(record.sessionId, copy(record));
       const order = orders.get(record.reference);
-      if (order) order.sessionId = record.sessionId;
+      if (order) Object.assign(order, { sessionId: record.sessionId, provider: record.provider });
       if (finish) answerKey(keys, finish.key, finish.owner, copy(finish.response));
     },
     async getSession(sessionId) {
@@ -189,6 +197,20 @@ function memoryProviderRecords({ records }: MemoryTables): ProviderRecordStore {
     },
     async putProviderRecord(namespace, key, value) {
       records.set(recordKey(namespace, key), copy(value));
+    },
+  };
+}
+
+function memoryBreakers({ breakers }: MemoryTables): BreakerStore {
+  return {
+    async getProviderBreaker(provider) {
+      return copyOf(breakers.get(provider));
+    },
+    async putProviderBreaker(breaker, expectedVersion) {
+      const row = breakers.get(breaker.provider);
+      if (row ? !matchesRule(STORE_RULES.breakerAtVersion, row, { expectedVersion }) : expectedVersion !== 0) return false;
+      breakers.set(breaker.provider, copy(breaker));
+      return true;
     },
   };
 }
