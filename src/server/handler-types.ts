@@ -3,6 +3,8 @@ import type { CartItem, Catalog } from './catalog.js';
 import type { RetryPolicy } from './job-runner.js';
 import type { CustomerInput, PaymentProvider, ProviderCharge, VerifiedWebhook } from './provider-api/types.js';
 import type { CheckoutStore, ListOrdersQuery, Order } from './store/types.js';
+import type { BreakerPolicy, ProviderBreakers } from './breaker.js';
+import type { Route } from './routing.js';
 
 /**
  * What `onWebhook` gets besides the event: the session or charge it names, re-read from the
@@ -40,6 +42,17 @@ export interface CheckoutHandlerOptions {
   providers: PaymentProvider[];
   /** Name of the provider used when the create body names none. Default: the first. */
   defaultProvider?: string;
+  /**
+   * Routing (docs/protocol.md, "Methods, routing and failover"): the ordered candidates
+   * `[{ method, provider }]` for a cart. The chooser offers their methods once each; a create
+   * tries the candidates of its method in order, moving on when one fails in a way another can
+   * fix. Default: every provider (`defaultProvider` first) with each of its `methods` that takes
+   * the cart's currency. A candidate naming no configured provider, or a method it does not
+   * offer, is left out (and logged).
+   */
+  route?: Route;
+  /** When a failing provider is skipped by every handler on the store, and for how long. Default 5 failures in 30 s, 30 s. */
+  breaker?: BreakerPolicy;
   catalog: Catalog;
   /** Default `/api/checkout`. */
   basePath?: string;
@@ -150,6 +163,8 @@ export interface OrderLedger {
 export type CheckoutHandler = ((request: Request) => Promise<Response>) & {
   /** The order ledger (docs/protocol.md, "State rules"). */
   readonly orders: OrderLedger;
+  /** The providers' circuit breakers, shared by every handler on the store (docs/protocol.md, "Methods, routing and failover"). */
+  readonly providers: ProviderBreakers;
   /**
    * Charges a saved payment method: writes the order, charges, and moves the order on the
    * charge the provider reports (`onOrderPaid` as for a checkout). A provider failure throws

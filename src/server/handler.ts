@@ -66,8 +66,10 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     get: (reference) => config.store.getOrder(reference),
     list: (query) => config.store.listOrders(query),
   };
+  const providerNames = [...config.providers.keys()];
   return Object.assign(handler, {
     orders,
+    providers: { health: () => config.breakers.health(providerNames) },
     charge: ledger.charge.bind(ledger),
     reconcile: () => ledger.reconcilePending(),
     whenIdle: () => runner.whenIdle(),

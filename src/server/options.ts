@@ -1,3 +1,4 @@
+import { Breakers, breakerPolicy } from './breaker.js';
 import { assertValidCatalog, type Catalog } from './catalog.js';
 import type { CheckoutHandlerOptions, CheckoutLogger } from './handler-types.js';
 import type { RetryPolicy } from './job-runner.js';
@@ -7,6 +8,7 @@ import { createMemoryStore } from './store/memory.js';
 import { reportingOutages } from './store/outage.js';
 import { STORE_TIMES } from './store/rules.js';
 import type { CheckoutStore } from './store/types.js';
+import type { Route } from './routing.js';
 import { randomHex } from './web-crypto.js';
 
 /** Where the handler answers when `basePath` is not set; the widget's `endpoint` is `{basePath}/sessions`. */
@@ -44,6 +46,10 @@ export interface HandlerConfig {
   onWebhook: CheckoutHandlerOptions['onWebhook'];
   hookRetry: RetryPolicy | undefined;
   waitUntil: CheckoutHandlerOptions['waitUntil'];
+  /** The shop's routing; undefined: every provider with its methods that take the cart's currency. */
+  route: Route | undefined;
+  /** The providers' circuit breakers, on the store. */
+  breakers: Breakers;
 }
 
 /** Checks `options` (throwing a `TypeError` on a bad one) and fills in the defaults. */
@@ -67,6 +73,16 @@ export function resolveOptions(options: CheckoutHandlerOptions): HandlerConfig {
   const logger = options.logger ?? console;
   if (!publicUrl) warnOfDerivedOrigin(logger, allowedHosts, development);
   const now = options.now ?? Date.now;
+  if (options.route !== undefined && typeof options.route !== 'function') throw new TypeError('route must be a function');
+  const store = reportingOutages(storeOption(options.store, logger));
+  const providerTimeoutMs = options.providerTimeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS;
+  const breakers = new Breakers({
+    store,
+    now,
+    logger,
+    policy: breakerPolicy(options.breaker),
+    probeLeaseMs: providerTimeoutMs + STORE_TIMES.claimLeaseBeyondProviderMs,
+  });
   return {
     providers,
     defaultProviderName,
@@ -76,8 +92,8 @@ export function resolveOptions(options: CheckoutHandlerOptions): HandlerConfig {
     allowedHosts,
     development,
     catalog: options.catalog,
-    store: reportingOutages(storeOption(options.store, logger)),
-    providerTimeoutMs: options.providerTimeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS,
+    store,
+    providerTimeoutMs,
     jobLeaseMs: jobLeaseOption(options.hookLeaseMs),
     logger,
     now,
@@ -91,6 +107,8 @@ export function resolveOptions(options: CheckoutHandlerOptions): HandlerConfig {
     onWebhook: options.onWebhook?.bind(options),
     hookRetry: options.hookRetry,
     waitUntil: options.waitUntil,
+    route: options.route?.bind(options),
+    breakers,
   };
 }
 
