@@ -27,6 +27,7 @@ import {
   type PaymentProvider,
   type PricedLine,
   type ProviderCharge,
+  type ProviderMethod,
   type VerifiedWebhook,
 } from '../../server/provider-api/types.js';
 // Not from psp.ts: that is the PSP's Node server, which an adapter must not pull in.
@@ -68,6 +69,18 @@ export interface SandboxProviderOptions {
 
 /** Which sandbox checkout the provider makes: its hosted payment page, or card fields on the shop page. */
 export type SandboxSessionKind = 'hosted' | 'card-token';
+
+/** The sandbox's methods: `card-fields` is a `card-token` session, `card` and `blik` the hosted page. */
+const SANDBOX_METHODS = [
+  { id: 'card', kind: 'hosted' },
+  { id: 'blik', kind: 'hosted' },
+  { id: 'card-fields', kind: CARD_TOKEN_KIND },
+] as const satisfies readonly ProviderMethod[];
+
+/** The session kind of a create: the chosen method's, or (a create without one) the provider's `sessionKind`. */
+function kindFor(method: string | undefined, sessionKind: SandboxSessionKind): SandboxSessionKind {
+  return SANDBOX_METHODS.find((offered) => offered.id === method)?.kind ?? sessionKind;
+}
 /** The PSP's tokens, as its `POST /v1/tokens` makes them. */
 const SANDBOX_TOKEN = /^tok_sbx_[a-f0-9]{24}$/;
 
@@ -214,7 +227,14 @@ export function createSandboxProvider(options: SandboxProviderOptions): PaymentP
   return {
     name,
     label: options.label ?? (sessionKind === 'card-token' ? 'Sandbox card fields (card-token)' : 'Sandbox (test cards)'),
-    ...(sessionKind === 'card-token' && { submitToken }),
+    /**
+     * Card and BLIK on the PSP's hosted test page (it has one page for both), and card fields
+     * (`card-token`) on the shop page; the chosen method picks the session's kind. A sandbox made
+     * with `sessionKind: 'card-token'` offers card fields only. The token route answers
+     * `not_card_token` for a hosted session, so `submitToken` is always there.
+     */
+    methods: sessionKind === 'card-token' ? SANDBOX_METHODS.filter((method) => method.kind === CARD_TOKEN_KIND) : SANDBOX_METHODS,
+    submitToken,
 
     async createSession(input: CreateSessionInput) {
       const withOurId = (url: string) => replaceSessionPlaceholder(url, SANDBOX_ID_PLACEHOLDER);
@@ -239,7 +259,7 @@ export function createSandboxProvider(options: SandboxProviderOptions): PaymentP
           ...(input.locale && { locale: input.locale }),
           ...(input.recurring && { recurring: true }),
           ...(customer && { customer }),
-          ...(sessionKind === 'card-token' && { kind: 'card_token' }),
+          ...(kindFor(input.method, sessionKind) === 'card-token' && { kind: 'card_token' }),
         },
       });
       return toContractSession(created, name);
