@@ -88,7 +88,8 @@ export class Breakers {
     return this.#move(provider, (row, now) => {
       const current = row ?? closedRow(provider, now);
       if (current.state === 'open') return undefined;
-      const inWindow = current.state === 'closed' && now - current.windowStart < windowMs;
+      // A half-open breaker's count goes on (its probe failed); a closed one's starts again after the window.
+      const inWindow = current.state === 'half-open' || now - current.windowStart < windowMs;
       const failures = inWindow ? current.failures + 1 : 1;
       const windowStart = inWindow ? current.windowStart : now;
       // A failed probe opens it again at once; a closed one opens at the threshold.
