@@ -14,6 +14,8 @@ export {
   type WebhookContext,
 } from './handler.js';
 export type { RetryPolicy } from './job-runner.js';
+export type { Route, RouteCandidate, RouteInput } from './routing.js';
+export type { BreakerPolicy, ProviderBreakers, ProviderHealth } from './breaker.js';
 export type { HealthReport } from './routes/health.js';
 export {
   createD1Store,
@@ -88,11 +90,13 @@ export {
   ProviderInputError,
   WebhookVerificationError,
   type CreateSessionInput,
+  type MethodsCart,
   type PaymentProvider,
   type PricedLine,
   type ProviderContext,
   type ProviderEnv,
   type ProviderFromEnv,
+  type ProviderMethod,
   type SubmitTokenContext,
   type VerifiedWebhook,
   type SessionReadInput,

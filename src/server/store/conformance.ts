@@ -292,7 +292,7 @@ function sessionCases(subject: Subject): void {
   });
 }
 
-/** A breaker row at version 0 (never written) for `provider`. */
+/** A breaker row of `provider` as its first write leaves it (version 1); `overrides` replace any field. */
 export function sampleBreaker(provider: string, overrides: Partial<ProviderBreaker> = {}): ProviderBreaker {
   return { provider, state: 'closed', failures: 1, windowStart: NOW, openedUntil: 0, probeUntil: 0, version: 1, ...overrides };
 }
