@@ -77,6 +77,12 @@ const SANDBOX_METHODS = [
   { id: 'card-fields', kind: CARD_TOKEN_KIND },
 ] as const satisfies readonly ProviderMethod[];
 
+function withQuery(url: string, name: string, value: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set(name, value);
+  return parsed.href;
+}
+
 /** The session kind of a create: the chosen method's, or (a create without one) the provider's `sessionKind`. */
 function kindFor(method: string | undefined, sessionKind: SandboxSessionKind): SandboxSessionKind {
   return SANDBOX_METHODS.find((offered) => offered.id === method)?.kind ?? sessionKind;
@@ -228,7 +234,7 @@ export function createSandboxProvider(options: SandboxProviderOptions): PaymentP
     name,
     label: options.label ?? (sessionKind === 'card-token' ? 'Sandbox card fields (card-token)' : 'Sandbox (test cards)'),
     /**
-     * Card and BLIK on the PSP's hosted test page (it has one page for both), and card fields
+     * Card and BLIK on the PSP's hosted test page (one page; `blik` opens its BLIK form), and card fields
      * (`card-token`) on the shop page; the chosen method picks the session's kind. A sandbox made
      * with `sessionKind: 'card-token'` offers card fields only. The token route answers
      * `not_card_token` for a hosted session, so `submitToken` is always there.
@@ -262,7 +268,10 @@ export function createSandboxProvider(options: SandboxProviderOptions): PaymentP
           ...(kindFor(input.method, sessionKind) === 'card-token' && { kind: 'card_token' }),
         },
       });
-      return toContractSession(created, name);
+      const contract = toContractSession(created, name);
+      // The hosted page has a card form and a BLIK form; the chosen method opens the BLIK one.
+      if (input.method === 'blik' && contract.url) contract.url = withQuery(contract.url, 'method', 'blik');
+      return contract;
     },
 
     async getSession(id: string) {
