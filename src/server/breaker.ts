@@ -5,7 +5,6 @@
  * move is a compare-and-set on the row's version, so of two handlers that saw one state only one
  * moves it (and logs the move).
  */
-import type { CheckoutLogger } from './handler-types.js';
 import type { BreakerStore, ProviderBreaker } from './store/types.js';
 
 /** When a provider's breaker opens and for how long (`createCheckoutHandler({ breaker })`). */
@@ -51,7 +50,8 @@ export function breakerPolicy(policy: BreakerPolicy | undefined): Required<Break
 interface BreakerDeps {
   store: BreakerStore;
   now: () => number;
-  logger: CheckoutLogger;
+  /** The handler's logger (`CheckoutLogger`). */
+  logger: Pick<Console, 'warn'> & Partial<Pick<Console, 'info'>>;
   policy: Required<BreakerPolicy>;
   /** How long a probe holds a half-open breaker: longer than the provider call it makes. */
   probeLeaseMs: number;

@@ -1,10 +1,9 @@
 import type { CheckoutSession } from '../core/protocol.js';
-import type { CartItem, Catalog } from './catalog.js';
+import type { CartItem, Catalog, PricedCart } from './catalog.js';
 import type { RetryPolicy } from './job-runner.js';
 import type { CustomerInput, PaymentProvider, ProviderCharge, VerifiedWebhook } from './provider-api/types.js';
 import type { CheckoutStore, ListOrdersQuery, Order } from './store/types.js';
 import type { BreakerPolicy, ProviderBreakers } from './breaker.js';
-import type { Route } from './routing.js';
 
 /**
  * What `onWebhook` gets besides the event: the session or charge it names, re-read from the
@@ -23,6 +22,29 @@ export interface Shopper {
   /** Existing unpaid invoices this shopper may pay through the create body's `invoice`. */
   invoices?: readonly string[];
 }
+
+/** One candidate `route` returns: a method at a provider. */
+export interface RouteCandidate {
+  /** One of the provider's method ids (`card`, `blik`, …). */
+  method: string;
+  /** A configured provider's `name`. */
+  provider: string;
+}
+
+/** What `route` is given for one cart. */
+export interface RouteInput {
+  /** Priced by the server catalog. */
+  cart: PricedCart;
+  /** What the shop's `shopper` hook said (undefined: a guest, or no hook). */
+  shopper: Shopper | undefined;
+  /** ISO 3166 alpha-2, upper case: the shopper's customer country, else the create body's; undefined when neither names one. */
+  country: string | undefined;
+  /** The browser's request (headers such as `CF-IPCountry`, for a shop that trusts its edge). */
+  request: Request;
+}
+
+/** `createCheckoutHandler({ route })`: the ordered candidates for a cart; the first of a method is tried first. */
+export type Route = (input: RouteInput) => readonly RouteCandidate[] | Promise<readonly RouteCandidate[]>;
 
 /** `handler.charge(…)`: a saved payment method charged without a checkout (refills, on-demand billing). */
 export interface ChargeRequest {

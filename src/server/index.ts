@@ -14,7 +14,7 @@ export {
   type WebhookContext,
 } from './handler.js';
 export type { RetryPolicy } from './job-runner.js';
-export type { Route, RouteCandidate, RouteInput } from './routing.js';
+export type { Route, RouteCandidate, RouteInput } from './handler-types.js';
 export type { BreakerPolicy, ProviderBreakers, ProviderHealth } from './breaker.js';
 export type { HealthReport } from './routes/health.js';
 export {

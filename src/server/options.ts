@@ -8,7 +8,7 @@ import { createMemoryStore } from './store/memory.js';
 import { reportingOutages } from './store/outage.js';
 import { STORE_TIMES } from './store/rules.js';
 import type { CheckoutStore } from './store/types.js';
-import type { Route } from './routing.js';
+import type { Route } from './handler-types.js';
 import { randomHex } from './web-crypto.js';
 
 /** Where the handler answers when `basePath` is not set; the widget's `endpoint` is `{basePath}/sessions`. */

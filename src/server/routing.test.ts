@@ -9,7 +9,7 @@ import type { Catalog } from './catalog.js';
 import { createCheckoutHandler, type CheckoutHandlerOptions } from './handler.js';
 import { METHOD_LABEL_LANGUAGES, methodLabel } from './method-labels.js';
 import type { CreateSessionInput, PaymentProvider, ProviderMethod } from './provider-api/types.js';
-import type { RouteInput } from './routing.js';
+import type { RouteInput } from './handler-types.js';
 import { createMemoryStore } from './store/memory.js';
 
 const BASE = 'http://localhost/api/checkout';

@@ -6,32 +6,9 @@
  * candidates of its method in order.
  */
 import type { PricedCart } from './catalog.js';
-import type { Shopper } from './handler-types.js';
+import type { RouteCandidate } from './handler-types.js';
 import { methodLabel } from './method-labels.js';
 import type { PaymentProvider, ProviderMethod } from './provider-api/types.js';
-
-/** One candidate `route` returns: a method at a provider. */
-export interface RouteCandidate {
-  /** One of the provider's method ids (`card`, `blik`, …). */
-  method: string;
-  /** A configured provider's `name`. */
-  provider: string;
-}
-
-/** What `route` is given for one cart. */
-export interface RouteInput {
-  /** Priced by the server catalog. */
-  cart: PricedCart;
-  /** What the shop's `shopper` hook said (undefined: a guest, or no hook). */
-  shopper: Shopper | undefined;
-  /** ISO 3166 alpha-2, upper case: the shopper's customer country, else the create body's; undefined when neither names one. */
-  country: string | undefined;
-  /** The browser's request (headers such as `CF-IPCountry`, for a shop that trusts its edge). */
-  request: Request;
-}
-
-/** `createCheckoutHandler({ route })`: the ordered candidates for a cart; the first of a method is tried first. */
-export type Route = (input: RouteInput) => readonly RouteCandidate[] | Promise<readonly RouteCandidate[]>;
 
 /** A candidate resolved against the configured providers. */
 export interface Candidate {
