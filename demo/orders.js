@@ -49,6 +49,48 @@ function renderBreakers(providers) {
   breakerLine.replaceChildren(...items);
 }
 
+const jobsBody = document.querySelector('#jobs tbody');
+const jobsStatus = document.getElementById('jobs-status');
+
+async function retry(job, button) {
+  button.disabled = true;
+  const response = await fetch(`/api/demo/jobs/${encodeURIComponent(job.id)}/retry`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: '{}',
+  }).catch(() => undefined);
+  jobsStatus.textContent = response?.ok ? `${job.id}: retrying now.` : `${job.id} could not be retried (${response ? response.status : 'no answer'}).`;
+  await refresh();
+}
+
+function renderJobs(jobs) {
+  const rows = jobs.map((job) => {
+    const row = document.createElement('tr');
+    row.dataset.job = job.id;
+    row.dataset.status = job.status;
+    const action = document.createElement('td');
+    if (job.status === 'dead') {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = 'Retry';
+      button.setAttribute('aria-label', `Retry ${job.id}`);
+      button.addEventListener('click', () => void retry(job, button));
+      action.append(button);
+    }
+    row.append(
+      cell(job.id, { 'data-field': 'id' }),
+      cell(job.status === 'dead' ? 'dead' : 'failing, retrying', { 'data-field': 'status' }),
+      cell(String(job.attempts), { 'data-field': 'attempts' }),
+      cell(job.lastError ?? '', { 'data-field': 'last-error' }),
+      cell(when(job.deadAt ? new Date(job.deadAt).toISOString() : new Date(job.createdAt).toISOString()), { 'data-field': 'since' }),
+      action,
+    );
+    return row;
+  });
+  jobsBody.replaceChildren(...rows);
+  if (jobs.length === 0) jobsStatus.textContent = 'No stuck hooks.';
+}
+
 async function refresh() {
   try {
     const response = await fetch('/api/demo/orders', { headers: { accept: 'application/json' } });
@@ -58,6 +100,13 @@ async function refresh() {
     renderBreakers(answer.providers ?? {});
   } catch (error) {
     statusLine.textContent = `Could not load the orders: ${error.message}`;
+  }
+  try {
+    const response = await fetch('/api/demo/jobs', { headers: { accept: 'application/json' } });
+    if (!response.ok) throw new Error(`the shop answered ${response.status}`);
+    renderJobs((await response.json()).jobs);
+  } catch (error) {
+    jobsStatus.textContent = `Could not load the stuck hooks: ${error.message}`;
   }
 }
 

@@ -182,6 +182,7 @@ function demoApi(
   providerNames: string[],
   providerLabels: Record<string, string>,
   refill: RefillSetUp | undefined,
+  preload: Record<string, string>,
 ): Hono {
   const api = new Hono();
 
@@ -197,12 +198,30 @@ function demoApi(
     return c.json({ orders, providers }, 200, { 'cache-control': 'no-store' });
   });
 
+  // Stuck hooks: dead letters (given up after their retries) and jobs still failing, for the
+  // orders page's Retry button. A real shop puts these behind its login too.
+  api.get('/jobs', async (c) => {
+    const [dead, pending] = await Promise.all([checkout.jobs.list({ status: 'dead', limit: 100 }), checkout.jobs.list({ status: 'pending', limit: 100 })]);
+    const jobs = [...dead, ...pending.filter((job) => job.lastError !== undefined)].map(({ payload: _payload, ...job }) => job);
+    return c.json({ jobs }, 200, { 'cache-control': 'no-store' });
+  });
+
+  api.post('/jobs/:id/retry', async (c) => {
+    // A form post from another site must not retry work here: only the shop's own page (CORS-safe JSON).
+    if (!c.req.header('content-type')?.startsWith('application/json')) return demoError(c, 415, 'invalid_request', 'Send application/json');
+    const retried = await checkout.jobs.retry(c.req.param('id'));
+    if (!retried) return demoError(c, 409, 'not_dead', 'No dead job with that id (already retried?)');
+    return c.json({ retried: true }, 200, { 'cache-control': 'no-store' });
+  });
+
   api.get('/providers', (c) =>
     c.json(
       {
         providers: providerNames,
         labels: providerLabels,
         default: providerNames[0],
+        // The sandbox's SDK doubles the page loads before the widget for these providers (a shop that preloads the SDK).
+        preload,
         refill: refill !== undefined || providerNames.includes('sandbox'),
         // Reepay's on-demand billing when it is configured, else the sandbox's saved cards (offline).
         refillProvider: refill ? 'reepay' : providerNames.includes('sandbox') ? 'sandbox' : null,
@@ -343,6 +362,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
   let checkoutHandler: CheckoutHandler | undefined;
   let providerNames: string[] = [];
   let providerLabels: Record<string, string> = {};
+  let preload: Record<string, string> = {};
   let refill: RefillSetUp | undefined;
   try {
     store = options.dataDir
@@ -351,6 +371,13 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
     const providers = providersFromEnv({ ...env, ...sandbox.env }, undefined, { store });
     // The same PSP in card-token mode: its card fields (a Frames double) make the token, so the card-token flow runs offline.
     providers.push(sandbox.cardFieldsProvider);
+    // Its SDK-shaped modes: Mollie Components-like card fields and an Adyen Drop-in-like mount, drawn
+    // by the widget's Mollie driver and Adyen renderer with the PSP's SDK doubles on the page.
+    providers.push(sandbox.mollieFieldsProvider, sandbox.dropinProvider);
+    preload = {
+      [sandbox.mollieFieldsProvider.name]: sandbox.sdkScripts.mollie,
+      [sandbox.dropinProvider.name]: sandbox.sdkScripts.adyenWeb,
+    };
     providerNames = providers.map((provider) => provider.name);
     providerLabels = Object.fromEntries(providers.map((provider) => [provider.name, provider.label ?? provider.name]));
     refill = refillFromEnv(env);
@@ -383,7 +410,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
     const shop = new Hono();
     checkoutHandler = checkout;
     shop.all('/api/checkout/*', (c) => checkout(c.req.raw));
-    shop.route('/api/demo', demoApi(checkout, store, providerNames, providerLabels, refill));
+    shop.route('/api/demo', demoApi(checkout, store, providerNames, providerLabels, refill, preload));
     shop.get('/cdn/*', staticFiles(roots.cdn, '/cdn'), (c) => c.text('Not found (did `npm run build` run?)', 404));
     shop.get('*', staticFiles(roots.demo), staticFiles(roots.public), (c) => {
       // Browsers ask for it on every page; a 404 would be noise in the console and in e2e logs.

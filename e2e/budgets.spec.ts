@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import {
   budgetProblems,
+  CHOOSER_CHUNK_GZIP_BUDGET,
   CORE_GZIP_BUDGET,
   LOCALE_CHUNK_GZIP_BUDGET,
   LOCALE_CHUNKS,
@@ -48,6 +49,13 @@ test.describe('CDN byte budgets (gzip level 9)', () => {
       expect(chunks[0]!.gzip).toBeLessThanOrEqual(LOCALE_CHUNK_GZIP_BUDGET);
     });
   }
+
+  test(`the method chooser is one chunk of at most ${CHOOSER_CHUNK_GZIP_BUDGET} bytes gzip, not on the start set`, () => {
+    const chunks = files.filter((file) => file.role === 'chooser');
+    expect(chunks.map((chunk) => chunk.file), 'one chooser chunk in dist/cdn').toHaveLength(1);
+    expect(chunks[0]!.gzip).toBeLessThanOrEqual(CHOOSER_CHUNK_GZIP_BUDGET);
+    expect(START_SET).not.toContain('chooser');
+  });
 
   test('every file in dist/cdn is a known one within its budget', () => {
     expect(budgetProblems(files)).toEqual([]);

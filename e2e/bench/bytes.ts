@@ -17,6 +17,8 @@ export const CORE_GZIP_BUDGET = 15.5 * 1024;
 export const START_SET_GZIP_BUDGET = 18 * 1024;
 
 export const PROVIDER_CHUNK_GZIP_BUDGET = 4 * 1024;
+/** The method chooser (`methods="choose"`): fetched only by a widget with that attribute, never on the start set. */
+export const CHOOSER_CHUNK_GZIP_BUDGET = 3 * 1024;
 /** A language's texts (and the small index that finds them): fetched beside the session, for non-English locales only. */
 export const LOCALE_CHUNK_GZIP_BUDGET = 1024;
 
@@ -51,6 +53,7 @@ const ROLES: ReadonlyArray<{ role: CdnFileRole; pattern: RegExp; budget?: number
     budget: PROVIDER_CHUNK_GZIP_BUDGET,
     description: `${name} renderer chunk`,
   })),
+  { role: 'chooser', pattern: /^checkout-method-chooser-[\w-]+\.js$/, budget: CHOOSER_CHUNK_GZIP_BUDGET, description: 'method chooser chunk (`methods="choose"` only)' },
   { role: 'i18n', pattern: /^checkout-i18n-[\w-]+\.js$/, budget: LOCALE_CHUNK_GZIP_BUDGET, description: 'language picker (non-English locales)' },
   ...LOCALE_CHUNKS.map((code) => ({
     role: `locale-${code}`,
@@ -107,7 +110,7 @@ export function measureCdnBytes(cdnDir: string): CdnFileBytes[] {
 }
 
 /** Problems with the build against the budgets; empty when everything fits. */
-export function budgetProblems(files: readonly CdnFileBytes[], requiredRoles: readonly CdnFileRole[] = ['core', 'iife', 'validators', ...RENDERER_PROVIDERS, 'i18n', ...LOCALE_CHUNKS.map((code) => `locale-${code}`)]): string[] {
+export function budgetProblems(files: readonly CdnFileBytes[], requiredRoles: readonly CdnFileRole[] = ['core', 'iife', 'validators', ...RENDERER_PROVIDERS, 'chooser', 'i18n', ...LOCALE_CHUNKS.map((code) => `locale-${code}`)]): string[] {
   const problems: string[] = [];
   for (const role of requiredRoles) {
     if (!files.some((file) => file.role === role)) problems.push(`dist/cdn has no ${role} file`);

@@ -17,6 +17,9 @@
  *
  * Prints a Markdown table per phase, RSS before and after, and PASS/FAIL per check; exits 1 on
  * a FAIL. Nothing leaves the machine.
+ *
+ * `npm run soak -- --chaos`: the chaos soak instead (chaos.ts): handler processes SIGKILLed and
+ * PostgreSQL stopped under load.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -537,7 +540,10 @@ async function main(): Promise<void> {
   process.exitCode = failed ? 1 : 0;
 }
 
-main().catch((error: unknown) => {
+// `npm run soak -- --chaos …`: the chaos soak instead (chaos.ts).
+const args = process.argv.slice(2);
+const soak = args.includes('--chaos') ? () => import('./chaos.js').then((chaos) => chaos.main(args)) : main;
+soak().catch((error: unknown) => {
   console.error(error instanceof Error ? (error.stack ?? error.message) : error);
   process.exit(1);
 });

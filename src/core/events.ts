@@ -28,6 +28,12 @@ export interface CheckoutStatusEventDetail {
   session?: CheckoutSession;
 }
 
+/** Detail of `checkout-method`: the method the shopper picked in the chooser (`methods="choose"`) and its provider. */
+export interface CheckoutMethodEventDetail {
+  method: string;
+  provider: string;
+}
+
 /** Every event the widget fires, by name: the single source of the event types. */
 export interface CheckoutEventDetails {
   'checkout-session': CheckoutSessionEventDetail;
@@ -38,6 +44,7 @@ export interface CheckoutEventDetails {
   'checkout-error': CheckoutErrorEventDetail;
   'checkout-status': CheckoutStatusEventDetail;
   'checkout-close': CheckoutSessionEventDetail;
+  'checkout-method': CheckoutMethodEventDetail;
 }
 /** The name of an event the widget fires, such as `checkout-accept`. */
 export type CheckoutEventName = keyof CheckoutEventDetails;
@@ -52,6 +59,7 @@ const EVENT_NAMES: Record<CheckoutEventName, true> = {
   'checkout-error': true,
   'checkout-status': true,
   'checkout-close': true,
+  'checkout-method': true,
 };
 /** Every event the widget fires, for code that listens to all of them. */
 export const CHECKOUT_EVENT_NAMES = Object.keys(EVENT_NAMES) as readonly CheckoutEventName[];
@@ -76,5 +84,6 @@ declare global {
     'checkout-error': CheckoutEvent<'checkout-error'>;
     'checkout-status': CheckoutEvent<'checkout-status'>;
     'checkout-close': CheckoutEvent<'checkout-close'>;
+    'checkout-method': CheckoutEvent<'checkout-method'>;
   }
 }

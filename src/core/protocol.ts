@@ -9,3 +9,4 @@ export * from './protocol/session.js';
 export * from './protocol/messages.js';
 export * from './protocol/returns.js';
 export * from './protocol/errors.js';
+export * from './protocol/methods.js';

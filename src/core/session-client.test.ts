@@ -81,6 +81,13 @@ describe('createSession', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it('reports a 429 as rate_limited, retryable by the shopper but not retried at once', async () => {
+    server.respond(() => ({ status: 429, body: { error: { code: 'rate_limited', message: 'Too many requests; try again in 12 s' } } }));
+    const error = await failure(createSession(server.url, {}, { retries: 3, backoffMs: 1 }));
+    expect(error).toMatchObject({ code: 'rate_limited', status: 429, retryable: true, message: 'Too many requests; try again in 12 s' });
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('stops after the given number of retries', async () => {
     server.respond(() => ({ status: 500, body: {} }));
     const error = await failure(createSession(server.url, {}, { retries: 2, backoffMs: 1 }));

@@ -82,7 +82,15 @@ export function newIdempotencyKey(): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-async function requestSession(url: string, init: RequestInit, options: SessionRequestOptions): Promise<CheckoutSession> {
+/**
+ * One call to the endpoint with the timeout, retries and errors of the session calls; `parse`
+ * turns the JSON answer into `T` (a session, unless the caller reads another answer).
+ */
+export async function requestSession<T = CheckoutSession>(
+  url: string,
+  init: RequestInit,
+  options: Omit<SessionRequestOptions, 'parse'> & { parse: (json: unknown, context: SessionShapeContext) => Promise<T> },
+): Promise<T> {
   const { signal, retries = 0, backoffMs = DEFAULT_BACKOFF_MS } = options;
   for (let attempt = 0; ; attempt++) {
     throwIfAborted(signal);
@@ -92,7 +100,8 @@ async function requestSession(url: string, init: RequestInit, options: SessionRe
       return await options.parse(json, options);
     } catch (error) {
       if (isAbortError(error)) throw error;
-      const retryable = error instanceof CheckoutError && error.retryable;
+      // A rate limit is retried by the shopper after its wait, never at once by the widget.
+      const retryable = error instanceof CheckoutError && error.retryable && error.code !== 'rate_limited';
       if (!retryable || attempt >= retries) throw error;
     }
     // Exponential backoff with full jitter, so many shoppers do not retry in lockstep.
@@ -100,7 +109,7 @@ async function requestSession(url: string, init: RequestInit, options: SessionRe
   }
 }
 
-async function attemptOnce(url: string, init: RequestInit, options: SessionRequestOptions): Promise<unknown> {
+async function attemptOnce(url: string, init: RequestInit, options: Omit<SessionRequestOptions, 'parse'>): Promise<unknown> {
   const { signal, timeoutMs = DEFAULT_TIMEOUT_MS, fetch: fetchImpl = globalThis.fetch } = options;
   const attempt = new AbortController();
   let timedOut = false;
@@ -163,6 +172,7 @@ function endpointError(status: number, text: string): CheckoutError {
   } catch {
     // Not JSON (a proxy's HTML error page, say): keep the status line.
   }
+  if (status === 429) return new CheckoutError('rate_limited', message, { status, retryable: true });
   return new CheckoutError('endpoint_error', message, { status, retryable: status >= 500 });
 }
 

@@ -5,6 +5,7 @@
  * move is a compare-and-set on the row's version, so of two handlers that saw one state only one
  * moves it (and logs the move).
  */
+import type { Log } from './log.js';
 import type { BreakerStore, ProviderBreaker } from './store/types.js';
 
 /** When a provider's breaker opens and for how long (`createCheckoutHandler({ breaker })`). */
@@ -50,8 +51,8 @@ export function breakerPolicy(policy: BreakerPolicy | undefined): Required<Break
 interface BreakerDeps {
   store: BreakerStore;
   now: () => number;
-  /** The handler's logger (`CheckoutLogger`). */
-  logger: Pick<Console, 'warn'> & Partial<Pick<Console, 'info'>>;
+  /** The handler's log. */
+  log: Log;
   policy: Required<BreakerPolicy>;
   /** How long a probe holds a half-open breaker: longer than the provider call it makes. */
   probeLeaseMs: number;
@@ -144,15 +145,19 @@ export class Breakers {
   }
 
   #log(row: ProviderBreaker): void {
-    const { logger, policy } = this.#deps;
+    const { log, policy } = this.#deps;
+    const fields = { provider: row.provider, state: row.state };
     if (row.state === 'open') {
-      logger.warn(
-        `checkout: provider "${row.provider}" breaker OPEN (${row.failures} failures within ${policy.windowMs / 1000} s): skipped until ${new Date(row.openedUntil).toISOString()}, then one request probes it`,
+      const until = new Date(row.openedUntil).toISOString();
+      log.warn(
+        'breaker.opened',
+        `provider "${row.provider}" breaker OPEN (${row.failures} failures within ${policy.windowMs / 1000} s): skipped until ${until}, then one request probes it`,
+        { ...fields, failures: row.failures, until },
       );
     } else if (row.state === 'half-open') {
-      logger.warn(`checkout: provider "${row.provider}" breaker HALF-OPEN: one request probes it`);
+      log.warn('breaker.half_open', `provider "${row.provider}" breaker HALF-OPEN: one request probes it`, fields);
     } else {
-      (logger.info ?? logger.warn).call(logger, `checkout: provider "${row.provider}" breaker CLOSED: the probe got an answer; it takes requests again`);
+      log.info('breaker.closed', `provider "${row.provider}" breaker CLOSED: the probe got an answer; it takes requests again`, fields);
     }
   }
 }

@@ -16,6 +16,7 @@ import { startTestPsp, TEST_SECRET_KEY, TEST_WEBHOOK_SECRET } from '../providers
 import type { Catalog } from './catalog.js';
 import { createCheckoutHandler, type CheckoutHandlerOptions } from './handler.js';
 import { classifyCreateFailure, ProviderTimeoutError } from './provider-calls.js';
+import type { LogRecord } from './log.js';
 import { PaymentDeclinedError, ProviderError, ProviderInputError } from './provider-api/types.js';
 import { createMemoryStore } from './store/memory.js';
 import { createPostgresStore } from './store/postgres.js';
@@ -78,27 +79,30 @@ const sandbox = (name: string, apiUrl: string) =>
 
 interface Rig {
   handler: ReturnType<typeof createCheckoutHandler>;
-  warnings: string[];
-  errors: string[];
-  infos: string[];
+  warnings: LogRecord[];
+  errors: LogRecord[];
+  infos: LogRecord[];
 }
 
 /** A handler with alpha then beta for every method, on `store`, on the shared clock. */
 function rig(store: CheckoutStore, options: Partial<CheckoutHandlerOptions> & { alphaUrl?: string } = {}): Rig {
-  const warnings: string[] = [];
-  const errors: string[] = [];
-  const infos: string[] = [];
+  const warnings: LogRecord[] = [];
+  const errors: LogRecord[] = [];
+  const infos: LogRecord[] = [];
   const { alphaUrl = alphaApi.url, ...rest } = options;
   const handler = createCheckoutHandler({
     providers: [sandbox('alpha', alphaUrl), sandbox('beta', psp.server.url)],
     catalog,
     store,
-    logger: { warn: (line: string) => void warnings.push(line), error: (line: string) => void errors.push(line), info: (line: string) => void infos.push(line) },
+    logger: { warn: (line: string) => void warnings.push(record(line)), error: (line: string) => void errors.push(record(line)), info: (line: string) => void infos.push(record(line)) },
     now: () => clock.now,
     ...rest,
   });
   return { handler, warnings, errors, infos };
 }
+
+/** A JSON line the handler logged to a plain logger, as its record. */
+const record = (line: string) => JSON.parse(line) as LogRecord;
 
 const clock = { now: T0 };
 const create = (handler: Rig['handler'], body: object = cart, key?: string) =>
@@ -198,12 +202,12 @@ describe('failover of one create, over HTTP', () => {
   it('answers the last failure when every candidate fails over, with each attempt on the order', async () => {
     alphaApi.respond(() => ({ status: 503, body: {} }));
     const store = createMemoryStore();
-    const warnings: string[] = [];
+    const warnings: LogRecord[] = [];
     const handler = createCheckoutHandler({
       providers: [sandbox('alpha', alphaApi.url), sandbox('beta', `http://127.0.0.1:${closedPort}`)],
       catalog,
       store,
-      logger: { warn: (line: string) => void warnings.push(line), error: () => {} },
+      logger: { warn: (line: string) => void warnings.push(record(line)), error: () => {} },
     });
     const answer = await create(handler);
     expect(answer.status).toBe(502);
@@ -213,7 +217,7 @@ describe('failover of one create, over HTTP', () => {
       ['alpha', 'failover'],
       ['beta', 'failover'],
     ]);
-    expect(warnings.filter((line) => line.includes('trying "beta" next (same order)'))).toHaveLength(1);
+    expect(warnings.filter((line) => line.event === 'session.create_failover' && line.next === 'beta' && line.msg.includes('trying "beta" next (same order)'))).toHaveLength(1);
   });
 });
 
@@ -302,8 +306,8 @@ describe.each(sharedStores)('the circuit breaker shared by two handlers on one %
     const open = { state: 'open', failures: 2, openedUntil: new Date(T0 + 5_000).toISOString() };
     expect((await one.handler.providers.health())['alpha']).toEqual(open);
     expect(await two.handler.providers.health()).toEqual({ alpha: open, beta: { state: 'closed', failures: 0 } });
-    expect([...one.warnings, ...two.warnings].filter((line) => line.includes('breaker OPEN'))).toEqual([
-      `checkout: provider "alpha" breaker OPEN (2 failures within 10 s): skipped until ${new Date(T0 + 5_000).toISOString()}, then one request probes it`,
+    expect([...one.warnings, ...two.warnings].filter((line) => line.event === 'breaker.opened').map((line) => line.msg)).toEqual([
+      `provider "alpha" breaker OPEN (2 failures within 10 s): skipped until ${new Date(T0 + 5_000).toISOString()}, then one request probes it`,
     ]);
 
     // Open: skipped without a request to alpha, by either handler.
@@ -324,8 +328,10 @@ describe.each(sharedStores)('the circuit breaker shared by two handlers on one %
     expect(((await (await probe).json()) as CheckoutSession).provider).toBe('alpha');
     expect(alphaApi.requests.length).toBe(asked + 1);
     expect((await two.handler.providers.health())['alpha']).toEqual({ state: 'closed', failures: 0 });
-    expect([...one.warnings, ...two.warnings].filter((line) => line.includes('HALF-OPEN'))).toHaveLength(1);
-    expect([...one.infos, ...two.infos]).toEqual(['checkout: provider "alpha" breaker CLOSED: the probe got an answer; it takes requests again']);
+    expect([...one.warnings, ...two.warnings].filter((line) => line.event === 'breaker.half_open' && line.msg.includes('HALF-OPEN'))).toHaveLength(1);
+    expect([...one.infos, ...two.infos].filter((line) => line.event.startsWith('breaker.')).map((line) => line.msg)).toEqual([
+      'provider "alpha" breaker CLOSED: the probe got an answer; it takes requests again',
+    ]);
     expect(await servedBy(two.handler)).toBe('alpha');
   });
 

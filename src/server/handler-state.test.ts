@@ -471,7 +471,14 @@ describe.each(stores)('reconcile on the %s store', (_, makeStore) => {
     await until(() => onOrderPaid.mock.calls.length === 10, 'onOrderPaid for each of the 10');
     expect(onOrderPaid.mock.calls.map(([order]) => order.reference).sort()).toEqual(paidAtProvider.map((order) => order.reference));
     expect(summary).toEqual({ checked: 505, moved: 10, failed: 0, complete: true });
-    expect(info).toEqual(['checkout: reconcile checked 505 pending orders (10 moved, 0 failed)']);
+    const records = info.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records.filter((record) => record['event'] === 'reconcile.done')).toEqual([
+      expect.objectContaining({ level: 'info', msg: 'reconcile checked 505 pending orders (10 moved, 0 failed)', checked: 505, moved: 10, failed: 0, complete: true }),
+    ]);
+    // Each move its own record, naming the order and its provider.
+    expect(records.filter((record) => record['event'] === 'order.moved').map((record) => [record['reference'], record['to']]).sort()).toEqual(
+      paidAtProvider.map((order) => [order.reference, 'paid']),
+    );
   });
 
   it('leaves orders younger than 10 minutes or older than 3 days alone', async () => {
@@ -494,7 +501,9 @@ describe.each(stores)('reconcile on the %s store', (_, makeStore) => {
 
     expect(await handler.reconcile()).toEqual({ checked: RECONCILE_BUDGET, moved: 0, failed: 0, complete: false });
     expect(await statuses(store, newest)).toEqual(Array(5).fill('pending'));
-    expect(info).toEqual([`checkout: reconcile checked ${RECONCILE_BUDGET} pending orders (0 moved, 0 failed); the rest next run`]);
+    expect(info.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({ event: 'reconcile.done', msg: `reconcile checked ${RECONCILE_BUDGET} pending orders (0 moved, 0 failed); the rest next run`, complete: false }),
+    ]);
     expect(await handler.reconcile()).toEqual({ checked: 200, moved: 5, failed: 0, complete: true });
     expect(await statuses(store, newest)).toEqual(Array(5).fill('paid'));
     expect([...reads].sort()).toEqual(orders.map((order) => order.sessionId).sort());
@@ -516,8 +525,11 @@ describe.each(stores)('reconcile on the %s store', (_, makeStore) => {
     expect(await handler.reconcile()).toEqual({ checked: 6, moved: 4, failed: 2, complete: true });
     expect(await statuses(store, orders)).toEqual(['paid', 'pending', 'paid', 'paid', 'pending', 'paid']);
     // One warning per order that failed, and the run's line.
-    expect(warnings).toHaveLength(3);
-    expect(warnings.at(-1)).toBe('checkout: reconcile checked 6 pending orders (4 moved, 2 failed)');
+    const records = warnings.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records.map((record) => record['event'])).toEqual(['reconcile.read_failed', 'reconcile.read_failed', 'reconcile.done']);
+    expect(records.slice(0, 2).map((record) => record['reference']).sort()).toEqual([orders[1]!.reference, orders[4]!.reference].sort());
+    expect(records[0]).toMatchObject({ level: 'warn', provider: 'sandbox', err: { type: 'ProviderError', message: 'down', providerStatus: 503 } });
+    expect(records[2]).toMatchObject({ level: 'warn', msg: 'reconcile checked 6 pending orders (4 moved, 2 failed)' });
   });
 });
 

@@ -1,8 +1,10 @@
 import type { CheckoutSession } from '../core/protocol.js';
 import type { CartItem, Catalog, PricedCart } from './catalog.js';
 import type { RetryPolicy } from './job-runner.js';
+import type { CheckoutLogger } from './log.js';
+import type { RateLimitOptions, SuspiciousActivity } from './rate-limit-options.js';
 import type { CustomerInput, PaymentProvider, ProviderCharge, VerifiedWebhook } from './provider-api/types.js';
-import type { CheckoutStore, ListOrdersQuery, Order } from './store/types.js';
+import type { CheckoutStore, Job, ListJobsQuery, ListOrdersQuery, Order } from './store/types.js';
 import type { BreakerPolicy, ProviderBreakers } from './breaker.js';
 
 /**
@@ -133,28 +135,55 @@ export interface CheckoutHandlerOptions {
    * caller is treated as a guest who may name a handle (no logins: the demo).
    */
   shopper?: (request: Request) => Shopper | undefined | Promise<Shopper | undefined>;
-  /** Backoff of hook retries. Default: first after 1 s, doubling up to 5 min. */
+  /**
+   * A job (a stored webhook, `onOrderPaid`, `onWebhook`) given up as a dead letter after
+   * `hookRetry.maxAttempts` failed attempts or `hookRetry.maxAgeMs`: it is `dead`, logged at error
+   * level, and stays in the store until `handler.jobs.retry(id)`. Called once, by the handler that
+   * gave it up, for the shop's own alerting; a throw is logged, not retried (the dead job is still
+   * listed by `handler.jobs.list({ status: 'dead' })`).
+   */
+  onDeadLetter?: (job: Job) => void | Promise<void>;
+  /**
+   * Backoff of hook retries, and when a job is given up (`dead`). Default: first after 1 s,
+   * doubling up to 5 min; dead on the 20th failed attempt or a failure 3 days after it was enqueued.
+   */
   hookRetry?: RetryPolicy;
   /**
    * How long a process holds a hook (or webhook) it runs, renewed while it runs; after a crash
    * another handler on the store takes it over this much later. Default 20 000 ms.
    */
   hookLeaseMs?: number;
+  /**
+   * Card-testing defence (README, "Security"), counted on the store so it holds across instances:
+   * creates and card-token posts per client address and in total per minute (over it: `429
+   * rate_limited` with `Retry-After`), and declined cards per session (the last allowed one fails
+   * the session). Each limit can be changed or turned off (`false`); `false` here turns all off.
+   */
+  rateLimits?: RateLimitOptions | false;
+  /**
+   * Called when a limit refuses for the first time in its minute (once per client address or
+   * total), and when a session is failed by its declines: for the shop's own alerting. Not
+   * retried (it is an alert, not work): a throw is logged; it is not awaited by the answer.
+   */
+  onSuspiciousActivity?: (activity: SuspiciousActivity) => void | Promise<void>;
+  /**
+   * The client's address for the per-client limits when neither `trustProxy` (the last
+   * `X-Forwarded-For` entry) nor Node's socket gives it, e.g. `(request) =>
+   * request.headers.get('cf-connecting-ip') ?? undefined` on Cloudflare Workers. Read a header only
+   * if your platform sets it and strips what clients send.
+   */
+  clientAddress?: (request: Request) => string | undefined;
   /** A provider call that takes longer fails with 502. Default 20 000 ms. */
   providerTimeoutMs?: number;
   /** Edge runtimes: hand background work (webhooks, hooks) to the platform's `waitUntil`. */
   waitUntil?: (work: Promise<unknown>) => void;
-  /** Default `console`. */
+  /** Where the handler logs (see `CheckoutLogger`): a pino logger as it is, or `console` (the default) as JSON lines. */
   logger?: CheckoutLogger;
   /** Clock in milliseconds (tests). */
   now?: () => number;
 }
 
-/**
- * Where the handler logs: `console`, or anything with its `error` and `warn`. An `info`, where
- * there is one, gets the routine lines (a reconcile that found nothing to do).
- */
-export type CheckoutLogger = Pick<Console, 'error' | 'warn'> & Partial<Pick<Console, 'info'>>;
+export type { CheckoutLogger } from './log.js';
 
 /** What one `handler.reconcile()` run did. */
 export interface ReconcileSummary {
@@ -178,6 +207,18 @@ export interface OrderLedger {
   list(query?: ListOrdersQuery): Promise<Order[]>;
 }
 
+/** `handler.jobs`: the durable jobs (webhooks, hooks), for an operator to find dead letters and run them again. */
+export interface JobLedger {
+  /** Jobs of one status (`dead`: the dead letters), newest first; `limit` default 50, at most 500. */
+  list(query?: ListJobsQuery): Promise<Job[]>;
+  /**
+   * Runs a `dead` job again: pending and due now, its attempts and deadline anew (its `lastError`
+   * stays until the next attempt), on whichever handler on the store leases it first. False when
+   * no dead job has this id.
+   */
+  retry(id: string): Promise<boolean>;
+}
+
 /**
  * What `createCheckoutHandler` returns: a fetch-style `(Request) => Response` to mount at `basePath`,
  * plus the order ledger, charges of saved payment methods and housekeeping.
@@ -187,6 +228,8 @@ export type CheckoutHandler = ((request: Request) => Promise<Response>) & {
   readonly orders: OrderLedger;
   /** The providers' circuit breakers, shared by every handler on the store (docs/protocol.md, "Methods, routing and failover"). */
   readonly providers: ProviderBreakers;
+  /** The durable jobs: dead letters listed and retried. */
+  readonly jobs: JobLedger;
   /**
    * Charges a saved payment method: writes the order, charges, and moves the order on the
    * charge the provider reports (`onOrderPaid` as for a checkout). A provider failure throws

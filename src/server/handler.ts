@@ -1,12 +1,13 @@
 import { Hono } from 'hono';
-import type { CheckoutHandler, CheckoutHandlerOptions, OrderLedger } from './handler-types.js';
+import type { CheckoutHandler, CheckoutHandlerOptions, JobLedger, OrderLedger } from './handler-types.js';
 import { IdempotencyClaims } from './idempotency.js';
 import { withinGrace } from './job-runner.js';
 import { createJobRunner } from './jobs.js';
 import { Ledger } from './ledger.js';
+import { requestIdOf, withRequestId } from './log.js';
 import { resolveOptions } from './options.js';
 import { errorAnswer, errorJson } from './responses.js';
-import { provideCheckout, type CheckoutDeps, type CheckoutEnv } from './routes/context.js';
+import { provideCheckout, type CheckoutDeps, type CheckoutEnv, type RuntimeEnv } from './routes/context.js';
 import { answerMethodNotAllowed, refuseUntrustedHost } from './routes/middleware.js';
 import { returnBridgeRoutes } from './routes/return-bridge.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -19,13 +20,14 @@ export type {
   CheckoutHandler,
   CheckoutHandlerOptions,
   CheckoutLogger,
+  JobLedger,
   OrderLedger,
   ReconcileSummary,
   Shopper,
   WebhookContext,
 } from './handler-types.js';
 export { DEFAULT_BASE_PATH } from './options.js';
-export { redactSecrets } from './provider-calls.js';
+export { redactSecrets } from './redact.js';
 export { SESSION_ID_PLACEHOLDER } from './adapter-kit/return-url.js';
 
 /** Node's own HTTP server refuses more (16 KiB); edge runtimes and in-process callers must not differ. */
@@ -53,11 +55,19 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
 
   const inFlight = new Set<Promise<Response>>();
   let closing: Promise<void> | undefined;
-  const handler = (request: Request) => {
+  // Node's server passes its request as the second argument: the client's address for the rate limits.
+  const handler = (request: Request, env?: RuntimeEnv) => {
+    // Every answer names its request: the id the caller sent (when sane) or a new one, on every log record of it too.
+    const requestId = requestIdOf(request);
     // A closing handler takes no new work; a load balancer sees its health go 503 and stops sending.
-    if (closing) return Promise.resolve(shuttingDown());
+    if (closing) return Promise.resolve(withRequestId(shuttingDown(), requestId));
     if (!runnerStarted) runnerStarted = runner.start();
-    const answer = Promise.resolve(refuseOversized(request) ?? app.fetch(request));
+    const refusal = refuseOversized(request);
+    const bindings = { requestId, ...(env?.incoming && { incoming: env.incoming }) };
+    // The first requests wait for `@opentelemetry/api` to load (once), so they are traced too.
+    const answer = (refusal ? Promise.resolve(refusal) : config.telemetry.ready.then(() => app.fetch(request, bindings))).then((response) =>
+      withRequestId(response, requestId),
+    );
     inFlight.add(answer);
     void answer.finally(() => inFlight.delete(answer)).catch(() => {});
     return answer;
@@ -66,9 +76,18 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
     get: (reference) => config.store.getOrder(reference),
     list: (query) => config.store.listOrders(query),
   };
+  const jobs: JobLedger = {
+    list: (query) => config.store.listJobs(query),
+    async retry(id) {
+      const revived = await config.store.reviveJob(id, config.now());
+      if (revived) kickJobs();
+      return revived;
+    },
+  };
   const providerNames = [...config.providers.keys()];
   return Object.assign(handler, {
     orders,
+    jobs,
     providers: { health: () => config.breakers.health(providerNames) },
     charge: ledger.charge.bind(ledger),
     reconcile: () => ledger.reconcilePending(),
@@ -97,12 +116,12 @@ function checkoutApp(deps: CheckoutDeps): Hono<CheckoutEnv> {
   app.notFound((c) => errorAnswer(c, 404, 'not_found', 'Not found'));
   app.onError((error, c) => {
     if (error instanceof StoreUnavailableError) {
-      config.logger.error('checkout: the store is unavailable; answering 503', error);
+      c.var.log.error('store.unavailable', 'the store is unavailable; answering 503', {}, error);
       return errorAnswer(c, 503, 'store_unavailable', 'The checkout is briefly unavailable; try again shortly', undefined, {
         'Retry-After': String(STORE_RETRY_AFTER_S),
       });
     }
-    config.logger.error('checkout: request failed', error);
+    c.var.log.error('request.failed', 'request failed', {}, error);
     return errorAnswer(c, 500, 'internal_error', 'Internal error');
   });
   return app;

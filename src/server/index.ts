@@ -8,12 +8,20 @@ export {
   type CheckoutHandlerOptions,
   type ChargeRequest,
   type CheckoutLogger,
+  type JobLedger,
   type OrderLedger,
   type ReconcileSummary,
   type Shopper,
   type WebhookContext,
 } from './handler.js';
 export type { RetryPolicy } from './job-runner.js';
+export {
+  DEFAULT_RATE_LIMITS,
+  type RateLimitOptions,
+  type RateLimits,
+  type SuspiciousActivity,
+  type SuspiciousActivityKind,
+} from './rate-limit-options.js';
 export type { Route, RouteCandidate, RouteInput } from './handler-types.js';
 export type { BreakerPolicy, ProviderBreakers, ProviderHealth } from './breaker.js';
 export type { HealthReport } from './routes/health.js';
@@ -23,6 +31,7 @@ export {
   createPostgresStore,
   createSqliteStore,
   JOB_KINDS,
+  JOB_STATUSES,
   ORDER_STATUSES,
   providerRecordsOn,
   type BreakerStore,
@@ -37,7 +46,9 @@ export {
   type JobInput,
   type JobKind,
   type JobQueue,
+  type JobStatus,
   type LeaseJobsInput,
+  type ListJobsQuery,
   type ListOrdersQuery,
   type Order,
   type OrderAttempt,
@@ -50,6 +61,7 @@ export {
   type ProviderBreaker,
   type ProviderRecordStore,
   type PruneInput,
+  type RateLimitStore,
   type SessionRecord,
   type SessionStore,
   type SqliteStoreOptions,
@@ -62,6 +74,7 @@ export {
   applyWrite,
   byRunAt,
   decideClaim,
+  jobListing,
   lostTakeOver,
   matchesRule,
   newJob,

@@ -13,7 +13,9 @@ import {
   refusedTransition,
   type ProviderReading,
 } from './order-machine.js';
-import { callProvider, redactSecrets } from './provider-calls.js';
+import type { Log } from './log.js';
+import { callProvider } from './provider-calls.js';
+import { redactSecrets } from './redact.js';
 import { ProviderInputError, type PaymentProvider, type ProviderCharge } from './provider-api/types.js';
 import type { Order, OrderCursor } from './store/types.js';
 import { sleep } from './timers.js';
@@ -67,9 +69,12 @@ export class Ledger {
     this.#paid = listener;
   }
 
-  /** Moves the order of a session the handler has just read from the provider; true when it moved. */
-  async settleSession(reference: string, session: CheckoutSession): Promise<boolean> {
-    return this.#settle(reference, { ...session, sessionId: session.id, what: `session ${session.id}` }, async (order) => {
+  /**
+   * Moves the order of a session the handler has just read from the provider; true when it moved.
+   * `log`: the request's or job's, so the records of the move carry its id.
+   */
+  async settleSession(reference: string, session: CheckoutSession, log = this.#config.log): Promise<boolean> {
+    return this.#settle(reference, { ...session, sessionId: session.id, what: `session ${session.id}` }, log, async (order) => {
       // Where a recurring checkout saved a card, the ledger keeps it for later charges (read from the provider, never the browser).
       const provider = this.#config.providers.get(order.provider);
       return provider?.savedPaymentMethod ? provider.savedPaymentMethod(session.id) : undefined;
@@ -77,21 +82,25 @@ export class Ledger {
   }
 
   /** Moves the order of a charge the handler has just read from the provider; true when it moved. */
-  async settleCharge(reference: string, charge: ProviderCharge): Promise<boolean> {
-    return this.#settle(reference, { ...chargeReport(charge), what: `charge ${charge.id}` });
+  async settleCharge(reference: string, charge: ProviderCharge, log = this.#config.log): Promise<boolean> {
+    return this.#settle(reference, { ...chargeReport(charge), what: `charge ${charge.id}` }, log);
   }
 
   async #settle(
     reference: string,
     report: ProviderReport,
+    orderLog: Log,
     savedPaymentMethod?: (order: Order) => Promise<string | undefined>,
   ): Promise<boolean> {
-    const { store, logger, isoNow, now } = this.#config;
+    const { store, isoNow, now, telemetry } = this.#config;
     const order = await store.getOrder(reference);
     if (!order) return false;
+    const log = orderLog.with({ reference, provider: order.provider });
     if (isSecondPayment(order, report)) {
-      logger.error(
-        `checkout: order ${reference} is ${order.status} through session ${order.sessionId}, and ${order.provider} reports session ${report.sessionId} for it complete too: a SECOND PAYMENT. Refund one.`,
+      log.error(
+        'order.second_payment',
+        `order ${reference} is ${order.status} through session ${order.sessionId}, and ${order.provider} reports session ${report.sessionId} for it complete too: a SECOND PAYMENT. Refund one.`,
+        { sessionId: report.sessionId },
       );
       return false;
     }
@@ -100,12 +109,17 @@ export class Ledger {
     const paymentMethod = move.to === 'paid' ? await savedPaymentMethod?.(order) : undefined;
     const moved = await store.transitionOrder(orderTransition(reference, move, { at: isoNow(), runAt: now(), paymentMethod }));
     if (!moved) return false;
+    log.info('order.moved', `order ${reference} moved from ${order.status} to ${move.to}`, { from: order.status, to: move.to, sessionId: report.sessionId });
     if (move.to === 'mismatch') {
-      logger.error(
-        `checkout: order ${reference} is a MISMATCH: ${order.provider} reports ${report.amount ?? '?'} ${report.currency ?? '?'} for ${report.what}, the order is ${order.amount} ${order.currency}. Not fulfilled; check it by hand.`,
+      log.error(
+        'order.mismatch',
+        `order ${reference} is a MISMATCH: ${order.provider} reports ${report.amount ?? '?'} ${report.currency ?? '?'} for ${report.what}, the order is ${order.amount} ${order.currency}. Not fulfilled; check it by hand.`,
       );
     }
-    if (move.to === 'paid') this.#paid();
+    if (move.to === 'paid') {
+      telemetry.record('ordersPaid', { 'checkout.provider': order.provider });
+      this.#paid();
+    }
     return true;
   }
 
@@ -165,9 +179,9 @@ export class Ledger {
     request: ChargeRequest,
     { reference, key, owner, priced }: { reference: string; key: string; owner: string; priced: PricedCart },
   ): Promise<ProviderCharge> {
-    const { store, isoNow, publicUrl, basePath, providerTimeoutMs } = this.#config;
+    const { store, isoNow, publicUrl, basePath } = this.#config;
     try {
-      return await callProvider(
+      return await callProvider(this.#config, provider.name, 'charge', () =>
         provider.charge({
           reference,
           paymentMethod: request.paymentMethod,
@@ -178,8 +192,6 @@ export class Ledger {
           idempotencyKey: request.idempotencyKey,
           ...(publicUrl && { webhookUrl: `${publicUrl}${basePath}/webhooks/${encodeURIComponent(provider.name)}` }),
         }),
-        providerTimeoutMs,
-        provider.name,
       );
     } catch (error) {
       if (error instanceof ProviderInputError) {
@@ -198,8 +210,8 @@ export class Ledger {
     const order = await store.getOrder(reference);
     if (!awaitsFulfilment(order) || !onOrderPaid) return;
     await onOrderPaid(order);
-    // The hook returned: from here on only the record is retried, never the hook.
-    await this.#retrying(() => store.markFulfilled(reference, isoNow()), `recording the fulfilment of ${reference}`);
+    // The hook returned: from here on only the record is retried, never the hook (the job runner renews the lease meanwhile).
+    await this.#retryingUntilRecorded(() => store.markFulfilled(reference, isoNow()), `recording the fulfilment of ${reference}`);
   }
 
   /**
@@ -215,7 +227,7 @@ export class Ledger {
   }
 
   async #reconcileRun(): Promise<ReconcileSummary> {
-    const { store, now, logger } = this.#config;
+    const { store, now, log } = this.#config;
     const window = {
       status: 'pending',
       createdFrom: new Date(now() - RECONCILE_FOR_MS).toISOString(),
@@ -237,38 +249,42 @@ export class Ledger {
       const last = page.at(-1);
       this.#reconcileAfter = summary.complete || !last ? undefined : { createdAt: last.createdAt, reference: last.reference };
     }
-    const line = `checkout: reconcile checked ${summary.checked} pending orders (${summary.moved} moved, ${summary.failed} failed)${summary.complete ? '' : '; the rest next run'}`;
+    const line = `reconcile checked ${summary.checked} pending orders (${summary.moved} moved, ${summary.failed} failed)${summary.complete ? '' : '; the rest next run'}`;
     // Orders moving here is routine (sessions expire unannounced); a provider that did not answer is not.
-    if (summary.failed > 0) logger.warn(line);
-    else logger.info?.(line);
+    log[summary.failed > 0 ? 'warn' : 'info']('reconcile.done', line, { ...summary });
     return summary;
   }
 
   /** One pending order read again from its provider, and moved on what it says. */
   async #reread(order: Order): Promise<'moved' | 'unchanged' | 'failed'> {
-    const { providers, providerTimeoutMs, logger } = this.#config;
+    const { providers, log } = this.#config;
     const provider = providers.get(order.provider);
     if (!provider) return 'unchanged';
+    const { sessionId, chargeId } = order;
     try {
       let moved = false;
-      if (order.sessionId) moved = await this.settleSession(order.reference, await callProvider(provider.getSession(order.sessionId), providerTimeoutMs, provider.name));
-      else if (order.chargeId && provider.getCharge) moved = await this.settleCharge(order.reference, await callProvider(provider.getCharge(order.chargeId), providerTimeoutMs, provider.name));
+      if (sessionId) moved = await this.settleSession(order.reference, await callProvider(this.#config, provider.name, 'getSession', () => provider.getSession(sessionId)));
+      else if (chargeId && provider.getCharge) moved = await this.settleCharge(order.reference, await callProvider(this.#config, provider.name, 'getCharge', () => provider.getCharge!(chargeId)));
       return moved ? 'moved' : 'unchanged';
     } catch (error) {
-      logger.warn(`checkout: could not re-read pending order ${order.reference} at "${provider.name}"`, error);
+      log.warn('reconcile.read_failed', `could not re-read pending order ${order.reference} at "${provider.name}"`, { reference: order.reference, provider: provider.name }, error);
       return 'failed';
     }
   }
 
-  /** A store write retried a few times in this process (a brief outage), then given up. */
-  async #retrying(write: () => Promise<void>, what: string): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
+  /**
+   * A store write retried in this process until the store answers: given up, the job would be retried
+   * and the hook that already returned called again. Soon after the store is back (at most a quarter
+   * lease, 1 s), before other handlers take over leases that ran out during the outage (job-runner.ts).
+   */
+  async #retryingUntilRecorded(write: () => Promise<void>, what: string): Promise<void> {
+    const maxDelay = Math.min(1000, Math.floor(this.#config.jobLeaseMs / 4));
+    for (let attempt = 1, delay = 50; ; attempt++, delay = Math.min(maxDelay, delay * 2)) {
       try {
         return await write();
       } catch (error) {
-        if (attempt >= 6) throw error;
-        this.#config.logger.warn(`checkout: ${what} failed (attempt ${attempt}); trying again`, error);
-        await sleep(Math.min(5000, 200 * 2 ** attempt));
+        if (attempt === 1 || attempt % 60 === 0) this.#config.log.warn('store.write_retry', `${what} failed (attempt ${attempt}); trying again until the store answers`, { attempt }, error);
+        await sleep(delay, { unref: true });
       }
     }
   }

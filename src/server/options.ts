@@ -1,14 +1,16 @@
 import { Breakers, breakerPolicy } from './breaker.js';
 import { assertValidCatalog, type Catalog } from './catalog.js';
-import type { CheckoutHandlerOptions, CheckoutLogger } from './handler-types.js';
+import type { CheckoutHandlerOptions, Route } from './handler-types.js';
 import type { RetryPolicy } from './job-runner.js';
+import { Log } from './log.js';
 import { httpOrigin } from './origins.js';
 import type { PaymentProvider } from './provider-api/types.js';
+import { rateLimitsOption, type RateLimits } from './rate-limit-options.js';
 import { createMemoryStore } from './store/memory.js';
 import { reportingOutages } from './store/outage.js';
 import { STORE_TIMES } from './store/rules.js';
 import type { CheckoutStore } from './store/types.js';
-import type { Route } from './handler-types.js';
+import { Telemetry } from './telemetry.js';
 import { randomHex } from './web-crypto.js';
 
 /** Where the handler answers when `basePath` is not set; the widget's `endpoint` is `{basePath}/sessions`. */
@@ -31,7 +33,10 @@ export interface HandlerConfig {
   store: CheckoutStore;
   providerTimeoutMs: number;
   jobLeaseMs: number;
-  logger: CheckoutLogger;
+  /** Structured records to the shop's `logger` (routes log through the request's own, with its id). */
+  log: Log;
+  /** Spans and metrics through `@opentelemetry/api`, when installed. */
+  telemetry: Telemetry;
   now: () => number;
   isoNow: () => string;
   /** Unique per handler: the owner of the job leases and idempotency claims it takes. */
@@ -44,7 +49,12 @@ export interface HandlerConfig {
   shopper: CheckoutHandlerOptions['shopper'];
   onOrderPaid: CheckoutHandlerOptions['onOrderPaid'];
   onWebhook: CheckoutHandlerOptions['onWebhook'];
+  onDeadLetter: CheckoutHandlerOptions['onDeadLetter'];
   hookRetry: RetryPolicy | undefined;
+  /** The card-testing limits in force; `false`: none. */
+  rateLimits: RateLimits | false;
+  onSuspiciousActivity: CheckoutHandlerOptions['onSuspiciousActivity'];
+  clientAddress: CheckoutHandlerOptions['clientAddress'];
   waitUntil: CheckoutHandlerOptions['waitUntil'];
   /** The shop's routing; undefined: every provider with its methods that take the cart's currency. */
   route: Route | undefined;
@@ -70,16 +80,17 @@ export function resolveOptions(options: CheckoutHandlerOptions): HandlerConfig {
   const allowedOrigins = options.allowedOrigins && new Set(options.allowedOrigins.map(originOption));
   const allowedHosts = options.allowedHosts && new Set(options.allowedHosts.map(hostOption));
   const development = options.development === true;
-  const logger = options.logger ?? console;
-  if (!publicUrl) warnOfDerivedOrigin(logger, allowedHosts, development);
   const now = options.now ?? Date.now;
+  const log = new Log(options.logger ?? console, now);
+  if (!publicUrl) warnOfDerivedOrigin(log, allowedHosts, development);
+  const telemetry = new Telemetry();
   if (options.route !== undefined && typeof options.route !== 'function') throw new TypeError('route must be a function');
-  const store = reportingOutages(storeOption(options.store, logger));
+  const store = reportingOutages(storeOption(options.store, log), telemetry);
   const providerTimeoutMs = options.providerTimeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS;
   const breakers = new Breakers({
     store,
     now,
-    logger,
+    log,
     policy: breakerPolicy(options.breaker),
     probeLeaseMs: providerTimeoutMs + STORE_TIMES.claimLeaseBeyondProviderMs,
   });
@@ -95,7 +106,8 @@ export function resolveOptions(options: CheckoutHandlerOptions): HandlerConfig {
     store,
     providerTimeoutMs,
     jobLeaseMs: jobLeaseOption(options.hookLeaseMs),
-    logger,
+    log,
+    telemetry,
     now,
     isoNow: () => new Date(now()).toISOString(),
     instanceId: randomHex(8),
@@ -105,7 +117,11 @@ export function resolveOptions(options: CheckoutHandlerOptions): HandlerConfig {
     shopper: options.shopper?.bind(options),
     onOrderPaid: options.onOrderPaid?.bind(options),
     onWebhook: options.onWebhook?.bind(options),
-    hookRetry: options.hookRetry,
+    onDeadLetter: options.onDeadLetter?.bind(options),
+    hookRetry: retryOption(options.hookRetry),
+    rateLimits: rateLimitsOption(options.rateLimits),
+    onSuspiciousActivity: options.onSuspiciousActivity?.bind(options),
+    clientAddress: options.clientAddress?.bind(options),
     waitUntil: options.waitUntil,
     route: options.route?.bind(options),
     breakers,
@@ -159,12 +175,13 @@ function hostOption(value: string): string {
 }
 
 /** Said once at start: where return and webhook URLs come from when `publicUrl` is not set. */
-function warnOfDerivedOrigin(logger: Pick<Console, 'warn'>, allowedHosts: ReadonlySet<string> | undefined, development: boolean): void {
+function warnOfDerivedOrigin(log: Log, allowedHosts: ReadonlySet<string> | undefined, development: boolean): void {
   if (development) {
-    logger.warn('checkout: development: return and webhook URLs follow each request\'s Host header. Never run production like this: set publicUrl.');
+    log.warn('config.development', 'development: return and webhook URLs follow each request\'s Host header. Never run production like this: set publicUrl.');
   } else if (!allowedHosts) {
-    logger.warn(
-      'checkout: no publicUrl: answering only requests to localhost/127.0.0.1 (other Hosts get 400 host_not_allowed). In production set publicUrl (or allowedHosts).',
+    log.warn(
+      'config.no_public_url',
+      'no publicUrl: answering only requests to localhost/127.0.0.1 (other Hosts get 400 host_not_allowed). In production set publicUrl (or allowedHosts).',
     );
   }
 }
@@ -176,10 +193,19 @@ function jobLeaseOption(hookLeaseMs: number | undefined): number {
   return leaseMs;
 }
 
-function storeOption(store: CheckoutStore | undefined, logger: Pick<Console, 'warn'>): CheckoutStore {
+function retryOption(retry: RetryPolicy | undefined): RetryPolicy | undefined {
+  for (const name of ['maxAttempts', 'maxAgeMs'] as const) {
+    const value = retry?.[name];
+    if (value !== undefined && !(Number.isInteger(value) && value >= 1)) throw new TypeError(`hookRetry.${name} must be a whole number of at least 1 (got ${value})`);
+  }
+  return retry;
+}
+
+function storeOption(store: CheckoutStore | undefined, log: Log): CheckoutStore {
   if (store) return store;
-  logger.warn(
-    'checkout: NO STORE GIVEN. Orders, idempotency keys and webhooks live only in this process\'s memory: a restart or a second instance loses payments. Pass `store: createSqliteStore({ path })` or `createPostgresStore({ connectionString })`.',
+  log.warn(
+    'config.memory_store',
+    'NO STORE GIVEN. Orders, idempotency keys and webhooks live only in this process\'s memory: a restart or a second instance loses payments. Pass `store: createSqliteStore({ path })` or `createPostgresStore({ connectionString })`.',
   );
   return createMemoryStore();
 }

@@ -3,21 +3,22 @@
  * once behind a loopback proxy that alternates between them (PostgreSQL).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { CheckoutSession } from '../core/protocol.js';
 import { serveNode, type NodeServerHandle } from './node.js';
-import { createSandboxPsp, signSandboxPayload } from '../providers/sandbox/psp.js';
+import { createSandboxPsp, SANDBOX_TEST_CARDS, signSandboxPayload } from '../providers/sandbox/psp.js';
+import { runCli } from '../cli/test-support/run-cli.js';
 import { createPostgresStore } from './store/postgres.js';
 import { createSqliteStore } from './store/sqlite.js';
 import type { CheckoutStore } from './store/types.js';
+import { readHookLog, spawnHandler, startRoundRobinProxy, type HandlerChild } from './test-support/handler-cluster.js';
 import type { HandlerProcessConfig, HookLogLine } from './test-support/handler-process.js';
 import { createTestDatabase } from './test-support/postgres.js';
 
-const SCRIPT = fileURLToPath(new URL('./test-support/handler-process.ts', import.meta.url));
 const SECRET_KEY = 'sbx_sk_processes_0123456789';
 const WEBHOOK_SECRET = 'sbx_whsec_processes_0123456789';
 const SHOP = 'http://shop.test:5173';
@@ -28,39 +29,12 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-interface Child {
-  url: string;
-  process: ChildProcess;
-  kill(): Promise<void>;
-  /** The exit code, once the process ended (null after a signal it did not handle). */
-  exited: Promise<number | null>;
-}
+type Child = HandlerChild;
 
 async function startChild(config: HandlerProcessConfig): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT], {
-    env: { ...process.env, CHECKOUT_PROCESS_CONFIG: JSON.stringify(config) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  // HANDLER_PROCESS_LOGS=1: the children log to stderr, shown when each ends.
-  if (process.env['HANDLER_PROCESS_LOGS']) child.once('exit', () => console.log(`handler process ${child.pid} stderr:\n${stderr}`));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    let stdout = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /listening (\S+)/.exec(stdout);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`handler process exited (${code}) before listening: ${stderr}`)));
-  });
-  const kill = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited;
-  };
-  cleanups.push(kill);
-  return { url, process: child, kill, exited };
+  const child = await spawnHandler(config);
+  cleanups.push(child.kill);
+  return child;
 }
 
 /** The sandbox PSP on loopback, counting the creates it answers; `holdCreates` keeps answers back (the caller dies waiting). */
@@ -84,30 +58,12 @@ async function startPsp() {
 
 /** One public address in front of the handler processes, alternating between them. */
 async function startProxy() {
-  const targets: string[] = [];
-  let next = 0;
-  const server: NodeServerHandle = await serveNode(async (request) => {
-    const target = targets[next++ % targets.length]!;
-    const url = new URL(request.url);
-    const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
-    const headers = new Headers(request.headers);
-    headers.delete('host');
-    // Like a real proxy: a dead upstream is a 502, which the widget retries.
-    return fetch(`${target}${url.pathname}${url.search}`, { method: request.method, headers, ...(body && { body }), redirect: 'manual' }).catch(
-      () => new Response('upstream unreachable', { status: 502 }),
-    );
-  });
-  cleanups.push(() => server.close());
-  return { url: server.url, targets };
+  const proxy = await startRoundRobinProxy();
+  cleanups.push(proxy.close);
+  return proxy;
 }
 
-function readLog(file: string): HookLogLine[] {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as HookLogLine);
-}
+const readLog = readHookLog;
 
 const count = (lines: HookLogLine[], hook: HookLogLine['hook'], phase: HookLogLine['phase']) =>
   lines.filter((line) => line.hook === hook && line.phase === phase).length;
@@ -297,6 +253,8 @@ describe('many processes starting on one new SQLite file', () => {
 });
 
 describe('two processes on one PostgreSQL store behind one address', () => {
+  // Every request comes from the loopback proxy's one address: the per-client limits (rate-limits
+  // below) would count them all as one client.
   async function setUp(providers = ['sandbox']) {
     const dir = folder();
     const database = await createTestDatabase(inject('postgresUrl'));
@@ -308,6 +266,7 @@ describe('two processes on one PostgreSQL store behind one address', () => {
       publicUrl: proxy.url,
       log: path.join(dir, 'hooks.log'),
       providers,
+      rateLimits: { createsPerClient: false },
     });
     const [one, two] = await Promise.all([startChild(config), startChild(config)]);
     proxy.targets.push(one!.url, two!.url);
@@ -364,5 +323,121 @@ describe('two processes on one PostgreSQL store behind one address', () => {
     const html = await bridge.text();
     expect(html).toContain(`${SHOP}/checkout.html?`);
     expect(html).toContain(`checkout_session=${session.id}`);
+  }, 60_000);
+});
+
+describe('card-testing limits across two processes on one SQLite store', () => {
+  async function setUp(overrides: Partial<HandlerProcessConfig> = {}) {
+    const dir = folder();
+    const { server: pspServer } = await startPsp();
+    const config = baseConfig({
+      store: { sqlite: path.join(dir, 'checkout.db') },
+      psp: { apiUrl: pspServer.url, secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET },
+      publicUrl: 'http://127.0.0.1',
+      log: path.join(dir, 'hooks.log'),
+      sessionKind: 'card-token',
+      ...overrides,
+    });
+    const [one, two] = await Promise.all([startChild(config), startChild(config)]);
+    return { one: one!, two: two!, pspUrl: pspServer.url, dbPath: path.join(dir, 'checkout.db'), log: () => readLog(path.join(dir, 'hooks.log')) };
+  }
+  const from = (address: string) => ({ 'x-forwarded-for': address });
+
+  it('refuses a client over its creates per minute on either process with 429 rate_limited and Retry-After; others go on', async () => {
+    const { one, two, log } = await setUp({ trustProxy: true, rateLimits: { createsPerClient: 3 } });
+    const statuses = [];
+    for (const child of [one, two, one]) statuses.push((await createSession(child.url, from('203.0.113.7'))).status);
+    expect(statuses).toEqual([201, 201, 201]);
+    const refused = await createSession(two.url, from('203.0.113.7'));
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
+    expect((await createSession(one.url, from('203.0.113.7'))).status).toBe(429);
+    expect((await createSession(one.url, from('203.0.113.8'))).status).toBe(201);
+    await until(() => log().some((line) => line.hook === 'onSuspiciousActivity'), 'the alert');
+    expect(log().filter((line) => line.hook === 'onSuspiciousActivity').map((line) => line.id)).toEqual(['creates_per_client:203.0.113.7:4']);
+  }, 60_000);
+
+  it('counts the socket address without trustProxy, whatever X-Forwarded-For a client writes', async () => {
+    const { one, two } = await setUp({ rateLimits: { createsPerClient: 2 } });
+    expect((await createSession(one.url, from('198.51.100.1'))).status).toBe(201);
+    expect((await createSession(two.url, from('198.51.100.2'))).status).toBe(201);
+    expect((await createSession(one.url, from('198.51.100.3'))).status).toBe(429);
+  }, 60_000);
+
+  it('fails a session on its third declined card, posted to either process, and refuses the card that would pay after it', async () => {
+    const { one, two, pspUrl, dbPath, log } = await setUp({ rateLimits: { declinesPerSession: 3 } });
+    const session = (await (await createSession(one.url)).json()) as CheckoutSession;
+    const token = async (number: string) => {
+      const answer = await fetch(`${pspUrl}/v1/tokens`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${session.public_key}` },
+        body: JSON.stringify({ number, expiry: '12/34', cvc: '123' }),
+      });
+      return ((await answer.json()) as { token: string }).token;
+    };
+    const post = async (base: string, number: string) => {
+      const answer = await fetch(`${base}/api/checkout/sessions/${session.id}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: SHOP },
+        body: JSON.stringify({ token: await token(number) }),
+      });
+      return { status: answer.status, body: (await answer.json()) as { status?: string; error?: { code: string; message: string } } };
+    };
+    expect((await post(one.url, SANDBOX_TEST_CARDS.declined)).status).toBe(402);
+    expect((await post(two.url, SANDBOX_TEST_CARDS.declined)).status).toBe(402);
+    const closed = await post(one.url, SANDBOX_TEST_CARDS.declined);
+    expect(closed).toMatchObject({ status: 409, body: { error: { code: 'session_closed', message: expect.stringContaining('too many declined cards') } } });
+    expect(await post(two.url, SANDBOX_TEST_CARDS.success)).toMatchObject({ status: 409, body: { error: { code: 'session_closed' } } });
+    const store = createSqliteStore({ path: dbPath });
+    cleanups.push(() => store.close());
+    expect((await store.listOrders())[0]).toMatchObject({ status: 'failed', sessionId: session.id });
+    await until(() => log().some((line) => line.hook === 'onSuspiciousActivity'), 'the alert');
+    expect(log().filter((line) => line.hook === 'onSuspiciousActivity').map((line) => line.id)).toEqual([`declines_per_session:${session.id}:3`]);
+  }, 60_000);
+});
+
+describe('dead letters in a real process on a SQLite store, retried from the command line', () => {
+  it('gives onOrderPaid up after 3 failed attempts (dead, onDeadLetter), and runs it again after `jobs retry`', async () => {
+    const dir = folder();
+    const { server: pspServer } = await startPsp();
+    const dbPath = path.join(dir, 'checkout.db');
+    const failFlag = path.join(dir, 'warehouse-down');
+    writeFileSync(failFlag, '');
+    const child = await startChild(
+      baseConfig({
+        store: { sqlite: dbPath },
+        psp: { apiUrl: pspServer.url, secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET },
+        publicUrl: 'http://127.0.0.1',
+        log: path.join(dir, 'hooks.log'),
+        failWhileExists: failFlag,
+        maxAttempts: 3,
+      }),
+    );
+    const log = () => readLog(path.join(dir, 'hooks.log'));
+    const session = (await (await createSession(child.url)).json()) as CheckoutSession;
+    expect((await pay(pspServer.url, session.id)).status).toBe(303);
+    // The confirming read moves the order to paid (the PSP's webhook goes to publicUrl, nowhere here).
+    expect((await fetch(`${child.url}/api/checkout/sessions/${session.id}`)).status).toBe(200);
+    await until(() => log().some((line) => line.hook === 'onDeadLetter'), 'the dead letter');
+    expect(count(log(), 'onOrderPaid', 'start')).toBe(3);
+    const [dead] = log().filter((line) => line.hook === 'onDeadLetter');
+    expect(dead!.id).toMatch(/^order_paid:ord_/);
+
+    const listed = await runCli(['jobs', 'list', '--store', `sqlite:${dbPath}`]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain(`${dead!.id}\torder_paid\tdead\t3 attempts\tdead since `);
+    expect(listed.stdout).toContain('Error: the warehouse is down');
+
+    rmSync(failFlag);
+    const retried = await runCli(['jobs', 'retry', dead!.id, '--store', `sqlite:${dbPath}`]);
+    expect(retried).toMatchObject({ code: 0, stdout: expect.stringContaining('pending again') });
+    await until(() => count(log(), 'onOrderPaid', 'end') === 1, 'the retried hook');
+    const store = createSqliteStore({ path: dbPath });
+    cleanups.push(() => store.close());
+    expect((await store.listOrders())[0]).toMatchObject({ status: 'paid', fulfilledAt: expect.any(String) });
+    expect(await store.getJob(dead!.id)).toMatchObject({ status: 'done', attempts: 1 });
+    expect(await runCli(['jobs', 'retry', dead!.id, '--store', `sqlite:${dbPath}`])).toMatchObject({ code: 1, stderr: expect.stringContaining('is done, not dead') });
   }, 60_000);
 });

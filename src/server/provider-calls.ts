@@ -1,22 +1,58 @@
 import { PaymentDeclinedError, ProviderError, ProviderInputError } from './provider-api/types.js';
+import { redactSecrets } from './redact.js';
+import type { Telemetry } from './telemetry.js';
 import { withTimeout } from './timers.js';
-
-/** Secrets that look like API keys never go into an answer, even if a provider echoes one. */
-export function redactSecrets(text: string): string {
-  return text.replace(/\b(sk|rk|whsec|priv|sbx_sk|sbx_whsec)_[A-Za-z0-9_]{6,}/g, '$1_[redacted]');
-}
 
 export class ProviderTimeoutError extends Error {
   override readonly name = 'ProviderTimeoutError';
 }
 
-/** A provider call that takes longer than `timeoutMs` fails with a `ProviderTimeoutError` (answered 502). */
-export function callProvider<T>(work: Promise<T>, timeoutMs: number, provider: string): Promise<T> {
-  return withTimeout(
-    work,
-    timeoutMs,
-    () => new ProviderTimeoutError(`Payment provider "${provider}" did not answer within ${timeoutMs / 1000} s`),
+/** The `PaymentProvider` method a provider call is: the `checkout.operation` of its span and metrics. */
+export type ProviderOperation = 'createSession' | 'getSession' | 'submitToken' | 'charge' | 'getCharge';
+
+/** What `callProvider` needs of the handler's config. */
+export interface ProviderCallConfig {
+  providerTimeoutMs: number;
+  telemetry: Telemetry;
+}
+
+/**
+ * One call of a provider's `operation`, in span `checkout.provider.<operation>` (attributes
+ * `checkout.provider`, `checkout.operation`, `checkout.outcome`, `http.response.status_code`),
+ * counted in `checkout.provider.duration` and, when it fails (a decline aside), `checkout.provider.errors`. A call that
+ * takes longer than `providerTimeoutMs` fails with a `ProviderTimeoutError` (answered 502).
+ */
+export function callProvider<T>(config: ProviderCallConfig, provider: string, operation: ProviderOperation, work: () => Promise<T>): Promise<T> {
+  const { telemetry, providerTimeoutMs } = config;
+  const attributes = { 'checkout.provider': provider, 'checkout.operation': operation };
+  return telemetry.span(
+    `checkout.provider.${operation}`,
+    attributes,
+    () =>
+      withTimeout(
+        work(),
+        providerTimeoutMs,
+        () => new ProviderTimeoutError(`Payment provider "${provider}" did not answer within ${providerTimeoutMs / 1000} s`),
+      ),
+    {
+      kind: 'client',
+      outcome: providerOutcome,
+      onEnd: (outcome, seconds) => {
+        telemetry.record('providerDuration', { ...attributes, 'checkout.outcome': outcome }, seconds);
+        // A decline is the shopper's card, not a failing provider.
+        if (outcome !== 'ok' && outcome !== 'declined') telemetry.record('providerErrors', { ...attributes, 'checkout.outcome': outcome });
+      },
+    },
   );
+}
+
+/** A failed provider call's `checkout.outcome`. */
+function providerOutcome(error: unknown): string {
+  if (error instanceof ProviderTimeoutError) return 'timeout';
+  if (error instanceof PaymentDeclinedError) return 'declined';
+  if (error instanceof ProviderInputError) return 'refused';
+  if (isNotFoundAtProvider(error)) return 'not_found';
+  return 'error';
 }
 
 export function providerFailureMessage(error: unknown, provider: string): string {

@@ -163,9 +163,9 @@ describe('custom routing', () => {
     expect(inputs[0]!.request.url).toBe(`${BASE}/sessions/methods`);
     expect(inputs[0]!.cart.lines).toEqual([{ sku: 'mug', name: 'Mug', quantity: 1, unitAmount: 12900, vatRate: 0.25 }]);
     // The shop's mistakes are left out and said in the log.
-    expect(logged).toEqual([
-      'checkout: route returned { method: "ideal", provider: "first" }, which "first" does not offer for DKK; left out',
-      'checkout: route returned { method: "card", provider: "paypal" }, which is no configured provider; left out',
+    expect(logged.map((line) => JSON.parse(line) as unknown)).toMatchObject([
+      { level: 'error', event: 'routing.route_invalid', msg: 'route returned { method: "ideal", provider: "first" }, which "first" does not offer for DKK; left out' },
+      { level: 'error', event: 'routing.route_invalid', msg: 'route returned { method: "card", provider: "paypal" }, which is no configured provider; left out' },
     ]);
     const session = (await (await handler(post('/sessions', cart))).json()) as CheckoutSession;
     expect(session.provider).toBe('second');

@@ -1,5 +1,9 @@
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms`; `unref`: the wait alone does not keep a Node process alive. */
+export function sleep(ms: number, options: { unref?: boolean } = {}): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    if (options.unref) (timer as { unref?: () => void }).unref?.();
+  });
 }
 
 /** `work`, or the error `onTimeout` makes once `timeoutMs` passed first. */

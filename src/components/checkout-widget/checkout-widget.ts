@@ -22,11 +22,13 @@ import type { CheckoutStrings } from './strings.js';
  * @attr {string} locale - Passed to the endpoint and the provider, and picks the widget's own texts by its language subtag (`en`, `da`, `sv`, `nb`, `fi`, `de`, `pl`; else `en`). Default: the page's language.
  * @attr {string} session-id - Resume an existing session (GET) instead of creating one.
  * @attr {string} publishable-key - Stripe key for sessions that carry none.
+ * @attr {"choose"} methods - `choose`: first ask `POST {endpoint}/methods` and let the shopper pick a method in a chooser, then create the session for it (`{ provider, method }` in the create body); one method offered: no chooser. Sets the `methods` property.
  * @attr {"overlay" | "redirect" | "none"} popup-fallback - What `popup` mode does when the browser refuses the window: show the page in the overlay (or redirect when it refuses frames), redirect, or report `popup_blocked`. Default `overlay`.
  * @attr {"idle" | "loading" | "ready" | "processing" | "complete" | "cancelled" | "expired" | "error"} state - Reflects the `state` property; read only.
  *
  * @slot - Light-DOM mount points for providers that refuse shadow roots (Stripe); managed by the widget.
  * @slot trigger - Replaces the default "Pay" button in `overlay`, `popup` and `redirect` modes.
+ * @slot method-<id>-logo - A logo (an `<img>`, an `<svg>`) shown in the method chooser's row of the method with that id (`method-card-logo`).
  *
  * @event checkout-session - A session was created or loaded and validated. `detail: { session }`
  * @event checkout-ready - The provider's UI is mounted and loaded. `detail: { session }`
@@ -36,6 +38,7 @@ import type { CheckoutStrings } from './strings.js';
  * @event checkout-error - Something failed. `detail: { code, message, retryable, session? }`
  * @event checkout-status - Every change of `state`. `detail: { state, previous, session? }`
  * @event checkout-close - An overlay or popup was closed. `detail: { session }`
+ * @event checkout-method - The shopper picked a method in the chooser and pressed Continue. `detail: { method, provider }`
  *
  * @csspart trigger - The default "Pay" button (overlay, popup, redirect modes).
  * @csspart container - Holds the provider frame or dialog.
@@ -47,6 +50,13 @@ import type { CheckoutStrings } from './strings.js';
  * @csspart error - The error message.
  * @csspart retry - "Try again", shown for retryable errors.
  * @csspart restart - "Start again" after a cancel or expiry in embedded mode.
+ * @csspart methods - The method chooser's `<form>` (`methods="choose"`).
+ * @csspart methods-legend - The chooser's legend, "Choose a way to pay".
+ * @csspart methods-notice - Why the chooser shows again: a method's provider script could not load.
+ * @csspart method - Each method's row (a `<label>` around its radio button); also `method-<id>`, such as `method-card`.
+ * @csspart method-label - A method's label, as the endpoint answered it.
+ * @csspart method-unavailable - "Not available right now" beside a method whose provider script could not load.
+ * @csspart continue - The chooser's "Continue" button: creates the session for the chosen method.
  *
  * @cssprop [--checkout-accent=#1a56db] - Button background and focus ring colour.
  * @cssprop [--checkout-accent-contrast=#fff] - Button text colour.
@@ -57,6 +67,7 @@ import type { CheckoutStrings } from './strings.js';
  * @cssprop [--checkout-overlay-backdrop=rgb(0 0 0 / 55%)] - Backdrop behind the overlay.
  * @cssprop [--checkout-error-background=#fdecea] - Error message background.
  * @cssprop [--checkout-error-color=#8a1c12] - Error message text colour.
+ * @cssprop [--checkout-method-border=#c4c8d0] - Border of a method's row in the chooser (the chosen one's is the accent colour).
  */
 export class CheckoutWidget extends LitElement {
   static override styles = checkoutWidgetStyles;
@@ -69,6 +80,7 @@ export class CheckoutWidget extends LitElement {
     sessionId: { type: String, attribute: 'session-id' },
     publishableKey: { type: String, attribute: 'publishable-key' },
     popupFallback: { type: String, attribute: 'popup-fallback' },
+    methods: { type: String },
     session: { attribute: false },
     strings: { attribute: false },
   };
@@ -100,6 +112,14 @@ export class CheckoutWidget extends LitElement {
    * `popup_blocked`.
    */
   declare popupFallback: 'overlay' | 'redirect' | 'none';
+  /**
+   * `choose`: before the session, ask `POST {endpoint}/methods` for the cart's methods and let the
+   * shopper pick one in a chooser (a radio group and a "Continue" button; in `popup` mode that
+   * click opens the window); the create body then carries `{ provider, method }`. One method
+   * offered: no chooser. When a method's provider script cannot load, the chooser shows again with
+   * it marked unavailable. Unset: no methods request, the create call alone.
+   */
+  declare methods: 'choose' | undefined;
   /** A session the page already holds; skips the create call. */
   declare session: CheckoutSession | Record<string, unknown> | undefined;
   /**
@@ -108,7 +128,7 @@ export class CheckoutWidget extends LitElement {
    * button), `retry`, `restart`, `processing`, `complete`, `cancelled`, `expired`, and one per
    * error code, shown to the shopper (the event's `detail.message` stays technical):
    * `endpoint_unreachable`, `endpoint_error`, `invalid_session`, `provider_load_failed`,
-   * `popup_blocked`, `payment_failed`, `verification_failed`.
+   * `popup_blocked`, `payment_failed`, `verification_failed`, `rate_limited`.
    */
   declare strings: Partial<CheckoutStrings>;
 
@@ -123,7 +143,7 @@ export class CheckoutWidget extends LitElement {
 
   /** What each state shows between the trigger and the provider's container; `embedded`: the mode is. */
   #views: { [S in WidgetState]?: (embedded: boolean, t: CheckoutStrings) => unknown } = {
-    loading: (embedded, t) => (embedded ? html`<div part="loading">${t.loading}</div>` : nothing),
+    loading: (embedded, t) => (embedded && !this.#run.chooser ? html`<div part="loading">${t.loading}</div>` : nothing),
     processing: (_, t) => this.#message(t, t.processing),
     complete: (_, t) => this.#message(t, t.complete),
     cancelled: (embedded, t) => this.#message(t, t.cancelled, embedded),
@@ -147,6 +167,7 @@ export class CheckoutWidget extends LitElement {
     this.sessionId = undefined;
     this.publishableKey = undefined;
     this.popupFallback = 'overlay';
+    this.methods = undefined;
     this.session = undefined;
     this.strings = {};
   }
@@ -302,7 +323,9 @@ export class CheckoutWidget extends LitElement {
   /** Inside a click: a popup must be opened now, synchronously, or blockers refuse it. */
   #startFromGesture(): void {
     const mode = this.#mode();
-    void this.#run.start(mode, mode === 'popup' ? openPopup(this.localizedStrings) : null);
+    // With a chooser, its Continue click opens the window.
+    const chooser = this.methods === 'choose' && !this.session && !this.sessionId;
+    void this.#run.start(mode, mode === 'popup' && !chooser ? openPopup(this.localizedStrings) : undefined);
   }
 
   #onRetryClick = (): void => {
@@ -325,10 +348,10 @@ export class CheckoutWidget extends LitElement {
     // A paid checkout offers nothing more to start.
     const trigger =
       !embedded && state !== 'complete'
-        ? html`<slot name="trigger" @click=${this.#onTriggerClick}><button part="trigger" type="button" aria-busy=${state === 'loading' ? 'true' : 'false'}>${t.pay}</button></slot>`
+        ? html`<slot name="trigger" @click=${this.#onTriggerClick}><button part="trigger" type="button" aria-busy=${state === 'loading' && !this.#run.chooser ? 'true' : 'false'}>${t.pay}</button></slot>`
         : nothing;
     // One live region, always there, so each change is announced once and the same text not again.
-    return html`${trigger}<div role="status" aria-live=${this.#quiet ? 'off' : nothing}>${this.#views[state]?.(embedded, t) ?? nothing}</div><div class="checkout-container" part="container"></div><slot></slot>`;
+    return html`${trigger}<div role="status" aria-live=${this.#quiet ? 'off' : nothing}>${this.#views[state]?.(embedded, t) ?? nothing}</div>${this.#run.chooser?.(t) ?? nothing}<div class="checkout-container" part="container"></div><slot></slot>`;
   }
 
   /** Status text; `canRestart` adds "Start again" (after a cancel or expiry in embedded mode). */

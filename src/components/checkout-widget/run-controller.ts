@@ -14,6 +14,7 @@ import { forget, memorySlot } from './session-memory.js';
 import { createBody, createOrResume, type SessionContext } from './session-start.js';
 import { en } from './locales/en.js';
 import type { CheckoutStrings } from './strings.js';
+import type { MethodChoice, MethodOffer } from './method-chooser.js';
 
 /** Delays before each confirming read after an accept: the backend may lag the page by a moment. */
 const CONFIRM_DELAYS_MS = [0, 1_000, 2_000, 3_000];
@@ -39,6 +40,8 @@ export interface CheckoutRunHost extends ReactiveControllerHost, HTMLElement {
   readonly popupFallback?: string | undefined;
   /** The widget's texts in the shopper's language; English when left out. */
   readonly localizedStrings?: CheckoutStrings;
+  /** `choose`: the shopper picks a method first (method-chooser.ts). */
+  readonly methods?: string | undefined;
 }
 
 /** One attempt, from a start to its outcome. A new start makes a new run: a stale one's results are dropped. */
@@ -57,6 +60,12 @@ interface Run {
   reportedFailures: number;
   /** The session memory entry of a run that creates from the payload (see session-memory.ts). */
   slot?: string;
+  /** The memory slot of the payload alone (without a chosen method): a payload change is a new cart. */
+  cart?: string;
+  /** `methods="choose"`: the method the session is for and the methods answer. */
+  choice?: MethodChoice;
+  /** The chooser on screen, as a view of the widget's texts. */
+  chooser?: ((t: CheckoutStrings) => unknown) | undefined;
 }
 
 function preconnect(url: string | undefined): void {
@@ -115,6 +124,11 @@ export class CheckoutRunController implements ReactiveController {
     return BUSY_STATES.includes(this.#state);
   }
 
+  /** The method chooser while it is on screen. */
+  get chooser(): ((t: CheckoutStrings) => unknown) | undefined {
+    return this.#run?.chooser;
+  }
+
   /** The current run's checkout window, if it has one. */
   get popup(): Window | null | undefined {
     return this.#run?.popup;
@@ -144,7 +158,7 @@ export class CheckoutRunController implements ReactiveController {
     return this.#begin(mode, null, async (run) => {
       const body = this.#createBody();
       // Its memory entry goes when this run settles (see #settle), if it is this session's.
-      if (typeof body !== 'string') run.slot = memorySlot(endpoint!, body);
+      if (typeof body !== 'string') run.slot = run.cart = memorySlot(endpoint!, body);
       // The host resumes only with an endpoint.
       const session = await readSession(endpoint!, sessionId, { signal: run.abort.signal, retries: 2, ...this.#parsing() });
       if (!this.#isCurrent(run)) return;
@@ -163,10 +177,10 @@ export class CheckoutRunController implements ReactiveController {
     clearTimeout(this.#payloadTimer);
     this.#payloadTimer = setTimeout(() => {
       const run = this.#run;
-      if (!run?.slot || (this.#state !== 'loading' && this.#state !== 'ready')) return;
+      if (!run?.cart || (this.#state !== 'loading' && this.#state !== 'ready')) return;
       const body = this.#createBody();
-      if (typeof body !== 'string' && memorySlot(this.#host.endpoint ?? '', body) === run.slot) return;
-      forget(run.slot);
+      if (typeof body !== 'string' && memorySlot(this.#host.endpoint ?? '', body) === run.cart) return;
+      if (run.slot) forget(run.slot);
       // The run's mode, not the host's: a popup that fell back stays in its fallback.
       void this.#begin(run.mode, null, (next) => this.#execute(next, false));
     }, PAYLOAD_SETTLE_MS);
@@ -246,8 +260,29 @@ export class CheckoutRunController implements ReactiveController {
     return run.promise;
   }
 
-  /** Create or resume the session, then mount its renderer. `popupOpened`: a click already tried to open the window. */
-  async #execute(run: Run, popupOpened: boolean): Promise<void> {
+  /**
+   * Create or resume the session, then mount its renderer. `popupOpened`: a click already tried to
+   * open the window. `offer`: what a run whose provider script failed knew of the methods.
+   */
+  async #execute(run: Run, popupOpened: boolean, offer?: MethodOffer): Promise<void> {
+    const { endpoint, methods, sessionId } = this.#host;
+    if (methods === 'choose' && endpoint && !this.#host.session && !sessionId) {
+      const body = this.#createBody();
+      if (typeof body === 'string') throw new CheckoutError('invalid_session', body);
+      run.cart = memorySlot(endpoint, body);
+      const { chooseMethod } = await import('./method-chooser.js');
+      const show = (view: Run['chooser']) => {
+        if (this.#run === run) run.chooser = view;
+        this.#host.requestUpdate();
+        return this.#host.updateComplete;
+      };
+      run.choice = await chooseMethod({ element: this.#host, endpoint, body, mode: run.mode, signal: run.abort.signal, offer, show });
+      // The Continue click opened the window (or was refused): that was this start's gesture.
+      if (run.choice.popup !== undefined) {
+        run.popup = run.choice.popup;
+        popupOpened = true;
+      }
+    }
     if (run.mode === 'popup' && !run.popup) {
       run.popup = popupOpened ? null : openPopup(this.#host.localizedStrings ?? en);
       const fallback = this.#host.popupFallback;
@@ -300,9 +335,10 @@ export class CheckoutRunController implements ReactiveController {
     if (session) return parse(session, context);
     if (!endpoint) return invalid('Set the endpoint attribute or the session property of <checkout-widget>');
     if (sessionId) return readSession(endpoint, sessionId, { signal, retries: 2, ...context });
-    const body = this.#createBody();
+    const body = run.choice?.body ?? this.#createBody();
     if (typeof body === 'string') return invalid(body);
     run.slot = memorySlot(endpoint, body);
+    run.cart ??= run.slot;
     return createOrResume(run.slot, endpoint, body, signal, context);
   }
 
@@ -542,6 +578,18 @@ export class CheckoutRunController implements ReactiveController {
             retryable: true,
             cause: error,
           });
+    // A provider script that did not load (ad blocker, network, CSP) is reported, and the chooser
+    // offers the other methods; with no other method, the error stays (with "Try again").
+    const session = this.#session;
+    const choice = run.choice;
+    const offer = choice && { methods: choice.methods, unavailable: [...choice.unavailable, choice.method.id] };
+    if (offer && session && session.kind !== 'hosted' && checkoutError.code === 'provider_load_failed' && !offer.methods?.every((method) => offer.unavailable.includes(method.id))) {
+      this.#dispatch('checkout-error', { code: 'provider_load_failed', message: checkoutError.message, retryable: true, session });
+      // A reload must not resume the method that cannot load.
+      this.#forgetSession(run);
+      void this.#begin(run.mode, null, (next) => this.#execute(next, false, offer));
+      return;
+    }
     this.#fail(run, checkoutError);
   }
 

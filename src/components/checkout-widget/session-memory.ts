@@ -49,7 +49,7 @@ export function memorySlot(endpoint: string, body: unknown): string {
 }
 
 /** Every storage call throws where storage is refused; even reading `sessionStorage` may. */
-function storage<T>(use: (store: Storage) => T): T | undefined {
+export function storage<T>(use: (store: Storage) => T): T | undefined {
   try {
     return use(globalThis.sessionStorage);
   } catch {

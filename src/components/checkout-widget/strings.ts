@@ -91,6 +91,38 @@ export const STRINGS = {
     de: 'Die Zahlung ist abgelaufen.',
     pl: 'Sesja płatności wygasła.',
   },
+  /** The method chooser's legend (`methods="choose"`): the name of its radio group. */
+  methods: {
+    en: 'Choose a way to pay',
+    da: 'Vælg betalingsmetode',
+    sv: 'Välj betalsätt',
+    nb: 'Velg betalingsmåte',
+    fi: 'Valitse maksutapa',
+    de: 'Zahlungsart wählen',
+    pl: 'Wybierz metodę płatności',
+  },
+  /** The method chooser's button: goes on to the chosen method's checkout. */
+  continue: { en: 'Continue', da: 'Fortsæt', sv: 'Fortsätt', nb: 'Fortsett', fi: 'Jatka', de: 'Weiter', pl: 'Dalej' },
+  /** Beside a method whose provider's script could not load. */
+  unavailable: {
+    en: 'Not available right now',
+    da: 'Ikke tilgængelig lige nu',
+    sv: 'Inte tillgängligt just nu',
+    nb: 'Ikke tilgjengelig akkurat nå',
+    fi: 'Ei käytettävissä juuri nyt',
+    de: 'Derzeit nicht verfügbar',
+    pl: 'Obecnie niedostępne',
+  },
+  /** After `provider_load_failed`'s text, when the chooser offers the other methods. */
+  choose_another: {
+    en: 'Choose another way to pay.',
+    da: 'Vælg en anden betalingsmetode.',
+    sv: 'Välj ett annat betalsätt.',
+    nb: 'Velg en annen betalingsmåte.',
+    fi: 'Valitse toinen maksutapa.',
+    de: 'Bitte eine andere Zahlungsart wählen.',
+    pl: 'Wybierz inną metodę płatności.',
+  },
   // What the shopper reads for each `checkout-error` code; the technical message stays in the
   // event's `detail.message` for the shop. The English reuses the wording of the technical
   // messages where that already suits a shopper: gzip then stores it once in the core bundle.
@@ -147,6 +179,16 @@ export const STRINGS = {
     fi: 'Maksu epäonnistui. Yritä uudelleen tai valitse toinen maksutapa.',
     de: 'Die Zahlung ist fehlgeschlagen. Bitte erneut versuchen oder eine andere Zahlungsart wählen.',
     pl: 'Płatność nie powiodła się. Spróbuj ponownie lub wybierz inną metodę płatności.',
+  },
+  /** `429 rate_limited`: the backend's card-testing limits refused; a minute later it takes requests again. */
+  rate_limited: {
+    en: 'Too many attempts. Wait a minute and try again.',
+    da: 'For mange forsøg. Vent et minut, og prøv igen.',
+    sv: 'För många försök. Vänta en minut och försök igen.',
+    nb: 'For mange forsøk. Vent et minutt og prøv igjen.',
+    fi: 'Liian monta yritystä. Odota hetki ja yritä uudelleen.',
+    de: 'Zu viele Versuche. Bitte eine Minute warten und erneut versuchen.',
+    pl: 'Zbyt wiele prób. Odczekaj minutę i spróbuj ponownie.',
   },
   verification_failed: {
     en: 'The payment could not be confirmed yet. Check again in a moment.',

@@ -9,6 +9,7 @@ export const ERROR_CODES = [
   'popup_blocked',
   'payment_failed',
   'verification_failed',
+  'rate_limited',
 ] as const;
 /**
  * Why the widget failed, one of `ERROR_CODES`; the shopper sees the widget's own text for it (the
@@ -33,6 +34,7 @@ export const API_ERROR_CODES = [
   'provider_error',
   'store_unavailable',
   'shutting_down',
+  'rate_limited',
 ] as const;
 /** One of `API_ERROR_CODES`. */
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];

@@ -82,36 +82,37 @@ export function acceptContractSession(json: unknown, context: SessionShapeContex
  */
 export function requireForKind(session: CheckoutSession, context: SessionShapeContext): CheckoutSession {
   if (session.status !== 'open') return session;
-  if ((session.kind === 'hosted' || session.kind === 'reepay') && !session.url) {
-    throw invalidSession(`session.url is required for kind ${session.kind}`);
+  const { kind, token_provider: tokenProvider } = session;
+  // Stripe's key may come from the element's attribute instead.
+  if (kind === 'stripe-embedded' && !session.publishable_key && session.client_secret) {
+    const key = context.publishableKey;
+    if (!key) throw invalidSession('session.publishable_key is required for kind stripe-embedded (or set the publishable-key attribute)');
+    if (!key.startsWith('pk_')) throw invalidSession('publishable-key attribute must be a publishable key (pk_…)');
+    session.publishable_key = key;
   }
-  if (session.kind === 'card-token') {
-    // Mollie Components make tokens for a website profile; Frames (and the sandbox's double) for a public key.
-    const fields = ['token_provider', session.token_provider === 'mollie' ? 'profile_id' : 'public_key'] as const;
-    for (const field of fields) {
-      if (!session[field]) throw invalidSession(`session.${field} is required for kind card-token`);
-    }
-    // The sandbox's card fields come from its own PSP; checkout.com's always from checkout.com.
-    if (session.token_provider === 'sandbox' && !session.frames_url) {
-      throw invalidSession('session.frames_url is required for token_provider sandbox');
-    }
+  for (const field of requiredFields(kind, tokenProvider)) {
+    if (!session[field]) throw invalidSession(`session.${field} is required for kind ${kind}`);
   }
-  if (session.kind === 'adyen') {
-    for (const field of ['session_id', 'session_data', 'client_key', 'environment'] as const) {
-      if (!session[field]) throw invalidSession(`session.${field} is required for kind adyen`);
-    }
-  }
-  if (session.kind === 'stripe-embedded') {
-    if (!session.client_secret) throw invalidSession('session.client_secret is required for kind stripe-embedded');
-    if (!session.publishable_key) {
-      if (!context.publishableKey) {
-        throw invalidSession('session.publishable_key is required for kind stripe-embedded (or set the publishable-key attribute)');
-      }
-      if (!context.publishableKey.startsWith('pk_')) {
-        throw invalidSession('publishable-key attribute must be a publishable key (pk_…)');
-      }
-      session.publishable_key = context.publishableKey;
-    }
+  // The sandbox's card fields come from its own PSP; checkout.com's always from checkout.com.
+  if (kind === 'card-token' && tokenProvider === 'sandbox' && !session.frames_url) {
+    throw invalidSession('session.frames_url is required for token_provider sandbox');
   }
   return session;
+}
+
+/** The fields an open session of `kind` needs, in the order they are reported. */
+function requiredFields(kind: CheckoutSession['kind'], tokenProvider: string | undefined): (keyof CheckoutSession)[] {
+  switch (kind) {
+    case 'hosted':
+    case 'reepay':
+      return ['url'];
+    case 'card-token':
+      // Mollie Components make tokens for a website profile; Frames (and the sandbox's double) for a public key.
+      return ['token_provider', tokenProvider === 'mollie' ? 'profile_id' : 'public_key'];
+    case 'adyen':
+      return ['session_id', 'session_data', 'client_key', 'environment'];
+    case 'stripe-embedded':
+      return ['client_secret'];
+  }
+  return [];
 }

@@ -5,7 +5,8 @@
  *
  * `Mollie(profileId, { locale, testmode })`, then `createComponent` for card number, holder,
  * expiry and CVC, each mounted into its own light-DOM element (whether Mollie.js works inside a
- * shadow root is not documented), and `createToken()` on Pay.
+ * shadow root is not documented), and `createToken()` on Pay. A page that already loaded Mollie.js
+ * itself (`window.Mollie`: self-hosted, preloaded) is used as it is, as the Adyen renderer does.
  */
 import type { CardFields, CardFieldsFactory } from '../../renderers/card-token/card-token-renderer.js';
 import { mollieLocale } from './locale.js';
@@ -38,7 +39,8 @@ export const createCardFields: CardFieldsFactory = (): CardFields => {
   const mounted: MollieComponent[] = [];
   return {
     async mount(session, host) {
-      const Mollie = await host.loadScript<MollieFactory>(MOLLIE_JS_URL, 'Mollie');
+      const preloaded = (window as { Mollie?: unknown }).Mollie;
+      const Mollie = typeof preloaded === 'function' ? (preloaded as MollieFactory) : await host.loadScript<MollieFactory>(MOLLIE_JS_URL, 'Mollie');
       const locale = mollieLocale(host.locale);
       mollie = Mollie(session.profile_id!, { ...(locale && { locale }), testmode: session.testmode === true });
       const fine = new Map<string, boolean>();

@@ -1,6 +1,7 @@
 /**
  * The sandbox PSP, assembled from its parts in `psp/`: the model and its transitions (`state`),
- * the files it keeps (`persistence`), webhooks, the JSON API, the hosted page and the card frame.
+ * the files it keeps (`persistence`), webhooks, the JSON API, the hosted page, the card frame and
+ * the SDK doubles (Mollie.js, Adyen Web).
  * Node only (node:crypto, node:fs): never part of the edge-safe `./server`.
  */
 import { Hono } from 'hono';
@@ -12,6 +13,7 @@ import { addFramesRoutes } from './psp/frames-routes.js';
 import { apiError } from './psp/http.js';
 import type { SandboxPsp, SandboxPspOptions } from './psp/options.js';
 import { addPageRoutes } from './psp/page-routes.js';
+import { addSdkRoutes } from './psp/sdk-routes.js';
 import { loadStateFile, saveStateFile } from './psp/persistence.js';
 import { PspState } from './psp/state.js';
 import { createWebhookSender } from './psp/webhooks.js';
@@ -56,6 +58,8 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
   );
 
   const app = new Hono();
+  // First: its CORS middleware answers the SDK doubles' preflights and marks the token route's answers.
+  addSdkRoutes(app, { state, credentials, configuredPublicUrl });
   addApiRoutes(app, { state, credentials, ttlSeconds: options.ttlSeconds ?? 1800, configuredPublicUrl });
   addPageRoutes(app, state);
   addFramesRoutes(app, { state, credentials, configuredPublicUrl });

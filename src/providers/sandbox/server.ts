@@ -58,17 +58,26 @@ export interface SandboxProviderOptions {
   /** Default: global fetch, resolved per call. */
   fetch?: FetchLike;
   /**
-   * `card-token`: sessions take a card token from the PSP's card frame (its Frames double) and are
-   * paid with `submitToken`; `hosted` (default): the PSP's payment page.
+   * `card-token`: sessions take a card token from card fields on the shop page and are paid with
+   * `submitToken`; `adyen`: an Adyen Web-like Drop-in the page mounts (`kind: 'adyen'`), paid in
+   * it and read back from the PSP; `hosted` (default): the PSP's payment page.
    */
   sessionKind?: SandboxSessionKind;
+  /**
+   * Card-token sessions only: whose card fields make the token. `sandbox` (default): the PSP's
+   * Frames double (`frames_url`); `mollie`: Mollie Components' shape (`profile_id`, `testmode`),
+   * drawn by the widget's Mollie driver with the PSP's Mollie.js double on the page.
+   */
+  tokenProvider?: SandboxTokenProvider;
   /** The provider's name (the demo runs a second one in card-token mode). Default `sandbox`. */
   name?: string;
   label?: string;
 }
 
-/** Which sandbox checkout the provider makes: its hosted payment page, or card fields on the shop page. */
-export type SandboxSessionKind = 'hosted' | 'card-token';
+/** Which sandbox checkout the provider makes: its hosted payment page, card fields on the shop page, or a Drop-in (`adyen`). */
+export type SandboxSessionKind = 'hosted' | 'card-token' | 'adyen';
+/** The token provider a sandbox card-token session names: its Frames double, or Mollie Components' shape. */
+export type SandboxTokenProvider = 'sandbox' | 'mollie';
 
 /** The sandbox's methods: `card-fields` is a `card-token` session, `card` and `blik` the hosted page. */
 const SANDBOX_METHODS = [
@@ -77,16 +86,28 @@ const SANDBOX_METHODS = [
   { id: 'card-fields', kind: CARD_TOKEN_KIND },
 ] as const satisfies readonly ProviderMethod[];
 
+/** A sandbox's methods: all three, card fields only (`card-token`), or cards in the Drop-in (`adyen`). */
+function methodsFor(sessionKind: SandboxSessionKind): readonly ProviderMethod[] {
+  if (sessionKind === 'card-token') return SANDBOX_METHODS.filter((method) => method.kind === CARD_TOKEN_KIND);
+  if (sessionKind === 'adyen') return [{ id: 'card', kind: 'adyen' }];
+  return SANDBOX_METHODS;
+}
+
 function withQuery(url: string, name: string, value: string): string {
   const parsed = new URL(url);
   parsed.searchParams.set(name, value);
   return parsed.href;
 }
 
-/** The session kind of a create: the chosen method's, or (a create without one) the provider's `sessionKind`. */
+/**
+ * The session kind of a create: a Drop-in sandbox's always; else the chosen method's, or (a create
+ * without one) the provider's `sessionKind`.
+ */
 function kindFor(method: string | undefined, sessionKind: SandboxSessionKind): SandboxSessionKind {
+  if (sessionKind === 'adyen') return sessionKind;
   return SANDBOX_METHODS.find((offered) => offered.id === method)?.kind ?? sessionKind;
 }
+
 /** The PSP's tokens, as its `POST /v1/tokens` makes them. */
 const SANDBOX_TOKEN = /^tok_sbx_[a-f0-9]{24}$/;
 
@@ -100,10 +121,14 @@ const apiSessionSchema = z.object({
   /** The card a completed recurring session saved. */
   payment_method_id: z.string().min(1).nullish(),
   failed_attempts: z.number().int().min(0).optional(),
-  /** Card-token sessions only. */
-  kind: z.literal('card_token').optional(),
+  /** Card-token and Drop-in sessions only. */
+  kind: z.enum(['card_token', 'dropin']).optional(),
   public_key: z.string().min(1).optional(),
   frames_url: z.url().optional(),
+  profile_id: z.string().min(1).optional(),
+  client_key: z.string().min(1).optional(),
+  /** Drop-in sessions: handed out while the session is open. */
+  session_data: z.string().min(1).nullish(),
   /** The 3-D Secure page while a token payment waits on it. */
   challenge_url: z.url().nullish(),
 });
@@ -147,21 +172,39 @@ function toProviderCharge(data: z.infer<typeof apiChargeSchema>): ProviderCharge
 
 type ApiSession = z.infer<typeof apiSessionSchema>;
 
-function toContractSession(data: ApiSession, provider: string): CheckoutSession {
+/** The fields of the session's kind: the hosted page, card fields of one token provider, or a Drop-in. */
+function kindFields(data: ApiSession, tokenProvider: SandboxTokenProvider): Pick<CheckoutSession, 'kind'> & Partial<CheckoutSession> {
+  const status: SessionStatus = data.status;
+  if (data.kind === 'dropin') {
+    return {
+      kind: 'adyen',
+      // As Adyen's: what the Drop-in needs only while the session can be paid. The PSP's client key is a test one.
+      ...(status === 'open' && data.session_data && data.client_key && {
+        session_id: data.id,
+        session_data: data.session_data,
+        client_key: data.client_key,
+        environment: 'test',
+      }),
+    };
+  }
+  if (data.kind !== 'card_token') return { kind: 'hosted', url: data.url, frameable: true };
+  return {
+    kind: CARD_TOKEN_KIND,
+    token_provider: tokenProvider,
+    ...(tokenProvider === 'mollie'
+      ? { ...(data.profile_id && { profile_id: data.profile_id }), testmode: true }
+      : { ...(data.public_key && { public_key: data.public_key }), ...(data.frames_url && { frames_url: data.frames_url }) }),
+    // The PSP's 3-D Secure page refuses frames, like a bank's.
+    ...(status === 'open' && data.challenge_url && { url: data.challenge_url, frameable: false }),
+  };
+}
+
+function toContractSession(data: ApiSession, provider: string, tokenProvider: SandboxTokenProvider): CheckoutSession {
   const status: SessionStatus = data.status;
   return {
     id: data.id,
     provider,
-    ...(data.kind === 'card_token'
-      ? {
-          kind: CARD_TOKEN_KIND,
-          token_provider: 'sandbox',
-          ...(data.public_key && { public_key: data.public_key }),
-          ...(data.frames_url && { frames_url: data.frames_url }),
-          // The PSP's 3-D Secure page refuses frames, like a bank's.
-          ...(status === 'open' && data.challenge_url && { url: data.challenge_url, frameable: false }),
-        }
-      : { kind: 'hosted', url: data.url, frameable: true }),
+    ...kindFields(data, tokenProvider),
     status,
     amount: data.amount,
     currency: data.currency,
@@ -171,13 +214,27 @@ function toContractSession(data: ApiSession, provider: string): CheckoutSession 
   };
 }
 
+const DEFAULT_LABELS: Record<string, string> = {
+  hosted: 'Sandbox (test cards)',
+  'card-token:sandbox': 'Sandbox card fields (card-token)',
+  'card-token:mollie': 'Sandbox: Mollie Components-like card fields (card-token)',
+  adyen: 'Sandbox: Adyen Drop-in-like (SDK mount)',
+};
+
 /** The sandbox PSP (see `psp.ts`) as a `PaymentProvider`: the offline default. */
 export function createSandboxProvider(options: SandboxProviderOptions): PaymentProvider {
   const name = options.name === undefined ? PROVIDER_NAME : requiredString(PROVIDER_NAME, 'name', options.name);
   const sessionKind = options.sessionKind ?? 'hosted';
-  if (sessionKind !== 'hosted' && sessionKind !== 'card-token') {
-    throw new TypeError(`${PROVIDER_NAME}: option sessionKind must be "hosted" or "card-token"`);
+  if (sessionKind !== 'hosted' && sessionKind !== 'card-token' && sessionKind !== 'adyen') {
+    throw new TypeError(`${PROVIDER_NAME}: option sessionKind must be "hosted", "card-token" or "adyen"`);
   }
+  const tokenProvider = options.tokenProvider ?? 'sandbox';
+  if (tokenProvider !== 'sandbox' && tokenProvider !== 'mollie') throw new TypeError(`${PROVIDER_NAME}: option tokenProvider must be "sandbox" or "mollie"`);
+  if (options.tokenProvider !== undefined && sessionKind !== 'card-token') {
+    throw new TypeError(`${PROVIDER_NAME}: option tokenProvider is for sessionKind "card-token" only`);
+  }
+  const toContract = (data: ApiSession) => toContractSession(data, name, tokenProvider);
+  const methods = methodsFor(sessionKind);
   const apiUrl = absoluteUrl(PROVIDER_NAME, 'apiUrl', options.apiUrl);
   const secretKey = requiredString(PROVIDER_NAME, 'secretKey', options.secretKey);
   const webhookSecret = requiredString(PROVIDER_NAME, 'webhookSecret', options.webhookSecret);
@@ -221,7 +278,7 @@ export function createSandboxProvider(options: SandboxProviderOptions): PaymentP
     if (!SANDBOX_TOKEN.test(token)) throw new ProviderInputError(name, 'sandbox: the token is not one of the sandbox card frame (tok_sbx_…)');
     try {
       const paid = await session('pay with token', `/v1/sessions/${encodeURIComponent(sessionId)}/pay`, { method: 'POST', body: { token } });
-      return toContractSession(paid, name);
+      return toContract(paid);
     } catch (error) {
       if (!(error instanceof ProviderError)) throw error;
       if (error.providerStatus === 402) throw new PaymentDeclinedError(name, 'sandbox: the card was declined');
@@ -232,15 +289,16 @@ export function createSandboxProvider(options: SandboxProviderOptions): PaymentP
 
   return {
     name,
-    label: options.label ?? (sessionKind === 'card-token' ? 'Sandbox card fields (card-token)' : 'Sandbox (test cards)'),
+    label: options.label ?? DEFAULT_LABELS[sessionKind === 'card-token' ? `card-token:${tokenProvider}` : sessionKind],
     /**
      * Card and BLIK on the PSP's hosted test page (one page; `blik` opens its BLIK form), and card fields
      * (`card-token`) on the shop page; the chosen method picks the session's kind. A sandbox made
-     * with `sessionKind: 'card-token'` offers card fields only. The token route answers
-     * `not_card_token` for a hosted session, so `submitToken` is always there.
+     * with `sessionKind: 'card-token'` offers card fields only, one made with `sessionKind: 'adyen'`
+     * cards in the Drop-in only. The token route answers `not_card_token` for a hosted session, so
+     * `submitToken` is there whenever a card-fields method is.
      */
-    methods: sessionKind === 'card-token' ? SANDBOX_METHODS.filter((method) => method.kind === CARD_TOKEN_KIND) : SANDBOX_METHODS,
-    submitToken,
+    methods,
+    ...(sessionKind !== 'adyen' && { submitToken }),
 
     async createSession(input: CreateSessionInput) {
       const withOurId = (url: string) => replaceSessionPlaceholder(url, SANDBOX_ID_PLACEHOLDER);
@@ -251,6 +309,7 @@ export function createSandboxProvider(options: SandboxProviderOptions): PaymentP
           'sandbox: a recurring session needs customer.handle (the customer the saved card belongs to)',
         );
       }
+      const kind = kindFor(input.method, sessionKind);
       const created = await session('create session', '/v1/sessions', {
         method: 'POST',
         ...(input.idempotencyKey && { idempotencyKey: input.idempotencyKey }),
@@ -265,17 +324,18 @@ export function createSandboxProvider(options: SandboxProviderOptions): PaymentP
           ...(input.locale && { locale: input.locale }),
           ...(input.recurring && { recurring: true }),
           ...(customer && { customer }),
-          ...(kindFor(input.method, sessionKind) === 'card-token' && { kind: 'card_token' }),
+          ...(kind === 'card-token' && { kind: 'card_token' }),
+          ...(kind === 'adyen' && { kind: 'dropin' }),
         },
       });
-      const contract = toContractSession(created, name);
+      const contract = toContract(created);
       // The hosted page has a card form and a BLIK form; the chosen method opens the BLIK one.
-      if (input.method === 'blik' && contract.url) contract.url = withQuery(contract.url, 'method', 'blik');
+      if (input.method === 'blik' && contract.kind === 'hosted' && contract.url) contract.url = withQuery(contract.url, 'method', 'blik');
       return contract;
     },
 
     async getSession(id: string) {
-      return toContractSession(await readSession(id), name);
+      return toContract(await readSession(id));
     },
 
     async savedPaymentMethod(sessionId: string) {

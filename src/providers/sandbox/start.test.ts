@@ -24,8 +24,10 @@ describe('startSandbox (checkout-widget/server/node)', () => {
   it('starts the PSP on loopback and hands over providers a handler pays with', async () => {
     const sandbox = await start();
     expect(sandbox.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const handler = createCheckoutHandler({ providers: [sandbox.provider, sandbox.cardFieldsProvider], catalog: MUG_CATALOG, allowedHosts: TEST_HOSTS, logger: { error: () => {}, warn: () => {} } });
-    for (const [provider, kind] of [['sandbox', 'hosted'], ['sandbox-fields', 'card-token']] as const) {
+    const providers = [sandbox.provider, sandbox.cardFieldsProvider, sandbox.mollieFieldsProvider, sandbox.dropinProvider];
+    const handler = createCheckoutHandler({ providers, catalog: MUG_CATALOG, allowedHosts: TEST_HOSTS, logger: { error: () => {}, warn: () => {} } });
+    const modes = [['sandbox', 'hosted'], ['sandbox-fields', 'card-token'], ['sandbox-mollie', 'card-token'], ['sandbox-dropin', 'adyen']] as const;
+    for (const [provider, kind] of modes) {
       const created = await handler(
         new Request('https://shop.example/api/checkout/sessions', {
           method: 'POST',
@@ -38,6 +40,9 @@ describe('startSandbox (checkout-widget/server/node)', () => {
     }
     await handler.close();
     expect(sandbox.env.SANDBOX_API_URL).toBe(sandbox.url);
+    // The SDK doubles a page preloads for the last two, served by the PSP.
+    expect(sandbox.sdkScripts).toEqual({ mollie: `${sandbox.url}/v1/mollie.js`, adyenWeb: `${sandbox.url}/v1/adyen-web.js` });
+    for (const script of Object.values(sandbox.sdkScripts)) expect((await fetch(script)).status).toBe(200);
   });
 
   it('with a dataDir keeps its keys across restarts', async () => {

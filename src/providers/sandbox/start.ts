@@ -28,6 +28,21 @@ export interface RunningSandbox {
   provider: PaymentProvider;
   /** The same PSP's card fields (`sandbox-fields`, a `card-token` session, like Commerce Layer + checkout.com). */
   cardFieldsProvider: PaymentProvider;
+  /**
+   * The same PSP's card fields in Mollie Components' shape (`sandbox-mollie`: `token_provider:
+   * "mollie"`): the widget draws them with its Mollie driver when the page has `sdkScripts.mollie`.
+   */
+  mollieFieldsProvider: PaymentProvider;
+  /**
+   * The same PSP as an Adyen Web-like Drop-in (`sandbox-dropin`, a `kind: "adyen"` session): the
+   * widget mounts it with its Adyen renderer when the page has `sdkScripts.adyenWeb`.
+   */
+  dropinProvider: PaymentProvider;
+  /**
+   * The PSP's SDK doubles, for a page to load before the widget (the widget itself fetches only
+   * Mollie's and Adyen's real SDKs, and uses a `window.Mollie` / `window.AdyenWeb` already there).
+   */
+  sdkScripts: { mollie: string; adyenWeb: string };
   /** `SANDBOX_API_URL`, `SANDBOX_SECRET_KEY`, `SANDBOX_WEBHOOK_SECRET`, for `providersFromEnv`. */
   env: Record<'SANDBOX_API_URL' | 'SANDBOX_SECRET_KEY' | 'SANDBOX_WEBHOOK_SECRET', string>;
   close(): Promise<void>;
@@ -55,6 +70,9 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
     url,
     provider: createSandboxProvider(common),
     cardFieldsProvider: createSandboxProvider({ ...common, sessionKind: 'card-token', name: 'sandbox-fields', label: 'Sandbox card fields (card-token)' }),
+    mollieFieldsProvider: createSandboxProvider({ ...common, sessionKind: 'card-token', tokenProvider: 'mollie', name: 'sandbox-mollie' }),
+    dropinProvider: createSandboxProvider({ ...common, sessionKind: 'adyen', name: 'sandbox-dropin' }),
+    sdkScripts: { mollie: `${url}/v1/mollie.js`, adyenWeb: `${url}/v1/adyen-web.js` },
     env: { SANDBOX_API_URL: url, SANDBOX_SECRET_KEY: keys.secretKey, SANDBOX_WEBHOOK_SECRET: keys.webhookSecret },
     async close() {
       await psp.close();

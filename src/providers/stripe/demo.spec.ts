@@ -74,7 +74,7 @@ test('the demo checkout pays through Stripe: session at the fake API, Stripe.js 
   // The switcher offers what the server has (Stripe and the sandbox), in the server's order.
   const providerSelect = page.getByLabel('Payment provider');
   await expect(providerSelect).toHaveValue('stripe');
-  expect([...demo.providers].sort()).toEqual(['sandbox', 'sandbox-fields', 'stripe']);
+  expect([...demo.providers].sort()).toEqual(['sandbox', 'sandbox-dropin', 'sandbox-fields', 'sandbox-mollie', 'stripe']);
   expect(await providerSelect.locator('option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual(
     demo.providers,
   );

@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import { ProviderError } from '../provider-api/types.js';
+import { noteProviderStatus } from '../telemetry.js';
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -74,6 +75,8 @@ export async function requestJson(request: JsonRequest): Promise<JsonResponse> {
       cause: error,
     });
   }
+  // On the span of the provider call this request belongs to (`checkout.provider.<operation>`).
+  noteProviderStatus(response.status);
 
   let text: string;
   try {

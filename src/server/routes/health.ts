@@ -47,7 +47,7 @@ async function healthReport(c: CheckoutContext): Promise<HealthReport> {
 
 /** The migration (a no-op once done) and one read, within the probe's time. */
 async function storeAnswers(c: CheckoutContext): Promise<boolean> {
-  const { store, logger } = c.var.checkout.config;
+  const { store } = c.var.checkout.config;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), STORE_PROBE_TIMEOUT_MS);
@@ -57,7 +57,7 @@ async function storeAnswers(c: CheckoutContext): Promise<boolean> {
     await store.getOrder('health-probe');
     return true;
   })().catch((error: unknown) => {
-    logger.warn('checkout: health probe: the store did not answer', error);
+    c.var.log.warn('health.store_failed', 'health probe: the store did not answer', {}, error);
     return false;
   });
   try {

@@ -8,7 +8,8 @@ import { createKey, createRequestHash, MAX_IDEMPOTENCY_KEY_LENGTH } from '../ide
 import type { HandlerConfig } from '../options.js';
 import { newOrder, refusedTransition } from '../order-machine.js';
 import { baseUrl, claimedShopOrigin, defaultReturnPage, httpOrigin, httpUrl, ownOrigin } from '../origins.js';
-import { callProvider, classifyCreateFailure, isNotFoundAtProvider, providerFailureMessage, redactSecrets } from '../provider-calls.js';
+import { callProvider, classifyCreateFailure, isNotFoundAtProvider, providerFailureMessage } from '../provider-calls.js';
+import { redactSecrets } from '../redact.js';
 import { ProviderInputError, type CustomerInput, type PaymentProvider } from '../provider-api/types.js';
 import { createSessionBodySchema, describeIssues, methodsBodySchema, toRequestIssues, type CreateSessionBody } from '../request-schema.js';
 import { createChain, defaultRoute, offeredMethods, resolveCandidates, type Candidate } from '../routing.js';
@@ -18,13 +19,15 @@ import type { SessionRecord } from '../store/types.js';
 import { errorAnswer, errorBody, jsonAnswer } from '../responses.js';
 import type { CheckoutContext, CheckoutEnv } from './context.js';
 import { limitBody } from './middleware.js';
+import { limitRequests } from '../rate-limits.js';
 import { MAX_TOKEN_BODY_BYTES, submitToken } from './token.js';
 
 // Provider ids seen so far: cs_…, cs_test_…, AW-kLcRRC5P8U68CYe0kVA, sbx_…
 export const SESSION_ID_PATTERN = /^[A-Za-z0-9_\-.:]{1,255}$/;
 /** The session read's query parameter for a provider SDK's opaque result (docs/protocol.md, "Reads"). */
 export const PROVIDER_RESULT_PARAM = 'provider_result';
-const MAX_PROVIDER_RESULT_LENGTH = 16_384;
+/** Adyen's `sessionResult` is a few hundred characters; a URL over 8 KiB is refused (414) before any route. */
+const MAX_PROVIDER_RESULT_LENGTH = 4_096;
 const MAX_CREATE_BODY_BYTES = 64 * 1024;
 
 /** A create request that passed every check before the store and the provider are asked. */
@@ -42,7 +45,8 @@ interface CreateRequest {
 const sessionCors = cors({
   origin: (origin, c: CheckoutContext) => (c.var.checkout.config.allowedOrigins?.has(origin) ? origin : null),
   allowMethods: ['GET', 'POST'],
-  allowHeaders: ['Content-Type', 'Accept', 'Idempotency-Key'],
+  allowHeaders: ['Content-Type', 'Accept', 'Idempotency-Key', 'X-Request-Id'],
+  exposeHeaders: ['X-Request-Id'],
   maxAge: 600,
 });
 const corsForListedOrigins: MiddlewareHandler<CheckoutEnv> = (c, next) =>
@@ -56,10 +60,10 @@ export function sessionRoutes(): Hono<CheckoutEnv> {
   return new Hono<CheckoutEnv>()
     .use('/sessions', corsForListedOrigins)
     .use('/sessions/*', corsForListedOrigins)
-    .post('/sessions', limitBody(MAX_CREATE_BODY_BYTES, `Request body is larger than ${MAX_CREATE_BODY_BYTES} bytes`), createSession)
+    .post('/sessions', limitRequests('create'), limitBody(MAX_CREATE_BODY_BYTES, `Request body is larger than ${MAX_CREATE_BODY_BYTES} bytes`), createSession)
     .post('/sessions/methods', limitBody(MAX_CREATE_BODY_BYTES, `Request body is larger than ${MAX_CREATE_BODY_BYTES} bytes`), listMethods)
     .get('/sessions/:id', readSession)
-    .post('/sessions/:id/token', limitBody(MAX_TOKEN_BODY_BYTES, `Request body is larger than ${MAX_TOKEN_BODY_BYTES} bytes`), submitToken);
+    .post('/sessions/:id/token', limitRequests('token'), limitBody(MAX_TOKEN_BODY_BYTES, `Request body is larger than ${MAX_TOKEN_BODY_BYTES} bytes`), submitToken);
 }
 
 async function createSession(c: CheckoutContext): Promise<Response> {
@@ -136,7 +140,7 @@ async function routeCandidates(
   const routed = config.route
     ? await config.route({ cart, shopper, country: country?.toUpperCase(), request: c.req.raw })
     : defaultRoute(config.providers, config.defaultProviderName, cart);
-  return resolveCandidates(config.providers, routed, cart, (message) => config.logger.error(`checkout: ${message}`));
+  return resolveCandidates(config.providers, routed, cart, (message) => c.var.log.error('routing.route_invalid', message));
 }
 
 /** The chain cut to the provider of the order's last attempt when its outcome was unknown; else the chain. */
@@ -241,7 +245,7 @@ async function createAtProviders(c: CheckoutContext, request: CreateRequest, cha
       else if (admission === 'probe') await breakers.recovered(provider.name);
       failure = { provider: provider.name, error: tried.error };
       const next = chain.slice(index + 1).find((later) => later.provider !== provider);
-      logFailure(c, provider.name, tried.error, outcome === 'failover' && next ? `trying "${next.provider.name}" next` : undefined);
+      logFailure(c, create.reference, provider.name, tried.error, outcome === 'failover' && next ? next.provider.name : undefined);
       if (outcome !== 'failover') break;
     }
     return await answerFailure(c, failure, skipped, create.reference, key, create.owner);
@@ -259,10 +263,9 @@ async function tryProvider(
   { provider, method }: Candidate,
   create: ClaimedCreate,
 ): Promise<{ session: CheckoutSession } | { error: unknown }> {
-  const { providerTimeoutMs } = c.var.checkout.config;
   const { reference, idempotencyKey, customer } = create;
   try {
-    const session = await callProvider(
+    const session = await callProvider(c.var.checkout.config, provider.name, 'createSession', () =>
       provider.createSession({
         reference,
         lines: request.priced.lines,
@@ -275,8 +278,6 @@ async function tryProvider(
         webhookUrl: `${create.base}/webhooks/${encodeURIComponent(provider.name)}`,
         method: method.id,
       }),
-      providerTimeoutMs,
-      provider.name,
     );
     return { session };
   } catch (error) {
@@ -284,19 +285,22 @@ async function tryProvider(
   }
 }
 
-function logFailure(c: CheckoutContext, provider: string, error: unknown, next: string | undefined): void {
-  const { logger } = c.var.checkout.config;
-  if (next) logger.warn(`checkout: creating a session at "${provider}" failed; ${next} (same order)`, error);
-  else logger.error(`checkout: creating a session at "${provider}" failed`, error);
+function logFailure(c: CheckoutContext, reference: string, provider: string, error: unknown, next: string | undefined): void {
+  const log = c.var.log.with({ reference, provider });
+  if (next) log.warn('session.create_failover', `creating a session at "${provider}" failed; trying "${next}" next (same order)`, { next }, error);
+  else log.error('session.create_failed', `creating a session at "${provider}" failed`, {}, error);
 }
 
 /** The session record, its order's link (and serving provider) and the key's answer commit together. */
 async function saveCreated(c: CheckoutContext, session: CheckoutSession, provider: PaymentProvider, create: ClaimedCreate, key: string | undefined): Promise<Response> {
   const { reference, owner } = create;
-  await c.var.checkout.config.store.saveSession(
+  const { store, telemetry } = c.var.checkout.config;
+  await store.saveSession(
     { sessionId: session.id, provider: provider.name, reference, shopOrigin: create.shopOrigin, returnPage: create.returnPage },
     key ? { key, owner, response: { status: 201, body: session } } : undefined,
   );
+  telemetry.record('sessionsCreated', { 'checkout.provider': provider.name });
+  c.var.log.info('session.created', `created a ${session.kind} session at "${provider.name}"`, { reference, provider: provider.name, sessionId: session.id });
   return jsonAnswer(c, 201, session);
 }
 
@@ -346,15 +350,16 @@ async function readSession(c: CheckoutContext): Promise<Response> {
   if (!provider) return notFound();
   let session: CheckoutSession;
   try {
-    const read = providerResult ? provider.getSession(id, { providerResult }) : provider.getSession(id);
-    session = await callProvider(read, config.providerTimeoutMs, provider.name);
+    session = await callProvider(config, provider.name, 'getSession', () =>
+      providerResult ? provider.getSession(id, { providerResult }) : provider.getSession(id),
+    );
   } catch (error) {
     if (isNotFoundAtProvider(error)) return notFound();
-    config.logger.error(`checkout: reading session "${id}" at "${provider.name}" failed`, error);
+    c.var.log.error('session.read_failed', `reading a session at "${provider.name}" failed`, { sessionId: id, provider: provider.name, reference: record?.reference }, error);
     return errorAnswer(c, 502, 'provider_error', providerFailureMessage(error, provider.name));
   }
   // The widget's confirming read moves the order before the widget hears `complete`.
-  if (record) await ledger.settleSession(record.reference, session);
+  if (record) await ledger.settleSession(record.reference, session, c.var.log);
   return jsonAnswer(c, 200, session);
 }
 

@@ -3,10 +3,13 @@ import { z } from 'zod';
 import type { CheckoutSession } from '../../core/protocol.js';
 import { tokenKey } from '../idempotency.js';
 import { baseUrl } from '../origins.js';
-import { callProvider, providerFailureMessage, redactSecrets } from '../provider-calls.js';
+import { callProvider, providerFailureMessage } from '../provider-calls.js';
+import { redactSecrets } from '../redact.js';
 import { CARD_TOKEN_KIND, PaymentDeclinedError, ProviderInputError, type PaymentProvider } from '../provider-api/types.js';
 import { describeIssues, toRequestIssues } from '../request-schema.js';
-import { errorAnswer, jsonAnswer } from '../responses.js';
+import { errorAnswer, errorBody, jsonAnswer } from '../responses.js';
+import { countDecline } from '../rate-limits.js';
+import { refusedTransition } from '../order-machine.js';
 import { returnUrls } from '../return-bridge-page.js';
 import type { SessionRecord } from '../store/types.js';
 import type { CheckoutContext } from './context.js';
@@ -45,10 +48,23 @@ export async function submitToken(c: CheckoutContext): Promise<Response> {
   const owner = claims.newOwner();
   const key = tokenKey(id);
   const claim = await claims.tryClaim(key, TOKEN_CLAIM_HASH, record.reference, owner);
+  // A session its declines closed answers why, on every handler.
+  if (claim.outcome === 'done' && claim.response.status === 409) return jsonAnswer(c, 409, claim.response.body);
   if (claim.outcome !== 'claimed') return sessionClosed(c, 'a payment for it is already authorised or under way');
   const release = () => config.store.releaseIdempotencyKey(key, owner);
   try {
     const answer = await payWithToken(c, provider as CardTokenProvider, record, token);
+    if (answer.kind === 'declined') {
+      if (!(await countDecline(config, id, c.req.raw))) {
+        await release();
+        return errorAnswer(c, 402, 'payment_failed', answer.message);
+      }
+      // Card testing, or a shopper out of cards: the session takes no more, here or on any other handler.
+      const closed = errorBody('session_closed', `${answer.message}; this checkout had too many declined cards and takes no more: start a new one`);
+      await config.store.transitionOrder(refusedTransition(record.reference, config.isoNow()));
+      await config.store.finishIdempotencyKey(key, owner, { status: 409, body: closed });
+      return jsonAnswer(c, 409, closed);
+    }
     if (answer.kind === 'refused') {
       await release();
       return answer.response;
@@ -57,17 +73,17 @@ export async function submitToken(c: CheckoutContext): Promise<Response> {
     // Authorised, failed or in 3-D Secure: this session's attempt is decided, every later post is refused.
     if (session.status !== 'open' || session.url) await config.store.finishIdempotencyKey(key, owner, { status: 200, body: session });
     else await release();
-    await ledger.settleSession(record.reference, session);
+    await ledger.settleSession(record.reference, session, c.var.log);
     return jsonAnswer(c, 200, session);
   } catch (error) {
     // The provider may have authorised before it failed: the claim stays until its lease runs out,
     // so an immediate retry cannot authorise a second time.
-    config.logger.error(`checkout: paying session "${id}" with a token at "${provider.name}" failed`, error);
+    c.var.log.error('token.payment_failed', `paying a session with a card token at "${provider.name}" failed`, ids(record), error);
     return errorAnswer(c, 502, 'provider_error', providerFailureMessage(error, provider.name));
   }
 }
 
-type PaymentAnswer = { kind: 'session'; session: CheckoutSession } | { kind: 'refused'; response: Response };
+type PaymentAnswer = { kind: 'session'; session: CheckoutSession } | { kind: 'refused'; response: Response } | { kind: 'declined'; message: string };
 
 /** The session read fresh (still an open card-token one?), then paid; a refusal frees the claim. */
 async function payWithToken(c: CheckoutContext, provider: CardTokenProvider, record: SessionRecord, token: string): Promise<PaymentAnswer> {
@@ -75,10 +91,10 @@ async function payWithToken(c: CheckoutContext, provider: CardTokenProvider, rec
   const refused = (response: Response): PaymentAnswer => ({ kind: 'refused', response });
   let current: CheckoutSession;
   try {
-    current = await callProvider(provider.getSession(record.sessionId), config.providerTimeoutMs, provider.name);
+    current = await callProvider(config, provider.name, 'getSession', () => provider.getSession(record.sessionId));
   } catch (error) {
     // Nothing was paid yet: a retry may come at once.
-    config.logger.error(`checkout: reading session "${record.sessionId}" at "${provider.name}" failed`, error);
+    c.var.log.error('session.read_failed', `reading a session at "${provider.name}" failed`, ids(record), error);
     return refused(errorAnswer(c, 502, 'provider_error', providerFailureMessage(error, provider.name)));
   }
   if (current.kind !== CARD_TOKEN_KIND) return refused(notCardToken(c, provider.name));
@@ -86,16 +102,17 @@ async function payWithToken(c: CheckoutContext, provider: CardTokenProvider, rec
   if (current.url) return refused(sessionClosed(c, 'its payment waits for 3-D Secure'));
   try {
     const context = { reference: record.reference, ...returnUrls(baseUrl(config, c.req.raw), record.reference) };
-    const session = await callProvider(provider.submitToken(record.sessionId, token, context), config.providerTimeoutMs, provider.name);
+    const session = await callProvider(config, provider.name, 'submitToken', () => provider.submitToken(record.sessionId, token, context));
     return { kind: 'session', session };
   } catch (error) {
-    if (error instanceof PaymentDeclinedError) {
-      return refused(errorAnswer(c, 402, 'payment_failed', redactSecrets(error.message)));
-    }
+    if (error instanceof PaymentDeclinedError) return { kind: 'declined', message: redactSecrets(error.message) };
     if (error instanceof ProviderInputError) return refused(errorAnswer(c, 400, 'invalid_request', redactSecrets(error.message)));
     throw error;
   }
 }
+
+/** What the log records of a token payment name: never the token. */
+const ids = (record: SessionRecord) => ({ sessionId: record.sessionId, reference: record.reference, provider: record.provider });
 
 /** The token, or why the body is refused. */
 function parseTokenBody(raw: string): string | { message: string } {

@@ -5,6 +5,7 @@ import { WebhookVerificationError, type VerifiedWebhook } from '../provider-api/
 import { errorAnswer, jsonAnswer } from '../responses.js';
 import type { CheckoutContext, CheckoutEnv } from './context.js';
 import { limitBody } from './middleware.js';
+import type { Annotate } from '../telemetry.js';
 
 const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 
@@ -18,9 +19,18 @@ export function webhookRoutes(): Hono<CheckoutEnv> {
     '/webhooks/:provider',
     knownProvider,
     limitBody(MAX_WEBHOOK_BODY_BYTES, 'Webhook body is too large'),
-    receiveWebhook,
+    tracedReceipt,
   );
 }
+
+/** Each receipt a span `checkout.webhook.receive` (attributes provider, outcome, events). */
+const tracedReceipt = (c: CheckoutContext) =>
+  c.var.checkout.config.telemetry.span(
+    'checkout.webhook.receive',
+    { 'checkout.provider': c.req.param('provider') ?? '' },
+    (annotate) => receiveWebhook(c, annotate),
+    { kind: 'server' },
+  );
 
 /** An unknown provider is answered 404 before its body is read, whatever its size. */
 const knownProvider: MiddlewareHandler<CheckoutEnv> = async (c, next) => {
@@ -31,9 +41,14 @@ const knownProvider: MiddlewareHandler<CheckoutEnv> = async (c, next) => {
   await next();
 };
 
-async function receiveWebhook(c: CheckoutContext): Promise<Response> {
+async function receiveWebhook(c: CheckoutContext, annotate: Annotate): Promise<Response> {
   const { config, kickJobs } = c.var.checkout;
+  const { telemetry } = config;
   const name = c.req.param('provider') ?? '';
+  const log = c.var.log.with({ provider: name });
+  const received = (outcome: string, count = 1) => {
+    if (count > 0) telemetry.record('webhooksReceived', { 'checkout.provider': name, 'checkout.outcome': outcome }, count);
+  };
   const provider = config.providers.get(name)!;
   const raw = await c.req.text();
   const url = `${baseUrl(config, c.req.raw)}/webhooks/${encodeURIComponent(name)}${new URL(c.req.url).search}`;
@@ -43,15 +58,21 @@ async function receiveWebhook(c: CheckoutContext): Promise<Response> {
     events = Array.isArray(verified) ? verified : [verified as VerifiedWebhook];
   } catch (error) {
     const message = error instanceof WebhookVerificationError ? error.message : 'The webhook could not be verified';
-    config.logger.warn(`checkout: refused a webhook for "${name}": ${message}`);
+    log.warn('webhook.refused', `refused a webhook for "${name}": ${message}`);
+    received('refused');
+    annotate({ 'checkout.outcome': 'refused' });
     return errorAnswer(c, 400, 'invalid_signature', message);
   }
   let stored = 0;
   let duplicates = 0;
+  let ignored = 0;
   for (const event of events) {
     const job = event.hint ? await hintJob(c.var.checkout.config, name, event) : { event, runAt: config.now() };
     // A hint naming nothing of ours: answered like any other, nothing stored (no write per forged request).
-    if (!job) continue;
+    if (!job) {
+      ignored++;
+      continue;
+    }
     // Stored before the answer: once the provider hears 2xx the event is safe, whatever happens here next.
     const added = await config.store.enqueueJob({
       id: `webhook:${name}:${job.event.eventId}`,
@@ -62,6 +83,15 @@ async function receiveWebhook(c: CheckoutContext): Promise<Response> {
     if (added) stored++;
     else duplicates++;
   }
+  received('stored', stored);
+  received('duplicate', duplicates);
+  received('ignored', ignored);
+  annotate({ 'checkout.webhook.events': events.length, 'checkout.outcome': stored > 0 ? 'stored' : duplicates > 0 ? 'duplicate' : 'ignored' });
+  log.info('webhook.received', `received ${events.length} verified webhook event(s): ${stored} stored, ${duplicates} duplicate, ${ignored} ignored`, {
+    stored,
+    duplicates,
+    ignored,
+  });
   kickJobs();
   const acknowledgement = provider.webhookAcknowledgement;
   if (acknowledgement) {

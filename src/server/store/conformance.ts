@@ -100,7 +100,9 @@ export function describeStoreConformance(name: string, open: () => Promise<Confo
       jobLeaseCases(subject);
       jobOwnerCases(subject);
       jobLeaseEndCases(subject);
+      deadJobCases(subject);
     });
+    describe('rate limits', () => rateLimitCases(subject));
     recordAndPruneCases(subject);
     describe('provider breakers and failed attempts (failover)', () => breakerCases(subject));
     cutOffAndDurabilityCases(subject, name);
@@ -613,6 +615,92 @@ function jobLeaseEndCases(subject: Subject): void {
     // A retried job is nobody's: its old owner can neither complete nor renew it.
     expect(await store.completeJob('retried-late', 'one', NOW + 9001)).toBe(false);
     expect(await store.renewJobLease('retried-late', 'one', NOW + 20_000)).toBe(false);
+  });
+}
+
+/** Dead letters: buried by the lease owner only, listed, never leased nor pruned, revived once (STORE_RULES.revivableJob). */
+function deadJobCases(subject: Subject): void {
+  it('buries a job for its lease owner only: dead with its error, never leased again, listed by status', async () => {
+    const { store } = await subject();
+    await store.enqueueJob(job('j'));
+    await store.enqueueJob(job('other', { runAt: NOW + 1 }));
+    await store.leaseJobs({ kinds: ALL_KINDS, owner: 'one', now: NOW, leaseUntil: NOW + 20_000, limit: 1 });
+    expect(await store.buryJob('j', 'two', NOW + 1000, 'not mine')).toBe(false);
+    expect(await store.getJob('j')).toMatchObject({ status: 'pending', leaseOwner: 'one' });
+    expect(await store.buryJob('j', 'one', NOW + 1000, `boom ${'x'.repeat(3000)}`)).toBe(true);
+    const dead = await store.getJob('j');
+    expect(dead).toMatchObject({ status: 'dead', deadAt: NOW + 1000, leaseUntil: 0, attempts: 1 });
+    expect(dead?.lastError).toHaveLength(2000);
+    expect(dead?.leaseOwner).toBeUndefined();
+    expect(dead?.doneAt).toBeUndefined();
+    // Dead is final for the runner: no lease, no completion, no second burial, no retry.
+    expect(await store.leaseJobs({ kinds: ALL_KINDS, owner: 'two', now: NOW + 999_999, leaseUntil: NOW + 9_999_999, limit: 5 })).toMatchObject([{ id: 'other' }]);
+    expect(await store.completeJob('j', 'one', NOW + 2000)).toBe(false);
+    expect(await store.buryJob('j', 'one', NOW + 2000, 'again')).toBe(false);
+    await store.retryJob('j', 'one', NOW + 3000, 'late retry');
+    expect(await store.getJob('j')).toMatchObject({ status: 'dead', deadAt: NOW + 1000 });
+    expect((await store.listJobs({ status: 'dead' })).map((item) => item.id)).toEqual(['j']);
+    expect((await store.listJobs({ status: 'pending' })).map((item) => item.id)).toEqual(['other']);
+    // All, newest first (createdAt, then id), with a limit.
+    expect((await store.listJobs()).map((item) => item.id)).toEqual(['other', 'j']);
+    expect((await store.listJobs({ limit: 1 })).map((item) => item.id)).toEqual(['other']);
+    expect(await store.listJobs({ status: 'done' })).toEqual([]);
+  });
+
+  it('revives a dead job once: pending, due at the given time, attempts and deadline anew, its error kept', async () => {
+    const { store } = await subject();
+    await store.enqueueJob(job('j'));
+    await store.enqueueJob(job('alive'));
+    await store.leaseJobs({ kinds: ALL_KINDS, owner: 'one', now: NOW, leaseUntil: NOW + 20_000, limit: 2 });
+    await store.buryJob('j', 'one', NOW + 1000, 'boom');
+    expect(await store.reviveJob('alive', NOW + 5000)).toBe(false);
+    expect(await store.reviveJob('missing', NOW + 5000)).toBe(false);
+    expect(await store.getJob('alive')).toMatchObject({ status: 'pending', leaseOwner: 'one', runAt: NOW });
+    expect(await store.reviveJob('j', NOW + 5000)).toBe(true);
+    expect(await store.reviveJob('j', NOW + 6000)).toBe(false);
+    const revived = await store.getJob('j');
+    expect(revived).toMatchObject({ status: 'pending', runAt: NOW + 5000, createdAt: NOW + 5000, attempts: 0, leaseUntil: 0, lastError: 'boom' });
+    expect(revived?.deadAt).toBeUndefined();
+    expect(await store.leaseJobs({ kinds: ALL_KINDS, owner: 'two', now: NOW + 4999, leaseUntil: NOW + 30_000, limit: 5 })).toEqual([]);
+    expect(await store.leaseJobs({ kinds: ALL_KINDS, owner: 'two', now: NOW + 5000, leaseUntil: NOW + 30_000, limit: 5 })).toMatchObject([
+      { id: 'j', attempts: 1, leaseOwner: 'two' },
+    ]);
+    expect(await store.completeJob('j', 'two', NOW + 5001)).toBe(true);
+  });
+
+  it('keeps dead jobs when it prunes, however old', async () => {
+    const { store } = await subject();
+    await store.enqueueJob(job('j'));
+    await store.leaseJobs({ kinds: ALL_KINDS, owner: 'one', now: NOW, leaseUntil: NOW + 20_000, limit: 1 });
+    await store.buryJob('j', 'one', NOW, 'boom');
+    const later = NOW + 100 * 24 * 60 * 60 * 1000;
+    await store.pruneExpired({ idempotencyBefore: later, jobsDoneBefore: later, now: later });
+    expect(await store.getJob('j')).toMatchObject({ status: 'dead' });
+  });
+}
+
+/** Rate-limit windows: counted per key and window, atomically across stores, pruned once expired. */
+function rateLimitCases(subject: Subject): void {
+  it('counts hits per key and window, and forgets windows once they expired', async () => {
+    const { store } = await subject();
+    const minute = NOW - (NOW % 60_000);
+    expect(await store.hitRateLimit('create:client:203.0.113.7', minute, minute + 120_000)).toBe(1);
+    expect(await store.hitRateLimit('create:client:203.0.113.7', minute, minute + 120_000)).toBe(2);
+    expect(await store.hitRateLimit('create:client:203.0.113.8', minute, minute + 120_000)).toBe(1);
+    expect(await store.hitRateLimit('create:client:203.0.113.7', minute + 60_000, minute + 180_000)).toBe(1);
+    expect(await store.hitRateLimit('create:client:203.0.113.7', minute, minute + 120_000)).toBe(3);
+    // Expired before `now` only: the window ending exactly now stays.
+    expect(await store.pruneRateLimits(minute + 120_000)).toBe(0);
+    expect(await store.pruneRateLimits(minute + 120_001)).toBe(2);
+    expect(await store.hitRateLimit('create:client:203.0.113.7', minute + 60_000, minute + 180_000)).toBe(2);
+    expect(await store.hitRateLimit('create:client:203.0.113.7', minute, minute + 120_000)).toBe(1);
+  });
+
+  it('gives each of many concurrent hits, from two stores on the same data, its own count', async () => {
+    const { store, another } = await subject();
+    const other = another?.() ?? store;
+    const counts = await Promise.all(Array.from({ length: 24 }, (_, i) => (i % 2 ? other : store).hitRateLimit('token:total', NOW, NOW + 60_000)));
+    expect([...counts].sort((a, b) => a - b)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
   });
 }
 

@@ -9,6 +9,7 @@ import type {
   OrderStore,
   ProviderBreaker,
   ProviderRecordStore,
+  RateLimitStore,
   SessionRecord,
   SessionStore,
   StorePruning,
@@ -18,6 +19,7 @@ import {
   applyWrite,
   byRunAt,
   decideClaim,
+  jobListing,
   lostTakeOver,
   matchesRule,
   newJob,
@@ -36,6 +38,8 @@ interface MemoryTables {
   jobs: Map<string, Job>;
   records: Map<string, unknown>;
   breakers: Map<string, ProviderBreaker>;
+  /** Rate-limit windows by `key` and window start. */
+  windows: Map<string, { count: number; expiresAt: number }>;
 }
 
 // Stored as copies, so a caller that changes what it got cannot change the store.
@@ -47,7 +51,7 @@ const copyOf = <T>(value: T | undefined): T | undefined => (value === undefined 
  * every order, key and webhook, and a second process does not see them.
  */
 export function createMemoryStore(): CheckoutStore {
-  const tables: MemoryTables = { orders: new Map(), sessions: new Map(), keys: new Map(), jobs: new Map(), records: new Map(), breakers: new Map() };
+  const tables: MemoryTables = { orders: new Map(), sessions: new Map(), keys: new Map(), jobs: new Map(), records: new Map(), breakers: new Map(), windows: new Map() };
   return {
     async migrate() {},
     ...memoryOrders(tables),
@@ -57,6 +61,7 @@ export function createMemoryStore(): CheckoutStore {
     ...memoryProviderRecords(tables),
     ...memoryBreakers(tables),
     ...memoryPruning(tables),
+    ...memoryRateLimits(tables),
     async close() {},
   };
 }
@@ -185,6 +190,38 @@ function memoryJobs({ jobs }: MemoryTables): JobQueue {
     async retryJob(id, owner, runAt, error) {
       const job = held(id, owner);
       if (job) applyWrite(job, STORE_WRITES.retried(runAt, error));
+    },
+    async buryJob(id, owner, now, error) {
+      const job = held(id, owner);
+      if (job) applyWrite(job, STORE_WRITES.buried(now, error));
+      return job !== undefined;
+    },
+    async listJobs(query = {}) {
+      const { includes, compare, limit } = jobListing(query);
+      return [...jobs.values()].filter(includes).sort(compare).slice(0, limit).map(copy);
+    },
+    async reviveJob(id, runAt) {
+      const job = jobs.get(id);
+      if (!job || !matchesRule(STORE_RULES.revivableJob, job, {})) return false;
+      applyWrite(job, STORE_WRITES.revived(runAt));
+      return true;
+    },
+  };
+}
+
+function memoryRateLimits({ windows }: MemoryTables): RateLimitStore {
+  return {
+    async hitRateLimit(key, windowStart, expiresAt) {
+      const id = `${key}\u0000${windowStart}`;
+      const window = windows.get(id) ?? { count: 0, expiresAt };
+      window.count += 1;
+      windows.set(id, window);
+      return window.count;
+    },
+    async pruneRateLimits(now) {
+      let removed = 0;
+      for (const [id, window] of windows) if (window.expiresAt < now && windows.delete(id)) removed++;
+      return removed;
     },
   };
 }

@@ -1,4 +1,5 @@
-import type { CheckoutStore } from './types.js';
+import type { Telemetry } from '../telemetry.js';
+import type { CheckoutStore, Job } from './types.js';
 
 /**
  * A store call failed: the database is down, unreachable or refusing. The handler answers `503`
@@ -9,12 +10,15 @@ export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
 }
 
-/** `store` with every failure of its calls thrown as a `StoreUnavailableError` naming the call. */
-export function reportingOutages(store: CheckoutStore): CheckoutStore {
+/**
+ * `store` with every failure of its calls thrown as a `StoreUnavailableError` naming the call, and
+ * each call a span `checkout.store.<method>` (but the job runner's polls that leased nothing).
+ */
+export function reportingOutages(store: CheckoutStore, telemetry?: Telemetry): CheckoutStore {
   const wrapped = {} as Record<string, unknown>;
   for (const name of methodNames(store)) {
     const method = (store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[name]!;
-    wrapped[name] = async (...args: unknown[]) => {
+    const call = async (args: unknown[]) => {
       try {
         return await method.apply(store, args);
       } catch (error) {
@@ -22,6 +26,10 @@ export function reportingOutages(store: CheckoutStore): CheckoutStore {
         throw new StoreUnavailableError(`The store failed (${name}): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }
     };
+    const skip = name === 'leaseJobs' ? (jobs: unknown) => (jobs as Job[]).length === 0 : undefined;
+    wrapped[name] = telemetry
+      ? (...args: unknown[]) => telemetry.afterwards(`checkout.store.${name}`, { 'checkout.store.operation': name }, () => call(args), skip)
+      : (...args: unknown[]) => call(args);
   }
   return wrapped as unknown as CheckoutStore;
 }

@@ -23,7 +23,7 @@ const owner = fc.constantFrom('a', 'b');
 
 const jobs = fc.array(
   fc.record({
-    status: fc.constantFrom('pending' as const, 'done' as const),
+    status: fc.constantFrom('pending' as const, 'done' as const, 'dead' as const),
     kind: fc.constantFrom(...JOB_KINDS),
     runAt: time,
     leaseOwner: maybe(owner),
@@ -91,6 +91,7 @@ describe('STORE_RULES: the memory reading and the SQL reading pick the same rows
     ['leasableJob', jobs, jobColumns, undefined],
     ['jobHeldBy', jobs, jobColumns, undefined],
     ['prunedJob', jobs, jobColumns, undefined],
+    ['revivableJob', jobs, jobColumns, undefined],
     ['keyTakeOver', keys, keyColumns, keyColumn],
     ['keyHeldBy', keys, keyColumns, keyColumn],
     ['prunedKey', keys, keyColumns, keyColumn],

@@ -8,7 +8,7 @@
  * select the same rows, and that a changed rule reaches both.
  */
 import { clampLimit } from './limits.js';
-import type { ClaimIdempotencyInput, IdempotencyClaim, Job, JobInput, LeaseJobsInput, ListOrdersQuery, Order, OrderCursor, OrderStatus, OrderTransition, ProviderBreaker, PruneInput, StoredResponse } from './types.js';
+import type { ClaimIdempotencyInput, IdempotencyClaim, Job, JobInput, LeaseJobsInput, ListJobsQuery, ListOrdersQuery, Order, OrderCursor, OrderStatus, OrderTransition, ProviderBreaker, PruneInput, StoredResponse } from './types.js';
 
 /** A value a rule compares a field with: one of the call's inputs (`now`, `owner`, …) or a constant. */
 export type RuleOperand<Input> = { input: keyof Input & string } | { value: string | number };
@@ -58,6 +58,7 @@ const pending = <I>(): RuleCondition<Job, I> => is('status', '=', value('pending
  * - `prunedKey`, `prunedJob` (`pruneExpired`): a key created before the cut-off unless a create
  *   holds it now; a job done before the cut-off, or a pending one created before it that no handler
  *   ever took (none runs its kind); a job that was leased and waits for a retry stays.
+ * - `revivableJob` (`reviveJob`): dead; dead jobs are never leased nor pruned.
  * - `movableOrder` (`transitionOrder`): in one of the statuses the move is from.
  * - `unfulfilledOrder` (`markFulfilled`): not yet fulfilled, so the first time stays.
  * - `breakerAtVersion` (`putProviderBreaker` of a known provider): still at the version the
@@ -77,6 +78,7 @@ export const STORE_RULES = {
       { all: [pending(), is('attempts', '=', value(0)), is('createdAt', '<', input('jobsDoneBefore'))] },
     ],
   } as RuleCondition<Job, PruneInput>,
+  revivableJob: is('status', '=', value('dead')) as RuleCondition<Job, object>,
   movableOrder: { field: 'status', op: 'in', to: input('from') } as RuleCondition<Order, { from: readonly OrderStatus[] }>,
   unfulfilledOrder: { field: 'fulfilledAt', op: 'unset' } as RuleCondition<Order, object>,
   breakerAtVersion: is('version', '=', input('expectedVersion')) as RuleCondition<ProviderBreaker, { expectedVersion: number }>,
@@ -122,6 +124,9 @@ export const STORE_WRITES = {
   renewed: (leaseUntil: number) => ({ leaseUntil }),
   completed: (now: number) => ({ status: 'done' as const, doneAt: now, leaseOwner: null, leaseUntil: 0 }),
   retried: (runAt: number, error: string) => ({ runAt, leaseOwner: null, leaseUntil: 0, lastError: error.slice(0, JOB_ERROR_MAX_LENGTH) }),
+  buried: (now: number, error: string) => ({ status: 'dead' as const, deadAt: now, leaseOwner: null, leaseUntil: 0, lastError: error.slice(0, JOB_ERROR_MAX_LENGTH) }),
+  /** A revived job is due at `runAt` as if enqueued then: its attempts and its deadline start again. */
+  revived: (runAt: number) => ({ status: 'pending' as const, runAt, attempts: 0, createdAt: runAt, deadAt: null, leaseOwner: null, leaseUntil: 0 }),
   takenOver: (owner: string, leaseUntil: number) => ({ owner, leaseUntil }),
   answered: (response: StoredResponse) => ({ response, leaseUntil: 0 }),
   released: () => ({ leaseUntil: 0 }),
@@ -191,6 +196,15 @@ export function newJob(job: JobInput): Job {
 /** Leases take the jobs due first first. */
 export function byRunAt(a: Pick<Job, 'runAt'>, b: Pick<Job, 'runAt'>): number {
   return a.runAt - b.runAt;
+}
+
+/** `listJobs` in memory: newest first by `createdAt`, then `id`; of one status if asked. */
+export function jobListing(query: ListJobsQuery): { includes(job: Job): boolean; compare(a: Job, b: Job): number; limit: number } {
+  return {
+    includes: (job) => !query.status || job.status === query.status,
+    compare: (a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
+    limit: clampLimit(query.limit),
+  };
 }
 
 /**

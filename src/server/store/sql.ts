@@ -10,6 +10,7 @@ import type {
   JobQueue,
   OrderStore,
   ProviderRecordStore,
+  RateLimitStore,
   SessionStore,
   StorePruning,
   Job,
@@ -82,6 +83,13 @@ interface JobsTable {
   done_at: BigIntColumn | null;
 }
 
+interface RateLimitsTable {
+  key: string;
+  window_start: BigIntColumn;
+  count: number;
+  expires_at: BigIntColumn;
+}
+
 interface ProviderBreakersTable {
   provider: string;
   state: string;
@@ -105,6 +113,7 @@ export interface StoreDatabase {
   checkout_idempotency: IdempotencyTable;
   checkout_jobs: JobsTable;
   checkout_provider_breakers: ProviderBreakersTable;
+  checkout_rate_limits: RateLimitsTable;
 }
 
 /**
@@ -144,6 +153,21 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.dropIndex('checkout_orders_status').ifExists().execute();
       await db.schema.createIndex('checkout_orders_created_reference').ifNotExists().on('checkout_orders').columns(['created_at', 'reference']).execute();
       await db.schema.dropIndex('checkout_orders_created').ifExists().execute();
+    },
+  },
+  '0004_rate_limits': {
+    // One row per key and fixed window, counted up in place; pruned by `expires_at`.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('checkout_rate_limits')
+        .ifNotExists()
+        .addColumn('key', 'text', (column) => column.notNull())
+        .addColumn('window_start', 'bigint', (column) => column.notNull())
+        .addColumn('count', 'integer', (column) => column.notNull())
+        .addColumn('expires_at', 'bigint', (column) => column.notNull())
+        .addPrimaryKeyConstraint('checkout_rate_limits_pk', ['key', 'window_start'])
+        .execute();
+      await db.schema.createIndex('checkout_rate_limits_expires').ifNotExists().on('checkout_rate_limits').column('expires_at').execute();
     },
   },
   '0005_provider_breakers': {
@@ -275,6 +299,8 @@ function toOrder(row: Selectable<OrdersTable>): Order {
 }
 
 function toJob(row: Selectable<JobsTable>): Job {
+  // `done_at` is when it finished: done, or (status `dead`) given up.
+  const finished = row.done_at === null ? undefined : Number(row.done_at);
   return {
     id: row.id,
     kind: row.kind as JobKind,
@@ -286,7 +312,7 @@ function toJob(row: Selectable<JobsTable>): Job {
     leaseUntil: Number(row.lease_until),
     ...(row.last_error !== null && { lastError: row.last_error }),
     createdAt: Number(row.created_at),
-    ...(row.done_at !== null && { doneAt: Number(row.done_at) }),
+    ...(finished !== undefined && (row.status === 'dead' ? { deadAt: finished } : { doneAt: finished })),
   };
 }
 
@@ -367,6 +393,7 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions): Chec
     ...providerRecordsPart(part),
     ...breakersPart(part),
     ...pruningPart(part),
+    ...rateLimitsPart(part),
     async close() {
       await db.destroy();
     },
@@ -401,11 +428,12 @@ function migrator(db: Kysely<StoreDatabase>, options: SqlStoreOptions): () => Pr
       if (options.batch) {
         // No transaction and no lock to take (D1): every step is idempotent (IF NOT EXISTS), so two
         // instances migrating at once at worst collide on the migration record, and the loser
-        // finds the work done when it looks again.
+        // finds the work done when it looks again. Each collision means another instance recorded
+        // a migration, so one more try than there are migrations always finishes.
         for (let attempt = 1; ; attempt += 1) {
           const { error } = await migrator.migrateToLatest();
           if (!error) return;
-          if (attempt === 3) throw error;
+          if (attempt > Object.keys(MIGRATIONS).length) throw error;
         }
       }
       // One connection (better-sqlite3): everything the migrator runs lands inside this transaction,
@@ -736,6 +764,58 @@ function jobsPart({ db, ready }: SqlPartContext): JobQueue {
     async retryJob(id, owner, runAt, error) {
       await ready();
       await held(id, owner).set(columnsOf(STORE_WRITES.retried(runAt, error))).execute();
+    },
+
+    async buryJob(id, owner, now, error) {
+      await ready();
+      const result = await held(id, owner).set(jobColumnsOf(STORE_WRITES.buried(now, error))).executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+
+    async listJobs(query = {}) {
+      await ready();
+      let select = db.selectFrom('checkout_jobs').selectAll();
+      if (query.status) select = select.where('status', '=', query.status);
+      const rows = await select.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(clampLimit(query.limit)).execute();
+      return rows.map(toJob);
+    },
+
+    async reviveJob(id, runAt) {
+      await ready();
+      const result = await db
+        .updateTable('checkout_jobs')
+        .set(jobColumnsOf(STORE_WRITES.revived(runAt)))
+        .where('id', '=', id)
+        .where(whereRule(STORE_RULES.revivableJob, {}))
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+  };
+}
+
+/** A job write's columns: `deadAt` is kept in `done_at` (when the job finished, done or dead). */
+function jobColumnsOf({ deadAt, ...write }: { deadAt?: number | null } & Record<string, unknown>): Record<string, unknown> {
+  return { ...columnsOf(write), ...(deadAt !== undefined && { done_at: deadAt }) };
+}
+
+function rateLimitsPart({ db, ready }: SqlPartContext): RateLimitStore {
+  return {
+    async hitRateLimit(key, windowStart, expiresAt) {
+      await ready();
+      // One statement, so concurrent hits from many processes each count: the row's own count goes up.
+      const row = await db
+        .insertInto('checkout_rate_limits')
+        .values({ key, window_start: windowStart, count: 1, expires_at: expiresAt })
+        .onConflict((conflict) => conflict.columns(['key', 'window_start']).doUpdateSet({ count: sql`checkout_rate_limits.count + 1` }))
+        .returning('count')
+        .executeTakeFirstOrThrow();
+      return Number(row.count);
+    },
+
+    async pruneRateLimits(now) {
+      await ready();
+      const result = await db.deleteFrom('checkout_rate_limits').where('expires_at', '<', now).executeTakeFirst();
+      return Number(result.numDeletedRows);
     },
   };
 }

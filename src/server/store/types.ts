@@ -130,9 +130,17 @@ export interface JobInput {
   runAt: number;
 }
 
-/** Durable work: a verified webhook to handle, an order to fulfil. Done once, retried while it fails. */
+/**
+ * Where a job is: `pending` (due, running or waiting for a retry), `done`, or `dead`: it failed too
+ * often or for too long, and waits for an operator (`handler.jobs.retry`).
+ */
+export const JOB_STATUSES = ['pending', 'done', 'dead'] as const;
+/** One of `JOB_STATUSES`. */
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** Durable work: a verified webhook to handle, an order to fulfil. Done once, retried while it fails, dead when it keeps failing. */
 export interface Job extends JobInput {
-  status: 'pending' | 'done';
+  status: JobStatus;
   /** How many times it was leased. */
   attempts: number;
   leaseOwner?: string;
@@ -141,6 +149,15 @@ export interface Job extends JobInput {
   lastError?: string;
   createdAt: number;
   doneAt?: number;
+  /** Epoch ms: when it went `dead` (the SQL stores keep it in `done_at`). */
+  deadAt?: number;
+}
+
+/** Which jobs `listJobs` answers: newest first (by `createdAt`, then `id`). */
+export interface ListJobsQuery {
+  status?: JobStatus;
+  /** Default 50, at most 500. */
+  limit?: number;
 }
 
 /** What `transitionOrder` takes: a compare-and-set of the order's status. */
@@ -249,6 +266,18 @@ export interface JobQueue {
   completeJob(id: string, owner: string, now: number): Promise<boolean>;
   /** Frees the job to run again at `runAt` (only for its lease owner). */
   retryJob(id: string, owner: string, runAt: number, error: string): Promise<void>;
+  /**
+   * Gives up on the job (only for its lease owner): `dead` with `error` as its `lastError` and
+   * `deadAt: now`; no handler leases it again until `reviveJob`. False when the owner had lost it.
+   */
+  buryJob(id: string, owner: string, now: number, error: string): Promise<boolean>;
+  /** Jobs of one status (or all), newest first. */
+  listJobs(query?: ListJobsQuery): Promise<Job[]>;
+  /**
+   * A `dead` job back to `pending`, due at `runAt`, as if enqueued then: `attempts` 0, `createdAt`
+   * `runAt` (its deadline starts again), `lastError` kept. False when it is not dead.
+   */
+  reviveJob(id: string, runAt: number): Promise<boolean>;
 }
 
 /** What `leaseJobs` takes. */
@@ -299,6 +328,21 @@ export interface BreakerStore {
   putProviderBreaker(breaker: ProviderBreaker, expectedVersion: number): Promise<boolean>;
 }
 
+/**
+ * Counters of the rate limits, per key and fixed window, shared by every handler on the store.
+ * Its own part (and table), apart from the other parts.
+ */
+export interface RateLimitStore {
+  /**
+   * Counts one hit of `key` in the window that starts at `windowStart` (epoch ms) and answers the
+   * window's count with it. Atomic across processes: of n concurrent hits each gets another of
+   * 1…n. The window may be forgotten once `expiresAt` has passed.
+   */
+  hitRateLimit(key: string, windowStart: number, expiresAt: number): Promise<number>;
+  /** Forgets the windows whose `expiresAt` is before `now`; answers how many went. The handler calls it with `pruneExpired`. */
+  pruneRateLimits(now: number): Promise<number>;
+}
+
 /** What `pruneExpired` takes (epoch ms). */
 export interface PruneInput {
   idempotencyBefore: number;
@@ -311,7 +355,7 @@ export interface StorePruning {
   /**
    * Forgets idempotency keys created before `idempotencyBefore` (unless a create holds one now),
    * jobs done before `jobsDoneBefore`, and jobs created before it that no handler ever took (none on
-   * the store runs their kind, e.g. no `onWebhook`); orders and session records are kept. Returns
+   * the store runs their kind, e.g. no `onWebhook`); orders, session records and dead jobs are kept. Returns
    * how many rows went. The handler calls it every few minutes.
    */
   pruneExpired(input: PruneInput): Promise<number>;
@@ -330,4 +374,5 @@ export interface CheckoutStore
     JobQueue,
     ProviderRecordStore,
     BreakerStore,
-    StorePruning {}
+    StorePruning,
+    RateLimitStore {}

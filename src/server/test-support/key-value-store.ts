@@ -9,6 +9,7 @@ import {
   applyWrite,
   byRunAt,
   decideClaim,
+  jobListing,
   matchesRule,
   newJob,
   newKeyRow,
@@ -83,12 +84,30 @@ export function createKeyValueStore(kv: KeyValue): CheckoutStore {
     renewJobLease: (id, owner, leaseUntil) => held(id, owner, STORE_WRITES.renewed(leaseUntil)),
     completeJob: (id, owner, now) => held(id, owner, STORE_WRITES.completed(now)),
     retryJob: async (id, owner, runAt, error) => void (await held(id, owner, STORE_WRITES.retried(runAt, error))),
+    ...deadJobsAndLimits(tables(kv), held),
     getProviderRecord: (namespace, key) => get('record', `${namespace}:${key}`),
     putProviderRecord: (namespace, key, value) => put('record', `${namespace}:${key}`, value),
     getProviderBreaker: (provider) => get<ProviderBreaker>('breaker', provider),
     putProviderBreaker: async (breaker, expectedVersion) => expectedVersion === 0 ? insertNew('breaker', breaker.provider, breaker) : (await update('breaker', breaker.provider, breaker, STORE_RULES.breakerAtVersion, { expectedVersion })) !== undefined,
     pruneExpired: async (input) => (await prune('key', STORE_RULES.prunedKey, input)) + (await prune('job', STORE_RULES.prunedJob, input)),
   });
+}
+
+/** Dead letters (listed, revived) and rate-limit windows, on the same rows and rules. */
+function deadJobsAndLimits({ get, put, rows, update, prune }: ReturnType<typeof tables>, held: (id: string, owner: string, write: object) => Promise<boolean>) {
+  return {
+    buryJob: (id: string, owner: string, now: number, error: string) => held(id, owner, STORE_WRITES.buried(now, error)),
+    listJobs: async (query = {}) => {
+      const { includes, compare, limit } = jobListing(query);
+      return (await rows<Job>('job')).filter(includes).sort(compare).slice(0, limit);
+    },
+    reviveJob: async (id: string, runAt: number) => (await update('job', id, STORE_WRITES.revived(runAt), STORE_RULES.revivableJob, {})) !== undefined,
+    hitRateLimit: async (key: string, start: number, expiresAt: number) => {
+      const count = ((await get<{ count: number }>('window', `${key}:${start}`))?.count ?? 0) + 1;
+      return put('window', `${key}:${start}`, { count, expiresAt }).then(() => count);
+    },
+    pruneRateLimits: (now: number) => prune('window', { field: 'expiresAt', op: '<', to: { value: now } }, {}),
+  } satisfies Partial<CheckoutStore>;
 }
 
 /** Rows as JSON values under `table:id`; `update` writes only when the row meets the rule. */

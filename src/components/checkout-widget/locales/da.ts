@@ -12,12 +12,17 @@ const strings: CheckoutStrings = {
   complete: "Betalingen er gennemført.",
   cancelled: "Betalingen blev annulleret.",
   expired: "Betalingen er udløbet.",
+  methods: "Vælg betalingsmetode",
+  continue: "Fortsæt",
+  unavailable: "Ikke tilgængelig lige nu",
+  choose_another: "Vælg en anden betalingsmetode.",
   endpoint_unreachable: "Der kunne ikke oprettes forbindelse. Tjek din forbindelse, og prøv igen.",
   endpoint_error: "Betalingen kunne ikke startes. Prøv igen om lidt.",
   invalid_session: "Betalingen kunne ikke startes.",
   provider_load_failed: "Betalingen kunne ikke vises.",
   popup_blocked: "Din browser blokerede betalingsvinduet. Tillad pop op-vinduer, og prøv igen.",
   payment_failed: "Betalingen mislykkedes. Prøv igen, eller vælg en anden betalingsmetode.",
+  rate_limited: "For mange forsøg. Vent et minut, og prøv igen.",
   verification_failed: "Din betaling kunne ikke bekræftes endnu. Prøv igen om lidt.",
 };
 

@@ -12,12 +12,17 @@ const strings: CheckoutStrings = {
   complete: "Zahlung abgeschlossen.",
   cancelled: "Zahlung abgebrochen.",
   expired: "Die Zahlung ist abgelaufen.",
+  methods: "Zahlungsart wählen",
+  continue: "Weiter",
+  unavailable: "Derzeit nicht verfügbar",
+  choose_another: "Bitte eine andere Zahlungsart wählen.",
   endpoint_unreachable: "Keine Verbindung. Bitte Verbindung prüfen und erneut versuchen.",
   endpoint_error: "Die Kasse konnte nicht geöffnet werden. Bitte gleich erneut versuchen.",
   invalid_session: "Die Kasse konnte nicht geöffnet werden.",
   provider_load_failed: "Die Kasse konnte nicht angezeigt werden.",
   popup_blocked: "Der Browser hat das Zahlungsfenster blockiert. Bitte Pop-ups erlauben und erneut versuchen.",
   payment_failed: "Die Zahlung ist fehlgeschlagen. Bitte erneut versuchen oder eine andere Zahlungsart wählen.",
+  rate_limited: "Zu viele Versuche. Bitte eine Minute warten und erneut versuchen.",
   verification_failed: "Die Zahlung konnte noch nicht bestätigt werden. Bitte gleich erneut versuchen.",
 };
 

@@ -12,12 +12,17 @@ const strings: CheckoutStrings = {
   complete: "Maksu on suoritettu.",
   cancelled: "Maksu peruutettiin.",
   expired: "Maksun voimassaoloaika päättyi.",
+  methods: "Valitse maksutapa",
+  continue: "Jatka",
+  unavailable: "Ei käytettävissä juuri nyt",
+  choose_another: "Valitse toinen maksutapa.",
   endpoint_unreachable: "Yhteyttä ei saatu. Tarkista verkkoyhteys ja yritä uudelleen.",
   endpoint_error: "Kassaa ei voitu avata. Yritä hetken päästä uudelleen.",
   invalid_session: "Kassaa ei voitu avata.",
   provider_load_failed: "Kassaa ei voitu näyttää.",
   popup_blocked: "Selain esti maksuikkunan. Salli ponnahdusikkunat ja yritä uudelleen.",
   payment_failed: "Maksu epäonnistui. Yritä uudelleen tai valitse toinen maksutapa.",
+  rate_limited: "Liian monta yritystä. Odota hetki ja yritä uudelleen.",
   verification_failed: "Maksua ei voitu vielä vahvistaa. Yritä hetken päästä uudelleen.",
 };
 

@@ -12,12 +12,17 @@ const strings: CheckoutStrings = {
   complete: "Betalingen er fullført.",
   cancelled: "Betalingen ble avbrutt.",
   expired: "Betalingen er utløpt.",
+  methods: "Velg betalingsmåte",
+  continue: "Fortsett",
+  unavailable: "Ikke tilgjengelig akkurat nå",
+  choose_another: "Velg en annen betalingsmåte.",
   endpoint_unreachable: "Kunne ikke koble til. Sjekk tilkoblingen og prøv igjen.",
   endpoint_error: "Betalingen kunne ikke startes. Prøv igjen om litt.",
   invalid_session: "Betalingen kunne ikke startes.",
   provider_load_failed: "Betalingen kunne ikke vises.",
   popup_blocked: "Nettleseren blokkerte betalingsvinduet. Tillat popup-vinduer og prøv igjen.",
   payment_failed: "Betalingen mislyktes. Prøv igjen eller velg en annen betalingsmåte.",
+  rate_limited: "For mange forsøk. Vent et minutt og prøv igjen.",
   verification_failed: "Betalingen kunne ikke bekreftes ennå. Prøv igjen om litt.",
 };
 

@@ -12,12 +12,17 @@ const strings: CheckoutStrings = {
   complete: "Płatność zakończona.",
   cancelled: "Płatność anulowana.",
   expired: "Sesja płatności wygasła.",
+  methods: "Wybierz metodę płatności",
+  continue: "Dalej",
+  unavailable: "Obecnie niedostępne",
+  choose_another: "Wybierz inną metodę płatności.",
   endpoint_unreachable: "Nie udało się połączyć. Sprawdź połączenie i spróbuj ponownie.",
   endpoint_error: "Nie udało się rozpocząć płatności. Spróbuj ponownie za chwilę.",
   invalid_session: "Nie udało się rozpocząć płatności.",
   provider_load_failed: "Nie udało się wyświetlić płatności.",
   popup_blocked: "Przeglądarka zablokowała okno płatności. Zezwól na wyskakujące okna i spróbuj ponownie.",
   payment_failed: "Płatność nie powiodła się. Spróbuj ponownie lub wybierz inną metodę płatności.",
+  rate_limited: "Zbyt wiele prób. Odczekaj minutę i spróbuj ponownie.",
   verification_failed: "Nie udało się jeszcze potwierdzić płatności. Spróbuj ponownie za chwilę.",
 };
 

@@ -12,12 +12,17 @@ const strings: CheckoutStrings = {
   complete: "Betalningen är genomförd.",
   cancelled: "Betalningen avbröts.",
   expired: "Tiden för betalningen har gått ut.",
+  methods: "Välj betalsätt",
+  continue: "Fortsätt",
+  unavailable: "Inte tillgängligt just nu",
+  choose_another: "Välj ett annat betalsätt.",
   endpoint_unreachable: "Det gick inte att ansluta. Kontrollera anslutningen och försök igen.",
   endpoint_error: "Kassan kunde inte öppnas. Försök igen om en stund.",
   invalid_session: "Kassan kunde inte öppnas.",
   provider_load_failed: "Kassan kunde inte visas.",
   popup_blocked: "Webbläsaren blockerade betalfönstret. Tillåt popup-fönster och försök igen.",
   payment_failed: "Betalningen misslyckades. Försök igen eller välj ett annat betalsätt.",
+  rate_limited: "För många försök. Vänta en minut och försök igen.",
   verification_failed: "Betalningen kunde inte bekräftas än. Försök igen om en stund.",
 };
 

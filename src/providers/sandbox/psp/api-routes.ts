@@ -1,6 +1,6 @@
 /** The JSON API the shop's backend calls: sessions, charges of saved cards, and the card frame's tokens. */
 import type { Context, Hono } from 'hono';
-import { ONLY_TEST_CARDS, SANDBOX_TEST_CARDS, TOKENIZABLE_CARDS, checkCard } from './cards.js';
+import { cardOutcome, checkCard, ONLY_TEST_CARDS, SANDBOX_TEST_CARDS, TOKENIZABLE_CARDS } from './cards.js';
 import type { PspCredentials } from './credentials.js';
 import { apiError, jsonBody, publicOrigin, SECRET_KEY_NEEDED, unauthorised } from './http.js';
 import { newId, type PspSession } from './model.js';
@@ -69,6 +69,7 @@ function newSession(body: CreateSessionBody, createdAt: number, ttlSeconds: numb
     recurring: body.recurring ?? false,
     ...(body.customer && { customer: body.customer }),
     cardToken: body.kind === 'card_token',
+    ...(body.kind === 'dropin' && { sessionData: newId('sbxdata_') }),
   };
 }
 
@@ -80,20 +81,20 @@ async function createSession(c: Context, { state, credentials, ttlSeconds, confi
   const claim = key ? { key, bodyHash: request.bodyHash } : undefined;
   const toApi = (id: string) => {
     const session = state.session(id);
-    return session && sessionToApi(session, credentials.publicKey);
+    return session && sessionToApi(session, credentials);
   };
   const replayed = idempotentAnswer(c, state, claim, toApi);
   if (replayed) return replayed;
   const session = newSession(request.body, state.now(), ttlSeconds, publicOrigin(c, configuredPublicUrl));
   state.addSession(session, claim);
-  return c.json(sessionToApi(session, credentials.publicKey), 201);
+  return c.json(sessionToApi(session, credentials), 201);
 }
 
 function readSession(c: Context, id: string, { state, credentials }: ApiRoutesDeps): Response {
   if (!hasSecretKey(c, credentials)) return apiError(401, 'unauthorized', SECRET_KEY_NEEDED);
   const session = state.session(id);
   if (!session) return apiError(404, 'not_found', `No session "${id}"`);
-  return c.json(sessionToApi(session, credentials.publicKey));
+  return c.json(sessionToApi(session, credentials));
 }
 
 async function createCharge(c: Context, { state, credentials }: ApiRoutesDeps): Promise<Response> {
@@ -139,7 +140,7 @@ function readCharge(c: Context, id: string, { state, credentials }: ApiRoutesDep
 /** The card frame's call: a test card, checked, for a one-use token. */
 async function createToken(c: Context, { state, credentials }: ApiRoutesDeps): Promise<Response> {
   const key = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
-  if (!credentials.isPublicKey(key)) return apiError(401, 'unauthorized', 'Send the public key as a Bearer token');
+  if (!credentials.mayTokenize(key)) return apiError(401, 'unauthorized', 'Send the public key (or the profile id) as a Bearer token');
   const fields: unknown = await c.req.json().catch(() => undefined);
   if (typeof fields !== 'object' || fields === null) return apiError(400, 'invalid_request', 'Body is not a JSON object');
   const checked = checkCard(fields as Record<string, unknown>, state.now());
@@ -163,15 +164,12 @@ async function payWithToken(c: Context, id: string, { state, credentials }: ApiR
   if (!token || token.used) return apiError(400, 'invalid_token', 'Unknown or already used token');
   state.spendToken(token);
   const last4 = token.number.slice(-4);
-  switch (token.number) {
-    case SANDBOX_TEST_CARDS.declined:
-      state.decline(session);
-      return apiError(402, 'card_declined', 'Your card was declined. Try another card.');
-    case SANDBOX_TEST_CARDS.threeDSecure:
-      state.awaitChallenge(session, last4);
-      break;
-    default:
-      state.complete(session, 'card', { last4, behaviour: token.number === SANDBOX_TEST_CARDS.declinesLater ? 'declines' : 'succeeds' });
+  const outcome = cardOutcome(token.number);
+  if (outcome.result === 'declined') {
+    state.decline(session);
+    return apiError(402, 'card_declined', 'Your card was declined. Try another card.');
   }
-  return c.json(sessionToApi(session, credentials.publicKey));
+  if (outcome.result === 'challenge') state.awaitChallenge(session, last4);
+  else state.complete(session, 'card', { last4, behaviour: outcome.behaviour });
+  return c.json(sessionToApi(session, credentials));
 }

@@ -1,6 +1,7 @@
 /** The JSON API's request bodies and the objects it answers with. */
 import { z } from 'zod';
 import type { SandboxLine } from '../page.js';
+import type { PspCredentials } from './credentials.js';
 import type { PspCharge, PspSession } from './model.js';
 
 const lineSchema = z.object({
@@ -33,8 +34,11 @@ export const createSessionBodySchema = z
     recurring: z.boolean().optional(),
     /** The shop's handle for the customer a saved card belongs to. */
     customer: z.string().min(1).max(255).optional(),
-    /** `card_token`: paid with a token from the card frame (`POST /v1/sessions/:id/pay`). Default `hosted`. */
-    kind: z.enum(['hosted', 'card_token']).optional(),
+    /**
+     * `card_token`: paid with a token from the card frame or the Mollie.js double (`POST /v1/sessions/:id/pay`);
+     * `dropin`: paid in the Adyen Web double on the shop page (`POST /v1/dropin/sessions/:id/payments`). Default `hosted`.
+     */
+    kind: z.enum(['hosted', 'card_token', 'dropin']).optional(),
   })
   .superRefine((body, context) => {
     if (body.recurring && !body.customer) {
@@ -64,7 +68,10 @@ export const chargeBodySchema = z.object({
 
 export const payWithTokenBodySchema = z.object({ token: z.string().min(1).max(64) });
 
-export function sessionToApi(session: PspSession, publicKey: string) {
+/** The browser keys a session hands out. */
+type BrowserKeys = Pick<PspCredentials, 'publicKey' | 'profileId' | 'clientKey'>;
+
+export function sessionToApi(session: PspSession, keys: BrowserKeys) {
   return {
     id: session.id,
     object: 'session',
@@ -81,9 +88,19 @@ export function sessionToApi(session: PspSession, publicKey: string) {
     expires_at: new Date(session.expiresAt).toISOString(),
     ...(session.cardToken && {
       kind: 'card_token',
-      public_key: publicKey,
+      public_key: keys.publicKey,
       frames_url: `${session.publicUrl}/v1/frames.js`,
+      // The same session's second token-provider shape: Mollie Components-like fields (`mollie.js`).
+      profile_id: keys.profileId,
+      components_url: `${session.publicUrl}/v1/mollie.js`,
       challenge_url: session.status === 'open' && session.awaitingChallenge ? `${session.publicUrl}/v1/3ds/${session.id}` : null,
+    }),
+    ...(session.sessionData !== undefined && {
+      kind: 'dropin',
+      client_key: keys.clientKey,
+      // Only while it can be paid, as Adyen hands out sessionData for an active session.
+      session_data: session.status === 'open' ? session.sessionData : null,
+      sdk_url: `${session.publicUrl}/v1/adyen-web.js`,
     }),
   };
 }

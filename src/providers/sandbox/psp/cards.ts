@@ -1,5 +1,6 @@
 /** The test cards and BLIK codes the sandbox knows, and the card check its forms and card frame share. */
 import type { PayFieldError } from '../page.js';
+import type { ChargeBehaviour } from './model.js';
 
 /** Card numbers and BLIK codes the sandbox knows. */
 export const SANDBOX_TEST_CARDS = {
@@ -62,4 +63,14 @@ export function checkCard(fields: Record<string, unknown>, now: number): { numbe
   }
   if (!/^\d{3,4}$/.test(text('cvc').trim())) return { field: 'cvc', message: 'Enter the 3 or 4 digit security code.' };
   return { number };
+}
+
+/** What paying with one of the tokenizable cards does, wherever it is paid outside the hosted page. */
+export type CardOutcome = { result: 'complete'; behaviour: ChargeBehaviour } | { result: 'declined' } | { result: 'challenge' };
+
+/** The outcome of a payment with `number` (one of `TOKENIZABLE_CARDS`): the card token route and the Drop-in double share it. */
+export function cardOutcome(number: string): CardOutcome {
+  if (number === SANDBOX_TEST_CARDS.declined) return { result: 'declined' };
+  if (number === SANDBOX_TEST_CARDS.threeDSecure) return { result: 'challenge' };
+  return { result: 'complete', behaviour: number === SANDBOX_TEST_CARDS.declinesLater ? 'declines' : 'succeeds' };
 }

@@ -3,7 +3,7 @@ import type { Context, Hono } from 'hono';
 import { createNonce } from '../../../server/html.js';
 import { cardFramePage, framesScript, threeDSecurePage } from '../frames.js';
 import type { PspCredentials } from './credentials.js';
-import { formFields, publicOrigin } from './http.js';
+import { formFields, publicOrigin, scriptResponse } from './http.js';
 import type { PspSession } from './model.js';
 import { cancelAndReturn, completeAndReturn, htmlPage, returnTargets, textPage } from './pages.js';
 import type { PspState } from './state.js';
@@ -16,24 +16,12 @@ export interface FramesRoutesDeps {
 }
 
 export function addFramesRoutes(app: Hono, deps: FramesRoutesDeps): void {
-  app.get('/v1/frames.js', (c) => framesScriptResponse(c, deps.configuredPublicUrl));
+  app.get('/v1/frames.js', (c) => scriptResponse(framesScript(publicOrigin(c, deps.configuredPublicUrl))));
   app.get('/v1/frames/card', (c) => cardFrame(c, deps.credentials));
   app.get('/v1/3ds/:id', (c) => challengePage(challenged(deps.state, c.req.param('id'))));
   app.post('/v1/3ds/:id', (c) => answerChallenge(c, deps.state, challenged(deps.state, c.req.param('id'))));
 }
 
-function framesScriptResponse(c: Context, configuredPublicUrl: string | undefined): Response {
-  return new Response(framesScript(publicOrigin(c, configuredPublicUrl)), {
-    headers: {
-      'content-type': 'text/javascript; charset=utf-8',
-      'cache-control': 'no-cache',
-      'x-content-type-options': 'nosniff',
-      // Loaded by shop pages on other origins, as a classic script or a module.
-      'access-control-allow-origin': '*',
-      'cross-origin-resource-policy': 'cross-origin',
-    },
-  });
-}
 
 function cardFrame(c: Context, credentials: PspCredentials): Response {
   const parentOrigin = c.req.query('origin') ?? '';

@@ -52,3 +52,16 @@ export async function formFields(c: Context): Promise<Record<string, string>> {
   for (const [name, value] of Object.entries(body)) if (typeof value === 'string') fields[name] = value;
   return fields;
 }
+
+/** A script the PSP serves to shop pages on other origins (its SDK doubles), as a classic script or a module. */
+export function scriptResponse(script: string): Response {
+  return new Response(script, {
+    headers: {
+      'content-type': 'text/javascript; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+      'access-control-allow-origin': '*',
+      'cross-origin-resource-policy': 'cross-origin',
+    },
+  });
+}

@@ -43,6 +43,11 @@ export interface PspSession {
   challengeCard?: CardOnFile;
   /** Paid with a card token from the PSP's card frame (`POST /v1/sessions/:id/pay`), not on the hosted page. */
   cardToken: boolean;
+  /**
+   * Drop-in sessions (Adyen Web-like, paid by the PSP's Drop-in double on the shop page): the
+   * opaque `session_data` its payments call must bring back.
+   */
+  sessionData?: string;
 }
 
 /** A card the card frame tokenized (`POST /v1/tokens`): used once, by one session's payment. */

@@ -54,6 +54,7 @@ const storedSessionSchema = z.object({
   savedPaymentMethodId: z.string().regex(PAYMENT_METHOD_ID_PATTERN).optional(),
   challengeCard: z.object({ last4: z.string(), behaviour: storedBehaviourSchema }).optional(),
   cardToken: z.boolean().default(false),
+  sessionData: z.string().optional(),
 }) satisfies z.ZodType<PspSession>;
 
 const storedTokenSchema = z.object({

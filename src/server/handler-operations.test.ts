@@ -1,6 +1,7 @@
 /**
- * `GET {base}/health` and `handler.close()` in one process; the same under SIGTERM with real
- * processes is in processes.test.ts.
+ * The handler's own routes beside the checkout: `GET {base}/health`, `handler.close()` in one
+ * process (the same under SIGTERM with real processes is in processes.test.ts), and a read's
+ * `provider_result`.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CheckoutSession } from '../core/protocol.js';
@@ -141,5 +142,27 @@ describe('handler.close()', () => {
     await first.close(100);
     const [job] = (await store.leaseJobs({ owner: 'probe', kinds: ['order_paid'], now: Date.now(), leaseUntil: Date.now(), limit: 1 }));
     expect(job).toMatchObject({ kind: 'order_paid', lastError: expect.stringMatching(/released/) });
+  });
+});
+
+describe('GET /sessions/:id?provider_result=…', () => {
+  it('forwards a provider result to the adapter as read input, and refuses one over 4,096 characters before any read', async () => {
+    const double = hostedProviderDouble();
+    const reads: (string | undefined)[] = [];
+    const getSession = double.provider.getSession.bind(double.provider);
+    const provider: PaymentProvider = {
+      ...double.provider,
+      getSession: (id, read) => {
+        reads.push(read?.providerResult);
+        return getSession(id);
+      },
+    };
+    const { handler } = mount({ provider });
+    const { id } = (await (await create(handler)).json()) as CheckoutSession;
+    expect((await handler(new Request(`${BASE}/sessions/${id}?provider_result=${'r'.repeat(4_096)}`))).status).toBe(200);
+    const refused = await handler(new Request(`${BASE}/sessions/${id}?provider_result=${'r'.repeat(4_097)}`));
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: { code: 'invalid_request', message: expect.stringContaining('provider_result') } });
+    expect(reads).toEqual(['r'.repeat(4_096)]);
   });
 });
