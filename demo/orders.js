@@ -1,6 +1,7 @@
 // The back office view of the ledger (GET /api/demo/orders), refreshed while the page is open.
 const body = document.querySelector('#orders tbody');
 const statusLine = document.getElementById('orders-status');
+const breakerLine = document.getElementById('provider-breakers');
 const REFRESH_MS = 2000;
 
 const time = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'medium' });
@@ -24,7 +25,7 @@ function render(orders) {
       cell(order.reference, { 'data-field': 'reference' }),
       cell(order.lines.map((line) => `${line.quantity} × ${line.name}`).join(', '), { 'data-field': 'lines' }),
       cell(money(order.amount, order.currency), { 'data-field': 'amount' }),
-      cell(order.provider, { 'data-field': 'provider' }),
+      cell(order.provider + (order.attempts?.length ? ` (after ${order.attempts.map((attempt) => `${attempt.provider}: ${attempt.outcome}`).join(', ')})` : ''), { 'data-field': 'provider' }),
       cell(order.status, { 'data-field': 'status', class: `order-status order-status-${order.status}` }),
       cell(when(order.paidAt), { 'data-field': 'paid-at' }),
       cell(when(order.fulfilledAt), { 'data-field': 'fulfilled-at' }),
@@ -33,6 +34,19 @@ function render(orders) {
   });
   body.replaceChildren(...rows);
   statusLine.textContent = orders.length === 0 ? 'No orders yet: buy something in the shop.' : `${orders.length} orders`;
+}
+
+/** One line per provider: its circuit breaker's state, failures counted, and until when it is skipped. */
+function renderBreakers(providers) {
+  const items = Object.entries(providers).map(([name, health]) => {
+    const item = document.createElement('li');
+    item.dataset.provider = name;
+    item.dataset.state = health.state;
+    const until = health.openedUntil ? `, skipped until ${when(health.openedUntil)}` : '';
+    item.textContent = `${name}: ${health.state} (${health.failures} recent failures${until})`;
+    return item;
+  });
+  breakerLine.replaceChildren(...items);
 }
 
 const jobsBody = document.querySelector('#jobs tbody');
@@ -81,7 +95,9 @@ async function refresh() {
   try {
     const response = await fetch('/api/demo/orders', { headers: { accept: 'application/json' } });
     if (!response.ok) throw new Error(`the shop answered ${response.status}`);
-    render((await response.json()).orders);
+    const answer = await response.json();
+    render(answer.orders);
+    renderBreakers(answer.providers ?? {});
   } catch (error) {
     statusLine.textContent = `Could not load the orders: ${error.message}`;
   }

@@ -193,7 +193,9 @@ function demoApi(
       return demoError(c, 400, 'invalid_request', `status must be one of ${ORDER_STATUSES.join(', ')}`);
     }
     const orders = await checkout.orders.list({ limit: 100, ...(status && { status: status as Order['status'] }) });
-    return c.json({ orders }, 200, { 'cache-control': 'no-store' });
+    // Each provider's circuit breaker, shared by every handler on the store (README, "Methods, routing and failover").
+    const providers = await checkout.providers.health();
+    return c.json({ orders, providers }, 200, { 'cache-control': 'no-store' });
   });
 
   // Stuck hooks: dead letters (given up after their retries) and jobs still failing, for the

@@ -26,6 +26,9 @@ test('a checkout appears on the orders page as pending, then paid and fulfilled 
   await expect(row.locator('[data-field="lines"]')).toHaveText('1 × Hand grinder, 2 × Stoneware mug');
   await expect(row.locator('[data-field="provider"]')).toHaveText('sandbox');
   await expect(row.locator('[data-field="paid-at"]')).toHaveText('');
+  // Each provider's circuit breaker, shared by the handlers on the store.
+  await expect(back.locator('#provider-breakers li[data-provider="sandbox"]')).toHaveAttribute('data-state', 'closed');
+  await expect(back.locator('#provider-breakers li[data-provider="sandbox"]')).toHaveText(/^sandbox: closed \(\d+ recent failures\)$/);
 
   await payWithCard(surface, CARDS.success);
   await waitForCheckoutEvent(page, 'checkout-accept');

@@ -29,7 +29,31 @@ describe('startDemo', () => {
     expect(JSON.stringify(session) + (await page.text())).not.toMatch(/sbx_sk_|sbx_whsec_/);
   });
 
-  it('serves the demo pages but never the server source or files outside the folders', async () => {
+  it('offers the sandbox\'s card, BLIK and card fields, and shows each provider\'s breaker with the orders', async () => {
+    const answer = await fetch(`${demo.shopUrl}/api/checkout/sessions/methods`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ items: [{ sku: 'mug', quantity: 1 }], locale: 'da-DK' }),
+    });
+    expect(answer.status).toBe(200);
+    const { methods } = (await answer.json()) as { methods: { id: string; provider: string; label: string; kind: string }[] };
+    expect(methods.map(({ id, provider, label, kind }) => [id, provider, label, kind])).toEqual([
+      ['card', 'sandbox', 'Kort', 'hosted'],
+      ['blik', 'sandbox', 'BLIK', 'hosted'],
+      ['card-fields', 'sandbox', 'Kort (på denne side)', 'card-token'],
+    ]);
+    const blik = await fetch(`${demo.shopUrl}/api/checkout/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ items: [{ sku: 'mug', quantity: 1 }], method: 'blik' }),
+    });
+    expect(new URL(((await blik.json()) as CheckoutSession).url!).searchParams.get('method')).toBe('blik');
+    const orders = (await (await fetch(`${demo.shopUrl}/api/demo/orders`)).json()) as { providers: Record<string, { state: string }> };
+    expect(Object.values(orders.providers).map((health) => health.state)).toEqual(Object.keys(orders.providers).map(() => 'closed'));
+    expect(Object.keys(orders.providers)).toContain('sandbox');
+  });
+
+    it('serves the demo pages but never the server source or files outside the folders', async () => {
     const index = await fetch(`${demo.shopUrl}/`);
     expect(index.status).toBe(200);
     expect(index.headers.get('content-type')).toMatch(/^text\/html/);

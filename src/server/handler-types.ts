@@ -1,10 +1,11 @@
 import type { CheckoutSession } from '../core/protocol.js';
-import type { CartItem, Catalog } from './catalog.js';
+import type { CartItem, Catalog, PricedCart } from './catalog.js';
 import type { RetryPolicy } from './job-runner.js';
 import type { CheckoutLogger } from './log.js';
 import type { RateLimitOptions, SuspiciousActivity } from './rate-limit-options.js';
 import type { CustomerInput, PaymentProvider, ProviderCharge, VerifiedWebhook } from './provider-api/types.js';
 import type { CheckoutStore, Job, ListJobsQuery, ListOrdersQuery, Order } from './store/types.js';
+import type { BreakerPolicy, ProviderBreakers } from './breaker.js';
 
 /**
  * What `onWebhook` gets besides the event: the session or charge it names, re-read from the
@@ -24,6 +25,29 @@ export interface Shopper {
   invoices?: readonly string[];
 }
 
+/** One candidate `route` returns: a method at a provider. */
+export interface RouteCandidate {
+  /** One of the provider's method ids (`card`, `blik`, …). */
+  method: string;
+  /** A configured provider's `name`. */
+  provider: string;
+}
+
+/** What `route` is given for one cart. */
+export interface RouteInput {
+  /** Priced by the server catalog. */
+  cart: PricedCart;
+  /** What the shop's `shopper` hook said (undefined: a guest, or no hook). */
+  shopper: Shopper | undefined;
+  /** ISO 3166 alpha-2, upper case: the shopper's customer country, else the create body's; undefined when neither names one. */
+  country: string | undefined;
+  /** The browser's request (headers such as `CF-IPCountry`, for a shop that trusts its edge). */
+  request: Request;
+}
+
+/** `createCheckoutHandler({ route })`: the ordered candidates for a cart; the first of a method is tried first. */
+export type Route = (input: RouteInput) => readonly RouteCandidate[] | Promise<readonly RouteCandidate[]>;
+
 /** `handler.charge(…)`: a saved payment method charged without a checkout (refills, on-demand billing). */
 export interface ChargeRequest {
   /** Default: the handler's default provider. */
@@ -42,6 +66,17 @@ export interface CheckoutHandlerOptions {
   providers: PaymentProvider[];
   /** Name of the provider used when the create body names none. Default: the first. */
   defaultProvider?: string;
+  /**
+   * Routing (docs/protocol.md, "Methods, routing and failover"): the ordered candidates
+   * `[{ method, provider }]` for a cart. The chooser offers their methods once each; a create
+   * tries the candidates of its method in order, moving on when one fails in a way another can
+   * fix. Default: every provider (`defaultProvider` first) with each of its `methods` that takes
+   * the cart's currency. A candidate naming no configured provider, or a method it does not
+   * offer, is left out (and logged).
+   */
+  route?: Route;
+  /** When a failing provider is skipped by every handler on the store, and for how long. Default 5 failures in 30 s, 30 s. */
+  breaker?: BreakerPolicy;
   catalog: Catalog;
   /** Default `/api/checkout`. */
   basePath?: string;
@@ -191,6 +226,8 @@ export interface JobLedger {
 export type CheckoutHandler = ((request: Request) => Promise<Response>) & {
   /** The order ledger (docs/protocol.md, "State rules"). */
   readonly orders: OrderLedger;
+  /** The providers' circuit breakers, shared by every handler on the store (docs/protocol.md, "Methods, routing and failover"). */
+  readonly providers: ProviderBreakers;
   /** The durable jobs: dead letters listed and retried. */
   readonly jobs: JobLedger;
   /**

@@ -84,9 +84,11 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
       return revived;
     },
   };
+  const providerNames = [...config.providers.keys()];
   return Object.assign(handler, {
     orders,
     jobs,
+    providers: { health: () => config.breakers.health(providerNames) },
     charge: ledger.charge.bind(ledger),
     reconcile: () => ledger.reconcilePending(),
     whenIdle: () => runner.whenIdle(),

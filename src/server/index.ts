@@ -22,6 +22,8 @@ export {
   type SuspiciousActivity,
   type SuspiciousActivityKind,
 } from './rate-limit-options.js';
+export type { Route, RouteCandidate, RouteInput } from './handler-types.js';
+export type { BreakerPolicy, ProviderBreakers, ProviderHealth } from './breaker.js';
 export type { HealthReport } from './routes/health.js';
 export {
   createD1Store,
@@ -32,6 +34,7 @@ export {
   JOB_STATUSES,
   ORDER_STATUSES,
   providerRecordsOn,
+  type BreakerStore,
   type CheckoutStore,
   type ClaimIdempotencyInput,
   type D1DatabaseLike,
@@ -48,12 +51,14 @@ export {
   type ListJobsQuery,
   type ListOrdersQuery,
   type Order,
+  type OrderAttempt,
   type OrderCursor,
   type OrderLine,
   type OrderStatus,
   type OrderStore,
   type OrderTransition,
   type PostgresStoreOptions,
+  type ProviderBreaker,
   type ProviderRecordStore,
   type PruneInput,
   type RateLimitStore,
@@ -98,11 +103,13 @@ export {
   ProviderInputError,
   WebhookVerificationError,
   type CreateSessionInput,
+  type MethodsCart,
   type PaymentProvider,
   type PricedLine,
   type ProviderContext,
   type ProviderEnv,
   type ProviderFromEnv,
+  type ProviderMethod,
   type SubmitTokenContext,
   type VerifiedWebhook,
   type SessionReadInput,

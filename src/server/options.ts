@@ -1,5 +1,6 @@
+import { Breakers, breakerPolicy } from './breaker.js';
 import { assertValidCatalog, type Catalog } from './catalog.js';
-import type { CheckoutHandlerOptions } from './handler-types.js';
+import type { CheckoutHandlerOptions, Route } from './handler-types.js';
 import type { RetryPolicy } from './job-runner.js';
 import { Log } from './log.js';
 import { httpOrigin } from './origins.js';
@@ -55,6 +56,10 @@ export interface HandlerConfig {
   onSuspiciousActivity: CheckoutHandlerOptions['onSuspiciousActivity'];
   clientAddress: CheckoutHandlerOptions['clientAddress'];
   waitUntil: CheckoutHandlerOptions['waitUntil'];
+  /** The shop's routing; undefined: every provider with its methods that take the cart's currency. */
+  route: Route | undefined;
+  /** The providers' circuit breakers, on the store. */
+  breakers: Breakers;
 }
 
 /** Checks `options` (throwing a `TypeError` on a bad one) and fills in the defaults. */
@@ -79,6 +84,16 @@ export function resolveOptions(options: CheckoutHandlerOptions): HandlerConfig {
   const log = new Log(options.logger ?? console, now);
   if (!publicUrl) warnOfDerivedOrigin(log, allowedHosts, development);
   const telemetry = new Telemetry();
+  if (options.route !== undefined && typeof options.route !== 'function') throw new TypeError('route must be a function');
+  const store = reportingOutages(storeOption(options.store, log), telemetry);
+  const providerTimeoutMs = options.providerTimeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS;
+  const breakers = new Breakers({
+    store,
+    now,
+    log,
+    policy: breakerPolicy(options.breaker),
+    probeLeaseMs: providerTimeoutMs + STORE_TIMES.claimLeaseBeyondProviderMs,
+  });
   return {
     providers,
     defaultProviderName,
@@ -88,8 +103,8 @@ export function resolveOptions(options: CheckoutHandlerOptions): HandlerConfig {
     allowedHosts,
     development,
     catalog: options.catalog,
-    store: reportingOutages(storeOption(options.store, log), telemetry),
-    providerTimeoutMs: options.providerTimeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS,
+    store,
+    providerTimeoutMs,
     jobLeaseMs: jobLeaseOption(options.hookLeaseMs),
     log,
     telemetry,
@@ -108,6 +123,8 @@ export function resolveOptions(options: CheckoutHandlerOptions): HandlerConfig {
     onSuspiciousActivity: options.onSuspiciousActivity?.bind(options),
     clientAddress: options.clientAddress?.bind(options),
     waitUntil: options.waitUntil,
+    route: options.route?.bind(options),
+    breakers,
   };
 }
 

@@ -31,6 +31,8 @@ const customerSchema = z.strictObject({
 
 export const createSessionBodySchema = z.strictObject({
   provider: z.string().trim().min(1).max(50).optional(),
+  /** A method id routing offers (`card`, `blik`, …): docs/protocol.md, "Methods, routing and failover". */
+  method: z.string().trim().min(1).max(50).optional(),
   items: z.array(itemSchema).min(1, 'items must name at least one product').max(MAX_ITEMS),
   customer: customerSchema.optional(),
   recurring: z.boolean().optional(),
@@ -48,6 +50,9 @@ export const createSessionBodySchema = z.strictObject({
 });
 
 export type CreateSessionBody = z.infer<typeof createSessionBodySchema>;
+
+/** `POST /sessions/methods`: the create body without `provider` (a `method` is allowed and ignored). */
+export const methodsBodySchema = createSessionBodySchema.omit({ provider: true });
 
 
 export function toRequestIssues(error: z.ZodError): ApiIssue[] {

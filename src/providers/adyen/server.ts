@@ -303,6 +303,8 @@ export function createAdyenProvider(options: AdyenProviderOptions): PaymentProvi
   return {
     name: PROVIDER,
     label: 'Adyen',
+    /** Cards, in Drop-in (`adyen`) or on Hosted Checkout. */
+    methods: [{ id: 'card', kind: mode === 'hosted' ? 'hosted' : 'adyen' }],
     webhookAcknowledgement: { contentType: 'text/plain', body: '[accepted]' },
 
     async createSession(input) {

@@ -117,6 +117,8 @@ export function createBokaMeraProvider(options: BokaMeraProviderOptions): Paymen
   return {
     name: PROVIDER,
     label: 'BokaMera (Stripe)',
+    /** Cards, through Stripe on BokaMera's connected account. */
+    methods: [{ id: 'card', kind: uiMode === 'hosted' ? 'hosted' : 'stripe-embedded' }],
 
     async createSession(input) {
       const Articles = input.lines.map((line) => {

@@ -292,6 +292,8 @@ export function createCommerceLayerProvider(options: CommerceLayerProviderOption
   return {
     name: PROVIDER,
     label: 'Commerce Layer + checkout.com',
+    /** Cards, in checkout.com's Frames card fields. */
+    methods: [{ id: 'card', kind: CARD_TOKEN_KIND }],
 
     async createSession(input) {
       // Refused, not ignored: a caller that still sends them expects that order charged, or that

@@ -112,6 +112,8 @@ export function createConvergeGateProvider(options: ConvergeGateProviderOptions)
   return {
     name: PROVIDER,
     label: 'ConvergeGate (BLIK)',
+    /** BLIK on ConvergeGate's page; no currency limit, as its document's example is in `usd`. */
+    methods: [{ id: 'blik', kind: 'hosted' }],
 
     async createSession(input) {
       const customer = input.customer ?? {};

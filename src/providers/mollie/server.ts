@@ -274,6 +274,8 @@ export function createMollieProvider(options: MollieProviderOptions): MollieProv
   return {
     name: PROVIDER,
     label: components ? 'Mollie (card fields)' : 'Mollie',
+    /** Cards: in Mollie Components, or on Mollie's hosted checkout (which also lists the profile's other methods). */
+    methods: [{ id: 'card', kind: components ? CARD_TOKEN_KIND : 'hosted' }],
 
     async createSession(input) {
       if (input.invoice) throw new ProviderInputError(PROVIDER, 'mollie: paying an existing invoice is not supported');

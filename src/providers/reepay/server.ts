@@ -299,6 +299,8 @@ export function createReepayProvider(options: ReepayProviderOptions): PaymentPro
   return {
     name: PROVIDER,
     label: 'Frisbii / Reepay',
+    /** Cards, in the Reepay checkout window. */
+    methods: [{ id: 'card', kind: 'reepay' }],
 
     /**
      * A merchant-initiated charge of a saved payment method (`ca_…`), as Reepay documents it:

@@ -126,11 +126,9 @@ describe('sandbox card-token sessions', () => {
     }
   });
 
-  it('refuses a token for a hosted session, and a hosted adapter has no submitToken', async () => {
+  it('refuses a token for a hosted session, at the PSP and through the adapter', async () => {
     const { psp, server, provider: hosted, tokenFor } = await start();
     expect(hosted).toBeDefined();
-    const { provider } = await startTestPsp();
-    expect(provider.submitToken).toBeUndefined();
     const plain = createSandboxProvider({ apiUrl: server.url, secretKey: TEST_SECRET_KEY, webhookSecret: TEST_WEBHOOK_SECRET });
     const session = await plain.createSession(sandboxInput(LINES));
     const answer = await psp.fetch(
@@ -142,6 +140,20 @@ describe('sandbox card-token sessions', () => {
     );
     expect(answer.status).toBe(409);
     expect(await answer.json()).toMatchObject({ error: { code: 'not_card_token' } });
+    // A hosted-mode sandbox takes tokens too (its `card-fields` method), but not for a hosted session.
+    const context = { reference: 'ord_x', acceptUrl: 'https://shop.example/a', cancelUrl: 'https://shop.example/c' };
+    await expect(plain.submitToken!(session.id, await tokenFor(SANDBOX_TEST_CARDS.success), context)).rejects.toMatchObject({ providerStatus: 409 });
+  });
+
+  it('makes a card-token session for the card-fields method and a hosted one for card and blik, whatever its sessionKind', async () => {
+    const { server } = await start();
+    const plain = createSandboxProvider({ apiUrl: server.url, secretKey: TEST_SECRET_KEY, webhookSecret: TEST_WEBHOOK_SECRET });
+    const cards = createSandboxProvider({ apiUrl: server.url, secretKey: TEST_SECRET_KEY, webhookSecret: TEST_WEBHOOK_SECRET, sessionKind: 'card-token' });
+    const kinds = async (provider: typeof plain, method?: string) => (await provider.createSession({ ...sandboxInput(LINES), ...(method && { method }) })).kind;
+    expect([await kinds(plain), await kinds(plain, 'card'), await kinds(plain, 'blik'), await kinds(plain, 'card-fields')]).toEqual(['hosted', 'hosted', 'hosted', 'card-token']);
+    expect([await kinds(cards), await kinds(cards, 'card-fields'), await kinds(cards, 'card')]).toEqual(['card-token', 'card-token', 'hosted']);
+    expect((plain.methods as readonly { id: string }[]).map((method) => method.id)).toEqual(['card', 'blik', 'card-fields']);
+    expect((cards.methods as readonly { id: string }[]).map((method) => method.id)).toEqual(['card-fields']);
   });
 
   it('keeps tokens and card-token sessions in its state file across a restart', async () => {

@@ -27,6 +27,7 @@ import {
   type PaymentProvider,
   type PricedLine,
   type ProviderCharge,
+  type ProviderMethod,
   type VerifiedWebhook,
 } from '../../server/provider-api/types.js';
 // Not from psp.ts: that is the PSP's Node server, which an adapter must not pull in.
@@ -77,6 +78,36 @@ export interface SandboxProviderOptions {
 export type SandboxSessionKind = 'hosted' | 'card-token' | 'adyen';
 /** The token provider a sandbox card-token session names: its Frames double, or Mollie Components' shape. */
 export type SandboxTokenProvider = 'sandbox' | 'mollie';
+
+/** The sandbox's methods: `card-fields` is a `card-token` session, `card` and `blik` the hosted page. */
+const SANDBOX_METHODS = [
+  { id: 'card', kind: 'hosted' },
+  { id: 'blik', kind: 'hosted' },
+  { id: 'card-fields', kind: CARD_TOKEN_KIND },
+] as const satisfies readonly ProviderMethod[];
+
+/** A sandbox's methods: all three, card fields only (`card-token`), or cards in the Drop-in (`adyen`). */
+function methodsFor(sessionKind: SandboxSessionKind): readonly ProviderMethod[] {
+  if (sessionKind === 'card-token') return SANDBOX_METHODS.filter((method) => method.kind === CARD_TOKEN_KIND);
+  if (sessionKind === 'adyen') return [{ id: 'card', kind: 'adyen' }];
+  return SANDBOX_METHODS;
+}
+
+function withQuery(url: string, name: string, value: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set(name, value);
+  return parsed.href;
+}
+
+/**
+ * The session kind of a create: a Drop-in sandbox's always; else the chosen method's, or (a create
+ * without one) the provider's `sessionKind`.
+ */
+function kindFor(method: string | undefined, sessionKind: SandboxSessionKind): SandboxSessionKind {
+  if (sessionKind === 'adyen') return sessionKind;
+  return SANDBOX_METHODS.find((offered) => offered.id === method)?.kind ?? sessionKind;
+}
+
 /** The PSP's tokens, as its `POST /v1/tokens` makes them. */
 const SANDBOX_TOKEN = /^tok_sbx_[a-f0-9]{24}$/;
 
@@ -203,6 +234,7 @@ export function createSandboxProvider(options: SandboxProviderOptions): PaymentP
     throw new TypeError(`${PROVIDER_NAME}: option tokenProvider is for sessionKind "card-token" only`);
   }
   const toContract = (data: ApiSession) => toContractSession(data, name, tokenProvider);
+  const methods = methodsFor(sessionKind);
   const apiUrl = absoluteUrl(PROVIDER_NAME, 'apiUrl', options.apiUrl);
   const secretKey = requiredString(PROVIDER_NAME, 'secretKey', options.secretKey);
   const webhookSecret = requiredString(PROVIDER_NAME, 'webhookSecret', options.webhookSecret);
@@ -258,7 +290,15 @@ export function createSandboxProvider(options: SandboxProviderOptions): PaymentP
   return {
     name,
     label: options.label ?? DEFAULT_LABELS[sessionKind === 'card-token' ? `card-token:${tokenProvider}` : sessionKind],
-    ...(sessionKind === 'card-token' && { submitToken }),
+    /**
+     * Card and BLIK on the PSP's hosted test page (one page; `blik` opens its BLIK form), and card fields
+     * (`card-token`) on the shop page; the chosen method picks the session's kind. A sandbox made
+     * with `sessionKind: 'card-token'` offers card fields only, one made with `sessionKind: 'adyen'`
+     * cards in the Drop-in only. The token route answers `not_card_token` for a hosted session, so
+     * `submitToken` is there whenever a card-fields method is.
+     */
+    methods,
+    ...(sessionKind !== 'adyen' && { submitToken }),
 
     async createSession(input: CreateSessionInput) {
       const withOurId = (url: string) => replaceSessionPlaceholder(url, SANDBOX_ID_PLACEHOLDER);
@@ -269,6 +309,7 @@ export function createSandboxProvider(options: SandboxProviderOptions): PaymentP
           'sandbox: a recurring session needs customer.handle (the customer the saved card belongs to)',
         );
       }
+      const kind = kindFor(input.method, sessionKind);
       const created = await session('create session', '/v1/sessions', {
         method: 'POST',
         ...(input.idempotencyKey && { idempotencyKey: input.idempotencyKey }),
@@ -283,11 +324,14 @@ export function createSandboxProvider(options: SandboxProviderOptions): PaymentP
           ...(input.locale && { locale: input.locale }),
           ...(input.recurring && { recurring: true }),
           ...(customer && { customer }),
-          ...(sessionKind === 'card-token' && { kind: 'card_token' }),
-          ...(sessionKind === 'adyen' && { kind: 'dropin' }),
+          ...(kind === 'card-token' && { kind: 'card_token' }),
+          ...(kind === 'adyen' && { kind: 'dropin' }),
         },
       });
-      return toContract(created);
+      const contract = toContract(created);
+      // The hosted page has a card form and a BLIK form; the chosen method opens the BLIK one.
+      if (input.method === 'blik' && contract.kind === 'hosted' && contract.url) contract.url = withQuery(contract.url, 'method', 'blik');
+      return contract;
     },
 
     async getSession(id: string) {

@@ -414,6 +414,8 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
   const provider: PaymentProvider = {
     name: PROVIDER_NAME,
     label: 'Stripe',
+    /** Cards, in embedded Checkout or on Stripe's hosted page. */
+    methods: [{ id: 'card', kind: uiMode === 'hosted_page' ? 'hosted' : 'stripe-embedded' }],
 
     async createSession(input) {
       const params = buildCreateParams(input);

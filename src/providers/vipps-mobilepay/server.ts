@@ -312,6 +312,11 @@ export function createVippsMobilePayProvider(options: VippsMobilePayProviderOpti
   return {
     name: PROVIDER,
     label: 'Vipps MobilePay',
+    /** One ePayment API, two apps: Vipps for Norway's NOK, MobilePay for DKK and EUR (Denmark, Finland). */
+    methods: [
+      { id: 'vipps', kind: 'hosted', currencies: ['NOK'] },
+      { id: 'mobilepay', kind: 'hosted', currencies: ['DKK', 'EUR'] },
+    ],
 
     async createSession(input) {
       const currency = input.currency.toUpperCase();

@@ -56,6 +56,32 @@ export interface CreateSessionInput {
   webhookUrl: string;
   /** The buyer's IP as the handler saw it, where known. */
   customerIp?: string;
+  /**
+   * The method routing chose, one of the provider's `methods` ids (`card`, `blik`, …); absent
+   * only when a caller creates without the handler. An adapter with one method may ignore it.
+   */
+  method?: string;
+}
+
+/**
+ * A payment method a provider offers (docs/protocol.md, "Methods, routing and failover"): the
+ * chooser lists it, routing offers it, failover moves between providers with the same `id`.
+ */
+export interface ProviderMethod {
+  /** Stable id, the same at every provider that offers it: `card`, `card-fields`, `blik`, `vipps`, `mobilepay`, `ideal`, … */
+  id: string;
+  /** The session kind this method's session has: `hosted`, `card-token`, `stripe-embedded`, `adyen`, `reepay`, … */
+  kind: SessionKind;
+  /** ISO 4217 codes (upper case) it takes; absent: every currency. */
+  currencies?: readonly string[];
+  /** The chooser's text where the handler has none of its own for this id (not translated). */
+  label?: string;
+}
+
+/** What a provider's `methods` function is given: the priced cart. */
+export interface MethodsCart {
+  amount: number;
+  currency: string;
 }
 
 /** A charge of a saved payment method, without a checkout (on-demand billing, refills). */
@@ -195,6 +221,11 @@ export interface PaymentProvider {
   readonly name: string;
   /** A human name for a provider picker (the demo's switcher); `name` where absent. */
   readonly label?: string;
+  /**
+   * The methods it offers, in its preferred order, as a list or per cart. Absent: one method,
+   * `{ id: name, kind: 'hosted' }` (docs/protocol.md, "Methods, routing and failover").
+   */
+  readonly methods?: readonly ProviderMethod[] | ((cart: MethodsCart) => readonly ProviderMethod[]);
   createSession(input: CreateSessionInput): Promise<CheckoutSession>;
   /**
    * The session with its status fresh from the provider. `read` carries what the browser's read

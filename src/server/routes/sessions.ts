@@ -1,4 +1,5 @@
 import { Hono, type MiddlewareHandler } from 'hono';
+import type { z } from 'zod';
 import { cors } from 'hono/cors';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ApiIssue, CheckoutSession } from '../../core/protocol.js';
@@ -7,10 +8,12 @@ import { createKey, createRequestHash, MAX_IDEMPOTENCY_KEY_LENGTH } from '../ide
 import type { HandlerConfig } from '../options.js';
 import { newOrder, refusedTransition } from '../order-machine.js';
 import { baseUrl, claimedShopOrigin, defaultReturnPage, httpOrigin, httpUrl, ownOrigin } from '../origins.js';
-import { callProvider, isNotFoundAtProvider, providerFailureMessage } from '../provider-calls.js';
+import { callProvider, classifyCreateFailure, isNotFoundAtProvider, providerFailureMessage } from '../provider-calls.js';
 import { redactSecrets } from '../redact.js';
 import { ProviderInputError, type CustomerInput, type PaymentProvider } from '../provider-api/types.js';
-import { createSessionBodySchema, describeIssues, toRequestIssues, type CreateSessionBody } from '../request-schema.js';
+import { createSessionBodySchema, describeIssues, methodsBodySchema, toRequestIssues, type CreateSessionBody } from '../request-schema.js';
+import { createChain, defaultRoute, offeredMethods, resolveCandidates, type Candidate } from '../routing.js';
+import type { Shopper } from '../handler-types.js';
 import { returnUrls } from '../return-bridge-page.js';
 import type { SessionRecord } from '../store/types.js';
 import { errorAnswer, errorBody, jsonAnswer } from '../responses.js';
@@ -31,7 +34,6 @@ const MAX_CREATE_BODY_BYTES = 64 * 1024;
 interface CreateRequest {
   raw: string;
   body: CreateSessionBody;
-  provider: PaymentProvider;
   priced: PricedCart;
 }
 
@@ -59,6 +61,7 @@ export function sessionRoutes(): Hono<CheckoutEnv> {
     .use('/sessions', corsForListedOrigins)
     .use('/sessions/*', corsForListedOrigins)
     .post('/sessions', limitRequests('create'), limitBody(MAX_CREATE_BODY_BYTES, `Request body is larger than ${MAX_CREATE_BODY_BYTES} bytes`), createSession)
+    .post('/sessions/methods', limitBody(MAX_CREATE_BODY_BYTES, `Request body is larger than ${MAX_CREATE_BODY_BYTES} bytes`), listMethods)
     .get('/sessions/:id', readSession)
     .post('/sessions/:id/token', limitRequests('token'), limitBody(MAX_TOKEN_BODY_BYTES, `Request body is larger than ${MAX_TOKEN_BODY_BYTES} bytes`), submitToken);
 }
@@ -66,9 +69,10 @@ export function sessionRoutes(): Hono<CheckoutEnv> {
 async function createSession(c: CheckoutContext): Promise<Response> {
   const { config, claims } = c.var.checkout;
   const request = c.req.raw;
-  const checked = checkCreateRequest(c, await c.req.text());
+  const raw = await c.req.text();
+  const checked = checkBody(c, raw, createSessionBodySchema);
   if (checked instanceof Response) return checked;
-  const { raw, body, provider, priced } = checked;
+  const { body, priced } = checked;
 
   const idempotencyKey = request.headers.get('idempotency-key')?.trim() || undefined;
   if (idempotencyKey && idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
@@ -78,13 +82,21 @@ async function createSession(c: CheckoutContext): Promise<Response> {
   if (body.invoice && !shopper?.invoices?.includes(body.invoice)) {
     return errorAnswer(c, 403, 'forbidden', 'This shopper may not pay that invoice');
   }
+  const chain = createChain(await routeCandidates(c, body, priced, shopper), body, config.providers);
+  if (!Array.isArray(chain)) {
+    return errorAnswer(c, 400, 'invalid_request', chain.message, [{ code: chain.code, path: [chain.field], message: chain.message }]);
+  }
+  if (chain.length === 0) {
+    const message = `No payment method of this shop takes ${priced.currency}`;
+    return errorAnswer(c, 400, 'invalid_request', message, [{ code: 'no_method_offered', path: ['items'], message }]);
+  }
   // A shop with logins (a `shopper` hook) has guests too: a guest may not name a customer handle,
   // which at Reepay is an existing customer and their saved cards.
   const customer = shopper?.customer ?? (config.shopper ? guestCustomer(body.customer) : body.customer);
   const owner = claims.newOwner();
   const { shopOrigin, returnPage } = shopReturnTarget(config, request);
   const base = baseUrl(config, request);
-  const order = newOrder({ provider: provider.name, priced, customer, createdAt: config.isoNow() });
+  const order = newOrder({ provider: chain[0]!.provider.name, priced, customer, createdAt: config.isoNow() });
   let reference = order.reference;
   if (idempotencyKey) {
     const claim = await claims.claim(createKey(idempotencyKey), await createRequestHash(raw, shopper?.customer), order, owner);
@@ -101,11 +113,50 @@ async function createSession(c: CheckoutContext): Promise<Response> {
     // Written before the provider is called, so no payment can exist without its order.
     await config.store.insertOrder(order);
   }
-  return createAtProvider(c, checked, { reference, owner, idempotencyKey, shopOrigin, returnPage, customer, base });
+  // A retry of a create whose outcome was unknown goes back to that provider only (it may hold the session).
+  const tries = reference === order.reference ? chain : await pinnedToUnknown(c, reference, chain);
+  return createAtProviders(c, { raw, body, priced }, tries, { reference, owner, idempotencyKey, shopOrigin, returnPage, customer, base });
 }
 
-/** The body as JSON, checked against the schema, its provider known and its items priced; or the 400 answer. */
-function checkCreateRequest(c: CheckoutContext, raw: string): CreateRequest | Response {
+/** `POST /sessions/methods`: the candidates' methods for this cart, once each, labelled in the body's `locale`. */
+async function listMethods(c: CheckoutContext): Promise<Response> {
+  const { config } = c.var.checkout;
+  const checked = checkBody(c, await c.req.text(), methodsBodySchema);
+  if (checked instanceof Response) return checked;
+  const shopper = await config.shopper?.(c.req.raw);
+  const candidates = await routeCandidates(c, checked.body, checked.priced, shopper);
+  return jsonAnswer(c, 200, { methods: offeredMethods(candidates, checked.body.locale) });
+}
+
+/** The routing candidates for a priced cart: the shop's `route`, or every provider with its methods. */
+async function routeCandidates(
+  c: CheckoutContext,
+  body: Pick<CreateSessionBody, 'customer'>,
+  cart: PricedCart,
+  shopper: Shopper | undefined,
+): Promise<Candidate[]> {
+  const { config } = c.var.checkout;
+  const country = shopper?.customer?.country ?? body.customer?.country;
+  const routed = config.route
+    ? await config.route({ cart, shopper, country: country?.toUpperCase(), request: c.req.raw })
+    : defaultRoute(config.providers, config.defaultProviderName, cart);
+  return resolveCandidates(config.providers, routed, cart, (message) => c.var.log.error('routing.route_invalid', message));
+}
+
+/** The chain cut to the provider of the order's last attempt when its outcome was unknown; else the chain. */
+async function pinnedToUnknown(c: CheckoutContext, reference: string, chain: Candidate[]): Promise<Candidate[]> {
+  const last = (await c.var.checkout.config.store.getOrder(reference))?.attempts?.at(-1);
+  if (last?.outcome !== 'unknown') return chain;
+  const same = chain.filter((candidate) => candidate.provider.name === last.provider);
+  return same.length > 0 ? same : chain;
+}
+
+/** The body as JSON, checked against `schema`, and its items priced; or the 400 answer. */
+function checkBody<S extends typeof createSessionBodySchema | typeof methodsBodySchema>(
+  c: CheckoutContext,
+  raw: string,
+  schema: S,
+): { body: z.infer<S>; priced: PricedCart } | Response {
   const { config } = c.var.checkout;
   let data: unknown;
   try {
@@ -115,21 +166,14 @@ function checkCreateRequest(c: CheckoutContext, raw: string): CreateRequest | Re
       { code: 'invalid_json', path: [], message: 'Request body is not valid JSON' },
     ]);
   }
-  const parsed = createSessionBodySchema.safeParse(data);
+  const parsed = schema.safeParse(data);
   if (!parsed.success) {
     const issues = toRequestIssues(parsed.error);
     return errorAnswer(c, 400, 'invalid_request', describeIssues(issues), issues);
   }
-  const body = parsed.data;
-
-  const providerName = body.provider ?? config.defaultProviderName;
-  const provider = config.providers.get(providerName);
-  if (!provider) {
-    const message = `Unknown provider "${providerName}"; this shop offers: ${[...config.providers.keys()].join(', ')}`;
-    return errorAnswer(c, 400, 'invalid_request', message, [{ code: 'unknown_provider', path: ['provider'], message }]);
-  }
+  const body = parsed.data as z.infer<S>;
   try {
-    return { raw, body, provider, priced: priceItems(config.catalog, body.items) };
+    return { body, priced: priceItems(config.catalog, body.items) };
   } catch (error) {
     if (!(error instanceof CatalogError)) throw error;
     const index = body.items.findIndex((item) => item.sku === error.sku);
@@ -165,56 +209,130 @@ interface ClaimedCreate {
   base: string;
 }
 
-/** The provider's session for a claimed create, saved with its order's link and the key's answer; or the failure's answer. */
-async function createAtProvider(c: CheckoutContext, request: CreateRequest, create: ClaimedCreate): Promise<Response> {
-  const { config } = c.var.checkout;
-  const { store, isoNow, telemetry } = config;
-  const { provider } = request;
-  const { reference, owner, idempotencyKey, customer } = create;
-  const log = c.var.log.with({ reference, provider: provider.name });
-  const key = idempotencyKey && createKey(idempotencyKey);
+/**
+ * The session of the first candidate that makes one, saved with its order's link and the key's
+ * answer; or the failure's answer. A failure another provider can fix moves on to the next
+ * candidate under the same reference; every failure is recorded on the order and told to the
+ * breakers, which skip a provider that keeps failing.
+ */
+async function createAtProviders(c: CheckoutContext, request: CreateRequest, chain: readonly Candidate[], create: ClaimedCreate): Promise<Response> {
+  const { store, breakers } = c.var.checkout.config;
+  const key = create.idempotencyKey && createKey(create.idempotencyKey);
   try {
-    let session: CheckoutSession;
-    try {
-      session = await callProvider(config, provider.name, 'createSession', () =>
-        provider.createSession({
-          reference,
-          lines: request.priced.lines,
-          amount: request.priced.amount,
-          currency: request.priced.currency,
-          ...optionalFields(request.body),
-          ...(customer && { customer }),
-          ...(idempotencyKey && { idempotencyKey }),
-          ...returnUrls(create.base, reference),
-          webhookUrl: `${create.base}/webhooks/${encodeURIComponent(provider.name)}`,
-        }),
-      );
-    } catch (error) {
-      log.error('session.create_failed', `creating a session at "${provider.name}" failed`, {}, error);
-      if (error instanceof ProviderInputError) {
-        // The provider will refuse this body every time: the order failed, and a retry gets the same answer.
-        const answer = { status: 400, body: errorBody('invalid_request', redactSecrets(error.message)) };
-        await store.transitionOrder(refusedTransition(reference, isoNow()));
-        if (key) await store.finishIdempotencyKey(key, owner, answer);
-        return jsonAnswer(c, 400, answer.body);
+    let failure: { provider: string; error: unknown } | undefined;
+    const skipped: string[] = [];
+    for (const [index, candidate] of chain.entries()) {
+      const { provider, method } = candidate;
+      const admission = await breakers.admit(provider.name);
+      if (admission === 'skip') {
+        skipped.push(provider.name);
+        continue;
       }
-      // A retry may succeed: it takes the key over at once, with the same order reference.
-      if (key) await store.releaseIdempotencyKey(key, owner);
-      return errorAnswer(c, 502, 'provider_error', providerFailureMessage(error, provider.name));
+      const tried = await tryProvider(c, request, candidate, create);
+      if (!('error' in tried)) {
+        if (admission === 'probe') await breakers.recovered(provider.name);
+        return await saveCreated(c, tried.session, provider, create, key);
+      }
+      const outcome = classifyCreateFailure(tried.error);
+      await store.addOrderAttempt(create.reference, {
+        provider: provider.name,
+        method: method.id,
+        outcome,
+        error: providerFailureMessage(tried.error, provider.name),
+        at: c.var.checkout.config.isoNow(),
+      });
+      if (outcome !== 'final') await breakers.failed(provider.name);
+      else if (admission === 'probe') await breakers.recovered(provider.name);
+      failure = { provider: provider.name, error: tried.error };
+      const next = chain.slice(index + 1).find((later) => later.provider !== provider);
+      logFailure(c, create.reference, provider.name, tried.error, outcome === 'failover' && next ? next.provider.name : undefined);
+      if (outcome !== 'failover') break;
     }
-    // The session record, its order's link and the key's answer commit together.
-    await store.saveSession(
-      { sessionId: session.id, provider: provider.name, reference, shopOrigin: create.shopOrigin, returnPage: create.returnPage },
-      key ? { key, owner, response: { status: 201, body: session } } : undefined,
-    );
-    telemetry.record('sessionsCreated', { 'checkout.provider': provider.name });
-    log.info('session.created', `created a ${session.kind} session at "${provider.name}"`, { sessionId: session.id });
-    return jsonAnswer(c, 201, session);
+    return await answerFailure(c, failure, skipped, create.reference, key, create.owner);
   } catch (error) {
     // The store failed mid-create (the provider's failures are answered above): let a retry take the key over at once.
-    if (key) await store.releaseIdempotencyKey(key, owner).catch(() => {});
+    if (key) await store.releaseIdempotencyKey(key, create.owner).catch(() => {});
     throw error;
   }
+}
+
+/** One provider's create for the claimed order, with the method routing chose. */
+async function tryProvider(
+  c: CheckoutContext,
+  request: CreateRequest,
+  { provider, method }: Candidate,
+  create: ClaimedCreate,
+): Promise<{ session: CheckoutSession } | { error: unknown }> {
+  const { reference, idempotencyKey, customer } = create;
+  try {
+    const session = await callProvider(c.var.checkout.config, provider.name, 'createSession', () =>
+      provider.createSession({
+        reference,
+        lines: request.priced.lines,
+        amount: request.priced.amount,
+        currency: request.priced.currency,
+        ...optionalFields(request.body),
+        ...(customer && { customer }),
+        ...(idempotencyKey && { idempotencyKey }),
+        ...returnUrls(create.base, reference),
+        webhookUrl: `${create.base}/webhooks/${encodeURIComponent(provider.name)}`,
+        method: method.id,
+      }),
+    );
+    return { session };
+  } catch (error) {
+    return { error };
+  }
+}
+
+function logFailure(c: CheckoutContext, reference: string, provider: string, error: unknown, next: string | undefined): void {
+  const log = c.var.log.with({ reference, provider });
+  if (next) log.warn('session.create_failover', `creating a session at "${provider}" failed; trying "${next}" next (same order)`, { next }, error);
+  else log.error('session.create_failed', `creating a session at "${provider}" failed`, {}, error);
+}
+
+/** The session record, its order's link (and serving provider) and the key's answer commit together. */
+async function saveCreated(c: CheckoutContext, session: CheckoutSession, provider: PaymentProvider, create: ClaimedCreate, key: string | undefined): Promise<Response> {
+  const { reference, owner } = create;
+  const { store, telemetry } = c.var.checkout.config;
+  await store.saveSession(
+    { sessionId: session.id, provider: provider.name, reference, shopOrigin: create.shopOrigin, returnPage: create.returnPage },
+    key ? { key, owner, response: { status: 201, body: session } } : undefined,
+  );
+  telemetry.record('sessionsCreated', { 'checkout.provider': provider.name });
+  c.var.log.info('session.created', `created a ${session.kind} session at "${provider.name}"`, { reference, provider: provider.name, sessionId: session.id });
+  return jsonAnswer(c, 201, session);
+}
+
+/** No candidate made a session: the last failure's answer, or 503 when the breakers skipped them all. */
+async function answerFailure(
+  c: CheckoutContext,
+  failure: { provider: string; error: unknown } | undefined,
+  skipped: readonly string[],
+  reference: string,
+  key: string | undefined,
+  owner: string,
+): Promise<Response> {
+  const { store, isoNow, breakers } = c.var.checkout.config;
+  if (failure?.error instanceof ProviderInputError) {
+    // The provider will refuse this body every time: the order failed, and a retry gets the same answer.
+    const answer = { status: 400, body: errorBody('invalid_request', redactSecrets(failure.error.message)) };
+    await store.transitionOrder(refusedTransition(reference, isoNow()));
+    if (key) await store.finishIdempotencyKey(key, owner, answer);
+    return jsonAnswer(c, 400, answer.body);
+  }
+  // A retry may succeed: it takes the key over at once, with the same order reference.
+  if (key) await store.releaseIdempotencyKey(key, owner);
+  if (failure) return errorAnswer(c, 502, 'provider_error', providerFailureMessage(failure.error, failure.provider));
+  const retryAfter = await breakers.retryAfterSeconds(skipped);
+  return errorAnswer(
+    c,
+    503,
+    'provider_error',
+    `Every provider of this payment method is failing and skipped for a while (${skipped.join(', ')}); try again shortly`,
+    undefined,
+    { 'Retry-After': String(retryAfter) },
+  );
 }
 
 async function readSession(c: CheckoutContext): Promise<Response> {

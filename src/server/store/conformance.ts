@@ -8,7 +8,7 @@
  * ```
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { JOB_KINDS, type CheckoutStore, type JobInput, type ListOrdersQuery, type Order, type OrderCursor } from './types.js';
+import { JOB_KINDS, type CheckoutStore, type JobInput, type ListOrdersQuery, type Order, type OrderAttempt, type OrderCursor, type ProviderBreaker } from './types.js';
 
 const ALL_KINDS = JOB_KINDS;
 
@@ -104,6 +104,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Confo
     });
     describe('rate limits', () => rateLimitCases(subject));
     recordAndPruneCases(subject);
+    describe('provider breakers and failed attempts (failover)', () => breakerCases(subject));
     cutOffAndDurabilityCases(subject, name);
   });
 }
@@ -283,6 +284,62 @@ function sessionCases(subject: Subject): void {
     expect((await store.getOrder('ord_a'))?.sessionId).toBe('sbx_1');
     expect(await store.getSession('sbx_2')).toBeUndefined();
     expect(await store.getSessionByReference('ord_b')).toBeUndefined();
+  });
+
+  it('sets the order\'s provider to the one whose session served it (a failover)', async () => {
+    const { store } = await subject();
+    await store.insertOrder(sampleOrder('ord_a', { provider: 'first' }));
+    await store.saveSession({ sessionId: 'sbx_9', provider: 'second', reference: 'ord_a', shopOrigin: 'https://shop.example', returnPage: 'https://shop.example/' });
+    expect(await store.getOrder('ord_a')).toMatchObject({ provider: 'second', sessionId: 'sbx_9' });
+  });
+}
+
+/** A breaker row of `provider` as its first write leaves it (version 1); `overrides` replace any field. */
+export function sampleBreaker(provider: string, overrides: Partial<ProviderBreaker> = {}): ProviderBreaker {
+  return { provider, state: 'closed', failures: 1, windowStart: NOW, openedUntil: 0, probeUntil: 0, version: 1, ...overrides };
+}
+
+/** `putProviderBreaker`'s compare-and-set (STORE_RULES.breakerAtVersion); `addOrderAttempt`'s appends. */
+function breakerCases(subject: Subject): void {
+  it('writes a provider breaker by compare-and-set on its version, and keeps every field', async () => {
+    const { store, another } = await subject();
+    expect(await store.getProviderBreaker('sandbox')).toBeUndefined();
+    expect(await store.putProviderBreaker(sampleBreaker('sandbox'), 1)).toBe(false);
+    expect(await store.putProviderBreaker(sampleBreaker('sandbox'), 0)).toBe(true);
+    expect(await store.putProviderBreaker(sampleBreaker('sandbox', { failures: 7 }), 0)).toBe(false);
+    const open = sampleBreaker('sandbox', { state: 'open', failures: 5, openedUntil: NOW + 30_000, probeUntil: NOW + 1, version: 2 });
+    expect(await store.putProviderBreaker(open, 1)).toBe(true);
+    expect(await store.putProviderBreaker(sampleBreaker('sandbox', { version: 2 }), 1)).toBe(false);
+    expect(await store.getProviderBreaker('sandbox')).toEqual(open);
+    expect(await store.getProviderBreaker('stripe')).toBeUndefined();
+    // Another handler on the store sees it.
+    if (another) expect(await another().getProviderBreaker('sandbox')).toEqual(open);
+  });
+
+  it('lets exactly one of many concurrent writes from one version win', async () => {
+    const { store, another } = await subject();
+    await store.putProviderBreaker(sampleBreaker('sandbox'), 0);
+    const second = another?.() ?? store;
+    const writes = Array.from({ length: 6 }, (_, index) =>
+      (index % 2 ? second : store).putProviderBreaker(sampleBreaker('sandbox', { failures: 10 + index, version: 2 }), 1),
+    );
+    expect((await Promise.all(writes)).filter(Boolean)).toHaveLength(1);
+    const firsts = Array.from({ length: 4 }, (_, index) => (index % 2 ? second : store).putProviderBreaker(sampleBreaker('other', { failures: index }), 0));
+    expect((await Promise.all(firsts)).filter(Boolean)).toHaveLength(1);
+  });
+
+  it('appends failed create attempts to an order, keeping concurrent ones and the order of each caller\'s', async () => {
+    const { store } = await subject();
+    await store.insertOrder(sampleOrder('ord_a'));
+    expect((await store.getOrder('ord_a'))?.attempts).toBeUndefined();
+    const attempt = (provider: string, outcome: OrderAttempt['outcome']) => ({ provider, method: 'card', outcome, error: `${provider} failed: HTTP 503 «ø»`, at: AT });
+    await store.addOrderAttempt('ord_a', attempt('one', 'failover'));
+    await store.addOrderAttempt('ord_a', attempt('two', 'unknown'));
+    expect((await store.getOrder('ord_a'))?.attempts).toEqual([attempt('one', 'failover'), attempt('two', 'unknown')]);
+    await Promise.all(['a', 'b', 'c', 'd'].map((name) => store.addOrderAttempt('ord_a', attempt(name, 'final'))));
+    expect((await store.getOrder('ord_a'))?.attempts?.map((found) => found.provider).sort()).toEqual(['a', 'b', 'c', 'd', 'one', 'two']);
+    await store.addOrderAttempt('ord_missing', attempt('one', 'failover'));
+    expect(await store.getOrder('ord_missing')).toBeUndefined();
   });
 }
 

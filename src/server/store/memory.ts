@@ -5,7 +5,9 @@ import type {
   Job,
   JobQueue,
   Order,
+  BreakerStore,
   OrderStore,
+  ProviderBreaker,
   ProviderRecordStore,
   RateLimitStore,
   SessionRecord,
@@ -35,6 +37,7 @@ interface MemoryTables {
   keys: Map<string, IdempotencyKeyRow>;
   jobs: Map<string, Job>;
   records: Map<string, unknown>;
+  breakers: Map<string, ProviderBreaker>;
   /** Rate-limit windows by `key` and window start. */
   windows: Map<string, { count: number; expiresAt: number }>;
 }
@@ -48,7 +51,7 @@ const copyOf = <T>(value: T | undefined): T | undefined => (value === undefined 
  * every order, key and webhook, and a second process does not see them.
  */
 export function createMemoryStore(): CheckoutStore {
-  const tables: MemoryTables = { orders: new Map(), sessions: new Map(), keys: new Map(), jobs: new Map(), records: new Map(), windows: new Map() };
+  const tables: MemoryTables = { orders: new Map(), sessions: new Map(), keys: new Map(), jobs: new Map(), records: new Map(), breakers: new Map(), windows: new Map() };
   return {
     async migrate() {},
     ...memoryOrders(tables),
@@ -56,6 +59,7 @@ export function createMemoryStore(): CheckoutStore {
     ...memoryIdempotency(tables),
     ...memoryJobs(tables),
     ...memoryProviderRecords(tables),
+    ...memoryBreakers(tables),
     ...memoryPruning(tables),
     ...memoryRateLimits(tables),
     async close() {},
@@ -89,6 +93,10 @@ function memoryOrders({ orders, jobs }: MemoryTables): OrderStore {
       const order = orders.get(reference);
       if (order && matchesRule(STORE_RULES.unfulfilledOrder, order, {})) applyWrite(order, STORE_WRITES.fulfilled(at));
     },
+    async addOrderAttempt(reference, attempt) {
+      const order = orders.get(reference);
+      if (order) order.attempts = [...(order.attempts ?? []), copy(attempt)];
+    },
   };
 }
 
@@ -97,7 +105,7 @@ function memorySessions({ orders, sessions, keys }: MemoryTables): SessionStore 
     async saveSession(record, finish) {
       sessions.set(record.sessionId, copy(record));
       const order = orders.get(record.reference);
-      if (order) order.sessionId = record.sessionId;
+      if (order) Object.assign(order, { sessionId: record.sessionId, provider: record.provider });
       if (finish) answerKey(keys, finish.key, finish.owner, copy(finish.response));
     },
     async getSession(sessionId) {
@@ -226,6 +234,20 @@ function memoryProviderRecords({ records }: MemoryTables): ProviderRecordStore {
     },
     async putProviderRecord(namespace, key, value) {
       records.set(recordKey(namespace, key), copy(value));
+    },
+  };
+}
+
+function memoryBreakers({ breakers }: MemoryTables): BreakerStore {
+  return {
+    async getProviderBreaker(provider) {
+      return copyOf(breakers.get(provider));
+    },
+    async putProviderBreaker(breaker, expectedVersion) {
+      const row = breakers.get(breaker.provider);
+      if (row ? !matchesRule(STORE_RULES.breakerAtVersion, row, { expectedVersion }) : expectedVersion !== 0) return false;
+      breakers.set(breaker.provider, copy(breaker));
+      return true;
     },
   };
 }

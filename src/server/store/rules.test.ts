@@ -9,13 +9,13 @@ import { Kysely, SqliteDialect, sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { matchesRule, pruneCutoffs, retryDelay, STORE_RULES, type IdempotencyKeyRow, type RuleCondition } from './rules.js';
 import { keyColumn, whereRule } from './sql.js';
-import { JOB_KINDS, ORDER_STATUSES, type Job, type Order } from './types.js';
+import { JOB_KINDS, ORDER_STATUSES, type Job, type Order, type ProviderBreaker } from './types.js';
 
 const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
 afterAll(() => db.destroy());
 
 // One table with every column a rule names; each case fills it with one kind of row.
-const COLUMNS = ['status', 'kind', 'run_at', 'lease_owner', 'lease_until', 'attempts', 'created_at', 'done_at', 'owner', 'response_status', 'fulfilled_at'];
+const COLUMNS = ['status', 'kind', 'run_at', 'lease_owner', 'lease_until', 'attempts', 'created_at', 'done_at', 'owner', 'response_status', 'fulfilled_at', 'version'];
 
 const time = fc.integer({ min: 0, max: 4 });
 const maybe = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined });
@@ -41,7 +41,9 @@ const keys = fc.array(
 const orders = fc.array(fc.record({ status: fc.constantFrom(...ORDER_STATUSES), fulfilledAt: maybe(fc.constant('2026-11-30T12:00:00.000Z')) }), {
   maxLength: 12,
 });
+const breakers = fc.array(fc.record({ version: fc.integer({ min: 0, max: 3 }) }), { maxLength: 12 });
 const inputs = fc.record({
+  expectedVersion: fc.integer({ min: 0, max: 3 }),
   now: time,
   owner: fc.constantFrom('a', 'b', 'c'),
   kinds: fc.subarray([...JOB_KINDS]),
@@ -78,6 +80,7 @@ const keyColumns = (key: Partial<IdempotencyKeyRow>) => ({
   response_status: key.response?.status ?? null,
 });
 const orderColumns = (order: Partial<Order>) => ({ status: order.status, fulfilled_at: order.fulfilledAt ?? null });
+const breakerColumns = (breaker: Partial<ProviderBreaker>) => ({ version: breaker.version });
 
 describe('STORE_RULES: the memory reading and the SQL reading pick the same rows', () => {
   it('creates the table', async () => {
@@ -94,6 +97,7 @@ describe('STORE_RULES: the memory reading and the SQL reading pick the same rows
     ['prunedKey', keys, keyColumns, keyColumn],
     ['movableOrder', orders, orderColumns, undefined],
     ['unfulfilledOrder', orders, orderColumns, undefined],
+    ['breakerAtVersion', breakers, breakerColumns, undefined],
   ] as const;
 
   it('names every rule here', () => {

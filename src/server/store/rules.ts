@@ -8,7 +8,7 @@
  * select the same rows, and that a changed rule reaches both.
  */
 import { clampLimit } from './limits.js';
-import type { ClaimIdempotencyInput, IdempotencyClaim, Job, JobInput, LeaseJobsInput, ListJobsQuery, ListOrdersQuery, Order, OrderCursor, OrderStatus, OrderTransition, PruneInput, StoredResponse } from './types.js';
+import type { ClaimIdempotencyInput, IdempotencyClaim, Job, JobInput, LeaseJobsInput, ListJobsQuery, ListOrdersQuery, Order, OrderCursor, OrderStatus, OrderTransition, ProviderBreaker, PruneInput, StoredResponse } from './types.js';
 
 /** A value a rule compares a field with: one of the call's inputs (`now`, `owner`, …) or a constant. */
 export type RuleOperand<Input> = { input: keyof Input & string } | { value: string | number };
@@ -61,6 +61,8 @@ const pending = <I>(): RuleCondition<Job, I> => is('status', '=', value('pending
  * - `revivableJob` (`reviveJob`): dead; dead jobs are never leased nor pruned.
  * - `movableOrder` (`transitionOrder`): in one of the statuses the move is from.
  * - `unfulfilledOrder` (`markFulfilled`): not yet fulfilled, so the first time stays.
+ * - `breakerAtVersion` (`putProviderBreaker` of a known provider): still at the version the
+ *   writer read, so of two handlers that read one version only the first write counts.
  */
 export const STORE_RULES = {
   leasableJob: {
@@ -79,6 +81,7 @@ export const STORE_RULES = {
   revivableJob: is('status', '=', value('dead')) as RuleCondition<Job, object>,
   movableOrder: { field: 'status', op: 'in', to: input('from') } as RuleCondition<Order, { from: readonly OrderStatus[] }>,
   unfulfilledOrder: { field: 'fulfilledAt', op: 'unset' } as RuleCondition<Order, object>,
+  breakerAtVersion: is('version', '=', input('expectedVersion')) as RuleCondition<ProviderBreaker, { expectedVersion: number }>,
 };
 
 /**

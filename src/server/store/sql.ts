@@ -19,7 +19,10 @@ import type {
   ListOrdersQuery,
   Order,
   OrderTransition,
+  OrderAttempt,
   OrderLine,
+  BreakerStore,
+  ProviderBreaker,
   OrderStatus,
   SessionRecord,
   StoredResponse,
@@ -43,6 +46,8 @@ interface OrdersTable {
   updated_at: string;
   paid_at: string | null;
   fulfilled_at: string | null;
+  /** JSON array of `OrderAttempt`s (migration 0005); NULL when the first try served. */
+  attempts: string | null;
 }
 
 interface SessionsTable {
@@ -85,6 +90,16 @@ interface RateLimitsTable {
   expires_at: BigIntColumn;
 }
 
+interface ProviderBreakersTable {
+  provider: string;
+  state: string;
+  failures: number;
+  window_start: BigIntColumn;
+  opened_until: BigIntColumn;
+  probe_until: BigIntColumn;
+  version: number;
+}
+
 interface ProviderRecordsTable {
   namespace: string;
   key: string;
@@ -97,6 +112,7 @@ export interface StoreDatabase {
   checkout_sessions: SessionsTable;
   checkout_idempotency: IdempotencyTable;
   checkout_jobs: JobsTable;
+  checkout_provider_breakers: ProviderBreakersTable;
   checkout_rate_limits: RateLimitsTable;
 }
 
@@ -154,7 +170,44 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('checkout_rate_limits_expires').ifNotExists().on('checkout_rate_limits').column('expires_at').execute();
     },
   },
+  '0005_provider_breakers': {
+    // The providers' circuit breakers, and each order's failed create attempts (failover). Every
+    // step is idempotent (D1 migrates without a lock).
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('checkout_provider_breakers')
+        .ifNotExists()
+        .addColumn('provider', 'text', (column) => column.primaryKey())
+        .addColumn('state', 'text', (column) => column.notNull())
+        .addColumn('failures', 'integer', (column) => column.notNull())
+        .addColumn('window_start', 'bigint', (column) => column.notNull())
+        .addColumn('opened_until', 'bigint', (column) => column.notNull())
+        .addColumn('probe_until', 'bigint', (column) => column.notNull())
+        .addColumn('version', 'integer', (column) => column.notNull())
+        .execute();
+      await addColumnOnce(db, 'checkout_orders', 'attempts', 'text');
+    },
+  },
 };
+
+/**
+ * `ALTER TABLE … ADD COLUMN` that does nothing when the column is there: PostgreSQL says so in the
+ * statement; SQLite (and D1, whose introspection lists no columns) has no `IF NOT EXISTS` for it,
+ * so a probe that selects the column decides (a failed statement leaves SQLite's transaction open).
+ * `table` and `name` are this file's constants, never input.
+ */
+async function addColumnOnce(db: Kysely<any>, table: string, name: string, type: 'text'): Promise<void> {
+  if (db.getExecutor().adapter.supportsTransactionalDdl) {
+    await sql`ALTER TABLE ${sql.table(table)} ADD COLUMN IF NOT EXISTS ${sql.ref(name)} ${sql.raw(type)}`.execute(db);
+    return;
+  }
+  // Unquoted on purpose: SQLite reads a double-quoted name that is no column as a string (D1 does).
+  const exists = await sql`SELECT ${sql.raw(name)} FROM ${sql.raw(table)} LIMIT 0`.execute(db).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) await db.schema.alterTable(table).addColumn(name, type).execute();
+}
 
 /** Migration 0001, first half: orders and sessions (never edit: it shipped). */
 async function createLedgerTables(db: Kysely<any>): Promise<void> {
@@ -241,6 +294,7 @@ function toOrder(row: Selectable<OrdersTable>): Order {
     updatedAt: row.updated_at,
     ...(row.paid_at !== null && { paidAt: row.paid_at }),
     ...(row.fulfilled_at !== null && { fulfilledAt: row.fulfilled_at }),
+    ...(row.attempts !== null && { attempts: JSON.parse(row.attempts) as OrderAttempt[] }),
   };
 }
 
@@ -322,6 +376,7 @@ function orderRow(order: Order): OrdersTable {
     updated_at: order.updatedAt,
     paid_at: order.paidAt ?? null,
     fulfilled_at: order.fulfilledAt ?? null,
+    attempts: order.attempts?.length ? JSON.stringify(order.attempts) : null,
   };
 }
 
@@ -336,6 +391,7 @@ export function createSqlStore(dialect: Dialect, options: SqlStoreOptions): Chec
     ...idempotencyPart(part),
     ...jobsPart(part),
     ...providerRecordsPart(part),
+    ...breakersPart(part),
     ...pruningPart(part),
     ...rateLimitsPart(part),
     async close() {
@@ -372,11 +428,12 @@ function migrator(db: Kysely<StoreDatabase>, options: SqlStoreOptions): () => Pr
       if (options.batch) {
         // No transaction and no lock to take (D1): every step is idempotent (IF NOT EXISTS), so two
         // instances migrating at once at worst collide on the migration record, and the loser
-        // finds the work done when it looks again.
+        // finds the work done when it looks again. Each collision means another instance recorded
+        // a migration, so one more try than there are migrations always finishes.
         for (let attempt = 1; ; attempt += 1) {
           const { error } = await migrator.migrateToLatest();
           if (!error) return;
-          if (attempt === 3) throw error;
+          if (attempt > Object.keys(MIGRATIONS).length) throw error;
         }
       }
       // One connection (better-sqlite3): everything the migrator runs lands inside this transaction,
@@ -453,6 +510,17 @@ function ordersPart(part: SqlPartContext): OrderStore {
         .where(whereRule(STORE_RULES.unfulfilledOrder, {}))
         .execute();
     },
+
+    async addOrderAttempt(reference, attempt) {
+      await ready();
+      // Appended in the statement, so concurrent appends all stay.
+      const entry = JSON.stringify(attempt);
+      const appended =
+        part.options.flavour === 'postgres'
+          ? sql<string>`(coalesce(attempts, '[]')::jsonb || jsonb_build_array(${entry}::jsonb))::text`
+          : sql<string>`json_insert(coalesce(attempts, '[]'), '$[#]', json(${entry}))`;
+      await db.updateTable('checkout_orders').set({ attempts: appended }).where('reference', '=', reference).execute();
+    },
   };
 }
 
@@ -519,7 +587,7 @@ function sessionsPart(part: SqlPartContext): SessionStore {
           .insertInto('checkout_sessions')
           .values(row)
           .onConflict((conflict) => conflict.column('session_id').doUpdateSet(row)),
-        on.updateTable('checkout_orders').set({ session_id: record.sessionId }).where('reference', '=', record.reference),
+        on.updateTable('checkout_orders').set({ session_id: record.sessionId, provider: record.provider }).where('reference', '=', record.reference),
         ...(finish ? [finishKeyQuery(on, finish.key, finish.owner, finish.response)] : []),
       ]);
     },
@@ -553,7 +621,7 @@ async function saveSessionPostgres(db: Kysely<StoreDatabase>, row: SessionsTable
       ON CONFLICT (session_id) DO UPDATE SET provider = EXCLUDED.provider, reference = EXCLUDED.reference,
         shop_origin = EXCLUDED.shop_origin, return_page = EXCLUDED.return_page
     ), linked AS (
-      UPDATE checkout_orders SET session_id = ${row.session_id}::text WHERE reference = ${row.reference}::text
+      UPDATE checkout_orders SET session_id = ${row.session_id}::text, provider = ${row.provider}::text WHERE reference = ${row.reference}::text
     )
     ${finishKey}`.execute(db);
 }
@@ -628,10 +696,10 @@ async function insertKey({ db, options }: SqlPartContext, keyRow: IdempotencyTab
         ON CONFLICT (key) DO NOTHING
         RETURNING reference
       ), ordered AS (
-        INSERT INTO checkout_orders (reference, provider, session_id, charge_id, status, amount, currency, lines, customer, payment_method, created_at, updated_at, paid_at, fulfilled_at)
+        INSERT INTO checkout_orders (reference, provider, session_id, charge_id, status, amount, currency, lines, customer, payment_method, created_at, updated_at, paid_at, fulfilled_at, attempts)
         SELECT reference, ${order.provider}::text, ${order.session_id}::text, ${order.charge_id}::text, ${order.status}::text,
           ${order.amount}::bigint, ${order.currency}::text, ${order.lines}::text, ${order.customer}::text, ${order.payment_method}::text,
-          ${order.created_at}::text, ${order.updated_at}::text, ${order.paid_at}::text, ${order.fulfilled_at}::text
+          ${order.created_at}::text, ${order.updated_at}::text, ${order.paid_at}::text, ${order.fulfilled_at}::text, ${order.attempts}::text
         FROM claimed
         ON CONFLICT (reference) DO NOTHING
       )
@@ -774,6 +842,62 @@ function providerRecordsPart({ db, ready }: SqlPartContext): ProviderRecordStore
         .onConflict((conflict) => conflict.columns(['namespace', 'key']).doUpdateSet({ value: row.value }))
         .execute();
     },
+  };
+}
+
+function breakersPart({ db, ready }: SqlPartContext): BreakerStore {
+  return {
+    async getProviderBreaker(provider) {
+      await ready();
+      const row = await db.selectFrom('checkout_provider_breakers').selectAll().where('provider', '=', provider).executeTakeFirst();
+      return row && toBreaker(row);
+    },
+
+    async putProviderBreaker(breaker, expectedVersion) {
+      await ready();
+      const row = breakerRow(breaker);
+      if (expectedVersion === 0) {
+        const inserted = await db
+          .insertInto('checkout_provider_breakers')
+          .values(row)
+          .onConflict((conflict) => conflict.column('provider').doNothing())
+          .returning('provider')
+          .executeTakeFirst();
+        return inserted !== undefined;
+      }
+      const { provider: _provider, ...changes } = row;
+      const result = await db
+        .updateTable('checkout_provider_breakers')
+        .set(changes)
+        .where('provider', '=', breaker.provider)
+        .where(whereRule(STORE_RULES.breakerAtVersion, { expectedVersion }))
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+  };
+}
+
+function toBreaker(row: Selectable<ProviderBreakersTable>): ProviderBreaker {
+  return {
+    provider: row.provider,
+    state: row.state as ProviderBreaker['state'],
+    failures: Number(row.failures),
+    windowStart: Number(row.window_start),
+    openedUntil: Number(row.opened_until),
+    probeUntil: Number(row.probe_until),
+    version: Number(row.version),
+  };
+}
+
+function breakerRow(breaker: ProviderBreaker): ProviderBreakersTable {
+  return {
+    provider: breaker.provider,
+    state: breaker.state,
+    failures: breaker.failures,
+    window_start: breaker.windowStart,
+    opened_until: breaker.openedUntil,
+    probe_until: breaker.probeUntil,
+    version: breaker.version,
   };
 }
 

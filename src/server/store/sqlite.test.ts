@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -40,6 +41,30 @@ it('keeps a file shared by several stores in one process open until the last of 
     const again = createSqliteStore({ path: file });
     expect((await again.listOrders()).map((order) => order.reference).sort()).toEqual(['ord_a', 'ord_b']);
     await again.close();
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+});
+
+it('upgrades a database made before migration 0005: its orders stay, and take attempts and breakers after', async () => {
+  const folder = mkdtempSync(path.join(tmpdir(), 'checkout-sqlite-'));
+  try {
+    const file = path.join(folder, 'checkout.db');
+    const first = createSqliteStore({ path: file });
+    await first.insertOrder(sampleOrder('ord_old'));
+    await first.close();
+    // Back to the schema of 0003: no attempts column, no breakers table, 0005 not recorded.
+    const raw = new Database(file);
+    raw.exec("ALTER TABLE checkout_orders DROP COLUMN attempts; DROP TABLE checkout_provider_breakers; DELETE FROM checkout_migrations WHERE name = '0005_provider_breakers'");
+    raw.close();
+
+    const upgraded = createSqliteStore({ path: file });
+    await upgraded.migrate();
+    expect(await upgraded.getOrder('ord_old')).toEqual(sampleOrder('ord_old'));
+    await upgraded.addOrderAttempt('ord_old', { provider: 'a', method: 'card', outcome: 'failover', error: 'HTTP 503', at: '2026-11-30T12:00:00.000Z' });
+    expect((await upgraded.getOrder('ord_old'))?.attempts).toHaveLength(1);
+    expect(await upgraded.putProviderBreaker({ provider: 'a', state: 'closed', failures: 1, windowStart: 1, openedUntil: 0, probeUntil: 0, version: 1 }, 0)).toBe(true);
+    await upgraded.close();
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }

@@ -37,6 +37,29 @@ export interface Order {
   paidAt?: string;
   /** When `onOrderPaid` returned for this order. */
   fulfilledAt?: string;
+  /**
+   * The creates that failed before `provider` served it (or before the checkout gave up), oldest
+   * first (docs/protocol.md, "Methods, routing and failover"). Absent when the first try served.
+   */
+  attempts?: OrderAttempt[];
+}
+
+/** One failed create of an order at one provider: what failed, and whether the handler failed over. */
+export interface OrderAttempt {
+  provider: string;
+  /** The method the create was for (`card`, `blik`, …). */
+  method: string;
+  /**
+   * `failover`: the provider could not take it (network error before the request was sent, 5xx,
+   * 429) and the next candidate was tried; `unknown`: the provider may have made a session (a
+   * timeout, a cut answer), so nothing else was tried and a retry goes back to this provider;
+   * `final`: refused for good (a 4xx about the request, a decline).
+   */
+  outcome: 'failover' | 'unknown' | 'final';
+  /** What failed, for people (secrets redacted). */
+  error: string;
+  /** ISO 8601. */
+  at: string;
 }
 
 /** What the handler remembers of a session it created, to route reads and returns. */
@@ -200,12 +223,15 @@ export interface OrderStore {
   setOrderCharge(reference: string, chargeId: string, at: string): Promise<void>;
   /** Sets `fulfilledAt` once; later calls keep the first time. */
   markFulfilled(reference: string, at: string): Promise<void>;
+  /** Appends a failed create attempt to the order's `attempts` (atomic: concurrent appends all stay). */
+  addOrderAttempt(reference: string, attempt: OrderAttempt): Promise<void>;
 }
 
 /** The provider sessions the handler created, by session id and by their order. */
 export interface SessionStore {
   /**
-   * Saves the record and the session id on its order, and (in the same transaction) stores the
+   * Saves the record and the session id on its order, sets the order's `provider` to the record's
+   * (the provider that served it, after a failover), and (in the same transaction) stores the
    * create's answer for its idempotency key when `finish` is given.
    */
   saveSession(record: SessionRecord, finish?: FinishIdempotencyInput): Promise<void>;
@@ -272,6 +298,37 @@ export interface ProviderRecordStore {
 }
 
 /**
+ * A provider's circuit breaker as the store keeps it, shared by every handler on the store
+ * (docs/protocol.md, "Methods, routing and failover"). The handler decides the moves
+ * (src/server/breaker.ts); the store only keeps the row and compares `version` on each write.
+ */
+export interface ProviderBreaker {
+  provider: string;
+  state: 'closed' | 'open' | 'half-open';
+  /** Failures that another provider could have fixed, counted since `windowStart`. */
+  failures: number;
+  /** Epoch ms: when the current failure window began. */
+  windowStart: number;
+  /** Epoch ms: `open` until then; after it, one request probes. */
+  openedUntil: number;
+  /** Epoch ms: `half-open`: the probe in flight holds the provider until then (another is let through after). */
+  probeUntil: number;
+  /** Bumped by every write: the compare-and-set's handle. 0: never written. */
+  version: number;
+}
+
+/** The providers' circuit breakers: a row per provider, written by compare-and-set on its version. */
+export interface BreakerStore {
+  getProviderBreaker(provider: string): Promise<ProviderBreaker | undefined>;
+  /**
+   * Writes `breaker` (whose `version` is `expectedVersion + 1`) only when the stored row's version
+   * is `expectedVersion` (0: only when there is no row yet); true when written. Of concurrent
+   * writes from one version, exactly one wins.
+   */
+  putProviderBreaker(breaker: ProviderBreaker, expectedVersion: number): Promise<boolean>;
+}
+
+/**
  * Counters of the rate limits, per key and fixed window, shared by every handler on the store.
  * Its own part (and table), apart from the other parts.
  */
@@ -316,5 +373,6 @@ export interface CheckoutStore
     IdempotencyStore,
     JobQueue,
     ProviderRecordStore,
+    BreakerStore,
     StorePruning,
     RateLimitStore {}

@@ -20,6 +20,7 @@ import {
   type IdempotencyKeyRow,
   type Job,
   type Order,
+  type ProviderBreaker,
   type RuleCondition,
   type SessionRecord,
 } from '../index.js';
@@ -51,9 +52,10 @@ export function createKeyValueStore(kv: KeyValue): CheckoutStore {
     },
     setOrderCharge: async (reference, chargeId, at) => void (await update('order', reference, { chargeId, updatedAt: at })),
     markFulfilled: async (reference, at) => void (await update('order', reference, STORE_WRITES.fulfilled(at), STORE_RULES.unfulfilledOrder, {})),
+    addOrderAttempt: async (reference, attempt) => void (await get<Order>('order', reference).then((order) => order && put('order', reference, { ...order, attempts: [...(order.attempts ?? []), attempt] }))),
     async saveSession(record, finish) {
       await put('session', record.sessionId, record);
-      await update('order', record.reference, { sessionId: record.sessionId });
+      await update('order', record.reference, { sessionId: record.sessionId, provider: record.provider });
       if (finish) await answer(finish.key, finish.owner, STORE_WRITES.answered(finish.response));
     },
     getSession: (sessionId) => get<SessionRecord>('session', sessionId),
@@ -85,6 +87,8 @@ export function createKeyValueStore(kv: KeyValue): CheckoutStore {
     ...deadJobsAndLimits(tables(kv), held),
     getProviderRecord: (namespace, key) => get('record', `${namespace}:${key}`),
     putProviderRecord: (namespace, key, value) => put('record', `${namespace}:${key}`, value),
+    getProviderBreaker: (provider) => get<ProviderBreaker>('breaker', provider),
+    putProviderBreaker: async (breaker, expectedVersion) => expectedVersion === 0 ? insertNew('breaker', breaker.provider, breaker) : (await update('breaker', breaker.provider, breaker, STORE_RULES.breakerAtVersion, { expectedVersion })) !== undefined,
     pruneExpired: async (input) => (await prune('key', STORE_RULES.prunedKey, input)) + (await prune('job', STORE_RULES.prunedJob, input)),
   });
 }
