@@ -60,8 +60,10 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   const closing = new AbortController();
   const sleepUnlessClosed = (ms: number) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      closing.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      const onClose = () => (clearTimeout(timer), resolve());
+      // the listener goes with its wait: a soak's thousands of retries must not pile up on one signal
+      const timer = setTimeout(() => (closing.signal.removeEventListener('abort', onClose), resolve()), ms);
+      closing.signal.addEventListener('abort', onClose, { once: true });
     });
 
   /** One delivery: throws unless the shop answered 2xx. */
