@@ -25,8 +25,8 @@ describe('the widget texts table (strings.ts)', () => {
     );
     expect(strays).toEqual([]);
     // A row copied from English instead of translated (no text of the widget is the same word in any of its languages).
-    const untranslated = Object.entries(STRINGS).flatMap(([key, texts]) =>
-      LOCALES.filter((code) => code !== 'en' && texts[code] === texts.en).map((code) => `${key} in ${code}`),
+    const untranslated = Object.entries(STRINGS).flatMap(([key, texts]: [string, Record<string, string>]) =>
+      LOCALES.filter((code) => code !== 'en' && texts[code] === texts['en']).map((code) => `${key} in ${code}`),
     );
     expect(untranslated).toEqual([]);
   });
