@@ -331,3 +331,15 @@ test('pseudo-locale: no English in the method chooser, nor when a method cannot 
   await widget(page, 'chooser').locator('[part~="continue"]').click();
   await expectOnlyPseudo(page, 'chooser', 'methods', 'continue', 'unavailable', 'provider_load_failed', 'choose_another');
 });
+
+test('the sandbox payment page of an fr-CH session is French (the chain: fr-CH → fr)', async ({ page, request }) => {
+  const response = await request.post(SESSIONS_PATH, { data: { items: [{ sku: 'coffee-beans', quantity: 2 }], locale: 'fr-CH' } });
+  expect(response.status()).toBe(201);
+  const session = (await response.json()) as { url: string };
+  await page.goto(session.url);
+  await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(/^Payer 498[.,’\s]00/);
+  await expect(page.getByLabel('Numéro de carte')).toBeVisible();
+  await expect(page.getByRole('tab', { name: 'Carte' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Annuler le paiement' })).toBeVisible();
+});

@@ -5,7 +5,10 @@
  * language becomes a chunk fetched when a widget uses it), and a unit test fails when they are stale.
  *
  * Wording follows what the big Nordic, German and Polish checkouts say ("Betal", "Zapłać");
- * German avoids both "du" and "Sie", as checkout buttons there do.
+ * German avoids both "du" and "Sie", as checkout buttons there do. The other nine languages
+ * (French `vous`, Spanish `usted`, Dutch `u`, Italian `tu`, European Portuguese, the Czech and
+ * Baltic formal plural): sources, register and what a native review should check are in
+ * docs/languages.md.
  */
 import type { LocaleCode } from '../../core/language.js';
 
