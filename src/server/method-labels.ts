@@ -2,9 +2,9 @@
  * The chooser's method labels, server side: the methods answer carries them in the request's
  * `locale`, in the widget's languages (docs/protocol.md, "Methods, routing and failover").
  * Brand names (BLIK, Vipps, MobilePay, iDEAL, …) are the same in every language; only the
- * generic methods are translated. `fr-CH` reads `fr`, `nn`/`no` read `nb`; anything else `en`.
+ * generic methods are translated. `fr-CH` reads `fr`, `nn`/`no` read `nb`, through the widget's fallback chain; anything else `en`.
  */
-import { languageOf } from '../core/language.js';
+import { pickLanguage } from '../core/language.js';
 import type { ProviderMethod } from './provider-api/types.js';
 
 /** The widget's languages (CONTRACT §2), by method id: `en` first, the fallback. */
@@ -64,7 +64,7 @@ const BRANDS: Record<string, string> = {
 /** The label of `method` in `locale`: translated, a brand, the provider's own `label`, or the id. */
 export function methodLabel(method: Pick<ProviderMethod, 'id' | 'label'>, locale: string | undefined): string {
   const translated = TRANSLATED[method.id];
-  if (translated) return translated[locale ? languageOf(locale) : 'en'] ?? translated['en']!;
+  if (translated) return translated[pickLanguage(locale, translated)]!;
   return BRANDS[method.id] ?? method.label ?? method.id;
 }
 

@@ -19,7 +19,7 @@ import type { CheckoutStrings } from './strings.js';
  * @attr {string} endpoint - Session endpoint: `POST {endpoint}` creates, `GET {endpoint}/{id}` reads.
  * @attr {string} payload - JSON body of the create call (cart lines, customer, …); sets the `payload` property.
  * @attr {"embedded" | "overlay" | "popup" | "redirect"} mode - How a hosted page is shown. Default `embedded`.
- * @attr {string} locale - Passed to the endpoint and the provider, and picks the widget's own texts by its language subtag (`en`, `da`, `sv`, `nb`, `fi`, `de`, `pl`; else `en`). Default: the page's language.
+ * @attr {string} locale - Passed to the endpoint and the provider, and picks the widget's own texts through a fallback chain (`fr-CH` → `fr`, `pt-BR` → `pt`, `nn`/`no` → `nb`, else `en`) among `en`, `da`, `sv`, `nb`, `fi`, `de`, `pl`, `fr`, `es`, `it`, `nl`, `pt`, `cs`, `et`, `lv`, `lt`. Default: the page's language.
  * @attr {string} session-id - Resume an existing session (GET) instead of creating one.
  * @attr {string} publishable-key - Stripe key for sessions that carry none.
  * @attr {"choose"} methods - `choose`: first ask `POST {endpoint}/methods` and let the shopper pick a method in a chooser, then create the session for it (`{ provider, method }` in the create body); one method offered: no chooser. Sets the `methods` property.

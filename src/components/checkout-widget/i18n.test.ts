@@ -12,10 +12,23 @@ import { LOCALES } from '../../core/language.js';
 import { STRINGS } from './strings.js';
 
 describe('the widget texts table (strings.ts)', () => {
-  it('has every text in every language, none empty', () => {
-    for (const [key, texts] of Object.entries(STRINGS)) {
-      for (const code of LOCALES) expect(texts[code].trim(), `${key} in ${code}`).not.toBe('');
-    }
+  it('has every text in every language, none empty: a gap is named as "<key> in <language>"', () => {
+    const missing = Object.entries(STRINGS).flatMap(([key, texts]: [string, Partial<Record<string, string>>]) =>
+      LOCALES.filter((code) => !texts[code]?.trim()).map((code) => `${key} in ${code}`),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it('has no language beyond LOCALES and no English left in another language', () => {
+    const strays = Object.entries(STRINGS).flatMap(([key, texts]) =>
+      Object.keys(texts).filter((code) => !(LOCALES as readonly string[]).includes(code)).map((code) => `${key} in ${code}`),
+    );
+    expect(strays).toEqual([]);
+    // A row copied from English instead of translated (no text of the widget is the same word in any of its languages).
+    const untranslated = Object.entries(STRINGS).flatMap(([key, texts]: [string, Record<string, string>]) =>
+      LOCALES.filter((code) => code !== 'en' && texts[code] === texts['en']).map((code) => `${key} in ${code}`),
+    );
+    expect(untranslated).toEqual([]);
   });
 
   it('has a shopper message for every error code', () => {
@@ -24,7 +37,8 @@ describe('the widget texts table (strings.ts)', () => {
 
   it('is what the committed locale modules say (run `npm run locales` after editing it)', () => {
     expect(staleLocaleModules()).toEqual([]);
-    expect(Object.keys(renderLocaleModules()).sort()).toEqual(['da.ts', 'de.ts', 'en.ts', 'fi.ts', 'index.ts', 'nb.ts', 'pl.ts', 'sv.ts']);
+    expect(Object.keys(renderLocaleModules()).sort()).toEqual([...LOCALES.map((code) => `${code}.ts`), 'index.ts'].sort());
+    expect(LOCALES).toHaveLength(16);
   });
 
   it('loads every language other than English as its own module with every key', async () => {
@@ -52,7 +66,22 @@ describe('pickLocale', () => {
     ['PL', 'pl'],
     ['da_DK', 'da'],
     ['en-GB', 'en'],
-    ['fr-FR', 'en'],
+    ['fr-FR', 'fr'],
+    ['fr-CH', 'fr'],
+    ['es-ES', 'es'],
+    ['es-419', 'es'],
+    ['it-IT', 'it'],
+    ['nl-NL', 'nl'],
+    ['nl-BE', 'nl'],
+    ['pt-PT', 'pt'],
+    ['pt-BR', 'pt'],
+    ['cs-CZ', 'cs'],
+    ['et-EE', 'et'],
+    ['lv-LV', 'lv'],
+    ['lt-LT', 'lt'],
+    ['nn', 'nb'],
+    ['ja-JP', 'en'],
+    ['hu-HU', 'en'],
     // Filipino is not Finnish: the whole subtag counts, not its first letters.
     ['fil-PH', 'en'],
     ['', 'en'],
@@ -67,7 +96,11 @@ describe('pickLocale', () => {
     expect((await loadStrings('pl-PL'))?.pay).toBe('Zapłać');
     expect((await loadStrings('no'))?.retry).toBe('Prøv igjen');
     expect(await loadStrings('en-US')).toBeUndefined();
-    expect(await loadStrings('fr')).toBeUndefined();
+    expect((await loadStrings('fr-CH'))?.pay).toBe('Payer');
+    expect((await loadStrings('pt-BR'))?.retry).toBe('Tentar novamente');
+    expect((await loadStrings('nn'))?.retry).toBe('Prøv igjen');
+    expect((await loadStrings('lt-LT'))?.pay).toBe('Mokėti');
+    expect(await loadStrings('ja-JP')).toBeUndefined();
   });
 });
 

@@ -1,4 +1,4 @@
-import { languageOf } from '../../core/language.js';
+import { pickLanguage } from '../../core/language.js';
 import { LOCALE_LOADERS } from './locales/index.js';
 import type { CheckoutStrings } from './strings.js';
 
@@ -9,13 +9,12 @@ import type { CheckoutStrings } from './strings.js';
  */
 
 /**
- * The language of the widget's texts for a BCP 47 `locale`: its language subtag when the widget
- * speaks it (`da-DK` → `da`; Norwegian `no` and `nn` read Bokmål, `nb`), else `en`.
+ * The language of the widget's texts for a BCP 47 `locale`, through its fallback chain
+ * (`localeChain`): the whole tag, then shorter, then the language subtag (`fr-CH` → `fr`,
+ * `pt-BR` → `pt`; Norwegian `no` and `nn` read Bokmål, `nb`), else `en`.
  */
 export function pickLocale(locale: string): string {
-  const code = languageOf(locale);
-  // Own keys only: a locale such as "constructor" must not reach Object.prototype.
-  return Object.hasOwn(LOCALE_LOADERS, code) ? code : 'en';
+  return pickLanguage(locale, LOCALE_LOADERS);
 }
 
 /** The texts of `locale`'s language from its chunk; undefined for English (in the core). */

@@ -16,12 +16,22 @@ const page = (overrides: Partial<PayPageInput> = {}): PayPageInput => ({
 });
 
 describe('sandbox page texts', () => {
-  it('has every text in every language of the widget, none empty', () => {
+  it('has every text in every language of the widget, none empty: a gap is named as "<key> in <language>"', () => {
     expect(Object.keys(PAGE_TEXTS).sort()).toEqual([...LOCALES].sort());
-    for (const code of LOCALES) {
-      expect(Object.keys(PAGE_TEXTS[code]), code).toEqual(Object.keys(PAGE_TEXTS.en));
-      for (const [key, text] of Object.entries(PAGE_TEXTS[code])) expect(text.trim(), `${key} in ${code}`).not.toBe('');
-    }
+    const texts: Record<string, Partial<Record<string, string>>> = PAGE_TEXTS;
+    const missing = LOCALES.flatMap((code) => Object.keys(PAGE_TEXTS.en).filter((key) => !texts[code]![key]?.trim()).map((key) => `${key} in ${code}`));
+    expect(missing).toEqual([]);
+    for (const code of LOCALES) expect(Object.keys(PAGE_TEXTS[code]), code).toEqual(Object.keys(PAGE_TEXTS.en));
+  });
+
+  it('keeps the placeholders and test numbers of every English text in every language', () => {
+    const tokens = (text: string) => (text.match(/\{amount\}|\d{3,}(?: \d{4})*/g) ?? []).sort();
+    const wrong = LOCALES.flatMap((code) =>
+      (Object.keys(PAGE_TEXTS.en) as (keyof typeof PAGE_TEXTS.en)[])
+        .filter((key) => JSON.stringify(tokens(PAGE_TEXTS[code][key])) !== JSON.stringify(tokens(PAGE_TEXTS.en[key])))
+        .map((key) => `${key} in ${code}`),
+    );
+    expect(wrong).toEqual([]);
   });
 
   it('knows every message the psp writes, word for word', () => {
@@ -43,7 +53,13 @@ describe('sandbox page texts', () => {
     ['nb-NO', 'nb'],
     ['no', 'nb'],
     ['pl_PL', 'pl'],
-    ['fr-FR', 'en'],
+    ['fr-FR', 'fr'],
+    ['fr-CH', 'fr'],
+    ['pt-BR', 'pt'],
+    ['nn', 'nb'],
+    ['es-419', 'es'],
+    ['lv', 'lv'],
+    ['ja-JP', 'en'],
     [undefined, 'en'],
     ['toString', 'en'],
   ])('picks %s as %s', (locale, code) => {
@@ -67,6 +83,15 @@ describe('sandbox page texts', () => {
     expect(html).toContain('<html lang="pl">');
     expect(html).toContain('Wpisz poprawny numer karty.');
     expect(html).toMatch(/Zapłać 498,00\szł/);
+  });
+
+  it('follows the fallback chain: pt-BR reads the Portuguese page, fr-CH the French one', () => {
+    const portuguese = renderPayPage(page({ locale: 'pt-BR' }));
+    expect(portuguese).toContain('<html lang="pt">');
+    expect(portuguese).toContain('<label for="card-number">Número do cartão</label>');
+    const french = renderPayPage(page({ locale: 'fr-CH', currency: 'CHF' }));
+    expect(french).toContain('<html lang="fr">');
+    expect(french).toContain('>Annuler le paiement<');
   });
 
   it('stays English without a locale', () => {

@@ -9,4 +9,13 @@ export const LOCALE_LOADERS: Record<string, () => Promise<{ default: CheckoutStr
   fi: () => import('./fi.js'),
   de: () => import('./de.js'),
   pl: () => import('./pl.js'),
+  fr: () => import('./fr.js'),
+  es: () => import('./es.js'),
+  it: () => import('./it.js'),
+  nl: () => import('./nl.js'),
+  pt: () => import('./pt.js'),
+  cs: () => import('./cs.js'),
+  et: () => import('./et.js'),
+  lv: () => import('./lv.js'),
+  lt: () => import('./lt.js'),
 };
