@@ -17,8 +17,9 @@ export interface RememberedSession {
 const PREFIX = 'checkout-widget:session:';
 
 /**
- * JSON with object keys sorted, so `{a, b}` and `{b, a}` are one payload. (Entries sort as
- * `key,value` text: keys are unique, so the keys alone decide the order; fewer bytes in the starter.)
+ * JSON with object entries sorted, so `{a, b}` and `{b, a}` are one payload. Entries sort by their
+ * `key,value` text (fewer bytes in the starter than sorting keys): the same entries in any order give
+ * the same JSON, short of keys with a comma in them that tie with another entry's text.
  */
 export function stableJson(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) => (isPlainObject(item) ? Object.fromEntries(Object.entries(item).sort()) : item));
