@@ -174,11 +174,14 @@ test.describe('inline starter against the demo, under a strict CSP', () => {
 
   test.beforeAll(async () => {
     server = http.createServer((request, response) => {
-      if (request.url === PAGE_PATH) {
+      const [path, query] = (request.url ?? '').split('?');
+      if (path === PAGE_PATH) {
         const shop = `http://${request.headers.host}`;
+        // `?without-starter-hash`: the control, a policy that does not name the starter.
+        const starterHash = query === 'without-starter-hash' ? '' : cdnFile('starter.sha256');
         response.writeHead(200, {
           'content-type': 'text/html; charset=utf-8',
-          'content-security-policy': `default-src 'none'; script-src ${shop}/cdn/ ${cdnFile('importmap.sha256')} ${cdnFile('starter.sha256')}; connect-src ${shop}/api/checkout/; frame-src http: ; base-uri 'none'`,
+          'content-security-policy': `default-src 'none'; script-src ${shop}/cdn/ ${cdnFile('importmap.sha256')} ${starterHash}; connect-src ${shop}/api/checkout/; frame-src http: ; base-uri 'none'`,
         });
         return response.end(page());
       }
@@ -222,5 +225,24 @@ test.describe('inline starter against the demo, under a strict CSP', () => {
     expect(accepted.session).toMatchObject({ id: session.id, status: 'complete' });
     expect(creates).toHaveLength(1);
     expect(violations).toEqual([]);
+  });
+
+  test('control: a policy without the starter\'s hash blocks it, and the element makes the create itself', async ({ context, page: shopPage }) => {
+    const violations: string[] = [];
+    const creates: string[] = [];
+    await context.exposeBinding('__starterViolation', (_source, text: string) => violations.push(text));
+    await context.addInitScript(() => {
+      window.addEventListener('securitypolicyviolation', (event) => {
+        void (window as unknown as { __starterViolation: (text: string) => void }).__starterViolation(event.effectiveDirective);
+      });
+    });
+    shopPage.on('request', (request) => {
+      if (request.method() === 'POST' && new URL(request.url()).pathname === SESSIONS_PATH) creates.push(request.headers()['idempotency-key'] ?? '');
+    });
+    await shopPage.goto(`${origin}${PAGE_PATH}?without-starter-hash`);
+    await expect(widget(shopPage)).toHaveAttribute('state', 'ready');
+    expect(violations).toContain('script-src-elem');
+    expect(creates).toHaveLength(1);
+    expect(creates[0], "the element's own key, a UUID").toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4/);
   });
 });
