@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import minifyTemplateLiterals from 'rollup-plugin-minify-template-literals';
-import type { Plugin } from 'vite';
+import { minify, transformWithOxc, type Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 import { CDN_ENTRY_FILE, cdnImportMap } from './src/server/cdn-pinning.js';
 
@@ -17,12 +17,13 @@ const CDN_BASE_URL = process.env['CHECKOUT_CDN_BASE_URL'] || '/cdn/';
  * `importmap.json` is the exact text of the `<script type="importmap">` (no newline at the end:
  * the hash is over these bytes), `importmap.sha256` its `'sha256-…'`.
  */
-function integrityManifest(): Plugin {
+function integrityManifest(iife: boolean): Plugin {
   return {
     name: 'checkout-widget:integrity',
     apply: 'build',
     async writeBundle(options) {
       const dir = options.dir!;
+      if (!iife) await writeStarter(dir);
       const files = readdirSync(dir).filter((name) => name.endsWith('.js')).sort();
       const integrity = Object.fromEntries(
         files.map((name) => [name, `sha384-${createHash('sha384').update(readFileSync(join(dir, name))).digest('base64')}`]),
@@ -35,6 +36,20 @@ function integrityManifest(): Plugin {
       writeFileSync(join(dir, 'importmap.sha256'), cspHash);
     },
   };
+}
+
+/**
+ * The inline starter (README, "Start during the parse"), from src/components/checkout-widget/starter.ts:
+ * `starter.js` (the minified script), `starter.html` (the `<script>` element to paste after the
+ * `<checkout-widget>` tag) and `starter.sha256` (the `'sha256-…'` CSP source of that inline script).
+ */
+async function writeStarter(dir: string): Promise<void> {
+  const file = 'src/components/checkout-widget/starter.ts';
+  const { code } = await transformWithOxc(readFileSync(file, 'utf8'), file, { target: 'es2022' });
+  const minified = (await minify('starter.js', code, { compress: { target: 'es2022' }, mangle: { toplevel: true } })).code.trim();
+  writeFileSync(join(dir, 'starter.js'), minified);
+  writeFileSync(join(dir, 'starter.html'), `<script>${minified}</script>`);
+  writeFileSync(join(dir, 'starter.sha256'), `'sha256-${createHash('sha256').update(minified).digest('base64')}'`);
 }
 
 /**
@@ -60,7 +75,7 @@ export default defineConfig(({ mode }) => {
   return {
     publicDir: false,
     // Lit's html`` and css`` literals keep their indentation otherwise; the JS minifier leaves strings alone.
-    plugins: [minifyTemplateLiterals({ include: ['src/**/*.ts'], failOnError: true }), integrityManifest()],
+    plugins: [minifyTemplateLiterals({ include: ['src/**/*.ts'], failOnError: true }), integrityManifest(iife)],
     build: {
       outDir: 'dist/cdn',
       // The IIFE build runs second and must keep the ES module and its chunks.

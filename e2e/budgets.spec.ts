@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import {
@@ -11,6 +13,7 @@ import {
   RENDERER_PROVIDERS,
   START_SET,
   START_SET_GZIP_BUDGET,
+  STARTER_GZIP_BUDGET,
   startSetGzip,
 } from './bench/bytes.js';
 
@@ -27,6 +30,15 @@ test.describe('CDN byte budgets (gzip level 9)', () => {
     const core = files.find((file) => file.role === 'core');
     expect(core, 'dist/cdn/checkout-widget.js').toBeDefined();
     expect(core!.gzip).toBeLessThanOrEqual(CORE_GZIP_BUDGET);
+  });
+
+  test(`the inline starter is at most ${STARTER_GZIP_BUDGET} bytes gzip, its CSP hash beside it`, () => {
+    const starter = files.find((file) => file.role === 'starter');
+    expect(starter, 'dist/cdn/starter.js').toBeDefined();
+    expect(starter!.gzip).toBeLessThanOrEqual(STARTER_GZIP_BUDGET);
+    const code = readFileSync(`${cdnDir}starter.js`, 'utf8');
+    expect(readFileSync(`${cdnDir}starter.html`, 'utf8')).toBe(`<script>${code}</script>`);
+    expect(readFileSync(`${cdnDir}starter.sha256`, 'utf8')).toBe(`'sha256-${createHash('sha256').update(code).digest('base64')}'`);
   });
 
   test(`what every start fetches (${START_SET.join(' + ')}) is at most ${START_SET_GZIP_BUDGET} bytes gzip`, () => {

@@ -35,11 +35,16 @@ const BENCH_CART = { items: [{ sku: 'coffee-beans', quantity: 2 }, { sku: 'mug',
 const contentType = (file: string) => (file.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/html; charset=utf-8');
 const INLINE = /\/\*inline:([a-z-]+\.js)\*\//g;
 
-/** A page with its `/*inline:<name>.js*\/` markers replaced by those files of `pages/`. */
+/** The build's inline starter, `/*cdn-inline:starter.js*\/` in a page (dist/cdn/starter.js as the bench started). */
+const CDN_INLINE = /\/\*cdn-inline:([a-z-]+\.js)\*\//g;
+
+/** A page with its `/*inline:<name>.js*\/` markers replaced by those files of `pages/` (`cdn-inline:` from the CDN copy). */
 async function withInlines(html: string): Promise<string> {
   const names = [...new Set([...html.matchAll(INLINE)].map((match) => match[1]!))];
   const files = new Map(await Promise.all(names.map(async (name) => [name, await readFile(path.join(PAGES_DIR, name), 'utf8')] as const)));
-  return html.replace(INLINE, (_, name: string) => files.get(name)!);
+  const cdnNames = [...new Set([...html.matchAll(CDN_INLINE)].map((match) => match[1]!))];
+  const cdnFiles = new Map(await Promise.all(cdnNames.map(async (name) => [name, await readFile(path.join(cdnDir!, name), 'utf8')] as const)));
+  return html.replace(INLINE, (_, name: string) => files.get(name)!).replace(CDN_INLINE, (_, name: string) => cdnFiles.get(name)!);
 }
 
 function send(response: http.ServerResponse, body: Buffer | string, type: string): void {

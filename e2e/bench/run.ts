@@ -22,6 +22,7 @@ import { measureBackend, type BackendResult, type VariantResult } from './backen
 import { startBenchServer } from './bench-server.js';
 import { budgetProblems, measureCdnBytes, START_SET, START_SET_GZIP_BUDGET, type CdnFileBytes } from './bytes.js';
 import { measureMemory, type MemoryResult } from './memory.js';
+import { measureStarterTimes, STARTER_PAGES, starterRows } from './starter.js';
 import { CREATE_PAGES, measureScriptTimes, measureStartTimes, readyRatio, SESSION_PAGES, type ScriptTimes, type StartTimes } from './start.js';
 import { formatSummary, round, table, type Summary } from './stats.js';
 
@@ -72,7 +73,7 @@ function bytesTable(files: CdnFileBytes[]): string {
 type CreateTimes = StartTimes<(typeof CREATE_PAGES)[number]>;
 type SessionTimes = StartTimes<(typeof SESSION_PAGES)[number]>;
 
-const load = (times: StartTimes<string>) => `load average ${times.loadAverage[0].toFixed(2)} → ${times.loadAverage[1].toFixed(2)}`;
+const load = (times: { loadAverage: [number, number] }) => `load average ${times.loadAverage[0].toFixed(2)} → ${times.loadAverage[1].toFixed(2)}`;
 const ratioOf = (a: Summary | undefined, b: Summary | undefined) => (a && b ? (a.median / b.median).toFixed(2) : '–');
 const cell = (summary: Summary | undefined) => (summary ? formatSummary(summary) : '–');
 
@@ -114,6 +115,15 @@ function startTable(times: CreateTimes, script: ScriptTimes): string {
         yes(script.widgetOwnMs <= TARGETS.widgetScriptMs),
       ],
     ],
+  );
+}
+
+function starterTable(runs: Awaited<ReturnType<typeof measureStarterTimes>>[]): string {
+  const loads = runs.map((times) => `${times.cpuThrottling}×: ${load(times)}`).join('; ');
+  return table(
+    `2a. Start during the parse: the widget with the inline starter (dist/cdn/starter.html) against the inline floor (median (min–max); ${runs[0]!.runs} runs of each page, interleaved, fresh context each; ${loads})`,
+    ['measure', 'widget + starter', 'widget', 'floor', 'starter / floor', 'target', 'met'],
+    runs.flatMap((times) => starterRows(times, cell)),
   );
 }
 
@@ -293,7 +303,10 @@ async function main(): Promise<void> {
             session,
             sessionRatio: readyRatio(session, 'session/widget', 'session/floor'),
           };
-          tables.start = `${startTable(times, script)}\n\n${sessionTable(session)}`;
+          log(`inline starter: ${runs} runs of ${STARTER_PAGES.join(', ')}, then with the CPU 4× slower`);
+          const starter = [await measureStarterTimes(browser, bench.url, runs, 1), await measureStarterTimes(browser, bench.url, runs, 4)];
+          results['starter'] = starter;
+          tables.start = `${startTable(times, script)}\n\n${starterTable(starter)}\n\n${sessionTable(session)}`;
         }
         if (parts.has('memory')) {
           log(`memory: ${cycles} cycles`);

@@ -55,7 +55,8 @@ export interface ScriptTimes {
   widgetOwnMs: number;
 }
 
-async function loadUntilReady(page: Page, origin: string, name: PageName): Promise<StartRun> {
+/** One load of `/bench/<name>.html` until its `checkout-ready`, with the phases' times. */
+export async function loadUntilReady(page: Page, origin: string, name: string): Promise<StartRun> {
   await page.goto(`${origin}/bench/${name}.html`, { waitUntil: 'domcontentloaded' });
   // performance.now() at ready, taken by the page itself: milliseconds since navigation start.
   return page.evaluate(async () => {
@@ -73,7 +74,7 @@ function summariseOptional(values: (number | undefined)[]): Summary | undefined 
   return present.length === values.length ? summarise(present) : undefined;
 }
 
-function summarisePhases(runs: readonly StartRun[]): PhaseSummaries {
+export function summarisePhases(runs: readonly StartRun[]): PhaseSummaries {
   const createSent = summariseOptional(runs.map((run) => run.createSent));
   const answeredToFrame = summariseOptional(runs.map((run) => (run.createAnswered === undefined ? undefined : run.frameRequested - run.createAnswered)));
   return {

@@ -72,15 +72,16 @@ import type { CheckoutStrings } from './strings.js';
 export class CheckoutWidget extends LitElement {
   static override styles = checkoutWidgetStyles;
 
+  // Lit's default for a property is a string attribute of the same name (`type: String`).
   static override properties = {
-    endpoint: { type: String },
+    endpoint: {},
     payload: { attribute: false },
-    mode: { type: String },
-    locale: { type: String },
-    sessionId: { type: String, attribute: 'session-id' },
-    publishableKey: { type: String, attribute: 'publishable-key' },
-    popupFallback: { type: String, attribute: 'popup-fallback' },
-    methods: { type: String },
+    mode: {},
+    locale: {},
+    sessionId: { attribute: 'session-id' },
+    publishableKey: { attribute: 'publishable-key' },
+    popupFallback: { attribute: 'popup-fallback' },
+    methods: {},
     session: { attribute: false },
     strings: { attribute: false },
   };

@@ -11,7 +11,7 @@ import { loadRenderer } from '../../provider-registry/renderer-loaders.js';
 import { parseSessionLazily as parse } from '../../provider-registry/session-validators.js';
 import type { Renderer, RendererHost, RendererOutcome } from '../../renderers/types.js';
 import { forget, memorySlot } from './session-memory.js';
-import { createBody, createOrResume, type SessionContext } from './session-start.js';
+import { createBody, createOrResume, takeStartedCall, type SessionContext } from './session-start.js';
 import { en } from './locales/en.js';
 import type { CheckoutStrings } from './strings.js';
 import type { MethodChoice, MethodOffer } from './method-chooser.js';
@@ -339,7 +339,7 @@ export class CheckoutRunController implements ReactiveController {
     if (typeof body === 'string') return invalid(body);
     run.slot = memorySlot(endpoint, body);
     run.cart ??= run.slot;
-    return createOrResume(run.slot, endpoint, body, signal, context);
+    return createOrResume(run.slot, endpoint, body, signal, context, takeStartedCall(this.#host, run.slot));
   }
 
   /** The create call's body, or why there is none. */

@@ -16,9 +16,38 @@ export function createBody(payload: Record<string, unknown>, locale: string): Re
 }
 
 /**
+ * A create call the page's inline starter (starter.ts) sent for an element before it was defined:
+ * its session memory slot (of the call's endpoint and body), its `Idempotency-Key` and its response.
+ */
+export type StartedCall = [slot: string, key: string, response: Promise<Response>];
+
+/** The starter's call for `element`, taken once: only when it was made for this endpoint and body (`slot`). */
+export function takeStartedCall(element: object, slot: string): StartedCall | undefined {
+  const holder = element as { _checkoutStart?: StartedCall };
+  const started = holder._checkoutStart;
+  delete holder._checkoutStart;
+  return started?.[0] === slot ? started : undefined;
+}
+
+/** A `fetch` whose first call answers with the starter's response (an abort still cuts it short). */
+function adopting(response: Promise<Response>): typeof fetch {
+  let first = true;
+  return (input, init) => {
+    if (!first) return fetch(input, init);
+    first = false;
+    const signal = init!.signal!;
+    return new Promise((resolve, reject) => {
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      response.then(resolve, reject);
+    });
+  };
+}
+
+/**
  * The session remembered for this endpoint and body while the endpoint still reports it `open`
  * (a reload or second mount); otherwise a create, with the remembered key when that create's
- * answer never arrived (the backend's idempotency answers the same session).
+ * answer never arrived (the backend's idempotency answers the same session). `started`: the
+ * starter already sent the create; its answer is this call's first attempt.
  */
 export async function createOrResume(
   slot: string,
@@ -26,8 +55,9 @@ export async function createOrResume(
   body: Record<string, unknown>,
   signal: AbortSignal,
   context: SessionContext,
+  started?: StartedCall,
 ): Promise<CheckoutSession> {
-  let kept = recall(slot);
+  let kept = started ? undefined : recall(slot);
   if (kept?.id) {
     try {
       const session = await readSession(endpoint, kept.id, { signal, retries: 2, ...context });
@@ -40,11 +70,11 @@ export async function createOrResume(
     kept = undefined;
   }
   const retried = Boolean(kept);
-  const key = kept?.key ?? newIdempotencyKey();
+  const key = started?.[1] ?? kept?.key ?? newIdempotencyKey();
   remember(slot, { key });
   let session: CheckoutSession;
   try {
-    session = await createSession(endpoint, body, { signal, idempotencyKey: key, ...context });
+    session = await createSession(endpoint, body, { signal, idempotencyKey: key, ...context, ...(started && { fetch: adopting(started[2]) }) });
   } catch (error) {
     // A refused body or answer would be refused again under the same key.
     if (error instanceof CheckoutError && !error.retryable) forget(slot);
