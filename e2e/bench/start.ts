@@ -68,27 +68,29 @@ export interface ScriptTimes {
 async function loadUntilReady(page: Page, origin: string, name: PageName): Promise<StartRun> {
   await page.goto(`${origin}/bench/${name}.html`, { waitUntil: 'domcontentloaded' });
   // performance.now() at ready, taken by the page itself: milliseconds since navigation start.
-  return page.evaluate(async () => {
-    const bench = window as unknown as { benchReady: Promise<number>; benchChosen?: Promise<number> };
-    const ready = await bench.benchReady;
-    const chosen = await bench.benchChosen;
-    const entries = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
-    const fetched = (path: string) => entries.find((entry) => new URL(entry.name).pathname === path && entry.initiatorType === 'fetch');
-    const create = fetched('/api/checkout/sessions');
-    const methods = fetched('/api/checkout/sessions/methods');
-    const frame = entries.find((entry) => entry.initiatorType === 'iframe');
-    if (!frame) throw new Error('no Resource Timing entry for the frame');
-    const cdnFiles = entries.map((entry) => new URL(entry.name).pathname).filter((path) => path.startsWith('/cdn/')).map((path) => path.slice('/cdn/'.length));
-    return {
-      ready,
-      frameRequested: frame.startTime,
-      cdnFiles,
-      ...(create && { createSent: create.startTime, createAnswered: create.responseEnd }),
-      ...(methods && { methodsAnswered: methods.responseEnd }),
-      ...(chosen !== undefined && { chosen }),
-    };
-  });
+  // A string, not a function: the TypeScript loader may wrap a function in helpers the page lacks.
+  return page.evaluate(READ_RUN) as Promise<StartRun>;
 }
+
+/** What `loadUntilReady` reads in the page once it is ready (see `StartRun`). */
+const READ_RUN = `(async () => {
+  const ready = await window.benchReady;
+  const chosen = await window.benchChosen;
+  const entries = performance.getEntriesByType('resource');
+  const path = (entry) => new URL(entry.name).pathname;
+  const create = entries.find((entry) => path(entry) === '/api/checkout/sessions' && entry.initiatorType === 'fetch');
+  const methods = entries.find((entry) => path(entry) === '/api/checkout/sessions/methods' && entry.initiatorType === 'fetch');
+  const frame = entries.find((entry) => entry.initiatorType === 'iframe');
+  if (!frame) throw new Error('no Resource Timing entry for the frame');
+  return {
+    ready,
+    frameRequested: frame.startTime,
+    cdnFiles: entries.map(path).filter((name) => name.startsWith('/cdn/')).map((name) => name.slice(5)),
+    ...(create && { createSent: create.startTime, createAnswered: create.responseEnd }),
+    ...(methods && { methodsAnswered: methods.responseEnd }),
+    ...(chosen !== undefined && { chosen }),
+  };
+})()`;
 
 function summariseOptional(values: (number | undefined)[]): Summary | undefined {
   const present = values.filter((value): value is number => value !== undefined);
