@@ -1,4 +1,3 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { expect, test } from '@playwright/test';
@@ -8,6 +7,7 @@ import { createSandboxProvider } from '../src/providers/sandbox/server.js';
 import { startSandbox, type RunningSandbox } from '../src/providers/sandbox/start.js';
 import { createCheckoutHandler, createMemoryStore, type CheckoutHandler } from '../src/server/index.js';
 import { serveNode, type NodeServerHandle } from '../src/server/node.js';
+import { startPspSwitch, type PspSwitch } from '../src/server/test-support/psp-switch.js';
 import { CARDS, payWithCard, recordCheckoutEvents, seedCart, waitForCheckoutEvent, widget } from './support/checkout.js';
 
 /**
@@ -23,29 +23,16 @@ import { CARDS, payWithCard, recordCheckoutEvents, seedCart, waitForCheckoutEven
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
 let psps: RunningSandbox[] = [];
-let switchServer: Server;
+let pspSwitch: PspSwitch;
 let shop: NodeServerHandle;
 let handler: CheckoutHandler;
-/** Creates PSP A was sent (each answered 503 by the switch). */
-let refusedCreates = 0;
 
 test.beforeAll(async () => {
   psps = [await startSandbox(), await startSandbox()];
   const [a, b] = psps as [RunningSandbox, RunningSandbox];
-  switchServer = createServer(async (request: IncomingMessage, response: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    if (request.method === 'POST' && request.url?.split('?')[0] === '/v1/sessions') {
-      refusedCreates += 1;
-      response.writeHead(503, { 'content-type': 'application/json' }).end('{"message":"maintenance"}');
-      return;
-    }
-    const headers = Object.fromEntries(Object.entries(request.headers).filter(([name]) => name !== 'host' && name !== 'content-length')) as Record<string, string>;
-    const answer = await fetch(`${a.url}${request.url}`, { method: request.method!, headers, ...(chunks.length > 0 && { body: Buffer.concat(chunks) }) });
-    response.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await answer.arrayBuffer()));
-  });
-  await new Promise<void>((resolve) => switchServer.listen(0, '127.0.0.1', resolve));
-  const switchUrl = `http://127.0.0.1:${(switchServer.address() as { port: number }).port}`;
+  // Every create at PSP A is refused; anything else would be forwarded.
+  pspSwitch = await startPspSwitch(a.url, (request) => request.method === 'POST' && request.url?.split('?')[0] === '/v1/sessions');
+  const switchUrl = pspSwitch.url;
 
   handler = createCheckoutHandler({
     providers: [
@@ -67,7 +54,7 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await shop?.close();
   await handler?.close();
-  await new Promise((resolve) => switchServer?.close(resolve));
+  await pspSwitch?.close();
   await Promise.all(psps.map((psp) => psp.close()));
 });
 
@@ -84,7 +71,7 @@ test('sandbox-a answers 503 on create: the shopper picks card, pays on sandbox-b
   // The shopper never saw A's outage: one create, answered 201 by B.
   expect(answer.status()).toBe(201);
   expect(await answer.json()).toMatchObject({ provider: 'sandbox-b', kind: 'hosted' });
-  expect(refusedCreates).toBe(1);
+  expect(pspSwitch.refused).toBe(1);
 
   const { session } = await waitForCheckoutEvent(page, 'checkout-ready');
   expect(new URL(session.url!).origin).toBe(new URL(psps[1]!.url).origin);
