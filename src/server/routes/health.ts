@@ -56,12 +56,11 @@ async function healthReport(c: CheckoutContext): Promise<HealthReport> {
 
 /** The migration (a no-op once done), one read and the providers' breakers, within the probe's time; false when the store does not answer. */
 async function storeAnswers(c: CheckoutContext): Promise<Record<string, ProviderHealth> | false> {
-  const { store } = c.var.checkout.config;
+  const { store, breakers, providers } = c.var.checkout.config;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), STORE_PROBE_TIMEOUT_MS);
   });
-  const { breakers, providers } = c.var.checkout.config;
   const probe = (async () => {
     await store.migrate();
     await store.getOrder('health-probe');
