@@ -42,7 +42,12 @@ function renderBreakers(providers) {
     const item = document.createElement('li');
     item.dataset.provider = name;
     item.dataset.state = health.state;
-    const until = health.openedUntil ? `, skipped until ${when(health.openedUntil)}` : '';
+    const until =
+      health.retryAfterSeconds === 0
+        ? ', cool-down over: the next checkout probes it'
+        : health.openedUntil
+          ? `, skipped until ${when(health.openedUntil)}`
+          : '';
     item.textContent = `${name}: ${health.state} (${health.failures} recent failures${until})`;
     return item;
   });

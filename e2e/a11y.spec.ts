@@ -25,7 +25,7 @@ test('the shop page has no serious accessibility violations', async ({ page }) =
 test('the checkout page with the embedded widget has no serious accessibility violations', async ({ page }) => {
   await seedCart(page);
   await recordCheckoutEvents(page);
-  await page.goto('/checkout.html?mode=embedded');
+  await page.goto('/checkout.html?provider=sandbox&mode=embedded');
   await waitForCheckoutEvent(page, 'checkout-ready');
   expect(await seriousViolations(page)).toEqual([]);
 });

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import {
   budgetProblems,
   CHOOSER_CHUNK_GZIP_BUDGET,
@@ -71,5 +72,58 @@ test.describe('CDN byte budgets (gzip level 9)', () => {
 
   test('every file in dist/cdn is a known one within its budget', () => {
     expect(budgetProblems(files)).toEqual([]);
+  });
+});
+
+/**
+ * "The chooser adds no bytes to a start without `methods`", in a browser: the `dist/cdn` files a
+ * widget fetches until `checkout-ready`, without the attribute and with `methods="choose"`, on a
+ * page served by `page.route` (the built files, a methods answer with one method, a hosted session).
+ */
+test.describe('what a start fetches', () => {
+  const SHOP = 'http://shop.test';
+  const PAYLOAD = JSON.stringify({ items: [{ sku: 'mug', quantity: 1 }] });
+
+  async function cdnFilesFetched(page: Page, attributes: string): Promise<string[]> {
+    const fetched: string[] = [];
+    await page.route(`${SHOP}/**`, async (route) => {
+      const url = new URL(route.request().url());
+      if (url.pathname.startsWith('/cdn/')) {
+        fetched.push(url.pathname.slice('/cdn/'.length));
+        const body = await readFile(`${cdnDir}${url.pathname.slice('/cdn/'.length)}`).catch(() => null);
+        return body ? route.fulfill({ body, contentType: 'text/javascript' }) : route.fulfill({ status: 404 });
+      }
+      if (url.pathname === '/api/checkout/sessions/methods') {
+        return route.fulfill({ json: { methods: [{ id: 'card', provider: 'sandbox', label: 'Card', kind: 'hosted' }] } });
+      }
+      if (url.pathname === '/api/checkout/sessions') {
+        const expires = new Date(Date.now() + 3_600_000).toISOString();
+        return route.fulfill({
+          status: 201,
+          json: { id: 'ses_1', provider: 'sandbox', kind: 'hosted', status: 'open', url: `${SHOP}/pay`, frameable: true, amount: 100, currency: 'DKK', expires_at: expires, livemode: false },
+        });
+      }
+      if (url.pathname === '/pay') return route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>Pay</title>' });
+      return route.fulfill({
+        contentType: 'text/html',
+        body: `<!doctype html><html lang="en"><head><title>Shop</title><script type="module" src="/cdn/checkout-widget.js"></script></head>
+          <body><checkout-widget endpoint="/api/checkout/sessions" payload='${PAYLOAD}' ${attributes}></checkout-widget></body></html>`,
+      });
+    });
+    await page.goto(`${SHOP}/`);
+    await expect(page.locator('checkout-widget')).toHaveAttribute('state', 'ready');
+    return fetched;
+  }
+
+  test('without `methods` the widget fetches the start set only, never the chooser chunk', async ({ page }) => {
+    const fetched = await cdnFilesFetched(page, '');
+    const roles = measureCdnBytes(cdnDir);
+    const roleOf = (file: string) => roles.find((entry) => entry.file === file)?.role;
+    expect(fetched.map(roleOf)).toEqual([...START_SET]);
+  });
+
+  test('with `methods="choose"` it fetches the chooser chunk too (so the check above can fail)', async ({ page }) => {
+    const fetched = await cdnFilesFetched(page, 'methods="choose"');
+    expect(fetched.filter((file) => /^checkout-method-chooser-/.test(file))).toHaveLength(1);
   });
 });

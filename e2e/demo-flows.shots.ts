@@ -76,8 +76,8 @@ test.describe('README pictures', () => {
   });
 
   for (const [name, path] of [
-    ['overlay', '/checkout.html?mode=overlay'],
-    ['overlay-da', '/checkout.html?mode=overlay&locale=da-DK'],
+    ['overlay', '/checkout.html?provider=sandbox&mode=overlay'],
+    ['overlay-da', '/checkout.html?provider=sandbox&mode=overlay&locale=da-DK'],
   ] as const) {
     test(name, async ({ page }) => {
       await page.goto(path);

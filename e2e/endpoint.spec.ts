@@ -33,7 +33,7 @@ test('an endpoint that cannot be reached is endpoint_unreachable', async ({ page
     attempts += 1;
     await route.abort('connectionrefused');
   });
-  await page.goto('/checkout.html?mode=embedded');
+  await page.goto('/checkout.html?provider=sandbox&mode=embedded');
 
   const error = await waitForCheckoutEvent(page, 'checkout-error', { timeout: 30_000 });
   expect(error.code).toBe('endpoint_unreachable');
@@ -54,7 +54,7 @@ test('an endpoint answering 500 is retried with one Idempotency-Key, then endpoi
       body: JSON.stringify({ error: { code: 'internal', message: 'The shop backend fell over' } }),
     });
   });
-  await page.goto('/checkout.html?mode=embedded');
+  await page.goto('/checkout.html?provider=sandbox&mode=embedded');
 
   const error = await waitForCheckoutEvent(page, 'checkout-error', { timeout: 30_000 });
   expect(error.code).toBe('endpoint_error');
@@ -74,7 +74,7 @@ test('a 4xx answer is not retried', async ({ page }) => {
       body: JSON.stringify({ error: { code: 'invalid_request', message: 'Unknown sku: teapot' } }),
     });
   });
-  await page.goto('/checkout.html?mode=embedded');
+  await page.goto('/checkout.html?provider=sandbox&mode=embedded');
 
   const error = await waitForCheckoutEvent(page, 'checkout-error');
   expect(error.code).toBe('endpoint_error');
@@ -91,7 +91,7 @@ test('a session without kind is invalid_session naming the field', async ({ page
     delete session['kind'];
     await route.fulfill({ response, json: session });
   });
-  await page.goto('/checkout.html?mode=embedded');
+  await page.goto('/checkout.html?provider=sandbox&mode=embedded');
 
   const error = await waitForCheckoutEvent(page, 'checkout-error');
   expect(error.code).toBe('invalid_session');
@@ -117,7 +117,7 @@ test('a session whose expires_at passes fires checkout-expired', async ({ page }
       await route.fulfill({ response, json: { ...session, expires_at: expiresAt } });
     },
   );
-  await page.goto('/checkout.html?mode=embedded');
+  await page.goto('/checkout.html?provider=sandbox&mode=embedded');
   await waitForCheckoutEvent(page, 'checkout-ready');
   expect(await widgetState(page)).toBe('ready');
 

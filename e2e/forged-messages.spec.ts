@@ -72,7 +72,7 @@ test('forged messages change nothing; the real payment still completes', async (
   await recordCheckoutEvents(page);
   await routeForger(page, 'other-origin');
 
-  await page.goto('/checkout.html?mode=embedded');
+  await page.goto('/checkout.html?provider=sandbox&mode=embedded');
   const { session } = await waitForCheckoutEvent(page, 'checkout-ready');
   await expect.poll(() => widgetState(page)).toBe('ready');
   await listenForMarkers(page);
@@ -129,7 +129,7 @@ test("the widget's own frame, navigated to another origin, cannot finish the che
   await seedCart(page);
   await recordCheckoutEvents(page);
   await routeForger(page, 'hijacked-frame');
-  await page.goto('/checkout.html?mode=embedded');
+  await page.goto('/checkout.html?provider=sandbox&mode=embedded');
   const { session } = await waitForCheckoutEvent(page, 'checkout-ready');
   await listenForMarkers(page);
 

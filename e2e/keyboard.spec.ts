@@ -1,13 +1,13 @@
-import { expect, test, type Frame, type FrameLocator, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import type { DisplayMode } from '../src/core/display.js';
-import { CARDS, eventTypes, recordCheckoutEvents, seedCart, triggerButton, waitForCheckoutEvent, widget } from './support/checkout.js';
+import { eventTypes, recordCheckoutEvents, seedCart, triggerButton, waitForCheckoutEvent, widget } from './support/checkout.js';
+import { payByKeyboard, tabTo, type Surface } from './support/keyboard.js';
 
 /**
  * The demo and the sandbox page with the keyboard alone (Tab, Enter, typing; no clicks), in each
  * mode, and where focus lands after the outcome.
  */
 
-type Surface = Page | Frame | FrameLocator;
 const MODES: DisplayMode[] = ['embedded', 'overlay', 'popup', 'redirect'];
 
 test.beforeEach(async ({ page }) => {
@@ -15,33 +15,9 @@ test.beforeEach(async ({ page }) => {
   await recordCheckoutEvents(page);
 });
 
-/** Presses Tab (on `keys`' page) until `target` has focus. */
-async function tabTo(keys: Page, target: ReturnType<Surface['locator']>, max = 40): Promise<void> {
-  for (let presses = 0; presses < max; presses += 1) {
-    if (await target.evaluate((element) => element === element.ownerDocument.activeElement || element.matches(':focus')).catch(() => false)) return;
-    await keys.keyboard.press('Tab');
-  }
-  await expect(target).toBeFocused();
-}
-
-/** Fills the sandbox card form field by field and submits it with Enter on the Pay button. */
-async function payByKeyboard(keys: Page, surface: Surface): Promise<void> {
-  await tabTo(keys, surface.locator('#card-number'));
-  await keys.keyboard.type(CARDS.success);
-  await keys.keyboard.press('Tab');
-  await expect(surface.locator('#card-expiry')).toBeFocused();
-  await keys.keyboard.type('12/34');
-  await keys.keyboard.press('Tab');
-  await expect(surface.locator('#card-cvc')).toBeFocused();
-  await keys.keyboard.type('123');
-  await keys.keyboard.press('Tab');
-  await expect(surface.getByRole('button', { name: /^pay/i })).toBeFocused();
-  await keys.keyboard.press('Enter');
-}
-
 for (const mode of MODES) {
   test(`${mode}: a keyboard-only payment; focus ends on the widget's message`, async ({ page }) => {
-    await page.goto(`/checkout.html?mode=${mode}`);
+    await page.goto(`/checkout.html?provider=sandbox&mode=${mode}`);
     let keys = page;
     let surface: Surface = page;
     if (mode === 'embedded') {
@@ -73,7 +49,7 @@ for (const mode of MODES) {
 }
 
 test('overlay: Escape inside the sandbox page closes it as a cancel; focus back on the trigger', async ({ page }) => {
-  await page.goto('/checkout.html?mode=overlay');
+  await page.goto('/checkout.html?provider=sandbox&mode=overlay');
   await tabTo(page, triggerButton(page));
   await page.keyboard.press('Enter');
   const frame = widget(page).getByRole('dialog').locator('iframe').contentFrame();
@@ -88,7 +64,7 @@ test('overlay: Escape inside the sandbox page closes it as a cancel; focus back 
 });
 
 test('embedded: Escape inside the sandbox page changes nothing (there is nothing to close)', async ({ page }) => {
-  await page.goto('/checkout.html?mode=embedded');
+  await page.goto('/checkout.html?provider=sandbox&mode=embedded');
   await waitForCheckoutEvent(page, 'checkout-ready');
   const frame = widget(page).locator('iframe').contentFrame();
   await tabTo(page, frame.locator('#card-number'));
@@ -99,7 +75,7 @@ test('embedded: Escape inside the sandbox page changes nothing (there is nothing
 });
 
 test('popup: closing the window by keyboard leaves focus on the trigger', async ({ page }) => {
-  await page.goto('/checkout.html?mode=popup');
+  await page.goto('/checkout.html?provider=sandbox&mode=popup');
   await tabTo(page, triggerButton(page));
   const opened = page.waitForEvent('popup');
   await page.keyboard.press('Enter');
@@ -119,7 +95,7 @@ test('popup: closing the window by keyboard leaves focus on the trigger', async 
 
 test('360 × 640: the overlay fills the screen, nothing scrolls sideways, the close button is in view and focused', async ({ page }) => {
   await page.setViewportSize({ width: 360, height: 640 });
-  await page.goto('/checkout.html?mode=overlay');
+  await page.goto('/checkout.html?provider=sandbox&mode=overlay');
   await tabTo(page, triggerButton(page));
   await page.keyboard.press('Enter');
   await waitForCheckoutEvent(page, 'checkout-ready');

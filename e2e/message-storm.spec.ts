@@ -41,7 +41,7 @@ test('thousands of forged messages from four senders change nothing; the real pa
   await context.route(`${STRANGER}/**`, (route) =>
     route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>forger</title>' }),
   );
-  await page.goto('/checkout.html?mode=embedded');
+  await page.goto('/checkout.html?provider=sandbox&mode=embedded');
   const { session } = await waitForCheckoutEvent(page, 'checkout-ready');
   await page.evaluate(() => {
     const target = window as unknown as { __markers: string[] };

@@ -109,7 +109,7 @@ test.describe('popup mode', () => {
     await page.addInitScript(() => {
       window.open = () => null;
     });
-    await page.goto('/checkout.html?mode=popup');
+    await page.goto('/checkout.html?provider=sandbox&mode=popup');
     await page.locator('checkout-widget').evaluate((widget) => widget.setAttribute('popup-fallback', 'none'));
     await triggerButton(page).click();
 

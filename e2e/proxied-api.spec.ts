@@ -21,7 +21,7 @@ test('a decline and then a payment reach the page by status reads when the backe
   });
   await seedCart(page, [{ sku: 'mug', quantity: 1 }]);
   await recordCheckoutEvents(page);
-  await page.goto(`${shop.origin}/checkout.html?mode=embedded`);
+  await page.goto(`${shop.origin}/checkout.html?provider=sandbox&mode=embedded`);
   await waitForCheckoutEvent(page, 'checkout-ready');
   const frame = widget(page).locator('iframe').contentFrame();
 

@@ -7,13 +7,13 @@
  *   npx tsx scripts/failover-run.ts [seconds=12] [concurrency=8]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createCheckoutHandler } from '../src/server/handler.js';
 import { createSqliteStore } from '../src/server/store/sqlite.js';
 import { createSandboxProvider } from '../src/providers/sandbox/server.js';
 import { startSandbox } from '../src/providers/sandbox/start.js';
+import { startPspSwitch } from '../src/server/test-support/psp-switch.js';
 
 const seconds = Number(process.argv[2] ?? 12);
 const concurrency = Number(process.argv[3] ?? 8);
@@ -23,19 +23,8 @@ const downUntil = seconds * 0.6 * 1000;
 const [a, b] = [await startSandbox(), await startSandbox()];
 let down = false;
 // The switch in front of PSP A: forwards, or answers 503 like a PSP in an outage.
-const proxy = createServer(async (req: IncomingMessage, res: ServerResponse) => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  if (down) {
-    res.writeHead(503, { 'content-type': 'application/json' }).end('{"message":"maintenance"}');
-    return;
-  }
-  const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => name !== 'host' && name !== 'content-length')) as Record<string, string>;
-  const answer = await fetch(`${a.url}${req.url}`, { method: req.method!, headers, ...(chunks.length > 0 && { body: Buffer.concat(chunks) }) });
-  res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await answer.arrayBuffer()));
-});
-await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-const proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+const proxy = await startPspSwitch(a.url, () => down);
+const proxyUrl = proxy.url;
 
 const folder = mkdtempSync(path.join(tmpdir(), 'failover-run-'));
 const file = path.join(folder, 'checkout.db');
@@ -103,6 +92,6 @@ console.log('health at the end:', JSON.stringify(await handlers[1]!.providers.he
 
 await Promise.all(handlers.map((handler) => handler.close()));
 await Promise.all(stores.map((store) => store.close()));
-proxy.close();
+await proxy.close();
 await Promise.all([a.close(), b.close()]);
 rmSync(folder, { recursive: true, force: true });

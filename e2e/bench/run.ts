@@ -23,13 +23,15 @@ import { startBenchServer } from './bench-server.js';
 import { budgetProblems, measureCdnBytes, START_SET, START_SET_GZIP_BUDGET, type CdnFileBytes } from './bytes.js';
 import { measureMemory, type MemoryResult } from './memory.js';
 import { measureStarterTimes, STARTER_PAGES, starterRows } from './starter.js';
-import { CREATE_PAGES, measureScriptTimes, measureStartTimes, readyRatio, SESSION_PAGES, type ScriptTimes, type StartTimes } from './start.js';
+import { CREATE_PAGES, measureScriptTimes, measureStartTimes, METHOD_PAGES, readyRatio, SESSION_PAGES, type ScriptTimes, type StartTimes } from './start.js';
 import { formatSummary, round, table, type Summary } from './stats.js';
 
 /** Targets from issues 5 and 13. */
 export const TARGETS = {
   startRatio: 1.1,
   sessionStartRatio: 1.05,
+  /** Issue 23: a chosen method's checkout-ready against the same flow by hand (as the start row). */
+  methodsStartRatio: 1.1,
   widgetScriptMs: 8,
   backendRatio: 0.7,
   heapGrowthBytes: 1024 * 1024,
@@ -72,6 +74,11 @@ function bytesTable(files: CdnFileBytes[]): string {
 
 type CreateTimes = StartTimes<(typeof CREATE_PAGES)[number]>;
 type SessionTimes = StartTimes<(typeof SESSION_PAGES)[number]>;
+type MethodTimes = StartTimes<(typeof METHOD_PAGES)[number]>;
+
+/** The `dist/cdn` files any run of `page` fetched, sorted. */
+const cdnFilesOf = <Name extends string>(times: StartTimes<Name>, page: Name) => [...new Set(times.pageRuns[page].flatMap((run) => run.cdnFiles))].sort();
+const isChooserChunk = (file: string) => /^checkout-method-chooser-/.test(file);
 
 const load = (times: { loadAverage: [number, number] }) => `load average ${times.loadAverage[0].toFixed(2)} → ${times.loadAverage[1].toFixed(2)}`;
 const ratioOf = (a: Summary | undefined, b: Summary | undefined) => (a && b ? (a.median / b.median).toFixed(2) : '–');
@@ -137,6 +144,25 @@ function sessionTable(times: SessionTimes): string {
       ['navigation start → ready (ms)', cell(widget.ready), cell(floor.ready), ratio.toFixed(2), `ratio ≤ ${TARGETS.sessionStartRatio}`, yes(ratio <= TARGETS.sessionStartRatio)],
       ['… navigation start → frame requested (ms)', cell(widget.frameRequested), cell(floor.frameRequested), ratioOf(widget.frameRequested, floor.frameRequested), '–', '–'],
       ['… frame requested → ready (provider page load, ms)', cell(widget.frameToReady), cell(floor.frameToReady), ratioOf(widget.frameToReady, floor.frameToReady), '–', '–'],
+    ],
+  );
+}
+
+function methodsTable(times: MethodTimes, start: CreateTimes): string {
+  const { 'methods-widget': widget, 'methods-floor': floor } = times.pages;
+  const ratio = readyRatio(times, 'methods-widget', 'methods-floor');
+  const plain = cdnFilesOf(start, 'widget');
+  const choosing = cdnFilesOf(times, 'methods-widget');
+  return table(
+    `2c. A chosen method (\`methods="choose"\`: methods call, chooser, Continue, create, frame) against the same flow by hand (median (min–max); ${times.runs} + ${times.runs} runs, interleaved; the same in-page script presses Continue on both; ${load(times)})`,
+    ['measure', 'widget', 'floor', 'widget / floor', 'target', 'met'],
+    [
+      ['navigation start → ready (ms)', cell(widget.ready), cell(floor.ready), ratio.toFixed(2), `ratio ≤ ${TARGETS.methodsStartRatio}`, yes(ratio <= TARGETS.methodsStartRatio)],
+      ['… navigation start → methods answered (ms)', cell(widget.methodsAnswered), cell(floor.methodsAnswered), ratioOf(widget.methodsAnswered, floor.methodsAnswered), '–', '–'],
+      ['… Continue pressed → ready (create, mount, provider page; ms)', cell(widget.chosenToReady), cell(floor.chosenToReady), ratioOf(widget.chosenToReady, floor.chosenToReady), '–', '–'],
+      ['… frame requested → ready (provider page load, ms)', cell(widget.frameToReady), cell(floor.frameToReady), ratioOf(widget.frameToReady, floor.frameToReady), '–', '–'],
+      ['dist/cdn files a start without `methods` fetched (table 2, widget)', plain.join(', '), '–', '–', 'no chooser chunk', yes(!plain.some(isChooserChunk))],
+      ['dist/cdn files a start with `methods="choose"` fetched', choosing.join(', '), '–', '–', '–', '–'],
     ],
   );
 }
@@ -296,17 +322,22 @@ async function main(): Promise<void> {
           const script = await measureScriptTimes(browser, bench.url, traceRuns);
           log(`server-made session: ${runs} runs of ${SESSION_PAGES.join(', ')}`);
           const session = await measureStartTimes(browser, bench.url, SESSION_PAGES, runs);
+          log(`chosen method: ${runs} runs of ${METHOD_PAGES.join(', ')}`);
+          const methods = await measureStartTimes(browser, bench.url, METHOD_PAGES, runs);
           results['start'] = {
             times,
             ratio: readyRatio(times, 'widget', 'floor'),
             script,
             session,
             sessionRatio: readyRatio(session, 'session/widget', 'session/floor'),
+            methods,
+            methodsRatio: readyRatio(methods, 'methods-widget', 'methods-floor'),
+            startCdnFiles: { plain: cdnFilesOf(times, 'widget'), methods: cdnFilesOf(methods, 'methods-widget') },
           };
           log(`inline starter: ${runs} runs of ${STARTER_PAGES.join(', ')}, then with the CPU 4× slower`);
           const starter = [await measureStarterTimes(browser, bench.url, runs, 1), await measureStarterTimes(browser, bench.url, runs, 4)];
           results['starter'] = starter;
-          tables.start = `${startTable(times, script)}\n\n${starterTable(starter)}\n\n${sessionTable(session)}`;
+          tables.start = `${startTable(times, script)}\n\n${starterTable(starter)}\n\n${sessionTable(session)}\n\n${methodsTable(methods, times)}`;
         }
         if (parts.has('memory')) {
           log(`memory: ${cycles} cycles`);

@@ -13,7 +13,9 @@ import { interleave, summarise, type Summary } from './stats.js';
 
 export const CREATE_PAGES = ['widget', 'floor', 'floor-module'] as const;
 export const SESSION_PAGES = ['session/widget', 'session/floor'] as const;
-type PageName = (typeof CREATE_PAGES)[number] | (typeof SESSION_PAGES)[number];
+/** `methods="choose"` against a page that lists the methods, takes the pick and frames the session by hand (the same shopper script presses Continue on both). */
+export const METHOD_PAGES = ['methods-widget', 'methods-floor'] as const;
+type PageName = (typeof CREATE_PAGES)[number] | (typeof SESSION_PAGES)[number] | (typeof METHOD_PAGES)[number];
 
 /** One page load, in milliseconds since navigation start. */
 export interface StartRun {
@@ -24,6 +26,11 @@ export interface StartRun {
   createAnswered?: number;
   /** When the provider page's frame request left. */
   frameRequested: number;
+  /** The method pages: when the methods answer had arrived, and when the shopper script pressed Continue. */
+  methodsAnswered?: number;
+  chosen?: number;
+  /** The `dist/cdn` files the page fetched (file names). */
+  cdnFiles: string[];
 }
 
 export interface PhaseSummaries {
@@ -34,6 +41,9 @@ export interface PhaseSummaries {
   frameRequested: Summary;
   /** Frame requested → ready: the provider page loading. */
   frameToReady: Summary;
+  methodsAnswered?: Summary;
+  /** Continue pressed → ready: the create for the pick, mounting, the provider page. */
+  chosenToReady?: Summary;
 }
 
 export interface StartTimes<Name extends string> {
@@ -59,15 +69,29 @@ export interface ScriptTimes {
 export async function loadUntilReady(page: Page, origin: string, name: string): Promise<StartRun> {
   await page.goto(`${origin}/bench/${name}.html`, { waitUntil: 'domcontentloaded' });
   // performance.now() at ready, taken by the page itself: milliseconds since navigation start.
-  return page.evaluate(async () => {
-    const ready = await (window as unknown as { benchReady: Promise<number> }).benchReady;
-    const entries = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
-    const create = entries.find((entry) => new URL(entry.name).pathname === '/api/checkout/sessions' && entry.initiatorType === 'fetch');
-    const frame = entries.find((entry) => entry.initiatorType === 'iframe');
-    if (!frame) throw new Error('no Resource Timing entry for the frame');
-    return { ready, frameRequested: frame.startTime, ...(create && { createSent: create.startTime, createAnswered: create.responseEnd }) };
-  });
+  // A string, not a function: the TypeScript loader may wrap a function in helpers the page lacks.
+  return page.evaluate(READ_RUN) as Promise<StartRun>;
 }
+
+/** What `loadUntilReady` reads in the page once it is ready (see `StartRun`). */
+const READ_RUN = `(async () => {
+  const ready = await window.benchReady;
+  const chosen = await window.benchChosen;
+  const entries = performance.getEntriesByType('resource');
+  const path = (entry) => new URL(entry.name).pathname;
+  const create = entries.find((entry) => path(entry) === '/api/checkout/sessions' && entry.initiatorType === 'fetch');
+  const methods = entries.find((entry) => path(entry) === '/api/checkout/sessions/methods' && entry.initiatorType === 'fetch');
+  const frame = entries.find((entry) => entry.initiatorType === 'iframe');
+  if (!frame) throw new Error('no Resource Timing entry for the frame');
+  return {
+    ready,
+    frameRequested: frame.startTime,
+    cdnFiles: entries.map(path).filter((name) => name.startsWith('/cdn/')).map((name) => name.slice(5)),
+    ...(create && { createSent: create.startTime, createAnswered: create.responseEnd }),
+    ...(methods && { methodsAnswered: methods.responseEnd }),
+    ...(chosen !== undefined && { chosen }),
+  };
+})()`;
 
 function summariseOptional(values: (number | undefined)[]): Summary | undefined {
   const present = values.filter((value): value is number => value !== undefined);
@@ -77,7 +101,11 @@ function summariseOptional(values: (number | undefined)[]): Summary | undefined 
 export function summarisePhases(runs: readonly StartRun[]): PhaseSummaries {
   const createSent = summariseOptional(runs.map((run) => run.createSent));
   const answeredToFrame = summariseOptional(runs.map((run) => (run.createAnswered === undefined ? undefined : run.frameRequested - run.createAnswered)));
+  const methodsAnswered = summariseOptional(runs.map((run) => run.methodsAnswered));
+  const chosenToReady = summariseOptional(runs.map((run) => (run.chosen === undefined ? undefined : run.ready - run.chosen)));
   return {
+    ...(methodsAnswered && { methodsAnswered }),
+    ...(chosenToReady && { chosenToReady }),
     ready: summarise(runs.map((run) => run.ready)),
     ...(createSent && { createSent }),
     ...(answeredToFrame && { answeredToFrame }),

@@ -122,7 +122,7 @@ export async function openPaymentPage(
   page: Page,
   mode: DisplayMode,
 ): Promise<{ surface: PaymentSurface; popup?: Page }> {
-  await page.goto(`/checkout.html?mode=${mode}`);
+  await page.goto(`/checkout.html?provider=sandbox&mode=${mode}`);
   switch (mode) {
     case 'embedded': {
       await waitForCheckoutEvent(page, 'checkout-ready');

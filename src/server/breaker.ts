@@ -18,13 +18,21 @@ export interface BreakerPolicy {
   coolDownMs?: number;
 }
 
-/** One provider's breaker as `handler.providers.health()` reports it. */
+/**
+ * One provider's breaker as `handler.providers.health()` and `GET {base}/health` report it: the
+ * state stored on the store. A breaker moves only on requests (no timer), so an `open` one whose
+ * cool-down is over still reads `open`, with `retryAfterSeconds: 0`, until the next create probes it.
+ */
 export interface ProviderHealth {
   state: ProviderBreaker['state'];
   /** Failures counted in the current window (0 once the window has passed). */
   failures: number;
+  /** ISO 8601: while `open` or `half-open`, when it (last) opened. */
+  openedAt?: string;
   /** ISO 8601: while `open`, when one request will probe it. */
   openedUntil?: string;
+  /** While `open`: whole seconds until one request may probe it; 0 once the next create will. */
+  retryAfterSeconds?: number;
 }
 
 /** `handler.providers`: the configured providers' breakers. */
@@ -114,7 +122,14 @@ export class Breakers {
       providers.map((provider, index) => {
         const row = rows[index] ?? closedRow(provider, at);
         const failures = row.state === 'closed' && at - row.windowStart >= policy.windowMs ? 0 : row.failures;
-        return [provider, { state: row.state, failures, ...(row.state === 'open' && { openedUntil: new Date(row.openedUntil).toISOString() }) }];
+        const report: ProviderHealth = { state: row.state, failures };
+        // The row keeps when the cool-down ends; it began `coolDownMs` before (a probe keeps that end).
+        if (row.state !== 'closed') report.openedAt = new Date(row.openedUntil - policy.coolDownMs).toISOString();
+        if (row.state === 'open') {
+          report.openedUntil = new Date(row.openedUntil).toISOString();
+          report.retryAfterSeconds = Math.max(0, Math.ceil((row.openedUntil - at) / 1000));
+        }
+        return [provider, report];
       }),
     );
   }

@@ -303,7 +303,7 @@ describe.each(sharedStores)('the circuit breaker shared by two handlers on one %
     expect((await one.handler.providers.health())['alpha']).toEqual({ state: 'closed', failures: 1 });
     expect(await servedBy(two.handler)).toBe('beta');
     // Opened by the second handler's failure; both see it, and it said so once.
-    const open = { state: 'open', failures: 2, openedUntil: new Date(T0 + 5_000).toISOString() };
+    const open = { state: 'open', failures: 2, openedAt: new Date(T0).toISOString(), openedUntil: new Date(T0 + 5_000).toISOString(), retryAfterSeconds: 5 };
     expect((await one.handler.providers.health())['alpha']).toEqual(open);
     expect(await two.handler.providers.health()).toEqual({ alpha: open, beta: { state: 'closed', failures: 0 } });
     expect([...one.warnings, ...two.warnings].filter((line) => line.event === 'breaker.opened').map((line) => line.msg)).toEqual([
@@ -335,6 +335,41 @@ describe.each(sharedStores)('the circuit breaker shared by two handlers on one %
     expect(await servedBy(two.handler)).toBe('alpha');
   });
 
+  it('GET /health reports what providers.health() does, on every handler of the store: degraded (200) while a breaker is not closed', async () => {
+    await start();
+    const health = async (handler: Rig['handler']) => {
+      const answer = await handler(new Request(`${BASE}/health`));
+      return { status: answer.status, body: (await answer.json()) as { status: string; providers?: unknown } };
+    };
+    expect(await health(two.handler)).toMatchObject({
+      status: 200,
+      body: { status: 'ok', providers: { alpha: { state: 'closed', failures: 0 }, beta: { state: 'closed', failures: 0 } } },
+    });
+    alphaApi.respond(() => ({ status: 503, body: {} }));
+    await servedBy(one.handler);
+    expect((await health(two.handler)).body).toMatchObject({ status: 'ok', providers: { alpha: { state: 'closed', failures: 1 } } });
+    await servedBy(one.handler);
+    const opened = await health(two.handler);
+    expect(opened.status).toBe(200);
+    expect(opened.body.status).toBe('degraded');
+    expect(opened.body.providers).toEqual(await one.handler.providers.health());
+    expect(opened.body.providers).toEqual({
+      alpha: { state: 'open', failures: 2, openedAt: new Date(T0).toISOString(), openedUntil: new Date(T0 + 5_000).toISOString(), retryAfterSeconds: 5 },
+      beta: { state: 'closed', failures: 0 },
+    });
+    // The cool-down is over, but nothing probed yet: still open (a breaker moves on requests only), probe due.
+    clock.now = T0 + 7_000;
+    const due = await health(one.handler);
+    expect(due.body).toMatchObject({ status: 'degraded', providers: { alpha: { state: 'open', retryAfterSeconds: 0 } } });
+    expect(due.body.providers).toEqual(await two.handler.providers.health());
+    // The next create probes it and closes it: ok again, on both.
+    alphaApi.respond(() => alphaSession('sbx_alpha_again'));
+    expect(await servedBy(two.handler)).toBe('alpha');
+    for (const handler of [one.handler, two.handler]) {
+      expect(await health(handler)).toMatchObject({ status: 200, body: { status: 'ok', providers: { alpha: { state: 'closed', failures: 0 } } } });
+    }
+  });
+
   it('opens again at once when the probe fails, and lets a probe through again when one never reported', async () => {
     await start();
     alphaApi.respond(() => ({ status: 503, body: {} }));
@@ -342,7 +377,13 @@ describe.each(sharedStores)('the circuit breaker shared by two handlers on one %
     await servedBy(two.handler);
     clock.now = T0 + 5_000;
     expect(await servedBy(two.handler)).toBe('beta');
-    expect((await one.handler.providers.health())['alpha']).toEqual({ state: 'open', failures: 3, openedUntil: new Date(T0 + 10_000).toISOString() });
+    expect((await one.handler.providers.health())['alpha']).toEqual({
+      state: 'open',
+      failures: 3,
+      openedAt: new Date(T0 + 5_000).toISOString(),
+      openedUntil: new Date(T0 + 10_000).toISOString(),
+      retryAfterSeconds: 5,
+    });
     // Failures outside the window start a new count.
     clock.now = T0 + 10_000;
     alphaApi.respond(() => alphaSession('sbx_alpha_ok'));

@@ -44,7 +44,12 @@ describe('GET /health', () => {
     const response = await health(handler);
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('no-store');
-    expect(await response.json()).toEqual({ status: 'ok', store: 'ok', jobs: { running: 0, lagMs: expect.any(Number), stalled: false } });
+    expect(await response.json()).toEqual({
+      status: 'ok',
+      store: 'ok',
+      jobs: { running: 0, lagMs: expect.any(Number), stalled: false },
+      providers: { fake: { state: 'closed', failures: 0 } },
+    });
   });
 
   it('answers a probe by the instance’s own address, which the host rule would refuse for anything else', async () => {
@@ -68,6 +73,8 @@ describe('GET /health', () => {
     expect(response.status).toBe(503);
     const text = await response.text();
     expect(JSON.parse(text)).toMatchObject({ status: 'unavailable', store: 'unavailable' });
+    // No breaker states it could not read.
+    expect(JSON.parse(text)).not.toHaveProperty('providers');
     expect(text).not.toMatch(/ECONNREFUSED|hunter2|10\.1\.2\.3/);
     expect(logger.warn).toHaveBeenCalled();
   });

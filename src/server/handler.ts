@@ -88,6 +88,7 @@ export function createCheckoutHandler(options: CheckoutHandlerOptions): Checkout
   return Object.assign(handler, {
     orders,
     jobs,
+    // The same report as `GET {base}/health`'s `providers`.
     providers: { health: () => config.breakers.health(providerNames) },
     charge: ledger.charge.bind(ledger),
     reconcile: () => ledger.reconcilePending(),

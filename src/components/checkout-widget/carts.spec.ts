@@ -53,7 +53,7 @@ test.describe('no lost carts', () => {
 
   test('a reload of an embedded checkout resumes the same open session: one create in all', async ({ page }) => {
     const creates = countCreates(page);
-    await page.goto('/checkout.html?mode=embedded');
+    await page.goto('/checkout.html?provider=sandbox&mode=embedded');
     const { session } = await waitForCheckoutEvent(page, 'checkout-ready');
     const stored = Object.values(await memory(page));
     expect(stored).toEqual([expect.stringContaining(session.id)]);
@@ -69,7 +69,7 @@ test.describe('no lost carts', () => {
 
   test('a paid session is never resumed as open: a reload after paying starts a new session', async ({ page }) => {
     const creates = countCreates(page);
-    await page.goto('/checkout.html?mode=embedded');
+    await page.goto('/checkout.html?provider=sandbox&mode=embedded');
     const { session: paid } = await waitForCheckoutEvent(page, 'checkout-ready');
     // As the memory was when the payment was made: a reload at that moment finds it still there.
     const before = await memory(page);
@@ -99,7 +99,7 @@ test.describe('no lost carts', () => {
 
   test('a quantity change 2 → 5 (typed as 3, 4, 5) makes exactly one new session with the new amount', async ({ page }) => {
     const creates = countCreates(page);
-    await page.goto('/checkout.html?mode=embedded');
+    await page.goto('/checkout.html?provider=sandbox&mode=embedded');
     const { session: first } = await waitForCheckoutEvent(page, 'checkout-ready');
     expect(first.amount).toBe(2 * 24_900 + 12_900);
 
@@ -133,7 +133,7 @@ test.describe('popup-fallback: a page whose window.open returns null', () => {
   });
 
   test('default (overlay): the page shows in the overlay dialog', async ({ page }) => {
-    await page.goto('/checkout.html?mode=popup');
+    await page.goto('/checkout.html?provider=sandbox&mode=popup');
     await triggerButton(page).click();
     await waitForCheckoutEvent(page, 'checkout-ready');
     const dialog = widget(page).getByRole('dialog');
@@ -148,14 +148,14 @@ test.describe('popup-fallback: a page whose window.open returns null', () => {
       const session = (await response.json()) as Record<string, unknown>;
       await route.fulfill({ response, json: { ...session, frameable: false } });
     });
-    await page.goto('/checkout.html?mode=popup');
+    await page.goto('/checkout.html?provider=sandbox&mode=popup');
     await triggerButton(page).click();
     await page.waitForURL(/\/pay\//);
     await expect(page.getByLabel(/card number/i)).toBeVisible();
   });
 
   test('popup-fallback="redirect" leaves for the page', async ({ page }) => {
-    await page.goto('/checkout.html?mode=popup');
+    await page.goto('/checkout.html?provider=sandbox&mode=popup');
     await widget(page).evaluate((element) => element.setAttribute('popup-fallback', 'redirect'));
     await triggerButton(page).click();
     await page.waitForURL(/\/pay\//);
