@@ -103,6 +103,9 @@ async function start(variant: string, options: Options): Promise<string> {
   }
 }
 
+// Exit on the bench's SIGTERM rather than die of it, so `node --cpu-prof` writes its profile.
+process.once('SIGTERM', () => process.exit(0));
+
 const [variant = '', json = '{}'] = process.argv.slice(2);
 start(variant, JSON.parse(json) as Options).then(
   (url) => console.log(`READY ${url}`),
