@@ -172,10 +172,10 @@ function backendTable(result: BackendResult): string {
       rows,
     ),
     '',
-    'Floor: a hand-written node:http endpoint (e2e/bench/floor-server.ts) that parses and prices the cart from the same catalog, inserts the order ' +
-      'with the same driver (Map; better-sqlite3, WAL, synchronous=FULL as the store; pg Pool of 10), calls the same sandbox PSP process with fetch and answers 201. ' +
-      'Handler: createCheckoutHandler on serveNode with that store and the sandbox provider. Every request carries a unique Idempotency-Key (what the widget sends): ' +
-      'the handler claims and finishes it in the store, the floor ignores it. Errors: non-2xx answers + socket errors + timeouts. ' +
+    'Floor: a hand-written node:http endpoint (e2e/bench/floor-server.ts) that looks up the Idempotency-Key, prices the cart from the same catalog, ' +
+      'inserts the pending order and claims the key in one commit, calls the same sandbox PSP process with fetch, stores the session id and the answer in a second commit ' +
+      'and answers 201, with the same driver (Map; better-sqlite3, WAL, synchronous=FULL as the store; pg Pool of 10). ' +
+      'Handler: createCheckoutHandler on serveNode with that store and the sandbox provider, rate limits off. Every request carries a unique Idempotency-Key (what the widget sends). Errors: non-2xx answers + socket errors + timeouts. ' +
       "Server CPU: user + system time of the server's own process per session (median of the runs; not the PSP's, not PostgreSQL's), less sensitive to other load on the machine than sessions/s.",
     missed.length === 0
       ? `Target handler ≥ ${TARGETS.backendRatio} × floor: met for every store.`
