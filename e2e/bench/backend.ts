@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import type { CheckoutSession } from '../../src/core/protocol.js';
 import { createTestDatabase, startPostgres, type TestDatabase, type TestPostgres } from '../../src/server/test-support/postgres.js';
+import { summariseCpuProfileFile, type ProfileSummary } from './profile.js';
 import { summarise, type Summary } from './stats.js';
 
 /**
@@ -20,7 +21,11 @@ import { summarise, type Summary } from './stats.js';
  * answering fixed JSON and the PSP alone.
  *
  * Every create carries a unique Idempotency-Key, as the widget sends one: the handler claims and
- * finishes it in its store, the floor ignores it (a hand-written endpoint has none).
+ * finishes it in its store, the floor looks it up and claims and finishes it in its own table, with
+ * the same two commits per create (floor-server.ts).
+ *
+ * With `profile`, each handler process runs under `node --cpu-prof`, and its profile is folded into
+ * self time per origin and function (profile.ts): where the handler's CPU goes under the same load.
  */
 
 export const STORES = ['memory', 'sqlite', 'postgres'] as const;
@@ -74,6 +79,8 @@ export interface BackendResult {
   stores: StoreComparison[];
   bare: VariantResult;
   psp: VariantResult;
+  /** With `profile`: each handler process's CPU profile over the whole run, per store. */
+  profiles?: Partial<Record<StoreName, ProfileSummary>>;
 }
 
 const SERVER_ENTRY = fileURLToPath(new URL('./backend-server.ts', import.meta.url));
@@ -86,8 +93,9 @@ interface Child {
   process: ChildProcess;
 }
 
-function startServer(variant: string, options: Record<string, unknown> = {}): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER_ENTRY, variant, JSON.stringify(options)], {
+function startServer(variant: string, options: Record<string, unknown> = {}, profileDir?: string): Promise<Child> {
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', SERVER_ENTRY, variant, JSON.stringify(options)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -203,11 +211,14 @@ export async function measureBackend(options: {
   rounds: number;
   durationSeconds: number;
   connections: number;
+  /** Run each handler under `node --cpu-prof` and summarise where its CPU went. */
+  profile?: boolean;
   log?: (message: string) => void;
 }): Promise<BackendResult> {
   const log = options.log ?? (() => undefined);
   const children: Child[] = [];
   const sqliteDir = mkdtempSync(path.join(os.tmpdir(), 'checkout-bench-sqlite-'));
+  const profileDir = options.profile ? mkdtempSync(path.join(os.tmpdir(), 'checkout-bench-profile-')) : undefined;
   const sqlitePath = { floor: path.join(sqliteDir, 'floor.db'), handler: path.join(sqliteDir, 'handler.db') };
   let postgres: TestPostgres | undefined;
   const databases: TestDatabase[] = [];
@@ -236,7 +247,7 @@ export async function measureBackend(options: {
           store,
           ...(store === 'sqlite' && { sqlitePath: sqlitePath[side] }),
           ...(store === 'postgres' && { postgresUrl: postgresUrl[side] }),
-        });
+        }, side === 'handler' ? profileDir : undefined);
         children.push(child);
         urls[`${side}-${store}`] = child.url;
         pids[`${side}-${store}`] = child.process.pid;
@@ -334,6 +345,16 @@ export async function measureBackend(options: {
         ...(written && { written }),
       });
     }
+    // `--cpu-prof` names its file CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile, written as the process exits.
+    let profiles: BackendResult['profiles'];
+    if (profileDir) {
+      profiles = {};
+      const files = readdirSync(profileDir);
+      for (const store of STORES) {
+        const file = files.find((name) => name.split('.')[3] === String(pids[`handler-${store}`]));
+        if (file) profiles[store] = summariseCpuProfileFile(path.join(profileDir, file));
+      }
+    }
     return {
       rounds: options.rounds,
       durationSeconds: options.durationSeconds,
@@ -341,11 +362,13 @@ export async function measureBackend(options: {
       stores,
       bare: summariseRuns(runs.bare),
       psp: summariseRuns(runs.psp),
+      ...(profiles && { profiles }),
     };
   } finally {
     await Promise.all(children.map(stopServer));
     for (const database of databases) await database.drop().catch(() => undefined);
     await postgres?.stop();
     rmSync(sqliteDir, { recursive: true, force: true });
+    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   }
 }

@@ -1,16 +1,18 @@
 /**
- * The backend bench's floor: the create endpoint a shop would write by hand on `node:http`, no
+ * The backend bench's floor: the create endpoint a careful shop writes by hand on `node:http`, no
  * Hono and no `createCheckoutHandler`. Per create it reads the JSON body, checks the items
- * minimally, prices them from the same catalog, inserts the order with the same driver as the
- * handler's store (a `Map`, better-sqlite3, a `pg` Pool), calls the same sandbox PSP with
- * `fetch` (`POST /v1/sessions`, Basic auth, the body `createSandboxProvider` sends) and answers
- * 201 with the session as JSON.
+ * minimally, looks up the `Idempotency-Key` (a finished key answers its stored session, one in
+ * flight 409), prices the cart from the same catalog, then, with the same driver as the handler's
+ * store (a `Map`, better-sqlite3, a `pg` Pool): commit 1 inserts the pending order and claims the
+ * key, the same sandbox PSP is called with `fetch` (`POST /v1/sessions`, Basic auth, the body
+ * `createSandboxProvider` sends), commit 2 stores the session id on the order and the answer on the
+ * key; it answers 201 with the session as JSON. Two commits per create, like the handler.
  *
  * Left out, because a hand-written endpoint usually does without them and the handler does them
- * as part of its job: Idempotency-Key handling (the header is ignored), a session record for
- * reads and the return bridge, a timeout on the PSP call, schema validation of the PSP's answer.
+ * as part of its job: a session record for reads and the return bridge, a timeout on the PSP call,
+ * schema validation of the PSP's answer, rate limits, logs and traces.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Catalog } from '../../src/server/index.js';
@@ -38,25 +40,63 @@ interface OrderRow {
   createdAt: string;
 }
 
-type InsertOrder = (order: OrderRow) => void | Promise<unknown>;
+/** A key as the floor stores it: the body's hash, its order, and the answer once there is one. */
+interface KeyRow {
+  bodyHash: string;
+  reference: string;
+  response: string | null;
+}
+
+/** The floor's writes: the key lookup, and the two commits of a create. */
+interface FloorTables {
+  findKey(key: string): KeyRow | undefined | Promise<KeyRow | undefined>;
+  /** Commit 1: the pending order and the key's claim, together; false if the key was claimed meanwhile. */
+  insertOrder(order: OrderRow, key: string | undefined, bodyHash: string): boolean | Promise<boolean>;
+  /** Commit 2: the session id on the order and the answer on the key. */
+  finish(reference: string, sessionId: string, key: string | undefined, response: string): void | Promise<unknown>;
+}
 
 const MAX_BODY_BYTES = 64 * 1024;
 
-const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS orders (
+const CREATE_TABLES = [
+  `CREATE TABLE IF NOT EXISTS orders (
   reference TEXT PRIMARY KEY,
   status TEXT NOT NULL,
   amount BIGINT NOT NULL,
   currency TEXT NOT NULL,
   lines TEXT NOT NULL,
-  created_at TEXT NOT NULL
-)`;
+  created_at TEXT NOT NULL,
+  session_id TEXT
+)`,
+  `CREATE TABLE IF NOT EXISTS idempotency_keys (
+  key TEXT PRIMARY KEY,
+  body_hash TEXT NOT NULL,
+  reference TEXT NOT NULL,
+  response TEXT
+)`,
+];
+const INSERT_ORDER = 'INSERT INTO orders (reference, status, amount, currency, lines, created_at) VALUES ';
+const FIND_KEY = 'SELECT body_hash AS "bodyHash", reference, response FROM idempotency_keys WHERE key = ';
 
-async function orderTable(options: FloorOptions): Promise<InsertOrder> {
+async function floorTables(options: FloorOptions): Promise<FloorTables> {
   switch (options.store) {
     case 'memory': {
-      const orders = new Map<string, OrderRow>();
-      return (order) => {
-        orders.set(order.reference, order);
+      const orders = new Map<string, OrderRow & { sessionId?: string }>();
+      const keys = new Map<string, KeyRow>();
+      return {
+        findKey: (key) => keys.get(key),
+        insertOrder(order, key, bodyHash) {
+          if (key !== undefined) {
+            if (keys.has(key)) return false;
+            keys.set(key, { bodyHash, reference: order.reference, response: null });
+          }
+          orders.set(order.reference, order);
+          return true;
+        },
+        finish(reference, sessionId, key, response) {
+          orders.get(reference)!.sessionId = sessionId;
+          if (key !== undefined) keys.get(key)!.response = response;
+        },
       };
     }
     case 'sqlite': {
@@ -66,12 +106,25 @@ async function orderTable(options: FloorOptions): Promise<InsertOrder> {
       // The same durability as createSqliteStore: WAL, and a commit is on disk before it returns.
       database.pragma('journal_mode = WAL');
       database.pragma('synchronous = FULL');
-      database.exec(CREATE_TABLE);
-      const insert = database.prepare(
-        'INSERT INTO orders (reference, status, amount, currency, lines, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-      );
-      return (order) => {
-        insert.run(order.reference, order.status, order.amount, order.currency, order.lines, order.createdAt);
+      for (const table of CREATE_TABLES) database.exec(table);
+      const findKey = database.prepare(`${FIND_KEY}?`);
+      const insertOrder = database.prepare(`${INSERT_ORDER}(?, ?, ?, ?, ?, ?)`);
+      const claimKey = database.prepare('INSERT INTO idempotency_keys (key, body_hash, reference) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING');
+      const setSession = database.prepare('UPDATE orders SET session_id = ? WHERE reference = ?');
+      const setResponse = database.prepare('UPDATE idempotency_keys SET response = ? WHERE key = ?');
+      const commitOne = database.transaction((order: OrderRow, key: string | undefined, bodyHash: string): boolean => {
+        if (key !== undefined && claimKey.run(key, bodyHash, order.reference).changes === 0) return false;
+        insertOrder.run(order.reference, order.status, order.amount, order.currency, order.lines, order.createdAt);
+        return true;
+      });
+      const commitTwo = database.transaction((reference: string, sessionId: string, key: string | undefined, response: string) => {
+        setSession.run(sessionId, reference);
+        if (key !== undefined) setResponse.run(response, key);
+      });
+      return {
+        findKey: (key) => findKey.get(key) as KeyRow | undefined,
+        insertOrder: (order, key, bodyHash) => commitOne(order, key, bodyHash),
+        finish: (reference, sessionId, key, response) => commitTwo(reference, sessionId, key, response),
       };
     }
     case 'postgres': {
@@ -79,16 +132,48 @@ async function orderTable(options: FloorOptions): Promise<InsertOrder> {
       const { default: pg } = await import('pg');
       // The pool size createPostgresStore opens by default.
       const pool = new pg.Pool({ connectionString: options.postgresUrl, max: 10 });
-      await pool.query(CREATE_TABLE);
-      return (order) =>
-        pool.query('INSERT INTO orders (reference, status, amount, currency, lines, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [
-          order.reference,
-          order.status,
-          order.amount,
-          order.currency,
-          order.lines,
-          order.createdAt,
-        ]);
+      for (const table of CREATE_TABLES) await pool.query(table);
+      async function transaction<T>(work: (client: import('pg').PoolClient) => Promise<T>): Promise<T> {
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          const result = await work(client);
+          await client.query('COMMIT');
+          return result;
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        } finally {
+          client.release();
+        }
+      }
+      return {
+        findKey: async (key) => (await pool.query<KeyRow>(`${FIND_KEY}$1`, [key])).rows[0],
+        insertOrder: (order, key, bodyHash) =>
+          transaction(async (client) => {
+            if (key !== undefined) {
+              const claimed = await client.query(
+                'INSERT INTO idempotency_keys (key, body_hash, reference) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING',
+                [key, bodyHash, order.reference],
+              );
+              if (claimed.rowCount === 0) return false;
+            }
+            await client.query(`${INSERT_ORDER}($1, $2, $3, $4, $5, $6)`, [
+              order.reference,
+              order.status,
+              order.amount,
+              order.currency,
+              order.lines,
+              order.createdAt,
+            ]);
+            return true;
+          }),
+        finish: (reference, sessionId, key, response) =>
+          transaction(async (client) => {
+            await client.query('UPDATE orders SET session_id = $1 WHERE reference = $2', [sessionId, reference]);
+            if (key !== undefined) await client.query('UPDATE idempotency_keys SET response = $1 WHERE key = $2', [response, key]);
+          }),
+      };
     }
   }
 }
@@ -107,8 +192,12 @@ function readBody(request: http.IncomingMessage): Promise<string | undefined> {
 }
 
 function send(response: http.ServerResponse, status: number, body: unknown): void {
+  sendJson(response, status, JSON.stringify(body));
+}
+
+function sendJson(response: http.ServerResponse, status: number, json: string): void {
   response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  response.end(JSON.stringify(body));
+  response.end(json);
 }
 
 interface PricedLine {
@@ -139,7 +228,7 @@ function price(catalog: Catalog, data: unknown): { lines: PricedLine[]; amount: 
 
 /** Starts the floor on an ephemeral loopback port; resolves to its base URL. */
 export async function startFloor(options: FloorOptions): Promise<string> {
-  const insertOrder = await orderTable(options);
+  const tables = await floorTables(options);
   const { catalog } = options;
   const pspSessions = `${options.pspUrl.replace(/\/+$/, '')}/v1/sessions`;
   const authorization = `Basic ${Buffer.from(`${options.secretKey}:`).toString('base64')}`;
@@ -157,16 +246,34 @@ export async function startFloor(options: FloorOptions): Promise<string> {
     if (typeof priced === 'string') return send(response, 400, { error: priced });
     const locale = (data as { locale?: unknown }).locale;
 
+    // The key: a finished one answers its session again, a reused one with another body or one in flight is refused.
+    const header = request.headers['idempotency-key'];
+    const key = typeof header === 'string' && header.length > 0 && header.length <= 255 ? header : undefined;
+    const bodyHash = createHash('sha256').update(raw).digest('hex');
+    if (key !== undefined) {
+      const known = await tables.findKey(key);
+      if (known) {
+        if (known.bodyHash !== bodyHash) return send(response, 422, { error: 'idempotency key reused with another body' });
+        if (known.response === null) return send(response, 409, { error: 'a create with this key is in progress' });
+        return sendJson(response, 201, known.response);
+      }
+    }
+
     const reference = `ord_${randomBytes(10).toString('hex')}`;
     const createdAt = new Date().toISOString();
-    await insertOrder({
-      reference,
-      status: 'pending',
-      amount: priced.amount,
-      currency: catalog.currency,
-      lines: JSON.stringify(priced.lines.map(({ sku, name, quantity, unit_amount }) => ({ sku, name, quantity, unitAmount: unit_amount }))),
-      createdAt,
-    });
+    const claimed = await tables.insertOrder(
+      {
+        reference,
+        status: 'pending',
+        amount: priced.amount,
+        currency: catalog.currency,
+        lines: JSON.stringify(priced.lines.map(({ sku, name, quantity, unit_amount }) => ({ sku, name, quantity, unitAmount: unit_amount }))),
+        createdAt,
+      },
+      key,
+      bodyHash,
+    );
+    if (!claimed) return send(response, 409, { error: 'a create with this key is in progress' });
 
     const base = `http://${request.headers.host ?? '127.0.0.1'}/api/checkout`;
     const answer = await fetch(pspSessions, {
@@ -188,7 +295,7 @@ export async function startFloor(options: FloorOptions): Promise<string> {
       return send(response, 502, { error: `the PSP answered ${answer.status}` });
     }
     const session = (await answer.json()) as { id: string; url: string; status: string; amount: number; currency: string; expires_at: string };
-    send(response, 201, {
+    const json = JSON.stringify({
       id: session.id,
       provider: 'sandbox',
       kind: 'hosted',
@@ -200,6 +307,8 @@ export async function startFloor(options: FloorOptions): Promise<string> {
       expires_at: session.expires_at,
       livemode: false,
     });
+    await tables.finish(reference, session.id, key, json);
+    sendJson(response, 201, json);
   }
 
   const server = http.createServer((request, response) => {

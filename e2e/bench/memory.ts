@@ -79,3 +79,59 @@ export async function measureMemory(browser: Browser, origin: string, cycles: nu
     await context.close();
   }
 }
+
+/** One point of the long run: the heap after forced GC once `cycles` cycles are done. */
+export interface HeapPoint {
+  cycles: number;
+  heapUsedBytes: number;
+}
+
+export interface LongRunResult {
+  cycles: number;
+  /** The heap after GC every tenth of the run (the first point after the warm-up, before any timed cycle). */
+  points: HeapPoint[];
+  /** Heap growth over the second half (cycles N/2 → N): flat is < 1 MB. */
+  secondHalfGrowthBytes: number;
+  before: MemorySnapshot;
+  after: MemorySnapshot;
+  cyclesMs: number;
+}
+
+/**
+ * The long run: `cycles` (2,000) create → ready → remove cycles in one page, the heap read after
+ * forced GC (CDP `HeapProfiler.collectGarbage`) every tenth. Flat: the heap after the second half
+ * (cycles 1,000 → 2,000) grew less than 1 MB, so what the first half left is a plateau, not a leak.
+ */
+export async function measureLongRun(browser: Browser, origin: string, cycles: number): Promise<LongRunResult> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('HeapProfiler.enable');
+    await page.goto(`${origin}/bench/memory.html`, { waitUntil: 'load' });
+    const runCycles = (count: number) => page.evaluate((n) => (window as unknown as { benchCycles(n: number): Promise<void> }).benchCycles(n), count);
+    const evaluate = <T>(fn: () => T) => page.evaluate(fn) as Promise<T>;
+    await runCycles(5);
+    const before = await snapshot(cdp, evaluate);
+    const points: HeapPoint[] = [{ cycles: 0, heapUsedBytes: before.heapUsedBytes }];
+    const step = Math.max(1, Math.floor(cycles / 10));
+    const half = Math.floor(cycles / 2);
+    let done = 0;
+    let cyclesMs = 0;
+    let after = before;
+    while (done < cycles) {
+      // Points every tenth, and always one at the half, where "flat" is measured from.
+      const next = Math.min(cycles, done < half && done + step > half ? half : done + step);
+      const started = performance.now();
+      await runCycles(next - done);
+      cyclesMs += performance.now() - started;
+      done = next;
+      after = await snapshot(cdp, evaluate);
+      points.push({ cycles: done, heapUsedBytes: after.heapUsedBytes });
+    }
+    const atHalf = points.find((point) => point.cycles === half) ?? points[0]!;
+    return { cycles, points, secondHalfGrowthBytes: after.heapUsedBytes - atHalf.heapUsedBytes, before, after, cyclesMs };
+  } finally {
+    await context.close();
+  }
+}

@@ -5,7 +5,6 @@
  */
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build, type Metafile } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckoutSession } from '../core/protocol.js';
@@ -14,9 +13,9 @@ import { FAKE_PUBLISHABLE_KEY, FAKE_SECRET_KEY, startFakeStripe, type FakeStripe
 import { createSandboxPsp, serveNode, type NodeServerHandle } from './node.js';
 import { createD1Store, type D1DatabaseLike } from './store/d1.js';
 import type { CheckoutStore, Order } from './store/types.js';
+import { bundleForWorkers, SANDBOX_STRIPE_WORKER, type WorkerBundle } from './test-support/edge-bundles.js';
 import { answersAsBefore, REFUSALS } from './test-support/refusals.js';
 
-const WORKER = fileURLToPath(new URL('./test-support/edge-worker.ts', import.meta.url));
 const SECRET_KEY = 'sbx_sk_test_edge_0123456789abcdef';
 const WEBHOOK_SECRET = 'sbx_whsec_test_edge_0123456789abcdef';
 const ORIGIN = 'http://shop.test';
@@ -24,32 +23,7 @@ const API = `${ORIGIN}/api/checkout`;
 /** Workers allow 3 MB (free) after compression; the handler stays well inside it. */
 const GZIP_BUDGET = 1024 * 1024;
 
-interface Bundle {
-  code: string;
-  metafile: Metafile;
-}
-
-/** As a Workers build does it: for workerd, not Node, so an import of a Node built-in fails the build. */
-async function bundleForWorkers(entry: string): Promise<Bundle> {
-  const result = await build({
-    entryPoints: [entry],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'browser',
-    conditions: ['workerd', 'worker', 'browser'],
-    target: 'es2022',
-    metafile: true,
-    outfile: 'worker.js',
-    logLevel: 'silent',
-    // The Node stores' drivers: optional peers a Workers app does not install, and esbuild leaves an
-    // import() it cannot resolve alone. Installed here for the other tests, so kept out by name.
-    external: ['better-sqlite3', 'pg'],
-  });
-  return { code: result.outputFiles[0]!.text, metafile: result.metafile };
-}
-
-let bundle: Bundle;
+let bundle: WorkerBundle;
 let psp: NodeServerHandle;
 let stripe: FakeStripe;
 let miniflare: Miniflare;
@@ -63,7 +37,7 @@ beforeAll(async () => {
     fetch: async () => new Response(null, { status: 204 }),
     logger: { warn: () => {} },
   });
-  [bundle, psp, stripe] = await Promise.all([bundleForWorkers(WORKER), serveNode(sandbox.fetch), startFakeStripe()]);
+  [bundle, psp, stripe] = await Promise.all([bundleForWorkers(SANDBOX_STRIPE_WORKER), serveNode(sandbox.fetch), startFakeStripe()]);
   miniflare = new Miniflare({
     modules: [{ type: 'ESModule', path: 'worker.js', contents: bundle.code }],
     compatibilityDate: '2026-04-01',

@@ -8,7 +8,7 @@
  *
  * There is no public default base URL: ConvergeGate provides one per merchant.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { CheckoutSession } from '../../core/protocol.js';
 import {
   assertFreshTimestamp,
@@ -63,15 +63,15 @@ export interface ConvergeGateProviderOptions {
 }
 
 const sessionAnswer = z.object({
-  id: z.string().min(1),
-  url: z.string().url(),
-  status: z.string().min(1),
-  amount_total: z.number().int(),
-  currency: z.string().min(3),
+  id: z.string().check(z.minLength(1)),
+  url: z.url(),
+  status: z.string().check(z.minLength(1)),
+  amount_total: z.int(),
+  currency: z.string().check(z.minLength(3)),
   // The document names the field `expire_at` (not the request's `expires_at`); accept both.
-  expire_at: z.number().optional(),
-  expires_at: z.number().optional(),
-  livemode: z.boolean().optional(),
+  expire_at: z.optional(z.number()),
+  expires_at: z.optional(z.number()),
+  livemode: z.optional(z.boolean()),
 });
 
 /**
@@ -89,7 +89,7 @@ export function createConvergeGateProvider(options: ConvergeGateProviderOptions)
   const now = options.now ?? Date.now;
   const authorization = basicAuth(secretKey);
 
-  function toSession(answer: z.infer<typeof sessionAnswer>): CheckoutSession {
+  function toSession(answer: z.output<typeof sessionAnswer>): CheckoutSession {
     const expiresSeconds = answer.expire_at ?? answer.expires_at;
     const expiresAt = expiresSeconds === undefined ? undefined : new Date(expiresSeconds * 1000);
     // An unknown word stays `open`: it never claims a payment, and expiry still ends the session.

@@ -3,7 +3,7 @@
  * into a `ProviderError`, and validation of the answer. Web-standard only (fetch, btoa), so an
  * adapter runs on edge runtimes as well as Node.
  */
-import type { z } from 'zod';
+import * as z from 'zod/mini';
 import { ProviderError } from '../provider-api/types.js';
 import { noteProviderStatus } from '../telemetry.js';
 
@@ -124,13 +124,15 @@ export async function requestJson(request: JsonRequest): Promise<JsonResponse> {
  * Validates a provider answer against the fields the adapter relies on; a missing or mistyped
  * field becomes a `ProviderError` that names it.
  */
-export function parseAnswer<S extends z.ZodType>(
+export function parseAnswer<S extends z.core.$ZodType>(
   provider: string,
   action: string,
   schema: S,
   value: unknown,
-): z.infer<S> {
-  const result = schema.safeParse(value);
+): z.output<S> {
+  // zod/mini's function takes a schema of either API (they share one core), so an edge bundle of an
+  // adapter on zod/mini carries no classic zod.
+  const result = z.safeParse(schema, value);
   if (result.success) return result.data;
   const issues = result.error.issues
     .slice(0, 3)

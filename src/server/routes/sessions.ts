@@ -1,5 +1,5 @@
 import { Hono, type MiddlewareHandler } from 'hono';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { cors } from 'hono/cors';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ApiIssue, CheckoutSession } from '../../core/protocol.js';
@@ -156,7 +156,7 @@ function checkBody<S extends typeof createSessionBodySchema | typeof methodsBody
   c: CheckoutContext,
   raw: string,
   schema: S,
-): { body: z.infer<S>; priced: PricedCart } | Response {
+): { body: z.output<S>; priced: PricedCart } | Response {
   const { config } = c.var.checkout;
   let data: unknown;
   try {
@@ -171,7 +171,7 @@ function checkBody<S extends typeof createSessionBodySchema | typeof methodsBody
     const issues = toRequestIssues(parsed.error);
     return errorAnswer(c, 400, 'invalid_request', describeIssues(issues), issues);
   }
-  const body = parsed.data as z.infer<S>;
+  const body = parsed.data as z.output<S>;
   try {
     return { body, priced: priceItems(config.catalog, body.items) };
   } catch (error) {

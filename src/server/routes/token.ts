@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { CheckoutSession } from '../../core/protocol.js';
 import { tokenKey } from '../idempotency.js';
 import { baseUrl } from '../origins.js';
@@ -24,7 +24,7 @@ const TOKEN_CLAIM_HASH = 'card-token';
  */
 const tokenBodySchema = z.strictObject({
   // Providers check their own format (checkout.com: tok_ + 26, Mollie Components: tkn_…); this keeps junk from the store and the log.
-  token: z.string().regex(/^(tok|tkn)_[A-Za-z0-9_]{1,128}$/, 'must be a card token (tok_… or tkn_…)'),
+  token: z.string().check(z.regex(/^(tok|tkn)_[A-Za-z0-9_]{1,128}$/, 'must be a card token (tok_… or tkn_…)')),
 });
 
 type CardTokenProvider = PaymentProvider & Required<Pick<PaymentProvider, 'submitToken'>>;
