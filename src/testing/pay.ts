@@ -94,10 +94,13 @@ async function openPayment(
   try {
     const hostedFrame = widget.locator('iframe[src*="/pay/sbx_"]');
     const cardFrame = widget.locator('.card-frame iframe');
+    // A popup-mode trigger opens a window first; a card-token session closes it again and shows its
+    // card fields on the page: the popup counts once it shows the hosted page, the card fields at once.
     const present = async () => {
-      if (popup) return 'popup';
-      if (HOSTED_PAGE.test(page.url())) return 'redirect';
       if ((await cardFrame.count()) > 0) return 'card-fields';
+      if (popup?.isClosed()) popup = undefined;
+      if (popup && HOSTED_PAGE.test(popup.url())) return 'popup';
+      if (HOSTED_PAGE.test(page.url())) return 'redirect';
       if ((await hostedFrame.count()) > 0) return 'iframe';
       return undefined;
     };
@@ -107,7 +110,7 @@ async function openPayment(
     for (;;) {
       const kind = await present().catch(() => undefined); // a redirect may swap the page under the check
       if (kind === 'popup') {
-        await popup!.waitForURL(HOSTED_PAGE, { timeout });
+        await popup!.waitForLoadState('domcontentloaded');
         return { surface: 'popup', popup: popup! };
       }
       if (kind === 'redirect') {
@@ -131,8 +134,8 @@ async function findChallenge(page: Page, widget: Locator, popupOpened: Promise<P
   void popupOpened.then((opened) => (popup = opened));
   const challengeFrame = widget.locator('iframe[src*="/v1/3ds/"]');
   for (;;) {
-    if (popup) {
-      await popup.waitForURL(CHALLENGE_PAGE, { timeout });
+    if (popup && !popup.isClosed() && CHALLENGE_PAGE.test(popup.url())) {
+      await popup.waitForLoadState('domcontentloaded');
       return { surface: popup, popup };
     }
     if (CHALLENGE_PAGE.test(page.url())) return { surface: page };
