@@ -6,12 +6,16 @@
  *   within its budget, every module the widget entries can load (the lazy chunks too) imports only
  *   the package's dependencies, and their types compile with `skipLibCheck: false`;
  * - the backend without `stripe` (README's one install command): `checkout-widget/server` loads, and
- *   its types and `./server/node`'s compile with `skipLibCheck: false`.
+ *   its types and `./server/node`'s compile with `skipLibCheck: false`;
+ * - the same project as a scratch shop (`scripts/scratch-app/`, with `@hono/node-server` and
+ *   `@playwright/test` added): its Playwright test pays, declines and cancels with
+ *   `checkout-widget/testing`, and `npx checkout-widget trigger` is accepted by its running handler.
  *
  * Installs go to the registry (or npm's cache); `tsc` is the repository's own.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
@@ -249,4 +253,96 @@ export const factories = [createSandboxProvider, createReepayBilling, createReep
     );
     expect(diagnostics).toBe('');
   });
+});
+
+/** A free TCP port on loopback. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The scratch shop: the backend project plus `scripts/scratch-app/` (a server with the sandbox, the
+ * handler and a widget page; a Playwright config and spec). Hook for more scratch-project tests
+ * (the typings helper's Vue/Preact/Solid type tests): put their files in `scripts/scratch-app/`
+ * (every file there is copied into `shopDir`) and add an `it` to this describe, e.g. with
+ * `typecheck(shopDir, …)`; the packages they need go in `SHOP_EXTRA_PACKAGES`.
+ */
+const SHOP_EXTRA_PACKAGES = [`@playwright/test@${(JSON.parse(readFileSync(join(ROOT, 'node_modules', '@playwright', 'test', 'package.json'), 'utf8')) as { version: string }).version}`, '@hono/node-server@1'];
+
+describe('a scratch shop: checkout-widget/testing in its Playwright test, the CLI against its handler', () => {
+  let shopDir: string;
+  let shopUrl: string;
+  let sandboxEnv: Record<string, string>;
+  let shop: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    shopDir = backend.dir;
+    await npm(['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...SHOP_EXTRA_PACKAGES], shopDir);
+    const app = join(ROOT, 'scripts', 'scratch-app');
+    for (const file of readdirSync(app)) copyFileSync(join(app, file), join(shopDir, file));
+    const port = await freePort();
+    const child = spawn(process.execPath, ['server.mjs'], { cwd: shopDir, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    shop = child;
+    const ready = await new Promise<string>((resolve, reject) => {
+      let output = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const line = /^READY .*$/m.exec(output)?.[0];
+        if (line) resolve(line);
+      });
+      child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.once('exit', (code) => reject(new Error(`the scratch shop exited ${code}: ${output}`)));
+    });
+    const [, url, env] = /^READY (\S+) (.*)$/.exec(ready)!;
+    shopUrl = url!;
+    sandboxEnv = JSON.parse(env!) as Record<string, string>;
+  }, 240_000);
+
+  afterAll(() => {
+    shop?.kill('SIGTERM');
+  });
+
+  it('its Playwright test pays (popup), declines then pays (embedded) and cancels with payInSandbox', async () => {
+    const port = new URL(shopUrl).port;
+    const { stdout } = await run(process.execPath, [join(shopDir, 'node_modules', '@playwright', 'test', 'cli.js'), 'test', '-c', 'playwright.config.mjs'], {
+      cwd: shopDir,
+      env: { ...process.env, PORT: port, CI: '' },
+      maxBuffer: 16 * 1024 * 1024,
+    }).catch((error: { stdout?: string; stderr?: string }) => {
+      throw new Error(`the scratch shop's Playwright test failed:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
+    });
+    expect(stdout).toContain('3 passed');
+  }, 180_000);
+
+  it('npx checkout-widget trigger: the running handler takes the signed webhook, refuses a forged one; --help works', async () => {
+    // A session paid at the PSP from code with its own webhook dropped (checkout-widget/testing), then told by the CLI.
+    const { stdout: sessionId, stderr } = await node(
+      shopDir,
+      `import { sandboxTestHelpers } from 'checkout-widget/testing';
+      const created = await fetch('${shopUrl}/api/checkout/sessions', { method: 'POST', headers: { 'content-type': 'application/json', origin: '${shopUrl}' }, body: JSON.stringify({ items: [{ sku: 'mug', quantity: 1 }] }) });
+      const session = await created.json();
+      await sandboxTestHelpers(${JSON.stringify(sandboxEnv)}).complete(session.id, { webhook: 'drop' });
+      process.stdout.write(session.id);`,
+    );
+    expect(stderr).toBe('');
+    expect(sessionId).toMatch(/^sbx_/);
+    const cli = (args: string[], env: Record<string, string> = {}) =>
+      run('npx', ['--no-install', 'checkout-widget', ...args], { cwd: shopDir, env: { ...process.env, ...env } }).then(
+        ({ stdout }) => ({ code: 0, stdout, stderr: '' }),
+        (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code ?? -1, stdout: error.stdout ?? '', stderr: error.stderr ?? '' }),
+      );
+    const webhookUrl = `${shopUrl}/api/checkout/webhooks/sandbox`;
+    const sent = await cli(['trigger', 'session.completed', '--to', webhookUrl, '--session', sessionId], { SANDBOX_WEBHOOK_SECRET: sandboxEnv['SANDBOX_WEBHOOK_SECRET']! });
+    expect(sent).toMatchObject({ code: 0, stdout: expect.stringContaining(': 200 {"received":true}') });
+    const forged = await cli(['trigger', 'session.completed', '--to', webhookUrl, '--session', sessionId, '--secret', 'sbx_whsec_forged']);
+    expect(forged).toMatchObject({ code: 1, stderr: expect.stringContaining(': 400 ') });
+    expect((await cli(['--help'])).stdout).toContain('Usage: checkout-widget <command>');
+  }, 120_000);
 });

@@ -98,7 +98,9 @@ export function renderRegistries(dir: string = PROVIDERS_DIR): Record<string, st
       '// Server side only: reachable from providersFromEnv (checkout-widget/server), never from the browser build.\n' +
       servers.map((p) => `import * as ${p.id}Server from '../providers/${p.folder}/server.js';\n`).join('') +
       '\n/** Every provider folder\'s adapter module; `providersFromEnv` orders them by `ENV_PREFERENCE`. */\n' +
-      `export const PROVIDER_SERVER_MODULES = [${servers.map((p) => `${p.id}Server`).join(', ')}] as const;\n`,
+      `export const PROVIDER_SERVER_MODULES = [${servers.map((p) => `${p.id}Server`).join(', ')}] as const;\n` +
+      '\n/** Every provider folder\'s name, in the order of `PROVIDER_SERVER_MODULES` (the test kit keys its webhook signers by them). */\n' +
+      `export const PROVIDER_FOLDERS = [${servers.map((p) => `'${p.folder}'`).join(', ')}] as const;\n`,
     'provider-registry/shapes.generated.ts':
       HEADER +
       "import type { SessionShape } from '../core/session-shapes/types.js';\n" +

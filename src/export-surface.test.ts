@@ -47,6 +47,7 @@ const EXPECTED: Record<string, string[]> = {
   './server/providers/vipps-mobilepay': ["RegisterVippsWebhookOptions", "VIPPS_MOBILEPAY_API_URL", "VIPPS_MOBILEPAY_CURRENCIES", "VIPPS_WEBHOOK_EVENTS", "VippsMobilePayProviderOptions", "createVippsMobilePayProvider", "epaymentReference", "registerVippsWebhook"],
   './server/node': ["CheckoutMiddlewareOptions", "NodeServerHandle", "RunningSandbox", "SANDBOX_BLIK_CODES", "SANDBOX_TEST_CARDS", "SandboxPsp", "SandboxPspOptions", "ServeNodeOptions", "StartSandboxOptions", "checkoutMiddleware", "createSandboxPsp", "serveNode", "startSandbox", "toNodeListener"],
   './server/store-conformance': ["ConformanceSubject", "describeStoreConformance", "sampleBreaker", "sampleOrder"],
+  './testing': ["PayInSandboxOptions", "PayInSandboxResult", "ProviderName", "SANDBOX_BLIK_CODES", "SANDBOX_OUTCOMES", "SANDBOX_TEST_CARDS", "SandboxOutcome", "SandboxSessionAnswer", "SandboxSurfaceKind", "SandboxTestHelpers", "SandboxTestTarget", "SendTestWebhookOptions", "TEST_WEBHOOK_PROVIDERS", "TestWebhook", "TestWebhookOptions", "WebhookAction", "WebhookChoice", "payInSandbox", "sandboxTestHelpers", "sendTestWebhook", "signedTestWebhook"],
 };
 
 describe('the public API', () => {

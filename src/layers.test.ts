@@ -5,7 +5,10 @@
  *
  *   entries            src/{cdn,index,define,react}.ts, src/server/{index,node}.ts: the package's
  *                      entry points → every layer; nothing imports them
- *   cli                src/cli/: the command line (dead letters now, issue 24's CLI later) → server, core
+ *   cli                src/cli/: the command line (`checkout-widget sandbox|trigger|orders|jobs`)
+ *                        → testing, provider-registry, providers, server, core
+ *   testing            src/testing/: `checkout-widget/testing`, the shop's test kit (sandbox helpers,
+ *                      signed test webhooks) → provider-registry, providers, server, core
  *   components         src/components/: the <checkout-widget> element → provider-registry, renderers, core
  *   provider-registry  src/provider-registry/: the one place that knows every provider folder, the
  *                      generated lists of them (`*.generated.ts`, `npm run providers`) and what uses
@@ -36,11 +39,12 @@ import { relative, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { filesUnder, importsOf, SRC } from './server/test-support/import-graph.js';
 
-type Layer = 'entries' | 'cli' | 'components' | 'provider-registry' | 'providers' | 'renderers' | 'server' | 'core';
+type Layer = 'entries' | 'cli' | 'testing' | 'components' | 'provider-registry' | 'providers' | 'renderers' | 'server' | 'core';
 
 const MAY_IMPORT: Record<Layer, readonly Layer[]> = {
-  entries: ['cli', 'components', 'provider-registry', 'providers', 'renderers', 'server', 'core'],
-  cli: ['server', 'core'],
+  entries: ['cli', 'testing', 'components', 'provider-registry', 'providers', 'renderers', 'server', 'core'],
+  cli: ['testing', 'provider-registry', 'providers', 'server', 'core'],
+  testing: ['provider-registry', 'providers', 'server', 'core'],
   components: ['provider-registry', 'renderers', 'core'],
   'provider-registry': ['providers', 'server', 'renderers', 'core'],
   providers: ['server', 'renderers', 'core'],
@@ -69,6 +73,7 @@ function isTestCode(name: string): boolean {
 function layerOf(name: string): Layer | undefined {
   if (!name.includes('/') || SERVER_ENTRIES.has(name)) return 'entries';
   if (name.startsWith('cli/')) return 'cli';
+  if (name.startsWith('testing/')) return 'testing';
   if (name.startsWith('components/')) return 'components';
   if (name.startsWith('provider-registry/')) return 'provider-registry';
   if (/^providers\/[^/]+\//.test(name)) return 'providers';

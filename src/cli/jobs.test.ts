@@ -52,7 +52,6 @@ it('exits 2 with the usage for a missing store, an unknown command, status or op
     ['jobs', 'list', '--store', 'mysql://x'],
     ['jobs', 'list', '--verbose', '--store', 'sqlite:x.db'],
     ['jobs', 'retry', '--store', 'sqlite:x.db'],
-    ['orders'],
   ]) {
     const answer = await runCli(args);
     expect([args.join(' '), answer.code]).toEqual([args.join(' '), 2]);

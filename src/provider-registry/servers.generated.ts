@@ -12,3 +12,6 @@ import * as vippsMobilepayServer from '../providers/vipps-mobilepay/server.js';
 
 /** Every provider folder's adapter module; `providersFromEnv` orders them by `ENV_PREFERENCE`. */
 export const PROVIDER_SERVER_MODULES = [adyenServer, bokameraServer, commercelayerServer, convergegateServer, mollieServer, reepayServer, sandboxServer, stripeServer, vippsMobilepayServer] as const;
+
+/** Every provider folder's name, in the order of `PROVIDER_SERVER_MODULES` (the test kit keys its webhook signers by them). */
+export const PROVIDER_FOLDERS = ['adyen', 'bokamera', 'commercelayer', 'convergegate', 'mollie', 'reepay', 'sandbox', 'stripe', 'vipps-mobilepay'] as const;

@@ -14,6 +14,7 @@ import { apiError } from './psp/http.js';
 import type { SandboxPsp, SandboxPspOptions } from './psp/options.js';
 import { addPageRoutes } from './psp/page-routes.js';
 import { addSdkRoutes } from './psp/sdk-routes.js';
+import { addTestHelperRoutes } from './psp/test-helper-routes.js';
 import { loadStateFile, saveStateFile } from './psp/persistence.js';
 import { PspState } from './psp/state.js';
 import { createWebhookSender } from './psp/webhooks.js';
@@ -52,7 +53,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
       changed: () => {
         if (stateFile) saveStateFile(stateFile, state.records());
       },
-      notify: (about, target, type) => webhooks.deliver(about, target, type),
+      notify: (about, target, type, plan) => webhooks.deliver(about, target, type, plan),
     },
     stateFile ? loadStateFile(stateFile) : undefined,
   );
@@ -62,6 +63,7 @@ export function createSandboxPsp(options: SandboxPspOptions): SandboxPsp {
   addSdkRoutes(app, { state, credentials, configuredPublicUrl });
   addApiRoutes(app, { state, credentials, ttlSeconds: options.ttlSeconds ?? 1800, configuredPublicUrl });
   addPageRoutes(app, state);
+  addTestHelperRoutes(app, { state, credentials });
   addFramesRoutes(app, { state, credentials, configuredPublicUrl });
   app.notFound(() => apiError(404, 'not_found', 'Not found'));
   app.onError((error) => {

@@ -15,7 +15,7 @@ import {
   type PspSession,
   type PspToken,
 } from './model.js';
-import type { WebhookSubject } from './webhooks.js';
+import type { WebhookPlan, WebhookSubject } from './webhooks.js';
 
 const MAX_RECORDS = 10_000;
 /** Sessions are kept a day past expiry so late reads still answer. */
@@ -26,7 +26,7 @@ export interface PspStateHooks {
   /** After every change (to persist `records()`). */
   changed: () => void;
   /** A webhook for the shop, to the object's notification URL if it has one. */
-  notify: (about: WebhookSubject, target: string | undefined, type: string) => void;
+  notify: (about: WebhookSubject, target: string | undefined, type: string, plan?: WebhookPlan) => void;
 }
 
 /** An `Idempotency-Key` and the hash of the body it came with. */
@@ -157,8 +157,11 @@ export class PspState {
     token.used = true;
   }
 
-  /** Completes the session; a recurring one saves the card it was paid with for its customer. */
-  complete(session: PspSession, method: PayMethod, card?: CardOnFile): void {
+  /**
+   * Completes the session; a recurring one saves the card it was paid with for its customer.
+   * `webhook`: how its webhook goes out (the test helpers drop, delay or duplicate it).
+   */
+  complete(session: PspSession, method: PayMethod, card?: CardOnFile, webhook?: WebhookPlan): void {
     session.status = 'complete';
     session.paymentMethod = method;
     session.awaitingChallenge = false;
@@ -176,15 +179,24 @@ export class PspState {
       session.savedPaymentMethodId = saved.id;
     }
     this.save();
-    this.hooks.notify({ session: session.id }, session.notificationUrl, 'session.completed');
+    this.hooks.notify({ session: session.id }, session.notificationUrl, 'session.completed', webhook);
   }
 
-  cancel(session: PspSession): void {
+  /** Expires an open session now (the test helpers); a PSP sends no webhook for an expiry. */
+  expire(session: PspSession): void {
+    session.expiresAt = Math.min(session.expiresAt, this.now());
+    session.status = 'expired';
+    session.awaitingChallenge = false;
+    delete session.challengeCard;
+    this.save();
+  }
+
+  cancel(session: PspSession, webhook?: WebhookPlan): void {
     session.status = 'cancelled';
     session.awaitingChallenge = false;
     delete session.challengeCard;
     this.save();
-    this.hooks.notify({ session: session.id }, session.notificationUrl, 'session.cancelled');
+    this.hooks.notify({ session: session.id }, session.notificationUrl, 'session.cancelled', webhook);
   }
 
   /** Everything the state holds, as the state file keeps it. */

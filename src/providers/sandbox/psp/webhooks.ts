@@ -8,6 +8,18 @@ const MAX_WEBHOOK_RETRY_DELAY_MS = 10 * 60_000;
 /** What a webhook is about: `{ session }` or `{ charge }` in its body. */
 export type WebhookSubject = { session: string } | { charge: string };
 
+/**
+ * How one webhook goes out (the test helpers' `webhook` option): `copies` deliveries of the same
+ * event (0 drops it, 2 duplicates it: the same event id twice), each after `delayMs`.
+ */
+export interface WebhookPlan {
+  copies: number;
+  delayMs: number;
+}
+
+/** A webhook as a real PSP sends it: once, at once. */
+export const DELIVER_ONCE: WebhookPlan = { copies: 1, delayMs: 0 };
+
 export interface WebhookSenderOptions {
   /** Signs the bodies (`Sandbox-Signature`). */
   secret: string;
@@ -21,8 +33,8 @@ export interface WebhookSenderOptions {
 }
 
 export interface WebhookSender {
-  /** Sends `{ id, type, session | charge }` to `target`, if there is one; returns at once. */
-  deliver(about: WebhookSubject, target: string | undefined, type: string): void;
+  /** Sends `{ id, type, session | charge }` to `target` as `plan` says (default once, at once), if there is a target; returns at once. */
+  deliver(about: WebhookSubject, target: string | undefined, type: string, plan?: WebhookPlan): void;
   /** Resolves when the deliveries started so far have finished, retries included. */
   whenIdle(): Promise<void>;
   /** Cuts deliveries in flight and drops retries still waiting. */
@@ -97,13 +109,18 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   }
 
   return {
-    deliver(about, target, type) {
+    deliver(about, target, type, plan = DELIVER_ONCE) {
       if (!target) return;
       const body = JSON.stringify({ id: newId('evt_'), type, ...about });
       const subject = 'session' in about ? about.session : about.charge;
-      // Fire and forget, retried with backoff, like a PSP that does not hold up the shopper.
-      const delivery = deliverWithRetries(target, body, `${type} for ${subject}`).finally(() => pending.delete(delivery));
-      pending.add(delivery);
+      for (let copy = 0; copy < plan.copies; copy++) {
+        // Fire and forget, retried with backoff, like a PSP that does not hold up the shopper.
+        const delivery = (async () => {
+          if (plan.delayMs > 0) await sleepUnlessClosed(plan.delayMs);
+          if (!closing.signal.aborted) await deliverWithRetries(target, body, `${type} for ${subject}`);
+        })().finally(() => pending.delete(delivery));
+        pending.add(delivery);
+      }
     },
     async whenIdle() {
       while (pending.size > 0) await Promise.allSettled([...pending]);
