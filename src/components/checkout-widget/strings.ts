@@ -153,6 +153,17 @@ export const STRINGS = {
     de: 'Die Kasse konnte nicht geöffnet werden.',
     pl: 'Nie udało się rozpocząć płatności.',
   },
+  // `<checkout-widget>` has neither an `endpoint` nor a `session`: the shop's mistake, so the
+  // shopper reads the same words as for a session that could not be made.
+  missing_endpoint: {
+    en: 'The checkout could not be started.',
+    da: 'Betalingen kunne ikke startes.',
+    sv: 'Kassan kunde inte öppnas.',
+    nb: 'Betalingen kunne ikke startes.',
+    fi: 'Kassaa ei voitu avata.',
+    de: 'Die Kasse konnte nicht geöffnet werden.',
+    pl: 'Nie udało się rozpocząć płatności.',
+  },
   provider_load_failed: {
     en: 'The checkout could not be shown.',
     da: 'Betalingen kunne ikke vises.',

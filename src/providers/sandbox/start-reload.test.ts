@@ -102,7 +102,7 @@ describe("the README's dev-server recipe (start on the first request)", () => {
     vi.stubEnv('NEXT_PHASE', 'phase-production-build');
     try {
       vi.resetModules();
-      const route = await import('./next-route.fixture.js');
+      const route = await import('./test-support/next-route.js');
       await new Promise((resolve) => setTimeout(resolve, 50));
       await expect(fetch(`http://127.0.0.1:${port}/v1/mollie.js`)).rejects.toThrow();
       expect(readdirSync(path.dirname(dataDir))).toEqual([]);
@@ -122,7 +122,7 @@ describe("the README's dev-server recipe (start on the first request)", () => {
       expect(readdirSync(dataDir)).toContain('sandbox-keys.json');
       // A reloaded route module: the same PSP answers, no EADDRINUSE.
       vi.resetModules();
-      const reloaded = await import('./next-route.fixture.js');
+      const reloaded = await import('./test-support/next-route.js');
       const again = await reloaded.POST(
         new Request('https://shop.example/api/checkout/sessions', {
           method: 'POST',
