@@ -23,7 +23,8 @@ afterEach(async () => {
   running.clear();
 });
 
-describe('startSandbox under a dev server that reloads', () => {
+// Each test evaluates start.ts and its imports afresh: slow on a loaded machine.
+describe('startSandbox under a dev server that reloads', { timeout: 30_000 }, () => {
   it('two module instances asking for one port get the same running sandbox, not EADDRINUSE', async () => {
     const port = await freePort();
     const first = await freshStartModule();
@@ -90,7 +91,7 @@ describe('startSandbox under a dev server that reloads', () => {
   });
 });
 
-describe("the README's dev-server recipe (start on the first request)", () => {
+describe("the README's dev-server recipe (start on the first request)", { timeout: 30_000 }, () => {
   it('importing the route, as `next build` does, starts nothing and writes no data folder; its first request starts the sandbox', async () => {
     const { mkdtempSync, readdirSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
