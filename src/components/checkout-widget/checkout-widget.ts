@@ -83,7 +83,8 @@ export class CheckoutWidget extends LitElement {
     methods: { type: String },
     session: { attribute: false },
     strings: { attribute: false },
-  };
+    // `as const`: the framework typings (typings.ts) read the property names and attributes from here.
+  } as const;
 
   /** The `payload` attribute is parsed here so bad JSON becomes a clear error, not an exception. */
   static override get observedAttributes(): string[] {
