@@ -74,16 +74,34 @@ export function createCheckoutEvent<K extends CheckoutEventName>(
   return new CustomEvent(name, { detail, bubbles: true, composed: true });
 }
 
+/** Every event the widget fires as its listener receives it, by name (an event map, as the DOM's). */
+export type CheckoutEventMap = { [K in CheckoutEventName]: CheckoutEvent<K> };
+/** `checkout-session`: a session was created or loaded and validated. */
+export type CheckoutSessionEvent = CheckoutEvent<'checkout-session'>;
+/** `checkout-ready`: the provider's UI is mounted and loaded. */
+export type CheckoutReadyEvent = CheckoutEvent<'checkout-ready'>;
+/** `checkout-accept`: paid, and the endpoint confirmed `status: "complete"`. */
+export type CheckoutAcceptEvent = CheckoutEvent<'checkout-accept'>;
+/** `checkout-cancel`: the shopper cancelled. */
+export type CheckoutCancelEvent = CheckoutEvent<'checkout-cancel'>;
+/** `checkout-expired`: the session expired. */
+export type CheckoutExpiredEvent = CheckoutEvent<'checkout-expired'>;
+/** `checkout-error`: something failed; branch on `detail.code`. */
+export type CheckoutErrorEvent = CheckoutEvent<'checkout-error'>;
+/** `checkout-status`: every change of the widget's `state`. */
+export type CheckoutStatusEvent = CheckoutEvent<'checkout-status'>;
+/** `checkout-close`: an overlay or popup was closed. */
+export type CheckoutCloseEvent = CheckoutEvent<'checkout-close'>;
+/** `checkout-method`: the shopper picked a method in the chooser. */
+export type CheckoutMethodEvent = CheckoutEvent<'checkout-method'>;
+
+// The events bubble and are composed, so `document` and `window` hear them too:
+// `document.addEventListener('checkout-accept', (e) => e.detail.session.id)` type-checks.
 declare global {
-  interface HTMLElementEventMap {
-    'checkout-session': CheckoutEvent<'checkout-session'>;
-    'checkout-ready': CheckoutEvent<'checkout-ready'>;
-    'checkout-accept': CheckoutEvent<'checkout-accept'>;
-    'checkout-cancel': CheckoutEvent<'checkout-cancel'>;
-    'checkout-expired': CheckoutEvent<'checkout-expired'>;
-    'checkout-error': CheckoutEvent<'checkout-error'>;
-    'checkout-status': CheckoutEvent<'checkout-status'>;
-    'checkout-close': CheckoutEvent<'checkout-close'>;
-    'checkout-method': CheckoutEvent<'checkout-method'>;
-  }
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface HTMLElementEventMap extends CheckoutEventMap {}
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface DocumentEventMap extends CheckoutEventMap {}
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface WindowEventMap extends CheckoutEventMap {}
 }

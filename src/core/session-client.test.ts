@@ -181,10 +181,10 @@ describe('readSession', () => {
     expect(server.requests[0]?.url).toBe('/api/checkout/sessions/ses%2F1');
   });
 
-  it('reports a 404 as a non-retryable endpoint_error', async () => {
+  it('reports a 404 as a non-retryable endpoint_error that names the URL it called', async () => {
     server.respond(() => ({ status: 404, body: { error: { code: 'not_found', message: 'No such session' } } }));
     const error = await failure(readSession(server.url, 'nope'));
-    expect(error).toMatchObject({ code: 'endpoint_error', message: 'No such session', retryable: false, status: 404 });
+    expect(error).toMatchObject({ code: 'endpoint_error', message: `No such session (${server.url}/nope)`, retryable: false, status: 404 });
   });
 });
 

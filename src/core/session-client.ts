@@ -131,13 +131,15 @@ async function attemptOnce(url: string, init: RequestInit, options: Omit<Session
           cause: error,
         });
       }
-      throw new CheckoutError('endpoint_unreachable', 'The checkout endpoint could not be reached', {
+      // A fetch TypeError on another origin is most often CORS: the browser tells the page no more.
+      const page = globalThis.location;
+      throw new CheckoutError('endpoint_unreachable', `The checkout endpoint could not be reached${page && new URL(url, page.href).origin != page.origin ? ' (CORS? allowedOrigins)' : ''}`, {
         retryable: true,
         cause: error,
       });
     }
     const text = await readBody(response, signal, () => timedOut, timeoutMs);
-    if (!response.ok) throw endpointError(response.status, text);
+    if (!response.ok) throw endpointError(response.status, text, url);
     try {
       return JSON.parse(text) as unknown;
     } catch (error) {
@@ -164,7 +166,7 @@ async function readBody(
   }
 }
 
-function endpointError(status: number, text: string): CheckoutError {
+function endpointError(status: number, text: string, url: string): CheckoutError {
   let message = `The checkout endpoint answered ${status}`;
   try {
     const body = JSON.parse(text) as { error?: { message?: unknown } };
@@ -172,6 +174,8 @@ function endpointError(status: number, text: string): CheckoutError {
   } catch {
     // Not JSON (a proxy's HTML error page, say): keep the status line.
   }
+  // A typo'd endpoint: say which URL was called.
+  if (status === 404) message += ` (${url})`;
   if (status === 429) return new CheckoutError('rate_limited', message, { status, retryable: true });
   return new CheckoutError('endpoint_error', message, { status, retryable: status >= 500 });
 }

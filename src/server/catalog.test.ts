@@ -58,3 +58,26 @@ describe('assertValidCatalog', () => {
     expect(() => assertValidCatalog(bad as Catalog)).toThrow(message);
   });
 });
+
+describe('a missing or empty catalog says what a catalog looks like', () => {
+  const provider = { name: 'fake', createSession: async () => ({ id: 'x', kind: 'hosted' as const, url: 'https://pay.example/x' }), getSession: async () => ({ status: 'open' as const }) };
+  it('createCheckoutHandler without a catalog: a TypeError with an example catalog that is itself valid', async () => {
+    const { createCheckoutHandler } = await import('./handler.js');
+    let message = '';
+    try {
+      createCheckoutHandler({ providers: [provider] } as unknown as Parameters<typeof createCheckoutHandler>[0]);
+    } catch (error) {
+      expect(error).toBeInstanceOf(TypeError);
+      message = (error as Error).message;
+    }
+    expect(message).toContain('createCheckoutHandler needs a catalog (got none)');
+    expect(message).toContain("{ currency: 'DKK', products: { mug: { name: 'Mug', unitAmount: 12900, vatRate: 0.25 } } }");
+    // The example in the message is a catalog this very check accepts.
+    const example = message.match(/\{ currency: .*? \} \} \}/)![0];
+    const parsed = Function(`return (${example})`)() as Catalog;
+    expect(() => assertValidCatalog(parsed)).not.toThrow();
+  });
+  it('an empty products list names the example too', () => {
+    expect(() => assertValidCatalog({ currency: 'DKK', products: {} })).toThrow(/catalog\.products is empty: list what the shop sells by sku, such as \{ currency: 'DKK'/);
+  });
+});

@@ -44,14 +44,22 @@ export class CatalogError extends Error {
   }
 }
 
+/** What a catalog looks like, for the messages that refuse a missing or empty one. */
+const CATALOG_EXAMPLE =
+  "such as { currency: 'DKK', products: { mug: { name: 'Mug', unitAmount: 12900, vatRate: 0.25 } } } (unitAmount in minor units: 129.00 DKK; the widget's payload then names { items: [{ sku: 'mug', quantity: 1 }] })";
+
 /** Checks a catalog once at start-up, so a typo fails loudly instead of mispricing orders. */
 export function assertValidCatalog(catalog: Catalog): void {
-  if (!catalog || typeof catalog !== 'object') throw new TypeError('catalog must be an object');
+  if (!catalog || typeof catalog !== 'object') {
+    throw new TypeError(
+      `createCheckoutHandler needs a catalog (got ${catalog === undefined ? 'none' : JSON.stringify(catalog)}): the prices the server charges, by sku, ${CATALOG_EXAMPLE}`,
+    );
+  }
   if (typeof catalog.currency !== 'string' || !/^[A-Z]{3}$/.test(catalog.currency)) {
     throw new TypeError(`catalog.currency must be an ISO 4217 code such as "DKK" (got ${JSON.stringify(catalog.currency)})`);
   }
   const entries = Object.entries(catalog.products ?? {});
-  if (entries.length === 0) throw new TypeError('catalog.products is empty');
+  if (entries.length === 0) throw new TypeError(`catalog.products is empty: list what the shop sells by sku, ${CATALOG_EXAMPLE}`);
   for (const [sku, product] of entries) {
     if (!product || typeof product.name !== 'string' || product.name.trim() === '') {
       throw new TypeError(`catalog product "${sku}" needs a name`);

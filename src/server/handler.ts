@@ -5,6 +5,7 @@ import { withinGrace } from './job-runner.js';
 import { createJobRunner } from './jobs.js';
 import { Ledger } from './ledger.js';
 import { requestIdOf, withRequestId } from './log.js';
+import { noticeOrigins } from './origin-notices.js';
 import { resolveOptions } from './options.js';
 import { errorAnswer, errorJson } from './responses.js';
 import { provideCheckout, type CheckoutDeps, type CheckoutEnv, type RuntimeEnv } from './routes/context.js';
@@ -106,6 +107,8 @@ function checkoutApp(deps: CheckoutDeps): Hono<CheckoutEnv> {
   const { config } = deps;
   const app = new Hono<CheckoutEnv>();
   app.use(provideCheckout(deps));
+  // Before any refusal: a refused origin or a proxy's other origin is said in the log, once.
+  app.use(noticeOrigins());
   const api = config.basePath ? app.basePath(config.basePath) : app;
   // Before the host rule: a load balancer probes by the instance's own address.
   api.route('/', healthRoutes());

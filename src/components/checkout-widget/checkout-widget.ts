@@ -84,7 +84,8 @@ export class CheckoutWidget extends LitElement {
     methods: {},
     session: { attribute: false },
     strings: { attribute: false },
-  };
+    // `as const`: the framework typings (typings.ts) read the property names and attributes from here.
+  } as const;
 
   /** The `payload` attribute is parsed here so bad JSON becomes a clear error, not an exception. */
   static override get observedAttributes(): string[] {
@@ -129,7 +130,7 @@ export class CheckoutWidget extends LitElement {
    * button), `retry`, `restart`, `processing`, `complete`, `cancelled`, `expired`, and one per
    * error code, shown to the shopper (the event's `detail.message` stays technical):
    * `endpoint_unreachable`, `endpoint_error`, `invalid_session`, `provider_load_failed`,
-   * `popup_blocked`, `payment_failed`, `verification_failed`, `rate_limited`.
+   * `popup_blocked`, `payment_failed`, `verification_failed`, `rate_limited`, `missing_endpoint`.
    */
   declare strings: Partial<CheckoutStrings>;
 
@@ -293,9 +294,12 @@ export class CheckoutWidget extends LitElement {
     this.#maybeAutoStart();
   }
 
-  #maybeAutoStart(): void {
+  /** `late`: a task after the first update, a start even without endpoint or session (it reports `missing_endpoint`). */
+  #maybeAutoStart(late?: boolean): void {
     if (!this.isConnected || this.#run.state !== 'idle' || this.#mode() !== 'embedded') return;
-    if (this.endpoint || this.session) void this.start();
+    if (this.endpoint || this.session || late) void this.start();
+    // Neither yet: a framework that sets them just after creating the element has by the next task.
+    else if (!this.hasUpdated) setTimeout(() => this.#maybeAutoStart(true));
   }
 
   /** The end of a redirect-mode checkout: `?checkout_session=…&checkout_result=accept|cancel`. */

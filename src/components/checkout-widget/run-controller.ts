@@ -333,7 +333,11 @@ export class CheckoutRunController implements ReactiveController {
     const context = this.#parsing();
     const invalid = (message: string) => Promise.reject(new CheckoutError('invalid_session', message));
     if (session) return parse(session, context);
-    if (!endpoint) return invalid('Set the endpoint attribute or the session property of <checkout-widget>');
+    if (!endpoint) {
+      const error = new CheckoutError('missing_endpoint', 'Set the endpoint attribute or the session property of <checkout-widget>');
+      console.warn(error.message);
+      return Promise.reject(error);
+    }
     if (sessionId) return readSession(endpoint, sessionId, { signal, retries: 2, ...context });
     const body = run.choice?.body ?? this.#createBody();
     if (typeof body === 'string') return invalid(body);

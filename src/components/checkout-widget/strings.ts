@@ -333,6 +333,26 @@ export const STRINGS = {
     lv: 'Neizdevās sākt maksājumu.',
     lt: 'Nepavyko pradėti mokėjimo.',
   },
+  // `<checkout-widget>` has neither an `endpoint` nor a `session`: the shop's mistake, so the
+  // shopper reads the same words as for a session that could not be made.
+  missing_endpoint: {
+    en: 'The checkout could not be started.',
+    da: 'Betalingen kunne ikke startes.',
+    sv: 'Kassan kunde inte öppnas.',
+    nb: 'Betalingen kunne ikke startes.',
+    fi: 'Kassaa ei voitu avata.',
+    de: 'Die Kasse konnte nicht geöffnet werden.',
+    pl: 'Nie udało się rozpocząć płatności.',
+    fr: 'Le paiement n’a pas pu démarrer.',
+    es: 'No se ha podido iniciar el pago.',
+    it: 'Impossibile avviare il pagamento.',
+    nl: 'De betaling kon niet worden gestart.',
+    pt: 'Não foi possível iniciar o pagamento.',
+    cs: 'Platbu se nepodařilo zahájit.',
+    et: 'Makset ei õnnestunud alustada.',
+    lv: 'Neizdevās sākt maksājumu.',
+    lt: 'Nepavyko pradėti mokėjimo.',
+  },
   provider_load_failed: {
     en: 'The checkout could not be shown.',
     da: 'Betalingen kunne ikke vises.',

@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   'payment_failed',
   'verification_failed',
   'rate_limited',
+  'missing_endpoint',
 ] as const;
 /**
  * Why the widget failed, one of `ERROR_CODES`; the shopper sees the widget's own text for it (the

@@ -19,6 +19,7 @@ const strings: CheckoutStrings = {
   endpoint_unreachable: "Nepodařilo se připojit. Zkontrolujte připojení a zkuste to znovu.",
   endpoint_error: "Platbu se nepodařilo zahájit. Zkuste to znovu za chvíli.",
   invalid_session: "Platbu se nepodařilo zahájit.",
+  missing_endpoint: "Platbu se nepodařilo zahájit.",
   provider_load_failed: "Platbu se nepodařilo zobrazit.",
   popup_blocked: "Prohlížeč zablokoval platební okno. Povolte vyskakovací okna a zkuste to znovu.",
   payment_failed: "Platba se nezdařila. Zkuste to znovu nebo zvolte jiný způsob platby.",

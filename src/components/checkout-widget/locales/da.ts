@@ -19,6 +19,7 @@ const strings: CheckoutStrings = {
   endpoint_unreachable: "Der kunne ikke oprettes forbindelse. Tjek din forbindelse, og prøv igen.",
   endpoint_error: "Betalingen kunne ikke startes. Prøv igen om lidt.",
   invalid_session: "Betalingen kunne ikke startes.",
+  missing_endpoint: "Betalingen kunne ikke startes.",
   provider_load_failed: "Betalingen kunne ikke vises.",
   popup_blocked: "Din browser blokerede betalingsvinduet. Tillad pop op-vinduer, og prøv igen.",
   payment_failed: "Betalingen mislykkedes. Prøv igen, eller vælg en anden betalingsmetode.",

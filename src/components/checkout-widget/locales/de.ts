@@ -19,6 +19,7 @@ const strings: CheckoutStrings = {
   endpoint_unreachable: "Keine Verbindung. Bitte Verbindung prüfen und erneut versuchen.",
   endpoint_error: "Die Kasse konnte nicht geöffnet werden. Bitte gleich erneut versuchen.",
   invalid_session: "Die Kasse konnte nicht geöffnet werden.",
+  missing_endpoint: "Die Kasse konnte nicht geöffnet werden.",
   provider_load_failed: "Die Kasse konnte nicht angezeigt werden.",
   popup_blocked: "Der Browser hat das Zahlungsfenster blockiert. Bitte Pop-ups erlauben und erneut versuchen.",
   payment_failed: "Die Zahlung ist fehlgeschlagen. Bitte erneut versuchen oder eine andere Zahlungsart wählen.",

@@ -20,6 +20,7 @@ export const en: CheckoutStrings = {
   endpoint_unreachable: "The checkout could not be reached. Check your connection and try again.",
   endpoint_error: "The checkout could not be started. Try again in a moment.",
   invalid_session: "The checkout could not be started.",
+  missing_endpoint: "The checkout could not be started.",
   provider_load_failed: "The checkout could not be shown.",
   popup_blocked: "The browser blocked the checkout window. Allow pop-ups and try again.",
   payment_failed: "The payment failed. Try again or use another way to pay.",

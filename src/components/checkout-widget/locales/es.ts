@@ -19,6 +19,7 @@ const strings: CheckoutStrings = {
   endpoint_unreachable: "No se ha podido conectar con el servicio de pago. Compruebe su conexión e inténtelo de nuevo.",
   endpoint_error: "No se ha podido iniciar el pago. Inténtelo de nuevo en unos instantes.",
   invalid_session: "No se ha podido iniciar el pago.",
+  missing_endpoint: "No se ha podido iniciar el pago.",
   provider_load_failed: "No se ha podido mostrar el pago.",
   popup_blocked: "El navegador ha bloqueado la ventana de pago. Permita las ventanas emergentes e inténtelo de nuevo.",
   payment_failed: "El pago no se ha podido completar. Inténtelo de nuevo o elija otro método de pago.",

@@ -19,6 +19,7 @@ const strings: CheckoutStrings = {
   endpoint_unreachable: "Ühendust ei õnnestunud luua. Kontrollige internetiühendust ja proovige uuesti.",
   endpoint_error: "Makset ei õnnestunud alustada. Proovige hetke pärast uuesti.",
   invalid_session: "Makset ei õnnestunud alustada.",
+  missing_endpoint: "Makset ei õnnestunud alustada.",
   provider_load_failed: "Makset ei õnnestunud kuvada.",
   popup_blocked: "Brauser blokeeris makseakna. Lubage hüpikaknad ja proovige uuesti.",
   payment_failed: "Makse ebaõnnestus. Proovige uuesti või valige muu makseviis.",

@@ -19,6 +19,7 @@ const strings: CheckoutStrings = {
   endpoint_unreachable: "Yhteyttä ei saatu. Tarkista verkkoyhteys ja yritä uudelleen.",
   endpoint_error: "Kassaa ei voitu avata. Yritä hetken päästä uudelleen.",
   invalid_session: "Kassaa ei voitu avata.",
+  missing_endpoint: "Kassaa ei voitu avata.",
   provider_load_failed: "Kassaa ei voitu näyttää.",
   popup_blocked: "Selain esti maksuikkunan. Salli ponnahdusikkunat ja yritä uudelleen.",
   payment_failed: "Maksu epäonnistui. Yritä uudelleen tai valitse toinen maksutapa.",

@@ -19,6 +19,7 @@ const strings: CheckoutStrings = {
   endpoint_unreachable: "Impossible de joindre le service de paiement. Vérifiez votre connexion et réessayez.",
   endpoint_error: "Le paiement n’a pas pu démarrer. Réessayez dans un instant.",
   invalid_session: "Le paiement n’a pas pu démarrer.",
+  missing_endpoint: "Le paiement n’a pas pu démarrer.",
   provider_load_failed: "Le paiement n’a pas pu s’afficher.",
   popup_blocked: "Votre navigateur a bloqué la fenêtre de paiement. Autorisez les fenêtres pop-up et réessayez.",
   payment_failed: "Le paiement a échoué. Réessayez ou choisissez un autre moyen de paiement.",

@@ -19,6 +19,7 @@ const strings: CheckoutStrings = {
   endpoint_unreachable: "Impossibile raggiungere il servizio di pagamento. Controlla la connessione e riprova.",
   endpoint_error: "Impossibile avviare il pagamento. Riprova tra qualche istante.",
   invalid_session: "Impossibile avviare il pagamento.",
+  missing_endpoint: "Impossibile avviare il pagamento.",
   provider_load_failed: "Impossibile visualizzare il pagamento.",
   popup_blocked: "Il browser ha bloccato la finestra di pagamento. Consenti i pop-up e riprova.",
   payment_failed: "Il pagamento non è andato a buon fine. Riprova o scegli un altro metodo di pagamento.",

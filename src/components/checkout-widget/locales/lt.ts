@@ -19,6 +19,7 @@ const strings: CheckoutStrings = {
   endpoint_unreachable: "Nepavyko prisijungti. Patikrinkite interneto ryšį ir bandykite dar kartą.",
   endpoint_error: "Nepavyko pradėti mokėjimo. Po akimirkos bandykite dar kartą.",
   invalid_session: "Nepavyko pradėti mokėjimo.",
+  missing_endpoint: "Nepavyko pradėti mokėjimo.",
   provider_load_failed: "Nepavyko parodyti mokėjimo.",
   popup_blocked: "Naršyklė užblokavo mokėjimo langą. Leiskite iššokančiuosius langus ir bandykite dar kartą.",
   payment_failed: "Mokėjimas nepavyko. Bandykite dar kartą arba pasirinkite kitą mokėjimo būdą.",

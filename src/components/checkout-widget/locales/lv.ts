@@ -19,6 +19,7 @@ const strings: CheckoutStrings = {
   endpoint_unreachable: "Neizdevās izveidot savienojumu. Pārbaudiet interneta savienojumu un mēģiniet vēlreiz.",
   endpoint_error: "Neizdevās sākt maksājumu. Mēģiniet vēlreiz pēc brīža.",
   invalid_session: "Neizdevās sākt maksājumu.",
+  missing_endpoint: "Neizdevās sākt maksājumu.",
   provider_load_failed: "Neizdevās parādīt maksājumu.",
   popup_blocked: "Pārlūkprogramma bloķēja maksājuma logu. Atļaujiet uznirstošos logus un mēģiniet vēlreiz.",
   payment_failed: "Maksājums neizdevās. Mēģiniet vēlreiz vai izvēlieties citu maksājuma veidu.",

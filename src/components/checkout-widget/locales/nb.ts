@@ -19,6 +19,7 @@ const strings: CheckoutStrings = {
   endpoint_unreachable: "Kunne ikke koble til. Sjekk tilkoblingen og prøv igjen.",
   endpoint_error: "Betalingen kunne ikke startes. Prøv igjen om litt.",
   invalid_session: "Betalingen kunne ikke startes.",
+  missing_endpoint: "Betalingen kunne ikke startes.",
   provider_load_failed: "Betalingen kunne ikke vises.",
   popup_blocked: "Nettleseren blokkerte betalingsvinduet. Tillat popup-vinduer og prøv igjen.",
   payment_failed: "Betalingen mislyktes. Prøv igjen eller velg en annen betalingsmåte.",

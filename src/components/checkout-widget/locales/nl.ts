@@ -19,6 +19,7 @@ const strings: CheckoutStrings = {
   endpoint_unreachable: "Er kon geen verbinding worden gemaakt. Controleer uw verbinding en probeer het opnieuw.",
   endpoint_error: "De betaling kon niet worden gestart. Probeer het zo meteen opnieuw.",
   invalid_session: "De betaling kon niet worden gestart.",
+  missing_endpoint: "De betaling kon niet worden gestart.",
   provider_load_failed: "De betaling kon niet worden weergegeven.",
   popup_blocked: "Uw browser heeft het betaalvenster geblokkeerd. Sta pop-ups toe en probeer het opnieuw.",
   payment_failed: "De betaling is mislukt. Probeer het opnieuw of kies een andere betaalmethode.",

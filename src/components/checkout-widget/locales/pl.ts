@@ -19,6 +19,7 @@ const strings: CheckoutStrings = {
   endpoint_unreachable: "Nie udało się połączyć. Sprawdź połączenie i spróbuj ponownie.",
   endpoint_error: "Nie udało się rozpocząć płatności. Spróbuj ponownie za chwilę.",
   invalid_session: "Nie udało się rozpocząć płatności.",
+  missing_endpoint: "Nie udało się rozpocząć płatności.",
   provider_load_failed: "Nie udało się wyświetlić płatności.",
   popup_blocked: "Przeglądarka zablokowała okno płatności. Zezwól na wyskakujące okna i spróbuj ponownie.",
   payment_failed: "Płatność nie powiodła się. Spróbuj ponownie lub wybierz inną metodę płatności.",

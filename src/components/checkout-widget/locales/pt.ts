@@ -19,6 +19,7 @@ const strings: CheckoutStrings = {
   endpoint_unreachable: "Não foi possível estabelecer ligação. Verifique a sua ligação à internet e tente novamente.",
   endpoint_error: "Não foi possível iniciar o pagamento. Tente novamente dentro de momentos.",
   invalid_session: "Não foi possível iniciar o pagamento.",
+  missing_endpoint: "Não foi possível iniciar o pagamento.",
   provider_load_failed: "Não foi possível apresentar o pagamento.",
   popup_blocked: "O navegador bloqueou a janela de pagamento. Permita janelas pop-up e tente novamente.",
   payment_failed: "O pagamento falhou. Tente novamente ou escolha outro método de pagamento.",

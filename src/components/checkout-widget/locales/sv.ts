@@ -19,6 +19,7 @@ const strings: CheckoutStrings = {
   endpoint_unreachable: "Det gick inte att ansluta. Kontrollera anslutningen och försök igen.",
   endpoint_error: "Kassan kunde inte öppnas. Försök igen om en stund.",
   invalid_session: "Kassan kunde inte öppnas.",
+  missing_endpoint: "Kassan kunde inte öppnas.",
   provider_load_failed: "Kassan kunde inte visas.",
   popup_blocked: "Webbläsaren blockerade betalfönstret. Tillåt popup-fönster och försök igen.",
   payment_failed: "Betalningen misslyckades. Försök igen eller välj ett annat betalsätt.",
