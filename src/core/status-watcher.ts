@@ -48,6 +48,7 @@ export function watchSessionStatus(options: StatusWatcherOptions): void {
 
   let lastStatus = options.session.status;
   let lastFailures = options.session.failed_attempts ?? 0;
+  let lastPayment = options.session.payment;
   let delay = initialDelayMs;
   let pollTimer: ReturnType<typeof setTimeout> | undefined;
   let expiryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -76,10 +77,12 @@ export function watchSessionStatus(options: StatusWatcherOptions): void {
     try {
       const fresh = await read(signal);
       if (stopped) return;
-      // A new declined attempt is news too, though the session stays open.
+      // A new declined attempt is news too, though the session stays open, and so is a payment
+      // that starts or stops being under way.
       const failures = fresh.failed_attempts ?? 0;
-      if (fresh.status !== lastStatus || failures > lastFailures) {
+      if (fresh.status !== lastStatus || failures > lastFailures || fresh.payment !== lastPayment) {
         lastStatus = fresh.status;
+        lastPayment = fresh.payment;
         lastFailures = Math.max(lastFailures, failures);
         onChange(fresh);
       }

@@ -1,5 +1,5 @@
 import { CheckoutError } from '../errors.js';
-import { SESSION_KINDS, SESSION_STATUSES, type CheckoutSession } from '../protocol.js';
+import { PAYMENT_IN_FLIGHT, SESSION_KINDS, SESSION_STATUSES, type CheckoutSession } from '../protocol.js';
 import type { SessionShapeContext } from './types.js';
 
 /**
@@ -56,6 +56,7 @@ const OPTIONAL_FIELDS: Record<string, FieldCheck> = {
   expires_at: (value) => isString(value) && !Number.isNaN(Date.parse(value)),
   livemode: boolean,
   failed_attempts: wholeCount,
+  payment: (value) => value === PAYMENT_IN_FLIGHT,
 };
 
 /** The contract session when every field is well formed, else undefined (the full parser decides). */
