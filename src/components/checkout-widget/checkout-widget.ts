@@ -23,11 +23,12 @@ import type { CheckoutStrings } from './strings.js';
  * @attr {string} session-id - Resume an existing session (GET) instead of creating one.
  * @attr {string} publishable-key - Stripe key for sessions that carry none.
  * @attr {"choose"} methods - `choose`: first ask `POST {endpoint}/methods` and let the shopper pick a method in a chooser, then create the session for it (`{ provider, method }` in the create body); one method offered: no chooser. Sets the `methods` property.
+ * @attr {"auto" | "interaction"} load - `interaction`: no create call, provider script, frame or cookie until the shopper presses the widget's own "Continue to payment" button (every mode; embedded mode waits for it too). Default `auto`.
  * @attr {"overlay" | "redirect" | "none"} popup-fallback - What `popup` mode does when the browser refuses the window: show the page in the overlay (or redirect when it refuses frames), redirect, or report `popup_blocked`. Default `overlay`.
  * @attr {"idle" | "loading" | "ready" | "processing" | "complete" | "cancelled" | "expired" | "error"} state - Reflects the `state` property; read only.
  *
  * @slot - Light-DOM mount points for providers that refuse shadow roots (Stripe); managed by the widget.
- * @slot trigger - Replaces the default "Pay" button in `overlay`, `popup` and `redirect` modes.
+ * @slot trigger - Replaces the default "Pay" button in `overlay`, `popup` and `redirect` modes (and the "Continue to payment" button of `load="interaction"`).
  * @slot method-<id>-logo - A logo (an `<img>`, an `<svg>`) shown in the method chooser's row of the method with that id (`method-card-logo`).
  *
  * @event checkout-session - A session was created or loaded and validated. `detail: { session }`
@@ -40,13 +41,13 @@ import type { CheckoutStrings } from './strings.js';
  * @event checkout-close - An overlay or popup was closed. `detail: { session }`
  * @event checkout-method - The shopper picked a method in the chooser and pressed Continue. `detail: { method, provider }`
  *
- * @csspart trigger - The default "Pay" button (overlay, popup, redirect modes).
+ * @csspart trigger - The default "Pay" button (overlay, popup, redirect modes); "Continue to payment" with `load="interaction"`, in every mode.
  * @csspart container - Holds the provider frame or dialog.
  * @csspart frame - The provider's iframe.
  * @csspart dialog - The overlay `<dialog>`.
  * @csspart close - The overlay's close button.
  * @csspart loading - "Loading checkout…" while the session is set up (embedded mode).
- * @csspart message - Status text: confirming, complete, cancelled, expired. Loading, message and error sit in the widget's one live region (`role="status"`).
+ * @csspart message - Status text: confirming, complete, cancelled, expired, and "Payment in progress" while the provider reports a payment under way (no trigger, "Try again" or "Start again" then). Loading, message and error sit in the widget's one live region (`role="status"`).
  * @csspart error - The error message.
  * @csspart retry - "Try again", shown for retryable errors.
  * @csspart restart - "Start again" after a cancel or expiry in embedded mode.
@@ -81,6 +82,7 @@ export class CheckoutWidget extends LitElement {
     publishableKey: { type: String, attribute: 'publishable-key' },
     popupFallback: { type: String, attribute: 'popup-fallback' },
     methods: { type: String },
+    load: { type: String },
     session: { attribute: false },
     strings: { attribute: false },
   };
@@ -120,6 +122,13 @@ export class CheckoutWidget extends LitElement {
    * it marked unavailable. Unset: no methods request, the create call alone.
    */
   declare methods: 'choose' | undefined;
+  /**
+   * `interaction`: nothing is requested (no create, `/methods` or session read, no provider
+   * script, frame, cookie or preconnect) until the shopper presses the widget's own "Continue to
+   * payment" button; in embedded mode too. A call of `start()` is the shop's own go-ahead. The end
+   * of a redirect checkout still resumes: the shopper already acted. Default `auto`.
+   */
+  declare load: 'auto' | 'interaction';
   /** A session the page already holds; skips the create call. */
   declare session: CheckoutSession | Record<string, unknown> | undefined;
   /**
@@ -168,6 +177,7 @@ export class CheckoutWidget extends LitElement {
     this.publishableKey = undefined;
     this.popupFallback = 'overlay';
     this.methods = undefined;
+    this.load = 'auto';
     this.session = undefined;
     this.strings = {};
   }
@@ -293,7 +303,7 @@ export class CheckoutWidget extends LitElement {
   }
 
   #maybeAutoStart(): void {
-    if (!this.isConnected || this.#run.state !== 'idle' || this.#mode() !== 'embedded') return;
+    if (!this.isConnected || this.#run.state !== 'idle' || this.#mode() !== 'embedded' || this.load === 'interaction') return;
     if (this.endpoint || this.session) void this.start();
   }
 
@@ -345,13 +355,15 @@ export class CheckoutWidget extends LitElement {
     const embedded = this.#mode() === 'embedded';
     const state = this.#run.state;
     const t = this.localizedStrings;
-    // A paid checkout offers nothing more to start.
+    const consent = this.load === 'interaction';
+    // A paid checkout, or one whose payment is under way, offers nothing more to start.
+    const pending = this.#run.pending;
     const trigger =
-      !embedded && state !== 'complete'
-        ? html`<slot name="trigger" @click=${this.#onTriggerClick}><button part="trigger" type="button" aria-busy=${state === 'loading' && !this.#run.chooser ? 'true' : 'false'}>${t.pay}</button></slot>`
+      (embedded ? consent && state === 'idle' : state !== 'complete') && !pending
+        ? html`<slot name="trigger" @click=${this.#onTriggerClick}><button part="trigger" type="button" aria-busy=${state === 'loading' && !this.#run.chooser ? 'true' : 'false'}>${consent ? t.proceed : t.pay}</button></slot>`
         : nothing;
     // One live region, always there, so each change is announced once and the same text not again.
-    return html`${trigger}<div role="status" aria-live=${this.#quiet ? 'off' : nothing}>${this.#views[state]?.(embedded, t) ?? nothing}</div>${this.#run.chooser?.(t) ?? nothing}<div class="checkout-container" part="container"></div><slot></slot>`;
+    return html`${trigger}<div role="status" aria-live=${this.#quiet ? 'off' : nothing}>${pending ? this.#message(t, t.pending) : (this.#views[state]?.(embedded, t) ?? nothing)}</div>${this.#run.chooser?.(t) ?? nothing}<div class="checkout-container" part="container"></div><slot></slot>`;
   }
 
   /** Status text; `canRestart` adds "Start again" (after a cancel or expiry in embedded mode). */

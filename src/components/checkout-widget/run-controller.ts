@@ -1,7 +1,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { CheckoutError, isAbortError } from '../../core/errors.js';
 import { createCheckoutEvent, type CheckoutEventDetails, type CheckoutEventName } from '../../core/events.js';
-import { type CheckoutSession, isFinalStatus, type OutcomeParams, type SessionKind } from '../../core/protocol.js';
+import { type CheckoutSession, isFinalStatus, isPaymentInFlight, type OutcomeParams, type SessionKind } from '../../core/protocol.js';
 import { isPlainObject, originOf } from '../../core/message-filter.js';
 import { openPopup } from '../../core/popup.js';
 import { readSession, sleep, submitToken } from '../../core/session-client.js';
@@ -124,6 +124,15 @@ export class CheckoutRunController implements ReactiveController {
     return BUSY_STATES.includes(this.#state);
   }
 
+  /**
+   * The provider reports a payment under way on the run's open session (the session's `payment`):
+   * the widget shows "Payment in progress" instead of its trigger, "Try again" or a new start.
+   */
+  get pending(): boolean {
+    // A settled run polls no more: its outcome (or error) is what shows.
+    return !!this.#run && !this.#run.settled && isPaymentInFlight(this.#session);
+  }
+
   /** The method chooser while it is on screen. */
   get chooser(): ((t: CheckoutStrings) => unknown) | undefined {
     return this.#run?.chooser;
@@ -177,7 +186,7 @@ export class CheckoutRunController implements ReactiveController {
     clearTimeout(this.#payloadTimer);
     this.#payloadTimer = setTimeout(() => {
       const run = this.#run;
-      if (!run?.cart || (this.#state !== 'loading' && this.#state !== 'ready')) return;
+      if (!run?.cart || this.pending || (this.#state !== 'loading' && this.#state !== 'ready')) return;
       const body = this.#createBody();
       if (typeof body !== 'string' && memorySlot(this.#host.endpoint ?? '', body) === run.cart) return;
       if (run.slot) forget(run.slot);
@@ -379,6 +388,8 @@ export class CheckoutRunController implements ReactiveController {
         if (!this.#isCurrent(run) || this.#state === 'processing') return;
         this.#session = fresh;
         if (fresh.status === 'open') {
+          // A payment that started or stopped being under way shows or hides "Payment in progress".
+          this.#host.requestUpdate();
           const failures = fresh.failed_attempts ?? 0;
           // A decline the backend saw but no message told of: the page stays up for another try.
           if (failures > run.reportedFailures && this.#state === 'ready') {
@@ -564,9 +575,12 @@ export class CheckoutRunController implements ReactiveController {
     this.#dispatch('checkout-error', detail);
   }
 
-  /** A run that is over leaves nothing to resume. Other errors keep an open session for "Try again" or a reload. */
+  /**
+   * A run that is over leaves nothing to resume. Other errors keep an open session for "Try again"
+   * or a reload, and so does a cancel while its payment is under way: the next start shows it again.
+   */
   #forgetSession(run: Run): void {
-    if (run.slot && this.#session) forget(run.slot, this.#session.id);
+    if (run.slot && this.#session && !isPaymentInFlight(this.#session)) forget(run.slot, this.#session.id);
   }
 
   #onRunError(run: Run, error: unknown): void {

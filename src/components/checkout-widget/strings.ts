@@ -54,6 +54,32 @@ export const STRINGS = {
     de: 'Neu starten',
     pl: 'Zacznij od nowa',
   },
+  /**
+   * `load="interaction"`: the widget's own button, before anything loads from the endpoint or a
+   * provider (the shopper's consent to start the payment).
+   */
+  proceed: {
+    en: 'Continue to payment',
+    da: 'Fortsæt til betaling',
+    sv: 'Fortsätt till betalning',
+    nb: 'Fortsett til betaling',
+    fi: 'Jatka maksamaan',
+    de: 'Weiter zur Zahlung',
+    pl: 'Przejdź do płatności',
+  },
+  /**
+   * The provider reports a payment on this session under way (3-D Secure, a bank app, a
+   * `processing` payment): the widget offers no new attempt until its outcome is known.
+   */
+  pending: {
+    en: "Payment in progress. Don't pay again.",
+    da: 'Betalingen er i gang. Betal ikke igen.',
+    sv: 'Betalningen pågår. Betala inte igen.',
+    nb: 'Betalingen pågår. Ikke betal på nytt.',
+    fi: 'Maksu on käynnissä. Älä maksa uudelleen.',
+    de: 'Zahlung läuft. Bitte nicht erneut bezahlen.',
+    pl: 'Płatność w toku. Nie płać ponownie.',
+  },
   /** While the endpoint confirms a payment. */
   processing: {
     en: 'Confirming your payment…',
