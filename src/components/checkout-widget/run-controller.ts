@@ -1,7 +1,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { CheckoutError, isAbortError } from '../../core/errors.js';
 import { createCheckoutEvent, type CheckoutEventDetails, type CheckoutEventName } from '../../core/events.js';
-import { type CheckoutSession, isFinalStatus, isPaymentInFlight, type OutcomeParams, type SessionKind } from '../../core/protocol.js';
+import { type CheckoutSession, isFinalStatus, type OutcomeParams, type SessionKind } from '../../core/protocol.js';
 import { isPlainObject, originOf } from '../../core/message-filter.js';
 import { openPopup } from '../../core/popup.js';
 import { readSession, sleep, submitToken } from '../../core/session-client.js';
@@ -129,8 +129,8 @@ export class CheckoutRunController implements ReactiveController {
    * the widget shows "Payment in progress" instead of its trigger, "Try again" or a new start.
    */
   get pending(): boolean {
-    // A settled run polls no more: its outcome (or error) is what shows.
-    return !!this.#run && !this.#run.settled && isPaymentInFlight(this.#session);
+    // A settled run polls no more: its outcome (or error) is what shows. The field is on open sessions only.
+    return !this.#run?.settled && !!this.#session?.payment;
   }
 
   /** The method chooser while it is on screen. */
@@ -580,7 +580,7 @@ export class CheckoutRunController implements ReactiveController {
    * or a reload, and so does a cancel while its payment is under way: the next start shows it again.
    */
   #forgetSession(run: Run): void {
-    if (run.slot && this.#session && !isPaymentInFlight(this.#session)) forget(run.slot, this.#session.id);
+    if (run.slot && this.#session && !this.#session.payment) forget(run.slot, this.#session.id);
   }
 
   #onRunError(run: Run, error: unknown): void {
