@@ -20,7 +20,7 @@ export function isFinalStatus(status: SessionStatus): boolean {
  * session that is under way (3-D Secure started, a bank redirect out, a BLIK code sent, a
  * `processing`/`pending` payment). A documented extension of the contract's session (docs/protocol.md).
  */
-export const PAYMENT_IN_FLIGHT = 'in_flight';
+export const PAYMENT_IN_FLIGHT = 'in_flight' as const;
 
 /** The session is open and the provider reports a payment on it under way: another attempt could pay twice. */
 export function isPaymentInFlight(session: Pick<CheckoutSession, 'status' | 'payment'> | undefined): boolean {
