@@ -134,7 +134,8 @@ export class CheckoutWidget extends LitElement {
   /**
    * Overrides of the widget's own texts, by key (partial); they win over every language.
    * Keys: `pay` (trigger), `loading`, `checkout` (dialog and frame name), `close` (dialog close
-   * button), `retry`, `restart`, `processing`, `complete`, `cancelled`, `expired`, and one per
+   * button), `retry`, `restart`, `proceed` (the button of `load="interaction"`), `pending` (a
+   * payment in flight), `processing`, `complete`, `cancelled`, `expired`, and one per
    * error code, shown to the shopper (the event's `detail.message` stays technical):
    * `endpoint_unreachable`, `endpoint_error`, `invalid_session`, `provider_load_failed`,
    * `popup_blocked`, `payment_failed`, `verification_failed`, `rate_limited`.
