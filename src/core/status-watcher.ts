@@ -48,7 +48,8 @@ export function watchSessionStatus(options: StatusWatcherOptions): void {
 
   let lastStatus = options.session.status;
   let lastFailures = options.session.failed_attempts ?? 0;
-  let lastPayment = options.session.payment;
+  // Unset at first: a session already in flight is reported once more, which changes nothing.
+  let lastPayment: string | undefined;
   let delay = initialDelayMs;
   let pollTimer: ReturnType<typeof setTimeout> | undefined;
   let expiryTimer: ReturnType<typeof setTimeout> | undefined;

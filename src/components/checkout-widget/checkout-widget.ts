@@ -47,7 +47,7 @@ import type { CheckoutStrings } from './strings.js';
  * @csspart dialog - The overlay `<dialog>`.
  * @csspart close - The overlay's close button.
  * @csspart loading - "Loading checkout…" while the session is set up (embedded mode).
- * @csspart message - Status text: confirming, complete, cancelled, expired, and "Payment in progress" while the provider reports a payment under way (no trigger, "Try again" or "Start again" then). Loading, message and error sit in the widget's one live region (`role="status"`).
+ * @csspart message - Status text: confirming, complete, cancelled, expired, and "Payment in progress" while the provider reports a payment under way (no "Try again" or "Start again" then). Loading, message and error sit in the widget's one live region (`role="status"`).
  * @csspart error - The error message.
  * @csspart retry - "Try again", shown for retryable errors.
  * @csspart restart - "Start again" after a cancel or expiry in embedded mode.
@@ -126,9 +126,9 @@ export class CheckoutWidget extends LitElement {
    * `interaction`: nothing is requested (no create, `/methods` or session read, no provider
    * script, frame, cookie or preconnect) until the shopper presses the widget's own "Continue to
    * payment" button; in embedded mode too. A call of `start()` is the shop's own go-ahead. The end
-   * of a redirect checkout still resumes: the shopper already acted. Default `auto`.
+   * of a redirect checkout still resumes: the shopper already acted. Unset (or `auto`): the default.
    */
-  declare load: 'auto' | 'interaction';
+  declare load: 'auto' | 'interaction' | undefined;
   /** A session the page already holds; skips the create call. */
   declare session: CheckoutSession | Record<string, unknown> | undefined;
   /**
@@ -178,7 +178,6 @@ export class CheckoutWidget extends LitElement {
     this.publishableKey = undefined;
     this.popupFallback = 'overlay';
     this.methods = undefined;
-    this.load = 'auto';
     this.session = undefined;
     this.strings = {};
   }
@@ -357,10 +356,11 @@ export class CheckoutWidget extends LitElement {
     const state = this.#run.state;
     const t = this.localizedStrings;
     const consent = this.load === 'interaction';
-    // A paid checkout, or one whose payment is under way, offers nothing more to start.
+    // A paid checkout offers nothing more to start. While a payment is under way the run is busy (a
+    // click only brings its window forward) or resumes the same session: no second payment.
     const pending = this.#run.pending;
     const trigger =
-      (embedded ? consent && state === 'idle' : state !== 'complete') && !pending
+      (embedded ? consent && state === 'idle' : state !== 'complete')
         ? html`<slot name="trigger" @click=${this.#onTriggerClick}><button part="trigger" type="button" aria-busy=${state === 'loading' && !this.#run.chooser ? 'true' : 'false'}>${consent ? t.proceed : t.pay}</button></slot>`
         : nothing;
     // One live region, always there, so each change is announced once and the same text not again.

@@ -128,9 +128,9 @@ export class CheckoutRunController implements ReactiveController {
    * The provider reports a payment under way on the run's open session (the session's `payment`):
    * the widget shows "Payment in progress" instead of its trigger, "Try again" or a new start.
    */
-  get pending(): boolean {
-    // A settled run polls no more: its outcome (or error) is what shows. The field is on open sessions only.
-    return !this.#run?.settled && !!this.#session?.payment;
+  get pending(): unknown {
+    // Truthy or not (bytes). A settled run polls no more: its outcome (or error) is what shows. The field is on open sessions only.
+    return !this.#run?.settled && this.#session?.payment;
   }
 
   /** The method chooser while it is on screen. */
@@ -186,7 +186,7 @@ export class CheckoutRunController implements ReactiveController {
     clearTimeout(this.#payloadTimer);
     this.#payloadTimer = setTimeout(() => {
       const run = this.#run;
-      if (!run?.cart || this.pending || (this.#state !== 'loading' && this.#state !== 'ready')) return;
+      if (!run?.cart || (this.#state !== 'loading' && this.#state !== 'ready')) return;
       const body = this.#createBody();
       if (typeof body !== 'string' && memorySlot(this.#host.endpoint ?? '', body) === run.cart) return;
       if (run.slot) forget(run.slot);

@@ -74,7 +74,8 @@ export interface CheckoutSession {
   /**
    * `"in_flight"` (`PAYMENT_IN_FLIGHT`) while the provider reports a payment on this open session
    * under way: the widget shows "Payment in progress" and offers no new attempt, and the backend
-   * refuses another (`409 payment_in_flight`). Absent otherwise. An extension of the contract.
+   * refuses another (`409 payment_in_flight`). Absent otherwise. An extension of the contract;
+   * `in_flight` is its one value so far, and the widget reads any other as in flight too.
    */
-  payment?: typeof PAYMENT_IN_FLIGHT;
+  payment?: string;
 }

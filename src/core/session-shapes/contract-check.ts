@@ -1,5 +1,5 @@
 import { CheckoutError } from '../errors.js';
-import { PAYMENT_IN_FLIGHT, SESSION_KINDS, SESSION_STATUSES, type CheckoutSession } from '../protocol.js';
+import { SESSION_KINDS, SESSION_STATUSES, type CheckoutSession } from '../protocol.js';
 import type { SessionShapeContext } from './types.js';
 
 /**
@@ -56,7 +56,8 @@ const OPTIONAL_FIELDS: Record<string, FieldCheck> = {
   expires_at: (value) => isString(value) && !Number.isNaN(Date.parse(value)),
   livemode: boolean,
   failed_attempts: wholeCount,
-  payment: (value) => value === PAYMENT_IN_FLIGHT,
+  // `in_flight` is the one value defined; another (a later version's) is not refused.
+  payment: nonEmpty,
 };
 
 /** The contract session when every field is well formed, else undefined (the full parser decides). */

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { PAYMENT_IN_FLIGHT, SESSION_KINDS, SESSION_STATUSES, type CheckoutSession } from '../protocol.js';
+import { SESSION_KINDS, SESSION_STATUSES, type CheckoutSession } from '../protocol.js';
 import { ADYEN_ENVIRONMENTS, invalidSession, isAdyenClientKey, isHttpUrl, requireForKind } from './contract-check.js';
 import type { SessionShape, SessionShapeContext } from './types.js';
 
@@ -39,7 +39,7 @@ export const contractSessionSchema = z.object({
   expires_at: optional(z.string().check(z.refine((text) => !Number.isNaN(Date.parse(text)), 'must be an ISO 8601 date-time'))),
   livemode: optional(z.boolean()),
   failed_attempts: optional(z.number().check(z.refine(Number.isSafeInteger, 'must be a whole number'), z.nonnegative())),
-  payment: optional(z.literal(PAYMENT_IN_FLIGHT)),
+  payment: optional(nonEmptyString),
 });
 
 type Issue = z.core.$ZodIssue;
