@@ -126,7 +126,7 @@ export class CheckoutRunController implements ReactiveController {
 
   /**
    * The provider reports a payment under way on the run's open session (the session's `payment`):
-   * the widget shows "Payment in progress" instead of its trigger, "Try again" or a new start.
+   * the widget shows "Payment in progress" instead of "Try again" or "Start again".
    */
   get pending(): unknown {
     // Truthy or not (bytes). A settled run polls no more: its outcome (or error) is what shows. The field is on open sessions only.
