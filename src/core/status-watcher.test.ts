@@ -54,6 +54,26 @@ describe('watchSessionStatus', () => {
     expect(onChange.mock.calls.map(([session]) => session.failed_attempts)).toEqual([2, 3]);
   });
 
+  it('reports an open session whose payment starts or stops being in flight, once per change, and polls on until a final status', async () => {
+    start();
+    const reads: CheckoutSession[] = [
+      { ...open, payment: 'in_flight' },
+      { ...open, payment: 'in_flight' },
+      open,
+      { ...open, payment: 'in_flight' },
+      { ...open, status: 'complete' },
+    ];
+    read.mockImplementation(() => Promise.resolve(reads.shift() ?? { ...open, status: 'complete' }));
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(onChange.mock.calls.map(([session]) => `${session.status}:${session.payment ?? '-'}`)).toEqual([
+      'open:in_flight',
+      'open:-',
+      'open:in_flight',
+      'complete:-',
+    ]);
+    expect(read).toHaveBeenCalledTimes(5);
+  });
+
   it('polls at 2 s, then backs off doubling to at most 10 s while visible', async () => {
     start();
     const pollTimes: number[] = [];

@@ -48,6 +48,8 @@ export function watchSessionStatus(options: StatusWatcherOptions): void {
 
   let lastStatus = options.session.status;
   let lastFailures = options.session.failed_attempts ?? 0;
+  // Unset at first: a session already in flight is reported once more, which changes nothing.
+  let lastPayment: string | undefined;
   let delay = initialDelayMs;
   let pollTimer: ReturnType<typeof setTimeout> | undefined;
   let expiryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -76,10 +78,12 @@ export function watchSessionStatus(options: StatusWatcherOptions): void {
     try {
       const fresh = await read(signal);
       if (stopped) return;
-      // A new declined attempt is news too, though the session stays open.
+      // A new declined attempt is news too, though the session stays open, and so is a payment
+      // that starts or stops being under way.
       const failures = fresh.failed_attempts ?? 0;
-      if (fresh.status !== lastStatus || failures > lastFailures) {
+      if (fresh.status !== lastStatus || failures > lastFailures || fresh.payment !== lastPayment) {
         lastStatus = fresh.status;
+        lastPayment = fresh.payment;
         lastFailures = Math.max(lastFailures, failures);
         onChange(fresh);
       }

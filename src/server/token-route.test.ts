@@ -203,7 +203,7 @@ describe.each(stores)('POST /sessions/:id/token on the %s store', (_, makeStore)
     const { status, body } = await answer(await post(handler, session.id, { token: TOKENS.threeDs }));
     expect(status).toBe(200);
     expect(body).toMatchObject({ status: 'open', kind: 'card-token', url: `https://psp.example/3ds/${session.id}`, frameable: false });
-    expect(await answer(await post(handler, session.id, { token: TOKENS.ok }))).toMatchObject({ status: 409, body: { error: { code: 'session_closed' } } });
+    expect(await answer(await post(handler, session.id, { token: TOKENS.ok }))).toMatchObject({ status: 409, body: { error: { code: 'payment_in_flight' } } });
     expect((await orderOf(handler)).status).toBe('pending');
     expect(cards.submitted).toHaveLength(1);
   });

@@ -23,11 +23,12 @@ import type { CheckoutStrings } from './strings.js';
  * @attr {string} session-id - Resume an existing session (GET) instead of creating one.
  * @attr {string} publishable-key - Stripe key for sessions that carry none.
  * @attr {"choose"} methods - `choose`: first ask `POST {endpoint}/methods` and let the shopper pick a method in a chooser, then create the session for it (`{ provider, method }` in the create body); one method offered: no chooser. Sets the `methods` property.
+ * @attr {"auto" | "interaction"} load - `interaction`: no create call, provider script, frame or cookie until the shopper presses the widget's own "Continue to payment" button (every mode; embedded mode waits for it too). Default `auto`.
  * @attr {"overlay" | "redirect" | "none"} popup-fallback - What `popup` mode does when the browser refuses the window: show the page in the overlay (or redirect when it refuses frames), redirect, or report `popup_blocked`. Default `overlay`.
  * @attr {"idle" | "loading" | "ready" | "processing" | "complete" | "cancelled" | "expired" | "error"} state - Reflects the `state` property; read only.
  *
  * @slot - Light-DOM mount points for providers that refuse shadow roots (Stripe); managed by the widget.
- * @slot trigger - Replaces the default "Pay" button in `overlay`, `popup` and `redirect` modes.
+ * @slot trigger - Replaces the default "Pay" button in `overlay`, `popup` and `redirect` modes (and the "Continue to payment" button of `load="interaction"`).
  * @slot method-<id>-logo - A logo (an `<img>`, an `<svg>`) shown in the method chooser's row of the method with that id (`method-card-logo`).
  *
  * @event checkout-session - A session was created or loaded and validated. `detail: { session }`
@@ -40,13 +41,13 @@ import type { CheckoutStrings } from './strings.js';
  * @event checkout-close - An overlay or popup was closed. `detail: { session }`
  * @event checkout-method - The shopper picked a method in the chooser and pressed Continue. `detail: { method, provider }`
  *
- * @csspart trigger - The default "Pay" button (overlay, popup, redirect modes).
+ * @csspart trigger - The default "Pay" button (overlay, popup, redirect modes); "Continue to payment" with `load="interaction"`, in every mode.
  * @csspart container - Holds the provider frame or dialog.
  * @csspart frame - The provider's iframe.
  * @csspart dialog - The overlay `<dialog>`.
  * @csspart close - The overlay's close button.
  * @csspart loading - "Loading checkout…" while the session is set up (embedded mode).
- * @csspart message - Status text: confirming, complete, cancelled, expired. Loading, message and error sit in the widget's one live region (`role="status"`).
+ * @csspart message - Status text: confirming, complete, cancelled, expired, and "Payment in progress" while the provider reports a payment under way (no "Try again" or "Start again" then). Loading, message and error sit in the widget's one live region (`role="status"`).
  * @csspart error - The error message.
  * @csspart retry - "Try again", shown for retryable errors.
  * @csspart restart - "Start again" after a cancel or expiry in embedded mode.
@@ -82,6 +83,7 @@ export class CheckoutWidget extends LitElement {
     publishableKey: { attribute: 'publishable-key' },
     popupFallback: { attribute: 'popup-fallback' },
     methods: {},
+    load: {},
     session: { attribute: false },
     strings: { attribute: false },
     // `as const`: the framework typings (typings.ts) read the property names and attributes from here.
@@ -122,12 +124,20 @@ export class CheckoutWidget extends LitElement {
    * it marked unavailable. Unset: no methods request, the create call alone.
    */
   declare methods: 'choose' | undefined;
+  /**
+   * `interaction`: nothing is requested (no create, `/methods` or session read, no provider
+   * script, frame, cookie or preconnect) until the shopper presses the widget's own "Continue to
+   * payment" button; in embedded mode too. A call of `start()` is the shop's own go-ahead. The end
+   * of a redirect checkout still resumes: the shopper already acted. Unset (or `auto`): the default.
+   */
+  declare load: 'auto' | 'interaction' | undefined;
   /** A session the page already holds; skips the create call. */
   declare session: CheckoutSession | Record<string, unknown> | undefined;
   /**
    * Overrides of the widget's own texts, by key (partial); they win over every language.
    * Keys: `pay` (trigger), `loading`, `checkout` (dialog and frame name), `close` (dialog close
-   * button), `retry`, `restart`, `processing`, `complete`, `cancelled`, `expired`, and one per
+   * button), `retry`, `restart`, `proceed` (the button of `load="interaction"`), `pending` (a
+   * payment in flight), `processing`, `complete`, `cancelled`, `expired`, and one per
    * error code, shown to the shopper (the event's `detail.message` stays technical):
    * `endpoint_unreachable`, `endpoint_error`, `invalid_session`, `provider_load_failed`,
    * `popup_blocked`, `payment_failed`, `verification_failed`, `rate_limited`, `missing_endpoint`.
@@ -296,7 +306,7 @@ export class CheckoutWidget extends LitElement {
 
   /** `late`: a task after the first update, a start even without endpoint or session (it reports `missing_endpoint`). */
   #maybeAutoStart(late?: boolean): void {
-    if (!this.isConnected || this.#run.state !== 'idle' || this.#mode() !== 'embedded') return;
+    if (!this.isConnected || this.#run.state !== 'idle' || this.#mode() !== 'embedded' || this.load === 'interaction') return;
     if (this.endpoint || this.session || late) void this.start();
     // Neither yet: a framework that sets them just after creating the element has by the next task.
     else if (!this.hasUpdated) setTimeout(() => this.#maybeAutoStart(true));
@@ -350,13 +360,16 @@ export class CheckoutWidget extends LitElement {
     const embedded = this.#mode() === 'embedded';
     const state = this.#run.state;
     const t = this.localizedStrings;
-    // A paid checkout offers nothing more to start.
+    const consent = this.load === 'interaction';
+    // A paid checkout offers nothing more to start. While a payment is under way the run is busy (a
+    // click only brings its window forward) or resumes the same session: no second payment.
+    const pending = this.#run.pending;
     const trigger =
-      !embedded && state !== 'complete'
-        ? html`<slot name="trigger" @click=${this.#onTriggerClick}><button part="trigger" type="button" aria-busy=${state === 'loading' && !this.#run.chooser ? 'true' : 'false'}>${t.pay}</button></slot>`
+      (embedded ? consent && state === 'idle' : state !== 'complete')
+        ? html`<slot name="trigger" @click=${this.#onTriggerClick}><button part="trigger" type="button" aria-busy=${state === 'loading' && !this.#run.chooser ? 'true' : 'false'}>${consent ? t.proceed : t.pay}</button></slot>`
         : nothing;
     // One live region, always there, so each change is announced once and the same text not again.
-    return html`${trigger}<div role="status" aria-live=${this.#quiet ? 'off' : nothing}>${this.#views[state]?.(embedded, t) ?? nothing}</div>${this.#run.chooser?.(t) ?? nothing}<div class="checkout-container" part="container"></div><slot></slot>`;
+    return html`${trigger}<div role="status" aria-live=${this.#quiet ? 'off' : nothing}>${pending ? this.#message(t, t.pending) : (this.#views[state]?.(embedded, t) ?? nothing)}</div>${this.#run.chooser?.(t) ?? nothing}<div class="checkout-container" part="container"></div><slot></slot>`;
   }
 
   /** Status text; `canRestart` adds "Start again" (after a cancel or expiry in embedded mode). */

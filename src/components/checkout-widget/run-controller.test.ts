@@ -594,7 +594,10 @@ function installIdempotentBackend() {
   const byKey = new Map<string, string>();
   const statuses = new Map<string, SessionStatus>();
   const gone = new Set<string>();
-  const session = (id: string) => stripeSession(statuses.get(id), { id, client_secret: `${id}_secret_x` });
+  /** Sessions whose payment the provider reports under way. */
+  const inFlight = new Set<string>();
+  const session = (id: string) =>
+    stripeSession(statuses.get(id), { id, client_secret: `${id}_secret_x`, ...(inFlight.has(id) && { payment: 'in_flight' as const }) });
   http.state.respond = (call) => {
     if (call.method === 'POST') {
       const key = call.headers['Idempotency-Key']!;
@@ -610,7 +613,7 @@ function installIdempotentBackend() {
     if (!statuses.has(id) || gone.has(id)) return [404, { error: { code: 'not_found', message: 'No such session' } }];
     return [200, session(id)];
   };
-  return { statuses, gone };
+  return { statuses, gone, inFlight };
 }
 
 const posts = () => http.calls.filter((call) => call.method === 'POST');
@@ -888,5 +891,85 @@ describe('CheckoutRunController: popup-fallback', () => {
     expect(run.state).toBe('error');
     expect(host.detail('checkout-error')).toMatchObject({ code: 'popup_blocked', retryable: true });
     expect(posts()).toHaveLength(0);
+  });
+});
+
+describe('CheckoutRunController: a payment in flight', () => {
+  let stored: Map<string, string>;
+  let backend: ReturnType<typeof installIdempotentBackend>;
+
+  beforeEach(() => {
+    stored = installFakeStorage();
+    backend = installIdempotentBackend();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  });
+
+  it('is pending once a status read reports the payment in flight, polls on, and settles on the final status', async () => {
+    await startReady();
+    expect(run.pending).toBeFalsy();
+    backend.inFlight.add('cs_test_1');
+    const updates = host.updates;
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(run.pending).toBeTruthy();
+    expect(run.state).toBe('ready');
+    expect(host.updates).toBeGreaterThan(updates);
+    backend.inFlight.delete('cs_test_1');
+    backend.statuses.set('cs_test_1', 'complete');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(run.state).toBe('complete');
+    expect(run.pending).toBeFalsy();
+    expect(host.trail().filter((step) => step === 'accept')).toHaveLength(1);
+  });
+
+  it('stops being pending when the provider says the attempt is over but the session stays open (3-D Secure failed)', async () => {
+    await startReady();
+    backend.inFlight.add('cs_test_1');
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(run.pending).toBeTruthy();
+    backend.inFlight.delete('cs_test_1');
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(run.pending).toBeFalsy();
+    expect(run.state).toBe('ready');
+  });
+
+  it('an accept that cannot be confirmed while the payment is in flight stays pending (no "Try again" offered) until the status is final', async () => {
+    const mounted = await startReady();
+    backend.inFlight.add('cs_test_1');
+    mounted.host.report({ type: 'accept', params: {} });
+    await vi.advanceTimersByTimeAsync(6_000);
+    expect(run.state).toBe('error');
+    expect(run.pending).toBeTruthy();
+    backend.inFlight.delete('cs_test_1');
+    backend.statuses.set('cs_test_1', 'complete');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(run.state).toBe('complete');
+    expect(run.pending).toBeFalsy();
+  });
+
+  it('a reload while it is pending resumes that session, pending at once: no new create', async () => {
+    await startReady();
+    backend.inFlight.add('cs_test_1');
+    remount();
+    void run.start('embedded');
+    await vi.advanceTimersByTimeAsync(0);
+    await flush();
+    expect(posts()).toHaveLength(1);
+    expect(renderers.mounted.at(-1)!.session).toMatchObject({ id: 'cs_test_1', payment: 'in_flight' });
+    expect(run.pending).toBeTruthy();
+  });
+
+  it('a cancel (an overlay closed) while the payment is in flight keeps the session for the next start, which shows it pending again', async () => {
+    await startReady('overlay');
+    backend.inFlight.add('cs_test_1');
+    await vi.advanceTimersByTimeAsync(2_000);
+    run.close();
+    expect(run.state).toBe('cancelled');
+    expect(run.pending).toBeFalsy();
+    expect(stored.size).toBe(1);
+    void run.start('overlay');
+    await vi.advanceTimersByTimeAsync(0);
+    await flush();
+    expect(posts()).toHaveLength(1);
+    expect(run.pending).toBeTruthy();
   });
 });

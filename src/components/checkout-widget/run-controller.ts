@@ -124,6 +124,15 @@ export class CheckoutRunController implements ReactiveController {
     return BUSY_STATES.includes(this.#state);
   }
 
+  /**
+   * The provider reports a payment under way on the run's open session (the session's `payment`):
+   * the widget shows "Payment in progress" instead of "Try again" or "Start again".
+   */
+  get pending(): unknown {
+    // Truthy or not (bytes). A settled run polls no more: its outcome (or error) is what shows. The field is on open sessions only.
+    return !this.#run?.settled && this.#session?.payment;
+  }
+
   /** The method chooser while it is on screen. */
   get chooser(): ((t: CheckoutStrings) => unknown) | undefined {
     return this.#run?.chooser;
@@ -383,6 +392,8 @@ export class CheckoutRunController implements ReactiveController {
         if (!this.#isCurrent(run) || this.#state === 'processing') return;
         this.#session = fresh;
         if (fresh.status === 'open') {
+          // A payment that started or stopped being under way shows or hides "Payment in progress".
+          this.#host.requestUpdate();
           const failures = fresh.failed_attempts ?? 0;
           // A decline the backend saw but no message told of: the page stays up for another try.
           if (failures > run.reportedFailures && this.#state === 'ready') {
@@ -568,9 +579,12 @@ export class CheckoutRunController implements ReactiveController {
     this.#dispatch('checkout-error', detail);
   }
 
-  /** A run that is over leaves nothing to resume. Other errors keep an open session for "Try again" or a reload. */
+  /**
+   * A run that is over leaves nothing to resume. Other errors keep an open session for "Try again"
+   * or a reload, and so does a cancel while its payment is under way: the next start shows it again.
+   */
   #forgetSession(run: Run): void {
-    if (run.slot && this.#session) forget(run.slot, this.#session.id);
+    if (run.slot && this.#session && !this.#session.payment) forget(run.slot, this.#session.id);
   }
 
   #onRunError(run: Run, error: unknown): void {

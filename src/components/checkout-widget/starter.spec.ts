@@ -34,14 +34,14 @@ interface Backend {
 
 const contractSession = (id: string) => ({ id, provider: 'sandbox', kind: 'hosted', status: 'open', url: `${PSP}/pay/${id}` });
 
-async function setUp(page: Page, options: { starter: boolean; holdModule?: boolean; createStatuses?: number[] }): Promise<Backend> {
+async function setUp(page: Page, options: { starter: boolean; holdModule?: boolean; createStatuses?: number[]; attributes?: string }): Promise<Backend> {
   const backend: Backend = { posts: [], gets: [], cdn: [], createStatuses: options.createStatuses ?? [], holdModule: options.holdModule ?? false };
   const html = `<!doctype html><html lang="en"><head><script>
       window.__events = [];
       for (const name of ['checkout-status', 'checkout-session', 'checkout-ready', 'checkout-error'])
         document.addEventListener(name, (event) => window.__events.push({ type: name, detail: JSON.parse(JSON.stringify(event.detail)) }));
     </script><script type="module" src="/cdn/checkout-widget.js"></script></head><body>
-    <checkout-widget endpoint="${ENDPOINT}" payload='${PAYLOAD}'></checkout-widget>${options.starter ? cdnFile('starter.html') : ''}</body></html>`;
+    <checkout-widget endpoint="${ENDPOINT}" payload='${PAYLOAD}' ${options.attributes ?? ''}></checkout-widget>${options.starter ? cdnFile('starter.html') : ''}</body></html>`;
   let counter = 0;
   const sessionsByKey = new Map<string, string>();
   let createSent!: () => void;
@@ -100,6 +100,18 @@ test.describe('inline starter', () => {
     const memory = await page.evaluate(() => Object.entries(sessionStorage));
     expect(memory).toEqual([[expect.stringMatching(/^checkout-widget:session:[0-9a-z]+$/), JSON.stringify({ key: backend.posts[0]!.key, id: 'ses_1' })]]);
     expect(await widget(page).evaluate((element) => '_checkoutStart' in element), 'the call is taken once').toBe(false);
+  });
+
+  test('load="interaction": the starter sends nothing; the create leaves on the shopper\'s click, once', async ({ page }) => {
+    const backend = await setUp(page, { starter: true, attributes: 'load="interaction"' });
+    await page.goto(`${SHOP}/shop.html`);
+    const trigger = widget(page).locator('[part~="trigger"]');
+    await expect(trigger).toBeVisible();
+    await page.waitForLoadState('networkidle');
+    expect(backend.posts, 'no create before the shopper consents').toEqual([]);
+    await trigger.click();
+    await expect(widget(page)).toHaveAttribute('state', 'ready');
+    expect(backend.posts).toHaveLength(1);
   });
 
   test('a page with the starter fires what a page without it fires', async ({ page, browser }) => {

@@ -127,6 +127,50 @@ export const STRINGS = {
     lv: 'Sākt no jauna',
     lt: 'Pradėti iš naujo',
   },
+  /**
+   * `load="interaction"`: the widget's own button, before anything loads from the endpoint or a
+   * provider (the shopper's consent to start the payment).
+   */
+  proceed: {
+    en: 'Continue to payment',
+    da: 'Fortsæt til betaling',
+    sv: 'Fortsätt till betalning',
+    nb: 'Fortsett til betaling',
+    fi: 'Jatka maksamaan',
+    de: 'Weiter zur Zahlung',
+    pl: 'Przejdź do płatności',
+    fr: 'Continuer vers le paiement',
+    es: 'Continuar al pago',
+    it: 'Continua al pagamento',
+    nl: 'Doorgaan naar betalen',
+    pt: 'Continuar para o pagamento',
+    cs: 'Pokračovat k platbě',
+    et: 'Jätka maksmisega',
+    lv: 'Turpināt uz maksājumu',
+    lt: 'Tęsti mokėjimą',
+  },
+  /**
+   * The provider reports a payment on this session under way (3-D Secure, a bank app, a
+   * `processing` payment): the widget offers no new attempt until its outcome is known.
+   */
+  pending: {
+    en: "Payment in progress. Don't pay again.",
+    da: 'Betalingen er i gang. Betal ikke igen.',
+    sv: 'Betalningen pågår. Betala inte igen.',
+    nb: 'Betalingen pågår. Ikke betal på nytt.',
+    fi: 'Maksu on käynnissä. Älä maksa uudelleen.',
+    de: 'Zahlung läuft. Bitte nicht erneut bezahlen.',
+    pl: 'Płatność w toku. Nie płać ponownie.',
+    fr: 'Paiement en cours. Ne payez pas une seconde fois.',
+    es: 'Pago en curso. No vuelva a pagar.',
+    it: 'Pagamento in corso. Non pagare di nuovo.',
+    nl: 'Betaling wordt verwerkt. Betaal niet nog een keer.',
+    pt: 'Pagamento em curso. Não pague novamente.',
+    cs: 'Platba probíhá. Neplaťte znovu.',
+    et: 'Makse on pooleli. Ärge makske uuesti.',
+    lv: 'Maksājums notiek. Nemaksājiet vēlreiz.',
+    lt: 'Mokėjimas vykdomas. Nemokėkite dar kartą.',
+  },
   /** While the endpoint confirms a payment. */
   processing: {
     en: 'Confirming your payment…',

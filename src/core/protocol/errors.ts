@@ -28,6 +28,7 @@ export const API_ERROR_CODES = [
   'idempotency_conflict',
   'not_card_token',
   'session_closed',
+  'payment_in_flight',
   'payment_failed',
   'invalid_signature',
   'body_already_read',

@@ -15,6 +15,18 @@ export function isFinalStatus(status: SessionStatus): boolean {
   return status !== 'open';
 }
 
+/**
+ * The optional `payment` field's one value: the provider reports a payment attempt on this open
+ * session that is under way (3-D Secure started, a bank redirect out, a BLIK code sent, a
+ * `processing`/`pending` payment). A documented extension of the contract's session (docs/protocol.md).
+ */
+export const PAYMENT_IN_FLIGHT = 'in_flight' as const;
+
+/** The session is open and the provider reports a payment on it under way: another attempt could pay twice. */
+export function isPaymentInFlight(session: Pick<CheckoutSession, 'status' | 'payment'> | undefined): boolean {
+  return session?.status === 'open' && session.payment === PAYMENT_IN_FLIGHT;
+}
+
 /** A payment session as your endpoint returns it (docs/protocol.md): all the widget needs to show it. */
 export interface CheckoutSession {
   id: string;
@@ -59,5 +71,11 @@ export interface CheckoutSession {
    * then tells the page of a decline whose message never arrived (a proxy, another API origin).
    */
   failed_attempts?: number;
+  /**
+   * `"in_flight"` (`PAYMENT_IN_FLIGHT`) while the provider reports a payment on this open session
+   * under way: the widget shows "Payment in progress" and offers no new attempt, and the backend
+   * refuses another (`409 payment_in_flight`). Absent otherwise. An extension of the contract;
+   * `in_flight` is its one value so far, and the widget reads any other as in flight too.
+   */
+  payment?: string;
 }
-

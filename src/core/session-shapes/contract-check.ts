@@ -56,6 +56,8 @@ const OPTIONAL_FIELDS: Record<string, FieldCheck> = {
   expires_at: (value) => isString(value) && !Number.isNaN(Date.parse(value)),
   livemode: boolean,
   failed_attempts: wholeCount,
+  // `in_flight` is the one value defined; another (a later version's) is not refused.
+  payment: nonEmpty,
 };
 
 /** The contract session when every field is well formed, else undefined (the full parser decides). */

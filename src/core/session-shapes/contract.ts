@@ -39,6 +39,7 @@ export const contractSessionSchema = z.object({
   expires_at: optional(z.string().check(z.refine((text) => !Number.isNaN(Date.parse(text)), 'must be an ISO 8601 date-time'))),
   livemode: optional(z.boolean()),
   failed_attempts: optional(z.number().check(z.refine(Number.isSafeInteger, 'must be a whole number'), z.nonnegative())),
+  payment: optional(nonEmptyString),
 });
 
 type Issue = z.core.$ZodIssue;

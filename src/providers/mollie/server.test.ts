@@ -104,6 +104,7 @@ describe('Mollie provider (hosted)', () => {
     fake.payments.get(id)!.status = mollie;
     const session = await provider().getSession(id);
     expect(session.status).toBe(ours);
+    expect(session.payment).toBe(mollie === 'pending' || mollie === 'authorized' ? 'in_flight' : undefined);
     expect(fake.requests.at(-1)).toMatchObject({ method: 'GET', url: `/v2/payments/${id}` });
   });
 

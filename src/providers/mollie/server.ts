@@ -17,7 +17,7 @@
  * shop's store through `fromEnv`, else this process's memory).
  */
 import { z } from 'zod';
-import type { CheckoutSession, SessionStatus } from '../../core/protocol.js';
+import { PAYMENT_IN_FLIGHT, type CheckoutSession, type SessionStatus } from '../../core/protocol.js';
 import {
   bearerAuth,
   decimalToMinor,
@@ -213,6 +213,8 @@ export function createMollieProvider(options: MollieProviderOptions): MollieProv
   }
 
   const statusOf = (payment: Payment): SessionStatus => STATUSES[payment.status] ?? 'open';
+  /** `pending` (the payment process started: 3-D Secure, a bank) and `authorized` (money reserved) are payments under way. */
+  const inFlight = (payment: Payment | undefined) => (payment?.status === 'pending' || payment?.status === 'authorized') && { payment: PAYMENT_IN_FLIGHT };
 
   function hostedSession(payment: Payment): CheckoutSession {
     const status = statusOf(payment);
@@ -228,6 +230,7 @@ export function createMollieProvider(options: MollieProviderOptions): MollieProv
       ...amountOf(payment),
       ...(payment.expiresAt && status === 'open' && { expires_at: new Date(payment.expiresAt).toISOString() }),
       ...(payment.mode && { livemode: payment.mode === 'live' }),
+      ...inFlight(payment),
     };
   }
 
@@ -247,6 +250,7 @@ export function createMollieProvider(options: MollieProviderOptions): MollieProv
       amount: record.amount,
       currency: record.currency,
       livemode: !testmode,
+      ...inFlight(payment),
     };
   }
 

@@ -110,7 +110,7 @@ describe('sandbox card-token sessions', () => {
     for (const [action, status, returnPath] of [['complete', 'complete', '/api/checkout/return/accept'], ['fail', 'cancelled', '/api/checkout/return/cancel']] as const) {
       const { provider, created, tokenFor, server } = await start();
       const session = await provider.submitToken!(created.id, await tokenFor(SANDBOX_TEST_CARDS.threeDSecure), CONTEXT);
-      expect(session).toMatchObject({ status: 'open', url: `${server.url}/v1/3ds/${created.id}`, frameable: false });
+      expect(session).toMatchObject({ status: 'open', url: `${server.url}/v1/3ds/${created.id}`, frameable: false, payment: 'in_flight' });
       await expect(provider.submitToken!(created.id, await tokenFor(SANDBOX_TEST_CARDS.success), CONTEXT)).rejects.toThrow(/HTTP 409/);
       const challenge = await fetch(session.url!);
       expect(challenge.headers.get('x-frame-options')).toBe('DENY');
@@ -122,6 +122,7 @@ describe('sandbox card-token sessions', () => {
       expect(back.origin + back.pathname).toBe(`${TEST_SHOP}${returnPath}`);
       expect(back.searchParams.get('checkout_session')).toBe(created.id);
       expect(await provider.getSession(created.id)).toMatchObject({ status });
+      expect((await provider.getSession(created.id)).payment).toBeUndefined();
       expect((await fetch(session.url!)).status).toBe(404);
     }
   });

@@ -198,6 +198,20 @@ describe('sandbox PSP and provider over loopback HTTP', () => {
     expect(arrivals[1]! - arrivals[0]!).toBeGreaterThanOrEqual(990);
   });
 
+  it('reports the payment in flight while 3-D Secure runs on the hosted page, and not before or after', async () => {
+    for (const [action, status, payment] of [['complete', 'complete', undefined], ['fail', 'open', undefined]] as const) {
+      const { provider, server } = await startPsp();
+      const session = await provider.createSession(input());
+      expect((await provider.getSession(session.id)).payment).toBeUndefined();
+      await fetch(`${server.url}/pay/${session.id}/card`, form({ number: '4000 0000 0000 3220', ...CARD }));
+      expect(await provider.getSession(session.id)).toMatchObject({ status: 'open', payment: 'in_flight' });
+      await fetch(`${server.url}/pay/${session.id}/3ds`, { method: 'POST', body: new URLSearchParams({ action }), redirect: 'manual' });
+      const after = await provider.getSession(session.id);
+      expect(after.status).toBe(status);
+      expect(after.payment).toBe(payment);
+    }
+  });
+
   it('shows a decline and lets the shopper try again', async () => {
     const { provider, server } = await startPsp();
     const session = await provider.createSession(input());

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CheckoutSession, SessionStatus } from '../../core/protocol.js';
+import { PAYMENT_IN_FLIGHT, type CheckoutSession, type SessionStatus } from '../../core/protocol.js';
 import {
   absoluteUrl,
   basicAuth,
@@ -131,6 +131,8 @@ const apiSessionSchema = z.object({
   session_data: z.string().min(1).nullish(),
   /** The 3-D Secure page while a token payment waits on it. */
   challenge_url: z.url().nullish(),
+  /** A card payment waits on the shopper's 3-D Secure answer (hosted page or token payment). */
+  awaiting_challenge: z.boolean().optional(),
 });
 
 const apiChargeSchema = z.object({
@@ -211,6 +213,8 @@ function toContractSession(data: ApiSession, provider: string, tokenProvider: Sa
     expires_at: data.expires_at,
     livemode: false,
     ...(data.failed_attempts !== undefined && { failed_attempts: data.failed_attempts }),
+    // The PSP says when 3-D Secure started: a payment is under way, so no second attempt may begin.
+    ...(status === 'open' && data.awaiting_challenge && { payment: PAYMENT_IN_FLIGHT }),
   };
 }
 

@@ -275,6 +275,8 @@ describe('getSession', () => {
       Object.assign(stored, patch);
       const read = await provider().getSession(created.id);
       expect(read.status).toBe(expected);
+      // Only the settling async payment is a payment in flight.
+      expect(read.payment).toBe(label === 'complete, async payment settling' ? 'in_flight' : undefined);
     });
   }
 

@@ -1,7 +1,7 @@
 // Types only, and only in this module's own code: its declarations use the structural types below,
 // so `checkout-widget/server` compiles (`skipLibCheck: false`) without the optional `stripe` package.
 import type Stripe from 'stripe';
-import type { CheckoutSession, SessionStatus } from '../../core/protocol.js';
+import { PAYMENT_IN_FLIGHT, type CheckoutSession, type SessionStatus } from '../../core/protocol.js';
 import { assertFreshTimestamp, DEFAULT_WEBHOOK_TOLERANCE_SECONDS, replaceSessionPlaceholder } from '../../server/adapter-kit/index.js';
 import {
   ProviderError,
@@ -332,10 +332,13 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
   const accountOption: StripeRequestOptions = stripeAccount ? { stripeAccount } : {};
 
   function toCheckoutSession(session: StripeCheckoutSession): CheckoutSession {
+    const status = mapStripeStatus(session);
     const common = {
       id: session.id,
       provider: PROVIDER_NAME,
-      status: mapStripeStatus(session),
+      status,
+      // Completed by the shopper but unpaid: an async method (its PaymentIntent `processing`) settles. A payment is under way.
+      ...(session.status === 'complete' && status === 'open' && { payment: PAYMENT_IN_FLIGHT }),
       ...(session.amount_total !== null && { amount: session.amount_total }),
       ...(session.currency && { currency: session.currency.toUpperCase() }),
       expires_at: new Date(session.expires_at * 1000).toISOString(),

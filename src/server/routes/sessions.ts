@@ -21,6 +21,7 @@ import type { CheckoutContext, CheckoutEnv } from './context.js';
 import { limitBody } from './middleware.js';
 import { limitRequests } from '../rate-limits.js';
 import { MAX_TOKEN_BODY_BYTES, submitToken } from './token.js';
+import { cartKey, rememberCart, sessionInFlight } from '../payment-in-flight.js';
 
 // Provider ids seen so far: cs_…, cs_test_…, AW-kLcRRC5P8U68CYe0kVA, sbx_…
 export const SESSION_ID_PATTERN = /^[A-Za-z0-9_\-.:]{1,255}$/;
@@ -82,6 +83,10 @@ async function createSession(c: CheckoutContext): Promise<Response> {
   if (body.invoice && !shopper?.invoices?.includes(body.invoice)) {
     return errorAnswer(c, 403, 'forbidden', 'This shopper may not pay that invoice');
   }
+  const cart = await cartKey(body, shopper);
+  if (cart && (await sessionInFlight(config, cart, idempotencyKey))) {
+    return errorAnswer(c, 409, 'payment_in_flight', 'A payment for this cart is in progress; wait for its outcome before paying again');
+  }
   const chain = createChain(await routeCandidates(c, body, priced, shopper), body, config.providers);
   if (!Array.isArray(chain)) {
     return errorAnswer(c, 400, 'invalid_request', chain.message, [{ code: chain.code, path: [chain.field], message: chain.message }]);
@@ -115,7 +120,7 @@ async function createSession(c: CheckoutContext): Promise<Response> {
   }
   // A retry of a create whose outcome was unknown goes back to that provider only (it may hold the session).
   const tries = reference === order.reference ? chain : await pinnedToUnknown(c, reference, chain);
-  return createAtProviders(c, { raw, body, priced }, tries, { reference, owner, idempotencyKey, shopOrigin, returnPage, customer, base });
+  return createAtProviders(c, { raw, body, priced }, tries, { reference, owner, idempotencyKey, shopOrigin, returnPage, customer, base, cart });
 }
 
 /** `POST /sessions/methods`: the candidates' methods for this cart, once each, labelled in the body's `locale`. */
@@ -207,6 +212,8 @@ interface ClaimedCreate {
   customer: CustomerInput | undefined;
   /** The handler's own absolute URL, for the return and webhook URLs. */
   base: string;
+  /** The cart's key when it names someone (`cartKey`). */
+  cart: string | undefined;
 }
 
 /**
@@ -299,6 +306,7 @@ async function saveCreated(c: CheckoutContext, session: CheckoutSession, provide
     { sessionId: session.id, provider: provider.name, reference, shopOrigin: create.shopOrigin, returnPage: create.returnPage },
     key ? { key, owner, response: { status: 201, body: session } } : undefined,
   );
+  if (create.cart) await rememberCart(c.var.checkout.config, create.cart, session.id, create.idempotencyKey);
   telemetry.record('sessionsCreated', { 'checkout.provider': provider.name });
   c.var.log.info('session.created', `created a ${session.kind} session at "${provider.name}"`, { reference, provider: provider.name, sessionId: session.id });
   return jsonAnswer(c, 201, session);

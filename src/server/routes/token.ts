@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import * as z from 'zod/mini';
-import type { CheckoutSession } from '../../core/protocol.js';
+import { isPaymentInFlight, type CheckoutSession } from '../../core/protocol.js';
 import { tokenKey } from '../idempotency.js';
 import { baseUrl } from '../origins.js';
 import { callProvider, providerFailureMessage } from '../provider-calls.js';
@@ -50,7 +50,12 @@ export async function submitToken(c: CheckoutContext): Promise<Response> {
   const claim = await claims.tryClaim(key, TOKEN_CLAIM_HASH, record.reference, owner);
   // A session its declines closed answers why, on every handler.
   if (claim.outcome === 'done' && claim.response.status === 409) return jsonAnswer(c, 409, claim.response.body);
-  if (claim.outcome !== 'claimed') return sessionClosed(c, 'a payment for it is already authorised or under way');
+  if (claim.outcome !== 'claimed') {
+    // Another post is paying right now, or its answer was a 3-D Secure page: a payment is under way.
+    const earlier = claim.outcome === 'done' ? (claim.response.body as CheckoutSession) : undefined;
+    if (claim.outcome === 'busy' || (earlier?.status === 'open' && earlier.url)) return paymentInFlight(c);
+    return sessionClosed(c, 'a payment for it is already authorised');
+  }
   const release = () => config.store.releaseIdempotencyKey(key, owner);
   try {
     const answer = await payWithToken(c, provider as CardTokenProvider, record, token);
@@ -99,7 +104,7 @@ async function payWithToken(c: CheckoutContext, provider: CardTokenProvider, rec
   }
   if (current.kind !== CARD_TOKEN_KIND) return refused(notCardToken(c, provider.name));
   if (current.status !== 'open') return refused(sessionClosed(c, `it is ${current.status}`));
-  if (current.url) return refused(sessionClosed(c, 'its payment waits for 3-D Secure'));
+  if (current.url || isPaymentInFlight(current)) return refused(paymentInFlight(c));
   try {
     const context = { reference: record.reference, ...returnUrls(baseUrl(config, c.req.raw), record.reference) };
     const session = await callProvider(config, provider.name, 'submitToken', () => provider.submitToken(record.sessionId, token, context));
@@ -128,6 +133,9 @@ function parseTokenBody(raw: string): string | { message: string } {
 
 const notCardToken = (c: Context, provider: string) =>
   errorAnswer(c, 409, 'not_card_token', `This session of "${provider}" is not a card-token session: it takes no card token`);
+
+const paymentInFlight = (c: Context) =>
+  errorAnswer(c, 409, 'payment_in_flight', 'A payment for this session is in progress (3-D Secure or authorisation); wait for its outcome');
 
 const sessionClosed = (c: Context, why: string) =>
   errorAnswer(c, 409, 'session_closed', `This session takes no card token: ${why}`);

@@ -8,6 +8,8 @@ const strings: CheckoutStrings = {
   close: "Zavřít platbu",
   retry: "Zkusit znovu",
   restart: "Začít znovu",
+  proceed: "Pokračovat k platbě",
+  pending: "Platba probíhá. Neplaťte znovu.",
   processing: "Potvrzování platby…",
   complete: "Platba proběhla úspěšně.",
   cancelled: "Platba byla zrušena.",

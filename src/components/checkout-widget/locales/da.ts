@@ -8,6 +8,8 @@ const strings: CheckoutStrings = {
   close: "Luk betaling",
   retry: "Prøv igen",
   restart: "Start forfra",
+  proceed: "Fortsæt til betaling",
+  pending: "Betalingen er i gang. Betal ikke igen.",
   processing: "Bekræfter din betaling…",
   complete: "Betalingen er gennemført.",
   cancelled: "Betalingen blev annulleret.",

@@ -8,6 +8,8 @@ const strings: CheckoutStrings = {
   close: "Kasse schließen",
   retry: "Erneut versuchen",
   restart: "Neu starten",
+  proceed: "Weiter zur Zahlung",
+  pending: "Zahlung läuft. Bitte nicht erneut bezahlen.",
   processing: "Zahlung wird bestätigt…",
   complete: "Zahlung abgeschlossen.",
   cancelled: "Zahlung abgebrochen.",

@@ -9,6 +9,8 @@ export const en: CheckoutStrings = {
   close: "Close checkout",
   retry: "Try again",
   restart: "Start again",
+  proceed: "Continue to payment",
+  pending: "Payment in progress. Don't pay again.",
   processing: "Confirming your payment…",
   complete: "Payment complete.",
   cancelled: "Checkout cancelled.",

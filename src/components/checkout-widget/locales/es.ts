@@ -8,6 +8,8 @@ const strings: CheckoutStrings = {
   close: "Cerrar el pago",
   retry: "Reintentar",
   restart: "Empezar de nuevo",
+  proceed: "Continuar al pago",
+  pending: "Pago en curso. No vuelva a pagar.",
   processing: "Confirmando su pago…",
   complete: "Pago completado.",
   cancelled: "Pago cancelado.",

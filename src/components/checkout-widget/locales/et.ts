@@ -8,6 +8,8 @@ const strings: CheckoutStrings = {
   close: "Sulge makse",
   retry: "Proovi uuesti",
   restart: "Alusta uuesti",
+  proceed: "Jätka maksmisega",
+  pending: "Makse on pooleli. Ärge makske uuesti.",
   processing: "Makse kinnitamine…",
   complete: "Makse õnnestus.",
   cancelled: "Makse tühistati.",

@@ -8,6 +8,8 @@ const strings: CheckoutStrings = {
   close: "Sulje kassa",
   retry: "Yritä uudelleen",
   restart: "Aloita alusta",
+  proceed: "Jatka maksamaan",
+  pending: "Maksu on käynnissä. Älä maksa uudelleen.",
   processing: "Vahvistetaan maksua…",
   complete: "Maksu on suoritettu.",
   cancelled: "Maksu peruutettiin.",

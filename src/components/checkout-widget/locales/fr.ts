@@ -8,6 +8,8 @@ const strings: CheckoutStrings = {
   close: "Fermer le paiement",
   retry: "Réessayer",
   restart: "Recommencer",
+  proceed: "Continuer vers le paiement",
+  pending: "Paiement en cours. Ne payez pas une seconde fois.",
   processing: "Confirmation de votre paiement…",
   complete: "Paiement effectué.",
   cancelled: "Paiement annulé.",

@@ -8,6 +8,8 @@ const strings: CheckoutStrings = {
   close: "Chiudi il pagamento",
   retry: "Riprova",
   restart: "Ricomincia",
+  proceed: "Continua al pagamento",
+  pending: "Pagamento in corso. Non pagare di nuovo.",
   processing: "Conferma del pagamento in corso…",
   complete: "Pagamento completato.",
   cancelled: "Pagamento annullato.",

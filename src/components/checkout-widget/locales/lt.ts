@@ -8,6 +8,8 @@ const strings: CheckoutStrings = {
   close: "Uždaryti mokėjimą",
   retry: "Bandyti dar kartą",
   restart: "Pradėti iš naujo",
+  proceed: "Tęsti mokėjimą",
+  pending: "Mokėjimas vykdomas. Nemokėkite dar kartą.",
   processing: "Tvirtinamas mokėjimas…",
   complete: "Mokėjimas atliktas.",
   cancelled: "Mokėjimas atšauktas.",

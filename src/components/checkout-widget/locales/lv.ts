@@ -8,6 +8,8 @@ const strings: CheckoutStrings = {
   close: "Aizvērt maksājumu",
   retry: "Mēģināt vēlreiz",
   restart: "Sākt no jauna",
+  proceed: "Turpināt uz maksājumu",
+  pending: "Maksājums notiek. Nemaksājiet vēlreiz.",
   processing: "Apstiprina maksājumu…",
   complete: "Maksājums ir veikts.",
   cancelled: "Maksājums ir atcelts.",

@@ -8,6 +8,8 @@ const strings: CheckoutStrings = {
   close: "Lukk betaling",
   retry: "Prøv igjen",
   restart: "Start på nytt",
+  proceed: "Fortsett til betaling",
+  pending: "Betalingen pågår. Ikke betal på nytt.",
   processing: "Bekrefter betalingen…",
   complete: "Betalingen er fullført.",
   cancelled: "Betalingen ble avbrutt.",

@@ -8,6 +8,8 @@ const strings: CheckoutStrings = {
   close: "Betaalvenster sluiten",
   retry: "Opnieuw proberen",
   restart: "Opnieuw beginnen",
+  proceed: "Doorgaan naar betalen",
+  pending: "Betaling wordt verwerkt. Betaal niet nog een keer.",
   processing: "Uw betaling wordt bevestigd…",
   complete: "Betaling voltooid.",
   cancelled: "Betaling geannuleerd.",

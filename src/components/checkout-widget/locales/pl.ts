@@ -8,6 +8,8 @@ const strings: CheckoutStrings = {
   close: "Zamknij płatność",
   retry: "Spróbuj ponownie",
   restart: "Zacznij od nowa",
+  proceed: "Przejdź do płatności",
+  pending: "Płatność w toku. Nie płać ponownie.",
   processing: "Potwierdzanie płatności…",
   complete: "Płatność zakończona.",
   cancelled: "Płatność anulowana.",

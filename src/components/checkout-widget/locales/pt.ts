@@ -8,6 +8,8 @@ const strings: CheckoutStrings = {
   close: "Fechar o pagamento",
   retry: "Tentar novamente",
   restart: "Recomeçar",
+  proceed: "Continuar para o pagamento",
+  pending: "Pagamento em curso. Não pague novamente.",
   processing: "A confirmar o seu pagamento…",
   complete: "Pagamento concluído.",
   cancelled: "Pagamento cancelado.",

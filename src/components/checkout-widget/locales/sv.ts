@@ -8,6 +8,8 @@ const strings: CheckoutStrings = {
   close: "Stäng kassan",
   retry: "Försök igen",
   restart: "Börja om",
+  proceed: "Fortsätt till betalning",
+  pending: "Betalningen pågår. Betala inte igen.",
   processing: "Bekräftar din betalning…",
   complete: "Betalningen är genomförd.",
   cancelled: "Betalningen avbröts.",

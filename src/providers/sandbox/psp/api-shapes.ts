@@ -85,6 +85,8 @@ export function sessionToApi(session: PspSession, keys: BrowserKeys) {
     customer: session.customer ?? null,
     payment_method_id: session.savedPaymentMethodId ?? null,
     failed_attempts: session.failedAttempts,
+    // The shopper's bank challenge started and is not answered yet (hosted page or token payment).
+    awaiting_challenge: session.status === 'open' && session.awaitingChallenge,
     expires_at: new Date(session.expiresAt).toISOString(),
     ...(session.cardToken && {
       kind: 'card_token',

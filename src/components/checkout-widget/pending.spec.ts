@@ -1,0 +1,111 @@
+import { expect, test, type Page } from '@playwright/test';
+import { CARDS, payWithCard, recordCheckoutEvents, recordedEvents, waitForCheckoutEvent } from '../../../e2e/support/checkout.js';
+
+/**
+ * A payment in flight (issue 25, item 3), with the sandbox: 3-D Secure started in the embedded
+ * frame → the widget shows "Payment in progress" with no Try again or Pay, a second create for the
+ * same cart is refused (409 payment_in_flight), a reload resumes the pending view (no new create),
+ * and finishing 3-D Secure ends in checkout-accept.
+ */
+
+const PAGE_PATH = '/pending-e2e/page.html';
+const ENDPOINT = '/api/checkout/sessions';
+
+/** An identified cart (the backend tells carts apart by who pays: a guest's cart is never refused). */
+function cart(email: string) {
+  return { provider: 'sandbox', items: [{ sku: 'mug', quantity: 1 }], customer: { email } };
+}
+
+/** The demo server's own 404 page at PAGE_PATH, rewritten into a page with one embedded widget (see consent.spec.ts). */
+async function serve(page: Page, payload: unknown, locale = 'en'): Promise<void> {
+  await page.addInitScript(
+    ({ path, endpoint, payload, locale }) => {
+      if (window.top !== window || location.pathname !== path) return;
+      document.addEventListener('DOMContentLoaded', () => {
+        document.documentElement.lang = locale;
+        document.title = 'Pending';
+        const widget = document.createElement('checkout-widget');
+        widget.setAttribute('endpoint', endpoint);
+        widget.setAttribute('payload', payload);
+        const main = document.createElement('main');
+        main.append(widget);
+        document.body.replaceChildren(main);
+        const script = document.createElement('script');
+        script.type = 'module';
+        script.src = '/cdn/checkout-widget.js';
+        document.head.append(script);
+      });
+    },
+    { path: PAGE_PATH, endpoint: ENDPOINT, payload: JSON.stringify(payload), locale },
+  );
+}
+
+function countCreates(page: Page): { count: number } {
+  const creates = { count: 0 };
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && new URL(request.url()).pathname === ENDPOINT) creates.count++;
+  });
+  return creates;
+}
+
+const widget = (page: Page) => page.locator('checkout-widget');
+const frame = (page: Page) => widget(page).locator('iframe').contentFrame();
+
+test.describe('a payment in flight', () => {
+  test.beforeEach(async ({ page }) => {
+    await recordCheckoutEvents(page);
+  });
+
+  test('3-D Secure started: pending view, no new attempt, a second create refused, a reload resumes it, and finishing it accepts', async ({ page }) => {
+    test.setTimeout(90_000);
+    const payload = cart(`pending-${test.info().workerIndex}-${Date.now()}@example.com`);
+    await serve(page, payload);
+    const creates = countCreates(page);
+    await page.goto(PAGE_PATH);
+    const { session } = await waitForCheckoutEvent(page, 'checkout-ready');
+    await expect(widget(page).getByText('Payment in progress')).toHaveCount(0);
+
+    await payWithCard(frame(page), CARDS.threeDSecure);
+    await expect(frame(page).getByRole('button', { name: 'Complete authentication' })).toBeVisible();
+    // The status watcher reads the session (at most 10 s apart) and the provider says: in flight.
+    const status = widget(page).getByRole('status');
+    await expect(status).toHaveText("Payment in progress. Don't pay again.", { timeout: 20_000 });
+    await expect(widget(page).getByRole('button', { name: /try again|start again|pay/i })).toHaveCount(0);
+    await expect(widget(page)).toHaveAttribute('state', 'ready');
+
+    // Another tab, or a script, asks for a new payment of the same cart: refused.
+    const second = await page.request.post(ENDPOINT, { data: payload, headers: { 'idempotency-key': `second-${Date.now()}` } });
+    expect(second.status()).toBe(409);
+    expect(((await second.json()) as { error: { code: string } }).error.code).toBe('payment_in_flight');
+    const read = await page.request.get(`${ENDPOINT}/${session.id}`);
+    expect(await read.json()).toMatchObject({ id: session.id, status: 'open', payment: 'in_flight' });
+
+    await page.reload();
+    await expect(widget(page).getByRole('status')).toHaveText("Payment in progress. Don't pay again.");
+    await waitForCheckoutEvent(page, 'checkout-ready');
+    expect(creates.count).toBe(1);
+    const resumed = (await recordedEvents(page)).flatMap((event) => (event.type === 'checkout-session' ? [event.detail.session] : []));
+    expect(resumed).toEqual([expect.objectContaining({ id: session.id, payment: 'in_flight' })]);
+
+    // The frame shows the bank's challenge again; the shopper finishes it.
+    await frame(page).getByRole('button', { name: 'Complete authentication' }).click();
+    const accepted = await waitForCheckoutEvent(page, 'checkout-accept');
+    expect(accepted.session).toMatchObject({ id: session.id, status: 'complete' });
+    await expect(widget(page).getByRole('status')).toHaveText('Payment complete.');
+    expect(creates.count).toBe(1);
+  });
+
+  test('the pending text is in the shopper\'s language (da)', async ({ page }) => {
+    await serve(page, cart(`pending-da-${test.info().workerIndex}-${Date.now()}@example.com`), 'da-DK');
+    await page.goto(PAGE_PATH);
+    await waitForCheckoutEvent(page, 'checkout-ready');
+    // The sandbox page speaks Danish too: its fields by name.
+    const surface = frame(page);
+    await surface.locator('#card-number').fill(CARDS.threeDSecure);
+    await surface.locator('#card-expiry').fill('12/34');
+    await surface.locator('#card-cvc').fill('123');
+    await surface.locator('form[action$="/card"] button.pay').click();
+    await expect(widget(page).getByRole('status')).toHaveText('Betalingen er i gang. Betal ikke igen.', { timeout: 20_000 });
+    await expect(widget(page).getByRole('button')).toHaveCount(0);
+  });
+});
