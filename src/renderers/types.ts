@@ -20,7 +20,12 @@ export type RendererOutcome =
    * the shopper's click; refused: the page redirects). Another status is confirmed by a read.
    */
   | { type: 'handover'; session: CheckoutSession; popup: Window | null }
-  | { type: 'resize'; height: number };
+  | { type: 'resize'; height: number }
+  /**
+   * A funnel step (`checkout-step`) only the renderer sees: 3-D Secure started or finished (as the
+   * provider's page or SDK tells), or the page about to leave for the provider's. Changes no state.
+   */
+  | { type: 'step'; step: 'authentication-started' | 'authentication-finished' | 'redirected-out' };
 
 /**
  * The widget's texts a renderer shows, in the shopper's language with the page's `strings`

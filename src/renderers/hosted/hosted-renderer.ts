@@ -19,6 +19,8 @@ export class HostedRenderer implements Renderer {
   #popupTimer: ReturnType<typeof setInterval> | undefined;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
   #accepted = false;
+  /** The page said `status: "authenticating"` (3-D Secure) and nothing since. */
+  #authenticating = false;
   #destroyed = false;
   #listeners = new AbortController();
 
@@ -29,6 +31,7 @@ export class HostedRenderer implements Renderer {
     // A page that refuses framing can only be shown by leaving for it.
     const mode = session.frameable === false && (host.mode === 'embedded' || host.mode === 'overlay') ? 'redirect' : host.mode;
     if (mode === 'redirect') {
+      host.report({ type: 'step', step: 'redirected-out' });
       window.location.assign(url);
       return;
     }
@@ -128,6 +131,12 @@ export class HostedRenderer implements Renderer {
 
   #onMessage(message: CheckoutMessage, host: RendererHost): void {
     const params = message.params ?? {};
+    // A funnel hint, like every word of the page: 3-D Secure lasts from "authenticating" to its next message.
+    const authenticating = message.event === 'status' && message.status === 'authenticating';
+    if (authenticating !== this.#authenticating && message.event !== 'resize') {
+      this.#authenticating = authenticating;
+      host.report({ type: 'step', step: authenticating ? 'authentication-started' : 'authentication-finished' });
+    }
     switch (message.event) {
       case 'accept':
         this.#accepted = true;
