@@ -25,8 +25,11 @@ export class HostedRenderer implements Renderer {
   #listeners = new AbortController();
 
   async mount(session: CheckoutSession, host: RendererHost): Promise<void> {
-    const url = session.url;
+    let url = session.url;
     if (!url) throw new CheckoutError('provider_load_failed', 'The checkout could not be shown: A hosted session needs a url', { retryable: true });
+    // A page that asks for the shop's theme (an empty `theme` parameter) gets it; the reading is a lazy chunk.
+    if (/[?&]theme=(&|$)/.test(url)) url = (await import('../theme.js')).themedUrl(url, host.element);
+    if (this.#destroyed) return;
 
     // A page that refuses framing can only be shown by leaving for it.
     const mode = session.frameable === false && (host.mode === 'embedded' || host.mode === 'overlay') ? 'redirect' : host.mode;
