@@ -36,8 +36,9 @@ export function readTheme(element: Element): CheckoutTheme {
 }
 
 /**
- * A hosted page's url with the theme filled in, for a page that asks for it with an empty `theme`
- * query parameter (docs/protocol.md): `theme=light|dark`, and `accent=#rrggbb` when there is one.
+ * A hosted page's url with the theme filled in, for a page that asks for it with a `theme` query
+ * parameter (docs/protocol.md; its value is replaced): `theme=light|dark`, and `accent=#rrggbb`
+ * when there is one.
  */
 export function themedUrl(url: string, element: Element): string {
   const themed = new URL(url);

@@ -22,10 +22,11 @@ export type RendererOutcome =
   | { type: 'handover'; session: CheckoutSession; popup: Window | null }
   | { type: 'resize'; height: number }
   /**
-   * A funnel step (`checkout-step`) only the renderer sees: 3-D Secure started or finished (as the
-   * provider's page or SDK tells), or the page about to leave for the provider's. Changes no state.
+   * For the funnel (`checkout-step`) only, never a state change: the provider's page said `status`
+   * (a hosted page's `status` message: `authenticating` is 3-D Secure under way, its next status
+   * ends it), or `redirect`: the page is about to leave for the provider's.
    */
-  | { type: 'step'; step: 'authentication-started' | 'authentication-finished' | 'redirected-out' };
+  | { type: 'page'; status: string | undefined };
 
 /**
  * The widget's texts a renderer shows, in the shopper's language with the page's `strings`

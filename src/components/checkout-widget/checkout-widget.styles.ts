@@ -44,8 +44,8 @@ export const checkoutWidgetStyles = css`
   [part='error'] {
     padding: 0.75em 1em;
     border-radius: var(--checkout-radius, 8px);
-    background: var(--checkout-error-background, light-dark(#fdecea, #4a1511));
-    color: var(--checkout-error-color, light-dark(#8a1c12, #ffdad6));
+    background: var(--checkout-error-background, light-dark(#fdecea, #511));
+    color: var(--checkout-error-color, light-dark(#8a1c12, #fdd));
   }
   [part='error'] [part='retry'] {
     margin-inline-start: 0.75em;

@@ -66,8 +66,8 @@ import type { CheckoutStrings } from './strings.js';
  * @cssprop [--checkout-frame-background=transparent] - Frame background while the page loads.
  * @cssprop [--checkout-overlay-width=560px] - Width of the overlay dialog.
  * @cssprop [--checkout-overlay-backdrop=rgb(0 0 0 / 55%)] - Backdrop behind the overlay.
- * @cssprop [--checkout-error-background=light-dark(#fdecea, #4a1511)] - Error message background (the second colour under a dark `color-scheme`).
- * @cssprop [--checkout-error-color=light-dark(#8a1c12, #ffdad6)] - Error message text colour.
+ * @cssprop [--checkout-error-background=light-dark(#fdecea, #511)] - Error message background (the second colour under a dark `color-scheme`).
+ * @cssprop [--checkout-error-color=light-dark(#8a1c12, #fdd)] - Error message text colour.
  * @cssprop [--checkout-method-border=#c4c8d0] - Border of a method's row in the chooser (the chosen one's is the accent colour).
  */
 export class CheckoutWidget extends LitElement {

@@ -82,6 +82,7 @@ class FakeHost extends EventTarget {
   readonly events: Array<{ type: CheckoutEventName; detail: Record<string, unknown> }> = [];
   readonly controllers: ReactiveController[] = [];
   readonly renderRoot = { querySelector: () => ({ container: true }) };
+  readonly isConnected = true;
   readonly updateComplete = Promise.resolve(true);
   updates = 0;
 
@@ -162,15 +163,11 @@ beforeAll(async () => {
   await loadSessionValidators();
 });
 
-/** The window and document the run listens on for the page being hidden (`abandoned`). */
-let win: EventTarget;
+/** The document the run listens on for the page being hidden (`abandoned`). */
 let doc: EventTarget & { hidden: boolean };
 
 beforeEach(() => {
-  win = new EventTarget();
   doc = Object.assign(new EventTarget(), { hidden: false });
-  vi.stubGlobal('addEventListener', win.addEventListener.bind(win));
-  vi.stubGlobal('removeEventListener', win.removeEventListener.bind(win));
   vi.stubGlobal('document', doc);
   http = installFakeFetch();
   backendStatus = 'open';
@@ -937,7 +934,9 @@ describe('the funnel (checkout-step)', () => {
   it('a decline is failed with its code, the page stays; a cancel is abandoned with code cancelled', async () => {
     const mounted = await startReady();
     mounted.host.report({ type: 'error', code: 'payment_failed', message: 'Card declined for Ada Lovelace', retryable: true });
+    await flush();
     mounted.host.report({ type: 'cancel', params: {} });
+    await flush();
     expect(host.steps().map(({ step, code }) => [step, code])).toEqual([
       ['shown', undefined],
       ['provider-loaded', undefined],
@@ -947,19 +946,25 @@ describe('the funnel (checkout-step)', () => {
     expectNoPersonalData(host.steps());
   });
 
-  it('3-D Secure and a redirect, as the renderer reports them', async () => {
+  it('3-D Secure: from the page’s "authenticating" to its next word; other words are no step', async () => {
     const mounted = await startReady('overlay');
-    mounted.host.report({ type: 'step', step: 'authentication-started' });
-    mounted.host.report({ type: 'step', step: 'authentication-finished' });
+    mounted.host.report({ type: 'page', status: 'processing' });
+    mounted.host.report({ type: 'page', status: 'authenticating' });
+    mounted.host.report({ type: 'page', status: 'authenticating' });
+    mounted.host.report({ type: 'page', status: 'processing' });
+    mounted.host.report({ type: 'page', status: undefined });
+    await flush();
     expect(host.steps().slice(2).map(({ step }) => step)).toEqual(['authentication-started', 'authentication-finished']);
     expect(host.steps()[2]).toEqual({ step: 'authentication-started', mode: 'overlay', provider: 'stripe' });
   });
 
   it('the page hidden while the checkout is open: abandoned, once; not after the page left for the provider, nor once settled', async () => {
     const mounted = await startReady();
+    await flush();
     doc.hidden = true;
     doc.dispatchEvent(new Event('visibilitychange'));
-    win.dispatchEvent(new Event('pagehide'));
+    doc.dispatchEvent(new Event('visibilitychange'));
+    await flush();
     expect(host.steps().filter(({ step }) => step === 'abandoned')).toEqual([{ step: 'abandoned', mode: 'embedded', provider: 'stripe' }]);
     // Visible again and paid: the last step is what counts.
     doc.hidden = false;
@@ -967,31 +972,40 @@ describe('the funnel (checkout-step)', () => {
     mounted.host.report({ type: 'accept', params: {} });
     await flush();
     expect(host.steps().at(-1)?.step).toBe('paid');
-    win.dispatchEvent(new Event('pagehide'));
+    doc.hidden = true;
+    doc.dispatchEvent(new Event('visibilitychange'));
+    await flush();
     expect(host.steps().filter(({ step }) => step === 'abandoned')).toHaveLength(1);
+  });
 
-    // A redirect out hides the page on purpose.
-    run.reset();
+  it('the page hidden after it left for the provider (a redirect) is not abandoned', async () => {
     const leaving = await startReady('redirect');
-    leaving.host.report({ type: 'step', step: 'redirected-out' });
-    win.dispatchEvent(new Event('pagehide'));
+    leaving.host.report({ type: 'page', status: 'redirect' });
+    await flush();
+    doc.hidden = true;
+    doc.dispatchEvent(new Event('visibilitychange'));
+    await flush();
     expect(host.steps().slice(-2).map(({ step }) => step)).toEqual(['provider-loaded', 'redirected-out']);
   });
 
   it('a visible page changing focus is not abandoned; nothing is reported once disconnected', async () => {
     await startReady();
+    await flush();
     doc.dispatchEvent(new Event('visibilitychange'));
+    await flush();
     expect(host.steps().map(({ step }) => step)).not.toContain('abandoned');
     run.hostDisconnected();
     const count = host.steps().length;
     doc.hidden = true;
-    win.dispatchEvent(new Event('pagehide'));
+    doc.dispatchEvent(new Event('visibilitychange'));
+    await flush();
     expect(host.steps()).toHaveLength(count);
   });
 
   it('back from the provider: returned (not shown), then paid; an expiry is abandoned with code expired', async () => {
     backendStatus = 'complete';
     await run.resume('redirect', 'cs_test_1', 'accept', {});
+    await flush();
     expect(host.steps().map(({ step }) => step)).toEqual(['returned', 'paid']);
     expect(host.steps()[0]).toEqual({ step: 'returned', mode: 'redirect' });
 
@@ -1000,6 +1014,7 @@ describe('the funnel (checkout-step)', () => {
     await startReady();
     http.state.respond = () => [200, stripeSession('expired')];
     await run.resume('embedded', 'cs_test_1', 'accept', {});
+    await flush();
     expect(host.steps().at(-1)).toEqual({ step: 'abandoned', mode: 'embedded', provider: 'stripe', code: 'expired' });
     expectNoPersonalData(host.steps());
   });

@@ -1,6 +1,6 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { CheckoutError, isAbortError } from '../../core/errors.js';
-import { createCheckoutEvent, type CheckoutEventDetails, type CheckoutEventName, type CheckoutStep, type CheckoutStepEventDetail } from '../../core/events.js';
+import { createCheckoutEvent, type CheckoutEventDetails, type CheckoutEventName } from '../../core/events.js';
 import { type CheckoutSession, isFinalStatus, type OutcomeParams, type SessionKind } from '../../core/protocol.js';
 import { isPlainObject, originOf } from '../../core/message-filter.js';
 import { openPopup } from '../../core/popup.js';
@@ -23,14 +23,8 @@ const BUSY_STATES: readonly WidgetState[] = ['loading', 'ready', 'processing'];
 /** Quiet time after the last payload change before a new session is made: typing "15" is one change. */
 export const PAYLOAD_SETTLE_MS = 400;
 
-/** The funnel step (`checkout-step`) each of these events is, and its code when the event has none. */
-const STEP_OF: Partial<Record<CheckoutEventName, [CheckoutStep, CheckoutStepEventDetail['code']?]>> = {
-  'checkout-ready': ['provider-loaded'],
-  'checkout-accept': ['paid'],
-  'checkout-error': ['failed'],
-  'checkout-cancel': ['abandoned', 'cancelled'],
-  'checkout-expired': ['abandoned', 'expired'],
-};
+/** The funnel chunk (funnel-steps.ts), loaded at the first note. */
+let funnel: Promise<typeof import('./funnel-steps.js')> | undefined;
 
 /** Stands for a `payload` attribute that was not a JSON object; `payloadProblem` says why. */
 export const INVALID_PAYLOAD: Record<string, unknown> = Object.freeze({});
@@ -75,8 +69,6 @@ interface Run {
   choice?: MethodChoice;
   /** The chooser on screen, as a view of the widget's texts. */
   chooser?: ((t: CheckoutStrings) => unknown) | undefined;
-  /** The page left for the provider's, or was hidden: reported once (`redirected-out`, `abandoned`). */
-  left?: boolean;
 }
 
 function preconnect(url: string | undefined): void {
@@ -147,25 +139,12 @@ export class CheckoutRunController implements ReactiveController {
 
   hostConnected(): void {
     this.#reflectState();
-    addEventListener('pagehide', this.#onHide);
-    document.addEventListener('visibilitychange', this.#onHide);
   }
 
   hostDisconnected(): void {
     clearTimeout(this.#payloadTimer);
-    removeEventListener('pagehide', this.#onHide);
-    document.removeEventListener('visibilitychange', this.#onHide);
     this.reset();
   }
-
-  /** The page hidden (another tab, closed, navigated away) while a checkout is open: `abandoned`, once a run. */
-  #onHide = (event: Event): void => {
-    const run = this.#run;
-    if (run && this.busy && !run.left && (event.type === 'pagehide' || document.hidden)) {
-      run.left = true;
-      this.#step('abandoned');
-    }
-  };
 
   /**
    * Creates or loads the session and mounts its renderer; joins a run that is busy. `popup`: the
@@ -180,7 +159,6 @@ export class CheckoutRunController implements ReactiveController {
   resume(mode: DisplayMode, sessionId: string, result: 'accept' | 'cancel', params: OutcomeParams): Promise<void> {
     const { endpoint } = this.#host;
     return this.#begin(mode, null, async (run) => {
-      this.#step('returned');
       const body = this.#createBody();
       // Its memory entry goes when this run settles (see #settle), if it is this session's.
       if (typeof body !== 'string') run.slot = run.cart = memorySlot(endpoint!, body);
@@ -190,7 +168,7 @@ export class CheckoutRunController implements ReactiveController {
       this.#adopt(session);
       if (session.status !== 'open') return this.#applyStatus(run, session, params);
       return result === 'cancel' ? this.#cancel(run, params) : this.#confirm(run, params);
-    }, true);
+    }, 'returned');
   }
 
   /**
@@ -257,21 +235,19 @@ export class CheckoutRunController implements ReactiveController {
 
   #dispatch<K extends CheckoutEventName>(name: K, detail: CheckoutEventDetails[K]): void {
     this.#host.dispatchEvent(createCheckoutEvent(name, detail));
-    const step = STEP_OF[name];
-    if (step) this.#step(step[0], (detail as { code?: CheckoutStepEventDetail['code'] }).code ?? step[1]);
+    this.#note(name, (detail as { code?: string }).code);
   }
 
-  /** A funnel step of the current run: ids and codes only, never personal data or amounts. */
-  #step(step: CheckoutStep, code?: CheckoutStepEventDetail['code']): void {
+  /**
+   * Tells the funnel (`checkout-step`, a lazy chunk) what happened in the current run, with what
+   * it knew then: the mode, the provider's and method's ids, a code. Never personal data.
+   */
+  #note(what: string, code?: string): void {
     const run = this.#run;
-    if (!run) return;
-    const method = run.choice?.method;
-    const provider = this.#session?.provider ?? method?.provider;
-    const detail: CheckoutStepEventDetail = { step, mode: run.mode };
-    if (provider) detail.provider = provider;
-    if (method) detail.method = method.id;
-    if (code) detail.code = code;
-    this.#host.dispatchEvent(createCheckoutEvent('checkout-step', detail));
+    const host = this.#host;
+    const session = this.#session;
+    // A chunk that cannot load costs the funnel, never the checkout (the rejection is only logged).
+    if (run) void (funnel ??= import('./funnel-steps.js')).then((steps) => steps.note(host, what, run, session, code));
   }
 
   #isCurrent(run: Run): boolean {
@@ -279,7 +255,7 @@ export class CheckoutRunController implements ReactiveController {
   }
 
   /** Ends the current run and starts `job` as a new one. */
-  #begin(mode: DisplayMode, popup: Window | null, job: (run: Run) => Promise<void>, resuming?: boolean): Promise<void> {
+  #begin(mode: DisplayMode, popup: Window | null, job: (run: Run) => Promise<void>, step = 'shown'): Promise<void> {
     this.#teardown();
     this.#session = undefined;
     this.#error = undefined;
@@ -295,8 +271,8 @@ export class CheckoutRunController implements ReactiveController {
     };
     this.#run = run;
     this.#setState('loading');
-    // A return from the provider's page is `returned` instead (see resume).
-    if (!resuming) this.#step('shown');
+    // The funnel's first step of a run: `shown`, or `returned` from the provider's page (resume).
+    this.#note(step);
     // The job runs synchronously up to its first await, so the request leaves at once.
     run.promise = job(run).catch((error: unknown) => this.#onRunError(run, error));
     return run.promise;
@@ -319,7 +295,6 @@ export class CheckoutRunController implements ReactiveController {
         return this.#host.updateComplete;
       };
       run.choice = await chooseMethod({ element: this.#host, endpoint, body, mode: run.mode, signal: run.abort.signal, offer, show });
-      if (this.#run === run) this.#step('method-chosen');
       // The Continue click opened the window (or was refused): that was this start's gesture.
       if (run.choice.popup !== undefined) {
         run.popup = run.choice.popup;
@@ -499,10 +474,9 @@ export class CheckoutRunController implements ReactiveController {
       case 'handover':
         if (live) void this.#handOver(run, outcome.session, outcome.popup);
         return;
-      case 'step':
-        // A funnel step the provider's page or SDK told of (3-D Secure) or the page leaving for it.
-        if (outcome.step === 'redirected-out') run.left = true;
-        this.#step(outcome.step);
+      case 'page':
+        // A word of the provider's page (3-D Secure under way), or the page leaving for it: the funnel's only.
+        this.#note(`page:${outcome.status}`);
         return;
       case 'close':
         // Closed while an accept is confirmed or awaits "Try again" (no cancel settled the run):
