@@ -1,7 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import type { CheckoutStepEventDetail } from '../src/core/events.js';
 import type { DisplayMode } from '../src/core/display.js';
-import { CARDS, cancelPayment, openPaymentPage, payWithCard, seedCart, waitForCheckoutEvent } from './support/checkout.js';
+import { CARDS, cancelPayment, openPaymentPage, payWithCard, recordCheckoutEvents, seedCart, waitForCheckoutEvent } from './support/checkout.js';
 
 /**
  * The funnel (`checkout-step`) against the demo shop and the sandbox PSP: the steps of each display
@@ -39,6 +39,7 @@ async function expectNoPersonalData(page: Page, mode: DisplayMode): Promise<void
 
 test.beforeEach(async ({ page }) => {
   await seedCart(page);
+  await recordCheckoutEvents(page);
   await recordSteps(page);
 });
 

@@ -12,9 +12,9 @@ import { LOCALES } from '../../src/core/language.js';
  * with a server-made session (interleaved A/B runs in the bench's setup), for no fewer bytes per
  * start. This budget kept what we had (15.5 KiB until issue 25). Issue 25 allows the core 400 B
  * more for all of it; items 4–6 (dark mode, the funnel, accessibility) take at most 200 of them:
- * 15,687 B before them.
+ * 15,742 B before them by this measure (zlib level 9; `gzip -9` says 15,687).
  */
-export const CORE_GZIP_BUDGET = 15_687 + 200;
+export const CORE_GZIP_BUDGET = 15_742 + 200;
 /** Everything a start of a hosted checkout in English fetches (the `START_SET` roles): issue 13's 18 KiB. */
 export const START_SET_GZIP_BUDGET = 18 * 1024;
 
