@@ -32,7 +32,8 @@ async function expectNoPersonalData(page: Page, mode: DisplayMode): Promise<void
   for (const detail of recorded) {
     expect(Object.keys(detail).filter((key) => !FIELDS.includes(key)), JSON.stringify(detail)).toEqual([]);
     expect(detail.mode).toBe(mode);
-    expect(detail.provider).toBe('sandbox');
+    // A run's first step comes before its session: no provider yet.
+    expect(detail.provider).toBe(detail.step === 'shown' || detail.step === 'returned' ? undefined : 'sandbox');
   }
   expect(JSON.stringify(recorded)).not.toMatch(/shopper@example|Demo|Shopper|coffee|mug|\d{3,}/i);
 }
@@ -85,8 +86,8 @@ for (const mode of ['embedded', 'overlay', 'popup'] as const) {
 
 test.describe('redirect', () => {
   test('paid: shown and redirected-out on the way out, returned and paid back on the shop', async ({ page }) => {
+    // On the PSP's origin now: the shop's sessionStorage is read once back.
     const { surface } = await openPaymentPage(page, 'redirect');
-    expect(await names(page)).toEqual(['shown', 'redirected-out']);
     await payWithCard(surface, CARDS.success);
     await waitForCheckoutEvent(page, 'checkout-accept');
     // The page left on purpose: no `abandoned` for it.
