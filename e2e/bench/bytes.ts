@@ -10,9 +10,11 @@ import { LOCALES } from '../../src/core/language.js';
  * The core ES module. Issue 13 asked for 14 KiB: missed on purpose. The hosted renderer and the
  * status watcher stay in the core: as chunks (core 14,103 B) each cost 3.5–6 ms per start, as much
  * with a server-made session (interleaved A/B runs in the bench's setup), for no fewer bytes per
- * start. This budget keeps what we have (15.1 KB today).
+ * start. This budget kept what we had (15.5 KiB until issue 25). Issue 25 allows the core 400 B
+ * more for all of it; items 4–6 (dark mode, the funnel, accessibility) take at most 200 of them:
+ * 15,742 B before them by this measure (zlib level 9; `gzip -9` says 15,687).
  */
-export const CORE_GZIP_BUDGET = 15.5 * 1024;
+export const CORE_GZIP_BUDGET = 15_742 + 200;
 /**
  * The inline starter (`starter.js`, pasted into the page as `starter.html`): issue 26 asks for 600 B;
  * it is 628 B gzip (972 B raw, ~535 B brotli) with the element's memory slot, key memory and skip
@@ -42,8 +44,16 @@ export const RENDERER_PROVIDERS: readonly string[] = readdirSync(fileURLToPath(n
   .concat('card-token')
   .sort();
 
-/** What every start of a hosted checkout on an English page fetches: the core alone (validators, renderers, texts load on demand). */
-export const START_SET: readonly CdnFileRole[] = ['core'];
+/**
+ * What every start of a hosted checkout on an English page fetches: the core, and the funnel's
+ * steps (`checkout-step`) beside it after the start (validators, renderers, texts load on demand).
+ */
+export const START_SET: readonly CdnFileRole[] = ['core', 'funnel'];
+
+/** The funnel's steps (`checkout-step`): fetched at a run's start, after the create call has left. */
+export const FUNNEL_CHUNK_GZIP_BUDGET = 1024;
+/** The shop's theme for provider pages that ask for it (a hosted url with a `theme` parameter). */
+export const THEME_CHUNK_GZIP_BUDGET = 640;
 
 /** `core`, `iife`, `validators`, `i18n`, `locale-<code>`, or the provider folder a renderer chunk belongs to. */
 export type CdnFileRole = string;
@@ -62,6 +72,8 @@ const ROLES: ReadonlyArray<{ role: CdnFileRole; pattern: RegExp; budget?: number
   })),
   { role: 'chooser', pattern: /^checkout-method-chooser-[\w-]+\.js$/, budget: CHOOSER_CHUNK_GZIP_BUDGET, description: 'method chooser chunk (`methods="choose"` only)' },
   { role: 'i18n', pattern: /^checkout-i18n-[\w-]+\.js$/, budget: LOCALE_CHUNK_GZIP_BUDGET, description: 'language picker (non-English locales)' },
+  { role: 'funnel', pattern: /^checkout-funnel-steps-[\w-]+\.js$/, budget: FUNNEL_CHUNK_GZIP_BUDGET, description: 'funnel steps (`checkout-step`), every start' },
+  { role: 'theme', pattern: /^checkout-theme-[\w-]+\.js$/, budget: THEME_CHUNK_GZIP_BUDGET, description: 'theme reader (hosted pages that ask for the theme)' },
   ...LOCALE_CHUNKS.map((code) => ({
     role: `locale-${code}`,
     pattern: new RegExp(`^checkout-locale-${code}-[\\w-]+\\.js$`),
@@ -117,7 +129,7 @@ export function measureCdnBytes(cdnDir: string): CdnFileBytes[] {
 }
 
 /** Problems with the build against the budgets; empty when everything fits. */
-export function budgetProblems(files: readonly CdnFileBytes[], requiredRoles: readonly CdnFileRole[] = ['core', 'starter', 'iife', 'validators', ...RENDERER_PROVIDERS, 'chooser', 'i18n', ...LOCALE_CHUNKS.map((code) => `locale-${code}`)]): string[] {
+export function budgetProblems(files: readonly CdnFileBytes[], requiredRoles: readonly CdnFileRole[] = ['core', 'starter', 'iife', 'validators', ...RENDERER_PROVIDERS, 'chooser', 'i18n', 'funnel', 'theme', ...LOCALE_CHUNKS.map((code) => `locale-${code}`)]): string[] {
   const problems: string[] = [];
   for (const role of requiredRoles) {
     if (!files.some((file) => file.role === role)) problems.push(`dist/cdn has no ${role} file`);

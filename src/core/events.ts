@@ -1,5 +1,5 @@
 import type { CheckoutErrorCode, CheckoutSession, OutcomeParams } from './protocol.js';
-import type { WidgetState } from './display.js';
+import type { DisplayMode, WidgetState } from './display.js';
 
 
 /** Detail of `checkout-session`, `checkout-ready`, `checkout-expired` and `checkout-close`. */
@@ -34,6 +34,41 @@ export interface CheckoutMethodEventDetail {
   provider: string;
 }
 
+/**
+ * A step of the checkout funnel (`checkout-step`): `shown` (a checkout starts: loading or the
+ * method chooser), `method-chosen`, `provider-loaded` (the provider's UI is mounted and loaded),
+ * `authentication-started` / `authentication-finished` (3-D Secure, where the provider's page or
+ * SDK tells), `redirected-out` (the page leaves for the provider's), `returned` (back from it),
+ * `paid` (confirmed by the endpoint), `failed` (with the error `code`), `abandoned` (the page was
+ * hidden while the checkout was open, or `code` `cancelled` / `expired`).
+ */
+export type CheckoutStep =
+  | 'shown'
+  | 'method-chosen'
+  | 'provider-loaded'
+  | 'authentication-started'
+  | 'authentication-finished'
+  | 'redirected-out'
+  | 'returned'
+  | 'paid'
+  | 'failed'
+  | 'abandoned';
+
+/**
+ * Detail of `checkout-step`, one funnel step. It never carries personal data or amounts: the
+ * display mode, the provider's and method's ids, and for `failed` / `abandoned` a code.
+ */
+export interface CheckoutStepEventDetail {
+  step: CheckoutStep;
+  mode: DisplayMode;
+  /** The session's provider (`sandbox`, `stripe`, …), or the chosen method's before a session exists. */
+  provider?: string;
+  /** The method picked in the chooser (`methods="choose"`). */
+  method?: string;
+  /** `failed`: the error code; `abandoned`: `cancelled` or `expired` (none: the page was hidden). */
+  code?: CheckoutErrorCode | 'cancelled' | 'expired';
+}
+
 /** Every event the widget fires, by name: the single source of the event types. */
 export interface CheckoutEventDetails {
   'checkout-session': CheckoutSessionEventDetail;
@@ -45,6 +80,7 @@ export interface CheckoutEventDetails {
   'checkout-status': CheckoutStatusEventDetail;
   'checkout-close': CheckoutSessionEventDetail;
   'checkout-method': CheckoutMethodEventDetail;
+  'checkout-step': CheckoutStepEventDetail;
 }
 /** The name of an event the widget fires, such as `checkout-accept`. */
 export type CheckoutEventName = keyof CheckoutEventDetails;
@@ -60,6 +96,7 @@ const EVENT_NAMES: Record<CheckoutEventName, true> = {
   'checkout-status': true,
   'checkout-close': true,
   'checkout-method': true,
+  'checkout-step': true,
 };
 /** Every event the widget fires, for code that listens to all of them. */
 export const CHECKOUT_EVENT_NAMES = Object.keys(EVENT_NAMES) as readonly CheckoutEventName[];
@@ -94,6 +131,8 @@ export type CheckoutStatusEvent = CheckoutEvent<'checkout-status'>;
 export type CheckoutCloseEvent = CheckoutEvent<'checkout-close'>;
 /** `checkout-method`: the shopper picked a method in the chooser. */
 export type CheckoutMethodEvent = CheckoutEvent<'checkout-method'>;
+/** `checkout-step`: a funnel step, without personal data or amounts. */
+export type CheckoutStepEvent = CheckoutEvent<'checkout-step'>;
 
 // The events bubble and are composed, so `document` and `window` hear them too:
 // `document.addEventListener('checkout-accept', (e) => e.detail.session.id)` type-checks.

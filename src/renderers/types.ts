@@ -20,7 +20,13 @@ export type RendererOutcome =
    * the shopper's click; refused: the page redirects). Another status is confirmed by a read.
    */
   | { type: 'handover'; session: CheckoutSession; popup: Window | null }
-  | { type: 'resize'; height: number };
+  | { type: 'resize'; height: number }
+  /**
+   * For the funnel (`checkout-step`) only, never a state change: the provider's page said `status`
+   * (a hosted page's `status` message: `authenticating` is 3-D Secure under way, its next status
+   * ends it), or `redirect`: the page is about to leave for the provider's.
+   */
+  | { type: 'page'; status: string | undefined };
 
 /**
  * The widget's texts a renderer shows, in the shopper's language with the page's `strings`

@@ -97,7 +97,7 @@ describe('the handler on Cloudflare Workers (workerd, no nodejs_compat)', () => 
     expect(createdResponse.status).toBe(201);
     const created = (await createdResponse.json()) as CheckoutSession;
     expect(created).toMatchObject({ provider: 'sandbox', kind: 'hosted', status: 'open', amount: 89_900, currency: 'DKK' });
-    expect(created.url).toBe(`${psp.url}/pay/${created.id}`);
+    expect(created.url).toBe(`${psp.url}/pay/${created.id}?theme=`);
     expect(await orderOf(created.id)).toMatchObject({ status: 'pending', amount: 89_900 });
 
     // The same key again: the first create's session, from D1.

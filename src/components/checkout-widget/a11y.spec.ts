@@ -286,3 +286,117 @@ test.describe('<checkout-widget> accessibility', () => {
     expect(outline).toBe(highlight);
   });
 });
+
+/**
+ * Beyond axe: the accessibility tree of each state in two languages (aria snapshots), the live
+ * region's text, reflow at 320 px (what 400 % zoom of a 1280 px screen is; 200 % of a 640 px one),
+ * and reduced motion with no animation or transition running.
+ */
+test.describe('<checkout-widget> beyond axe', () => {
+  const TEXTS = {
+    en: { pay: 'Pay', loading: 'Loading checkout…', retry: 'Try again', restart: 'Start again', cancelled: 'Checkout cancelled.', complete: 'Payment complete.', error: 'The checkout could not be started. Try again in a moment.', close: 'Close checkout', checkout: 'Checkout' },
+    da: { pay: 'Betal', loading: 'Indlæser betaling…', retry: 'Prøv igen', restart: 'Start forfra', cancelled: 'Betalingen blev annulleret.', complete: 'Betalingen er gennemført.', error: 'Betalingen kunne ikke startes. Prøv igen om lidt.', close: 'Luk betaling', checkout: 'Betaling' },
+  } as const;
+
+  for (const language of ['en', 'da'] as const) {
+    const t = TEXTS[language];
+    const tag = (attributes: string) => `<checkout-widget endpoint="${ENDPOINT}" locale="${language}" ${attributes}></checkout-widget>`;
+
+    test(`${language}: idle (overlay trigger), then the open dialog, then cancelled`, async ({ page }) => {
+      await setUp(page, tag('mode="overlay"'), { create: 'open', read: 'open' });
+      await expect(widget(page).getByRole('button', { name: t.pay })).toBeVisible();
+      await expect(widget(page)).toMatchAriaSnapshot(`
+        - button "${t.pay}"
+        - status
+      `);
+      await widget(page).getByRole('button', { name: t.pay }).click();
+      await expect(widget(page)).toHaveAttribute('state', 'ready');
+      await expect(widget(page)).toMatchAriaSnapshot(`
+        - dialog "${t.checkout}":
+          - button "${t.close}"
+          - iframe
+      `);
+      await widget(page).getByRole('button', { name: t.close }).click();
+      await expect(widget(page)).toHaveAttribute('state', 'cancelled');
+      await expect(widget(page)).toMatchAriaSnapshot(`
+        - button "${t.pay}"
+        - status: ${t.cancelled}
+      `);
+      // Focus is back on the trigger after the overlay closed.
+      await expect(widget(page).getByRole('button', { name: t.pay })).toBeFocused();
+    });
+
+    test(`${language}: loading, then an error with "${t.retry}" in the live region`, async ({ page }) => {
+      const fake = await setUp(page, tag(''), { create: 'hold', read: 'open' });
+      await expect(widget(page).locator('[role=status]')).toHaveText(t.loading);
+      await expect(widget(page)).toMatchAriaSnapshot(`
+        - status: ${t.loading}
+      `);
+      fake.create = 400;
+      await page.evaluate(() => document.querySelector('checkout-widget')!.reset());
+      await page.evaluate(() => void document.querySelector('checkout-widget')!.start());
+      await expect(widget(page)).toHaveAttribute('state', 'error');
+      await expect(widget(page).locator('[role=status]')).toContainText(t.error);
+      await expect(widget(page)).toMatchAriaSnapshot(`
+        - status:
+          - text: ${t.error}
+      `);
+    });
+
+    test(`${language}: complete (embedded), the message in the live region`, async ({ page }) => {
+      await setUp(page, tag(''), { create: 'open', read: 'complete' });
+      await expect(widget(page)).toHaveAttribute('state', 'ready');
+      await frame(page).getByRole('button', { name: 'Pay now' }).click();
+      await expect(widget(page)).toHaveAttribute('state', 'complete');
+      await expect(widget(page)).toMatchAriaSnapshot(`
+        - status: ${t.complete}
+      `);
+    });
+  }
+
+  test('320 px wide (reflow): nothing scrolls sideways, the error and its button fit, in every mode', async ({ page }) => {
+    await page.setViewportSize({ width: 320, height: 640 });
+    for (const mode of ['embedded', 'overlay'] as const) {
+      await setUp(page, `<checkout-widget endpoint="${ENDPOINT}" mode="${mode}"></checkout-widget>`, { create: 400, read: 'open' });
+      if (mode === 'overlay') await widget(page).getByRole('button', { name: 'Pay' }).click();
+      await expect(widget(page)).toHaveAttribute('state', 'error');
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow, mode).toBeLessThanOrEqual(0);
+      for (const control of await widget(page).locator('[part=error], button').all()) {
+        if (!(await control.isVisible())) continue;
+        const box = (await control.boundingBox())!;
+        expect(box.x, mode).toBeGreaterThanOrEqual(0);
+        expect(box.x + box.width, mode).toBeLessThanOrEqual(320);
+      }
+    }
+  });
+
+  test('the open overlay at 320 px: the dialog fills the width, its close button in view', async ({ page }) => {
+    await page.setViewportSize({ width: 320, height: 640 });
+    await setUp(page, overlay, { create: 'open', read: 'open' });
+    await widget(page).getByRole('button', { name: 'Pay' }).click();
+    await expect(widget(page)).toHaveAttribute('state', 'ready');
+    const dialog = (await widget(page).getByRole('dialog').boundingBox())!;
+    expect(dialog.width).toBeLessThanOrEqual(320);
+    const close = (await widget(page).getByRole('button', { name: 'Close checkout' }).boundingBox())!;
+    expect(close.x + close.width).toBeLessThanOrEqual(320);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+  });
+
+  test('reduced motion: no animation or transition runs in the widget, in any state shown', async ({ page }) => {
+    await page.emulateMedia({ reducedMotion: 'reduce' });
+    await setUp(page, embedded, { create: 'hold', read: 'open' });
+    await expect(widget(page)).toHaveAttribute('state', 'loading');
+    const running = () =>
+      widget(page).evaluate((element) => element.shadowRoot!.getAnimations().map((animation) => animation.constructor.name));
+    expect(await running()).toEqual([]);
+    // Without the preference the loading text fades in: the check above can fail.
+    await page.emulateMedia({ reducedMotion: 'no-preference' });
+    await page.evaluate(() => {
+      const element = document.querySelector('checkout-widget')!;
+      element.reset();
+      void element.start();
+    });
+    await expect.poll(running).not.toEqual([]);
+  });
+});

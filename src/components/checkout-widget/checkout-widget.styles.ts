@@ -1,6 +1,8 @@
 import { css } from 'lit';
 
 // Logical properties throughout, so `dir="rtl"` mirrors the layout (the close button included).
+// Dark mode follows the page's `color-scheme` (inherited): `light-dark()` picks the error colours,
+// the dialog and buttons without a colour of ours take the browser's scheme colours.
 export const checkoutWidgetStyles = css`
   :host {
     display: block;
@@ -42,8 +44,8 @@ export const checkoutWidgetStyles = css`
   [part='error'] {
     padding: 0.75em 1em;
     border-radius: var(--checkout-radius, 8px);
-    background: var(--checkout-error-background, #fdecea);
-    color: var(--checkout-error-color, #8a1c12);
+    background: var(--checkout-error-background, light-dark(#fdecea, #511));
+    color: var(--checkout-error-color, light-dark(#8a1c12, #fdd));
   }
   [part='error'] [part='retry'] {
     margin-inline-start: 0.75em;

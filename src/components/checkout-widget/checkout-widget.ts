@@ -40,6 +40,7 @@ import type { CheckoutStrings } from './strings.js';
  * @event checkout-status - Every change of `state`. `detail: { state, previous, session? }`
  * @event checkout-close - An overlay or popup was closed. `detail: { session }`
  * @event checkout-method - The shopper picked a method in the chooser and pressed Continue. `detail: { method, provider }`
+ * @event checkout-step - A funnel step: `shown`, `method-chosen`, `provider-loaded`, `authentication-started`, `authentication-finished`, `redirected-out`, `returned`, `paid`, `failed` (with `code`), `abandoned` (the page hidden while open; `code` `cancelled` or `expired` for a cancel or an expiry). Ids and codes only, no personal data or amounts. `detail: { step, mode, provider?, method?, code? }`
  *
  * @csspart trigger - The default "Pay" button (overlay, popup, redirect modes); "Continue to payment" with `load="interaction"`, in every mode.
  * @csspart container - Holds the provider frame or dialog.
@@ -59,15 +60,15 @@ import type { CheckoutStrings } from './strings.js';
  * @csspart method-unavailable - "Not available right now" beside a method whose provider script could not load.
  * @csspart continue - The chooser's "Continue" button: creates the session for the chosen method.
  *
- * @cssprop [--checkout-accent=#1a56db] - Button background and focus ring colour.
+ * @cssprop [--checkout-accent=#1a56db] - Button background and focus ring colour; when set, also handed to provider pages and SDKs that take an accent (README, "Dark mode and theming").
  * @cssprop [--checkout-accent-contrast=#fff] - Button text colour.
  * @cssprop [--checkout-radius=8px] - Corner radius of buttons, frame and dialog.
  * @cssprop [--checkout-frame-min-height=480px] - Minimum height of the provider frame before it reports its size.
  * @cssprop [--checkout-frame-background=transparent] - Frame background while the page loads.
  * @cssprop [--checkout-overlay-width=560px] - Width of the overlay dialog.
  * @cssprop [--checkout-overlay-backdrop=rgb(0 0 0 / 55%)] - Backdrop behind the overlay.
- * @cssprop [--checkout-error-background=#fdecea] - Error message background.
- * @cssprop [--checkout-error-color=#8a1c12] - Error message text colour.
+ * @cssprop [--checkout-error-background=light-dark(#fdecea, #511)] - Error message background (the second colour under a dark `color-scheme`).
+ * @cssprop [--checkout-error-color=light-dark(#8a1c12, #fdd)] - Error message text colour.
  * @cssprop [--checkout-method-border=#c4c8d0] - Border of a method's row in the chooser (the chosen one's is the accent colour).
  */
 export class CheckoutWidget extends LitElement {

@@ -82,6 +82,7 @@ class FakeHost extends EventTarget {
   readonly events: Array<{ type: CheckoutEventName; detail: Record<string, unknown> }> = [];
   readonly controllers: ReactiveController[] = [];
   readonly renderRoot = { querySelector: () => ({ container: true }) };
+  readonly isConnected = true;
   readonly updateComplete = Promise.resolve(true);
   updates = 0;
 
@@ -102,11 +103,15 @@ class FakeHost extends EventTarget {
     this.events.push({ type: event.type as CheckoutEventName, detail: (event as CustomEvent).detail });
     return super.dispatchEvent(event);
   }
-  /** Event types in order, `checkout-` left off; status changes as `status:<state>`. */
+  /** Event types in order, `checkout-` left off; status changes as `status:<state>`; funnel steps are `steps()`. */
   trail(): string[] {
-    return this.events.map(({ type, detail }) =>
+    return this.events.filter(({ type }) => type !== 'checkout-step').map(({ type, detail }) =>
       type === 'checkout-status' ? `status:${String(detail['state'])}` : type.slice('checkout-'.length),
     );
+  }
+  /** The `checkout-step` details in order. */
+  steps(): Array<Record<string, unknown>> {
+    return this.events.filter(({ type }) => type === 'checkout-step').map(({ detail }) => detail);
   }
   detail(type: CheckoutEventName): Record<string, unknown> | undefined {
     return this.events.findLast((event) => event.type === type)?.detail;
@@ -158,7 +163,12 @@ beforeAll(async () => {
   await loadSessionValidators();
 });
 
+/** The document the run listens on for the page being hidden (`abandoned`). */
+let doc: EventTarget & { hidden: boolean };
+
 beforeEach(() => {
+  doc = Object.assign(new EventTarget(), { hidden: false });
+  vi.stubGlobal('document', doc);
   http = installFakeFetch();
   backendStatus = 'open';
   http.state.respond = (call) =>
@@ -971,5 +981,124 @@ describe('CheckoutRunController: a payment in flight', () => {
     await flush();
     expect(posts()).toHaveLength(1);
     expect(run.pending).toBeTruthy();
+  });
+});
+
+describe('the funnel (checkout-step)', () => {
+  const FIELDS = ['step', 'mode', 'provider', 'method', 'code'];
+
+  /** Every step's detail has the contract's fields only, and no value of the cart, the customer or the amount. */
+  function expectNoPersonalData(steps: Array<Record<string, unknown>>): void {
+    for (const step of steps) expect(Object.keys(step).every((key) => FIELDS.includes(key)), JSON.stringify(step)).toBe(true);
+    expect(JSON.stringify(steps)).not.toMatch(/ada@example|Lovelace|tee|12500|secret|cs_test_1/);
+  }
+
+  beforeEach(() => {
+    host.payload = { lines: [{ sku: 'tee', quantity: 1 }], customer: { email: 'ada@example.com', name: 'Ada Lovelace' } };
+    http.state.respond = (call) =>
+      call.method === 'POST' ? [201, stripeSession('open', { amount: 12500, currency: 'DKK' })] : [200, stripeSession(backendStatus, { amount: 12500 })];
+    run.hostConnected();
+  });
+
+  it('a payment: shown, provider-loaded, paid, with the mode and the provider and nothing else', async () => {
+    const mounted = await startReady('overlay');
+    backendStatus = 'complete';
+    mounted.host.report({ type: 'accept', params: { email: 'ada@example.com' } });
+    await flush();
+    expect(run.state).toBe('complete');
+    expect(host.steps()).toEqual([
+      { step: 'shown', mode: 'overlay' },
+      { step: 'provider-loaded', mode: 'overlay', provider: 'stripe' },
+      { step: 'paid', mode: 'overlay', provider: 'stripe' },
+    ]);
+    expectNoPersonalData(host.steps());
+  });
+
+  it('a decline is failed with its code, the page stays; a cancel is abandoned with code cancelled', async () => {
+    const mounted = await startReady();
+    mounted.host.report({ type: 'error', code: 'payment_failed', message: 'Card declined for Ada Lovelace', retryable: true });
+    await flush();
+    mounted.host.report({ type: 'cancel', params: {} });
+    await flush();
+    expect(host.steps().map(({ step, code }) => [step, code])).toEqual([
+      ['shown', undefined],
+      ['provider-loaded', undefined],
+      ['failed', 'payment_failed'],
+      ['abandoned', 'cancelled'],
+    ]);
+    expectNoPersonalData(host.steps());
+  });
+
+  it('3-D Secure: from the page’s "authenticating" to its next word; other words are no step', async () => {
+    const mounted = await startReady('overlay');
+    mounted.host.report({ type: 'page', status: 'processing' });
+    mounted.host.report({ type: 'page', status: 'authenticating' });
+    mounted.host.report({ type: 'page', status: 'authenticating' });
+    mounted.host.report({ type: 'page', status: 'processing' });
+    mounted.host.report({ type: 'page', status: undefined });
+    await flush();
+    expect(host.steps().slice(2).map(({ step }) => step)).toEqual(['authentication-started', 'authentication-finished']);
+    expect(host.steps()[2]).toEqual({ step: 'authentication-started', mode: 'overlay', provider: 'stripe' });
+  });
+
+  it('the page hidden while the checkout is open: abandoned, once; not after the page left for the provider, nor once settled', async () => {
+    const mounted = await startReady();
+    await flush();
+    doc.hidden = true;
+    doc.dispatchEvent(new Event('visibilitychange'));
+    doc.dispatchEvent(new Event('visibilitychange'));
+    await flush();
+    expect(host.steps().filter(({ step }) => step === 'abandoned')).toEqual([{ step: 'abandoned', mode: 'embedded', provider: 'stripe' }]);
+    // Visible again and paid: the last step is what counts.
+    doc.hidden = false;
+    backendStatus = 'complete';
+    mounted.host.report({ type: 'accept', params: {} });
+    await flush();
+    expect(host.steps().at(-1)?.step).toBe('paid');
+    doc.hidden = true;
+    doc.dispatchEvent(new Event('visibilitychange'));
+    await flush();
+    expect(host.steps().filter(({ step }) => step === 'abandoned')).toHaveLength(1);
+  });
+
+  it('the page hidden after it left for the provider (a redirect) is not abandoned', async () => {
+    const leaving = await startReady('redirect');
+    leaving.host.report({ type: 'page', status: 'redirect' });
+    await flush();
+    doc.hidden = true;
+    doc.dispatchEvent(new Event('visibilitychange'));
+    await flush();
+    expect(host.steps().slice(-2).map(({ step }) => step)).toEqual(['provider-loaded', 'redirected-out']);
+  });
+
+  it('a visible page changing focus is not abandoned; nothing is reported once disconnected', async () => {
+    await startReady();
+    await flush();
+    doc.dispatchEvent(new Event('visibilitychange'));
+    await flush();
+    expect(host.steps().map(({ step }) => step)).not.toContain('abandoned');
+    run.hostDisconnected();
+    const count = host.steps().length;
+    doc.hidden = true;
+    doc.dispatchEvent(new Event('visibilitychange'));
+    await flush();
+    expect(host.steps()).toHaveLength(count);
+  });
+
+  it('back from the provider: returned (not shown), then paid; an expiry is abandoned with code expired', async () => {
+    backendStatus = 'complete';
+    await run.resume('redirect', 'cs_test_1', 'accept', {});
+    await flush();
+    expect(host.steps().map(({ step }) => step)).toEqual(['returned', 'paid']);
+    expect(host.steps()[0]).toEqual({ step: 'returned', mode: 'redirect' });
+
+    backendStatus = 'expired';
+    run.reset();
+    await startReady();
+    http.state.respond = () => [200, stripeSession('expired')];
+    await run.resume('embedded', 'cs_test_1', 'accept', {});
+    await flush();
+    expect(host.steps().at(-1)).toEqual({ step: 'abandoned', mode: 'embedded', provider: 'stripe', code: 'expired' });
+    expectNoPersonalData(host.steps());
   });
 });

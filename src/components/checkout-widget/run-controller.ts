@@ -23,6 +23,9 @@ const BUSY_STATES: readonly WidgetState[] = ['loading', 'ready', 'processing'];
 /** Quiet time after the last payload change before a new session is made: typing "15" is one change. */
 export const PAYLOAD_SETTLE_MS = 400;
 
+/** The funnel chunk (funnel-steps.ts), loaded at the first note. */
+let funnel: Promise<typeof import('./funnel-steps.js')> | undefined;
+
 /** Stands for a `payload` attribute that was not a JSON object; `payloadProblem` says why. */
 export const INVALID_PAYLOAD: Record<string, unknown> = Object.freeze({});
 
@@ -174,7 +177,7 @@ export class CheckoutRunController implements ReactiveController {
       this.#adopt(session);
       if (session.status !== 'open') return this.#applyStatus(run, session, params);
       return result === 'cancel' ? this.#cancel(run, params) : this.#confirm(run, params);
-    });
+    }, 'returned');
   }
 
   /**
@@ -241,6 +244,19 @@ export class CheckoutRunController implements ReactiveController {
 
   #dispatch<K extends CheckoutEventName>(name: K, detail: CheckoutEventDetails[K]): void {
     this.#host.dispatchEvent(createCheckoutEvent(name, detail));
+    this.#note(name, (detail as { code?: string }).code);
+  }
+
+  /**
+   * Tells the funnel (`checkout-step`, a lazy chunk) what happened in the current run, with what
+   * it knew then: the mode, the provider's and method's ids, a code. Never personal data.
+   */
+  #note(what: string, code?: string): void {
+    const run = this.#run;
+    const host = this.#host;
+    const session = this.#session;
+    // A chunk that cannot load costs the funnel, never the checkout (the rejection is only logged).
+    if (run) void (funnel ??= import('./funnel-steps.js')).then((steps) => steps.note(host, what, run, session, code));
   }
 
   #isCurrent(run: Run): boolean {
@@ -248,7 +264,7 @@ export class CheckoutRunController implements ReactiveController {
   }
 
   /** Ends the current run and starts `job` as a new one. */
-  #begin(mode: DisplayMode, popup: Window | null, job: (run: Run) => Promise<void>): Promise<void> {
+  #begin(mode: DisplayMode, popup: Window | null, job: (run: Run) => Promise<void>, step = 'shown'): Promise<void> {
     this.#teardown();
     this.#session = undefined;
     this.#error = undefined;
@@ -264,6 +280,8 @@ export class CheckoutRunController implements ReactiveController {
     };
     this.#run = run;
     this.#setState('loading');
+    // The funnel's first step of a run: `shown`, or `returned` from the provider's page (resume).
+    this.#note(step);
     // The job runs synchronously up to its first await, so the request leaves at once.
     run.promise = job(run).catch((error: unknown) => this.#onRunError(run, error));
     return run.promise;
@@ -470,6 +488,10 @@ export class CheckoutRunController implements ReactiveController {
         return;
       case 'handover':
         if (live) void this.#handOver(run, outcome.session, outcome.popup);
+        return;
+      case 'page':
+        // A word of the provider's page (3-D Secure under way), or the page leaving for it: the funnel's only.
+        this.#note(`page:${outcome.status}`);
         return;
       case 'close':
         // Closed while an accept is confirmed or awaits "Try again" (no cancel settled the run):

@@ -75,13 +75,27 @@ input[aria-invalid=true]{border-color:#b3261e;border-width:2px}
 .field-error{color:#b3261e;font-size:.9rem;margin:.25rem 0 0}
 .alert{border:2px solid #b3261e;background:#fdecea;color:#7a1410;border-radius:.4rem;padding:.6rem .8rem;margin:0 0 1rem}
 button{font:inherit;cursor:pointer;border-radius:.4rem;padding:.65rem 1rem}
-.pay{width:100%;margin-top:1.25rem;background:#0b57d0;color:#fff;border:0;font-weight:700}
+.pay{width:100%;margin-top:1.25rem;border:0;font-weight:700}
 .secondary{background:#fff;color:#1b1b1f;border:1px solid #76768a}
 .actions{display:flex;gap:.75rem;margin-top:1rem}
 .cancel{margin-top:1rem;text-align:center}
 .cancel button{background:none;border:0;color:#0b57d0;text-decoration:underline;padding:.25rem}
 :focus-visible{outline:3px solid #1b1b1f;outline-offset:2px}
 a{color:#0b57d0}
+.pay{background:var(--accent,#0b57d0);color:var(--accent-text,#fff)}
+[data-theme=dark]{color-scheme:dark;background:#16161d;color:#e6e6ee}
+[data-theme=dark] .brand{color:#a9a9bb}
+[data-theme=dark] th,[data-theme=dark] td{border-color:#3a3a48}
+[data-theme=dark] [role=tablist]{border-color:#4a4a5c}
+[data-theme=dark] [role=tab]{color:#e6e6ee}
+[data-theme=dark] [role=tab][aria-selected=true]{border-color:#4a4a5c;background:#16161d;border-bottom-color:#16161d}
+[data-theme=dark] input,[data-theme=dark] .secondary{background:#22222b;color:#e6e6ee;border-color:#8a8aa0}
+[data-theme=dark] .hint{color:#b4b4c4}
+[data-theme=dark] .field-error{color:#ffb4ab}
+[data-theme=dark] input[aria-invalid=true]{border-color:#ffb4ab}
+[data-theme=dark] .alert{background:#3b1412;color:#ffdad6;border-color:#ffb4ab}
+[data-theme=dark] a,[data-theme=dark] .cancel button{color:#a8c7fa}
+[data-theme=dark] :focus-visible{outline-color:#e6e6ee}
 `;
 
 function linesTable(input: PayPageInput, t: PageTexts): string {
@@ -246,6 +260,23 @@ ${content}
 </main>
 <script nonce="${page.nonce}">
 (function () {
+  // The shop's theme, as the widget filled it into the url (theme=light|dark, accent=#rrggbb); kept for
+  // this window's later pages (a declined card, 3-D Secure), which are answers to form posts.
+  try {
+    var query = new URLSearchParams(location.search);
+    if (query.has('theme')) sessionStorage.setItem('sandbox-theme', JSON.stringify({ theme: query.get('theme'), accent: query.get('accent') }));
+    var theme = JSON.parse(sessionStorage.getItem('sandbox-theme') || '{}');
+    var root = document.documentElement;
+    if (theme.theme === 'dark') root.setAttribute('data-theme', 'dark');
+    if (/^#[0-9a-f]{6}$/i.test(theme.accent || '')) {
+      var rgb = [1, 3, 5].map(function (i) { return parseInt(theme.accent.slice(i, i + 2), 16); });
+      root.style.setProperty('--accent', theme.accent);
+      // Black or white text, whichever reads better on the accent.
+      root.style.setProperty('--accent-text', rgb[0] * 0.299 + rgb[1] * 0.587 + rgb[2] * 0.114 > 150 ? '#000' : '#fff');
+    }
+  } catch (e) {}
+})();
+(function () {
   var data = ${jsonForScript(data)};
   var framed = window.parent !== window;
   var target = framed ? window.parent : (window.opener && window.opener !== window ? window.opener : null);
@@ -268,7 +299,7 @@ ${content}
     reportHeight();
   }
   // Relative to the server's clock, so a skewed device clock cannot make it early or late.
-  if (data.reloadInMs !== null) setTimeout(function () { location.replace(location.pathname); }, data.reloadInMs);
+  if (data.reloadInMs !== null) setTimeout(function () { location.replace(location.pathname + location.search); }, data.reloadInMs);
   document.addEventListener('submit', function () { send(target, { event: 'status', status: 'processing' }); });
   // Escape asks the widget to close its overlay or popup (docs/protocol.md, "Messages"); an inline page's is ignored there.
   if (data.open) document.addEventListener('keydown', function (event) {

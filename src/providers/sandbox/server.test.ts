@@ -51,7 +51,7 @@ describe('sandbox PSP and provider over loopback HTTP', () => {
       expires_at: '2026-11-22T12:30:00.000Z',
     });
     expect(session.id).toMatch(/^sbx_[a-f0-9]{24}$/);
-    expect(session.url).toBe(`${server.url}/pay/${session.id}`);
+    expect(session.url).toBe(`${server.url}/pay/${session.id}?theme=`);
     expect(await provider.getSession(session.id)).toEqual(session);
   });
 

@@ -189,7 +189,8 @@ function kindFields(data: ApiSession, tokenProvider: SandboxTokenProvider): Pick
       }),
     };
   }
-  if (data.kind !== 'card_token') return { kind: 'hosted', url: data.url, frameable: true };
+  // The page follows the shop's theme: the empty `theme` asks the widget for it (docs/protocol.md).
+  if (data.kind !== 'card_token') return { kind: 'hosted', url: withQuery(data.url, 'theme', ''), frameable: true };
   return {
     kind: CARD_TOKEN_KIND,
     token_provider: tokenProvider,

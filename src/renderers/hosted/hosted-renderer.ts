@@ -23,12 +23,17 @@ export class HostedRenderer implements Renderer {
   #listeners = new AbortController();
 
   async mount(session: CheckoutSession, host: RendererHost): Promise<void> {
-    const url = session.url;
+    let url = session.url;
     if (!url) throw new CheckoutError('provider_load_failed', 'The checkout could not be shown: A hosted session needs a url', { retryable: true });
+    // A page that asks for the shop's theme (a `theme` parameter) gets it; the reading is a lazy chunk.
+    if (/[?&]theme=/.test(url)) url = (await import('../theme.js')).themedUrl(url, host.element);
+    if (this.#destroyed) return;
 
     // A page that refuses framing can only be shown by leaving for it.
     const mode = session.frameable === false && (host.mode === 'embedded' || host.mode === 'overlay') ? 'redirect' : host.mode;
     if (mode === 'redirect') {
+      // For the funnel: the page is about to leave for the provider's (`mode` is `redirect` here).
+      host.report({ type: 'page', status: mode });
       window.location.assign(url);
       return;
     }
@@ -161,8 +166,9 @@ export class HostedRenderer implements Renderer {
         }
         return;
       case 'status':
-        // The widget's status watcher reads the endpoint; a page's word alone changes nothing.
-        return;
+        // The widget's status watcher reads the endpoint; a page's word alone changes nothing but
+        // the funnel, which reads 3-D Secure from it (a hint, like every word of the page).
+        host.report({ type: 'page', status: message.status });
     }
   }
 
