@@ -116,3 +116,16 @@ describe('renderCheckoutWidget (checkout-widget/ssr)', () => {
     expect(session).toEqual(options.session);
   });
 });
+
+describe('renderCheckoutWidget inside React (docs/ssr.md)', () => {
+  it("renderToString with dangerouslySetInnerHTML keeps the element's HTML as rendered", async () => {
+    const { createElement } = await import('react');
+    const { renderToString } = await import('react-dom/server');
+    const element = await renderCheckoutWidget({ session: hosted, attributes: { endpoint: '/api/checkout/sessions' } });
+    const page = renderToString(createElement('main', { dangerouslySetInnerHTML: { __html: element } }));
+    expect(page).toBe(`<main>${element}</main>`);
+    const { frames, session } = parse(page);
+    expect(frames.map((frame) => attr(frame, 'src'))).toEqual([hosted.url]);
+    expect(session).toEqual(hosted);
+  });
+});
