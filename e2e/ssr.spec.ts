@@ -34,7 +34,7 @@ async function createSession(): Promise<Record<string, unknown>> {
 let server: http.Server;
 let origin: string;
 /** Per page load: how the session is changed before rendering, and how long the module is held. */
-let pageOptions: { expired?: boolean; holdModuleMs?: number } = {};
+let pageOptions: { expired?: boolean; holdModuleMs?: number; starter?: boolean } = {};
 
 test.beforeAll(async () => {
   server = http.createServer((request, response) => {
@@ -48,7 +48,7 @@ test.beforeAll(async () => {
         response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         response.end(`<!doctype html><html lang="en"><head><meta charset="utf-8" /><title>SSR</title>
           <script type="importmap">${cdnFile('importmap.json')}</script>
-          <script type="module" src="/cdn/checkout-widget.js"></script></head><body>${element}</body></html>`);
+          <script type="module" src="/cdn/checkout-widget.js"></script></head><body>${element}${pageOptions.starter ? cdnFile('starter.html') : ''}</body></html>`);
       })().catch((error: unknown) => {
         response.writeHead(500);
         response.end(String(error));
@@ -79,9 +79,10 @@ test.afterAll(async () => {
 test.describe('server-rendered session (renderCheckoutWidget)', () => {
   test.describe.configure({ mode: 'serial' });
 
+  // The late module's page also has the inline starter after the element: it must leave it alone.
   for (const holdModuleMs of [0, 1_500]) {
-    test(`the frame is in the HTML, loads once, and the shopper pays${holdModuleMs ? ' (module arrives after the frame loaded)' : ''}`, async ({ page }) => {
-      pageOptions = { holdModuleMs };
+    test(`the frame is in the HTML, loads once, and the shopper pays${holdModuleMs ? ' (module arrives after the frame loaded; the inline starter on the page)' : ''}`, async ({ page }) => {
+      pageOptions = { holdModuleMs, starter: holdModuleMs > 0 };
       await recordCheckoutEvents(page);
       const frameLoads: string[] = [];
       const creates: string[] = [];
