@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
  *   `/*inline:<name>.js*\/` is replaced by that file, so code two pages share is written once;
  * - `/bench/session/<name>.html`: a page whose server created the session first (a POST to the
  *   shop, as a server-rendered shop page would) and wrote it into `pages/session-<name>.html`
- *   where `__SESSION__` (the JSON) and `__SESSION_URL__` stand;
+ *   where `__SESSION__` (the JSON), `__SESSION_URL__` and `__SSR__` (`renderCheckoutWidget`'s HTML) stand;
  * - `/cdn/*` from a copy of `dist/cdn` taken when the bench started;
  * - everything else (the session endpoint) passed through to the demo shop, so both pages pay the
  *   same hop on their create call, and the shop builds return URLs for this origin.
@@ -93,7 +93,11 @@ async function sessionPage(name: string, host: string, response: http.ServerResp
   // into an attribute. Replacer functions, so a `$` in either is not a replacement pattern.
   const script = json.replaceAll('<', '\\u003c');
   const attribute = url.replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;');
-  const html = template.replace('__SESSION__', () => script).replace('__SESSION_URL__', () => attribute);
+  // `__SSR__`: the element as `renderCheckoutWidget` writes it (loaded on first use: Lit SSR's DOM shim).
+  const ssr = template.includes('__SSR__')
+    ? await (await import('../../src/ssr.js')).renderCheckoutWidget({ session: JSON.parse(json) as Record<string, unknown>, attributes: { endpoint: '/api/checkout/sessions' } })
+    : '';
+  const html = template.replace('__SESSION__', () => script).replace('__SESSION_URL__', () => attribute).replace('__SSR__', () => ssr);
   send(response, html, 'text/html; charset=utf-8');
 }
 

@@ -6,13 +6,13 @@ import { interleave, summarise, type Summary } from './stats.js';
  * Time to checkout: navigation start → `checkout-ready` on the widget page, against the floor
  * page that does the same by hand (one create call, one iframe, ready = its load), and the floor's
  * code loaded as an external module script (what being a script tag costs any SDK). Then the
- * same for a page whose server already made the session: the widget given it as `session`,
- * against a page that frames its URL at once. Each run gets a fresh browser context, so every
+ * same for a page whose server already made the session: the widget given it as `session`, and
+ * server-rendered with its frame (`renderCheckoutWidget`), against a page that frames its URL at once. Each run gets a fresh browser context, so every
  * page starts with an empty cache and no open connections.
  */
 
 export const CREATE_PAGES = ['widget', 'floor', 'floor-module'] as const;
-export const SESSION_PAGES = ['session/widget', 'session/floor'] as const;
+export const SESSION_PAGES = ['session/widget', 'session/ssr', 'session/floor'] as const;
 /** `methods="choose"` against a page that lists the methods, takes the pick and frames the session by hand (the same shopper script presses Continue on both). */
 export const METHOD_PAGES = ['methods-widget', 'methods-floor'] as const;
 type PageName = (typeof CREATE_PAGES)[number] | (typeof SESSION_PAGES)[number] | (typeof METHOD_PAGES)[number];

@@ -132,7 +132,10 @@ export class CheckoutWidget extends LitElement {
    * of a redirect checkout still resumes: the shopper already acted. Unset (or `auto`): the default.
    */
   declare load: 'auto' | 'interaction' | undefined;
-  /** A session the page already holds; skips the create call. */
+  /**
+   * A session the page already holds; skips the create call. A server-rendered element
+   * (`renderCheckoutWidget`) carries it as a `<script type="application/json">` child.
+   */
   declare session: CheckoutSession | Record<string, unknown> | undefined;
   /**
    * Overrides of the widget's own texts, by key (partial); they win over every language.
@@ -153,6 +156,8 @@ export class CheckoutWidget extends LitElement {
   /** The locale whose texts are wanted, and the texts on screen (English until its chunk arrives). */
   #textsLocale: string | undefined;
   #texts: CheckoutStrings = en;
+  /** The container of the provider's frame the server rendered (renderCheckoutWidget): it stays, never re-rendered. */
+  #kept: ParentNode | null | undefined;
 
   /** What each state shows between the trigger and the provider's container; `embedded`: the mode is. */
   #views: { [S in WidgetState]?: (embedded: boolean, t: CheckoutStrings) => unknown } = {
@@ -218,6 +223,18 @@ export class CheckoutWidget extends LitElement {
     super.connectedCallback();
     // In parallel with the session, not before it.
     this.#loadTexts();
+    // A server-rendered session (renderCheckoutWidget), read before the first update starts
+    // (and again on a reconnection if the page cleared the property): JSON
+    // that does not parse stays text, which the session check reports as invalid_session. (Not an
+    // attribute: a Stripe secret may be in it.)
+    const json = !this.session && this.querySelector('script')?.text;
+    if (json) {
+      try {
+        this.session = JSON.parse(json);
+      } catch {
+        this.session = json as never;
+      }
+    }
     // Connected again after a removal. A first connection starts in the first update instead, once
     // Lit has applied the properties a page set before the element was defined (a `mode`, a
     // `payload` or a `session` set on the bare tag would otherwise lose to the attributes).
@@ -357,6 +374,20 @@ export class CheckoutWidget extends LitElement {
     target?.focus();
   }
 
+  /**
+   * A server-rendered shadow root (declarative) is reused (Lit does): what the server drew goes,
+   * but the container of a server-rendered frame stays where it is (moving an iframe reloads it),
+   * the element renders before it (Lit renders before the first child) and the hosted renderer
+   * adopts the frame.
+   */
+  protected override createRenderRoot() {
+    const root = this.shadowRoot;
+    const kept = (this.#kept = root?.querySelector('iframe')?.parentNode);
+    // Loose: no root, or an emptied one, stops it too.
+    while (root?.firstChild != kept) root!.firstChild!.remove();
+    return super.createRenderRoot();
+  }
+
   override render() {
     const embedded = this.#mode() === 'embedded';
     const state = this.#run.state;
@@ -370,7 +401,7 @@ export class CheckoutWidget extends LitElement {
         ? html`<slot name="trigger" @click=${this.#onTriggerClick}><button part="trigger" type="button" aria-busy=${state === 'loading' && !this.#run.chooser ? 'true' : 'false'}>${consent ? t.proceed : t.pay}</button></slot>`
         : nothing;
     // One live region, always there, so each change is announced once and the same text not again.
-    return html`${trigger}<div role="status" aria-live=${this.#quiet ? 'off' : nothing}>${pending ? this.#message(t, t.pending) : (this.#views[state]?.(embedded, t) ?? nothing)}</div>${this.#run.chooser?.(t) ?? nothing}<div class="checkout-container" part="container"></div><slot></slot>`;
+    return html`${trigger}<div role="status" aria-live=${this.#quiet ? 'off' : nothing}>${pending ? this.#message(t, t.pending) : (this.#views[state]?.(embedded, t) ?? nothing)}</div>${this.#run.chooser?.(t) ?? nothing}${this.#kept ? nothing : html`<div class="checkout-container" part="container"></div><slot></slot>`}`;
   }
 
   /** Status text; `canRestart` adds "Start again" (after a cancel or expiry in embedded mode). */

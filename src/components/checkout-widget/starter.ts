@@ -24,9 +24,10 @@
         const payload = JSON.parse(attr('payload') ?? '{}');
         const locale = attr('locale') ?? (document.documentElement.lang || navigator.language);
         // Not embedded (`overlay`, `popup`, `redirect` begin after `n`; `embedded`, no mode, an empty
-        // one do not), a resume, a chooser, consent first (`load="interaction"`), an element already defined (it reflects its `state` as
-        // it connects, and has started itself): the element's own business.
-        if (!endpoint || attr('mode')?.[0]! > 'n' || attr('session-id') || attr('methods') || attr('load') == 'interaction' || attr('state') || !plain(payload)) continue;
+        // one do not), a resume, a chooser, consent first (`load="interaction"`), an element already
+        // defined (it reflects its `state` as it connects, and has started itself), a server-rendered
+        // session (its JSON in a `<script>` child, renderCheckoutWidget): the element's own business.
+        if (!endpoint || attr('mode')?.[0]! > 'n' || attr('session-id') || attr('methods') || attr('load') == 'interaction' || attr('state') || e.querySelector('script') || !plain(payload)) continue;
         const body = locale && payload['locale'] === undefined ? { ...payload, locale } : payload;
         // memorySlot: the hash of the absolute endpoint and the body's JSON with sorted keys (stableJson).
         const text = `${new URL(endpoint, location as unknown as URL).href}\n${JSON.stringify(body, (_, item: unknown) => (plain(item) ? Object.fromEntries(Object.entries(item).sort()) : item))}`;

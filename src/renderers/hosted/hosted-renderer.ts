@@ -60,17 +60,31 @@ export class HostedRenderer implements Renderer {
     }
     const frame = this.#createFrame(url, host);
     if (mode === 'overlay') this.#mountDialog(frame, host);
-    else host.container.append(frame);
+    else if (!frame.isConnected) host.container.append(frame);
   }
 
   #createFrame(url: string, host: RendererHost): HTMLIFrameElement {
-    const frame = document.createElement('iframe');
-    frame.setAttribute('part', 'frame');
-    frame.title = host.strings.checkout;
-    frame.allow = 'payment';
-    frame.className = 'checkout-frame';
-    frame.addEventListener('load', () => host.report({ type: 'ready' }), { once: true, signal: this.#listeners.signal });
-    frame.src = url;
+    const ready = () => host.report({ type: 'ready' });
+    // A frame the server rendered for this page (renderCheckoutWidget) is adopted, not loaded again.
+    // It may have loaded before this module ran, and then its load event is gone; the document's
+    // load waits for every frame parsed into it, so it is loaded by then. (A ready after a teardown
+    // is dropped by the widget.) Only an embedded element is rendered with a frame (a page that
+    // switched it to overlay meanwhile has it moved into the dialog, loaded again).
+    let frame = host.container.querySelector('iframe');
+    if (frame?.getAttribute('src') === url) {
+      if (document.readyState === 'complete') ready();
+      else addEventListener('load', ready);
+    } else {
+      frame?.remove();
+      frame = document.createElement('iframe');
+      frame.setAttribute('part', 'frame');
+      frame.title = host.strings.checkout;
+      frame.allow = 'payment';
+      frame.className = 'checkout-frame';
+      frame.src = url;
+    }
+    // Again after a navigation inside the frame: the widget takes the first.
+    frame.addEventListener('load', ready);
     this.#frame = frame;
     return frame;
   }
