@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { SHOP_URL } from './playwright.config.js';
-import { CARDS, eventTypes, payWithCard, recordCheckoutEvents, SESSIONS_PATH, waitForCheckoutEvent, widget } from './support/checkout.js';
+import { CARDS, eventTypes, payWithCard, recordCheckoutEvents, recordedEvents, SESSIONS_PATH, waitForCheckoutEvent, widget } from './support/checkout.js';
 import { renderCheckoutWidget } from '../src/ssr.js';
 
 /**
@@ -102,7 +102,10 @@ test.describe('server-rendered session (renderCheckoutWidget)', () => {
       const ready = await waitForCheckoutEvent(page, 'checkout-ready');
       const url = ready.session.url!;
       if (holdModuleMs) expect(frameLoaded[0]!, 'the frame was there before the module').toBeLessThan(moduleArrived);
-      expect(await eventTypes(page)).toEqual(['checkout-status', 'checkout-session', 'checkout-status', 'checkout-ready']);
+      const types = await eventTypes(page);
+      expect(types.filter((type) => type !== 'checkout-step')).toEqual(['checkout-status', 'checkout-session', 'checkout-status', 'checkout-ready']);
+      // the funnel's steps come a moment after what they note (a lazy chunk), as on any start
+      await expect.poll(async () => (await recordedEvents(page)).filter((event) => event.type === 'checkout-step').map((event) => (event.detail as { step: string }).step)).toEqual(['shown', 'provider-loaded']);
       // One frame, the server's, in the container of the shadow root; its page requested once.
       expect(await widget(page).evaluate((element) => element.shadowRoot!.querySelectorAll('.checkout-container > iframe[part="frame"]').length)).toBe(1);
       expect(await widget(page).evaluate((element) => element.shadowRoot!.querySelectorAll('.checkout-container').length)).toBe(1);

@@ -19,33 +19,33 @@ test.beforeEach(async ({ page }) => {
 
 for (const mode of MODES) {
   test(`${mode}: pays with the success card, found where the mode puts the payment page`, async ({ page }) => {
-    await page.goto(`/checkout.html?mode=${mode}`);
+    await page.goto(`/checkout.html?provider=sandbox&mode=${mode}`);
     expect((await payInSandbox(page)).surface).toBe(SURFACE[mode]);
     expect((await waitForCheckoutEvent(page, 'checkout-accept')).session.status).toBe('complete');
   });
 }
 
 test('overlay: a declined card is reported retryable, and the payment page shows why', async ({ page }) => {
-  await page.goto('/checkout.html?mode=overlay');
+  await page.goto('/checkout.html?provider=sandbox&mode=overlay');
   await payInSandbox(page, { outcome: 'decline' });
   expect(await waitForCheckoutEvent(page, 'checkout-error')).toMatchObject({ code: 'payment_failed', retryable: true });
   await expect(page.locator('checkout-widget iframe').contentFrame().getByRole('alert')).toContainText(/declined/i);
 });
 
 test('redirect: a passed 3-D Secure completes', async ({ page }) => {
-  await page.goto('/checkout.html?mode=redirect');
+  await page.goto('/checkout.html?provider=sandbox&mode=redirect');
   await payInSandbox(page, { outcome: '3ds-pass' });
   expect((await waitForCheckoutEvent(page, 'checkout-accept')).session.status).toBe('complete');
 });
 
 test('popup: BLIK pays', async ({ page }) => {
-  await page.goto('/checkout.html?mode=popup');
+  await page.goto('/checkout.html?provider=sandbox&mode=popup');
   await payInSandbox(page, { outcome: 'blik' });
   expect((await waitForCheckoutEvent(page, 'checkout-accept')).session.status).toBe('complete');
 });
 
 test('embedded: a failed 3-D Secure and a declined BLIK code are reported as payment failures', async ({ page }) => {
-  await page.goto('/checkout.html?mode=embedded');
+  await page.goto('/checkout.html?provider=sandbox&mode=embedded');
   await payInSandbox(page, { outcome: '3ds-fail' });
   await waitForCheckoutEvent(page, 'checkout-error', { where: (error) => error.code === 'payment_failed' });
   const frame = page.locator('checkout-widget iframe').contentFrame();
@@ -55,7 +55,7 @@ test('embedded: a failed 3-D Secure and a declined BLIK code are reported as pay
 });
 
 test('popup: cancel cancels the checkout', async ({ page }) => {
-  await page.goto('/checkout.html?mode=popup');
+  await page.goto('/checkout.html?provider=sandbox&mode=popup');
   await payInSandbox(page, { outcome: 'cancel' });
   await waitForCheckoutEvent(page, 'checkout-cancel');
 });

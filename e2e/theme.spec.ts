@@ -53,7 +53,7 @@ test.describe('the sandbox page gets the theme', () => {
   });
 
   test('dark with the shop’s accent: the url carries theme=dark and accent, the page is dark with an accent pay button', async ({ page }) => {
-    await page.goto('/checkout.html?mode=overlay');
+    await page.goto('/checkout.html?provider=sandbox&mode=overlay');
     await page.addStyleTag({ content: 'checkout-widget { color-scheme: dark; --checkout-accent: rebeccapurple }' });
     await triggerButton(page).click();
     await waitForCheckoutEvent(page, 'checkout-ready');
@@ -69,7 +69,7 @@ test.describe('the sandbox page gets the theme', () => {
   });
 
   test('the demo’s light page: theme=light, the sandbox page stays light', async ({ page }) => {
-    await page.goto('/checkout.html?mode=embedded');
+    await page.goto('/checkout.html?provider=sandbox&mode=embedded');
     await waitForCheckoutEvent(page, 'checkout-ready');
     const frame = widget(page).locator('iframe');
     const src = new URL((await frame.getAttribute('src'))!);

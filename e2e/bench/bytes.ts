@@ -13,16 +13,18 @@ import { LOCALES } from '../../src/core/language.js';
  * start. This budget kept what we had (15.5 KiB until issues 24 and 25): 15,742 B before them by
  * this measure (zlib level 9; `gzip -9` says 15,687). Issue 25 allows the core 400 B more for all of
  * it (the pending view and `load="interaction"` took 129, dark mode and the funnel's notes 182), and
- * issue 24's errors that say what to do (`missing_endpoint`, a 404's URL, the CORS hint) took 102:
- * 16,142 B in all. Issue 26 asks for 14 KiB with all of that: not met yet (README, "Performance").
+ * issue 24's errors that say what to do (`missing_endpoint`, a 404's URL, the CORS hint) took 102,
+ * and issue 26's server-rendered sessions (adopting the server's frame and session JSON) 133:
+ * 16,275 B in all. Issue 26 asks for 14 KiB with all of that: not met yet (README, "Performance").
  */
-export const CORE_GZIP_BUDGET = 15_742 + 400 + 110;
+export const CORE_GZIP_BUDGET = 15_742 + 400 + 110 + 140;
 /**
  * The inline starter (`starter.js`, pasted into the page as `starter.html`): issue 26 asks for 600 B;
- * it is 640 B gzip (628 before it learned to leave `load="interaction"` widgets alone) with the
- * element's memory slot, key memory and skip rules in it, so the budget holds what it is (README, "Start during the parse").
+ * it is 649 B gzip (628 before it learned to leave `load="interaction"` and server-rendered widgets
+ * alone) with the element's memory slot, key memory and skip rules in it, so the budget holds what
+ * it is (README, "Start during the parse").
  */
-export const STARTER_GZIP_BUDGET = 640;
+export const STARTER_GZIP_BUDGET = 660;
 /** Everything a start of a hosted checkout in English fetches (the `START_SET` roles): issue 13's 18 KiB. */
 export const START_SET_GZIP_BUDGET = 18 * 1024;
 

@@ -26,7 +26,8 @@ export class HostedRenderer implements Renderer {
     let url = session.url;
     if (!url) throw new CheckoutError('provider_load_failed', 'The checkout could not be shown: A hosted session needs a url', { retryable: true });
     // A page that asks for the shop's theme (a `theme` parameter) gets it; the reading is a lazy chunk.
-    if (/[?&]theme=/.test(url)) url = (await import('../theme.js')).themedUrl(url, host.element);
+    // Not a frame the server rendered with the session's url: it is adopted as it is, at once.
+    if (/[?&]theme=/.test(url) && host.container.querySelector('iframe')?.getAttribute('src') != url) url = (await import('../theme.js')).themedUrl(url, host.element);
     if (this.#destroyed) return;
 
     // A page that refuses framing can only be shown by leaving for it.
