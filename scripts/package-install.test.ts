@@ -9,7 +9,8 @@
  *   its types and `./server/node`'s compile with `skipLibCheck: false`;
  * - the same project as a scratch shop (`scripts/scratch-app/`, with `@hono/node-server` and
  *   `@playwright/test` added): its Playwright test pays, declines and cancels with
- *   `checkout-widget/testing`, each backend recipe of docs/recipes/ (Express, Fastify, Hono) pays once, and `npx checkout-widget trigger` is accepted by its running handler.
+ *   `checkout-widget/testing`, each backend recipe of docs/recipes/ (Express, Fastify, Hono) pays once,
+ *   the recipes' TypeScript blocks (Next.js, Workers) compile, and `npx checkout-widget trigger` is accepted by its running handler.
  *
  * Installs go to the registry (or npm's cache); `tsc` is the repository's own.
  */
@@ -327,6 +328,19 @@ describe('a scratch shop: checkout-widget/testing in its Playwright test, the CL
     });
     expect(stdout).toContain('6 passed');
   }, 240_000);
+
+  it('compiles the recipes\' TypeScript server code (docs/recipes/*.md blocks marked `<!-- compiled: <file> -->`) against the installed package', async () => {
+    const docs = join(ROOT, 'docs', 'recipes');
+    const files = Object.fromEntries(
+      readdirSync(docs)
+        .filter((page) => page.endsWith('.md'))
+        .flatMap((page) => [...readFileSync(join(docs, page), 'utf8').matchAll(/<!-- compiled: (\S+) -->\n```ts\n([\s\S]*?)```\n/g)])
+        .map(([, file, code]) => [file!, code!]),
+    );
+    expect(Object.keys(files).sort()).toEqual(['recipe-nextjs-checkout.ts', 'recipe-worker.ts']);
+    const diagnostics = await typecheck(shopDir, files, { module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2023'], types: ['node'], typeRoots: [TYPE_ROOTS] });
+    expect(diagnostics).toBe('');
+  }, 120_000);
 
   it('npx checkout-widget trigger: the running handler takes the signed webhook, refuses a forged one; --help works', async () => {
     // A session paid at the PSP from code with its own webhook dropped (checkout-widget/testing), then told by the CLI.
