@@ -9,7 +9,8 @@
  *   its types and `./server/node`'s compile with `skipLibCheck: false`;
  * - the same project as a scratch shop (`scripts/scratch-app/`, with `@hono/node-server` and
  *   `@playwright/test` added): its Playwright test pays, declines and cancels with
- *   `checkout-widget/testing`, and `npx checkout-widget trigger` is accepted by its running handler.
+ *   `checkout-widget/testing`, each backend recipe of docs/recipes/ (Express, Fastify, Hono) pays once,
+ *   the recipes' TypeScript blocks (Next.js, Workers) compile, and `npx checkout-widget trigger` is accepted by its running handler.
  *
  * Installs go to the registry (or npm's cache); `tsc` is the repository's own.
  */
@@ -268,13 +269,20 @@ function freePort(): Promise<number> {
 }
 
 /**
+ * The backend recipes' frameworks (docs/recipes/express.md, fastify.md; `recipe-*.mjs` in
+ * scripts/scratch-app/, paid through by its `recipes.spec.mjs`), installed in the same `npm install`
+ * as the shop's other extras.
+ */
+const RECIPE_PACKAGES = ['express@5', 'fastify@5'];
+
+/**
  * The scratch shop: the backend project plus `scripts/scratch-app/` (a server with the sandbox, the
  * handler and a widget page; a Playwright config and spec). Hook for more scratch-project tests
  * (the typings helper's Vue/Preact/Solid type tests): put their files in `scripts/scratch-app/`
  * (every file there is copied into `shopDir`) and add an `it` to this describe, e.g. with
  * `typecheck(shopDir, …)`; the packages they need go in `SHOP_EXTRA_PACKAGES`.
  */
-const SHOP_EXTRA_PACKAGES = [`@playwright/test@${(JSON.parse(readFileSync(join(ROOT, 'node_modules', '@playwright', 'test', 'package.json'), 'utf8')) as { version: string }).version}`, '@hono/node-server@1'];
+const SHOP_EXTRA_PACKAGES = [`@playwright/test@${(JSON.parse(readFileSync(join(ROOT, 'node_modules', '@playwright', 'test', 'package.json'), 'utf8')) as { version: string }).version}`, '@hono/node-server@1', ...RECIPE_PACKAGES];
 
 describe('a scratch shop: checkout-widget/testing in its Playwright test, the CLI against its handler', () => {
   let shopDir: string;
@@ -309,7 +317,7 @@ describe('a scratch shop: checkout-widget/testing in its Playwright test, the CL
     shop?.kill('SIGTERM');
   });
 
-  it('its Playwright test pays (popup), declines then pays (embedded) and cancels with payInSandbox', async () => {
+  it('its Playwright tests pay (popup), decline then pay (embedded) and cancel with payInSandbox; each backend recipe pays once', async () => {
     const port = new URL(shopUrl).port;
     const { stdout } = await run(process.execPath, [join(shopDir, 'node_modules', '@playwright', 'test', 'cli.js'), 'test', '-c', 'playwright.config.mjs'], {
       cwd: shopDir,
@@ -318,8 +326,21 @@ describe('a scratch shop: checkout-widget/testing in its Playwright test, the CL
     }).catch((error: { stdout?: string; stderr?: string }) => {
       throw new Error(`the scratch shop's Playwright test failed:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
     });
-    expect(stdout).toContain('3 passed');
-  }, 180_000);
+    expect(stdout).toContain('6 passed');
+  }, 240_000);
+
+  it('compiles the recipes\' TypeScript server code (docs/recipes/*.md blocks marked `<!-- compiled: <file> -->`) against the installed package', async () => {
+    const docs = join(ROOT, 'docs', 'recipes');
+    const files = Object.fromEntries(
+      readdirSync(docs)
+        .filter((page) => page.endsWith('.md'))
+        .flatMap((page) => [...readFileSync(join(docs, page), 'utf8').matchAll(/<!-- compiled: (\S+) -->\n```ts\n([\s\S]*?)```\n/g)])
+        .map(([, file, code]) => [file!, code!]),
+    );
+    expect(Object.keys(files).sort()).toEqual(['recipe-nextjs-checkout.ts', 'recipe-worker.ts']);
+    const diagnostics = await typecheck(shopDir, files, { module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2023'], types: ['node'], typeRoots: [TYPE_ROOTS] });
+    expect(diagnostics).toBe('');
+  }, 120_000);
 
   it('npx checkout-widget trigger: the running handler takes the signed webhook, refuses a forged one; --help works', async () => {
     // A session paid at the PSP from code with its own webhook dropped (checkout-widget/testing), then told by the CLI.

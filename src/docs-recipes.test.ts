@@ -1,0 +1,42 @@
+/**
+ * docs/recipes/: a code block marked `<!-- tested: <path> -->` is the exact text of that file (the
+ * backend recipes in scripts/scratch-app/, which the scratch shop of scripts/package-install.test.ts
+ * runs and pays through), every recipe file is shown on some page, and every relative link resolves.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DOCS = join(ROOT, 'docs', 'recipes');
+const pages = readdirSync(DOCS).filter((file) => file.endsWith('.md'));
+const text = (page: string) => readFileSync(join(DOCS, page), 'utf8');
+const TESTED = /<!-- tested: (\S+) -->\n```\w*\n([\s\S]*?)```\n/g;
+
+describe('docs/recipes', () => {
+  it.each(pages)('%s: every tested block equals its file', (page) => {
+    for (const [, path, code] of text(page).matchAll(TESTED)) {
+      expect(code, `${page}: ${path}`).toBe(readFileSync(join(ROOT, path!), 'utf8'));
+    }
+  });
+
+  it('shows every recipe file of scripts/scratch-app/ (and each once)', () => {
+    const shown = pages.flatMap((page) => [...text(page).matchAll(TESTED)].map((match) => match[1]));
+    const files = readdirSync(join(ROOT, 'scripts', 'scratch-app'))
+      .filter((file) => /^(recipe-.*|shop|server)\.mjs$/.test(file))
+      .map((file) => `scripts/scratch-app/${file}`);
+    expect(shown.sort()).toEqual(files.sort());
+  });
+
+  it.each(pages)('%s: every relative link resolves; the index links it', (page) => {
+    for (const [, target] of text(page).matchAll(/\]\(([^)#:]+)(?:#[^)]*)?\)/g)) {
+      expect(existsSync(join(DOCS, target!)), `${page} → ${target}`).toBe(true);
+    }
+    if (page !== 'README.md') expect(text('README.md')).toContain(`](${page})`);
+  });
+
+  it('the README links the index', () => {
+    expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain('](docs/recipes/README.md)');
+  });
+});
