@@ -277,14 +277,32 @@ const RECIPE_PACKAGES = ['express@5', 'fastify@5'];
 
 /**
  * The scratch shop: the backend project plus `scripts/scratch-app/` (a server with the sandbox, the
- * handler and a widget page; a Playwright config and spec). Hook for more scratch-project tests
- * (the typings helper's Vue/Preact/Solid type tests): put their files in `scripts/scratch-app/`
- * (every file there is copied into `shopDir`) and add an `it` to this describe, e.g. with
- * `typecheck(shopDir, …)`; the packages they need go in `SHOP_EXTRA_PACKAGES`.
+ * handler and a widget page; a Playwright config and spec), and the Vue/Preact/Solid type fixtures
+ * checked against the installed package. More scratch-project tests: put their files in
+ * `scripts/scratch-app/` (every file there is copied into `shopDir`) and add an `it` to this
+ * describe, e.g. with `typecheck(shopDir, …)`; the packages they need go in `SHOP_EXTRA_PACKAGES`.
  */
-const SHOP_EXTRA_PACKAGES = [`@playwright/test@${(JSON.parse(readFileSync(join(ROOT, 'node_modules', '@playwright', 'test', 'package.json'), 'utf8')) as { version: string }).version}`, '@hono/node-server@1', ...RECIPE_PACKAGES];
+const versionOf = (name: string) => (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+/** The frameworks whose typings (`checkout-widget/vue`, `/preact`, `/solid`) the shop type-checks; the checkers are the project's own tsc and vue-tsc. */
+const FRAMEWORK_PACKAGES = ['vue', 'preact', 'solid-js'].map((name) => `${name}@${versionOf(name)}`);
+const SHOP_EXTRA_PACKAGES = [`@playwright/test@${versionOf('@playwright/test')}`, '@hono/node-server@1', ...RECIPE_PACKAGES, ...FRAMEWORK_PACKAGES];
 
-describe('a scratch shop: checkout-widget/testing in its Playwright test, the CLI against its handler', () => {
+/**
+ * src/types/fixtures (the framework type tests of src/types/frameworks.test.ts), copied into the
+ * shop with their imports of the sources turned into imports of the installed package.
+ */
+function copyTypeFixture(shopDir: string, folder: string): string {
+  const from = join(ROOT, 'src', 'types', 'fixtures', folder);
+  const to = join(shopDir, 'type-tests', folder);
+  mkdirSync(to, { recursive: true });
+  for (const file of readdirSync(from)) {
+    const text = readFileSync(join(from, file), 'utf8').replace(/'\.\.\/\.\.\/\.\.\/(\w+)\.js'/g, (_, entry: string) => (entry === 'index' ? `'checkout-widget'` : `'checkout-widget/${entry}'`));
+    writeFileSync(join(to, file), text);
+  }
+  return to;
+}
+
+describe('a scratch shop: checkout-widget/testing in its Playwright test, the CLI against its handler, the framework typings', () => {
   let shopDir: string;
   let shopUrl: string;
   let sandboxEnv: Record<string, string>;
@@ -341,6 +359,30 @@ describe('a scratch shop: checkout-widget/testing in its Playwright test, the CL
     const diagnostics = await typecheck(shopDir, files, { module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2023'], types: ['node'], typeRoots: [TYPE_ROOTS] });
     expect(diagnostics).toBe('');
   }, 120_000);
+
+  it.each([
+    { framework: 'Vue (vue-tsc, strictTemplates)', checker: join(ROOT, 'node_modules', 'vue-tsc', 'bin', 'vue-tsc.js'), folder: 'vue', file: 'App.vue' },
+    { framework: 'Preact (tsc, JSX)', checker: TSC, folder: 'preact', file: 'app.tsx' },
+    { framework: 'Solid (tsc, JSX)', checker: TSC, folder: 'solid', file: 'app.tsx' },
+  ])('$framework: the typings from the tarball take the fixture and refuse a misspelt attribute, a wrong mode and a wrong detail field', async ({ checker, folder, file }) => {
+    const dir = copyTypeFixture(shopDir, folder);
+    const check = (project: string) =>
+      run(process.execPath, [checker, '-p', project], { cwd: dir }).then(
+        () => '',
+        (error: { stdout?: string; stderr?: string }) => `FAILED\n${error.stdout ?? ''}${error.stderr ?? ''}`,
+      );
+    expect(await check(join(dir, 'tsconfig.json'))).toBe('');
+    // Without its expect-error comments the same file must fail, naming each mistake.
+    const source = readFileSync(join(dir, file), 'utf8');
+    writeFileSync(join(dir, `negative-${file}`), source.split('\n').filter((line) => !/@(ts|vue)-expect-error/.test(line)).join('\n'));
+    const config = JSON.parse(readFileSync(join(dir, 'tsconfig.json'), 'utf8')) as { files: string[] };
+    writeFileSync(join(dir, 'tsconfig.negative.json'), JSON.stringify({ ...config, files: [`negative-${file}`] }));
+    const output = await check(join(dir, 'tsconfig.negative.json'));
+    expect(output).toMatch(/^FAILED/);
+    expect(output).toMatch(/endpiont/);
+    expect(output).toMatch(/"modal"/);
+    expect(output).toMatch(/'sesion'/);
+  }, 240_000);
 
   it('npx checkout-widget trigger: the running handler takes the signed webhook, refuses a forged one; --help works', async () => {
     // A session paid at the PSP from code with its own webhook dropped (checkout-widget/testing), then told by the CLI.
