@@ -239,6 +239,22 @@ describe('Vipps MobilePay provider: read and capture', () => {
     expect(fake.payments.get(id)!.aggregate.capturedAmount.value).toBe(6000);
   });
 
+  it('CREATED (the shopper may be in the app or gone): open, not reported in flight', async () => {
+    const { vipps, id } = await created();
+    const session = await vipps.getSession(id);
+    expect(session.status).toBe('open');
+    expect(session).not.toHaveProperty('payment');
+  });
+
+  it('AUTHORIZED but the capture left some uncaptured: open with payment in_flight; complete once captured', async () => {
+    const { vipps, id } = await created();
+    fake.act(id, 'approve');
+    fake.failNext(`POST /epayment/v1/payments/${id}/capture`, { status: 200, body: { aggregate: { capturedAmount: { currency: 'NOK', value: 1000 } } } });
+    expect(await vipps.getSession(id)).toMatchObject({ id, status: 'open', payment: 'in_flight', amount: 6000 });
+    expect(await vipps.getSession(id)).toMatchObject({ id, status: 'complete', amount: 6000 });
+    expect(await vipps.getSession(id)).not.toHaveProperty('payment');
+  });
+
   it('a failed capture is a ProviderError: the session never reads complete uncaptured', async () => {
     const { vipps, id } = await created();
     fake.act(id, 'approve');

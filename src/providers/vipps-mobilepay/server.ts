@@ -10,11 +10,15 @@
  * - `GET {apiUrl}/epayment/v1/payments/{reference}`;
  * - `POST {apiUrl}/epayment/v1/payments/{reference}/capture` with `Idempotency-Key`, body
  *   `modificationAmount`: an authorised payment is captured before its session reads `complete`.
+ *   An authorised payment whose capture has not covered it yet reads `open` with
+ *   `payment: "in_flight"` (the shopper has approved; another payment would be a second one).
+ *   A `CREATED` payment is not reported in flight: the API does not tell a shopper in the app
+ *   from one who closed the landing page (both read `CREATED` until it expires).
  * Every ePayment call carries `Authorization: Bearer …`, `Ocp-Apim-Subscription-Key`,
  * `Merchant-Serial-Number` and `Vipps-System-Name`.
  */
 import { z } from 'zod';
-import type { CheckoutSession, SessionStatus } from '../../core/protocol.js';
+import { PAYMENT_IN_FLIGHT, type CheckoutSession, type SessionStatus } from '../../core/protocol.js';
 import {
   absoluteUrl,
   bearerAuth,
@@ -279,8 +283,8 @@ export function createVippsMobilePayProvider(options: VippsMobilePayProviderOpti
     return parseAnswer(PROVIDER, action, captureAnswer, body).aggregate.capturedAmount.value;
   }
 
-  function toSession(payment: Payment, status: SessionStatus, amount = payment.amount): CheckoutSession {
-    if (status === 'open' && !payment.redirectUrl) {
+  function toSession(payment: Payment, status: SessionStatus, amount = payment.amount, inFlight = false): CheckoutSession {
+    if (status === 'open' && !inFlight && !payment.redirectUrl) {
       throw new ProviderError(PROVIDER, `${PROVIDER}: payment ${payment.reference} is open but its answer has no redirectUrl`);
     }
     return {
@@ -293,6 +297,7 @@ export function createVippsMobilePayProvider(options: VippsMobilePayProviderOpti
       frameable: false,
       amount: amount.value,
       currency: amount.currency.toUpperCase(),
+      ...(inFlight && { payment: PAYMENT_IN_FLIGHT }),
     };
   }
 
@@ -306,7 +311,8 @@ export function createVippsMobilePayProvider(options: VippsMobilePayProviderOpti
       return toSession(payment, 'complete', payment.aggregate.authorizedAmount);
     }
     const captured = await capture(payment);
-    return toSession(payment, captured >= payment.amount.value ? 'complete' : 'open');
+    // Approved but not captured in full yet: still open, and the payment is under way.
+    return captured >= payment.amount.value ? toSession(payment, 'complete') : toSession(payment, 'open', payment.amount, true);
   }
 
   return {
