@@ -146,6 +146,49 @@ describe('createAdyenProvider: sessions', () => {
     await expect(adyenProvider.getSession('CS0000')).rejects.toMatchObject({ providerStatus: 404 });
   });
 
+  it('a payment in flight: paymentPending or a Pending/Received result code reads open with payment in_flight; a refused one does not', async () => {
+    const adyenProvider = provider();
+    const session = await adyenProvider.createSession(input());
+    const result = String((await adyen.pay(session.id, ADYEN_CARDS.refused)).body['sessionResult']);
+    // A refused attempt on an active session: open, nothing under way.
+    const refused = await adyenProvider.getSession(session.id, { providerResult: result });
+    expect(refused.status).toBe('open');
+    expect(refused).not.toHaveProperty('payment');
+
+    const faked = adyen.sessions.get(session.id)!;
+    faked.payments[0]!.resultCode = 'Received';
+    expect(await adyenProvider.getSession(session.id)).toMatchObject({ status: 'open', payment: 'in_flight' });
+    faked.payments[0]!.resultCode = 'Pending';
+    expect(await adyenProvider.getSession(session.id)).toMatchObject({ status: 'open', payment: 'in_flight' });
+    faked.payments[0]!.resultCode = 'Refused';
+    faked.status = 'paymentPending';
+    expect(await adyenProvider.getSession(session.id)).toMatchObject({ status: 'open', payment: 'in_flight' });
+    faked.status = 'active';
+    expect(await adyenProvider.getSession(session.id)).not.toHaveProperty('payment');
+  });
+
+  it('in flight until the signed AUTHORISATION: a failed one ends it, a successful one completes the session', async () => {
+    const adyenProvider = provider();
+    const session = await adyenProvider.createSession(input());
+    const result = String((await adyen.pay(session.id, ADYEN_CARDS.refused)).body['sessionResult']);
+    adyen.sessions.get(session.id)!.status = 'paymentPending';
+    expect(await adyenProvider.getSession(session.id, { providerResult: result })).toMatchObject({ status: 'open', payment: 'in_flight' });
+    // Adyen's session status is not updated after its result: the webhook decides.
+    await adyenProvider.verifyWebhook!(await notification({ success: 'false', pspReference: 'P1' }), new Headers());
+    const ended = await adyenProvider.getSession(session.id);
+    expect(ended.status).toBe('open');
+    expect(ended).not.toHaveProperty('payment');
+
+    const other = await adyenProvider.createSession(input({ reference: 'ord_2' }));
+    const otherResult = String((await adyen.pay(other.id, ADYEN_CARDS.refused)).body['sessionResult']);
+    adyen.sessions.get(other.id)!.payments[0]!.resultCode = 'Pending';
+    expect(await adyenProvider.getSession(other.id, { providerResult: otherResult })).toMatchObject({ status: 'open', payment: 'in_flight' });
+    await adyenProvider.verifyWebhook!(await notification({ merchantReference: 'ord_2', pspReference: 'P2' }), new Headers());
+    const paid = await adyenProvider.getSession(other.id);
+    expect(paid.status).toBe('complete');
+    expect(paid).not.toHaveProperty('payment');
+  });
+
   it('maps every documented session status', () => {
     expect(['active', 'completed', 'paymentPending', 'refused', 'canceled', 'expired', 'new'].map(mapAdyenSessionStatus)).toEqual([
       'open', 'complete', 'open', 'failed', 'cancelled', 'expired', 'open',

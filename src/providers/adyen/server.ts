@@ -12,9 +12,12 @@
  *   A signed `AUTHORISATION` with `success: "true"` for our session's reference and amount is
  *   Adyen's final word (its docs: the session's status is not updated later); the adapter records
  *   it, so a session whose browser never came back still reads `complete`.
+ * - A payment in flight: an open session whose read says `paymentPending`, or names a payment with
+ *   result code `Pending` or `Received` (its outcome comes later), reads `payment: "in_flight"`
+ *   until a signed `AUTHORISATION` for it arrives (success: `complete`; failure: no longer in flight).
  */
 import { z } from 'zod';
-import type { CheckoutSession, SessionStatus } from '../../core/protocol.js';
+import { PAYMENT_IN_FLIGHT, type CheckoutSession, type SessionStatus } from '../../core/protocol.js';
 import { ADYEN_ENVIRONMENTS } from '../../core/session-shapes/contract-check.js';
 import {
   DEFAULT_TIMEOUT_MS,
@@ -67,6 +70,10 @@ export interface AdyenSessionRecord {
   sessionResult?: string;
   /** The status of that read. */
   readStatus?: SessionStatus;
+  /** Whether that read named a payment still under way (`paymentPending`, result code `Pending`/`Received`). */
+  readInFlight?: boolean;
+  /** The pspReference of a signed, failed `AUTHORISATION` for this session: its payment is no longer under way. */
+  refused?: string;
   /** The pspReference of a signed, successful `AUTHORISATION` for this session. */
   authorised?: string;
 }
@@ -133,6 +140,14 @@ const resultAnswer = z.object({
   reference: z.string().optional(),
   payments: z.array(z.object({ pspReference: z.string().optional(), resultCode: z.string().optional() }).passthrough()).optional(),
 });
+
+/** Result codes of a payment whose outcome comes later (Adyen's Checkout result codes). */
+const UNDER_WAY = new Set(['Pending', 'Received']);
+
+/** Whether a session result names a payment still under way: `paymentPending`, or a `Pending`/`Received` payment. */
+function isAdyenPaymentUnderWay(answer: { status: string; payments?: { resultCode?: string }[] | undefined }): boolean {
+  return answer.status === 'paymentPending' || (answer.payments ?? []).some((payment) => UNDER_WAY.has(payment.resultCode ?? ''));
+}
 
 /** Adyen's session `status` (GET /sessions/{id}) as ours; an unknown word stays `open` (it never claims a payment). */
 export function mapAdyenSessionStatus(status: string): SessionStatus {
@@ -225,6 +240,7 @@ export function createAdyenProvider(options: AdyenProviderOptions): PaymentProvi
       currency: record.currency,
       expires_at: record.expiresAt,
       livemode: environment !== 'test',
+      ...(status === 'open' && record.readInFlight && !record.refused && { payment: PAYMENT_IN_FLIGHT }),
     };
     if (record.mode === 'hosted') {
       // Framing is not documented; Adyen describes Hosted Checkout as a redirect.
@@ -274,7 +290,7 @@ export function createAdyenProvider(options: AdyenProviderOptions): PaymentProvi
   }
 
   /** `GET /sessions/{id}?sessionResult=…`: the status, or undefined when Adyen refused the result (not ours to believe). */
-  async function readAtAdyen(record: AdyenSessionRecord, sessionResult: string): Promise<SessionStatus | undefined> {
+  async function readAtAdyen(record: AdyenSessionRecord, sessionResult: string): Promise<{ status: SessionStatus; inFlight: boolean } | undefined> {
     const action = 'read session result';
     let body: unknown;
     try {
@@ -297,7 +313,7 @@ export function createAdyenProvider(options: AdyenProviderOptions): PaymentProvi
     if (answer.id !== record.sessionId || (answer.reference !== undefined && answer.reference !== record.reference)) {
       throw new ProviderError(PROVIDER, `adyen: ${action}: Adyen answered for another session`);
     }
-    return mapAdyenSessionStatus(answer.status);
+    return { status: mapAdyenSessionStatus(answer.status), inFlight: isAdyenPaymentUnderWay(answer) };
   }
 
   return {
@@ -342,23 +358,26 @@ export function createAdyenProvider(options: AdyenProviderOptions): PaymentProvi
       const record = await recordOf(id);
       // Without its record (another store, a lost memory) there is no sessionData to show and no reference to check.
       if (!record) throw new ProviderError(PROVIDER, `adyen: no session "${id.slice(0, 80)}" was created here`, 404);
-      let status: SessionStatus | undefined;
+      let reading: { status: SessionStatus; inFlight: boolean } | undefined;
       const offered = read?.providerResult;
       if (offered && offered !== record.sessionResult) {
-        status = await readAtAdyen(record, offered);
-        if (status !== undefined) {
+        reading = await readAtAdyen(record, offered);
+        if (reading !== undefined) {
           record.sessionResult = offered;
-          record.readStatus = status;
+          record.readStatus = reading.status;
+          record.readInFlight = reading.inFlight;
           await records.set(id, record);
         }
       }
-      if (status === undefined && record.sessionResult) {
-        status = await readAtAdyen(record, record.sessionResult);
-        if (status !== undefined && status !== record.readStatus) {
-          record.readStatus = status;
+      if (reading === undefined && record.sessionResult) {
+        reading = await readAtAdyen(record, record.sessionResult);
+        if (reading !== undefined && (reading.status !== record.readStatus || reading.inFlight !== Boolean(record.readInFlight))) {
+          record.readStatus = reading.status;
+          record.readInFlight = reading.inFlight;
           await records.set(id, record);
         }
       }
+      let status = reading?.status;
       // Adyen's session status is not updated after its result; the signed AUTHORISATION is final.
       if (record.authorised) status = 'complete';
       status ??= 'open';
@@ -404,6 +423,10 @@ export function createAdyenProvider(options: AdyenProviderOptions): PaymentProvi
           item.amount?.currency === record.currency
         ) {
           record.authorised = item.pspReference!;
+          await records.set(record.sessionId, record);
+        } else if (record && !record.authorised && !record.refused && item.eventCode === 'AUTHORISATION' && item.success === 'false' && item.merchantAccountCode === merchantAccount) {
+          // The signed outcome of the payment under way: refused, so it is no longer in flight.
+          record.refused = item.pspReference!;
           await records.set(record.sessionId, record);
         }
         events.push({
