@@ -88,6 +88,17 @@ describe('createSession', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it('reports a 409 payment_in_flight (a create or a token) as payment_in_flight, never retryable; another 409 stays endpoint_error', async () => {
+    server.respond(() => ({ status: 409, body: { error: { code: 'payment_in_flight', message: 'A payment for this cart is in progress' } } }));
+    const error = await failure(createSession(server.url, {}, { retries: 3, backoffMs: 1 }));
+    expect(error).toMatchObject({ code: 'payment_in_flight', status: 409, retryable: false, message: 'A payment for this cart is in progress' });
+    expect(server.requests).toHaveLength(1);
+    expect(await failure(submitToken(server.url, 'ses_1', 'tok_1'))).toMatchObject({ code: 'payment_in_flight', retryable: false });
+
+    server.respond(() => ({ status: 409, body: { error: { code: 'session_closed', message: 'closed' } } }));
+    expect(await failure(submitToken(server.url, 'ses_1', 'tok_1'))).toMatchObject({ code: 'endpoint_error', status: 409, retryable: false });
+  });
+
   it('stops after the given number of retries', async () => {
     server.respond(() => ({ status: 500, body: {} }));
     const error = await failure(createSession(server.url, {}, { retries: 2, backoffMs: 1 }));

@@ -168,15 +168,19 @@ async function readBody(
 
 function endpointError(status: number, text: string, url: string): CheckoutError {
   let message = `The checkout endpoint answered ${status}`;
+  let code: unknown;
   try {
-    const body = JSON.parse(text) as { error?: { message?: unknown } };
+    const body = JSON.parse(text) as { error?: { message?: unknown; code?: unknown } };
     if (typeof body.error?.message === 'string' && body.error.message) message = body.error.message;
+    code = body.error?.code;
   } catch {
     // Not JSON (a proxy's HTML error page, say): keep the status line.
   }
   // A typo'd endpoint: say which URL was called.
   if (status === 404) message += ` (${url})`;
   if (status === 429) return new CheckoutError('rate_limited', message, { status, retryable: true });
+  // `409 payment_in_flight` (a create or a token while a payment runs): never "Try again".
+  if (code === 'payment_in_flight') return new CheckoutError(code, message, { status });
   return new CheckoutError('endpoint_error', message, { status, retryable: status >= 500 });
 }
 

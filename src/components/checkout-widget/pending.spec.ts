@@ -5,7 +5,8 @@ import { CARDS, payWithCard, recordCheckoutEvents, recordedEvents, waitForChecko
  * A payment in flight (issue 25, item 3), with the sandbox: 3-D Secure started in the embedded
  * frame → the widget shows "Payment in progress" with no Try again or Pay, a second create for the
  * same cart is refused (409 payment_in_flight), a reload resumes the pending view (no new create),
- * and finishing 3-D Secure ends in checkout-accept.
+ * and finishing 3-D Secure ends in checkout-accept; a widget whose create is refused with
+ * `409 payment_in_flight` shows the pending text as its error, with no Try again.
  */
 
 const PAGE_PATH = '/pending-e2e/page.html';
@@ -93,6 +94,34 @@ test.describe('a payment in flight', () => {
     expect(accepted.session).toMatchObject({ id: session.id, status: 'complete' });
     await expect(widget(page).getByRole('status')).toHaveText('Payment complete.');
     expect(creates.count).toBe(1);
+  });
+
+  test('a create refused with 409 payment_in_flight (another device): the pending text as the error, no Try again, no retried create', async ({ page, browser }) => {
+    test.setTimeout(90_000);
+    const payload = cart(`pending-409-${test.info().workerIndex}-${Date.now()}@example.com`);
+    await serve(page, payload);
+    await page.goto(PAGE_PATH);
+    await waitForCheckoutEvent(page, 'checkout-ready');
+    await payWithCard(frame(page), CARDS.threeDSecure);
+    await expect(widget(page).getByRole('status')).toHaveText("Payment in progress. Don't pay again.", { timeout: 20_000 });
+
+    // The same shopper's cart on another device (no session memory): its create is refused.
+    const other = await browser.newContext();
+    try {
+      const second = await other.newPage();
+      await recordCheckoutEvents(second);
+      await serve(second, payload);
+      const creates = countCreates(second);
+      await second.goto(PAGE_PATH);
+      const error = await waitForCheckoutEvent(second, 'checkout-error');
+      expect(error).toMatchObject({ code: 'payment_in_flight', retryable: false });
+      await expect(widget(second).getByRole('status')).toHaveText("Payment in progress. Don't pay again.");
+      await expect(widget(second).getByRole('button', { name: /try again|start again/i })).toHaveCount(0);
+      await expect(widget(second)).toHaveAttribute('state', 'error');
+      expect(creates.count).toBe(1);
+    } finally {
+      await other.close();
+    }
   });
 
   test('the pending text is in the shopper\'s language (da)', async ({ page }) => {

@@ -451,6 +451,28 @@ export const STRINGS = {
     lv: 'Maksājums neizdevās. Mēģiniet vēlreiz vai izvēlieties citu maksājuma veidu.',
     lt: 'Mokėjimas nepavyko. Bandykite dar kartą arba pasirinkite kitą mokėjimo būdą.',
   },
+  /**
+   * `409 payment_in_flight`: a create or a card token refused while a payment for the cart or
+   * session runs (no session in the answer to show): the pending text, with no "Try again".
+   */
+  payment_in_flight: {
+    en: "Payment in progress. Don't pay again.",
+    da: 'Betalingen er i gang. Betal ikke igen.',
+    sv: 'Betalningen pågår. Betala inte igen.',
+    nb: 'Betalingen pågår. Ikke betal på nytt.',
+    fi: 'Maksu on käynnissä. Älä maksa uudelleen.',
+    de: 'Zahlung läuft. Bitte nicht erneut bezahlen.',
+    pl: 'Płatność w toku. Nie płać ponownie.',
+    fr: 'Paiement en cours. Ne payez pas une seconde fois.',
+    es: 'Pago en curso. No vuelva a pagar.',
+    it: 'Pagamento in corso. Non pagare di nuovo.',
+    nl: 'Betaling wordt verwerkt. Betaal niet nog een keer.',
+    pt: 'Pagamento em curso. Não pague novamente.',
+    cs: 'Platba probíhá. Neplaťte znovu.',
+    et: 'Makse on pooleli. Ärge makske uuesti.',
+    lv: 'Maksājums notiek. Nemaksājiet vēlreiz.',
+    lt: 'Mokėjimas vykdomas. Nemokėkite dar kartą.',
+  },
   /** `429 rate_limited`: the backend's card-testing limits refused; a minute later it takes requests again. */
   rate_limited: {
     en: 'Too many attempts. Wait a minute and try again.',

@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'verification_failed',
   'rate_limited',
   'missing_endpoint',
+  'payment_in_flight',
 ] as const;
 /**
  * Why the widget failed, one of `ERROR_CODES`; the shopper sees the widget's own text for it (the

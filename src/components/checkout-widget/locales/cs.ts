@@ -25,6 +25,7 @@ const strings: CheckoutStrings = {
   provider_load_failed: "Platbu se nepodařilo zobrazit.",
   popup_blocked: "Prohlížeč zablokoval platební okno. Povolte vyskakovací okna a zkuste to znovu.",
   payment_failed: "Platba se nezdařila. Zkuste to znovu nebo zvolte jiný způsob platby.",
+  payment_in_flight: "Platba probíhá. Neplaťte znovu.",
   rate_limited: "Příliš mnoho pokusů. Počkejte minutu a zkuste to znovu.",
   verification_failed: "Platbu se zatím nepodařilo potvrdit. Zkuste to znovu za chvíli.",
 };

@@ -25,6 +25,7 @@ const strings: CheckoutStrings = {
   provider_load_failed: "Betalingen kunne ikke vises.",
   popup_blocked: "Din browser blokerede betalingsvinduet. Tillad pop op-vinduer, og prøv igen.",
   payment_failed: "Betalingen mislykkedes. Prøv igen, eller vælg en anden betalingsmetode.",
+  payment_in_flight: "Betalingen er i gang. Betal ikke igen.",
   rate_limited: "For mange forsøg. Vent et minut, og prøv igen.",
   verification_failed: "Din betaling kunne ikke bekræftes endnu. Prøv igen om lidt.",
 };

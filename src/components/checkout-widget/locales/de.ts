@@ -25,6 +25,7 @@ const strings: CheckoutStrings = {
   provider_load_failed: "Die Kasse konnte nicht angezeigt werden.",
   popup_blocked: "Der Browser hat das Zahlungsfenster blockiert. Bitte Pop-ups erlauben und erneut versuchen.",
   payment_failed: "Die Zahlung ist fehlgeschlagen. Bitte erneut versuchen oder eine andere Zahlungsart wählen.",
+  payment_in_flight: "Zahlung läuft. Bitte nicht erneut bezahlen.",
   rate_limited: "Zu viele Versuche. Bitte eine Minute warten und erneut versuchen.",
   verification_failed: "Die Zahlung konnte noch nicht bestätigt werden. Bitte gleich erneut versuchen.",
 };

@@ -26,6 +26,7 @@ export const en: CheckoutStrings = {
   provider_load_failed: "The checkout could not be shown.",
   popup_blocked: "The browser blocked the checkout window. Allow pop-ups and try again.",
   payment_failed: "The payment failed. Try again or use another way to pay.",
+  payment_in_flight: "Payment in progress. Don't pay again.",
   rate_limited: "Too many attempts. Wait a minute and try again.",
   verification_failed: "The payment could not be confirmed yet. Check again in a moment.",
 };

@@ -25,6 +25,7 @@ const strings: CheckoutStrings = {
   provider_load_failed: "No se ha podido mostrar el pago.",
   popup_blocked: "El navegador ha bloqueado la ventana de pago. Permita las ventanas emergentes e inténtelo de nuevo.",
   payment_failed: "El pago no se ha podido completar. Inténtelo de nuevo o elija otro método de pago.",
+  payment_in_flight: "Pago en curso. No vuelva a pagar.",
   rate_limited: "Demasiados intentos. Espere un minuto e inténtelo de nuevo.",
   verification_failed: "Todavía no se ha podido confirmar el pago. Inténtelo de nuevo en unos instantes.",
 };

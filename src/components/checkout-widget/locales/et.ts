@@ -25,6 +25,7 @@ const strings: CheckoutStrings = {
   provider_load_failed: "Makset ei õnnestunud kuvada.",
   popup_blocked: "Brauser blokeeris makseakna. Lubage hüpikaknad ja proovige uuesti.",
   payment_failed: "Makse ebaõnnestus. Proovige uuesti või valige muu makseviis.",
+  payment_in_flight: "Makse on pooleli. Ärge makske uuesti.",
   rate_limited: "Liiga palju katseid. Oodake minut ja proovige uuesti.",
   verification_failed: "Makset ei õnnestunud veel kinnitada. Proovige hetke pärast uuesti.",
 };

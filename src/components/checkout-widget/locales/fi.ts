@@ -25,6 +25,7 @@ const strings: CheckoutStrings = {
   provider_load_failed: "Kassaa ei voitu näyttää.",
   popup_blocked: "Selain esti maksuikkunan. Salli ponnahdusikkunat ja yritä uudelleen.",
   payment_failed: "Maksu epäonnistui. Yritä uudelleen tai valitse toinen maksutapa.",
+  payment_in_flight: "Maksu on käynnissä. Älä maksa uudelleen.",
   rate_limited: "Liian monta yritystä. Odota hetki ja yritä uudelleen.",
   verification_failed: "Maksua ei voitu vielä vahvistaa. Yritä hetken päästä uudelleen.",
 };

@@ -25,6 +25,7 @@ const strings: CheckoutStrings = {
   provider_load_failed: "Le paiement n’a pas pu s’afficher.",
   popup_blocked: "Votre navigateur a bloqué la fenêtre de paiement. Autorisez les fenêtres pop-up et réessayez.",
   payment_failed: "Le paiement a échoué. Réessayez ou choisissez un autre moyen de paiement.",
+  payment_in_flight: "Paiement en cours. Ne payez pas une seconde fois.",
   rate_limited: "Trop de tentatives. Patientez une minute, puis réessayez.",
   verification_failed: "Le paiement n’a pas encore pu être confirmé. Réessayez dans un instant.",
 };

@@ -25,6 +25,7 @@ const strings: CheckoutStrings = {
   provider_load_failed: "Impossibile visualizzare il pagamento.",
   popup_blocked: "Il browser ha bloccato la finestra di pagamento. Consenti i pop-up e riprova.",
   payment_failed: "Il pagamento non è andato a buon fine. Riprova o scegli un altro metodo di pagamento.",
+  payment_in_flight: "Pagamento in corso. Non pagare di nuovo.",
   rate_limited: "Troppi tentativi. Attendi un minuto e riprova.",
   verification_failed: "Non è stato ancora possibile confermare il pagamento. Riprova tra qualche istante.",
 };

@@ -25,6 +25,7 @@ const strings: CheckoutStrings = {
   provider_load_failed: "Nepavyko parodyti mokėjimo.",
   popup_blocked: "Naršyklė užblokavo mokėjimo langą. Leiskite iššokančiuosius langus ir bandykite dar kartą.",
   payment_failed: "Mokėjimas nepavyko. Bandykite dar kartą arba pasirinkite kitą mokėjimo būdą.",
+  payment_in_flight: "Mokėjimas vykdomas. Nemokėkite dar kartą.",
   rate_limited: "Per daug bandymų. Palaukite minutę ir bandykite dar kartą.",
   verification_failed: "Mokėjimo dar nepavyko patvirtinti. Po akimirkos bandykite dar kartą.",
 };

@@ -25,6 +25,7 @@ const strings: CheckoutStrings = {
   provider_load_failed: "Neizdevās parādīt maksājumu.",
   popup_blocked: "Pārlūkprogramma bloķēja maksājuma logu. Atļaujiet uznirstošos logus un mēģiniet vēlreiz.",
   payment_failed: "Maksājums neizdevās. Mēģiniet vēlreiz vai izvēlieties citu maksājuma veidu.",
+  payment_in_flight: "Maksājums notiek. Nemaksājiet vēlreiz.",
   rate_limited: "Pārāk daudz mēģinājumu. Uzgaidiet minūti un mēģiniet vēlreiz.",
   verification_failed: "Maksājumu vēl neizdevās apstiprināt. Mēģiniet vēlreiz pēc brīža.",
 };

@@ -25,6 +25,7 @@ const strings: CheckoutStrings = {
   provider_load_failed: "Betalingen kunne ikke vises.",
   popup_blocked: "Nettleseren blokkerte betalingsvinduet. Tillat popup-vinduer og prøv igjen.",
   payment_failed: "Betalingen mislyktes. Prøv igjen eller velg en annen betalingsmåte.",
+  payment_in_flight: "Betalingen pågår. Ikke betal på nytt.",
   rate_limited: "For mange forsøk. Vent et minutt og prøv igjen.",
   verification_failed: "Betalingen kunne ikke bekreftes ennå. Prøv igjen om litt.",
 };

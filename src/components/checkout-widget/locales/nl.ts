@@ -25,6 +25,7 @@ const strings: CheckoutStrings = {
   provider_load_failed: "De betaling kon niet worden weergegeven.",
   popup_blocked: "Uw browser heeft het betaalvenster geblokkeerd. Sta pop-ups toe en probeer het opnieuw.",
   payment_failed: "De betaling is mislukt. Probeer het opnieuw of kies een andere betaalmethode.",
+  payment_in_flight: "Betaling wordt verwerkt. Betaal niet nog een keer.",
   rate_limited: "Te veel pogingen. Wacht een minuut en probeer het opnieuw.",
   verification_failed: "De betaling kon nog niet worden bevestigd. Probeer het zo meteen opnieuw.",
 };

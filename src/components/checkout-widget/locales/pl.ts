@@ -25,6 +25,7 @@ const strings: CheckoutStrings = {
   provider_load_failed: "Nie udało się wyświetlić płatności.",
   popup_blocked: "Przeglądarka zablokowała okno płatności. Zezwól na wyskakujące okna i spróbuj ponownie.",
   payment_failed: "Płatność nie powiodła się. Spróbuj ponownie lub wybierz inną metodę płatności.",
+  payment_in_flight: "Płatność w toku. Nie płać ponownie.",
   rate_limited: "Zbyt wiele prób. Odczekaj minutę i spróbuj ponownie.",
   verification_failed: "Nie udało się jeszcze potwierdzić płatności. Spróbuj ponownie za chwilę.",
 };

@@ -25,6 +25,7 @@ const strings: CheckoutStrings = {
   provider_load_failed: "Não foi possível apresentar o pagamento.",
   popup_blocked: "O navegador bloqueou a janela de pagamento. Permita janelas pop-up e tente novamente.",
   payment_failed: "O pagamento falhou. Tente novamente ou escolha outro método de pagamento.",
+  payment_in_flight: "Pagamento em curso. Não pague novamente.",
   rate_limited: "Demasiadas tentativas. Aguarde um minuto e tente novamente.",
   verification_failed: "Ainda não foi possível confirmar o pagamento. Tente novamente dentro de momentos.",
 };

@@ -25,6 +25,7 @@ const strings: CheckoutStrings = {
   provider_load_failed: "Kassan kunde inte visas.",
   popup_blocked: "Webbläsaren blockerade betalfönstret. Tillåt popup-fönster och försök igen.",
   payment_failed: "Betalningen misslyckades. Försök igen eller välj ett annat betalsätt.",
+  payment_in_flight: "Betalningen pågår. Betala inte igen.",
   rate_limited: "För många försök. Vänta en minut och försök igen.",
   verification_failed: "Betalningen kunde inte bekräftas än. Försök igen om en stund.",
 };
