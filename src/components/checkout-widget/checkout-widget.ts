@@ -144,7 +144,8 @@ export class CheckoutWidget extends LitElement {
    * payment in flight), `processing`, `complete`, `cancelled`, `expired`, and one per
    * error code, shown to the shopper (the event's `detail.message` stays technical):
    * `endpoint_unreachable`, `endpoint_error`, `invalid_session`, `provider_load_failed`,
-   * `popup_blocked`, `payment_failed`, `verification_failed`, `rate_limited`, `missing_endpoint`.
+   * `popup_blocked`, `payment_failed`, `verification_failed`, `rate_limited`, `missing_endpoint`,
+   * `payment_in_flight` (a `409 payment_in_flight` answer; by default the `pending` text).
    */
   declare strings: Partial<CheckoutStrings>;
 
