@@ -3,7 +3,7 @@
  * module paths point at `dist/lib/**.js` (what a shop installs, not `src/`), and a module lists
  * only what it exports (no specs, no module-private helpers).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 /**
  * The unions behind the element's type aliases, read from the arrays they come from
@@ -66,6 +66,8 @@ function writeEditorData(manifest, version) {
       },
     },
   };
+  // `cem analyze` alone (the editor-data test in a fresh clone) runs before any build made dist/.
+  mkdirSync(new URL('./dist/', import.meta.url), { recursive: true });
   writeFileSync(new URL('./dist/vscode.html-custom-data.json', import.meta.url), `${JSON.stringify(vscode, null, 2)}\n`);
   writeFileSync(new URL('./dist/web-types.json', import.meta.url), `${JSON.stringify(webTypes, null, 2)}\n`);
 }
