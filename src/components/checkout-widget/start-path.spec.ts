@@ -140,8 +140,9 @@ test.describe('start path', () => {
     const backend = await setUp(page, `<checkout-widget endpoint="${ENDPOINT}" payload='${PAYLOAD}'></checkout-widget>`);
     await page.goto(`${SHOP}/shop.html`);
     await expect(widget(page)).toHaveAttribute('state', 'ready');
-    // The start set: the core alone.
-    expect(backend.cdn).toEqual(['checkout-widget.js']);
+    // The start set: the core, and the funnel's steps (a chunk fetched once the create has left).
+    expect(backend.cdn.filter((file) => !/^checkout-funnel-steps-[\w-]+\.js$/.test(file))).toEqual(['checkout-widget.js']);
+    expect(validatorsFetched(backend)).toBe(false);
   });
 
   test('a provider-native answer loads the validators chunk and is shown', async ({ page }) => {

@@ -71,12 +71,12 @@ test('the demo checkout pays through Stripe: session at the fake API, Stripe.js 
   });
 
   await page.goto(`${demo.shopUrl}/checkout.html?provider=stripe`);
-  // The switcher offers what the server has (Stripe and the sandbox), in the server's order.
+  // The switcher offers the chooser, then what the server has (Stripe and the sandbox), in the server's order.
   const providerSelect = page.getByLabel('Payment provider');
   await expect(providerSelect).toHaveValue('stripe');
   expect([...demo.providers].sort()).toEqual(['sandbox', 'sandbox-dropin', 'sandbox-fields', 'sandbox-mollie', 'stripe']);
   expect(await providerSelect.locator('option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual(
-    demo.providers,
+    ['choose', ...demo.providers],
   );
 
   const { session } = await waitForCheckoutEvent(page, 'checkout-session');
