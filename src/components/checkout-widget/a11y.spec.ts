@@ -286,13 +286,7 @@ test.describe('<checkout-widget> accessibility', () => {
     await expect(trigger).toHaveCSS('border-top-width', '1px');
     await page.keyboard.press('Tab');
     await expect(trigger).toBeFocused();
-    const [outline, highlight] = await trigger.evaluate((element) => {
-      const probe = document.createElement('div');
-      probe.style.color = 'Highlight';
-      document.body.append(probe);
-      return [getComputedStyle(element).outlineColor, getComputedStyle(probe).color];
-    });
-    expect(outline).toBe(highlight);
+    await expectRing(trigger, await systemColor(page, 'Highlight'));
   });
 
   test('forced colors: the error box, its retry button, the chooser’s Continue and the dialog’s close ring stay visible in system colours', async ({ page }) => {
