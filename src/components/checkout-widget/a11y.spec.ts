@@ -300,7 +300,7 @@ test.describe('<checkout-widget> accessibility', () => {
     await expectSystemBorder(error, canvasText);
     await expectSystemBorder(widget(page).getByRole('button', { name: 'Try again' }), canvasText);
 
-    // The chooser's Continue: accent background only, which forced colours drop.
+    // The chooser's Continue: its own style says `border: 0` on an accent background (dropped in forced colours); the widget's forced-colours border must win.
     await setUp(page, chooser, { create: 'open', read: 'open' });
     const continueButton = widget(page).getByRole('button', { name: 'Continue' });
     await expectSystemBorder(continueButton, canvasText);
