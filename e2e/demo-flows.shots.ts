@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import { test } from '@playwright/test';
+import { test, type Page } from '@playwright/test';
 import {
   CARDS,
+  SESSIONS_PATH,
   cancelPayment,
   openPaymentPage,
   payWithCard,
@@ -103,4 +104,79 @@ test.describe('README pictures', () => {
     await surface.getByLabel(/card number/i).waitFor();
     await page.screenshot(readmeShot('redirect'));
   });
+});
+
+/**
+ * The README's light and dark pictures (its "Dark mode and theming" section) and the forced colours
+ * and reflow states (its "Accessibility" section): cropped to the widget's slot on the demo's
+ * checkout page. Dark is the demo's page turned dark by a style tag (`color-scheme: dark` and
+ * dark shop colours; the demo itself is light), under a dark `prefers-color-scheme`.
+ */
+const DARK_SHOP = `:root { color-scheme: dark; --shop-ink: #e6e8ec; --shop-muted: #a9b1bd; --shop-line: #39414d;
+  --shop-surface: #1b1f27; --shop-page: #111318 }`;
+
+/** The demo's checkout in a state: the chooser, the sandbox page embedded, or the error an unreachable endpoint gives. */
+async function showState(page: Page, state: 'chooser' | 'embedded' | 'error'): Promise<void> {
+  if (state === 'error') await page.route(`**${SESSIONS_PATH}`, (route) => route.abort('connectionrefused'));
+  await page.goto(state === 'chooser' ? '/checkout.html' : '/checkout.html?provider=sandbox&mode=embedded');
+  if (state === 'chooser') await widget(page).getByRole('button', { name: 'Continue' }).waitFor();
+  if (state === 'embedded') await widget(page).locator('iframe').contentFrame().getByLabel(/card number/i).waitFor();
+  if (state === 'error') await widget(page).getByRole('button', { name: 'Try again' }).waitFor();
+}
+
+/** The widget's slot and 12 px of the card around it. */
+async function slotShot(page: Page, name: string): Promise<void> {
+  const box = (await page.locator('#widget-slot').boundingBox())!;
+  const x = Math.max(0, box.x - 12);
+  const y = Math.max(0, box.y - 12);
+  await page.screenshot({ ...readmeShot(name), fullPage: true, clip: { x, y, width: box.x - x + box.width + 12, height: box.y - y + box.height + 12 } });
+}
+
+test.describe('README pictures: light, dark, forced colours, reflow', () => {
+  for (const scheme of ['light', 'dark'] as const) {
+    test.describe(scheme, () => {
+      test.use({ colorScheme: scheme });
+
+      for (const state of ['chooser', 'embedded', 'error'] as const) {
+        test(state, async ({ page }) => {
+          await page.setViewportSize({ width: 900, height: 800 });
+          if (scheme === 'dark') await page.addInitScript((css) => {
+            document.addEventListener('DOMContentLoaded', () => document.head.append(Object.assign(document.createElement('style'), { textContent: css })));
+          }, DARK_SHOP);
+          await showState(page, state);
+          await slotShot(page, `${state}-${scheme}`);
+        });
+      }
+    });
+  }
+
+  test.describe('forced colours', () => {
+    test.use({ forcedColors: 'active' });
+    for (const state of ['chooser', 'error'] as const) {
+      test(state, async ({ page }) => {
+        await page.setViewportSize({ width: 900, height: 800 });
+        await showState(page, state);
+        // The focus ring in Highlight, where a keyboard shopper is.
+        await widget(page).getByRole('button', { name: state === 'chooser' ? 'Continue' : 'Try again' }).focus();
+        await slotShot(page, `${state}-forced-colors`);
+      });
+    }
+  });
+
+  // 200 % zoom of a 1280 px screen: 640 CSS px drawn with deviceScaleFactor 2; 320 px is 400 %.
+  for (const zoom of [
+    { name: 'zoom-200', width: 640, deviceScaleFactor: 2 },
+    { name: '320px', width: 320, deviceScaleFactor: 1 },
+  ]) {
+    test.describe(zoom.name, () => {
+      test.use({ deviceScaleFactor: zoom.deviceScaleFactor });
+      for (const state of ['chooser', 'error'] as const) {
+        test(state, async ({ page }) => {
+          await page.setViewportSize({ width: zoom.width, height: 640 });
+          await showState(page, state);
+          await slotShot(page, `${state}-${zoom.name}`);
+        });
+      }
+    });
+  }
 });

@@ -15,6 +15,12 @@ const PSP = 'http://psp.test';
 const CDN_DIR = fileURLToPath(new URL('../../../dist/cdn/', import.meta.url));
 const ENDPOINT = '/api/checkout/sessions';
 
+/** What `POST {endpoint}/methods` answers for a widget with `methods="choose"`. */
+const METHODS = [
+  { id: 'card', provider: 'sandbox', label: 'Card', kind: 'hosted' },
+  { id: 'mobilepay', provider: 'sandbox', label: 'MobilePay', kind: 'hosted' },
+];
+
 type Status = 'open' | 'complete' | 'cancelled' | 'expired' | 'failed';
 /** How the fake endpoint answers: a session with this status, an HTTP error, a dropped connection, a hold. */
 type Answer = Status | number | 'abort' | 'hold';
@@ -76,6 +82,7 @@ async function setUp(page: Page, widget: string, fake: Fake, options: { dir?: st
       const id = 'cs_0123456789abcdef0123456789abcdef';
       return route.fulfill({ status: 201, json: { id, url: `https://checkout.reepay.com/#/${id}` } });
     }
+    if (url.pathname === `${ENDPOINT}/methods`) return route.fulfill({ status: 200, json: { methods: METHODS } });
     if (url.pathname === ENDPOINT) return answer(route, fake.create, 'ses_1');
     if (url.pathname.startsWith(`${ENDPOINT}/`)) return answer(route, fake.read, 'ses_1');
     return route.fulfill({ contentType: 'text/html', body: html });
@@ -121,6 +128,8 @@ async function expectAccessible(page: Page, state: string): Promise<void> {
 }
 
 const embedded = `<checkout-widget endpoint="${ENDPOINT}"></checkout-widget>`;
+/** `methods="choose"`: the fake endpoint offers two hosted methods. */
+const chooser = `<checkout-widget endpoint="${ENDPOINT}" methods="choose"></checkout-widget>`;
 const overlay = `<checkout-widget endpoint="${ENDPOINT}" mode="overlay"></checkout-widget>`;
 
 test.describe('<checkout-widget> accessibility', () => {
@@ -277,15 +286,61 @@ test.describe('<checkout-widget> accessibility', () => {
     await expect(trigger).toHaveCSS('border-top-width', '1px');
     await page.keyboard.press('Tab');
     await expect(trigger).toBeFocused();
-    const [outline, highlight] = await trigger.evaluate((element) => {
-      const probe = document.createElement('div');
-      probe.style.color = 'Highlight';
-      document.body.append(probe);
-      return [getComputedStyle(element).outlineColor, getComputedStyle(probe).color];
-    });
-    expect(outline).toBe(highlight);
+    await expectRing(trigger, await systemColor(page, 'Highlight'));
+  });
+
+  test('forced colors: the error box, its retry button, the chooser’s Continue and the dialog’s close ring stay visible in system colours', async ({ page }) => {
+    await page.emulateMedia({ forcedColors: 'active' });
+    // An unreachable endpoint: the error box with its "Try again".
+    await setUp(page, embedded, { create: 'abort', read: 'open' });
+    const canvasText = await systemColor(page, 'CanvasText');
+    const highlight = await systemColor(page, 'Highlight');
+    const error = widget(page).locator('[part=error]');
+    await expect(error).toBeVisible();
+    await expectSystemBorder(error, canvasText);
+    await expectSystemBorder(widget(page).getByRole('button', { name: 'Try again' }), canvasText);
+
+    // The chooser's Continue: its own style says `border: 0` on an accent background (dropped in forced colours); the widget's forced-colours border must win.
+    await setUp(page, chooser, { create: 'open', read: 'open' });
+    const continueButton = widget(page).getByRole('button', { name: 'Continue' });
+    await expectSystemBorder(continueButton, canvasText);
+    await widget(page).getByRole('radio', { name: 'Card' }).focus();
+    await page.keyboard.press('Tab');
+    await expect(continueButton).toBeFocused();
+    await expectRing(continueButton, highlight);
+
+    // The overlay's close button has no border of its own (a "×" glyph): its focus ring must show.
+    await setUp(page, overlay, { create: 'open', read: 'open' });
+    await widget(page).getByRole('button', { name: 'Pay' }).press('Enter');
+    const close = widget(page).getByRole('button', { name: 'Close checkout' });
+    await expect(close).toBeFocused();
+    await expectRing(close, highlight);
   });
 });
+
+/** A system colour as the browser computes it (forced colours map to the platform's palette). */
+function systemColor(page: Page, name: string): Promise<string> {
+  return page.evaluate((color) => {
+    const probe = document.createElement('div');
+    probe.style.color = color;
+    document.body.append(probe);
+    const value = getComputedStyle(probe).color;
+    probe.remove();
+    return value;
+  }, name);
+}
+
+async function expectSystemBorder(element: Locator, color: string): Promise<void> {
+  await expect(element).toHaveCSS('border-top-style', 'solid');
+  await expect(element).toHaveCSS('border-top-width', '1px');
+  await expect(element).toHaveCSS('border-top-color', color);
+}
+
+async function expectRing(element: Locator, color: string): Promise<void> {
+  await expect(element).not.toHaveCSS('outline-style', 'none');
+  await expect(element).toHaveCSS('outline-width', '2px');
+  await expect(element).toHaveCSS('outline-color', color);
+}
 
 /**
  * Beyond axe: the accessibility tree of each state in two languages (aria snapshots), the live
@@ -354,34 +409,63 @@ test.describe('<checkout-widget> beyond axe', () => {
     });
   }
 
-  test('320 px wide (reflow): nothing scrolls sideways, the error and its button fit, in every mode', async ({ page }) => {
-    await page.setViewportSize({ width: 320, height: 640 });
-    for (const mode of ['embedded', 'overlay'] as const) {
-      await setUp(page, `<checkout-widget endpoint="${ENDPOINT}" mode="${mode}"></checkout-widget>`, { create: 400, read: 'open' });
-      if (mode === 'overlay') await widget(page).getByRole('button', { name: 'Pay' }).click();
-      await expect(widget(page)).toHaveAttribute('state', 'error');
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-      expect(overflow, mode).toBeLessThanOrEqual(0);
-      for (const control of await widget(page).locator('[part=error], button').all()) {
-        if (!(await control.isVisible())) continue;
-        const box = (await control.boundingBox())!;
-        expect(box.x, mode).toBeGreaterThanOrEqual(0);
-        expect(box.x + box.width, mode).toBeLessThanOrEqual(320);
-      }
-    }
-  });
+  /**
+   * Reflow: 200 % zoom is emulated as what the page sees at 200 % of a 1280 px screen, a 640 CSS px
+   * viewport with deviceScaleFactor 2 (the pixels a zoomed page renders with); 320 px is 400 %.
+   */
+  for (const zoom of [
+    { name: '200 % zoom (640 CSS px, deviceScaleFactor 2)', width: 640, height: 400, deviceScaleFactor: 2 },
+    { name: '320 px wide (400 % zoom)', width: 320, height: 640, deviceScaleFactor: 1 },
+  ]) {
+    test.describe(zoom.name, () => {
+      test.use({ viewport: { width: zoom.width, height: zoom.height }, deviceScaleFactor: zoom.deviceScaleFactor });
 
-  test('the open overlay at 320 px: the dialog fills the width, its close button in view', async ({ page }) => {
-    await page.setViewportSize({ width: 320, height: 640 });
-    await setUp(page, overlay, { create: 'open', read: 'open' });
-    await widget(page).getByRole('button', { name: 'Pay' }).click();
-    await expect(widget(page)).toHaveAttribute('state', 'ready');
-    const dialog = (await widget(page).getByRole('dialog').boundingBox())!;
-    expect(dialog.width).toBeLessThanOrEqual(320);
-    const close = (await widget(page).getByRole('button', { name: 'Close checkout' }).boundingBox())!;
-    expect(close.x + close.width).toBeLessThanOrEqual(320);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
-  });
+      /** No sideways scrolling on the page, and each visible element of the widget inside the width, none cut by its box. */
+      async function expectReflows(page: Page, parts: Locator, label: string): Promise<void> {
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        expect(overflow, label).toBeLessThanOrEqual(0);
+        let seen = 0;
+        for (const part of await parts.all()) {
+          if (!(await part.isVisible())) continue;
+          seen += 1;
+          const box = (await part.boundingBox())!;
+          expect(box.x, label).toBeGreaterThanOrEqual(0);
+          expect(box.x + box.width, label).toBeLessThanOrEqual(zoom.width);
+          // Its content is not cut off sideways (text wraps instead).
+          expect(await part.evaluate((element) => element.scrollWidth - element.clientWidth), label).toBeLessThanOrEqual(0);
+        }
+        expect(seen, label).toBeGreaterThan(0);
+      }
+
+      test('the trigger, and the error with its button, in every mode', async ({ page }) => {
+        await setUp(page, overlay, { create: 400, read: 'open' });
+        await expectReflows(page, widget(page).locator('[part=trigger]'), 'trigger');
+        for (const mode of ['embedded', 'overlay'] as const) {
+          await setUp(page, `<checkout-widget endpoint="${ENDPOINT}" mode="${mode}"></checkout-widget>`, { create: 400, read: 'open' });
+          if (mode === 'overlay') await widget(page).getByRole('button', { name: 'Pay' }).click();
+          await expect(widget(page)).toHaveAttribute('state', 'error');
+          await expectReflows(page, widget(page).locator('[part=error], button'), mode);
+        }
+      });
+
+      test('the method chooser: every method and Continue', async ({ page }) => {
+        await setUp(page, chooser, { create: 'open', read: 'open' });
+        await expect(widget(page).getByRole('radio')).toHaveCount(2);
+        await expectReflows(page, widget(page).locator('[part~=methods], [part~=method], [part~=continue]'), 'chooser');
+      });
+
+      test('the open overlay: the dialog fits the width, its close button in view', async ({ page }) => {
+        await setUp(page, overlay, { create: 'open', read: 'open' });
+        await widget(page).getByRole('button', { name: 'Pay' }).click();
+        await expect(widget(page)).toHaveAttribute('state', 'ready');
+        await expectReflows(page, widget(page).getByRole('dialog'), 'dialog');
+        const close = (await widget(page).getByRole('button', { name: 'Close checkout' }).boundingBox())!;
+        expect(close.x).toBeGreaterThanOrEqual(0);
+        expect(close.x + close.width).toBeLessThanOrEqual(zoom.width);
+        expect(close.y).toBeGreaterThanOrEqual(0);
+      });
+    });
+  }
 
   test('reduced motion: no animation or transition runs in the widget, in any state shown', async ({ page }) => {
     await page.emulateMedia({ reducedMotion: 'reduce' });
