@@ -58,7 +58,13 @@ async function snapshot(cdp: CDPSession, evaluate: <T>(fn: () => T) => Promise<T
   };
 }
 
-export async function measureMemory(browser: Browser, origin: string, cycles: number): Promise<MemoryResult> {
+interface MemoryPage {
+  runCycles(count: number): Promise<void>;
+  snapshot(): Promise<MemorySnapshot>;
+}
+
+/** The memory page in a fresh context, warmed up: lazy chunks, Lit's template cache and the first sandbox page are one-time costs, not leaks. */
+async function onMemoryPage<T>(browser: Browser, origin: string, measure: (page: MemoryPage) => Promise<T>): Promise<T> {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
@@ -67,17 +73,22 @@ export async function measureMemory(browser: Browser, origin: string, cycles: nu
     await page.goto(`${origin}/bench/memory.html`, { waitUntil: 'load' });
     const runCycles = (count: number) => page.evaluate((n) => (window as unknown as { benchCycles(n: number): Promise<void> }).benchCycles(n), count);
     const evaluate = <T>(fn: () => T) => page.evaluate(fn) as Promise<T>;
-    // A few cycles first: lazy chunks, Lit's template cache and the first sandbox page are one-time costs, not leaks.
     await runCycles(5);
-    const before = await snapshot(cdp, evaluate);
-    const started = performance.now();
-    await runCycles(cycles);
-    const cyclesMs = performance.now() - started;
-    const after = await snapshot(cdp, evaluate);
-    return { cycles, before, after, heapGrowthBytes: after.heapUsedBytes - before.heapUsedBytes, cyclesMs };
+    return await measure({ runCycles, snapshot: () => snapshot(cdp, evaluate) });
   } finally {
     await context.close();
   }
+}
+
+export function measureMemory(browser: Browser, origin: string, cycles: number): Promise<MemoryResult> {
+  return onMemoryPage(browser, origin, async (page) => {
+    const before = await page.snapshot();
+    const started = performance.now();
+    await page.runCycles(cycles);
+    const cyclesMs = performance.now() - started;
+    const after = await page.snapshot();
+    return { cycles, before, after, heapGrowthBytes: after.heapUsedBytes - before.heapUsedBytes, cyclesMs };
+  });
 }
 
 /** One point of the long run: the heap after forced GC once `cycles` cycles are done. */
@@ -102,17 +113,9 @@ export interface LongRunResult {
  * forced GC (CDP `HeapProfiler.collectGarbage`) every tenth. Flat: the heap after the second half
  * (cycles 1,000 → 2,000) grew less than 1 MB, so what the first half left is a plateau, not a leak.
  */
-export async function measureLongRun(browser: Browser, origin: string, cycles: number): Promise<LongRunResult> {
-  const context = await browser.newContext();
-  try {
-    const page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('HeapProfiler.enable');
-    await page.goto(`${origin}/bench/memory.html`, { waitUntil: 'load' });
-    const runCycles = (count: number) => page.evaluate((n) => (window as unknown as { benchCycles(n: number): Promise<void> }).benchCycles(n), count);
-    const evaluate = <T>(fn: () => T) => page.evaluate(fn) as Promise<T>;
-    await runCycles(5);
-    const before = await snapshot(cdp, evaluate);
+export function measureLongRun(browser: Browser, origin: string, cycles: number): Promise<LongRunResult> {
+  return onMemoryPage(browser, origin, async (page) => {
+    const before = await page.snapshot();
     const points: HeapPoint[] = [{ cycles: 0, heapUsedBytes: before.heapUsedBytes }];
     const step = Math.max(1, Math.floor(cycles / 10));
     const half = Math.floor(cycles / 2);
@@ -123,15 +126,13 @@ export async function measureLongRun(browser: Browser, origin: string, cycles: n
       // Points every tenth, and always one at the half, where "flat" is measured from.
       const next = Math.min(cycles, done < half && done + step > half ? half : done + step);
       const started = performance.now();
-      await runCycles(next - done);
+      await page.runCycles(next - done);
       cyclesMs += performance.now() - started;
       done = next;
-      after = await snapshot(cdp, evaluate);
+      after = await page.snapshot();
       points.push({ cycles: done, heapUsedBytes: after.heapUsedBytes });
     }
     const atHalf = points.find((point) => point.cycles === half) ?? points[0]!;
     return { cycles, points, secondHalfGrowthBytes: after.heapUsedBytes - atHalf.heapUsedBytes, before, after, cyclesMs };
-  } finally {
-    await context.close();
-  }
+  });
 }
