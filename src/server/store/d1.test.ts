@@ -1,7 +1,13 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { describeStoreConformance, sampleOrder } from './conformance.js';
 import { createD1Store, type D1DatabaseLike } from './d1.js';
+import { MIGRATIONS } from './sql.js';
+import { createSqliteStore } from './sqlite.js';
 
 // A real D1 (workerd's, through Miniflare) reached from Node over its binding proxy: each statement
 // is a round trip to workerd, so a conformance case takes 1-2.5 s alone and more while the suite runs beside it.
@@ -96,6 +102,28 @@ describe('D1 store without interactive transactions', () => {
       expect(await store.getJob('job-2')).toBeUndefined();
     } finally {
       await store.close();
+      await dropTables();
+    }
+  });
+
+  it('makes the schema and the migration records that Kysely\'s migrator makes for the SQLite store', async () => {
+    const SCHEMA = "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name LIKE 'checkout_%' AND name NOT LIKE 'checkout_migrations%' ORDER BY name";
+    const folder = mkdtempSync(path.join(tmpdir(), 'checkout-d1-schema-'));
+    const file = path.join(folder, 'checkout.db');
+    const sqlite = createSqliteStore({ path: file });
+    const store = createD1Store({ database });
+    try {
+      await Promise.all([sqlite.migrate(), store.migrate()]);
+      const kysely = new Database(file, { readonly: true });
+      const expected = kysely.prepare(SCHEMA).all();
+      const names = kysely.prepare('SELECT name FROM checkout_migrations ORDER BY name').all();
+      kysely.close();
+      expect(names).toEqual(Object.keys(MIGRATIONS).map((name) => ({ name })));
+      expect((await database.prepare(SCHEMA).all()).results).toEqual(expected);
+      expect((await database.prepare('SELECT name FROM checkout_migrations ORDER BY name').all()).results).toEqual(names);
+    } finally {
+      await Promise.all([sqlite.close(), store.close()]);
+      rmSync(folder, { recursive: true, force: true });
       await dropTables();
     }
   });

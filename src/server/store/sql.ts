@@ -1,7 +1,6 @@
 import { Kysely, Migrator, sql, type CompiledQuery, type Dialect, type Migration, type QueryResult, type RawBuilder, type Selectable, type SqlBool, type Transaction } from 'kysely';
-import type { CustomerInput } from '../customer.js';
 import { clampLimit } from './limits.js';
-import { byRunAt, decideClaim, lostTakeOver, newJob, STORE_RULES, STORE_WRITES, type IdempotencyKeyRow, type RuleCondition } from './rules.js';
+import { byRunAt, decideClaim, lostTakeOver, STORE_RULES, STORE_WRITES, type RuleCondition } from './rules.js';
 import type {
   CheckoutStore,
   FinishIdempotencyInput,
@@ -13,114 +12,35 @@ import type {
   RateLimitStore,
   SessionStore,
   StorePruning,
-  Job,
   JobInput,
-  JobKind,
   ListOrdersQuery,
   Order,
   OrderTransition,
-  OrderAttempt,
-  OrderLine,
   BreakerStore,
-  ProviderBreaker,
-  OrderStatus,
-  SessionRecord,
   StoredResponse,
 } from './types.js';
+import {
+  breakerRow,
+  jobRow,
+  orderRow,
+  toBreaker,
+  toJob,
+  toKeyRow,
+  toOrder,
+  toSessionRecord,
+  type IdempotencyTable,
+  type OrdersTable,
+  type SessionsTable,
+  type StoreDatabase,
+} from './sql-rows.js';
 
-// Epoch-millisecond and amount columns are BIGINT: PostgreSQL's driver hands them back as strings.
-type BigIntColumn = number | string;
-
-interface OrdersTable {
-  reference: string;
-  provider: string;
-  session_id: string | null;
-  charge_id: string | null;
-  status: string;
-  amount: BigIntColumn;
-  currency: string;
-  lines: string;
-  customer: string;
-  payment_method: string | null;
-  created_at: string;
-  updated_at: string;
-  paid_at: string | null;
-  fulfilled_at: string | null;
-  /** JSON array of `OrderAttempt`s (migration 0005); NULL when the first try served. */
-  attempts: string | null;
-}
-
-interface SessionsTable {
-  session_id: string;
-  provider: string;
-  reference: string;
-  shop_origin: string;
-  return_page: string;
-}
-
-interface IdempotencyTable {
-  key: string;
-  body_hash: string;
-  reference: string;
-  owner: string | null;
-  lease_until: BigIntColumn;
-  response_status: number | null;
-  response_body: string | null;
-  created_at: BigIntColumn;
-}
-
-interface JobsTable {
-  id: string;
-  kind: string;
-  payload: string;
-  status: string;
-  attempts: number;
-  run_at: BigIntColumn;
-  lease_owner: string | null;
-  lease_until: BigIntColumn;
-  last_error: string | null;
-  created_at: BigIntColumn;
-  done_at: BigIntColumn | null;
-}
-
-interface RateLimitsTable {
-  key: string;
-  window_start: BigIntColumn;
-  count: number;
-  expires_at: BigIntColumn;
-}
-
-interface ProviderBreakersTable {
-  provider: string;
-  state: string;
-  failures: number;
-  window_start: BigIntColumn;
-  opened_until: BigIntColumn;
-  probe_until: BigIntColumn;
-  version: number;
-}
-
-interface ProviderRecordsTable {
-  namespace: string;
-  key: string;
-  value: string;
-}
-
-export interface StoreDatabase {
-  checkout_provider_records: ProviderRecordsTable;
-  checkout_orders: OrdersTable;
-  checkout_sessions: SessionsTable;
-  checkout_idempotency: IdempotencyTable;
-  checkout_jobs: JobsTable;
-  checkout_provider_breakers: ProviderBreakersTable;
-  checkout_rate_limits: RateLimitsTable;
-}
+export type { StoreDatabase } from './sql-rows.js';
 
 /**
  * The schema, one migration per version: never edit one that shipped, add the next. Kysely's
  * migrator records them in `checkout_migrations` and takes a lock, so many processes may start at once.
  */
-const MIGRATIONS: Record<string, Migration> = {
+export const MIGRATIONS: Record<string, Migration> = {
   '0001_ledger_sessions_idempotency_jobs': {
     async up(db: Kysely<any>) {
       await createLedgerTables(db);
@@ -278,61 +198,6 @@ async function createKeyAndJobTables(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('checkout_idempotency_created').ifNotExists().on('checkout_idempotency').column('created_at').execute();
 }
 
-function toOrder(row: Selectable<OrdersTable>): Order {
-  return {
-    reference: row.reference,
-    provider: row.provider,
-    ...(row.session_id !== null && { sessionId: row.session_id }),
-    ...(row.charge_id !== null && { chargeId: row.charge_id }),
-    status: row.status as OrderStatus,
-    amount: Number(row.amount),
-    currency: row.currency,
-    lines: JSON.parse(row.lines) as OrderLine[],
-    customer: JSON.parse(row.customer) as CustomerInput,
-    ...(row.payment_method !== null && { paymentMethod: row.payment_method }),
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    ...(row.paid_at !== null && { paidAt: row.paid_at }),
-    ...(row.fulfilled_at !== null && { fulfilledAt: row.fulfilled_at }),
-    ...(row.attempts !== null && { attempts: JSON.parse(row.attempts) as OrderAttempt[] }),
-  };
-}
-
-function toJob(row: Selectable<JobsTable>): Job {
-  // `done_at` is when it finished: done, or (status `dead`) given up.
-  const finished = row.done_at === null ? undefined : Number(row.done_at);
-  return {
-    id: row.id,
-    kind: row.kind as JobKind,
-    payload: JSON.parse(row.payload) as unknown,
-    runAt: Number(row.run_at),
-    status: row.status as Job['status'],
-    attempts: row.attempts,
-    ...(row.lease_owner !== null && { leaseOwner: row.lease_owner }),
-    leaseUntil: Number(row.lease_until),
-    ...(row.last_error !== null && { lastError: row.last_error }),
-    createdAt: Number(row.created_at),
-    ...(finished !== undefined && (row.status === 'dead' ? { deadAt: finished } : { doneAt: finished })),
-  };
-}
-
-function jobRow(input: JobInput): JobsTable {
-  const job = newJob(input);
-  return {
-    id: job.id,
-    kind: job.kind,
-    payload: JSON.stringify(job.payload),
-    status: job.status,
-    attempts: job.attempts,
-    run_at: job.runAt,
-    lease_owner: null,
-    lease_until: job.leaseUntil,
-    last_error: null,
-    created_at: job.createdAt,
-    done_at: null,
-  };
-}
-
 async function insertJob(db: Kysely<StoreDatabase> | Transaction<StoreDatabase>, job: JobInput): Promise<boolean> {
   const inserted = await db
     .insertInto('checkout_jobs')
@@ -358,26 +223,6 @@ export interface SqlStoreOptions {
    * with SQLite's `changes()` inside the batch.
    */
   batch?: (queries: readonly CompiledQuery[]) => Promise<QueryResult<unknown>[]>;
-}
-
-function orderRow(order: Order): OrdersTable {
-  return {
-    reference: order.reference,
-    provider: order.provider,
-    session_id: order.sessionId ?? null,
-    charge_id: order.chargeId ?? null,
-    status: order.status,
-    amount: order.amount,
-    currency: order.currency,
-    lines: JSON.stringify(order.lines),
-    customer: JSON.stringify(order.customer),
-    payment_method: order.paymentMethod ?? null,
-    created_at: order.createdAt,
-    updated_at: order.updatedAt,
-    paid_at: order.paidAt ?? null,
-    fulfilled_at: order.fulfilledAt ?? null,
-    attempts: order.attempts?.length ? JSON.stringify(order.attempts) : null,
-  };
 }
 
 /** A `CheckoutStore` on any Kysely dialect that speaks SQLite or PostgreSQL; the factories below pick one. */
@@ -794,7 +639,7 @@ function jobsPart({ db, ready }: SqlPartContext): JobQueue {
 }
 
 /** A job write's columns: `deadAt` is kept in `done_at` (when the job finished, done or dead). */
-function jobColumnsOf({ deadAt, ...write }: { deadAt?: number | null } & Record<string, unknown>): Record<string, unknown> {
+export function jobColumnsOf({ deadAt, ...write }: { deadAt?: number | null } & Record<string, unknown>): Record<string, unknown> {
   return { ...columnsOf(write), ...(deadAt !== undefined && { done_at: deadAt }) };
 }
 
@@ -877,30 +722,6 @@ function breakersPart({ db, ready }: SqlPartContext): BreakerStore {
   };
 }
 
-function toBreaker(row: Selectable<ProviderBreakersTable>): ProviderBreaker {
-  return {
-    provider: row.provider,
-    state: row.state as ProviderBreaker['state'],
-    failures: Number(row.failures),
-    windowStart: Number(row.window_start),
-    openedUntil: Number(row.opened_until),
-    probeUntil: Number(row.probe_until),
-    version: Number(row.version),
-  };
-}
-
-function breakerRow(breaker: ProviderBreaker): ProviderBreakersTable {
-  return {
-    provider: breaker.provider,
-    state: breaker.state,
-    failures: breaker.failures,
-    window_start: breaker.windowStart,
-    opened_until: breaker.openedUntil,
-    probe_until: breaker.probeUntil,
-    version: breaker.version,
-  };
-}
-
 function pruningPart({ db, ready }: SqlPartContext): StorePruning {
   return {
     async pruneExpired(input) {
@@ -920,17 +741,6 @@ async function insertOrderRow(db: Db, row: OrdersTable): Promise<void> {
     .execute();
 }
 
-function toKeyRow(row: Selectable<IdempotencyTable>): IdempotencyKeyRow {
-  return {
-    bodyHash: row.body_hash,
-    reference: row.reference,
-    owner: row.owner ?? undefined,
-    leaseUntil: Number(row.lease_until),
-    createdAt: Number(row.created_at),
-    ...(row.response_status !== null && { response: { status: row.response_status, body: JSON.parse(row.response_body ?? 'null') as unknown } }),
-  };
-}
-
 function finishKeyQuery(db: Db, key: string, owner: string, response: StoredResponse) {
   return db
     .updateTable('checkout_idempotency')
@@ -948,16 +758,6 @@ function insertIfChanged(db: Kysely<StoreDatabase>, table: keyof StoreDatabase, 
   return sql`INSERT INTO ${sql.table(table)} (${sql.join(entries.map(([column]) => sql.ref(column)))})
     SELECT ${sql.join(entries.map(([, value]) => sql`${value}`))} WHERE changes() > 0
     ON CONFLICT (${sql.ref(key)}) DO NOTHING`.compile(db);
-}
-
-function toSessionRecord(row: Selectable<SessionsTable>): SessionRecord {
-  return {
-    sessionId: row.session_id,
-    provider: row.provider,
-    reference: row.reference,
-    shopOrigin: row.shop_origin,
-    returnPage: row.return_page,
-  };
 }
 
 /** A rule's field as its column: `leaseUntil` is `lease_until`. */
@@ -981,11 +781,11 @@ export function whereRule<Row, Input>(condition: RuleCondition<Row, Input>, inpu
 }
 
 /** A write of rules.ts (`STORE_WRITES`) as the columns it sets; `null` clears one. */
-function columnsOf(write: Record<string, unknown>): Record<string, unknown> {
+export function columnsOf(write: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(write).map(([field, next]) => [column(field), next]));
 }
 
 /** `columnsOf` for `checkout_idempotency`, whose answer is stored as its status and its JSON body. */
-function keyColumnsOf({ response, ...write }: { response?: StoredResponse } & Record<string, unknown>): Record<string, unknown> {
+export function keyColumnsOf({ response, ...write }: { response?: StoredResponse } & Record<string, unknown>): Record<string, unknown> {
   return { ...columnsOf(write), ...(response && { response_status: response.status, response_body: JSON.stringify(response.body) }) };
 }
