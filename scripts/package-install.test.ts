@@ -10,12 +10,15 @@
  * - the same project as a scratch shop (`scripts/scratch-app/`, with `@hono/node-server` and
  *   `@playwright/test` added): its Playwright test pays, declines and cancels with
  *   `checkout-widget/testing`, each backend recipe of docs/recipes/ (Express, Fastify, Hono) pays once,
- *   the recipes' TypeScript blocks (Next.js, Workers) compile, and `npx checkout-widget trigger` is accepted by its running handler.
+ *   the recipes' TypeScript blocks (Next.js, Workers) compile, and `npx checkout-widget trigger` is accepted by its running handler;
+ * - in the same shop, the front-end recipes as apps (`scripts/scratch-app/apps/<vue|react|svelte>/`): each
+ *   type-checked (vue-tsc with strictTemplates, tsc, svelte-check), built by Vite, served by the shop
+ *   and paid through once by its Playwright test (`apps.spec.mjs`).
  *
  * Installs go to the registry (or npm's cache); `tsc` is the repository's own.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -285,7 +288,25 @@ const RECIPE_PACKAGES = ['express@5', 'fastify@5'];
 const versionOf = (name: string) => (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 /** The frameworks whose typings (`checkout-widget/vue`, `/preact`, `/solid`) the shop type-checks; the checkers are the project's own tsc and vue-tsc. */
 const FRAMEWORK_PACKAGES = ['vue', 'preact', 'solid-js'].map((name) => `${name}@${versionOf(name)}`);
-const SHOP_EXTRA_PACKAGES = [`@playwright/test@${versionOf('@playwright/test')}`, '@hono/node-server@1', ...RECIPE_PACKAGES, ...FRAMEWORK_PACKAGES];
+/**
+ * The front-end recipes' apps (scripts/scratch-app/apps/): Vite and its plugins, React (with the
+ * `checkout-widget/react` wrapper's @lit/react and React's types, for tsc) and Svelte; Vue is above.
+ * The versions are the repository's own where it has the package (npm's cache has them).
+ */
+const APP_PACKAGES = [
+  ...['vite', 'react', 'react-dom', '@lit/react', 'svelte', '@types/react', '@types/react-dom'].map((name) => `${name}@${versionOf(name)}`),
+  '@vitejs/plugin-vue@6',
+  '@vitejs/plugin-react@6',
+  '@sveltejs/vite-plugin-svelte@7',
+];
+const SHOP_EXTRA_PACKAGES = [`@playwright/test@${versionOf('@playwright/test')}`, '@hono/node-server@1', ...RECIPE_PACKAGES, ...FRAMEWORK_PACKAGES, ...APP_PACKAGES];
+
+/** The front-end apps of scripts/scratch-app/apps/, each with the checker its recipe names and the file that checker reads. */
+const APPS = [
+  { app: 'vue', checker: ['vue-tsc', 'bin', 'vue-tsc.js'], args: ['-p', 'tsconfig.json'], file: 'App.vue' },
+  { app: 'react', checker: ['typescript', 'bin', 'tsc'], args: ['-p', 'tsconfig.json'], file: 'App.tsx' },
+  { app: 'svelte', checker: ['svelte-check', 'bin', 'svelte-check'], args: ['--tsconfig', './tsconfig.json', '--output', 'machine'], file: 'App.svelte' },
+];
 
 /**
  * src/types/fixtures (the framework type tests of src/types/frameworks.test.ts), copied into the
@@ -311,8 +332,11 @@ describe('a scratch shop: checkout-widget/testing in its Playwright test, the CL
   beforeAll(async () => {
     shopDir = backend.dir;
     await npm(['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...SHOP_EXTRA_PACKAGES], shopDir);
-    const app = join(ROOT, 'scripts', 'scratch-app');
-    for (const file of readdirSync(app)) copyFileSync(join(app, file), join(shopDir, file));
+    cpSync(join(ROOT, 'scripts', 'scratch-app'), shopDir, { recursive: true });
+    // The front-end apps, built as a shop builds them (`vite build`, into apps/<name>/dist, which server.mjs serves).
+    const vite = join(shopDir, 'node_modules', 'vite', 'bin', 'vite.js');
+    const builds = Promise.all(APPS.map(({ app }) => run(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: join(shopDir, 'apps', app) })));
+    builds.catch(() => {}); // awaited below, once the server is up; a failed build fails this hook there
     const port = await freePort();
     const child = spawn(process.execPath, ['server.mjs'], { cwd: shopDir, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
     shop = child;
@@ -329,13 +353,14 @@ describe('a scratch shop: checkout-widget/testing in its Playwright test, the CL
     const [, url, env] = /^READY (\S+) (.*)$/.exec(ready)!;
     shopUrl = url!;
     sandboxEnv = JSON.parse(env!) as Record<string, string>;
-  }, 240_000);
+    await builds;
+  }, 300_000);
 
   afterAll(() => {
     shop?.kill('SIGTERM');
   });
 
-  it('its Playwright tests pay (popup), decline then pay (embedded) and cancel with payInSandbox; each backend recipe pays once', async () => {
+  it('its Playwright tests pay (popup), decline then pay (embedded) and cancel with payInSandbox; each backend recipe and each front-end app pays once', async () => {
     const port = new URL(shopUrl).port;
     const { stdout } = await run(process.execPath, [join(shopDir, 'node_modules', '@playwright', 'test', 'cli.js'), 'test', '-c', 'playwright.config.mjs'], {
       cwd: shopDir,
@@ -344,8 +369,8 @@ describe('a scratch shop: checkout-widget/testing in its Playwright test, the CL
     }).catch((error: { stdout?: string; stderr?: string }) => {
       throw new Error(`the scratch shop's Playwright test failed:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
     });
-    expect(stdout).toContain('6 passed');
-  }, 240_000);
+    expect(stdout).toContain('9 passed');
+  }, 300_000);
 
   it('compiles the recipes\' TypeScript server code (docs/recipes/*.md blocks marked `<!-- compiled: <file> -->`) against the installed package', async () => {
     const docs = join(ROOT, 'docs', 'recipes');
@@ -382,6 +407,30 @@ describe('a scratch shop: checkout-widget/testing in its Playwright test, the CL
     expect(output).toMatch(/endpiont/);
     expect(output).toMatch(/"modal"/);
     expect(output).toMatch(/'sesion'/);
+  }, 240_000);
+
+  it.each(APPS)('the $app app type-checks with $file against the installed package, and fails on a misspelt attribute and detail field', async ({ app, checker, args, file }) => {
+    const dir = join(shopDir, 'apps', app);
+    // The repository's own checkers (vue-tsc, tsc, svelte-check), as for the type fixtures above; the types come from the shop.
+    const check = () =>
+      run(process.execPath, [join(ROOT, 'node_modules', ...checker), ...args], { cwd: dir }).then(
+        () => '',
+        (error: { stdout?: string; stderr?: string }) => `FAILED\n${error.stdout ?? ''}${error.stderr ?? ''}`,
+      );
+    expect(await check()).toBe('');
+    const source = readFileSync(join(dir, file), 'utf8');
+    expect(source).toContain('endpoint=');
+    expect(source).toContain('event.detail.session.id');
+    const broken = source.replace('endpoint=', 'endpiont=').replace('event.detail.session.id', 'event.detail.session.sesion');
+    writeFileSync(join(dir, file), broken);
+    try {
+      const output = await check();
+      expect(output).toMatch(/^FAILED/);
+      expect(output).toMatch(/endpiont/);
+      expect(output).toMatch(/'sesion'/);
+    } finally {
+      writeFileSync(join(dir, file), source);
+    }
   }, 240_000);
 
   it('npx checkout-widget trigger: the running handler takes the signed webhook, refuses a forged one; --help works', async () => {

@@ -1,7 +1,8 @@
 /**
  * docs/recipes/: a code block marked `<!-- tested: <path> -->` is the exact text of that file (the
- * backend recipes in scripts/scratch-app/, which the scratch shop of scripts/package-install.test.ts
- * runs and pays through), every recipe file is shown on some page, and every relative link resolves.
+ * backend recipes in scripts/scratch-app/ and the front-end apps in scripts/scratch-app/apps/, which
+ * the scratch shop of scripts/package-install.test.ts builds, runs and pays through), every recipe
+ * file is shown on some page, and every relative link resolves.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -21,11 +22,20 @@ describe('docs/recipes', () => {
     }
   });
 
-  it('shows every recipe file of scripts/scratch-app/ (and each once)', () => {
+  it('shows every recipe file of scripts/scratch-app/ and every file of its apps but index.html (and each once)', () => {
     const shown = pages.flatMap((page) => [...text(page).matchAll(TESTED)].map((match) => match[1]));
-    const files = readdirSync(join(ROOT, 'scripts', 'scratch-app'))
-      .filter((file) => /^(recipe-.*|shop|server)\.mjs$/.test(file))
-      .map((file) => `scripts/scratch-app/${file}`);
+    const app = join(ROOT, 'scripts', 'scratch-app');
+    const files = [
+      ...readdirSync(app)
+        .filter((file) => /^(recipe-.*|shop|server)\.mjs$/.test(file))
+        .map((file) => `scripts/scratch-app/${file}`),
+      ...readdirSync(join(app, 'apps')).flatMap((name) =>
+        readdirSync(join(app, 'apps', name))
+          .filter((file) => file !== 'index.html')
+          .map((file) => `scripts/scratch-app/apps/${name}/${file}`),
+      ),
+    ];
+    expect(files).toContain('scripts/scratch-app/apps/vue/App.vue');
     expect(shown.sort()).toEqual(files.sort());
   });
 

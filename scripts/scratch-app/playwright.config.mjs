@@ -10,6 +10,7 @@ export default defineConfig({
   testDir: '.',
   testMatch: /\.spec\.mjs$/,
   workers: 1,
+  timeout: 90_000, // a payment takes 10-15 s alone, and up to 30 s and more on a loaded 2-core CI machine
   reporter: 'list',
   use: { baseURL: url, launchOptions: { ...(executablePath && { executablePath }), args: ['--no-sandbox', '--disable-gpu'] } },
   webServer: { command: 'node server.mjs', url: `${url}/`, reuseExistingServer: true, timeout: 60_000 },
