@@ -99,7 +99,7 @@ test.describe('inline starter', () => {
     // The memory entry the element keeps: the starter's key and the session.
     const memory = await page.evaluate(() => Object.entries(sessionStorage));
     expect(memory).toEqual([[expect.stringMatching(/^checkout-widget:session:[0-9a-z]+$/), JSON.stringify({ key: backend.posts[0]!.key, id: 'ses_1' })]]);
-    expect(await widget(page).evaluate((element) => '_checkoutStart' in element), 'the call is taken once').toBe(false);
+    expect(await widget(page).evaluate((element) => '_cs' in element), 'the call is taken once').toBe(false);
   });
 
   test('load="interaction": the starter sends nothing; the create leaves on the shopper\'s click, once', async ({ page }) => {
