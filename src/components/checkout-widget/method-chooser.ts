@@ -7,7 +7,7 @@ import { isPlainObject } from '../../core/message-filter.js';
 import { openPopup } from '../../core/popup.js';
 import type { CheckoutMethod } from '../../core/protocol.js';
 import type { DisplayMode } from '../../core/display.js';
-import { requestSession } from '../../core/session-client.js';
+import { postMethods } from '../../core/session-client.js';
 import { memorySlot, recall, storage } from './session-memory.js';
 import type { CheckoutStrings } from './strings.js';
 
@@ -37,6 +37,8 @@ export interface ChooserHost {
   mode: DisplayMode;
   signal: AbortSignal;
   offer?: MethodOffer | undefined;
+  /** The methods call the widget sent as this run began (session-client.ts, postMethods), while this chunk loaded. */
+  listed?: Promise<unknown> | undefined;
   /** Puts the chooser on screen (a view of the widget's texts), or takes it off with `undefined`. */
   show(view: ((t: CheckoutStrings) => unknown) | undefined): Promise<unknown>;
 }
@@ -104,15 +106,6 @@ async function parseMethods(json: unknown): Promise<CheckoutMethod[]> {
   return methods;
 }
 
-/** `POST {endpoint}/methods` with the create body (no `provider`): the methods for this cart, labelled in its locale. */
-export function listMethods(endpoint: string, body: Record<string, unknown>, signal: AbortSignal): Promise<CheckoutMethod[]> {
-  return requestSession(
-    `${endpoint.replace(/\/+$/, '')}/methods`,
-    { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(body) },
-    { signal, retries: 2, parse: parseMethods },
-  );
-}
-
 let adopted: WeakSet<ShadowRoot> | undefined;
 
 /** The chooser's styles join the widget's (constructable sheets: no inline style for a strict CSP to refuse). */
@@ -132,7 +125,7 @@ function adoptStyles(element: HTMLElement): void {
  * `provider_load_failed`.
  */
 export async function chooseMethod(host: ChooserHost): Promise<MethodChoice> {
-  const { endpoint, body, signal, offer } = host;
+  const { endpoint, body, signal, offer, listed } = host;
   const unavailable = offer?.unavailable ?? [];
   const slot = choiceSlot(endpoint, body);
   if (!unavailable.length) {
@@ -143,7 +136,8 @@ export async function chooseMethod(host: ChooserHost): Promise<MethodChoice> {
       return { method, methods: offer?.methods, unavailable, body: withMethod(body, method) };
     }
   }
-  const methods = offer?.methods ?? (await listMethods(endpoint, body, signal));
+  // The widget's call when it sent one (not for a failover, nor with a pick remembered), else ours now.
+  const methods = offer?.methods ?? (await parseMethods(await (listed ?? postMethods(endpoint, body, signal))));
   const open = methods.filter((method) => !unavailable.includes(method.id));
   if (!open.length) throw new CheckoutError('provider_load_failed', 'No other payment method could be loaded', { retryable: true });
   let method = open[0]!;
