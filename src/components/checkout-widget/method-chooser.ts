@@ -26,6 +26,12 @@ export interface MethodChoice extends MethodOffer {
    * browser refused it). Left out when no chooser was shown.
    */
   popup?: Window | null;
+  /**
+   * After this method's browser SDK did not load: what the next run offers (this method marked
+   * unavailable), or undefined when no other method is left. Here, not in the core: only a run
+   * with a chooser fails over.
+   */
+  next(): MethodOffer | undefined;
 }
 
 export interface ChooserHost {
@@ -133,7 +139,7 @@ export async function chooseMethod(host: ChooserHost): Promise<MethodChoice> {
     // Its session is still remembered: the create resumes it (or starts afresh with this method).
     if (kept && recall(memorySlot(endpoint, withMethod(body, kept)))?.id) {
       const method = offer?.methods?.find((entry) => entry.id === kept.id && entry.provider === kept.provider) ?? { ...kept, label: kept.id, kind: '' };
-      return { method, methods: offer?.methods, unavailable, body: withMethod(body, method) };
+      return choiceOf(method, offer?.methods, unavailable, body);
     }
   }
   // The widget's call when it sent one (not for a failover, nor with a pick remembered), else ours now.
@@ -149,9 +155,22 @@ export async function chooseMethod(host: ChooserHost): Promise<MethodChoice> {
     host.element.dispatchEvent(createCheckoutEvent('checkout-method', { method: method.id, provider: method.provider }));
   }
   storage((store) => store.setItem(slot, JSON.stringify({ id: method.id, provider: method.provider })));
-  const choice: MethodChoice = { method, methods, unavailable, body: withMethod(body, method) };
+  const choice = choiceOf(method, methods, unavailable, body);
   if (popup !== undefined) choice.popup = popup;
   return choice;
+}
+
+function choiceOf(method: CheckoutMethod, methods: CheckoutMethod[] | undefined, unavailable: string[], body: Record<string, unknown>): MethodChoice {
+  return {
+    method,
+    methods,
+    unavailable,
+    body: withMethod(body, method),
+    next: () => {
+      const offer = { methods, unavailable: [...unavailable, method.id] };
+      return methods?.every((entry) => offer.unavailable.includes(entry.id)) ? undefined : offer;
+    },
+  };
 }
 
 function readChoice(slot: string): { id: string; provider: string } | undefined {

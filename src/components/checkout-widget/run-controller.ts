@@ -627,9 +627,8 @@ export class CheckoutRunController implements ReactiveController {
     // A provider script that did not load (ad blocker, network, CSP) is reported, and the chooser
     // offers the other methods; with no other method, the error stays (with "Try again").
     const session = this.#session;
-    const choice = run.choice;
-    const offer = choice && { methods: choice.methods, unavailable: [...choice.unavailable, choice.method.id] };
-    if (offer && session && session.kind !== 'hosted' && checkoutError.code === 'provider_load_failed' && !offer.methods?.every((method) => offer.unavailable.includes(method.id))) {
+    const offer = session && session.kind !== 'hosted' && checkoutError.code === 'provider_load_failed' && run.choice?.next();
+    if (offer) {
       this.#dispatch('checkout-error', { code: 'provider_load_failed', message: checkoutError.message, retryable: true, session });
       // A reload must not resume the method that cannot load.
       this.#forgetSession(run);
