@@ -15,16 +15,20 @@ import { LOCALES } from '../../src/core/language.js';
  * it (the pending view and `load="interaction"` took 129, dark mode and the funnel's notes 182), and
  * issue 24's errors that say what to do (`missing_endpoint`, a 404's URL, the CORS hint) took 102,
  * and issue 26's server-rendered sessions (adopting the server's frame and session JSON) 133:
- * 16,275 B in all. Issue 26 asks for 14 KiB with all of that: not met yet (README, "Performance").
+ * 16,275 B in all (16,318 measured before issue 26's cuts). Issue 26's cuts (README, "Performance"):
+ * the methods call sent from the core (+74), an open session missing its kind's fields deferred to
+ * the validators chunk (−75), the failover's offer in the chooser chunk (−40), the overlay dialog
+ * and the popup window a chunk of their own (−199): 16,070 B. The budget is that and 64 B for
+ * issue 25's leftovers (≤ 60 B). 14 KiB is not met: Lit alone is about 6 KB of it (README).
  */
-export const CORE_GZIP_BUDGET = 15_742 + 400 + 110 + 140;
+export const CORE_GZIP_BUDGET = 16_070 + 64;
 /**
- * The inline starter (`starter.js`, pasted into the page as `starter.html`): issue 26 asks for 600 B;
- * it is 649 B gzip (628 before it learned to leave `load="interaction"` and server-rendered widgets
- * alone) with the element's memory slot, key memory and skip rules in it, so the budget holds what
- * it is (README, "Start during the parse").
+ * The inline starter (`starter.js`, pasted into the page as `starter.html`): issue 26's 600 B. It is
+ * 594 B gzip (649 before issue 26's cuts: `crypto.randomUUID`, storage by named property, a shorter
+ * hash loop and names), with the element's memory slot, key memory and skip rules in it (README,
+ * "Start during the parse").
  */
-export const STARTER_GZIP_BUDGET = 660;
+export const STARTER_GZIP_BUDGET = 600;
 /** Everything a start of a hosted checkout in English fetches (the `START_SET` roles): issue 13's 18 KiB. */
 export const START_SET_GZIP_BUDGET = 18 * 1024;
 
@@ -56,6 +60,8 @@ export const START_SET: readonly CdnFileRole[] = ['core', 'funnel'];
 
 /** The funnel's steps (`checkout-step`): fetched at a run's start, after the create call has left. */
 export const FUNNEL_CHUNK_GZIP_BUDGET = 1024;
+/** The hosted renderer's overlay dialog and popup window: fetched only by a checkout shown in one of them. */
+export const WINDOWS_CHUNK_GZIP_BUDGET = 1024;
 /** The shop's theme for provider pages that ask for it (a hosted url with a `theme` parameter). */
 export const THEME_CHUNK_GZIP_BUDGET = 640;
 
@@ -77,6 +83,7 @@ const ROLES: ReadonlyArray<{ role: CdnFileRole; pattern: RegExp; budget?: number
   { role: 'chooser', pattern: /^checkout-method-chooser-[\w-]+\.js$/, budget: CHOOSER_CHUNK_GZIP_BUDGET, description: 'method chooser chunk (`methods="choose"` only)' },
   { role: 'i18n', pattern: /^checkout-i18n-[\w-]+\.js$/, budget: LOCALE_CHUNK_GZIP_BUDGET, description: 'language picker (non-English locales)' },
   { role: 'funnel', pattern: /^checkout-funnel-steps-[\w-]+\.js$/, budget: FUNNEL_CHUNK_GZIP_BUDGET, description: 'funnel steps (`checkout-step`), every start' },
+  { role: 'windows', pattern: /^checkout-hosted-windows-[\w-]+\.js$/, budget: WINDOWS_CHUNK_GZIP_BUDGET, description: 'overlay dialog and popup window (`mode="overlay"`, `"popup"` only)' },
   { role: 'theme', pattern: /^checkout-theme-[\w-]+\.js$/, budget: THEME_CHUNK_GZIP_BUDGET, description: 'theme reader (hosted pages that ask for the theme)' },
   ...LOCALE_CHUNKS.map((code) => ({
     role: `locale-${code}`,
@@ -133,7 +140,7 @@ export function measureCdnBytes(cdnDir: string): CdnFileBytes[] {
 }
 
 /** Problems with the build against the budgets; empty when everything fits. */
-export function budgetProblems(files: readonly CdnFileBytes[], requiredRoles: readonly CdnFileRole[] = ['core', 'starter', 'iife', 'validators', ...RENDERER_PROVIDERS, 'chooser', 'i18n', 'funnel', 'theme', ...LOCALE_CHUNKS.map((code) => `locale-${code}`)]): string[] {
+export function budgetProblems(files: readonly CdnFileBytes[], requiredRoles: readonly CdnFileRole[] = ['core', 'starter', 'iife', 'validators', ...RENDERER_PROVIDERS, 'chooser', 'i18n', 'funnel', 'windows', 'theme', ...LOCALE_CHUNKS.map((code) => `locale-${code}`)]): string[] {
   const problems: string[] = [];
   for (const role of requiredRoles) {
     if (!files.some((file) => file.role === role)) problems.push(`dist/cdn has no ${role} file`);

@@ -61,6 +61,18 @@ export function readSession(endpoint: string, id: string, options: SessionReques
 }
 
 /**
+ * `POST {endpoint}/methods` with the create body (no `provider`): the methods for this cart,
+ * labelled in its locale, as the answer's JSON (the chooser checks it).
+ */
+export function postMethods(endpoint: string, body: unknown, signal: AbortSignal): Promise<unknown> {
+  return requestSession(
+    sessionUrl(endpoint, 'methods'),
+    { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(body) },
+    { signal, retries: 2, parse: async (json) => json },
+  );
+}
+
+/**
  * `POST {endpoint}/{id}/token` (a `card-token` session): the backend pays with the card token and
  * answers the session to go on with. Not retried: a token pays once, so after a lost answer the
  * shopper tries again with a new one. A decline is the `endpoint_error` with status 402.

@@ -66,6 +66,8 @@ interface FakeBackend {
   statuses: Map<string, string>;
   /** Scripts requested from a provider's CDN (all aborted). */
   blocked: string[];
+  /** The chooser chunk is answered only once the methods call has arrived. */
+  holdChooser?: boolean;
 }
 
 const hostedPage = (id: string) => `<!doctype html><title>Pay</title><h1>Sandbox pay</h1>
@@ -86,6 +88,8 @@ const bridgePage = (id: string) => `<!doctype html><title>Return</title><script>
 
 async function setUp(page: Page, attributes: string, backend: Partial<FakeBackend> = {}, lang = 'en'): Promise<FakeBackend> {
   const state: FakeBackend = { methods: [SDKS[0]!.method, HOSTED], methodCalls: [], posts: [], gets: [], sessions: {}, statuses: new Map(), blocked: [], ...backend };
+  let methodsArrived!: () => void;
+  const methodsCalled = new Promise<void>((resolve) => (methodsArrived = resolve));
   const html = `<!doctype html><html lang="${lang}"><head><title>Shop</title><script type="module" src="/cdn/checkout-widget.js"></script></head>
     <body><main><h1>Shop</h1><checkout-widget endpoint="${ENDPOINT}" methods="choose" payload='${JSON.stringify(PAYLOAD)}' ${attributes}></checkout-widget></main><script>
       window.__events = [];
@@ -119,11 +123,14 @@ async function setUp(page: Page, attributes: string, backend: Partial<FakeBacken
     const request = route.request();
     const url = new URL(request.url());
     if (url.pathname.startsWith('/cdn/')) {
-      const body = await readFile(CDN_DIR + url.pathname.slice(5)).catch(() => null);
+      const name = url.pathname.slice(5);
+      if (state.holdChooser && name.startsWith('checkout-method-chooser-')) await methodsCalled;
+      const body = await readFile(CDN_DIR + name).catch(() => null);
       return body ? route.fulfill({ body, contentType: 'text/javascript' }) : route.fulfill({ status: 404 });
     }
     if (url.pathname === `${ENDPOINT}/methods` && request.method() === 'POST') {
       state.methodCalls.push(request.postDataJSON() as Record<string, unknown>);
+      methodsArrived();
       return route.fulfill({ status: 200, json: { methods: state.methods } });
     }
     if (url.pathname === ENDPOINT && request.method() === 'POST') {
@@ -281,6 +288,17 @@ test.describe('<checkout-widget methods="choose">', () => {
     await widget(page).getByRole('button', { name: 'Continue' }).click();
     await expect(widget(page).getByRole('radio', { name: 'Card' })).toBeDisabled();
     await expectNoViolations(page);
+  });
+
+  test('the methods call leaves from the core as the run begins, not after the chooser chunk', async ({ page }) => {
+    // The chunk is held until the methods call arrives: a call sent from the chunk would never come.
+    const backend = await setUp(page, '', { holdChooser: true });
+    await page.goto(`${SHOP}/shop.html`);
+    await expect(chooser(page)).toBeVisible();
+    expect(backend.methodCalls).toEqual([{ ...PAYLOAD, locale: 'en' }]);
+    await widget(page).getByRole('button', { name: 'Continue' }).click();
+    await expect(widget(page)).toHaveAttribute('state', 'ready');
+    expect(backend.methodCalls).toHaveLength(1);
   });
 
   test('one method offered: no chooser, straight to its session', async ({ page }) => {

@@ -7,7 +7,7 @@ import { isPlainObject } from '../../core/message-filter.js';
 import { openPopup } from '../../core/popup.js';
 import type { CheckoutMethod } from '../../core/protocol.js';
 import type { DisplayMode } from '../../core/display.js';
-import { requestSession } from '../../core/session-client.js';
+import { postMethods } from '../../core/session-client.js';
 import { memorySlot, recall, storage } from './session-memory.js';
 import type { CheckoutStrings } from './strings.js';
 
@@ -26,6 +26,12 @@ export interface MethodChoice extends MethodOffer {
    * browser refused it). Left out when no chooser was shown.
    */
   popup?: Window | null;
+  /**
+   * After this method's browser SDK did not load: what the next run offers (this method marked
+   * unavailable), or undefined when no other method is left. Here, not in the core: only a run
+   * with a chooser fails over.
+   */
+  next(): MethodOffer | undefined;
 }
 
 export interface ChooserHost {
@@ -37,6 +43,8 @@ export interface ChooserHost {
   mode: DisplayMode;
   signal: AbortSignal;
   offer?: MethodOffer | undefined;
+  /** The methods call the widget sent as this run began (session-client.ts, postMethods), while this chunk loaded. */
+  listed?: Promise<unknown> | undefined;
   /** Puts the chooser on screen (a view of the widget's texts), or takes it off with `undefined`. */
   show(view: ((t: CheckoutStrings) => unknown) | undefined): Promise<unknown>;
 }
@@ -104,15 +112,6 @@ async function parseMethods(json: unknown): Promise<CheckoutMethod[]> {
   return methods;
 }
 
-/** `POST {endpoint}/methods` with the create body (no `provider`): the methods for this cart, labelled in its locale. */
-export function listMethods(endpoint: string, body: Record<string, unknown>, signal: AbortSignal): Promise<CheckoutMethod[]> {
-  return requestSession(
-    `${endpoint.replace(/\/+$/, '')}/methods`,
-    { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(body) },
-    { signal, retries: 2, parse: parseMethods },
-  );
-}
-
 let adopted: WeakSet<ShadowRoot> | undefined;
 
 /** The chooser's styles join the widget's (constructable sheets: no inline style for a strict CSP to refuse). */
@@ -132,7 +131,7 @@ function adoptStyles(element: HTMLElement): void {
  * `provider_load_failed`.
  */
 export async function chooseMethod(host: ChooserHost): Promise<MethodChoice> {
-  const { endpoint, body, signal, offer } = host;
+  const { endpoint, body, signal, offer, listed } = host;
   const unavailable = offer?.unavailable ?? [];
   const slot = choiceSlot(endpoint, body);
   if (!unavailable.length) {
@@ -140,10 +139,11 @@ export async function chooseMethod(host: ChooserHost): Promise<MethodChoice> {
     // Its session is still remembered: the create resumes it (or starts afresh with this method).
     if (kept && recall(memorySlot(endpoint, withMethod(body, kept)))?.id) {
       const method = offer?.methods?.find((entry) => entry.id === kept.id && entry.provider === kept.provider) ?? { ...kept, label: kept.id, kind: '' };
-      return { method, methods: offer?.methods, unavailable, body: withMethod(body, method) };
+      return choiceOf(method, offer?.methods, unavailable, body);
     }
   }
-  const methods = offer?.methods ?? (await listMethods(endpoint, body, signal));
+  // The widget's call when it sent one (not for a failover, nor with a pick remembered), else ours now.
+  const methods = offer?.methods ?? (await parseMethods(await (listed ?? postMethods(endpoint, body, signal))));
   const open = methods.filter((method) => !unavailable.includes(method.id));
   if (!open.length) throw new CheckoutError('provider_load_failed', 'No other payment method could be loaded', { retryable: true });
   let method = open[0]!;
@@ -155,9 +155,22 @@ export async function chooseMethod(host: ChooserHost): Promise<MethodChoice> {
     host.element.dispatchEvent(createCheckoutEvent('checkout-method', { method: method.id, provider: method.provider }));
   }
   storage((store) => store.setItem(slot, JSON.stringify({ id: method.id, provider: method.provider })));
-  const choice: MethodChoice = { method, methods, unavailable, body: withMethod(body, method) };
+  const choice = choiceOf(method, methods, unavailable, body);
   if (popup !== undefined) choice.popup = popup;
   return choice;
+}
+
+function choiceOf(method: CheckoutMethod, methods: CheckoutMethod[] | undefined, unavailable: string[], body: Record<string, unknown>): MethodChoice {
+  return {
+    method,
+    methods,
+    unavailable,
+    body: withMethod(body, method),
+    next: () => {
+      const offer = { methods, unavailable: [...unavailable, method.id] };
+      return methods?.every((entry) => offer.unavailable.includes(entry.id)) ? undefined : offer;
+    },
+  };
 }
 
 function readChoice(slot: string): { id: string; provider: string } | undefined {

@@ -4,13 +4,13 @@ import { createCheckoutEvent, type CheckoutEventDetails, type CheckoutEventName 
 import { type CheckoutSession, isFinalStatus, type OutcomeParams, type SessionKind } from '../../core/protocol.js';
 import { isPlainObject, originOf } from '../../core/message-filter.js';
 import { openPopup } from '../../core/popup.js';
-import { readSession, sleep, submitToken } from '../../core/session-client.js';
+import { postMethods, readSession, sleep, submitToken } from '../../core/session-client.js';
 import { type DisplayMode, type WidgetState } from '../../core/display.js';
 import { watchSessionStatus } from '../../core/status-watcher.js';
 import { loadRenderer } from '../../provider-registry/renderer-loaders.js';
 import { parseSessionLazily as parse } from '../../provider-registry/session-validators.js';
 import type { Renderer, RendererHost, RendererOutcome } from '../../renderers/types.js';
-import { forget, memorySlot } from './session-memory.js';
+import { forget, memorySlot, storage } from './session-memory.js';
 import { createBody, createOrResume, takeStartedCall, type SessionContext } from './session-start.js';
 import { en } from './locales/en.js';
 import type { CheckoutStrings } from './strings.js';
@@ -297,13 +297,19 @@ export class CheckoutRunController implements ReactiveController {
       const body = this.#createBody();
       if (typeof body === 'string') throw new CheckoutError('invalid_session', body);
       run.cart = memorySlot(endpoint, body);
+      // The methods call leaves now, while the chooser chunk loads (issue 26: it was one after the
+      // other). Not for a failover (its offer knows the methods), nor when a pick is remembered for
+      // this cart (method-chooser.ts, choiceSlot): a reload may resume that pick's session, no call.
+      const listed = offer || storage((store) => store.getItem(`${run.cart}:method`)) ? undefined : postMethods(endpoint, body, run.abort.signal);
+      // The chooser awaits it; a chunk that fails to load leaves it no unhandled rejection.
+      listed?.catch(Boolean);
       const { chooseMethod } = await import('./method-chooser.js');
       const show = (view: Run['chooser']) => {
         if (this.#run === run) run.chooser = view;
         this.#host.requestUpdate();
         return this.#host.updateComplete;
       };
-      run.choice = await chooseMethod({ element: this.#host, endpoint, body, mode: run.mode, signal: run.abort.signal, offer, show });
+      run.choice = await chooseMethod({ element: this.#host, endpoint, body, mode: run.mode, signal: run.abort.signal, offer, listed, show });
       // The Continue click opened the window (or was refused): that was this start's gesture.
       if (run.choice.popup !== undefined) {
         run.popup = run.choice.popup;
@@ -621,9 +627,8 @@ export class CheckoutRunController implements ReactiveController {
     // A provider script that did not load (ad blocker, network, CSP) is reported, and the chooser
     // offers the other methods; with no other method, the error stays (with "Try again").
     const session = this.#session;
-    const choice = run.choice;
-    const offer = choice && { methods: choice.methods, unavailable: [...choice.unavailable, choice.method.id] };
-    if (offer && session && session.kind !== 'hosted' && checkoutError.code === 'provider_load_failed' && !offer.methods?.every((method) => offer.unavailable.includes(method.id))) {
+    const offer = session && session.kind !== 'hosted' && checkoutError.code === 'provider_load_failed' && run.choice?.next();
+    if (offer) {
       this.#dispatch('checkout-error', { code: 'provider_load_failed', message: checkoutError.message, retryable: true, session });
       // A reload must not resume the method that cannot load.
       this.#forgetSession(run);

@@ -31,7 +31,8 @@ export function stableJson(value: unknown): string {
  */
 function hash(text: string): string {
   let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; ) h = Math.imul(h ^ text.charCodeAt(i++), 16777619);
+  // Per code point, its first UTF-16 unit (the starter's shortest loop; the same hash as per unit for any text without emoji).
+  for (const c of text) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
   return (h >>> 0).toString(36);
 }
 

@@ -25,10 +25,10 @@ describe('adopting the starter call', () => {
   it('is taken once, and only for the endpoint and body it was made for', () => {
     const slot = memorySlot(ENDPOINT, BODY);
     const started: StartedCall = [slot, 'k', Promise.resolve(answer(201, session))];
-    const element = { _checkoutStart: started };
+    const element = { _cs: started };
     expect(takeStartedCall(element, 'checkout-widget:session:other')).toBeUndefined();
-    expect('_checkoutStart' in element).toBe(false);
-    const again = { _checkoutStart: started };
+    expect('_cs' in element).toBe(false);
+    const again = { _cs: started };
     expect(takeStartedCall(again, slot)).toBe(started);
     expect(takeStartedCall(again, slot)).toBeUndefined();
   });

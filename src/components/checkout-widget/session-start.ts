@@ -23,9 +23,9 @@ export type StartedCall = [slot: string, key: string, response: Promise<Response
 
 /** The starter's call for `element`, taken once: only when it was made for this endpoint and body (`slot`). */
 export function takeStartedCall(element: object, slot: string): StartedCall | undefined {
-  const holder = element as { _checkoutStart?: StartedCall };
-  const started = holder._checkoutStart;
-  delete holder._checkoutStart;
+  const holder = element as { _cs?: StartedCall };
+  const started = holder._cs;
+  delete holder._cs;
   return started?.[0] === slot ? started : undefined;
 }
 

@@ -14,8 +14,9 @@ import { CARDS, payWithCard, SESSIONS_PATH, waitForCheckoutEvent, widget } from 
  * its hash alone); needs `npm run build`.
  */
 
-const SHOP = 'http://shop.test';
-const PSP = 'http://psp.test';
+// Secure origins (the starter's key is `crypto.randomUUID`, which a plain-http page lacks).
+const SHOP = 'https://shop.test';
+const PSP = 'https://psp.test';
 const CDN_DIR = fileURLToPath(new URL('../../../dist/cdn/', import.meta.url));
 const cdnFile = (name: string) => readFileSync(`${CDN_DIR}${name}`, 'utf8');
 const ENDPOINT = '/api/checkout/sessions';
@@ -34,7 +35,7 @@ interface Backend {
 
 const contractSession = (id: string) => ({ id, provider: 'sandbox', kind: 'hosted', status: 'open', url: `${PSP}/pay/${id}` });
 
-async function setUp(page: Page, options: { starter: boolean; holdModule?: boolean; createStatuses?: number[]; attributes?: string }): Promise<Backend> {
+async function setUp(page: Page, options: { starter: boolean; holdModule?: boolean; createStatuses?: number[]; attributes?: string; origin?: string }): Promise<Backend> {
   const backend: Backend = { posts: [], gets: [], cdn: [], createStatuses: options.createStatuses ?? [], holdModule: options.holdModule ?? false };
   const html = `<!doctype html><html lang="en"><head><script>
       window.__events = [];
@@ -46,7 +47,7 @@ async function setUp(page: Page, options: { starter: boolean; holdModule?: boole
   const sessionsByKey = new Map<string, string>();
   let createSent!: () => void;
   const created = new Promise<void>((resolve) => (createSent = resolve));
-  await page.route(`${SHOP}/**`, async (route) => {
+  await page.route(`${options.origin ?? SHOP}/**`, async (route) => {
     const request = route.request();
     const url = new URL(request.url());
     if (url.pathname.startsWith('/cdn/')) {
@@ -92,14 +93,14 @@ test.describe('inline starter', () => {
     expect(backend.posts[0]!.cdnBefore, 'the module was not fetched when the create left').toEqual([]);
     // The body the element would send (the payload with the page's locale), under a key of the starter's.
     expect(JSON.parse(backend.posts[0]!.body)).toEqual({ items: [{ sku: 'mug', quantity: 1 }], locale: 'en' });
-    expect(backend.posts[0]!.key).toMatch(/^\d+-\d+-\d+-\d+$/);
+    expect(backend.posts[0]!.key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4/);
     const recorded = await events(page);
     expect(recorded.map((event) => event.type)).toEqual(['checkout-status', 'checkout-session', 'checkout-status', 'checkout-ready']);
     expect(recorded[1]!.detail).toMatchObject({ session: { id: 'ses_1' } });
     // The memory entry the element keeps: the starter's key and the session.
     const memory = await page.evaluate(() => Object.entries(sessionStorage));
     expect(memory).toEqual([[expect.stringMatching(/^checkout-widget:session:[0-9a-z]+$/), JSON.stringify({ key: backend.posts[0]!.key, id: 'ses_1' })]]);
-    expect(await widget(page).evaluate((element) => '_checkoutStart' in element), 'the call is taken once').toBe(false);
+    expect(await widget(page).evaluate((element) => '_cs' in element), 'the call is taken once').toBe(false);
   });
 
   test('load="interaction": the starter sends nothing; the create leaves on the shopper\'s click, once', async ({ page }) => {
@@ -156,6 +157,15 @@ test.describe('inline starter', () => {
     expect(errors(await events(page))).toEqual(errors(await events(other)));
     await expect(widget(page).locator('[part="error"]')).toBeVisible();
     await other.close();
+  });
+
+  test('a page that is not a secure context: the starter sends nothing, the element creates as without it', async ({ page }) => {
+    const backend = await setUp(page, { starter: true, origin: 'http://shop.test' });
+    await page.goto('http://shop.test/shop.html');
+    await expect(widget(page)).toHaveAttribute('state', 'ready');
+    expect(backend.posts).toHaveLength(1);
+    expect(backend.posts[0]!.cdnBefore, 'the element sent it, once its module had arrived').toContain('checkout-widget.js');
+    expect(await page.evaluate(() => isSecureContext)).toBe(false);
   });
 
   test('a retried create (a 503 first) keeps the idempotency key the starter chose', async ({ page }) => {
@@ -222,6 +232,14 @@ test.describe('inline starter against the demo, under a strict CSP', () => {
       });
       const recorded: unknown[] = [];
       (window as unknown as { __checkoutEvents: unknown[] }).__checkoutEvents = recorded;
+      // Who sent each POST: before <checkout-widget> is defined, only the starter can have.
+      const senders: string[] = [];
+      (window as unknown as { __senders: string[] }).__senders = senders;
+      const pageFetch = window.fetch;
+      window.fetch = (input, init) => {
+        if (init?.method === 'POST') senders.push(customElements.get('checkout-widget') ? 'element' : 'starter');
+        return pageFetch(input, init);
+      };
       for (const name of ['checkout-session', 'checkout-ready', 'checkout-accept', 'checkout-error'])
         document.addEventListener(name, (event) => recorded.push({ type: name, detail: JSON.parse(JSON.stringify((event as CustomEvent).detail)) }));
     });
@@ -231,7 +249,8 @@ test.describe('inline starter against the demo, under a strict CSP', () => {
     await shopPage.goto(`${origin}${PAGE_PATH}`);
     const session = (await waitForCheckoutEvent(shopPage, 'checkout-ready')).session;
     expect(creates).toHaveLength(1);
-    expect(creates[0], 'the starter (not the element) chose the key').toMatch(/^\d+-\d+-\d+-\d+$/);
+    expect(await shopPage.evaluate(() => (window as unknown as { __senders: string[] }).__senders), 'the starter (not the element) sent the create').toEqual(['starter']);
+    expect(creates[0], 'a UUID of the starter\'s').toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4/);
     await payWithCard(widget(shopPage).locator('iframe').contentFrame(), CARDS.success);
     const accepted = await waitForCheckoutEvent(shopPage, 'checkout-accept');
     expect(accepted.session).toMatchObject({ id: session.id, status: 'complete' });

@@ -12,36 +12,42 @@
 {
   // JSON values only: a plain object's constructor is Object (null and arrays are not).
   const plain = (value: unknown): value is Record<string, unknown> => (value as object | null)?.constructor == Object;
-  // Not on a redirect return: the element resumes that session.
-  if (!/checkout_result=/.test(location.search)) {
+  // Not on a redirect return: the element resumes that session. (The whole address, search and hash:
+  // a `checkout_result=` in the hash only leaves the start to the element.)
+  if (!/checkout_result=/.test(location as unknown as string)) {
     // Embedded ones with an endpoint (`overlay`, `popup`, `redirect` mode, a resume, a chooser, and an
     // element already defined, which reflects its `state` as it connects and has started itself, are
     // the element's own business; an unknown mode is embedded).
-    for (const e of document.querySelectorAll<HTMLElement & { _checkoutStart?: [string, string, Promise<Response>] }>('checkout-widget[endpoint]')) {
+    for (const e of document.querySelectorAll<HTMLElement & { _cs?: [string, string, Promise<Response>] }>('checkout-widget[endpoint]')) {
       const attr = (name: string) => e.getAttribute(name);
       try {
         const endpoint = attr('endpoint')!;
-        const payload = JSON.parse(attr('payload') ?? '{}');
+        // No payload attribute: JSON.parse(null) is null, no object (below): the element's business.
+        const payload = JSON.parse(attr('payload')!);
         const locale = attr('locale') ?? (document.documentElement.lang || navigator.language);
         // Not embedded (`overlay`, `popup`, `redirect` begin after `n`; `embedded`, no mode, an empty
         // one do not), a resume, a chooser, consent first (`load="interaction"`), an element already
         // defined (it reflects its `state` as it connects, and has started itself), a server-rendered
         // session (its JSON in a `<script>` child, renderCheckoutWidget): the element's own business.
         if (!endpoint || attr('mode')?.[0]! > 'n' || attr('session-id') || attr('methods') || attr('load') == 'interaction' || attr('state') || e.querySelector('script') || !plain(payload)) continue;
-        const body = locale && payload['locale'] === undefined ? { ...payload, locale } : payload;
+        // (A JSON object has no undefined members: `in` is the element's `=== undefined`.)
+        const body = locale && !('locale' in payload) ? { ...payload, locale } : payload;
         // memorySlot: the hash of the absolute endpoint and the body's JSON with sorted keys (stableJson).
-        const text = `${new URL(endpoint, location as unknown as URL).href}\n${JSON.stringify(body, (_, item: unknown) => (plain(item) ? Object.fromEntries(Object.entries(item).sort()) : item))}`;
+        const text = `${new URL(endpoint, location as unknown as URL)}\n${JSON.stringify(body, (_, item: unknown) => (plain(item) ? Object.fromEntries(Object.entries(item).sort()) : item))}`;
+        // FNV-1a per code point (session-memory.ts, hash).
         let h = 0x811c9dc5;
-        for (let i = 0; i < text.length; ) h = Math.imul(h ^ text.charCodeAt(i++), 16777619);
+        for (const c of text) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
         const slot = 'checkout-widget:session:' + (h >>> 0).toString(36);
         // A remembered session (a reload) is resumed by the element: a read, not a create. (A second
         // copy of the starter finds this call's entry too.)
-        if (sessionStorage.getItem(slot)) continue;
-        // 128 random bits, the same on every retry (the element's keys are UUIDs: any text will do).
-        const key = crypto.getRandomValues(new Uint32Array(4)).join('-');
-        sessionStorage.setItem(slot, `{"key":"${key}"}`);
+        // (Storage's named properties are getItem and setItem; refused storage throws.)
+        if (sessionStorage[slot]) continue;
+        // A UUID v4 like the element's, the same on every retry. `randomUUID` exists only in a secure
+        // context (https, localhost): on a plain-http page it throws and the element starts by itself.
+        const key = crypto.randomUUID();
+        sessionStorage[slot] = `{"key":"${key}"}`;
         // What the element adopts (session-start.ts, StartedCall): [slot, key, response].
-        (e._checkoutStart = [slot, key, fetch(endpoint, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key }, body: JSON.stringify(body) })])[2]
+        (e._cs = [slot, key, fetch(endpoint, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key }, body: JSON.stringify(body) })])[2]
           // The element reports a failure when it adopts the call; until then it is no unhandled
           // rejection (any function will do as the handler: `plain` is at hand).
           .catch(plain);

@@ -7,7 +7,8 @@ import type { SessionShapeContext } from './types.js';
  * validators chunk (zod and the provider-native shapes, ~8.5 KB gzip) on the way to the frame.
  * Hand-written because zod/mini's contract schema alone is most of that chunk. It answers only
  * "valid, here it is" or "not sure" (`undefined`): anything else goes to the full parser, whose
- * errors name the field. A property test holds it to the zod schema's verdict and output.
+ * errors name the field (it never refuses itself). A property test holds it to the zod schema's
+ * verdict and output.
  */
 
 export function invalidSession(message: string): CheckoutError {
@@ -74,36 +75,29 @@ export function acceptContractSession(json: unknown, context: SessionShapeContex
     if (!check(value)) return undefined;
     (session as unknown as Record<string, unknown>)[field] = value;
   }
-  return requireForKind(session, context);
+  return meetsKind(session, context);
 }
 
 /**
- * What rendering an open session of each kind needs, on a session whose fields are well formed.
- * Shared by both checks, so their errors are the same. A finished session shows no provider UI
- * (Stripe drops a completed session's url and secret), so nothing is required of it.
+ * What rendering an open session of its kind needs is there, or "not sure": the full parser's
+ * `requireForKind` (contract.ts, in the validators chunk) then names what is missing, so the
+ * core carries none of those errors. A finished session needs nothing.
  */
-export function requireForKind(session: CheckoutSession, context: SessionShapeContext): CheckoutSession {
+function meetsKind(session: CheckoutSession, context: SessionShapeContext): CheckoutSession | undefined {
   if (session.status !== 'open') return session;
   const { kind, token_provider: tokenProvider } = session;
   // Stripe's key may come from the element's attribute instead.
   if (kind === 'stripe-embedded' && !session.publishable_key && session.client_secret) {
-    const key = context.publishableKey;
-    if (!key) throw invalidSession('session.publishable_key is required for kind stripe-embedded (or set the publishable-key attribute)');
-    if (!key.startsWith('pk_')) throw invalidSession('publishable-key attribute must be a publishable key (pk_…)');
-    session.publishable_key = key;
-  }
-  for (const field of requiredFields(kind, tokenProvider)) {
-    if (!session[field]) throw invalidSession(`session.${field} is required for kind ${kind}`);
+    if (!context.publishableKey?.startsWith('pk_')) return undefined;
+    session.publishable_key = context.publishableKey;
   }
   // The sandbox's card fields come from its own PSP; checkout.com's always from checkout.com.
-  if (kind === 'card-token' && tokenProvider === 'sandbox' && !session.frames_url) {
-    throw invalidSession('session.frames_url is required for token_provider sandbox');
-  }
-  return session;
+  if (kind === 'card-token' && tokenProvider === 'sandbox' && !session.frames_url) return undefined;
+  return requiredFields(kind, tokenProvider).every((field) => session[field]) ? session : undefined;
 }
 
 /** The fields an open session of `kind` needs, in the order they are reported. */
-function requiredFields(kind: CheckoutSession['kind'], tokenProvider: string | undefined): (keyof CheckoutSession)[] {
+export function requiredFields(kind: CheckoutSession['kind'], tokenProvider: string | undefined): (keyof CheckoutSession)[] {
   switch (kind) {
     case 'hosted':
     case 'reepay':

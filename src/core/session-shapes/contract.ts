@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { SESSION_KINDS, SESSION_STATUSES, type CheckoutSession } from '../protocol.js';
-import { ADYEN_ENVIRONMENTS, invalidSession, isAdyenClientKey, isHttpUrl, requireForKind } from './contract-check.js';
+import { ADYEN_ENVIRONMENTS, invalidSession, isAdyenClientKey, isHttpUrl, requiredFields } from './contract-check.js';
 import type { SessionShape, SessionShapeContext } from './types.js';
 
 export { invalidSession };
@@ -102,3 +102,28 @@ export const contractShape: SessionShape = {
   recognises: (json) => typeof json === 'object' && json !== null && 'kind' in json,
   normalize: normalizeContractSession,
 };
+
+/**
+ * What rendering an open session of each kind needs, on a session whose fields are well formed.
+ * A finished session shows no provider UI
+ * (Stripe drops a completed session's url and secret), so nothing is required of it.
+ */
+export function requireForKind(session: CheckoutSession, context: SessionShapeContext): CheckoutSession {
+  if (session.status !== 'open') return session;
+  const { kind, token_provider: tokenProvider } = session;
+  // Stripe's key may come from the element's attribute instead.
+  if (kind === 'stripe-embedded' && !session.publishable_key && session.client_secret) {
+    const key = context.publishableKey;
+    if (!key) throw invalidSession('session.publishable_key is required for kind stripe-embedded (or set the publishable-key attribute)');
+    if (!key.startsWith('pk_')) throw invalidSession('publishable-key attribute must be a publishable key (pk_…)');
+    session.publishable_key = key;
+  }
+  for (const field of requiredFields(kind, tokenProvider)) {
+    if (!session[field]) throw invalidSession(`session.${field} is required for kind ${kind}`);
+  }
+  // The sandbox's card fields come from its own PSP; checkout.com's always from checkout.com.
+  if (kind === 'card-token' && tokenProvider === 'sandbox' && !session.frames_url) {
+    throw invalidSession('session.frames_url is required for token_provider sandbox');
+  }
+  return session;
+}

@@ -3,21 +3,16 @@ import { acceptMessage, originOf } from '../../core/message-filter.js';
 import type { CheckoutMessage, CheckoutSession } from '../../core/protocol.js';
 import type { Renderer, RendererFactory, RendererHost } from '../types.js';
 
-/** How often a popup is checked for being closed: there is no event for it. */
-const POPUP_POLL_MS = 500;
-/** How long a closed popup's last messages may take to arrive. */
-const POPUP_CLOSE_GRACE_MS = 750;
-
 /**
  * A provider's hosted page (`kind: "hosted"`), shown inline in an iframe, in a modal dialog,
  * in a popup, or by redirecting the page. Listens for the protocol's messages (docs/protocol.md).
+ * The dialog and the popup are a lazy chunk (hosted-windows.ts): an embedded start runs neither.
  */
 export class HostedRenderer implements Renderer {
   #frame: HTMLIFrameElement | undefined;
   #dialog: HTMLDialogElement | undefined;
   #popup: Window | null = null;
-  #popupTimer: ReturnType<typeof setInterval> | undefined;
-  #graceTimer: ReturnType<typeof setTimeout> | undefined;
+  #stopPopup: (() => void) | undefined;
   #accepted = false;
   #destroyed = false;
   #listeners = new AbortController();
@@ -39,6 +34,11 @@ export class HostedRenderer implements Renderer {
       return;
     }
 
+    // The dialog or popup code (a lazy chunk) before any listener or frame: nothing to undo if it fails.
+    const windows = mode === 'embedded' ? undefined : await import('./hosted-windows.js');
+    if (this.#destroyed) return;
+    const destroyed = () => this.#destroyed;
+
     const trustedOrigins = [originOf(url), originOf(host.endpoint, window.location.href)].filter(
       (origin): origin is string => origin !== undefined,
     );
@@ -56,11 +56,12 @@ export class HostedRenderer implements Renderer {
     );
 
     if (mode === 'popup') {
-      this.#mountPopup(url, host);
+      this.#popup = host.popup;
+      this.#stopPopup = windows!.mountPopup(url, host, destroyed, () => this.#accepted);
       return;
     }
     const frame = this.#createFrame(url, host);
-    if (mode === 'overlay') this.#mountDialog(frame, host);
+    if (windows) this.#dialog = windows.mountDialog(frame, host, this.#listeners.signal, destroyed);
     else if (!frame.isConnected) host.container.append(frame);
   }
 
@@ -88,62 +89,6 @@ export class HostedRenderer implements Renderer {
     frame.addEventListener('load', ready);
     this.#frame = frame;
     return frame;
-  }
-
-  #mountDialog(frame: HTMLIFrameElement, host: RendererHost): void {
-    const dialog = document.createElement('dialog');
-    dialog.setAttribute('part', 'dialog');
-    dialog.setAttribute('aria-label', host.strings.checkout);
-    dialog.className = 'checkout-dialog';
-    const close = document.createElement('button');
-    close.type = 'button';
-    close.setAttribute('part', 'close');
-    close.setAttribute('aria-label', host.strings.close);
-    close.className = 'checkout-close';
-    close.textContent = '×';
-    const signal = this.#listeners.signal;
-    let cancelled = false;
-    const cancelByShopper = () => {
-      if (this.#destroyed || cancelled) return;
-      cancelled = true;
-      host.report({ type: 'cancel', params: {} });
-      host.report({ type: 'close' });
-    };
-    close.addEventListener('click', cancelByShopper, { signal });
-    // Esc: keep the dialog for the widget to tear down, so the order of events stays one.
-    dialog.addEventListener(
-      'cancel',
-      (event) => {
-        event.preventDefault();
-        cancelByShopper();
-      },
-      { signal },
-    );
-    // Browsers may close a modal without a cancellable event (a second Esc): same meaning.
-    dialog.addEventListener('close', cancelByShopper, { signal });
-    dialog.append(close, frame);
-    host.container.append(dialog);
-    this.#dialog = dialog;
-    dialog.showModal();
-  }
-
-  #mountPopup(url: string, host: RendererHost): void {
-    const popup = host.popup;
-    if (!popup || popup.closed) throw new CheckoutError('popup_blocked', 'The checkout window was blocked or closed', { retryable: true });
-    this.#popup = popup;
-    popup.location.href = url;
-    host.report({ type: 'ready' });
-    this.#popupTimer = setInterval(() => {
-      if (!popup.closed || this.#destroyed) return;
-      clearInterval(this.#popupTimer);
-      // The return bridge posts its accept and closes at once; the message can reach us after
-      // we see the window closed, so wait a moment before calling the closing a cancel.
-      this.#graceTimer = setTimeout(() => {
-        if (this.#destroyed) return;
-        if (!this.#accepted) host.report({ type: 'cancel', params: {} });
-        host.report({ type: 'close' });
-      }, POPUP_CLOSE_GRACE_MS);
-    }, POPUP_POLL_MS);
   }
 
   #onMessage(message: CheckoutMessage, host: RendererHost): void {
@@ -191,8 +136,7 @@ export class HostedRenderer implements Renderer {
     if (this.#destroyed) return;
     this.#destroyed = true;
     this.#listeners.abort();
-    clearInterval(this.#popupTimer);
-    clearTimeout(this.#graceTimer);
+    this.#stopPopup?.();
     if (this.#dialog?.open) this.#dialog.close();
     this.#dialog?.remove();
     this.#frame?.remove();
