@@ -54,8 +54,12 @@ export const RENDERER_PROVIDERS: readonly string[] = readdirSync(fileURLToPath(n
  */
 export const START_SET: readonly CdnFileRole[] = ['core', 'funnel'];
 
-/** The funnel's steps (`checkout-step`): fetched at a run's start, after the create call has left. */
-export const FUNNEL_CHUNK_GZIP_BUDGET = 1024;
+/**
+ * The run's notes: the funnel's steps (`checkout-step`) and the page's word that a payment is under
+ * way (in-flight.ts, which keeps that code out of the core): fetched at a run's start, after the
+ * create call has left. 1 KiB for the funnel (843 B), 256 B more for the in-flight hint (1,049 B).
+ */
+export const FUNNEL_CHUNK_GZIP_BUDGET = 1024 + 256;
 /** The shop's theme for provider pages that ask for it (a hosted url with a `theme` parameter). */
 export const THEME_CHUNK_GZIP_BUDGET = 640;
 
@@ -76,7 +80,7 @@ const ROLES: ReadonlyArray<{ role: CdnFileRole; pattern: RegExp; budget?: number
   })),
   { role: 'chooser', pattern: /^checkout-method-chooser-[\w-]+\.js$/, budget: CHOOSER_CHUNK_GZIP_BUDGET, description: 'method chooser chunk (`methods="choose"` only)' },
   { role: 'i18n', pattern: /^checkout-i18n-[\w-]+\.js$/, budget: LOCALE_CHUNK_GZIP_BUDGET, description: 'language picker (non-English locales)' },
-  { role: 'funnel', pattern: /^checkout-funnel-steps-[\w-]+\.js$/, budget: FUNNEL_CHUNK_GZIP_BUDGET, description: 'funnel steps (`checkout-step`), every start' },
+  { role: 'funnel', pattern: /^checkout-funnel-steps-[\w-]+\.js$/, budget: FUNNEL_CHUNK_GZIP_BUDGET, description: 'the run\'s notes: funnel steps (`checkout-step`) and the in-flight hint, every start' },
   { role: 'theme', pattern: /^checkout-theme-[\w-]+\.js$/, budget: THEME_CHUNK_GZIP_BUDGET, description: 'theme reader (hosted pages that ask for the theme)' },
   ...LOCALE_CHUNKS.map((code) => ({
     role: `locale-${code}`,
