@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { CARDS, payWithCard, recordCheckoutEvents, recordedEvents, seedCart, triggerButton, waitForCheckoutEvent } from '../../../e2e/support/checkout.js';
+import { CARDS, payWithCard, recordCheckoutEvents, recordedEvents, waitForCheckoutEvent } from '../../../e2e/support/checkout.js';
 
 /**
  * A payment in flight (issue 25, item 3), with the sandbox: 3-D Secure started in the embedded
@@ -198,10 +198,9 @@ test.describe('a payment in flight', () => {
 
   test('a card token refused with 409 payment_in_flight (the same session\'s 3-D Secure in another tab): the pending view, the form disabled, polling until the other tab pays', async ({ page, context }) => {
     test.setTimeout(90_000);
-    await seedCart(page);
-    await recordCheckoutEvents(page);
-    await page.goto('/checkout.html?provider=sandbox-fields&mode=popup');
-    await triggerButton(page).click();
+    await serve(page, { ...cart(`pending-token-${test.info().workerIndex}-${Date.now()}@example.com`), provider: 'sandbox-fields' }, 'en', { mode: 'popup' });
+    await page.goto(PAGE_PATH);
+    await widget(page).getByRole('button', { name: 'Pay' }).click();
     const { session } = await waitForCheckoutEvent(page, 'checkout-ready');
     const fields = async (surface: Page) => {
       const card = surface.locator('checkout-widget .card-frame iframe').contentFrame();

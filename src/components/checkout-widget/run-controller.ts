@@ -142,7 +142,7 @@ export class CheckoutRunController implements ReactiveController {
   get pending(): unknown {
     // Truthy or not (bytes). A settled run polls no more: its outcome (or error) is what shows. The
     // field is on open sessions only. An accept being confirmed says "Confirming your payment…".
-    return !this.#run?.settled && this.#state != 'processing' && (this.#session?.payment || this.#run!.hint);
+    return !this.#run?.settled && this.#state != 'processing' && (this.#session?.payment || this.#run?.hint);
   }
 
   /** The method chooser while it is on screen. */
