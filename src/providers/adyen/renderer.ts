@@ -99,6 +99,15 @@ export function cardStyles(theme: CheckoutTheme): Record<string, Record<string, 
   };
 }
 
+/** The Drop-in's options: the card's styles from the shop's theme; none when the theme cannot be read (never a failed checkout). */
+function dropinOptions(element: Element): Record<string, unknown> | undefined {
+  try {
+    return { paymentMethodsConfiguration: { card: { styles: cardStyles(readTheme(element)) } } };
+  } catch {
+    return undefined;
+  }
+}
+
 /** One Drop-in for one session; `destroy()` unmounts it, also when it is still being created. */
 export class AdyenDropinRenderer implements Renderer {
   readonly #stop = new AbortController();
@@ -139,7 +148,7 @@ export class AdyenDropinRenderer implements Renderer {
       this.#creation = creation.catch(() => undefined);
       const checkout = await creation;
       if (this.#stop.signal.aborted) return;
-      this.#dropin = new api.Dropin(checkout, { paymentMethodsConfiguration: { card: { styles: cardStyles(readTheme(host.element)) } } });
+      this.#dropin = new api.Dropin(checkout, dropinOptions(host.element));
       // An element, not a selector: a selector is resolved in the document only.
       this.#dropin.mount(host.lightMount());
     } catch (error) {
