@@ -20,8 +20,8 @@ let controller: AbortController;
 const onChange = vi.fn<(session: CheckoutSession) => void>();
 const onExpire = vi.fn<() => void>();
 
-function start(session: CheckoutSession = open): void {
-  watchSessionStatus({
+function start(session: CheckoutSession = open): () => void {
+  return watchSessionStatus({
     session,
     read,
     onChange,
@@ -84,6 +84,26 @@ describe('watchSessionStatus', () => {
     await vi.advanceTimersByTimeAsync(60_000);
     expect(pollTimes.slice(0, 7)).toEqual([2_000, 6_000, 14_000, 24_000, 34_000, 44_000, 54_000]);
     expect(onChange).not.toHaveBeenCalled();
+  });
+
+  it('reads at once when told (a page said a payment is under way), then keeps its cadence; nothing once stopped', async () => {
+    const readNow = start();
+    const pollTimes: number[] = [];
+    read.mockImplementation(() => {
+      pollTimes.push(Date.now() - T0);
+      return Promise.resolve(open);
+    });
+    await vi.advanceTimersByTimeAsync(500);
+    readNow();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(pollTimes).toEqual([500]);
+    await vi.advanceTimersByTimeAsync(6_000);
+    // The next read follows the read-now by the backed-off delay (4 s), not the first 2 s timer.
+    expect(pollTimes).toEqual([500, 4_500]);
+    controller.abort();
+    readNow();
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(pollTimes).toEqual([500, 4_500]);
   });
 
   it('reports a status change and stops at a final status', async () => {

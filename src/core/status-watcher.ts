@@ -30,8 +30,10 @@ const MAX_TIMER_MS = 2_147_483_647;
  * Re-reads an open session while it stays open, so outcomes the backend saw (webhooks, another
  * tab) reach the page even when no message arrives. Backs off from ~2 s to at most 10 s while
  * the page is visible, polls at most once a minute while hidden, and re-polls at once on return.
+ * Returns a function that reads at once (a hint that a payment is under way: poll sooner); while
+ * the page is hidden it keeps the hidden cadence instead.
  */
-export function watchSessionStatus(options: StatusWatcherOptions): void {
+export function watchSessionStatus(options: StatusWatcherOptions): () => void {
   const {
     read,
     onChange,
@@ -44,7 +46,7 @@ export function watchSessionStatus(options: StatusWatcherOptions): void {
     maxVisibleDelayMs = 10_000,
     hiddenDelayMs = 60_000,
   } = options;
-  if (signal.aborted || isFinalStatus(options.session.status)) return;
+  if (signal.aborted || isFinalStatus(options.session.status)) return () => {};
 
   let lastStatus = options.session.status;
   let lastFailures = options.session.failed_attempts ?? 0;
@@ -123,4 +125,5 @@ export function watchSessionStatus(options: StatusWatcherOptions): void {
   visibility?.addEventListener('visibilitychange', onVisibilityChange);
   schedule();
   if (!Number.isNaN(expiresAt)) armExpiry();
+  return onVisibilityChange;
 }

@@ -22,9 +22,12 @@ export type RendererOutcome =
   | { type: 'handover'; session: CheckoutSession; popup: Window | null }
   | { type: 'resize'; height: number }
   /**
-   * For the funnel (`checkout-step`) only, never a state change: the provider's page said `status`
-   * (a hosted page's `status` message: `authenticating` is 3-D Secure under way, its next status
-   * ends it), or `redirect`: the page is about to leave for the provider's.
+   * Never a state change: the provider's page said `status` (a hosted page's `status` message:
+   * `authenticating` is 3-D Secure under way, its next status ends it; `processing`: its form was
+   * sent), `redirect`: the page is about to leave for the provider's, or `in_flight`: the backend
+   * refused a card token with `409 payment_in_flight`. For the funnel (`checkout-step`), and a hint
+   * that a payment is under way (`authenticating`, `processing`, `redirect`, `in_flight`): the
+   * widget shows "Payment in progress" and reads the session at once (in-flight.ts).
    */
   | { type: 'page'; status: string | undefined };
 

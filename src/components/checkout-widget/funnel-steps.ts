@@ -4,9 +4,10 @@
 import { createCheckoutEvent, type CheckoutStep, type CheckoutStepEventDetail } from '../../core/events.js';
 import type { DisplayMode } from '../../core/display.js';
 import type { CheckoutSession } from '../../core/protocol.js';
+import { hear, type HintedRun } from './in-flight.js';
 
 /** The part of a run the funnel reads: its mode (after a popup's fallback) and the chosen method. */
-export interface FunnelRun {
+export interface FunnelRun extends HintedRun {
   readonly mode: DisplayMode;
   readonly choice?: { readonly method: { readonly id: string; readonly provider: string } } | undefined;
 }
@@ -69,6 +70,8 @@ const listening = new WeakSet<Document>();
  * `run`, whose session was `session` then; `code`: a `checkout-error`'s.
  */
 export function note(host: Element, what: string, run: FunnelRun, session: CheckoutSession | undefined, code?: string): void {
+  // The same notes tell the widget that a payment is under way (in-flight.ts).
+  hear(host, what, run, session, code);
   const method = run.choice?.method;
   const state: FunnelNote = { mode: run.mode, provider: session?.provider ?? method?.provider, method: method?.id };
   if (!listening.has(document)) {

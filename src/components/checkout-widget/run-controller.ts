@@ -69,6 +69,13 @@ interface Run {
   choice?: MethodChoice;
   /** The chooser on screen, as a view of the widget's texts. */
   chooser?: ((t: CheckoutStrings) => unknown) | undefined;
+  /**
+   * The page's word that a payment is under way (in-flight.ts): shows "Payment in progress" until
+   * the endpoint's read speaks of the payment, the page's next word, or an outcome. Never a status.
+   */
+  hint?: unknown;
+  /** Reads the session at once (the status watcher's). */
+  poll?: () => void;
 }
 
 function preconnect(url: string | undefined): void {
@@ -128,12 +135,14 @@ export class CheckoutRunController implements ReactiveController {
   }
 
   /**
-   * The provider reports a payment under way on the run's open session (the session's `payment`):
-   * the widget shows "Payment in progress" instead of "Try again" or "Start again".
+   * The provider reports a payment under way on the run's open session (the session's `payment`),
+   * or the page said so (the run's hint): the widget shows "Payment in progress" instead of "Try
+   * again" or "Start again".
    */
   get pending(): unknown {
-    // Truthy or not (bytes). A settled run polls no more: its outcome (or error) is what shows. The field is on open sessions only.
-    return !this.#run?.settled && this.#session?.payment;
+    // Truthy or not (bytes). A settled run polls no more: its outcome (or error) is what shows. The
+    // field is on open sessions only. An accept being confirmed says "Confirming your payment…".
+    return !this.#run?.settled && this.#state != 'processing' && (this.#session?.payment || this.#run?.hint);
   }
 
   /** The method chooser while it is on screen. */
@@ -407,7 +416,7 @@ export class CheckoutRunController implements ReactiveController {
   }
 
   #watch(run: Run, session: CheckoutSession): void {
-    watchSessionStatus({
+    run.poll = watchSessionStatus({
       session,
       read: this.#reader(),
       signal: run.abort.signal,
@@ -415,6 +424,8 @@ export class CheckoutRunController implements ReactiveController {
         // A confirmation in flight decides the outcome itself.
         if (!this.#isCurrent(run) || this.#state === 'processing') return;
         this.#session = fresh;
+        // The endpoint spoke of the payment: its word, not the page's, holds from now on.
+        run.hint = 0;
         if (fresh.status === 'open') {
           // A payment that started or stopped being under way shows or hides "Payment in progress".
           this.#host.requestUpdate();
@@ -490,7 +501,10 @@ export class CheckoutRunController implements ReactiveController {
         if (live) void this.#confirm(run, outcome.params);
         return;
       case 'cancel':
-        if (live) this.#cancel(run, outcome.params);
+        // An overlay or popup closed (or the page's cancel) while a payment is under way: the page
+        // goes, the run stays in the pending view and polls until the endpoint says how it ended.
+        if (live && !this.pending) this.#cancel(run, outcome.params);
+        run.poll?.();
         return;
       case 'handover':
         if (live) void this.#handOver(run, outcome.session, outcome.popup);

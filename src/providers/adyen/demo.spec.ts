@@ -113,6 +113,37 @@ test('Drop-in in the light DOM: a card payment is accepted after the backend rea
   printOnePerEndpoint('adyen', adyen.requests, /(?<=\/sessions\/)CS[0-9A-F]+/);
 });
 
+for (const theme of [
+  {
+    name: 'light with the accent',
+    scheme: 'light' as const,
+    css: 'checkout-widget { color-scheme: light dark; --checkout-accent: #0a7d45 }',
+    styles: { base: { color: '#00112c', caretColor: '#0a7d45' }, placeholder: { color: '#687282' } },
+  },
+  {
+    name: 'dark with the accent',
+    scheme: 'dark' as const,
+    css: 'checkout-widget { color-scheme: light dark; --checkout-accent: rebeccapurple }',
+    styles: { base: { color: '#f3f4f6', caretColor: '#663399' }, placeholder: { color: '#9ca3af' } },
+  },
+]) {
+  test(`the shop's theme reaches the Drop-in's card as Adyen's card styles (${theme.name})`, async ({ page }) => {
+    await page.emulateMedia({ colorScheme: theme.scheme });
+    await page.addInitScript((css) => {
+      document.addEventListener('DOMContentLoaded', () => {
+        const style = document.createElement('style');
+        style.textContent = css;
+        document.head.append(style);
+      });
+    }, theme.css);
+    await routeAdyen(page, { preload: true });
+    await openAdyenCheckout(page);
+    await waitForCheckoutEvent(page, 'checkout-ready');
+    const options = await page.evaluate(() => (window as unknown as { __fakeAdyen: { dropinOptions: unknown[] } }).__fakeAdyen.dropinOptions);
+    expect(options).toEqual([{ paymentMethodsConfiguration: { card: { styles: theme.styles } } }]);
+  });
+}
+
 test('a refused card keeps the Drop-in up for another try, and the next card is accepted', async ({ page }) => {
   await routeAdyen(page, { preload: true });
   const id = await openAdyenCheckout(page);

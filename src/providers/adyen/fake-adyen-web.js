@@ -2,6 +2,7 @@
 // served by the e2e specs through `page.route`. Where the widget depends on it, it behaves as v6 does:
 //  - `window.AdyenWeb = { AdyenCheckout, Dropin }`; `await AdyenCheckout({ environment, clientKey, session, onPaymentCompleted,
 //    onPaymentFailed, onError })` records its configuration in `window.__fakeAdyen.configurations`;
+//  - `new Dropin(checkout, options)` records `options` in `window.__fakeAdyen.dropinOptions`;
 //  - `new Dropin(checkout).mount(element)` THROWS for a target inside a shadow root (the real one's CSS and 3-D Secure
 //    frames assume the document) or detached from the document; mounting again unmounts first; `unmount()`;
 //  - the form posts the card to `https://checkoutshopper-<env>.adyen.com/checkoutshopper/v1/sessions/<id>/payments?clientKey=…`
@@ -10,7 +11,7 @@
 //  - card 4212 3456 7891 0006 first shows a 3-D Secure challenge (password `password`);
 //  - "Cancel" calls `onError({ name: 'CANCEL' })`; an API error calls `onError({ name: 'NETWORK_ERROR' })`.
 (() => {
-  const record = { configurations: [], mounted: 0, unmounted: 0, mountErrors: [] };
+  const record = { configurations: [], dropinOptions: [], mounted: 0, unmounted: 0, mountErrors: [] };
   window.__fakeAdyen = record;
   const CHALLENGE_CARD = '4212345678910006';
 
@@ -21,7 +22,9 @@
   }
 
   class Dropin {
-    constructor(checkout) {
+    constructor(checkout, options) {
+      // What the widget handed over (the card's `styles`: the shop's theme), for the specs to read.
+      record.dropinOptions.push(JSON.parse(JSON.stringify(options ?? null)));
       this.checkout = checkout;
       this.node = null;
     }

@@ -3,7 +3,7 @@ import { CheckoutError } from '../../core/errors.js';
 import type { CheckoutSession } from '../../core/protocol.js';
 import type { RendererHost, RendererOutcome } from '../../renderers/types.js';
 import { en } from '../../components/checkout-widget/locales/en.js';
-import createRendererDefault, { AdyenDropinRenderer, adyenWebUrl, createRenderer } from './renderer.js';
+import createRendererDefault, { AdyenDropinRenderer, adyenWebUrl, cardStyles, createRenderer } from './renderer.js';
 
 const session: CheckoutSession = {
   id: 'CS841C62BF399F968C',
@@ -97,6 +97,14 @@ async function mounted() {
 }
 
 describe('AdyenDropinRenderer', () => {
+  it('turns the shop\'s theme into Adyen\'s card styles: text and placeholder colours per scheme, the accent as the caret', () => {
+    expect(cardStyles({ scheme: 'light' })).toEqual({ base: { color: '#00112c' }, placeholder: { color: '#687282' } });
+    expect(cardStyles({ scheme: 'dark', accent: '#663399' })).toEqual({
+      base: { color: '#f3f4f6', caretColor: '#663399' },
+      placeholder: { color: '#9ca3af' },
+    });
+  });
+
   it('exports its factory as createRenderer and as default; pins the CDN per environment', () => {
     expect(createRenderer()).toBeInstanceOf(AdyenDropinRenderer);
     expect(createRendererDefault).toBe(createRenderer);

@@ -14,6 +14,7 @@
 import { CheckoutError, isAbortError } from '../../core/errors.js';
 import type { CheckoutSession } from '../../core/protocol.js';
 import { ADYEN_ENVIRONMENTS } from '../../core/session-shapes/contract-check.js';
+import { readTheme, type CheckoutTheme } from '../../renderers/theme.js';
 import type { Renderer, RendererFactory, RendererHost } from '../../renderers/types.js';
 
 /** The pinned Adyen Web version and its SRI hashes (Adyen's own example integration, facts §4). */
@@ -83,6 +84,30 @@ function loadAdyenWeb(environment: string): Promise<AdyenWebApi> {
   return load;
 }
 
+/**
+ * The shop's theme for the card's secured fields (Adyen Web's card `styles`: `base`, `placeholder`,
+ * … with camelCase CSS properties, applied inside Adyen's iframes, which the page's CSS cannot
+ * reach): text and placeholder colours for light or dark, the caret in the accent colour when the
+ * shop set `--checkout-accent`. The rest of the Drop-in is Adyen's own DOM in the light DOM, styled
+ * by `adyen.css` and the shop's CSS.
+ */
+export function cardStyles(theme: CheckoutTheme): Record<string, Record<string, string>> {
+  const dark = theme.scheme === 'dark';
+  return {
+    base: { color: dark ? '#f3f4f6' : '#00112c', ...(theme.accent && { caretColor: theme.accent }) },
+    placeholder: { color: dark ? '#9ca3af' : '#687282' },
+  };
+}
+
+/** The Drop-in's options: the card's styles from the shop's theme; none when the theme cannot be read (never a failed checkout). */
+function dropinOptions(element: Element): Record<string, unknown> | undefined {
+  try {
+    return { paymentMethodsConfiguration: { card: { styles: cardStyles(readTheme(element)) } } };
+  } catch {
+    return undefined;
+  }
+}
+
 /** One Drop-in for one session; `destroy()` unmounts it, also when it is still being created. */
 export class AdyenDropinRenderer implements Renderer {
   readonly #stop = new AbortController();
@@ -123,7 +148,7 @@ export class AdyenDropinRenderer implements Renderer {
       this.#creation = creation.catch(() => undefined);
       const checkout = await creation;
       if (this.#stop.signal.aborted) return;
-      this.#dropin = new api.Dropin(checkout);
+      this.#dropin = new api.Dropin(checkout, dropinOptions(host.element));
       // An element, not a selector: a selector is resolved in the document only.
       this.#dropin.mount(host.lightMount());
     } catch (error) {

@@ -80,6 +80,16 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('createSession, embedded_page', () => {
+  it('sends the branding settings it was given as branding_settings, and none without them', async () => {
+    await provider({ brandingSettings: { button_color: '#663399', background_color: '#101418', border_style: 'pill' } }).createSession(input());
+    const body = new URLSearchParams(lastRequest().body);
+    expect(body.get('branding_settings[button_color]')).toBe('#663399');
+    expect(body.get('branding_settings[background_color]')).toBe('#101418');
+    expect(body.get('branding_settings[border_style]')).toBe('pill');
+    await provider().createSession(input({ idempotencyKey: 'unbranded' }));
+    expect([...new URLSearchParams(lastRequest().body).keys()].filter((key) => key.startsWith('branding_settings'))).toEqual([]);
+  });
+
   it('sends a form-encoded create with catalog prices, the return URL and the idempotency key', async () => {
     await provider().createSession(input());
     const request = lastRequest();

@@ -93,6 +93,15 @@ export interface StripeProviderOptions {
   /** Seconds from creation until the session expires; Stripe allows 30 min to 24 h. Default 31 min. */
   sessionTtlSeconds?: number;
   /**
+   * The Checkout Session's `branding_settings` (Stripe API 2025-09-30.clover and later:
+   * `button_color`, `background_color` as `#rrggbb`, `border_style`, `font_family`, `display_name`,
+   * `logo`/`icon`), sent on every create: the shop's accent and a dark background for its embedded
+   * or hosted Checkout. Embedded Checkout takes no appearance in the browser, so the widget's
+   * light/dark and `--checkout-accent` cannot reach it: this is the shop's fixed choice (README,
+   * "Dark mode and theming"). Unset: the Dashboard's branding.
+   */
+  brandingSettings?: Stripe.Checkout.SessionCreateParams.BrandingSettings;
+  /**
    * Seconds a webhook's signed timestamp (`Stripe-Signature: t=…`) may be away from now, in
    * either direction: older is a replay, newer a delivery signed ahead of time. Default 300.
    */
@@ -397,6 +406,7 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
       },
       expires_at: Math.floor(now() / 1000) + ttlSeconds,
       ...(locale && { locale }),
+      ...(options.brandingSettings && { branding_settings: options.brandingSettings }),
     };
     // The customer fields come from the browser: a `cus_…` handle there must never attach the
     // session (and a saved card) to somebody else's Stripe Customer, so only the email is used.

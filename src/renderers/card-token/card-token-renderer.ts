@@ -197,6 +197,14 @@ export class CardTokenRenderer implements Renderer {
       const failure = error as CheckoutError;
       if (failure.status === 402) return this.#declined(host, failure.message);
       this.#closePopup();
+      if (failure.code === 'payment_in_flight') {
+        // Another payment of this session runs (another tab's 3-D Secure): the widget shows the
+        // pending view and reads the session at once; the form stays disabled until that payment
+        // is declined (the widget's `checkout-error`) or the session ends (this renderer goes).
+        host.element.addEventListener('checkout-error', () => this.#again(), { once: true, signal: host.signal });
+        host.report({ type: 'page', status: 'in_flight' });
+        return;
+      }
       host.report({ type: 'error', code: failure.code ?? 'endpoint_error', message: failure.message, retryable: failure.retryable ?? true });
       return;
     }
@@ -217,10 +225,15 @@ export class CardTokenRenderer implements Renderer {
   #declined(host: RendererHost, message: string): void {
     if (this.#destroyed) return;
     this.#closePopup();
+    this.#again();
+    host.report({ type: 'error', code: 'payment_failed', message, retryable: true });
+  }
+
+  /** The form takes another attempt. */
+  #again(): void {
     this.#paying = false;
     this.#fields?.again?.();
     this.#render();
-    host.report({ type: 'error', code: 'payment_failed', message, retryable: true });
   }
 
   #closePopup(): void {
