@@ -1,10 +1,12 @@
 /**
- * The framework typings (`checkout-widget/vue`, `/preact`, `/solid`), checked the way a shop's
- * project checks them: `vue-tsc` with `strictTemplates`, `tsc` on Preact's and Solid's JSX. Each
+ * The framework typings (`checkout-widget/vue`, `/preact`, `/solid`, `/svelte`), checked the way a
+ * shop's project checks them: `vue-tsc` with `strictTemplates`, `tsc` on Preact's and Solid's JSX,
+ * `svelte-check` on a Svelte 5 component. Each
  * fixture passes, and its `@ts-expect-error` / `@vue-expect-error` lines prove that a misspelt
  * attribute, an unknown `mode` and a wrong `detail` field are refused: without those comments (the
- * negative copy) the same files fail with exactly those errors. Against the sources, so it runs in
- * `npm test` without the packed tarball.
+ * negative copy) the same files fail with exactly those errors. Svelte templates have no such comment:
+ * its fixture must pass as it is, and a component of the three wrong uses beside it must fail with
+ * exactly those three errors. Against the sources, so it runs in `npm test` without the packed tarball.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const CHECKERS = { tsc: path.join(ROOT, 'node_modules/typescript/bin/tsc'), 'vue-tsc': path.join(ROOT, 'node_modules/vue-tsc/bin/vue-tsc.js') };
+const SVELTE_CHECK = path.join(ROOT, 'node_modules/svelte-check/bin/svelte-check');
 
 async function check(checker: keyof typeof CHECKERS, project: string): Promise<{ ok: boolean; output: string }> {
   try {
@@ -64,5 +67,58 @@ describe.each(CASES)('$name', { timeout: 300_000 }, ({ checker, folder, file }) 
     expect(result.output).toMatch(/endpiont/);
     expect(result.output).toMatch(/"modal"/);
     expect(result.output).toMatch(/'sesion'/);
+  });
+});
+
+describe('Svelte 5 (svelte-check)', { timeout: 300_000 }, () => {
+  const dir = path.join(FIXTURES, 'svelte');
+  /** svelte-check on the fixture folder; `--output machine`: one `ERROR "<file>" line:col "<message>"` line per error. */
+  async function svelteCheck(): Promise<{ ok: boolean; errors: string[]; output: string }> {
+    let output: string;
+    let ok = true;
+    try {
+      const { stdout, stderr } = await run(process.execPath, [SVELTE_CHECK, '--workspace', dir, '--tsconfig', path.join(dir, 'tsconfig.json'), '--output', 'machine', '--fail-on-warnings'], { cwd: ROOT, timeout: 240_000 });
+      output = stdout + stderr;
+    } catch (error) {
+      const failed = error as { stdout?: string; stderr?: string };
+      output = `${failed.stdout ?? ''}${failed.stderr ?? ''}`;
+      ok = false;
+    }
+    return { ok, errors: output.split('\n').filter((line) => / (ERROR|WARNING) /.test(line)), output };
+  }
+
+  it('type-checks the fixture (properties, events with their detail, document listeners)', async () => {
+    const result = await svelteCheck();
+    expect(result.errors).toEqual([]);
+    expect(result.output).toMatch(/COMPLETED \d+ FILES 0 ERRORS 0 WARNINGS/);
+    expect(result.ok).toBe(true);
+  });
+
+  it('refuses a misspelt attribute, an unknown mode and a wrong detail field, each on its line', async () => {
+    const negative = path.join(dir, 'Negative.svelte');
+    writeFileSync(
+      negative,
+      [
+        '<script lang="ts">',
+        "  import type {} from '../../../svelte.js';",
+        '</script>',
+        '',
+        '<checkout-widget endpiont="/api/checkout/sessions"></checkout-widget>',
+        '<checkout-widget mode="modal"></checkout-widget>',
+        '<checkout-widget oncheckout-accept={(event) => event.detail.sesion}></checkout-widget>',
+        '',
+      ].join('\n'),
+    );
+    try {
+      const result = await svelteCheck();
+      expect(result.ok).toBe(false);
+      expect(result.errors).toEqual([
+        expect.stringMatching(/ERROR "Negative\.svelte" 5:\d+ .*'\\?"endpiont\\?"' does not exist in type 'CheckoutWidgetSvelteProps'/),
+        expect.stringMatching(/ERROR "Negative\.svelte" 6:\d+ "Type '.*modal.*' is not assignable/),
+        expect.stringMatching(/ERROR "Negative\.svelte" 7:\d+ .*'sesion' does not exist/),
+      ]);
+    } finally {
+      rmSync(negative, { force: true });
+    }
   });
 });
