@@ -247,6 +247,8 @@ export class CheckoutWidget extends LitElement {
     // seen by the checks below in this same update. Frameworks often set the endpoint as a
     // property after connecting.
     if (!this.hasUpdated || changed.has('endpoint') || changed.has('session') || changed.has('sessionId') || changed.has('mode')) {
+      // An endpoint that came late (a framework hydrating a server-rendered tag) ends missing_endpoint's error.
+      if (this.#run.error?.code === 'missing_endpoint') this.#run.reset();
       this.#startIfDue();
     }
     // A new cart while its session is open and unpaid: a new session, once the changes rest.

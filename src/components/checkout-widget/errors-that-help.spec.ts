@@ -62,6 +62,20 @@ test('no endpoint and no session: checkout-error missing_endpoint and a console 
   await expect(page.locator('checkout-widget [part="error"]')).toHaveText('The checkout could not be started.');
 });
 
+test('an endpoint set after missing_endpoint was reported (a framework hydrating later) starts the checkout', async ({ page }) => {
+  const seen = await open(page, '<checkout-widget></checkout-widget>');
+  await expect(page.locator('checkout-widget')).toHaveAttribute('state', 'error');
+  await page.evaluate(() => {
+    (document.querySelector('checkout-widget') as HTMLElement & { endpoint?: string }).endpoint = '/api/checkuot/sessions';
+  });
+  // It starts: the create is called (this fake shop answers 404), so the error now names that URL.
+  await expect.poll(() => seen.events.filter((event) => event.type === 'checkout-error').map((event) => event.detail.code)).toEqual([
+    'missing_endpoint',
+    'endpoint_error',
+  ]);
+  expect(seen.events.some((event) => event.type === 'checkout-status' && event.detail.state === 'loading')).toBe(true);
+});
+
 test('an endpoint set as a property just after the element is created is not punished', async ({ page }) => {
   const seen = await open(page, '<div id="host"></div>');
   // As a framework does: create, insert, then set the property in the same task.

@@ -226,7 +226,7 @@ let stripeSdk: Promise<typeof Stripe> | undefined;
 
 /** The `stripe` package, imported once; a clear error when the shop has not installed it. */
 function loadStripeSdk(): Promise<typeof Stripe> {
-  return (stripeSdk ??= import('stripe').then(
+  return (stripeSdk ??= import(/* webpackIgnore: true */ 'stripe').then(
     (module) => module.default,
     (error: unknown) => {
       stripeSdk = undefined;

@@ -48,7 +48,7 @@ export function createPostgresStore(options: PostgresStoreOptions): CheckoutStor
   return createSqlStore(
     new PostgresDialect({
       pool: async () => {
-        const pg = await import('pg').catch((error: unknown) => {
+        const pg = await import(/* webpackIgnore: true */ 'pg').catch((error: unknown) => {
           throw new Error('createPostgresStore needs the pg package (npm install pg)', { cause: error });
         });
         // An unreachable server fails a call within this, not never (pg's default): answered 503.

@@ -73,7 +73,7 @@ function openSqliteStore(file: string, busyTimeoutMs: number): CheckoutStore {
   return createSqlStore(
     new SqliteDialect({
       database: async () => {
-        const { default: Database } = await import('better-sqlite3').catch((error: unknown) => {
+        const { default: Database } = await import(/* webpackIgnore: true */ 'better-sqlite3').catch((error: unknown) => {
           throw new Error('createSqliteStore needs the better-sqlite3 package (npm install better-sqlite3@12)', { cause: error });
         });
         const database = new Database(file, { timeout: busyTimeoutMs });
