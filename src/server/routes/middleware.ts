@@ -1,5 +1,4 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { hostAllowed, ownOrigin } from '../origins.js';
 import { errorAnswer, errorBody, jsonAnswer } from '../responses.js';
@@ -8,26 +7,43 @@ import type { CheckoutEnv } from './context.js';
 /**
  * Refuses a body over `maxBytes` with 413 and `message`, counted while it streams in (a chunked
  * body is never buffered whole first). A declared Content-Length over the limit, or one that is no
- * number, is refused at once; one under it is not trusted either.
+ * number, is refused at once; one under it is not trusted either. A body within the limit is read
+ * here, once, as UTF-8 text (what `Request.text()` gives): the routes after it take it from
+ * `bodyText(c)`, and `c.req.raw`'s body is used up.
  */
-export function limitBody(maxBytes: number, message: string): MiddlewareHandler {
+export function limitBody(maxBytes: number, message: string): MiddlewareHandler<CheckoutEnv> {
   const tooLarge = (c: Context) => errorAnswer(c, 413, 'invalid_request', message);
-  const counted = bodyLimit({ maxSize: maxBytes, onError: tooLarge });
   return async (c, next) => {
     const declared = c.req.header('content-length');
-    if (declared !== undefined) {
-      if (!/^\d+$/.test(declared.trim()) || Number(declared) > maxBytes) return tooLarge(c);
-      // bodyLimit counts only a body that declares no length; a Request built in process (a route
-      // handler, a proxy) may carry more than it declares, so it is counted all the same.
-      const { raw } = c.req;
-      const headers = new Headers(raw.headers);
-      headers.delete('content-length');
-      // From its parts, not `new Request(raw, …)`: `@hono/node-server`'s request object passes for a
-      // Request by its prototype but lacks undici's internals, so copying it whole throws.
-      c.req.raw = new Request(raw.url, { method: raw.method, headers, body: raw.body, signal: raw.signal, duplex: 'half' } as RequestInit);
-    }
-    return counted(c, next);
+    if (declared !== undefined && (!/^\d+$/.test(declared.trim()) || Number(declared) > maxBytes)) return tooLarge(c);
+    const text = await readAtMost(c.req.raw.body, maxBytes);
+    if (text === undefined) return tooLarge(c);
+    c.set('body', text);
+    return next();
   };
+}
+
+/** The body `limitBody` read; a route behind it only. */
+export function bodyText(c: Context<CheckoutEnv>): string {
+  const text = c.var.body;
+  if (text === undefined) throw new Error('bodyText: the route has no limitBody before it');
+  return text;
+}
+
+/** The stream as UTF-8 text, or undefined as soon as it passes `maxBytes` (the rest is not read). */
+async function readAtMost(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<string | undefined> {
+  if (!body) return '';
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let size = 0;
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    size += value.byteLength;
+    if (size > maxBytes) return undefined;
+    text += decoder.decode(value, { stream: true });
+  }
 }
 
 /** 405 with `Allow` for a path the handler has, asked with a method it does not answer there. */
