@@ -1,5 +1,7 @@
+import http from 'node:http';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
+import { serveNode } from '../node-http.js';
 import type { CheckoutEnv } from './context.js';
 import { bodyText, limitBody } from './middleware.js';
 
@@ -50,5 +52,42 @@ describe('limitBody', () => {
     const response = await bare.request('http://shop.test/', { method: 'POST', body: 'x' });
     expect(response.status).toBe(500);
     expect(await response.text()).toBe('bodyText: the route has no limitBody before it');
+  });
+});
+
+/** POSTs `chunks` to `url` chunked (no Content-Length), each written after the last was sent. */
+function postChunked(url: string, chunks: Uint8Array[]): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: 'POST', headers: { 'transfer-encoding': 'chunked' } }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (part: string) => (text += part));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+    });
+    request.on('error', reject);
+    const write = (index: number) => {
+      if (index === chunks.length) return void request.end();
+      request.write(chunks[index], () => setTimeout(() => write(index + 1), 5));
+    };
+    write(0);
+  });
+}
+
+describe('limitBody on Node (serveNode)', () => {
+  it('reads the body from Node\'s request itself, never through c.req.raw, a character split between chunks included', async () => {
+    const server = await serveNode(
+      new Hono<CheckoutEnv>().post('/', limitBody(8, 'too large'), (c) => c.text(`[${bodyText(c)}] raw body used: ${c.req.raw.bodyUsed}`)).fetch,
+      { shutdownSignals: [] },
+    );
+    try {
+      const bytes = new TextEncoder().encode('aøb€');
+      expect(await postChunked(server.url, [bytes.slice(0, 2), bytes.slice(2, 5), bytes.slice(5)])).toEqual({ status: 200, text: '[aøb€] raw body used: false' });
+      const over = await postChunked(server.url, [new TextEncoder().encode('12345'), new TextEncoder().encode('6789')]);
+      expect(over.status).toBe(413);
+      // The server goes on answering after a refused body.
+      expect(await postChunked(server.url, [new TextEncoder().encode('ok')])).toEqual({ status: 200, text: '[ok] raw body used: false' });
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -16,7 +16,8 @@ export function limitBody(maxBytes: number, message: string): MiddlewareHandler<
   return async (c, next) => {
     const declared = c.req.header('content-length');
     if (declared !== undefined && (!/^\d+$/.test(declared.trim()) || Number(declared) > maxBytes)) return tooLarge(c);
-    const text = await readAtMost(c.req.raw.body, maxBytes);
+    const incoming = c.env?.incoming;
+    const text = isUnreadNodeRequest(incoming) ? await readNodeAtMost(incoming, maxBytes) : await readAtMost(c.req.raw.body, maxBytes);
     if (text === undefined) return tooLarge(c);
     c.set('body', text);
     return next();
@@ -28,6 +29,54 @@ export function bodyText(c: Context<CheckoutEnv>): string {
   const text = c.var.body;
   if (text === undefined) throw new Error('bodyText: the route has no limitBody before it');
   return text;
+}
+
+/** Node's request (`@hono/node-server` passes it as `incoming`), as far as `readNodeAtMost` uses it. */
+interface NodeBody {
+  on(event: string, listener: (argument?: never) => void): unknown;
+  off(event: string, listener: (argument?: never) => void): unknown;
+  pause(): unknown;
+  readonly readableFlowing: boolean | null;
+  readonly readableDidRead: boolean;
+  readonly readableEnded: boolean;
+}
+
+/** Node's request whose body nobody has started to read (the bridge makes a web stream of it only when asked). */
+function isUnreadNodeRequest(incoming: unknown): incoming is NodeBody {
+  const node = incoming as Partial<NodeBody> | undefined;
+  return typeof node?.on === 'function' && typeof node.off === 'function' && node.readableFlowing === null && node.readableDidRead === false && node.readableEnded === false;
+}
+
+/**
+ * `readAtMost` on Node's request itself: the bytes as they arrive, without the web stream and the
+ * `Request` the bridge would make for `c.req.raw.body`. Over `maxBytes` it stops reading (paused).
+ */
+function readNodeAtMost(incoming: NodeBody, maxBytes: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const decoder = new TextDecoder();
+    let size = 0;
+    let text = '';
+    const listeners = {
+      data: (chunk: Uint8Array) => {
+        size += chunk.byteLength;
+        if (size <= maxBytes) {
+          text += decoder.decode(chunk, { stream: true });
+          return;
+        }
+        incoming.pause();
+        done(() => resolve(undefined));
+      },
+      end: () => done(() => resolve(text + decoder.decode())),
+      error: (error: Error) => done(() => reject(error)),
+      // Closed before its end: the client went away mid-body.
+      close: () => done(() => reject(new Error('the request closed before its body ended'))),
+    };
+    const done = (settle: () => void) => {
+      for (const [event, listener] of Object.entries(listeners)) incoming.off(event, listener as () => void);
+      settle();
+    };
+    for (const [event, listener] of Object.entries(listeners)) incoming.on(event, listener as () => void);
+  });
 }
 
 /** The stream as UTF-8 text, or undefined as soon as it passes `maxBytes` (the rest is not read). */
