@@ -86,16 +86,17 @@ export interface BackendResult {
 const SERVER_ENTRY = fileURLToPath(new URL('./backend-server.ts', import.meta.url));
 export const CREATE_BODY = JSON.stringify({ items: [{ sku: 'coffee-beans', quantity: 2 }, { sku: 'mug', quantity: 1 }], locale: 'en' });
 /** autocannon puts a new id in place of `[<id>]` for every request (`idReplacement`). */
-const UNIQUE_KEY_HEADERS = { 'content-type': 'application/json', 'idempotency-key': 'bench-[<id>]' };
+export const UNIQUE_KEY_HEADERS = { 'content-type': 'application/json', 'idempotency-key': 'bench-[<id>]' };
 
-interface Child {
+export interface Child {
   url: string;
   process: ChildProcess;
 }
 
-function startServer(variant: string, options: Record<string, unknown> = {}, profileDir?: string): Promise<Child> {
+/** Starts `backend-server.ts` (of this checkout, or `entry`: the same file in another) as its own process. */
+export function startServer(variant: string, options: Record<string, unknown> = {}, profileDir?: string, entry = SERVER_ENTRY): Promise<Child> {
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', SERVER_ENTRY, variant, JSON.stringify(options)], {
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', entry, variant, JSON.stringify(options)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -107,7 +108,7 @@ function startServer(variant: string, options: Record<string, unknown> = {}, pro
   });
 }
 
-function stopServer(child: Child): Promise<void> {
+export function stopServer(child: Child): Promise<void> {
   if (child.process.exitCode !== null || child.process.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.process.once('exit', () => resolve());
@@ -137,7 +138,7 @@ function cpuMs(pid: number | undefined): number | undefined {
   }
 }
 
-interface Target {
+export interface Target {
   /** The server's process, for its CPU time. */
   pid: number | undefined;
   url: string;
@@ -146,7 +147,7 @@ interface Target {
   idReplacement: boolean;
 }
 
-async function load(target: Target, durationSeconds: number, connections: number): Promise<LoadRun> {
+export async function load(target: Target, durationSeconds: number, connections: number): Promise<LoadRun> {
   const cpuBefore = cpuMs(target.pid);
   const result = await autocannon({
     url: target.url,
@@ -174,7 +175,7 @@ async function load(target: Target, durationSeconds: number, connections: number
   };
 }
 
-function summariseRuns(runs: LoadRun[]): VariantResult {
+export function summariseRuns(runs: LoadRun[]): VariantResult {
   const cpu = runs.flatMap((run) => (run.cpuMsPerSession === undefined ? [] : [run.cpuMsPerSession]));
   return {
     runs,

@@ -33,7 +33,7 @@ export interface RuntimeEnv {
 }
 
 /** The Hono environment of the checkout's routes; `c.var.log` is the request's log, its records carrying its id. */
-export type CheckoutEnv = { Bindings: CheckoutBindings; Variables: { checkout: CheckoutDeps; log: Log } };
+export type CheckoutEnv = { Bindings: CheckoutBindings; Variables: { checkout: CheckoutDeps; log: Log; body?: string } };
 export type CheckoutContext = Context<CheckoutEnv>;
 
 /** Puts `deps` and the request's log on every request's context, before any other middleware. */

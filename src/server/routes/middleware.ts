@@ -1,5 +1,4 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { hostAllowed, ownOrigin } from '../origins.js';
 import { errorAnswer, errorBody, jsonAnswer } from '../responses.js';
@@ -8,26 +7,92 @@ import type { CheckoutEnv } from './context.js';
 /**
  * Refuses a body over `maxBytes` with 413 and `message`, counted while it streams in (a chunked
  * body is never buffered whole first). A declared Content-Length over the limit, or one that is no
- * number, is refused at once; one under it is not trusted either.
+ * number, is refused at once; one under it is not trusted either. A body within the limit is read
+ * here, once, as UTF-8 text (what `Request.text()` gives): the routes after it take it from
+ * `bodyText(c)`, and `c.req.raw`'s body is used up.
  */
-export function limitBody(maxBytes: number, message: string): MiddlewareHandler {
+export function limitBody(maxBytes: number, message: string): MiddlewareHandler<CheckoutEnv> {
   const tooLarge = (c: Context) => errorAnswer(c, 413, 'invalid_request', message);
-  const counted = bodyLimit({ maxSize: maxBytes, onError: tooLarge });
   return async (c, next) => {
     const declared = c.req.header('content-length');
-    if (declared !== undefined) {
-      if (!/^\d+$/.test(declared.trim()) || Number(declared) > maxBytes) return tooLarge(c);
-      // bodyLimit counts only a body that declares no length; a Request built in process (a route
-      // handler, a proxy) may carry more than it declares, so it is counted all the same.
-      const { raw } = c.req;
-      const headers = new Headers(raw.headers);
-      headers.delete('content-length');
-      // From its parts, not `new Request(raw, …)`: `@hono/node-server`'s request object passes for a
-      // Request by its prototype but lacks undici's internals, so copying it whole throws.
-      c.req.raw = new Request(raw.url, { method: raw.method, headers, body: raw.body, signal: raw.signal, duplex: 'half' } as RequestInit);
-    }
-    return counted(c, next);
+    if (declared !== undefined && (!/^\d+$/.test(declared.trim()) || Number(declared) > maxBytes)) return tooLarge(c);
+    const incoming = c.env?.incoming;
+    const text = isUnreadNodeRequest(incoming) ? await readNodeAtMost(incoming, maxBytes) : await readAtMost(c.req.raw.body, maxBytes);
+    if (text === undefined) return tooLarge(c);
+    c.set('body', text);
+    return next();
   };
+}
+
+/** The body `limitBody` read; a route behind it only. */
+export function bodyText(c: Context<CheckoutEnv>): string {
+  const text = c.var.body;
+  if (text === undefined) throw new Error('bodyText: the route has no limitBody before it');
+  return text;
+}
+
+/** Node's request (`@hono/node-server` passes it as `incoming`), as far as `readNodeAtMost` uses it. */
+interface NodeBody {
+  on(event: string, listener: (argument?: never) => void): unknown;
+  off(event: string, listener: (argument?: never) => void): unknown;
+  pause(): unknown;
+  readonly readableFlowing: boolean | null;
+  readonly readableDidRead: boolean;
+  readonly readableEnded: boolean;
+}
+
+/** Node's request whose body nobody has started to read (the bridge makes a web stream of it only when asked). */
+function isUnreadNodeRequest(incoming: unknown): incoming is NodeBody {
+  const node = incoming as Partial<NodeBody> | undefined;
+  return typeof node?.on === 'function' && typeof node.off === 'function' && node.readableFlowing === null && node.readableDidRead === false && node.readableEnded === false;
+}
+
+/**
+ * `readAtMost` on Node's request itself: the bytes as they arrive, without the web stream and the
+ * `Request` the bridge would make for `c.req.raw.body`. Over `maxBytes` it stops reading (paused).
+ */
+function readNodeAtMost(incoming: NodeBody, maxBytes: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const decoder = new TextDecoder();
+    let size = 0;
+    let text = '';
+    const listeners = {
+      data: (chunk: Uint8Array) => {
+        size += chunk.byteLength;
+        if (size <= maxBytes) {
+          text += decoder.decode(chunk, { stream: true });
+          return;
+        }
+        incoming.pause();
+        done(() => resolve(undefined));
+      },
+      end: () => done(() => resolve(text + decoder.decode())),
+      error: (error: Error) => done(() => reject(error)),
+      // Closed before its end: the client went away mid-body.
+      close: () => done(() => reject(new Error('the request closed before its body ended'))),
+    };
+    const done = (settle: () => void) => {
+      for (const [event, listener] of Object.entries(listeners)) incoming.off(event, listener as () => void);
+      settle();
+    };
+    for (const [event, listener] of Object.entries(listeners)) incoming.on(event, listener as () => void);
+  });
+}
+
+/** The stream as UTF-8 text, or undefined as soon as it passes `maxBytes` (the rest is not read). */
+async function readAtMost(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<string | undefined> {
+  if (!body) return '';
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let size = 0;
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    size += value.byteLength;
+    if (size > maxBytes) return undefined;
+    text += decoder.decode(value, { stream: true });
+  }
 }
 
 /** 405 with `Allow` for a path the handler has, asked with a method it does not answer there. */

@@ -18,7 +18,7 @@ import { returnUrls } from '../return-bridge-page.js';
 import type { SessionRecord } from '../store/types.js';
 import { errorAnswer, errorBody, jsonAnswer } from '../responses.js';
 import type { CheckoutContext, CheckoutEnv } from './context.js';
-import { limitBody } from './middleware.js';
+import { bodyText, limitBody } from './middleware.js';
 import { limitRequests } from '../rate-limits.js';
 import { MAX_TOKEN_BODY_BYTES, submitToken } from './token.js';
 import { cartKey, rememberCart, sessionInFlight } from '../payment-in-flight.js';
@@ -70,7 +70,7 @@ export function sessionRoutes(): Hono<CheckoutEnv> {
 async function createSession(c: CheckoutContext): Promise<Response> {
   const { config, claims } = c.var.checkout;
   const request = c.req.raw;
-  const raw = await c.req.text();
+  const raw = bodyText(c);
   const checked = checkBody(c, raw, createSessionBodySchema);
   if (checked instanceof Response) return checked;
   const { body, priced } = checked;
@@ -126,7 +126,7 @@ async function createSession(c: CheckoutContext): Promise<Response> {
 /** `POST /sessions/methods`: the candidates' methods for this cart, once each, labelled in the body's `locale`. */
 async function listMethods(c: CheckoutContext): Promise<Response> {
   const { config } = c.var.checkout;
-  const checked = checkBody(c, await c.req.text(), methodsBodySchema);
+  const checked = checkBody(c, bodyText(c), methodsBodySchema);
   if (checked instanceof Response) return checked;
   const shopper = await config.shopper?.(c.req.raw);
   const candidates = await routeCandidates(c, checked.body, checked.priced, shopper);

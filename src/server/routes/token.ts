@@ -13,6 +13,7 @@ import { refusedTransition } from '../order-machine.js';
 import { returnUrls } from '../return-bridge-page.js';
 import type { SessionRecord } from '../store/types.js';
 import type { CheckoutContext } from './context.js';
+import { bodyText } from './middleware.js';
 
 export const MAX_TOKEN_BODY_BYTES = 4 * 1024;
 /** Every token post for a session claims the same key with the same "body": a second one is busy or done, never a conflict. */
@@ -37,7 +38,7 @@ type CardTokenProvider = PaymentProvider & Required<Pick<PaymentProvider, 'submi
 export async function submitToken(c: CheckoutContext): Promise<Response> {
   const { config, ledger, claims } = c.var.checkout;
   const id = c.req.param('id') ?? '';
-  const token = parseTokenBody(await c.req.text());
+  const token = parseTokenBody(bodyText(c));
   if (typeof token !== 'string') return errorAnswer(c, 400, 'invalid_request', token.message);
   const record = await config.store.getSession(id);
   const provider = record && config.providers.get(record.provider);

@@ -4,7 +4,7 @@ import { baseUrl } from '../origins.js';
 import { WebhookVerificationError, type VerifiedWebhook } from '../provider-api/types.js';
 import { errorAnswer, jsonAnswer } from '../responses.js';
 import type { CheckoutContext, CheckoutEnv } from './context.js';
-import { limitBody } from './middleware.js';
+import { bodyText, limitBody } from './middleware.js';
 import type { Annotate } from '../telemetry.js';
 
 const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
@@ -50,7 +50,7 @@ async function receiveWebhook(c: CheckoutContext, annotate: Annotate): Promise<R
     if (count > 0) telemetry.record('webhooksReceived', { 'checkout.provider': name, 'checkout.outcome': outcome }, count);
   };
   const provider = config.providers.get(name)!;
-  const raw = await c.req.text();
+  const raw = bodyText(c);
   const url = `${baseUrl(config, c.req.raw)}/webhooks/${encodeURIComponent(name)}${new URL(c.req.url).search}`;
   let events: readonly VerifiedWebhook[];
   try {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { describeStoreConformance, sampleOrder } from './conformance.js';
-import { createSqliteStore } from './sqlite.js';
+import { cachingStatements, createSqliteStore } from './sqlite.js';
 
 // `another` is a second store on the same file in this process, spelt relative to the working
 // folder: it shares the first one's connection. Two processes on one file are tested with real
@@ -68,4 +68,30 @@ it('upgrades a database made before migration 0005: its orders stay, and take at
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
+});
+
+it('prepares each SQL text once, keeps at most the limit and drops the oldest first', () => {
+  const database = new Database(':memory:');
+  const prepared: string[] = [];
+  const counting = { prepare: (sql: string) => (prepared.push(sql), database.prepare(sql)), close: () => database.close() };
+  const cached = cachingStatements(counting, 2);
+  database.exec('CREATE TABLE t (n INTEGER)');
+  const insert = cached.prepare('INSERT INTO t (n) VALUES (?)');
+  insert.run([1]);
+  expect(cached.prepare('INSERT INTO t (n) VALUES (?)')).toBe(insert);
+  cached.prepare('INSERT INTO t (n) VALUES (?)').run([2]);
+  expect(cached.prepare('SELECT n FROM t ORDER BY n').all([])).toEqual([{ n: 1 }, { n: 2 }]);
+  expect(prepared).toEqual(['INSERT INTO t (n) VALUES (?)', 'SELECT n FROM t ORDER BY n']);
+  // A third text over the limit of 2: the insert, the oldest, is prepared again next time; the select is still kept.
+  cached.prepare('SELECT count(*) AS c FROM t');
+  cached.prepare('SELECT n FROM t ORDER BY n');
+  cached.prepare('INSERT INTO t (n) VALUES (?)');
+  expect(prepared).toHaveLength(4);
+  expect(prepared.at(-1)).toBe('INSERT INTO t (n) VALUES (?)');
+  // A statement kept across a schema change sees the new column (SQLite prepares it again itself).
+  const all = cached.prepare('SELECT * FROM t LIMIT 1');
+  database.exec('ALTER TABLE t ADD COLUMN m TEXT');
+  expect(all.all([])).toEqual([{ n: 1, m: null }]);
+  cached.close();
+  expect(database.open).toBe(false);
 });

@@ -1,4 +1,4 @@
-import { SqliteDialect } from 'kysely';
+import { SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { createSqlStore } from './sql.js';
 import type { CheckoutStore } from './types.js';
 
@@ -28,6 +28,32 @@ async function switchToWal(database: { pragma(source: string): unknown }, waitMs
       await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40));
     }
   }
+}
+
+/** More distinct statements than the store runs (a few dozen, with its list and lease variants); over it the oldest goes first. */
+export const MAX_CACHED_STATEMENTS = 200;
+
+/**
+ * The connection as Kysely sees it, preparing each statement once: Kysely asks better-sqlite3 to
+ * prepare (parse and plan) every query again, and the store runs the same few SQL texts over and
+ * over with other parameters. A prepared statement is reusable (better-sqlite3 runs it to the end
+ * before `run`/`all` return; the store never streams), and SQLite prepares it again by itself
+ * after a schema change. At most `limit` are kept, the oldest dropped first.
+ */
+export function cachingStatements(database: SqliteDatabase, limit = MAX_CACHED_STATEMENTS): SqliteDatabase {
+  const statements = new Map<string, SqliteStatement>();
+  return {
+    close: () => database.close(),
+    prepare(sql) {
+      let statement = statements.get(sql);
+      if (statement === undefined) {
+        statement = database.prepare(sql);
+        if (statements.size >= limit) statements.delete(statements.keys().next().value!);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 /** The stores open on each file in this process, by its absolute path: they share one connection. */
@@ -80,7 +106,7 @@ function openSqliteStore(file: string, busyTimeoutMs: number): CheckoutStore {
         await switchToWal(database, busyTimeoutMs);
         // Money moves here: a committed write survives a power cut, not only a crash.
         database.pragma('synchronous = FULL');
-        return database;
+        return cachingStatements(database);
       },
     }),
     { flavour: 'sqlite' },
