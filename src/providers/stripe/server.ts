@@ -100,7 +100,16 @@ export interface StripeProviderOptions {
    * light/dark and `--checkout-accent` cannot reach it: this is the shop's fixed choice (README,
    * "Dark mode and theming"). Unset: the Dashboard's branding.
    */
-  brandingSettings?: Stripe.Checkout.SessionCreateParams.BrandingSettings;
+  // Written out, not Stripe's own type: the adapter's types must compile where `stripe` is not installed.
+  brandingSettings?: {
+    background_color?: string;
+    border_style?: 'pill' | 'rectangular' | 'rounded';
+    button_color?: string;
+    display_name?: string;
+    font_family?: string;
+    icon?: { type: 'file' | 'url'; file?: string; url?: string };
+    logo?: { type: 'file' | 'url'; file?: string; url?: string };
+  };
   /**
    * Seconds a webhook's signed timestamp (`Stripe-Signature: t=…`) may be away from now, in
    * either direction: older is a replay, newer a delivery signed ahead of time. Default 300.
