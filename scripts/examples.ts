@@ -85,11 +85,14 @@ function start(command: string, cwd: string, env: NodeJS.ProcessEnv, timeoutSeco
   child.stderr.on('data', keep);
   const timer = setTimeout(() => killGroup(child.pid), timeoutSeconds * 1000);
   const done = new Promise<string>((resolve, reject) => {
-    child.on('close', (code, signal) => {
+    const settle = (code: number | null, signal: NodeJS.Signals | null) => {
       clearTimeout(timer);
       if (code === 0) resolve(output);
       else reject(new Error(`\`${command}\` ended with ${code ?? signal} (log: ${log})\n${output.slice(-3000)}`));
-    });
+    };
+    child.on('close', settle);
+    // A child it left behind may hold the output open: the command's own exit decides (its last output within 2 s).
+    child.on('exit', (code, signal) => setTimeout(() => settle(code, signal), 2000).unref());
   });
   return { pid: child.pid, done };
 }
