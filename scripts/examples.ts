@@ -28,7 +28,7 @@ import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const EXAMPLES = join(ROOT, 'examples');
@@ -50,17 +50,27 @@ interface Figures {
   payment: number;
 }
 
-export function readExample(name: string): ExampleConfig {
-  const config = JSON.parse(readFileSync(join(EXAMPLES, name, 'example.json'), 'utf8')) as Partial<ExampleConfig>;
-  if (typeof config.start !== 'string' || typeof config.page !== 'string' || !config.page.startsWith('/')) {
-    throw new Error(`examples/${name}/example.json needs "start" and "page" (a path starting with /)`);
-  }
-  return config as ExampleConfig;
+const KEYS = new Set(['install', 'build', 'start', 'page', 'absentAfterBuild', 'timeoutSeconds']);
+
+/** `examples/<name>/example.json`, checked: throws naming what is wrong. */
+export function readExample(name: string, root = EXAMPLES): ExampleConfig {
+  const config = JSON.parse(readFileSync(join(root, name, 'example.json'), 'utf8')) as Record<string, unknown>;
+  const wrong = (why: string) => new Error(`examples/${name}/example.json: ${why}`);
+  for (const key of Object.keys(config)) if (!KEYS.has(key)) throw wrong(`unknown key "${key}" (known: ${[...KEYS].join(', ')})`);
+  if (typeof config['start'] !== 'string') throw wrong('"start" (the command that serves the app on $PORT) is missing');
+  if (typeof config['page'] !== 'string' || !config['page'].startsWith('/')) throw wrong('"page" must be a path starting with /');
+  for (const key of ['install', 'build'] as const) if (config[key] !== undefined && typeof config[key] !== 'string') throw wrong(`"${key}" must be a command`);
+  const absent = config['absentAfterBuild'];
+  if (absent !== undefined && !(Array.isArray(absent) && absent.every((path) => typeof path === 'string'))) throw wrong('"absentAfterBuild" must be a list of paths');
+  const timeout = config['timeoutSeconds'];
+  if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0)) throw wrong('"timeoutSeconds" must be a positive number');
+  return config as unknown as ExampleConfig;
 }
 
-export function exampleNames(): string[] {
-  return readdirSync(EXAMPLES, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(join(EXAMPLES, entry.name, 'example.json')))
+/** The folders of `examples/` that have an `example.json`, sorted. */
+export function exampleNames(root = EXAMPLES): string[] {
+  return readdirSync(root, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(root, entry.name, 'example.json')))
     .map((entry) => entry.name)
     .sort();
 }
@@ -197,7 +207,11 @@ async function runExample(name: string, tarball: string, work: string, port: num
 
 async function main(): Promise<number> {
   const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : exampleNames();
-  for (const name of names) readExample(name); // a typo fails before the build
+  for (const name of names) {
+    // a typo fails before the build
+    if (!exampleNames().includes(name)) throw new Error(`no example "${name}" (examples/: ${exampleNames().join(', ')})`);
+    readExample(name);
+  }
   const work = mkdtempSync(join(tmpdir(), 'checkout-widget-examples-'));
   console.log(`examples: ${names.join(', ')} (work dir ${work})`);
   const tarball = await tarballOfTheRepository(work);
@@ -223,4 +237,5 @@ async function main(): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
-process.exitCode = await main();
+// Run as a script (not when a test imports the config readers above).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) process.exitCode = await main();
