@@ -102,7 +102,7 @@ function start(command: string, cwd: string, env: NodeJS.ProcessEnv, timeoutSeco
     };
     child.on('close', settle);
     // A child it left behind may hold the output open: the command's own exit decides (its last output within 2 s).
-    child.on('exit', (code, signal) => setTimeout(() => settle(code, signal), 2000).unref());
+    child.on('exit', (code, signal) => setTimeout(() => settle(code, signal), 2000));
   });
   return { pid: child.pid, done };
 }
