@@ -1,11 +1,12 @@
 /**
  * docs/recipes/: a code block marked `<!-- tested: <path> -->` is the exact text of that file (the
  * backend recipes in scripts/scratch-app/ and the front-end apps in scripts/scratch-app/apps/, which
- * the scratch shop of scripts/package-install.test.ts builds, runs and pays through), every recipe
+ * the scratch shop of scripts/package-install.test.ts builds, runs and pays through, and the example
+ * apps in examples/<name>/, which `npm run test:examples` builds, runs and pays through), every recipe
  * file is shown on some page, and every relative link resolves.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { type Dirent, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -13,6 +14,10 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DOCS = join(ROOT, 'docs', 'recipes');
 const pages = readdirSync(DOCS).filter((file) => file.endsWith('.md'));
 const text = (page: string) => readFileSync(join(DOCS, page), 'utf8');
+/** The examples of `npm run test:examples` (examples/<name>/) whose page shows every file; add yours. */
+const EXAMPLES = ['sveltekit', 'angular'];
+/** Files of an example that its page need not show: the runner's, the manifest (the page has the install line), the HTML shell. */
+const NOT_SHOWN = ['example.json', 'package.json', '.gitignore', 'index.html', 'app.html'];
 const TESTED = /<!-- tested: (\S+) -->\n```\w*\n([\s\S]*?)```\n/g;
 
 describe('docs/recipes', () => {
@@ -36,7 +41,16 @@ describe('docs/recipes', () => {
       ),
     ];
     expect(files).toContain('scripts/scratch-app/apps/vue/App.vue');
-    expect(shown.sort()).toEqual(files.sort());
+    expect(shown.filter((path) => path!.startsWith('scripts/')).sort()).toEqual(files.sort());
+  });
+
+  it.each(EXAMPLES)('shows every file of examples/%s/ but example.json, package.json, .gitignore and the HTML shell', (name) => {
+    const shown = pages.flatMap((page) => [...text(page).matchAll(TESTED)].map((match) => match[1]));
+    const files = (readdirSync(join(ROOT, 'examples', name), { recursive: true, withFileTypes: true }) as Dirent[])
+      .filter((entry) => entry.isFile() && !NOT_SHOWN.includes(entry.name))
+      .map((entry) => relative(ROOT, join(entry.parentPath, entry.name)).split(sep).join('/'));
+    expect(files.length).toBeGreaterThan(2);
+    expect(shown.filter((path) => path!.startsWith(`examples/${name}/`)).sort()).toEqual(files.sort());
   });
 
   it.each(pages)('%s: every relative link resolves; the index links it', (page) => {
