@@ -18,6 +18,8 @@ const text = (page: string) => readFileSync(join(DOCS, page), 'utf8');
 const EXAMPLES = ['sveltekit', 'angular'];
 /** Files of an example that its page need not show: the runner's, the manifest (the page has the install line), the HTML shell. */
 const NOT_SHOWN = ['example.json', 'package.json', '.gitignore', 'index.html', 'app.html'];
+/** What an install or build of an example in its own folder leaves there (git ignores it). */
+const BUILT = /\/(node_modules|build|dist|\.svelte-kit|\.angular|\.data)\//;
 const TESTED = /<!-- tested: (\S+) -->\n```\w*\n([\s\S]*?)```\n/g;
 
 describe('docs/recipes', () => {
@@ -48,7 +50,8 @@ describe('docs/recipes', () => {
     const shown = pages.flatMap((page) => [...text(page).matchAll(TESTED)].map((match) => match[1]));
     const files = (readdirSync(join(ROOT, 'examples', name), { recursive: true, withFileTypes: true }) as Dirent[])
       .filter((entry) => entry.isFile() && !NOT_SHOWN.includes(entry.name))
-      .map((entry) => relative(ROOT, join(entry.parentPath, entry.name)).split(sep).join('/'));
+      .map((entry) => relative(ROOT, join(entry.parentPath, entry.name)).split(sep).join('/'))
+      .filter((path) => !BUILT.test(path));
     expect(files.length).toBeGreaterThan(2);
     expect(shown.filter((path) => path!.startsWith(`examples/${name}/`)).sort()).toEqual(files.sort());
   });
