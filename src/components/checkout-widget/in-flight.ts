@@ -36,7 +36,8 @@ export function hear(host: Element, what: string, run: HintedRun, session: Check
   } else if (what.startsWith('page:') || code === 'payment_failed') {
     run.hint = UNDER_WAY.includes(what);
     storage((store) => (run.hint ? store.setItem(key, '1') : store.removeItem(key)));
-    if (run.hint) run.poll?.();
+    // A page that leaves for the provider's has no use for a read (the return reads).
+    if (run.hint && what !== 'page:redirect') run.poll?.();
   } else if (OVER.includes(what)) {
     storage((store) => store.removeItem(key));
   } else return;
