@@ -11,7 +11,7 @@ const { EXAMPLE_NAME, EXAMPLE_URL, EXAMPLE_DIR } = process.env;
 test(`the ${EXAMPLE_NAME ?? '?'} example pays a sandbox checkout`, async ({ page }) => {
   if (!EXAMPLE_URL || !EXAMPLE_DIR) throw new Error('run by scripts/examples.ts (EXAMPLE_URL and EXAMPLE_DIR)');
   const testing = createRequire(join(EXAMPLE_DIR, 'package.json')).resolve('checkout-widget/testing');
-  const { payInSandbox } = (await import(pathToFileURL(testing).href)) as typeof import('checkout-widget/testing');
+  const { payInSandbox } = (await import(pathToFileURL(testing).href)) as typeof import('../src/testing/index.js');
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   await page.goto(EXAMPLE_URL);
