@@ -28,17 +28,12 @@ let psp: NodeServerHandle;
 let stripe: FakeStripe;
 let miniflare: Miniflare;
 let store: CheckoutStore;
+/** The `Idempotency-Key` of every create the sandbox PSP received (the handler's calls to the provider). */
+const pspCreates: string[] = [];
 
-beforeAll(async () => {
-  const sandbox = createSandboxPsp({
-    secretKey: SECRET_KEY,
-    webhookSecret: WEBHOOK_SECRET,
-    // The PSP's own deliveries go nowhere: the test sends the webhook itself, when it chooses.
-    fetch: async () => new Response(null, { status: 204 }),
-    logger: { warn: () => {} },
-  });
-  [bundle, psp, stripe] = await Promise.all([bundleForWorkers(SANDBOX_STRIPE_WORKER), serveNode(sandbox.fetch), startFakeStripe()]);
-  miniflare = new Miniflare({
+/** The bundled Worker in workerd, with an empty D1 database of its own. */
+function startWorker(): Miniflare {
+  return new Miniflare({
     modules: [{ type: 'ESModule', path: 'worker.js', contents: bundle.code }],
     compatibilityDate: '2026-04-01',
     // No compatibilityFlags: no nodejs_compat.
@@ -53,6 +48,22 @@ beforeAll(async () => {
       STRIPE_API_URL: stripe.server.url,
     },
   });
+}
+
+beforeAll(async () => {
+  const sandbox = createSandboxPsp({
+    secretKey: SECRET_KEY,
+    webhookSecret: WEBHOOK_SECRET,
+    // The PSP's own deliveries go nowhere: the test sends the webhook itself, when it chooses.
+    fetch: async () => new Response(null, { status: 204 }),
+    logger: { warn: () => {} },
+  });
+  const countingPsp = (request: Request) => {
+    if (request.method === 'POST' && new URL(request.url).pathname === '/v1/sessions') pspCreates.push(request.headers.get('idempotency-key') ?? '');
+    return sandbox.fetch(request);
+  };
+  [bundle, psp, stripe] = await Promise.all([bundleForWorkers(SANDBOX_STRIPE_WORKER), serveNode(countingPsp), startFakeStripe()]);
+  miniflare = startWorker();
   // The Worker's own database, read from Node.
   store = createD1Store({ database: (await miniflare.getD1Database('DB')) as unknown as D1DatabaseLike });
 }, 30_000);
@@ -68,12 +79,12 @@ function worker(path: string, init?: RequestInit): Promise<Response> {
   return miniflare.dispatchFetch(`${API}${path}`, init as never) as unknown as Promise<Response>;
 }
 
-function create(body: unknown, idempotencyKey: string): Promise<Response> {
-  return worker('/sessions', {
+function create(body: unknown, idempotencyKey: string, on = miniflare): Promise<Response> {
+  return on.dispatchFetch(`${API}/sessions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: ORIGIN, referer: `${ORIGIN}/checkout`, 'idempotency-key': idempotencyKey },
     body: JSON.stringify(body),
-  });
+  } as never) as unknown as Promise<Response>;
 }
 
 async function orderOf(sessionId: string): Promise<Order | undefined> {
@@ -155,6 +166,25 @@ describe('the handler on Cloudflare Workers (workerd, no nodejs_compat)', () => 
     expect(await replay.json()).toEqual({ received: true, duplicate: true });
     expect(await (await worker(`/sessions/${created.id}`)).json()).toMatchObject({ status: 'complete' });
   });
+
+  // The examples' Worker (examples/cloudflare-workers): the page's create is a new isolate's first
+  // request, on a D1 database nothing has migrated yet. A browser retry (a timeout, a 5xx) repeats
+  // its key while the first request may still be running.
+  it('gives concurrent creates with one Idempotency-Key one provider create, one order and one answer, as the first requests of a new Worker on a new D1 database', async () => {
+    const fresh = startWorker();
+    try {
+      const cart = { provider: 'sandbox', items: [{ sku: 'grinder', quantity: 1 }] };
+      const answers = await Promise.all(Array.from({ length: 8 }, () => create(cart, 'edge-concurrent-1', fresh)));
+      expect(answers.map((answer) => answer.status)).toEqual(Array(8).fill(201));
+      const ids = new Set(await Promise.all(answers.map(async (answer) => ((await answer.json()) as CheckoutSession).id)));
+      expect(ids.size).toBe(1);
+      expect(pspCreates.filter((key) => key === 'edge-concurrent-1')).toHaveLength(1);
+      const orders = await createD1Store({ database: (await fresh.getD1Database('DB')) as unknown as D1DatabaseLike }).listOrders();
+      expect(orders.map((order) => order.sessionId)).toEqual([...ids]);
+    } finally {
+      await fresh.dispose();
+    }
+  }, 60_000);
 
   it('creates and reads a Stripe session through the Stripe SDK (its Workers build) against a fake Stripe', async () => {
     const createdResponse = await create({ provider: 'stripe', items: [{ sku: 'beans', quantity: 2 }] }, 'edge-stripe-1');
