@@ -31,18 +31,36 @@ interface Backend {
   createStatuses: number[];
   /** Resolves the module's response; held until the create was sent when `holdModule`. */
   holdModule: boolean;
+  /** With `holdCreate`: answers the first create, held until then (an answer to a call the page gave up is dropped). */
+  releaseCreate: () => void;
 }
 
 const contractSession = (id: string) => ({ id, provider: 'sandbox', kind: 'hosted', status: 'open', url: `${PSP}/pay/${id}` });
 
-async function setUp(page: Page, options: { starter: boolean; holdModule?: boolean; createStatuses?: number[]; attributes?: string; origin?: string }): Promise<Backend> {
-  const backend: Backend = { posts: [], gets: [], cdn: [], createStatuses: options.createStatuses ?? [], holdModule: options.holdModule ?? false };
+interface SetUpOptions {
+  starter: boolean;
+  /** Copies of the starter after the tag (default 1 with `starter`). */
+  starterCopies?: number;
+  /** More of the head, before the module (a classic script that defines the element early). */
+  head?: string;
+  holdModule?: boolean;
+  holdCreate?: boolean;
+  createStatuses?: number[];
+  attributes?: string;
+  origin?: string;
+}
+
+async function setUp(page: Page, options: SetUpOptions): Promise<Backend> {
+  let releaseCreate!: () => void;
+  const createReleased = options.holdCreate ? new Promise<void>((resolve) => (releaseCreate = resolve)) : undefined;
+  const backend: Backend = { posts: [], gets: [], cdn: [], createStatuses: options.createStatuses ?? [], holdModule: options.holdModule ?? false, releaseCreate: () => releaseCreate() };
+  const starters = options.starter ? cdnFile('starter.html').repeat(options.starterCopies ?? 1) : '';
   const html = `<!doctype html><html lang="en"><head><script>
       window.__events = [];
       for (const name of ['checkout-status', 'checkout-session', 'checkout-ready', 'checkout-error'])
         document.addEventListener(name, (event) => window.__events.push({ type: name, detail: JSON.parse(JSON.stringify(event.detail)) }));
-    </script><script type="module" src="/cdn/checkout-widget.js"></script></head><body>
-    <checkout-widget endpoint="${ENDPOINT}" payload='${PAYLOAD}' ${options.attributes ?? ''}></checkout-widget>${options.starter ? cdnFile('starter.html') : ''}</body></html>`;
+    </script>${options.head ?? ''}<script type="module" src="/cdn/checkout-widget.js"></script></head><body>
+    <checkout-widget endpoint="${ENDPOINT}" payload='${PAYLOAD}' ${options.attributes ?? ''}></checkout-widget>${starters}</body></html>`;
   let counter = 0;
   const sessionsByKey = new Map<string, string>();
   let createSent!: () => void;
@@ -62,11 +80,13 @@ async function setUp(page: Page, options: { starter: boolean; holdModule?: boole
       const key = await request.headerValue('idempotency-key');
       backend.posts.push({ body: request.postData() ?? '', key, cdnBefore: [...backend.cdn] });
       createSent();
+      if (createReleased && backend.posts.length === 1) await createReleased;
       const status = backend.createStatuses.shift() ?? 201;
       if (status !== 201) return route.fulfill({ status, json: { error: { code: 'invalid_request', message: 'No such product: mug' } } });
       const id = (key && sessionsByKey.get(key)) ?? `ses_${++counter}`;
       if (key) sessionsByKey.set(key, id);
-      return route.fulfill({ status: 201, json: contractSession(id) });
+      // The page may have given the call up meanwhile (an element removed while it was under way).
+      return route.fulfill({ status: 201, json: contractSession(id) }).catch(() => undefined);
     }
     if (url.pathname.startsWith(`${ENDPOINT}/`)) {
       const id = decodeURIComponent(url.pathname.slice(ENDPOINT.length + 1));
@@ -176,6 +196,66 @@ test.describe('inline starter', () => {
     expect(backend.posts).toHaveLength(2);
     expect(backend.posts[1]!.key).toBe(backend.posts[0]!.key);
     expect(backend.posts[1]!.body).toBe(backend.posts[0]!.body);
+  });
+});
+
+/**
+ * One checkout, one session: what could make a page send two creates for one cart (the examples'
+ * Worker once logged two creates about 50 ms apart and could not say why) pinned with the starter and
+ * without it. Two creates are one session only when they carry one `Idempotency-Key`.
+ */
+test.describe('one create per cart, with the starter and without', () => {
+  const keysOf = (backend: Backend) => new Set(backend.posts.map((post) => post.key));
+  /** The page re-inserts the widget (a framework moving it), as it would in a task of its own. */
+  const reinsert = (page: Page) =>
+    page.evaluate(() => {
+      const element = document.querySelector('checkout-widget')!;
+      element.remove();
+      document.body.append(element);
+    });
+
+  for (const starter of [false, true]) {
+    const how = starter ? 'with the starter' : 'without the starter';
+    test(`${how}: re-inserted while its create is under way, the next start repeats that create's key: one session`, async ({ page }) => {
+      const backend = await setUp(page, { starter, holdCreate: true });
+      await page.goto(`${SHOP}/shop.html`);
+      await expect.poll(() => backend.posts.length).toBe(1);
+      await expect(widget(page)).toHaveAttribute('state', 'loading');
+      await reinsert(page);
+      backend.releaseCreate();
+      await expect(widget(page)).toHaveAttribute('state', 'ready');
+      expect(backend.posts.length).toBeLessThanOrEqual(2);
+      expect(keysOf(backend), 'every create of this cart under one key').toEqual(new Set([backend.posts[0]!.key]));
+      expect(await widget(page).locator('iframe').getAttribute('src')).toBe(`${PSP}/pay/ses_1`);
+    });
+
+    test(`${how}: re-inserted once its session answered, it resumes that session: a read, no second create`, async ({ page }) => {
+      const backend = await setUp(page, { starter });
+      await page.goto(`${SHOP}/shop.html`);
+      await expect(widget(page)).toHaveAttribute('state', 'ready');
+      await reinsert(page);
+      await expect(widget(page)).toHaveAttribute('state', 'ready');
+      await expect.poll(() => backend.gets).toContain('ses_1');
+      expect(backend.posts).toHaveLength(1);
+    });
+  }
+
+  test('two copies of the starter on the page, the module held back: one create, adopted by the element', async ({ page }) => {
+    const backend = await setUp(page, { starter: true, starterCopies: 2, holdModule: true });
+    await page.goto(`${SHOP}/shop.html`);
+    await expect(widget(page)).toHaveAttribute('state', 'ready');
+    expect(backend.posts).toHaveLength(1);
+    expect(backend.posts[0]!.cdnBefore).toEqual([]);
+    expect(await widget(page).evaluate((element) => '_cs' in element), 'the call is taken once').toBe(false);
+  });
+
+  test('the element defined before the parser reaches its tag (a classic script in the head), then the starter: one create, the element\'s', async ({ page }) => {
+    const backend = await setUp(page, { starter: true, head: '<script src="/cdn/checkout-widget.iife.js"></script>' });
+    await page.goto(`${SHOP}/shop.html`);
+    await expect(widget(page)).toHaveAttribute('state', 'ready');
+    await page.waitForLoadState('networkidle');
+    expect(backend.posts).toHaveLength(1);
+    expect(backend.posts[0]!.cdnBefore, 'sent once the element was defined').toContain('checkout-widget.iife.js');
   });
 });
 
