@@ -2,14 +2,14 @@
  * The command line as real processes (`node --import tsx src/cli/main.ts …`): `--help`, `sandbox`
  * answering on its port, `trigger` accepted by a running handler that verifies the signature and
  * reads the sandbox PSP (the order becomes paid), `orders` listing a real SQLite store, and usage
- * errors exiting 2 with a message.
+ * errors exiting 2 with a message, and a missing optional peer named with its install command.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createCheckoutHandler } from '../server/handler.js';
 import { serveNode } from '../server/node-http.js';
 import { createSqliteStore } from '../server/store/sqlite.js';
@@ -17,6 +17,7 @@ import { MUG_CATALOG } from '../server/test-support/hosted-provider-double.js';
 import { startSandbox } from '../providers/sandbox/start.js';
 import { sandboxTestHelpers } from '../testing/sandbox.js';
 import { runCli } from './test-support/run-cli.js';
+import { missingPackage, missingPackageMessage, PEER_INSTALLS } from './missing-package.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -37,6 +38,7 @@ describe('checkout-widget --help', () => {
   }, 60_000);
 
   it('exits 2 with a clear message for no command, an unknown one and bad options', async () => {
+    const answers: Promise<[string, number | null, boolean]>[] = [];
     for (const [args, message] of [
       [[], 'Usage: checkout-widget <command>'],
       [['pay'], 'Unknown command "pay"'],
@@ -47,10 +49,11 @@ describe('checkout-widget --help', () => {
       [['trigger', 'booking.paid', '--to', 'http://127.0.0.1:9/x', '--provider', 'bokamera', '--secret', 's'], 'bokamera takes no webhooks'],
       [['sandbox', '--port', 'http'], '--port must be a port number'],
     ] as const) {
-      const answer = await runCli(args);
-      expect([args.join(' '), answer.code, answer.stderr.includes(message)]).toEqual([args.join(' '), 2, true]);
+      answers.push(runCli(args).then((answer) => [args.join(' '), answer.code, answer.stderr.includes(message)]));
     }
-  }, 60_000);
+    // At once: one process each, slow on a loaded machine one after the other.
+    for (const [args, code, said] of await Promise.all(answers)) expect([args, code, said]).toEqual([args, 2, true]);
+  }, 90_000);
 });
 
 it('sandbox runs the PSP standalone: prints its URL and keys, answers with them, stops on SIGTERM', async () => {
@@ -122,3 +125,76 @@ it('trigger sends a signed webhook a running handler takes (it reads the PSP: th
   expect(JSON.parse((await runCli(['orders', '--json', '--status', 'paid', '--store', `sqlite:${dbPath}`])).stdout)).toMatchObject([{ reference: order!.reference, status: 'paid' }]);
   expect((await runCli(['orders', '--status', 'failed', '--store', `sqlite:${dbPath}`])).stdout.trim()).toBe('No failed orders.');
 }, 90_000);
+
+/** Every optional peer the commands load, hidden one at a time (test-support/hide-packages.mjs: Node's own ERR_MODULE_NOT_FOUND). */
+describe('a command whose optional peer is not installed says what to install and exits 1', () => {
+  let folder = '';
+  const sqlite = () => `sqlite:${path.join(folder, 'checkout.db')}`;
+  beforeAll(() => {
+    folder = mkdtempSync(path.join(tmpdir(), 'cli-peers-'));
+  });
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+  it.each([
+    ['sandbox', '@hono/node-server', ['sandbox', '--port', '0'], 'npm install @hono/node-server'],
+    ['sandbox', 'hono', ['sandbox', '--port', '0'], 'npm install hono@4'],
+    ['sandbox', 'zod', ['sandbox', '--port', '0'], 'npm install zod@4'],
+    ['orders', 'better-sqlite3', ['orders', '--store', '<sqlite>'], 'npm install better-sqlite3@12'],
+    ['orders', 'kysely', ['orders', '--store', '<sqlite>'], 'npm install kysely@0.28'],
+    ['jobs', 'pg', ['jobs', 'list', '--store', 'postgres://127.0.0.1:9/checkout'], 'npm install pg'],
+    ['jobs', 'better-sqlite3', ['jobs', 'list', '--store', '<sqlite>'], 'npm install better-sqlite3@12'],
+    ['trigger', 'zod', ['trigger', 'session.completed', '--to', 'http://127.0.0.1:9/x', '--secret', 's'], 'npm install zod@4'],
+  ] as const)('%s without %s', async (command, hidden, args, install) => {
+    const answer = await runCli(args.map((arg) => (arg === '<sqlite>' ? sqlite() : arg)), { hide: [hidden] });
+    expect(answer.code).toBe(1);
+    expect(answer.stderr).toContain(`checkout-widget ${command} needs ${hidden}, an optional peer dependency of checkout-widget`);
+    expect(answer.stderr).toContain(`\n  ${install}`);
+    // Said, not thrown: no stack, no raw error code.
+    expect(answer.stderr).not.toMatch(/ERR_MODULE_NOT_FOUND|\n\s+at /);
+  }, 60_000);
+
+  it('a command loads only its own peers: orders on SQLite without the web server packages; the help without any', async () => {
+    const listed = await runCli(['orders', '--store', sqlite()], { hide: ['hono', 'zod', '@hono/node-server'] });
+    expect(listed).toMatchObject({ code: 0, stdout: 'No orders.\n' });
+    const everyPeer = Object.keys(PEER_INSTALLS);
+    for (const args of [['--help'], ['sandbox', '--help']]) {
+      const help = await runCli(args, { hide: everyPeer });
+      expect([args.join(' '), help.code, help.stdout.startsWith('Usage:')]).toEqual([args.join(' '), 0, true]);
+    }
+  }, 60_000);
+});
+
+describe('missingPackage', () => {
+  const notFound = (message: string) => Object.assign(new Error(message), { code: 'ERR_MODULE_NOT_FOUND' });
+
+  it('finds the package in the error or its causes (a store driver wraps its import error)', () => {
+    expect(missingPackage(notFound("Cannot find package '@hono/node-server' imported from /app/node_modules/checkout-widget/dist/lib/server/node-http.js"))).toBe('@hono/node-server');
+    const wrapped = new Error('createSqliteStore needs the better-sqlite3 package (npm install better-sqlite3@12)', {
+      cause: notFound("Cannot find package 'better-sqlite3' imported from /app/node_modules/checkout-widget/dist/lib/server/store/sqlite.js"),
+    });
+    expect(missingPackage(wrapped)).toBe('better-sqlite3');
+  });
+
+  it('leaves other errors alone: a missing file of the package, another code, no error', () => {
+    expect(missingPackage(notFound("Cannot find module '/app/node_modules/checkout-widget/dist/lib/cli/jobs.js' imported from /app/x.js"))).toBeUndefined();
+    expect(missingPackage(Object.assign(new Error("Cannot find package 'pg'"), { code: 'ERR_OTHER' }))).toBeUndefined();
+    expect(missingPackage('Cannot find package')).toBeUndefined();
+  });
+
+  it('names a package that is no peer plainly', () => {
+    expect(missingPackageMessage('orders', 'left-pad')).toBe('checkout-widget orders needs left-pad, a package this install does not have. Install it:\n  npm install left-pad');
+  });
+
+  it('installs each peer in a version package.json accepts (the same major)', () => {
+    const manifest = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as {
+      peerDependencies: Record<string, string>;
+      peerDependenciesMeta: Record<string, { optional?: boolean }>;
+    };
+    for (const [name, install] of Object.entries(PEER_INSTALLS)) {
+      expect([name, manifest.peerDependenciesMeta[name]?.optional]).toEqual([name, true]);
+      // `hono@4` for ^4.13.19, `kysely@0.28` for ^0.28.19; a bare name takes any.
+      const wanted = install === name ? '' : install.slice(name.length + 1);
+      expect([name, `${manifest.peerDependencies[name]!.replace(/^\^/, '')}.`.startsWith(`${wanted}.`) || wanted === '']).toEqual([name, true]);
+    }
+  });
+});

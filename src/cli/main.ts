@@ -4,10 +4,8 @@
  * `orders`, `jobs`; `--help` on each. Node only (it is no part of the edge handler).
  */
 import { wantsHelp } from './args.js';
-import { JOBS_USAGE, runJobsCommand, type CommandOutput } from './jobs.js';
-import { ORDERS_USAGE, runOrdersCommand } from './orders.js';
-import { runSandboxCommand, SANDBOX_USAGE } from './sandbox.js';
-import { runTriggerCommand, TRIGGER_USAGE } from './trigger.js';
+import type { CommandOutput } from './jobs.js';
+import { missingPackage, missingPackageMessage } from './missing-package.js';
 
 export const USAGE = `Usage: checkout-widget <command> [options]
 
@@ -19,11 +17,29 @@ Commands:
 
 Run checkout-widget <command> --help for its options.`;
 
-const COMMANDS: Record<string, { usage: string; run: (args: readonly string[], output: CommandOutput) => Promise<number> }> = {
-  sandbox: { usage: SANDBOX_USAGE, run: (args, output) => runSandboxCommand(args, output, stopSignal()) },
-  trigger: { usage: TRIGGER_USAGE, run: runTriggerCommand },
-  orders: { usage: ORDERS_USAGE, run: runOrdersCommand },
-  jobs: { usage: JOBS_USAGE, run: runJobsCommand },
+interface Command {
+  usage: string;
+  run: (args: readonly string[], output: CommandOutput) => Promise<number>;
+}
+
+// Loaded when named: a command needs only its own optional peers (`orders` no web server).
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  sandbox: async () => {
+    const { runSandboxCommand, SANDBOX_USAGE } = await import('./sandbox.js');
+    return { usage: SANDBOX_USAGE, run: (args, output) => runSandboxCommand(args, output, stopSignal()) };
+  },
+  trigger: async () => {
+    const { runTriggerCommand, TRIGGER_USAGE } = await import('./trigger.js');
+    return { usage: TRIGGER_USAGE, run: runTriggerCommand };
+  },
+  orders: async () => {
+    const { ORDERS_USAGE, runOrdersCommand } = await import('./orders.js');
+    return { usage: ORDERS_USAGE, run: runOrdersCommand };
+  },
+  jobs: async () => {
+    const { JOBS_USAGE, runJobsCommand } = await import('./jobs.js');
+    return { usage: JOBS_USAGE, run: runJobsCommand };
+  },
 };
 
 /** Resolves on the first SIGINT or SIGTERM. */
@@ -46,16 +62,25 @@ export async function main(argv: readonly string[]): Promise<number> {
     output.out(USAGE);
     return 0;
   }
-  const entry = COMMANDS[command];
-  if (!entry) {
+  const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!load) {
     output.err(`Unknown command "${command}"\n\n${USAGE}`);
     return 2;
   }
-  if (wantsHelp(args)) {
-    output.out(entry.usage);
-    return 0;
+  try {
+    const entry = await load();
+    if (wantsHelp(args)) {
+      output.out(entry.usage);
+      return 0;
+    }
+    return await entry.run(args, output);
+  } catch (error) {
+    // An optional peer the command needs is not installed: say which, and how to install it.
+    const name = missingPackage(error);
+    if (name === undefined) throw error;
+    output.err(missingPackageMessage(command, name));
+    return 1;
   }
-  return entry.run(args, output);
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -3,9 +3,9 @@
  * (another process, a Worker, a container): prints its URL and the three `SANDBOX_*` variables for
  * `providersFromEnv`, and runs until Ctrl-C.
  */
-import { startSandbox } from '../providers/sandbox/start.js';
 import { parseFlags } from './args.js';
 import type { CommandOutput } from './jobs.js';
+import { missingPackage } from './missing-package.js';
 
 export const SANDBOX_USAGE = `Usage:
   checkout-widget sandbox [--port <n>] [--host <address>] [--data-dir <folder>]
@@ -32,10 +32,14 @@ export async function runSandboxCommand(args: readonly string[], output: Command
     output.err(`${(error as Error).message}\n\n${SANDBOX_USAGE}`);
     return 2;
   }
+  // Loaded here, not at the top: `sandbox --help` and a usage error need none of its peers (hono, zod, @hono/node-server).
+  const { startSandbox } = await import('../providers/sandbox/start.js');
   let sandbox;
   try {
     sandbox = await startSandbox({ port, hostname: host, ...(dataDir && { dataDir }) });
   } catch (error) {
+    // A peer it loads as it starts: the command line says what to install.
+    if (missingPackage(error)) throw error;
     output.err(`checkout-widget sandbox: could not start on ${host}:${port}: ${(error as Error).message}`);
     return 1;
   }
