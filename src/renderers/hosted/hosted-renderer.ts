@@ -76,7 +76,7 @@ export class HostedRenderer implements Renderer {
     // (a page that switched it to overlay meanwhile has it moved into the dialog, loaded again).
     let frame = host.container.querySelector('iframe');
     if (frame?.getAttribute('src') === url) {
-      if (document.readyState === 'complete' || (!frame.contentDocument && performance.getEntriesByName(frame.src).length)) ready();
+      if (document.readyState === 'complete' || (!frame.contentDocument && performance.getEntriesByName(url).length)) ready();
       else addEventListener('load', ready);
     } else {
       frame?.remove();
