@@ -34,7 +34,8 @@ async function createSession(): Promise<Record<string, unknown>> {
 let server: http.Server;
 let origin: string;
 /** Per page load: how the session is changed before rendering, and how long the module is held. */
-let pageOptions: { expired?: boolean; holdModuleMs?: number; starter?: boolean } = {};
+let pageOptions: { expired?: boolean; holdModuleMs?: number; starter?: boolean; slowImageMs?: number } = {};
+const SLOW_IMAGE_PATH = '/ssr-e2e/slow.gif';
 
 test.beforeAll(async () => {
   server = http.createServer((request, response) => {
@@ -48,11 +49,18 @@ test.beforeAll(async () => {
         response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         response.end(`<!doctype html><html lang="en"><head><meta charset="utf-8" /><title>SSR</title>
           <script type="importmap">${cdnFile('importmap.json')}</script>
-          <script type="module" src="/cdn/checkout-widget.js"></script></head><body>${element}${pageOptions.starter ? cdnFile('starter.html') : ''}</body></html>`);
+          <script type="module" src="/cdn/checkout-widget.js"></script></head><body>${element}${pageOptions.starter ? cdnFile('starter.html') : ''}${
+            // Something else on the page (a slow image) holds the document's load event.
+            pageOptions.slowImageMs ? `<img src="${SLOW_IMAGE_PATH}" alt="">` : ''
+          }</body></html>`);
       })().catch((error: unknown) => {
         response.writeHead(500);
         response.end(String(error));
       });
+      return;
+    }
+    if (path === SLOW_IMAGE_PATH) {
+      setTimeout(() => response.writeHead(404).end(), pageOptions.slowImageMs);
       return;
     }
     const forward = () => {
@@ -119,6 +127,42 @@ test.describe('server-rendered session (renderCheckoutWidget)', () => {
       expect(frameLoads.filter((load) => load === url)).toHaveLength(1);
     });
   }
+
+  test('the frame loaded before the module ran: checkout-ready comes when the module has run, not at the document\'s load (a slow image holds it); the same frame element, loaded once', async ({ page }) => {
+    pageOptions = { holdModuleMs: 2_500, slowImageMs: 8_000 };
+    await recordCheckoutEvents(page);
+    await page.addInitScript(() => {
+      const record = window as unknown as { __ready?: { at: number; readyState: string }; __frameLoadedAt?: number };
+      // In the provider's frame: when its document loaded (epoch milliseconds, comparable across processes).
+      if (window !== window.top) return void addEventListener('load', () => (record.__frameLoadedAt = performance.timeOrigin + performance.now()));
+      document.addEventListener('checkout-ready', () => (record.__ready = { at: performance.timeOrigin + performance.now(), readyState: document.readyState }), { once: true });
+    });
+    const frameLoads: string[] = [];
+    let moduleArrived = 0;
+    page.on('request', (request) => {
+      if (request.isNavigationRequest() && request.frame() !== page.mainFrame()) frameLoads.push(request.url());
+    });
+    page.on('requestfinished', (request) => {
+      if (new URL(request.url()).pathname === '/cdn/checkout-widget.js') moduleArrived = Date.now();
+    });
+    await page.goto(`${origin}${PAGE_PATH}`, { waitUntil: 'commit' });
+    // The server's frame, marked before the module arrives: after hydration it must be the same element.
+    const serverFrame = widget(page).locator('iframe');
+    await expect(serverFrame).toHaveCount(1);
+    await serverFrame.evaluate((frame) => ((frame as HTMLIFrameElement & { serverRendered?: true }).serverRendered = true));
+    const frame = page.frames().find((candidate) => candidate !== page.mainFrame())!;
+    await expect.poll(() => frame.evaluate(() => (window as unknown as { __frameLoadedAt?: number }).__frameLoadedAt ?? 0)).toBeGreaterThan(0);
+    const frameLoadedAt = await frame.evaluate(() => (window as unknown as { __frameLoadedAt: number }).__frameLoadedAt);
+    expect(moduleArrived, 'the frame loaded before the module arrived').toBe(0);
+    const ready = await waitForCheckoutEvent(page, 'checkout-ready');
+    const { at, readyState } = await page.evaluate(() => (window as unknown as { __ready: { at: number; readyState: string } }).__ready);
+    // The old element waited for the document's load: the image's 8 s.
+    expect(readyState, 'ready before the document loaded').not.toBe('complete');
+    expect(at).toBeGreaterThanOrEqual(frameLoadedAt - 1);
+    expect(await widget(page).evaluate((element) => element.shadowRoot!.querySelectorAll('iframe').length)).toBe(1);
+    expect(await serverFrame.evaluate((frame) => (frame as HTMLIFrameElement & { serverRendered?: true }).serverRendered)).toBe(true);
+    expect(frameLoads).toEqual([ready.session.url]);
+  });
 
   test('a session that expired meanwhile: the element reports expired and takes the frame down', async ({ page }) => {
     pageOptions = { expired: true };

@@ -90,6 +90,21 @@ describe('renderCheckoutWidget (checkout-widget/ssr)', () => {
     expect(all.flatMap((e) => e.attrs.map((a) => a.value)).some((value) => value.includes('cs_test_secret'))).toBe(false);
   });
 
+  it('renders the element once per set of attributes: another session gets the same markup with its own JSON and frame', async () => {
+    const first = await renderCheckoutWidget({ session: hosted, attributes: { endpoint: '/api/cached' } });
+    const other = { ...hosted, id: 'cs_ssr_2', url: 'https://pay.example.test/checkout/cs_ssr_2?a=1&b=2' };
+    const second = await renderCheckoutWidget({ session: other, attributes: { endpoint: '/api/cached' } });
+    expect(second).not.toContain(hosted.id);
+    // The frame comes before the JSON: the first occurrence of the url is the frame's src.
+    expect(second).toBe(first.replace(hosted.url, other.url.replace('&', '&amp;')).replace(JSON.stringify(hosted), JSON.stringify(other).replace('&', '\\u0026')));
+    const { frames, session } = parse(second);
+    expect(session).toEqual(other);
+    expect(frames.map((frame) => attr(frame, 'src'))).toEqual([other.url]);
+    // Other attributes, other markup.
+    const elsewhere = parse(await renderCheckoutWidget({ session: other, mode: 'overlay', attributes: { endpoint: '/api/elsewhere' } }));
+    expect([attr(elsewhere.widget, 'endpoint'), attr(elsewhere.widget, 'mode'), elsewhere.frames.length]).toEqual(['/api/elsewhere', 'overlay', 0]);
+  });
+
   it('refuses attribute names that are not names', async () => {
     await expect(renderCheckoutWidget({ session: hosted, attributes: { 'onload="x" a': '1' } })).rejects.toThrow(/not an attribute name/);
   });

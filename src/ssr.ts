@@ -42,6 +42,29 @@ function escapeJson(json: string): string {
   return json.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
+const END_TAG = '</checkout-widget>';
+
+/**
+ * The element's server-rendered HTML for one set of attributes, without the session: an element
+ * that has not started renders from its attributes alone, so it is rendered once per set (Lit SSR
+ * took most of a render's time, ahead of the page's first byte) and kept; at most `MARKUP_CACHE_SIZE`
+ * sets, the oldest dropped first.
+ */
+const markupCache = new Map<string, Promise<string>>();
+const MARKUP_CACHE_SIZE = 64;
+
+function elementMarkup(text: string): Promise<string> {
+  let markup = markupCache.get(text);
+  if (!markup) {
+    markup = collectResult(render(html`<checkout-widget ${unsafeStatic(text)}></checkout-widget>`));
+    // A render that failed is not kept.
+    markup.catch(() => markupCache.delete(text));
+    if (markupCache.size >= MARKUP_CACHE_SIZE) markupCache.delete(markupCache.keys().next().value!);
+    markupCache.set(text, markup);
+  }
+  return markup;
+}
+
 /**
  * The HTML of a `<checkout-widget>` for a session your server already made, to write into the
  * page (Lit SSR, a declarative shadow root). For a frameable `hosted` session in `embedded` mode
@@ -65,7 +88,7 @@ export async function renderCheckoutWidget(options: RenderCheckoutWidgetOptions)
     })
     .join(' ');
   const json = `<script type="application/json">${escapeJson(JSON.stringify(options.session))}</script>`;
-  const markup = await collectResult(render(html`<checkout-widget ${unsafeStatic(text)}>${unsafeStatic(json)}</checkout-widget>`));
+  const markup = (await elementMarkup(text)).replace(END_TAG, () => `${json}${END_TAG}`);
   const frameable = session.kind === 'hosted' && session.frameable !== false && session.url && (options.mode ?? 'embedded') === 'embedded';
   if (!frameable) return markup;
   if (!/^https?:/i.test(session.url!)) throw new TypeError('renderCheckoutWidget: a hosted session url must be http(s)');

@@ -20,8 +20,10 @@ import { LOCALES } from '../../src/core/language.js';
  * the validators chunk (−75), the failover's offer in the chooser chunk (−40), the overlay dialog
  * and the popup window a chunk of their own (−199): 16,070 B. The budget is that and 64 B for
  * issue 25's leftovers (the page's in-flight hint took 45) and a late endpoint ending `missing_endpoint` (15). 14 KiB is not met: Lit alone is about 6 KB of it (README).
+ * Issue 26 item 2 adds 27 B: an adopted server-rendered frame that loaded before the module ran
+ * reports ready at once (its Resource Timing entry), not at the document's load.
  */
-export const CORE_GZIP_BUDGET = 16_070 + 64;
+export const CORE_GZIP_BUDGET = 16_070 + 64 + 27;
 /**
  * The inline starter (`starter.js`, pasted into the page as `starter.html`): issue 26's 600 B. It is
  * 594 B gzip (649 before issue 26's cuts: `crypto.randomUUID`, storage by named property, a shorter

@@ -26,7 +26,7 @@ import { edgeTable, measureEdgeBundles } from './edge.js';
 import { measureLongRun, measureMemory, type LongRunResult, type MemoryResult } from './memory.js';
 import { profileTable } from './profile.js';
 import { measureStarterTimes, STARTER_PAGES, starterRows } from './starter.js';
-import { CREATE_PAGES, measureScriptTimes, measureStartTimes, METHOD_PAGES, readyRatio, SESSION_PAGES, type ScriptTimes, type StartTimes } from './start.js';
+import { CREATE_PAGES, crossSiteOrigin, measureScriptTimes, measureStartTimes, METHOD_PAGES, readyRatio, SESSION_PAGES, type ScriptTimes, type StartTimes } from './start.js';
 import { formatSummary, round, table, type Summary } from './stats.js';
 
 /** Targets from issues 5 and 13. */
@@ -139,19 +139,38 @@ function starterTable(runs: Awaited<ReturnType<typeof measureStarterTimes>>[]): 
   );
 }
 
-function sessionTable(times: SessionTimes): string {
+/** One site's rows of table 2b: the shop page and the provider's frame same-site (one renderer) or cross-site (two). */
+function sessionRows(times: SessionTimes, site: string): string[][] {
   const { 'session/widget': widget, 'session/ssr': ssr, 'session/floor': floor } = times.pages;
   const ratio = readyRatio(times, 'session/widget', 'session/floor');
   const ssrRatio = readyRatio(times, 'session/ssr', 'session/floor');
+  const loads = (summary: Summary) => (summary.min === summary.max ? String(summary.max) : `${summary.min}–${summary.max}`);
+  return [
+    [`${site}: navigation start → ready (ms)`, cell(ssr.ready), cell(widget.ready), cell(floor.ready), ssrRatio.toFixed(2), ratio.toFixed(2), `server-rendered ≤ ${TARGETS.sessionStartRatio}`, yes(ssrRatio <= TARGETS.sessionStartRatio)],
+    ['… navigation start → frame requested (ms)', cell(ssr.frameRequested), cell(widget.frameRequested), cell(floor.frameRequested), ratioOf(ssr.frameRequested, floor.frameRequested), ratioOf(widget.frameRequested, floor.frameRequested), '–', '–'],
+    ['… frame requested → ready (provider page load, ms)', cell(ssr.frameToReady), cell(widget.frameToReady), cell(floor.frameToReady), ratioOf(ssr.frameToReady, floor.frameToReady), ratioOf(widget.frameToReady, floor.frameToReady), '–', '–'],
+    ['… frame documents loaded per page load', loads(ssr.frameLoads), loads(widget.frameLoads), loads(floor.frameLoads), '–', '–', '1 (adopted, not loaded again)', yes(ssr.frameLoads.max === 1)],
+  ];
+}
+
+function sessionTable(times: SessionTimes, cross: SessionTimes): string {
   return table(
-    `2b. A page whose server made the session, server-rendered with its frame (\`renderCheckoutWidget\`) and given as the \`session\` property, against a page that frames its URL at once (median (min–max); ${times.runs} runs of each, interleaved; ${load(times)})`,
+    `2b. A page whose server made the session, server-rendered with its frame (\`renderCheckoutWidget\`) and given as the \`session\` property, against a page that frames its URL at once; same-site (page and provider page on 127.0.0.1: one renderer main thread) and cross-site (page on localhost: the provider's frame in its own process, as in production) (median (min–max); ${times.runs} runs of each, interleaved; same-site ${load(times)}; cross-site ${load(cross)})`,
     ['measure', 'server-rendered', 'property', 'floor', 'server-rendered / floor', 'property / floor', 'target', 'met'],
-    [
-      ['navigation start → ready (ms)', cell(ssr.ready), cell(widget.ready), cell(floor.ready), ssrRatio.toFixed(2), ratio.toFixed(2), `server-rendered ≤ ${TARGETS.sessionStartRatio}`, yes(ssrRatio <= TARGETS.sessionStartRatio)],
-      ['… navigation start → frame requested (ms)', cell(ssr.frameRequested), cell(widget.frameRequested), cell(floor.frameRequested), ratioOf(ssr.frameRequested, floor.frameRequested), ratioOf(widget.frameRequested, floor.frameRequested), '–', '–'],
-      ['… frame requested → ready (provider page load, ms)', cell(ssr.frameToReady), cell(widget.frameToReady), cell(floor.frameToReady), ratioOf(ssr.frameToReady, floor.frameToReady), ratioOf(widget.frameToReady, floor.frameToReady), '–', '–'],
-    ],
+    [...sessionRows(times, 'same-site'), ...sessionRows(cross, 'cross-site')],
   );
+}
+
+const START_TABLES = ['2', '2a', '2b', '2c'] as const;
+
+/** BENCH_START_TABLES=2b (comma-separated): only those tables of the start part. Default: all. */
+function startTablesFromEnv(): Set<(typeof START_TABLES)[number]> {
+  const value = process.env['BENCH_START_TABLES'];
+  if (value === undefined || value === '') return new Set(START_TABLES);
+  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  const unknown = names.filter((name) => !(START_TABLES as readonly string[]).includes(name));
+  if (names.length === 0 || unknown.length > 0) throw new Error(`BENCH_START_TABLES takes ${START_TABLES.join(', ')} (got "${value}")`);
+  return new Set(names as (typeof START_TABLES)[number][]);
 }
 
 function methodsTable(times: MethodTimes, start: CreateTimes): string {
@@ -339,29 +358,55 @@ async function main(): Promise<void> {
       try {
         chromiumVersion = browser.version();
         if (parts.has('start')) {
-          log(`time to checkout: ${runs} runs of ${CREATE_PAGES.join(', ')}`);
-          const times = await measureStartTimes(browser, bench.url, CREATE_PAGES, runs);
-          log(`script time: ${traceRuns} + ${traceRuns} traced runs`);
-          const script = await measureScriptTimes(browser, bench.url, traceRuns);
-          log(`server-made session: ${runs} runs of ${SESSION_PAGES.join(', ')}`);
-          const session = await measureStartTimes(browser, bench.url, SESSION_PAGES, runs);
-          log(`chosen method: ${runs} runs of ${METHOD_PAGES.join(', ')}`);
-          const methods = await measureStartTimes(browser, bench.url, METHOD_PAGES, runs);
-          results['start'] = {
-            times,
-            ratio: readyRatio(times, 'widget', 'floor'),
-            script,
-            session,
-            sessionRatio: readyRatio(session, 'session/widget', 'session/floor'),
-            methods,
-            methodsRatio: readyRatio(methods, 'methods-widget', 'methods-floor'),
-            startCdnFiles: { plain: cdnFilesOf(times, 'widget'), methods: cdnFilesOf(methods, 'methods-widget') },
-            ssrRatio: readyRatio(session, 'session/ssr', 'session/floor'),
-          };
-          log(`inline starter: ${runs} runs of ${STARTER_PAGES.join(', ')}, then with the CPU 4× slower`);
-          const starter = [await measureStarterTimes(browser, bench.url, runs, 1), await measureStarterTimes(browser, bench.url, runs, 4)];
-          results['starter'] = starter;
-          tables.start = `${startTable(times, script)}\n\n${starterTable(starter)}\n\n${sessionTable(session)}\n\n${methodsTable(methods, times)}`;
+          const startTables = startTablesFromEnv();
+          const start: Record<string, unknown> = {};
+          const texts: string[] = [];
+          // Table 2c lists what table 2's widget fetched: it needs table 2's runs.
+          let times: CreateTimes | undefined;
+          if (startTables.has('2') || startTables.has('2c')) {
+            log(`time to checkout: ${runs} runs of ${CREATE_PAGES.join(', ')}`);
+            times = await measureStartTimes(browser, bench.url, CREATE_PAGES, runs);
+            Object.assign(start, { times, ratio: readyRatio(times, 'widget', 'floor') });
+          }
+          if (startTables.has('2')) {
+            log(`script time: ${traceRuns} + ${traceRuns} traced runs`);
+            const script = await measureScriptTimes(browser, bench.url, traceRuns);
+            start['script'] = script;
+            texts.push(startTable(times!, script));
+          }
+          if (startTables.has('2a')) {
+            log(`inline starter: ${runs} runs of ${STARTER_PAGES.join(', ')}, then with the CPU 4× slower`);
+            const starter = [await measureStarterTimes(browser, bench.url, runs, 1), await measureStarterTimes(browser, bench.url, runs, 4)];
+            results['starter'] = starter;
+            texts.push(starterTable(starter));
+          }
+          if (startTables.has('2b')) {
+            log(`server-made session: ${runs} runs of ${SESSION_PAGES.join(', ')}, same-site`);
+            const session = await measureStartTimes(browser, bench.url, SESSION_PAGES, runs);
+            const crossOrigin = crossSiteOrigin(bench.url);
+            log(`server-made session: ${runs} runs of ${SESSION_PAGES.join(', ')}, cross-site (${crossOrigin})`);
+            const crossSite = await measureStartTimes(browser, crossOrigin, SESSION_PAGES, runs);
+            Object.assign(start, {
+              session,
+              sessionRatio: readyRatio(session, 'session/widget', 'session/floor'),
+              ssrRatio: readyRatio(session, 'session/ssr', 'session/floor'),
+              sessionCrossSite: crossSite,
+              ssrCrossSiteRatio: readyRatio(crossSite, 'session/ssr', 'session/floor'),
+            });
+            texts.push(sessionTable(session, crossSite));
+          }
+          if (startTables.has('2c')) {
+            log(`chosen method: ${runs} runs of ${METHOD_PAGES.join(', ')}`);
+            const methods = await measureStartTimes(browser, bench.url, METHOD_PAGES, runs);
+            Object.assign(start, {
+              methods,
+              methodsRatio: readyRatio(methods, 'methods-widget', 'methods-floor'),
+              startCdnFiles: { plain: cdnFilesOf(times!, 'widget'), methods: cdnFilesOf(methods, 'methods-widget') },
+            });
+            texts.push(methodsTable(methods, times!));
+          }
+          results['start'] = start;
+          tables.start = texts.join('\n\n');
         }
         if (parts.has('memory')) {
           log(`memory: ${cycles} cycles`);

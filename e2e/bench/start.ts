@@ -13,6 +13,18 @@ import { interleave, summarise, type Summary } from './stats.js';
 
 export const CREATE_PAGES = ['widget', 'floor', 'floor-module'] as const;
 export const SESSION_PAGES = ['session/widget', 'session/ssr', 'session/floor'] as const;
+
+/**
+ * The same pages served from `localhost` instead of `127.0.0.1`: the provider's page (the sandbox,
+ * on `127.0.0.1`) is then cross-site, as a real provider's always is, so Chromium gives its frame a
+ * renderer process of its own (site isolation) instead of the shop page's main thread.
+ */
+export function crossSiteOrigin(origin: string): string {
+  const url = new URL(origin);
+  if (url.hostname !== '127.0.0.1') throw new Error(`crossSiteOrigin: the bench origin is not on 127.0.0.1 (${origin})`);
+  url.hostname = 'localhost';
+  return url.origin;
+}
 /** `methods="choose"` against a page that lists the methods, takes the pick and frames the session by hand (the same shopper script presses Continue on both). */
 export const METHOD_PAGES = ['methods-widget', 'methods-floor'] as const;
 type PageName = (typeof CREATE_PAGES)[number] | (typeof SESSION_PAGES)[number] | (typeof METHOD_PAGES)[number];
@@ -31,6 +43,8 @@ export interface StartRun {
   chosen?: number;
   /** The `dist/cdn` files the page fetched (file names). */
   cdnFiles: string[];
+  /** Frame documents the page loaded (Resource Timing entries of \`iframe\`): 1 unless a frame was made or loaded again. */
+  frameLoads: number;
 }
 
 export interface PhaseSummaries {
@@ -44,6 +58,8 @@ export interface PhaseSummaries {
   methodsAnswered?: Summary;
   /** Continue pressed → ready: the create for the pick, mounting, the provider page. */
   chosenToReady?: Summary;
+  /** Frame documents loaded per page load (1: never made or loaded again). */
+  frameLoads: Summary;
 }
 
 export interface StartTimes<Name extends string> {
@@ -81,10 +97,12 @@ const READ_RUN = `(async () => {
   const path = (entry) => new URL(entry.name).pathname;
   const create = entries.find((entry) => path(entry) === '/api/checkout/sessions' && entry.initiatorType === 'fetch');
   const methods = entries.find((entry) => path(entry) === '/api/checkout/sessions/methods' && entry.initiatorType === 'fetch');
-  const frame = entries.find((entry) => entry.initiatorType === 'iframe');
+  const frames = entries.filter((entry) => entry.initiatorType === 'iframe');
+  const frame = frames[0];
   if (!frame) throw new Error('no Resource Timing entry for the frame');
   return {
     ready,
+    frameLoads: frames.length,
     frameRequested: frame.startTime,
     cdnFiles: entries.map(path).filter((name) => name.startsWith('/cdn/')).map((name) => name.slice(5)),
     ...(create && { createSent: create.startTime, createAnswered: create.responseEnd }),
@@ -111,6 +129,7 @@ export function summarisePhases(runs: readonly StartRun[]): PhaseSummaries {
     ...(answeredToFrame && { answeredToFrame }),
     frameRequested: summarise(runs.map((run) => run.frameRequested)),
     frameToReady: summarise(runs.map((run) => run.ready - run.frameRequested)),
+    frameLoads: summarise(runs.map((run) => run.frameLoads)),
   };
 }
 

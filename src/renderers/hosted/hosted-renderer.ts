@@ -68,13 +68,15 @@ export class HostedRenderer implements Renderer {
   #createFrame(url: string, host: RendererHost): HTMLIFrameElement {
     const ready = () => host.report({ type: 'ready' });
     // A frame the server rendered for this page (renderCheckoutWidget) is adopted, not loaded again.
-    // It may have loaded before this module ran, and then its load event is gone; the document's
-    // load waits for every frame parsed into it, so it is loaded by then. (A ready after a teardown
-    // is dropped by the widget.) Only an embedded element is rendered with a frame (a page that
-    // switched it to overlay meanwhile has it moved into the dialog, loaded again).
+    // It may have loaded before this module ran, and then its load event is gone. A cross-origin
+    // frame's Resource Timing entry is added at its load (HTML's iframe load event steps; Chromium
+    // adds a same-origin frame's earlier, at its response, hence only when contentDocument is null):
+    // ready at once. Else the document's load, which waits for every frame parsed into it. (A ready
+    // after a teardown is dropped by the widget.) Only an embedded element is rendered with a frame
+    // (a page that switched it to overlay meanwhile has it moved into the dialog, loaded again).
     let frame = host.container.querySelector('iframe');
     if (frame?.getAttribute('src') === url) {
-      if (document.readyState === 'complete') ready();
+      if (document.readyState === 'complete' || (!frame.contentDocument && performance.getEntriesByName(url).length)) ready();
       else addEventListener('load', ready);
     } else {
       frame?.remove();
