@@ -4,8 +4,10 @@
  */
 import type { IncomingMessage, ServerOptions, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getRequestListener, serve } from '@hono/node-server';
+import { getRequestListener, serve, type Http2Bindings, type HttpBindings } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { DEFAULT_BASE_PATH } from './handler.js';
+import { answerText } from './responses.js';
 
 type FetchHandler = ((request: Request) => Response | Promise<Response>) & {
   /** `createCheckoutHandler`'s graceful close, called by `shutdown()`. */
@@ -67,7 +69,7 @@ export function serveNode(
   return new Promise((resolve, reject) => {
     const server = serve(
       {
-        fetch: handler,
+        fetch: writingJsonAnswers(handler),
         port: options.port ?? 0,
         hostname,
         ...LISTENER_OPTIONS,
@@ -142,7 +144,30 @@ function timeouts(options: ServeNodeOptions): ServerOptions {
 
 /** A `node:http` request listener: `http.createServer(toNodeListener(handler))`. */
 export function toNodeListener(handler: FetchHandler): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
-  return getRequestListener(handler, LISTENER_OPTIONS);
+  return getRequestListener(writingJsonAnswers(handler), LISTENER_OPTIONS);
+}
+
+/**
+ * The handler, with its JSON answers (`jsonAnswer`'s, unread) written straight to Node's response
+ * as their text: one `writeHead` and one `end`, as a hand-written `node:http` endpoint does. Without
+ * it `@hono/node-server` reads every answer's web stream chunk by chunk (a timer tick when the last
+ * read is late) before it writes: the handler's answers are the platform's `Response`, since
+ * `serveNode` leaves the globals alone (LISTENER_OPTIONS). Anything else goes the usual way.
+ */
+function writingJsonAnswers(handler: FetchHandler): (request: Request, env: HttpBindings | Http2Bindings) => Promise<Response> {
+  const withEnv = handler as (request: Request, env: unknown) => Response | Promise<Response>;
+  return async (request, env) => {
+    const response = await withEnv(request, env);
+    const text = answerText(response);
+    const outgoing = env?.outgoing as ServerResponse | undefined;
+    if (text === undefined || !outgoing || outgoing.headersSent) return response;
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of response.headers) headers[name] = name === 'set-cookie' ? response.headers.getSetCookie() : value;
+    headers['content-length'] = String(Buffer.byteLength(text));
+    outgoing.writeHead(response.status, headers);
+    outgoing.end(text);
+    return RESPONSE_ALREADY_SENT;
+  };
 }
 
 /** What Express (4, 5) and Connect add to a Node request; only what the middleware reads. */
@@ -171,7 +196,7 @@ export function checkoutMiddleware(
   const basePath = (options.basePath ?? DEFAULT_BASE_PATH).replace(/\/+$/, '');
   // The handler would answer every path of the app (404s included), leaving nothing to `next()`.
   if (!basePath) throw new Error('checkoutMiddleware needs a basePath below the root, such as /api/checkout');
-  const listener = getRequestListener(handler, LISTENER_OPTIONS);
+  const listener = getRequestListener(writingJsonAnswers(handler), LISTENER_OPTIONS);
   return (request, response, next) => {
     // Express strips a mount path from `url`; the handler routes on the full path.
     const url = request.originalUrl ?? request.url ?? '/';

@@ -44,6 +44,36 @@ describe('checkout-widget/server/node', () => {
     expect((await fetch(`${base}/api/checkout/sessions/${session.id}`)).status).toBe(200);
   });
 
+  it('writes the handler\'s JSON answers as their text, the Response\'s stream unread, with every header and a Content-Length', async () => {
+    const { handler } = setUp();
+    const answers: Response[] = [];
+    const keeping = Object.assign(async (request: Request, env?: unknown) => {
+      const answer = await (handler as (request: Request, env?: unknown) => Promise<Response>)(request, env);
+      answers.push(answer);
+      return answer;
+    }, { close: handler.close });
+    const base = await listen(toNodeListener(keeping));
+    const created = await create(base);
+    expect(created.status).toBe(201);
+    const text = await created.text();
+    const session = JSON.parse(text) as CheckoutSession;
+    expect(session.amount).toBe(25800);
+    expect(created.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
+    expect(created.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(created.headers.get('cache-control')).toBe('no-store');
+    expect(created.headers.get('x-request-id')).toBe(answers[0]!.headers.get('x-request-id'));
+    // Written from the text jsonAnswer kept: @hono/node-server read (and so used) the body before.
+    expect(answers[0]!.bodyUsed).toBe(false);
+    // An answer made otherwise (here a copy) still goes through the Response's stream, the same bytes.
+    const copying = async (request: Request) => {
+      const answer = await (handler as (request: Request) => Promise<Response>)(request);
+      return new Response(answer.body, answer);
+    };
+    const copied = await fetch(`${await listen(toNodeListener(copying))}/api/checkout/sessions/${session.id}`);
+    expect(copied.status).toBe(200);
+    expect(((await copied.json()) as CheckoutSession).id).toBe(session.id);
+  });
+
   it.each([
     ['app.use(middleware)', (app: express.Express, middleware: ReturnType<typeof checkoutMiddleware>) => app.use(middleware)],
     ['app.use(basePath, middleware)', (app: express.Express, middleware: ReturnType<typeof checkoutMiddleware>) => app.use('/api/checkout', middleware)],

@@ -15,8 +15,24 @@ export function errorBody(code: ApiErrorCode, message: string, issues?: ApiIssue
   return { error: { code, message, ...(issues && { issues }) } };
 }
 
+/** The JSON text of each answer `jsonAnswer` made, by the answer itself (`answerText`). */
+const answerTexts = new WeakMap<Response, string>();
+
 export function jsonAnswer(c: Context, status: ContentfulStatusCode, body: unknown, headers?: Record<string, string>): Response {
-  return c.json(body, status, { ...jsonHeaders(), ...headers });
+  const text = JSON.stringify(body);
+  const response = c.body(text, status, { ...jsonHeaders(), ...headers });
+  answerTexts.set(response, text);
+  return response;
+}
+
+/**
+ * The body of an answer `jsonAnswer` made, while nobody has read it: a server adapter may write
+ * this text instead of reading the `Response`'s stream (`serveNode` does). Undefined for any other
+ * `Response` (one copied on the way, as with other headers, is another object).
+ */
+export function answerText(response: Response): string | undefined {
+  const text = answerTexts.get(response);
+  return text === undefined || response.bodyUsed ? undefined : text;
 }
 
 export function errorAnswer(

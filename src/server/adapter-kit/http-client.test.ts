@@ -53,6 +53,23 @@ describe('adapter HTTP client', () => {
       expect((error as Error).message).toMatch(/^acme: do a thing failed: network error/);
     });
 
+    it('disarms its timeout once the answer is read: the finished call\'s signal is never aborted', async () => {
+      const signals: AbortSignal[] = [];
+      const fetchAndKeep: typeof globalFetch = (input, init) => (signals.push(init.signal!), globalFetch(input, init));
+      await expect(call({ fetch: fetchAndKeep, timeoutMs: 1_000 })).resolves.toEqual({ status: 200, body: { ok: true } });
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      expect(signals).toHaveLength(1);
+      expect(signals[0]!.aborted).toBe(false);
+    });
+
+    it('reports an answer that does not come within the timeout', async () => {
+      const hanging: typeof globalFetch = (_input, init) =>
+        new Promise((_, reject) => init.signal!.addEventListener('abort', () => reject(init.signal!.reason)));
+      const error = (await call({ fetch: hanging, timeoutMs: 30 }).catch((caught: unknown) => caught)) as ProviderError;
+      expect(error).toBeInstanceOf(ProviderError);
+      expect(error.message).toBe('acme: do a thing failed: no answer within 30 ms');
+    });
+
     it('shortens long error bodies', async () => {
       fake.respond(() => ({ status: 500, body: 'x'.repeat(1000) }));
       const error = (await call().catch((caught: unknown) => caught)) as ProviderError;

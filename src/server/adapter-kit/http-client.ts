@@ -57,38 +57,47 @@ export interface JsonResponse {
  */
 export async function requestJson(request: JsonRequest): Promise<JsonResponse> {
   const { provider, action } = request;
+  // The timeout covers the answer's headers and its body, and is cleared once the body is read: an
+  // `AbortSignal.timeout` would stay armed after the call and abort (a DOMException, undici's
+  // listeners) every finished call's signal `timeoutMs` later (README, Performance, item 5).
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${request.timeoutMs} ms`, 'TimeoutError')), request.timeoutMs);
   let response: Response;
-  try {
-    response = await request.fetch(request.url, {
-      method: request.method,
-      headers: request.headers,
-      ...(request.body === undefined ? {} : { body: request.body }),
-      signal: AbortSignal.timeout(request.timeoutMs),
-    });
-  } catch (error) {
-    const name = (error as { name?: unknown } | null)?.name;
-    const reason =
-      name === 'TimeoutError' || name === 'AbortError'
-        ? `no answer within ${request.timeoutMs} ms`
-        : `network error (${error instanceof Error ? error.message : String(error)})`;
-    throw new ProviderError(provider, `${provider}: ${action} failed: ${reason}`, undefined, {
-      cause: error,
-    });
-  }
-  // On the span of the provider call this request belongs to (`checkout.provider.<operation>`).
-  noteProviderStatus(response.status);
-
   let text: string;
   try {
-    text = await response.text();
-  } catch (error) {
-    const reason =
-      (error as { name?: unknown } | null)?.name === 'TimeoutError'
-        ? `no complete answer within ${request.timeoutMs} ms`
-        : 'the answer was cut off';
-    throw new ProviderError(provider, `${provider}: ${action} failed: ${reason}`, response.status, {
-      cause: error,
-    });
+    try {
+      response = await request.fetch(request.url, {
+        method: request.method,
+        headers: request.headers,
+        ...(request.body === undefined ? {} : { body: request.body }),
+        signal: controller.signal,
+      });
+    } catch (error) {
+      const name = (error as { name?: unknown } | null)?.name;
+      const reason =
+        name === 'TimeoutError' || name === 'AbortError'
+          ? `no answer within ${request.timeoutMs} ms`
+          : `network error (${error instanceof Error ? error.message : String(error)})`;
+      throw new ProviderError(provider, `${provider}: ${action} failed: ${reason}`, undefined, {
+        cause: error,
+      });
+    }
+    // On the span of the provider call this request belongs to (`checkout.provider.<operation>`).
+    noteProviderStatus(response.status);
+
+    try {
+      text = await response.text();
+    } catch (error) {
+      const reason =
+        (error as { name?: unknown } | null)?.name === 'TimeoutError'
+          ? `no complete answer within ${request.timeoutMs} ms`
+          : 'the answer was cut off';
+      throw new ProviderError(provider, `${provider}: ${action} failed: ${reason}`, response.status, {
+        cause: error,
+      });
+    }
+  } finally {
+    clearTimeout(timer);
   }
 
   let body: unknown;

@@ -2,6 +2,9 @@
  * A rule changed in rules.ts reaches every driver, with no driver edited: here three rules are
  * changed (as a test double of the module) and the memory store, the SQLite store (its WHERE
  * clauses and SET columns) and the key-value driver built on the exported rules all follow them.
+ * The SQLite store runs the statements Kysely compiled from the rules (`npm run statements`; a
+ * stale generated file fails `sqlite-statements.test.ts`): here they are compiled from the changed
+ * rules, as the next `npm run statements` would write them.
  * The real rules are the conformance suite's: there, each of these cases answers the other way.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -37,6 +40,11 @@ vi.mock('./rules.js', async (importOriginal) => {
       retried: (runAt: number, error: string) => ({ ...rules.STORE_WRITES.retried(runAt, error), lastError: error.slice(0, 10) }),
     },
   };
+});
+
+vi.mock('./sqlite-statements.generated.js', async () => {
+  const { compileMigrations, compileStatements } = await import('./sqlite-statements.source.js');
+  return { STATEMENTS: compileStatements(), MIGRATION_STEPS: await compileMigrations() };
 });
 
 const NOW = Date.UTC(2026, 10, 30, 12);

@@ -254,8 +254,8 @@ interface SqlPartContext {
   ready: () => Promise<void>;
 }
 
-/** The migration, run once per store (and again by the next call after one that failed). */
-function migrator(db: Kysely<StoreDatabase>, options: SqlStoreOptions): () => Promise<void> {
+/** The migration, run once per store (and again by the next call after one that failed); `sqlite.ts` runs it on its connection too. */
+export function migrator(db: Kysely<StoreDatabase>, options: SqlStoreOptions): () => Promise<void> {
   let migrated: Promise<void> | undefined;
   return function ready(): Promise<void> {
     migrated ??= (async () => {

@@ -188,8 +188,9 @@ function statementQueries(db: Kysely<StoreDatabase>): Record<string, Compilable>
       .returningAll(),
     renewJobLease: heldJob().set(columnsOf(STORE_WRITES.renewed(input('lease_until')))),
     completeJob: heldJob().set(columnsOf(STORE_WRITES.completed(input('now')))),
-    retryJob: heldJob().set(columnsOf(STORE_WRITES.retried(input('run_at'), input('error')))),
-    buryJob: heldJob().set(jobColumnsOf(STORE_WRITES.buried(input('now'), input('error')))),
+    // The error is bound as the store cut it (`jobError`, by the same rule), not cut here.
+    retryJob: heldJob().set({ ...columnsOf(STORE_WRITES.retried(input('run_at'), '')), last_error: input('error') }),
+    buryJob: heldJob().set({ ...jobColumnsOf(STORE_WRITES.buried(input('now'), '')), last_error: input('error') }),
     reviveJob: db
       .updateTable('checkout_jobs')
       .set(jobColumnsOf(STORE_WRITES.revived(input('run_at'))))

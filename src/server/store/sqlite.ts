@@ -1,5 +1,6 @@
-import { SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
-import { createSqlStore } from './sql.js';
+import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { migrator, type StoreDatabase } from './sql.js';
+import { boundStatement, createStatementStore, type StatementInputs, type StatementResult } from './statement-store.js';
 import type { CheckoutStore } from './types.js';
 
 /** Options of `createSqliteStore`: the database file, and how long a write waits for another process's. */
@@ -95,20 +96,58 @@ export function createSqliteStore(options: SqliteStoreOptions): CheckoutStore {
   };
 }
 
+/** The part of a better-sqlite3 `Database` the store uses beyond Kysely's `SqliteDatabase`. */
+interface BetterSqliteDatabase extends SqliteDatabase {
+  pragma(source: string): unknown;
+  transaction<Args extends unknown[], Result>(run: (...args: Args) => Result): { immediate(...args: Args): Result };
+}
+
+type Batch = readonly (readonly [string, StatementInputs])[];
+
+/**
+ * The store on one better-sqlite3 connection: the generated statements (`sqlite-statements.generated.ts`,
+ * the D1 store's), each prepared once, run synchronously; a batch is one `BEGIN IMMEDIATE`
+ * transaction (it waits on the busy timeout for another process's write up front, and rolls back
+ * whole on an error). Kysely runs only the migrations (`migrator` of `sql.ts`, inside its own
+ * `BEGIN IMMEDIATE`), on the same connection, before any statement.
+ */
 function openSqliteStore(file: string, busyTimeoutMs: number): CheckoutStore {
-  return createSqlStore(
-    new SqliteDialect({
+  let connection: SqliteDatabase | undefined;
+  let inTransaction: ((batch: Batch) => StatementResult[]) | undefined;
+  const kysely = new Kysely<StoreDatabase>({
+    dialect: new SqliteDialect({
       database: async () => {
         const { default: Database } = await import(/* webpackIgnore: true */ 'better-sqlite3').catch((error: unknown) => {
           throw new Error('createSqliteStore needs the better-sqlite3 package (npm install better-sqlite3@12)', { cause: error });
         });
-        const database = new Database(file, { timeout: busyTimeoutMs });
+        const database = new Database(file, { timeout: busyTimeoutMs }) as unknown as BetterSqliteDatabase;
         await switchToWal(database, busyTimeoutMs);
         // Money moves here: a committed write survives a power cut, not only a crash.
         database.pragma('synchronous = FULL');
-        return cachingStatements(database);
+        const opened = cachingStatements(database);
+        const transaction = database.transaction((batch: Batch) => batch.map(([name, inputs]) => run(opened, name, inputs)));
+        inTransaction = (batch) => transaction.immediate(batch);
+        connection = opened;
+        return opened;
       },
     }),
-    { flavour: 'sqlite' },
-  );
+  });
+  return createStatementStore({
+    // Every method waits for this, so the connection is open (Kysely opened it to migrate) before a statement runs.
+    ready: migrator(kysely, { flavour: 'sqlite' }),
+    run: (name, inputs) => run(connection!, name, inputs),
+    batch: (statements) => inTransaction!(statements),
+    close: () => kysely.destroy(),
+  });
+}
+
+/** One generated statement on better-sqlite3: a reader's rows (RETURNING's are the rows it changed), or a write's count. */
+function run(connection: SqliteDatabase, name: string, inputs: StatementInputs): StatementResult {
+  const { text, values } = boundStatement(name, inputs);
+  const statement = connection.prepare(text);
+  if (statement.reader) {
+    const rows = statement.all(values);
+    return { rows, changes: rows.length };
+  }
+  return { rows: [], changes: Number(statement.run(values).changes) };
 }
