@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import minifyTemplateLiterals from 'rollup-plugin-minify-template-literals';
 import { minify, transformWithOxc, type Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
@@ -70,10 +71,13 @@ function chunkFileName(chunk: { facadeModuleId: string | null }): string {
   return `checkout-${provider ?? '[name]'}-[hash].js`;
 }
 
-export default defineConfig(({ mode }) => {
+export default defineConfig(({ mode, command }) => {
   const iife = mode === 'iife';
   return {
     publicDir: false,
+    // The CDN's element on a lean base (src/components/checkout-widget/lean-lit.ts): lit-html, and the
+    // part of ReactiveElement the element uses. The npm build (tsc), Lit SSR and the unit tests keep Lit.
+    resolve: { alias: command !== 'build' ? [] : [{ find: /^lit$/, replacement: fileURLToPath(new URL('./src/components/checkout-widget/lean-lit.ts', import.meta.url)) }] },
     // Lit's html`` and css`` literals keep their indentation otherwise; the JS minifier leaves strings alone.
     plugins: [minifyTemplateLiterals({ include: ['src/**/*.ts'], failOnError: true }), integrityManifest(iife)],
     build: {

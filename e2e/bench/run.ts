@@ -6,7 +6,8 @@
  * Sizes of the run (defaults in brackets): BENCH_RUNS [30] timed page loads of each page,
  * BENCH_TRACE_RUNS [10] traced loads of each for script time, BENCH_CYCLES [200] memory cycles,
  * BENCH_LONG_CYCLES [2000] long-run cycles, BENCH_BACKEND_ROUNDS [3] × BENCH_BACKEND_SECONDS [5]
- * per backend variant; BENCH_BACKEND_PROFILE=1 adds the handlers' CPU profiles.
+ * per backend variant; BENCH_BACKEND_PROFILE=1 adds the handlers' CPU profiles; BENCH_CDN_DIR
+ * [dist/cdn] the CDN files to measure.
  *
  * `npm run bench -- --only backend` (or `--only bytes,start`) runs only those parts (bytes,
  * edge, start, memory, backend) and writes bench-results/latest-<parts>.json instead.
@@ -336,7 +337,8 @@ async function main(): Promise<void> {
   const needsCdn = parts.has('bytes') || parts.has('start') || parts.has('memory');
   const snapshot = needsCdn ? mkdtempSync(path.join(os.tmpdir(), 'checkout-bench-cdn-')) : undefined;
   const cdnDir = snapshot ? path.join(snapshot, 'cdn') : '';
-  if (snapshot) cpSync(path.join(repoRoot, 'dist', 'cdn'), cdnDir, { recursive: true });
+  // BENCH_CDN_DIR: another build's files (say main's, built with `vite build --outDir`), for an A/B of two builds.
+  if (snapshot) cpSync(process.env['BENCH_CDN_DIR'] || path.join(repoRoot, 'dist', 'cdn'), cdnDir, { recursive: true });
 
   // Tables in issue order; the backend runs last, once Chromium is gone.
   const tables = { bytes: '', edge: '', start: '', backend: '', memory: '' };
