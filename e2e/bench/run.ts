@@ -132,9 +132,9 @@ function startTable(times: CreateTimes, script: ScriptTimes): string {
 }
 
 function starterTable(runs: Awaited<ReturnType<typeof measureStarterTimes>>[]): string {
-  const loads = runs.map((times) => `${times.cpuThrottling}×: ${load(times)}`).join('; ');
+  const loads = runs.map((times) => `${times.cpuThrottling}×${times.crossSite ? ' cross-site' : ''}: ${load(times)}`).join('; ');
   return table(
-    `2a. Start during the parse: the widget with the inline starter (dist/cdn/starter.html) against the inline floor (median (min–max); ${runs[0]!.runs} runs of each page, interleaved, fresh context each; ${loads})`,
+    `2a. Start during the parse: the widget with the inline starter (dist/cdn/starter.html) against the inline floor (median (min–max); ${runs[0]!.runs} runs of each page, interleaved, fresh context each; pages on 127.0.0.1 like the provider page (same-site), cross-site rows on localhost; ${loads})`,
     ['measure', 'widget + starter', 'widget', 'floor', 'starter / floor', 'target', 'met'],
     runs.flatMap((times) => starterRows(times, cell)),
   );
@@ -377,8 +377,9 @@ async function main(): Promise<void> {
             texts.push(startTable(times!, script));
           }
           if (startTables.has('2a')) {
-            log(`inline starter: ${runs} runs of ${STARTER_PAGES.join(', ')}, then with the CPU 4× slower`);
-            const starter = [await measureStarterTimes(browser, bench.url, runs, 1), await measureStarterTimes(browser, bench.url, runs, 4)];
+            log(`inline starter: ${runs} runs of ${STARTER_PAGES.join(', ')}, then with the CPU 4× slower; same-site, then cross-site`);
+            const starter = [];
+            for (const crossSite of [false, true]) for (const cpu of [1, 4]) starter.push(await measureStarterTimes(browser, bench.url, runs, cpu, crossSite));
             results['starter'] = starter;
             texts.push(starterTable(starter));
           }

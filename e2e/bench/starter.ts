@@ -1,12 +1,16 @@
 import type { Browser } from '@playwright/test';
 import os from 'node:os';
-import { loadUntilReady, summarisePhases, type PhaseSummaries, type StartRun } from './start.js';
+import { crossSiteOrigin, loadUntilReady, summarisePhases, type PhaseSummaries, type StartRun } from './start.js';
 import { interleave } from './stats.js';
 
 /**
  * Issue 26 item 1: the inline starter (dist/cdn/starter.html after the tag) against the inline
  * floor and the widget without it, interleaved, fresh context each; once as is and once with the
- * page's CPU throttled 4× (CDP `Emulation.setCPUThrottlingRate`, set before the navigation).
+ * page's CPU throttled 4× (CDP `Emulation.setCPUThrottlingRate`, set before the navigation). Each
+ * both same-site (the pages on the bench's `127.0.0.1`, like the sandbox's frame: one renderer
+ * process, so the module's compile and run compete with the frame's load on one main thread) and
+ * cross-site, as a shop and its provider always are in production (the pages on `localhost`: another
+ * site than `127.0.0.1`, so Chromium's site isolation gives the frame a renderer process of its own).
  */
 
 export const STARTER_PAGES = ['widget-starter', 'widget', 'floor'] as const;
@@ -17,6 +21,8 @@ export const STARTER_RATIO_TARGET = 1.1;
 export interface StarterTimes {
   runs: number;
   cpuThrottling: number;
+  /** The pages on another site than the provider page's (`crossSiteOrigin`). */
+  crossSite: boolean;
   /** Load average (1 min) when the runs began and ended. */
   loadAverage: [number, number];
   pageRuns: Record<StarterPage, StartRun[]>;
@@ -34,7 +40,8 @@ async function run(browser: Browser, origin: string, name: StarterPage, cpuThrot
   }
 }
 
-export async function measureStarterTimes(browser: Browser, origin: string, runs: number, cpuThrottling: number): Promise<StarterTimes> {
+export async function measureStarterTimes(browser: Browser, benchOrigin: string, runs: number, cpuThrottling: number, crossSite = false): Promise<StarterTimes> {
+  const origin = crossSite ? crossSiteOrigin(benchOrigin) : benchOrigin;
   // One untimed load of each (the servers' first-request costs).
   for (const name of STARTER_PAGES) await run(browser, origin, name, cpuThrottling);
   const loadBefore = os.loadavg()[0]!;
@@ -44,7 +51,7 @@ export async function measureStarterTimes(browser: Browser, origin: string, runs
   );
   const pageRuns = Object.fromEntries(STARTER_PAGES.map((name, index) => [name, results[index]!])) as Record<StarterPage, StartRun[]>;
   const pages = Object.fromEntries(STARTER_PAGES.map((name, index) => [name, summarisePhases(results[index]!)])) as Record<StarterPage, PhaseSummaries>;
-  return { runs, cpuThrottling, loadAverage: [loadBefore, os.loadavg()[0]!], pageRuns, pages };
+  return { runs, cpuThrottling, crossSite, loadAverage: [loadBefore, os.loadavg()[0]!], pageRuns, pages };
 }
 
 const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined ? (a / b).toFixed(2) : '–');
@@ -53,7 +60,7 @@ const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined
 export function starterRows(times: StarterTimes, cell: (summary: PhaseSummaries[keyof PhaseSummaries]) => string): string[][] {
   const { 'widget-starter': starter, widget, floor } = times.pages;
   const readyRatio = starter.ready.median / floor.ready.median;
-  const label = times.cpuThrottling === 1 ? '' : ` (CPU ${times.cpuThrottling}× slower)`;
+  const label = [times.cpuThrottling === 1 ? '' : ` (CPU ${times.cpuThrottling}× slower)`, times.crossSite ? ' (cross-site)' : ''].join('');
   return [
     [
       `navigation start → ready${label} (ms)`,
@@ -70,6 +77,15 @@ export function starterRows(times: StarterTimes, cell: (summary: PhaseSummaries[
       cell(widget.createSent),
       cell(floor.createSent),
       `${ratio(starter.createSent?.median, floor.createSent?.median)} (without: ${ratio(widget.createSent?.median, floor.createSent?.median)})`,
+      '–',
+      '–',
+    ],
+    [
+      `… frame requested${label} (ms)`,
+      cell(starter.frameRequested),
+      cell(widget.frameRequested),
+      cell(floor.frameRequested),
+      `${ratio(starter.frameRequested.median, floor.frameRequested.median)} (without: ${ratio(widget.frameRequested.median, floor.frameRequested.median)})`,
       '–',
       '–',
     ],
