@@ -1,10 +1,10 @@
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
+import { axeFor } from './support/axe.js';
 import { SESSIONS_PATH, recordCheckoutEvents, seedCart, waitForCheckoutEvent } from './support/checkout.js';
 
 /** Serious and critical violations only: the smoke test's bar. */
 async function seriousViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
+  const results = await axeFor(page).analyze();
   return results.violations
     .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
     .map((violation) => ({

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Locator, type Page, type Route } from '@playwright/test';
+import { axeFor } from '../../../e2e/support/axe.js';
 
 /**
  * WCAG 2.2 AA of `<checkout-widget>` in every state: axe (every rule, every impact) finds
@@ -96,9 +96,9 @@ const widget = (page: Page) => page.locator('checkout-widget');
 const errorCodes = (page: Page) => page.evaluate(() => (window as unknown as { __codes: string[] }).__codes);
 const frame = (page: Page) => widget(page).locator('iframe').contentFrame();
 
-/** Every axe rule, every impact (best practices too), the hosted frame included. */
+/** Every axe rule, every impact (best practices too), the hosted frame included (when there is one). */
 async function expectNoViolations(page: Page): Promise<void> {
-  const { violations } = await new AxeBuilder({ page }).analyze();
+  const { violations } = await axeFor(page).analyze();
   expect(violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((node) => node.target.join(' ')) }))).toEqual([]);
 }
 

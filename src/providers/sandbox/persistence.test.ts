@@ -147,7 +147,7 @@ describe('sandbox PSP state file', () => {
     afterChange((state) => expect(state.sessions[1]).toMatchObject({ status: 'cancelled' }));
   });
 
-  it('survives being killed mid-write: the file is always the old or the new state', { timeout: 60_000 }, async () => {
+  it('survives being killed mid-write: the file is always the old or the new state', { timeout: 60_000 }, async ({ onTestFinished }) => {
     const dir = tempDir();
     const file = path.join(dir, 'sandbox-psp.json');
     // A child PSP that creates sessions as fast as it can (a write per session, a growing file).
@@ -171,6 +171,8 @@ describe('sandbox PSP state file', () => {
         cwd: repoRoot,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
+      // A timeout or a failed expectation must not leave it writing forever (it loops until killed).
+      onTestFinished(() => void proc.kill('SIGKILL'));
       let stderr = '';
       proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
