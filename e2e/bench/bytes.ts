@@ -11,7 +11,7 @@ import { LOCALES } from '../../src/core/language.js';
  * was missed on purpose (the hosted renderer and the status watcher as chunks cost 3.5–6 ms per
  * start, so they stay); issues 24–26 brought it to 16,130 B (the errors that say what to do, the
  * pending view, dark mode, the in-flight hint, the server-rendered session's adoption, less issue
- * 26's first cuts; README, "Issue 26: the core's bytes"). Then the CDN build's element on a lean
+ * 26's first cuts; docs/performance-runs.md, "Issue 26: the core's bytes"). Then the CDN build's element on a lean
  * base instead of Lit's ReactiveElement and css-tag (src/components/checkout-widget/lean-lit.ts:
  * lit-html renders as before; the npm build and Lit SSR keep Lit): 14,229 B, with the English
  * texts and the other languages' loader, the adoption of the inline starter's create call and of a

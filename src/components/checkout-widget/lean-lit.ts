@@ -8,7 +8,7 @@
 // `static styles` adopted into the (possibly declarative, server-rendered) shadow root and
 // rendering before its first child. What it leaves out (decorators, converters, `reflect`,
 // `hasChanged`, `shouldUpdate`, `updated`, `firstUpdated`, controllers' `hostUpdate`, ShadyDOM
-// polyfill hooks, css-tag's checks) is 1.9 KB of the core's gzip (README, "Issue 26: the core's bytes").
+// polyfill hooks, css-tag's checks) is 1.9 KB of the core's gzip (docs/performance-runs.md, "Issue 26: the core's bytes").
 import { render, type RenderOptions } from 'lit-html';
 
 export { html, nothing } from 'lit-html';

@@ -59,7 +59,7 @@ export async function requestJson(request: JsonRequest): Promise<JsonResponse> {
   const { provider, action } = request;
   // The timeout covers the answer's headers and its body, and is cleared once the body is read: an
   // `AbortSignal.timeout` would stay armed after the call and abort (a DOMException, undici's
-  // listeners) every finished call's signal `timeoutMs` later (README, Performance, item 5).
+  // listeners) every finished call's signal `timeoutMs` later (docs/performance-runs.md, item 5).
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${request.timeoutMs} ms`, 'TimeoutError')), request.timeoutMs);
   let response: Response;

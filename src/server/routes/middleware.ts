@@ -12,7 +12,7 @@ import type { CheckoutEnv } from './context.js';
  * `bodyText(c)`, and `c.req.raw`'s body is used up.
  * Hand-written, not `hono/body-limit`: that one counts through a second stream after the Node bridge
  * has made a web stream and a `Request` of the body; reading once here cut that from 3.6 % of the
- * handler's busy time to 0.4 % (README, Performance, item 5).
+ * handler's busy time to 0.4 % (docs/performance-runs.md, item 5).
  */
 export function limitBody(maxBytes: number, message: string): MiddlewareHandler<CheckoutEnv> {
   const tooLarge = (c: Context) => errorAnswer(c, 413, 'invalid_request', message);
