@@ -427,6 +427,36 @@ describe('CheckoutRunController', () => {
     expect(loading.destroyed).toBe(1);
   });
 
+  it('one decline is one checkout-error, whether the status read or the page tells of it first', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let failedAttempts = 0;
+    http.state.respond = (call) =>
+      call.method === 'POST' ? [201, stripeSession()] : [200, stripeSession('open', { failed_attempts: failedAttempts })];
+    const mounted = await startReady();
+    const declines = () => host.events.filter(({ type }) => type === 'checkout-error').length;
+    const decline = () => mounted.host.report({ type: 'error', code: 'payment_failed', message: 'Card declined', retryable: true });
+    const poll = async () => {
+      await vi.advanceTimersByTimeAsync(20_000);
+      await flush();
+    };
+
+    // The backend saw the decline and a status read told of it before the page's message came.
+    failedAttempts = 1;
+    await poll();
+    expect(declines()).toBe(1);
+    decline();
+    expect(declines()).toBe(1);
+
+    // The second decline the other way round: the page first, then the read.
+    decline();
+    expect(declines()).toBe(2);
+    failedAttempts = 2;
+    await poll();
+    expect(declines()).toBe(2);
+    expect(run.state).toBe('ready');
+    expect(mounted.destroyed).toBe(0);
+  });
+
   it('reports a bad payload as invalid_session without a request', async () => {
     run.payloadProblem = 'The payload attribute must be a JSON object (Unexpected token)';
     host.payload = INVALID_PAYLOAD;

@@ -61,6 +61,11 @@ interface Run {
   acceptParams?: OutcomeParams;
   /** Declines reported so far (by message or by a status read), so each is reported once. */
   reportedFailures: number;
+  /**
+   * Declines the page's messages told of. A message and a status read tell of the same decline in
+   * either order: a message is news only when it counts past what the reads already reported.
+   */
+  pageFailures: number;
   /** The session memory entry of a run that creates from the payload (see session-memory.ts). */
   slot?: string;
   /** The memory slot of the payload alone (without a chosen method): a payload change is a new cart. */
@@ -286,6 +291,7 @@ export class CheckoutRunController implements ReactiveController {
       lightMounts: [],
       settled: false,
       reportedFailures: 0,
+      pageFailures: 0,
     };
     this.#run = run;
     this.#setState('loading');
@@ -341,7 +347,7 @@ export class CheckoutRunController implements ReactiveController {
     if (!this.#isCurrent(run)) return;
     this.#adopt(session);
     // Declines before this page (a reload mid-checkout) are not news.
-    run.reportedFailures = session.failed_attempts ?? 0;
+    run.reportedFailures = run.pageFailures = session.failed_attempts ?? 0;
     if (session.status === 'complete' && !readFromEndpoint) return this.#confirm(run, {});
     if (isFinalStatus(session.status)) return this.#applyStatus(run, session, {});
     this.#watch(run, session);
@@ -523,7 +529,9 @@ export class CheckoutRunController implements ReactiveController {
       case 'error':
         // A declined card: the provider's page stays up for another try.
         if (outcome.code === 'payment_failed' && outcome.retryable && this.#state === 'ready') {
-          run.reportedFailures += 1;
+          run.pageFailures += 1;
+          if (run.pageFailures <= run.reportedFailures) return;
+          run.reportedFailures = run.pageFailures;
           this.#dispatch('checkout-error', { code: outcome.code, message: outcome.message, retryable: true, session });
           return;
         }
