@@ -15,10 +15,12 @@ import { LOCALES } from '../../src/core/language.js';
  * base instead of Lit's ReactiveElement and css-tag (src/components/checkout-widget/lean-lit.ts:
  * lit-html renders as before; the npm build and Lit SSR keep Lit): 14,229 B, with the English
  * texts and the other languages' loader, the adoption of the inline starter's create call and of a
- * server-rendered frame in it, and nothing moved out of the start. The budget is that and 40 B;
- * issue 26 item 2's early ready for a server-rendered frame that loaded first took 16 of them (14,245 B).
+ * server-rendered frame in it, and nothing moved out of the start. Issue 26 item 2's early ready for
+ * a server-rendered frame that loaded first took 16 B (14,245 B); two money-path fixes took 57 B
+ * (14,314 B: a decline told by both a status read and the page is one `checkout-error`; a cancel a
+ * read saw first still closes the overlay with `checkout-close`). The budget is the target itself.
  */
-export const CORE_GZIP_BUDGET = 14_229 + 40;
+export const CORE_GZIP_BUDGET = 14_336;
 /**
  * The inline starter (`starter.js`, pasted into the page as `starter.html`): issue 26's 600 B. It is
  * 594 B gzip (649 before issue 26's cuts: `crypto.randomUUID`, storage by named property, a shorter

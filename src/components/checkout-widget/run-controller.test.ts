@@ -368,6 +368,32 @@ describe('CheckoutRunController', () => {
     expect(focusReturns).toBe(1);
   });
 
+  it('a cancel a status read saw before the page told of it closes the overlay once: cancel, close, focus back', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const mounted = await startReady('overlay');
+    backendStatus = 'cancelled';
+    await vi.advanceTimersByTimeAsync(20_000);
+    await flush();
+    expect(run.state).toBe('cancelled');
+    expect(host.trail().slice(-3)).toEqual(['status:cancelled', 'cancel', 'close']);
+    expect(mounted.destroyed).toBe(1);
+    expect(focusReturns).toBe(1);
+    // The page's own cancel and close, late: nothing more.
+    mounted.host.report({ type: 'cancel', params: {} });
+    mounted.host.report({ type: 'close' });
+    expect(host.trail().slice(-3)).toEqual(['status:cancelled', 'cancel', 'close']);
+    expect(focusReturns).toBe(1);
+  });
+
+  it('an embedded page cancelled by a status read has nothing to close', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    await startReady('embedded');
+    backendStatus = 'cancelled';
+    await vi.advanceTimersByTimeAsync(20_000);
+    await flush();
+    expect(host.trail().slice(-2)).toEqual(['status:cancelled', 'cancel']);
+  });
+
   it('close(): abandons an overlay start without a session, cancels one with a session', async () => {
     http.state.respond = () => undefined;
     void run.start('overlay');

@@ -66,6 +66,8 @@ interface Run {
    * either order: a message is news only when it counts past what the reads already reported.
    */
   pageFailures: number;
+  /** `checkout-close` was reported: the page's close after its cancel, or a status read's cancel, tells it once. */
+  closeReported?: boolean;
   /** The session memory entry of a run that creates from the payload (see session-memory.ts). */
   slot?: string;
   /** The memory slot of the payload alone (without a chosen method): a payload change is a new cart. */
@@ -229,7 +231,7 @@ export class CheckoutRunController implements ReactiveController {
     // No session yet, so nothing to cancel or report: closing abandons the start.
     if (!session) return this.reset();
     this.#cancel(run, {});
-    this.#dispatch('checkout-close', { session });
+    this.#reportClosed(run, session);
   }
 
   /** Back to `idle`, provider UI torn down. */
@@ -523,8 +525,7 @@ export class CheckoutRunController implements ReactiveController {
         // Closed while an accept is confirmed or awaits "Try again" (no cancel settled the run):
         // the dialog must still go, or it stays modal over the widget's own status and alert.
         if (!run.settled) this.#destroyRenderer(run);
-        this.#dispatch('checkout-close', { session });
-        if (run.mode === 'overlay') this.#overlayClosed();
+        this.#reportClosed(run, session);
         return;
       case 'error':
         // A declined card: the provider's page stays up for another try.
@@ -595,8 +596,20 @@ export class CheckoutRunController implements ReactiveController {
   #cancel(run: Run, params: OutcomeParams): void {
     const session = this.#session;
     if (!session || run.settled) return;
+    // An overlay or popup on screen closes with the cancel, whoever told of it first: the page's
+    // message (its close follows) or a status read that saw the cancel before the message came.
+    const closing = (run.mode === 'overlay' || run.mode === 'popup') && run.renderer !== undefined;
     this.#settle(run, 'cancelled');
     this.#dispatch('checkout-cancel', { session, params });
+    if (closing) this.#reportClosed(run, session);
+  }
+
+  /** `checkout-close`, once a run; an overlay's trigger takes focus back. */
+  #reportClosed(run: Run, session: CheckoutSession): void {
+    if (run.closeReported) return;
+    run.closeReported = true;
+    this.#dispatch('checkout-close', { session });
+    if (run.mode === 'overlay') this.#overlayClosed();
   }
 
   #expire(run: Run): void {
