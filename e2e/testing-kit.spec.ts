@@ -14,14 +14,8 @@ import { eventTypes, recordCheckoutEvents, seedCart, waitForCheckoutEvent } from
 const MODES: DisplayMode[] = ['embedded', 'overlay', 'popup', 'redirect'];
 const SURFACE = { embedded: 'iframe', overlay: 'iframe', popup: 'popup', redirect: 'redirect' } as const;
 
-// A cart of its own per test site (its line; the loops are `sandbox` tests, whose carts name nobody): the demo names a customer for every provider
-// but `sandbox`, and the server refuses a second payment for a named cart while one is in flight
-// (a 3-D Secure step in another test running beside this one).
-test.beforeEach(async ({ page }, testInfo) => {
-  await seedCart(page, [
-    { sku: 'grinder', quantity: 1 + Math.floor(testInfo.line / 99) },
-    { sku: 'mug', quantity: 1 + (testInfo.line % 99) },
-  ]);
+test.beforeEach(async ({ page }) => {
+  await seedCart(page);
   await recordCheckoutEvents(page);
 });
 

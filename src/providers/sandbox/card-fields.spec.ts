@@ -73,4 +73,29 @@ test.describe('card fields (sandbox card-token)', () => {
     expect(accepted.session.status).toBe('complete');
     await expect.poll(() => popup.isClosed()).toBe(true);
   });
+
+  test('two browsers are two shoppers of the demo: a 3-D Secure step in flight refuses its own browser a second payment of the cart, not another browser', async ({ page, browser, baseURL }) => {
+    const { card, pay } = await openCardFields(page, 'redirect');
+    await typeCard(card, CARDS.threeDSecure);
+    await pay.click();
+    await page.waitForURL(/\/3ds\//);
+
+    // The same browser (its cart and shopper), another tab: the payment under way is not paid twice.
+    const sameBrowser = await page.context().newPage();
+    await recordCheckoutEvents(sameBrowser);
+    await sameBrowser.goto('/checkout.html?provider=sandbox-fields&mode=embedded');
+    expect(await waitForCheckoutEvent(sameBrowser, 'checkout-error')).toMatchObject({ code: 'payment_in_flight', retryable: false });
+
+    // Another browser with the same cart is another shopper: its checkout opens.
+    const other = await browser.newContext({ baseURL });
+    try {
+      const { card: otherCard } = await openCardFields(await other.newPage(), 'embedded');
+      await expect(otherCard.getByLabel('Card number')).toBeVisible();
+    } finally {
+      await other.close();
+    }
+
+    await page.getByRole('button', { name: 'Complete' }).click();
+    expect((await waitForCheckoutEvent(page, 'checkout-accept')).session.status).toBe('complete');
+  });
 });
