@@ -104,7 +104,7 @@ async function createSession(c: CheckoutContext): Promise<Response> {
   const order = newOrder({ provider: chain[0]!.provider.name, priced, customer, createdAt: config.isoNow() });
   let reference = order.reference;
   if (idempotencyKey) {
-    const claim = await claims.claim(createKey(idempotencyKey), await createRequestHash(raw, shopper?.customer), order, owner);
+    const claim = await claims.claim(createKey(idempotencyKey), createRequestHash(raw, shopper?.customer), order, owner);
     if (claim.outcome === 'conflict') {
       return errorAnswer(c, 
         409,
