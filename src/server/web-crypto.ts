@@ -7,7 +7,22 @@ import { toHex } from './adapter-kit/webhook-signatures.js';
  */
 export { sha256Hex as sha256 } from './sha256.js';
 
-/** `byteCount` random bytes as lowercase hex. */
+/** Random bytes drawn ahead, as Node's `randomUUID` does: each is handed out once. */
+const POOL_BYTES = 4096;
+let pool = new Uint8Array(0);
+let pooled = 0;
+
+/**
+ * `byteCount` random bytes as lowercase hex (order references, instance ids), from a pool refilled
+ * by `crypto.getRandomValues` 4 KiB at a time: one call per create cost 5 % of the handler's own CPU
+ * (docs/performance-runs.md, issue 26 item 5). The pool is filled on first use, never at start-up
+ * (edge runtimes refuse random values outside a request).
+ */
 export function randomHex(byteCount: number): string {
-  return toHex(crypto.getRandomValues(new Uint8Array(byteCount)));
+  if (byteCount > POOL_BYTES) return toHex(crypto.getRandomValues(new Uint8Array(byteCount)));
+  if (pooled + byteCount > pool.length) {
+    pool = crypto.getRandomValues(new Uint8Array(POOL_BYTES));
+    pooled = 0;
+  }
+  return toHex(pool.subarray(pooled, (pooled += byteCount)));
 }
