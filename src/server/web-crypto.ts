@@ -15,8 +15,8 @@ let pooled = 0;
 /**
  * `byteCount` random bytes as lowercase hex (order references, instance ids), from a pool refilled
  * by `crypto.getRandomValues` 4 KiB at a time: one call per create cost 5 % of the handler's own CPU
- * (docs/performance-runs.md, issue 26 item 5). The pool is filled on first use, never at start-up
- * (edge runtimes refuse random values outside a request).
+ * (docs/performance-runs.md, issue 26 item 5). The pool is filled on first use, where the single
+ * call used to be: nothing random is drawn at import (edge runtimes refuse it outside a request).
  */
 export function randomHex(byteCount: number): string {
   if (byteCount > POOL_BYTES) return toHex(crypto.getRandomValues(new Uint8Array(byteCount)));
