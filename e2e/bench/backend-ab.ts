@@ -5,7 +5,7 @@
  * and `stores` is a comma list of `memory,sqlite,postgres` (default `sqlite,postgres`). Each round
  * runs floor, handler before and handler after of a store next to each other, their order rotating;
  * sizes from BENCH_BACKEND_ROUNDS [4] × BENCH_BACKEND_SECONDS [4]. BENCH_AB_PROFILE_DIR keeps the
- * CPU profiles of both handlers there. Prints the load average before and after.
+ * CPU profiles of both handlers and the floor there (`${store}-${side}/`). Prints the load average before and after.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -48,7 +48,7 @@ try {
       const child = await startServer(
         side === 'floor' ? 'floor' : 'handler',
         { ...keys, pspUrl: psp.url, store, ...database },
-        side === 'floor' ? undefined : profileDir && path.join(profileDir, `${store}-${side}`),
+        profileDir && path.join(profileDir, `${store}-${side}`),
         side === 'before' ? beforeEntry : undefined,
       );
       children.push(child);

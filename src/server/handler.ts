@@ -120,12 +120,12 @@ function checkoutApp(deps: CheckoutDeps): Hono<CheckoutEnv> {
   app.notFound((c) => errorAnswer(c, 404, 'not_found', 'Not found'));
   app.onError((error, c) => {
     if (error instanceof StoreUnavailableError) {
-      c.var.log.error('store.unavailable', 'the store is unavailable; answering 503', {}, error);
+      c.get('log').error('store.unavailable', 'the store is unavailable; answering 503', {}, error);
       return errorAnswer(c, 503, 'store_unavailable', 'The checkout is briefly unavailable; try again shortly', undefined, {
         'Retry-After': String(STORE_RETRY_AFTER_S),
       });
     }
-    c.var.log.error('request.failed', 'request failed', {}, error);
+    c.get('log').error('request.failed', 'request failed', {}, error);
     return errorAnswer(c, 500, 'internal_error', 'Internal error');
   });
   return app;

@@ -16,12 +16,12 @@ export const chargeKey = (idempotencyKey: string) => `charge:${idempotencyKey}`;
 export const tokenKey = (sessionId: string) => `token:${sessionId}`;
 
 /** What makes a create request the same request: its body and, with a `shopper` hook, the shopper. */
-export function createRequestHash(rawBody: string, shopperCustomer: unknown): Promise<string> {
+export function createRequestHash(rawBody: string, shopperCustomer: unknown): string {
   // Another shopper's retry of this key is a conflict, never their session.
   return sha256(shopperCustomer ? `${rawBody}\u0000${JSON.stringify(shopperCustomer)}` : rawBody);
 }
 
-export function chargeRequestHash(parts: readonly unknown[]): Promise<string> {
+export function chargeRequestHash(parts: readonly unknown[]): string {
   return sha256(JSON.stringify(parts));
 }
 

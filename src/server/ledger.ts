@@ -130,14 +130,14 @@ export class Ledger {
     const priced = priceItems(this.#config.catalog, request.items);
     const key = chargeKey(request.idempotencyKey);
     const owner = this.#claims.newOwner();
-    const bodyHash = await chargeRequestHash([provider.name, request.paymentMethod, request.items, request.customer ?? {}]);
+    const bodyHash = chargeRequestHash([provider.name, request.paymentMethod, request.items, request.customer ?? {}]);
     const claim = await this.#claims.claim(
       key,
       bodyHash,
       newOrder({
         // Derived from the key, not random: long after the key itself was pruned, a retry still
         // names the same order, which the provider charges once.
-        reference: `ord_${(await sha256(key)).slice(0, 20)}`,
+        reference: `ord_${sha256(key).slice(0, 20)}`,
         provider: provider.name,
         priced,
         customer: request.customer,

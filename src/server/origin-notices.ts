@@ -24,7 +24,7 @@ export function noticeOrigins(): MiddlewareHandler<CheckoutEnv> {
     return true;
   };
   return async (c, next) => {
-    const { config } = c.var.checkout;
+    const { config } = c.get('checkout');
     const request = c.req.raw;
     const headers = request.headers;
     const derived = ownOrigin(config, request);
@@ -36,7 +36,7 @@ export function noticeOrigins(): MiddlewareHandler<CheckoutEnv> {
       const seen = page ?? forwarded;
       if (seen && seen !== derived && once(`mismatch ${seen}`)) {
         const trust = forwarded && !config.trustProxy ? ` (or trustProxy: true: your proxy sends X-Forwarded-Host ${new URL(forwarded).host})` : '';
-        c.var.log.warn(
+        c.get('log').warn(
           'config.origin_mismatch',
           `the page is on ${seen}, but with no publicUrl this handler derived its origin as ${derived} (from the request's ${config.trustProxy ? 'X-Forwarded-* headers' : 'Host'}), so its return and webhook URLs would point there. Behind a proxy set createCheckoutHandler({ publicUrl: '${seen}' })${trust}.`,
           { origin: seen, derived },
@@ -45,7 +45,7 @@ export function noticeOrigins(): MiddlewareHandler<CheckoutEnv> {
     }
     const sessions = new URL(request.url).pathname.startsWith(`${config.basePath}/sessions`);
     if (sessions && origin && site !== 'same-origin' && origin !== derived && origin !== forwarded && !config.allowedOrigins?.has(origin) && once(`cors ${origin}`)) {
-      c.var.log.warn(
+      c.get('log').warn(
         'cors.origin_refused',
         `a page on ${origin} called ${request.method} ${new URL(request.url).pathname}, but ${origin} is not in allowedOrigins, so the browser refuses the answer (CORS) and the widget reports endpoint_unreachable. If the page is yours: createCheckoutHandler({ allowedOrigins: ['${origin}'] })`,
         { origin },

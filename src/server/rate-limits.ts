@@ -23,7 +23,7 @@ const DECLINES_KEPT_MS = 7 * 24 * 60 * 60 * 1000;
  * `checkoutMiddleware`). Undefined when none is known: the per-client limits then do not apply.
  */
 export function clientAddress(c: CheckoutContext): string | undefined {
-  const { config } = c.var.checkout;
+  const { config } = c.get('checkout');
   if (config.trustProxy) {
     const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
     if (forwarded) return forwarded;
@@ -37,7 +37,7 @@ export function clientAddress(c: CheckoutContext): string | undefined {
 export function limitRequests(action: 'create' | 'token'): MiddlewareHandler<CheckoutEnv> {
   const warned = new Set<string>();
   return async (c, next) => {
-    const { config } = c.var.checkout;
+    const { config } = c.get('checkout');
     const limits = config.rateLimits;
     if (!limits) return next();
     const now = config.now();
@@ -47,7 +47,7 @@ export function limitRequests(action: 'create' | 'token'): MiddlewareHandler<Che
     const warnOnce = (why: string, message: string) => {
       if (warned.has(why)) return;
       warned.add(why);
-      c.var.log.warn('config.rate_limit_address', message);
+      c.get('log').warn('config.rate_limit_address', message);
     };
     if (perClient !== false && !address) {
       warnOnce('no address', `the client address of a ${action} is unknown, so the per-client limit does not apply to it; pass clientAddress (edge runtimes) or trustProxy (behind a proxy)`);

@@ -31,7 +31,12 @@ interface OtelMeter {
   createHistogram(name: string, options?: { description?: string; unit?: string }): OtelHistogram;
 }
 interface OtelApi {
-  trace: { getTracer(name: string, version?: string): OtelTracer; getActiveSpan(): OtelSpan | undefined };
+  trace: {
+    getTracer(name: string, version?: string): OtelTracer;
+    getActiveSpan(): OtelSpan | undefined;
+    /** The API's `ProxyTracerProvider` (with `getDelegateTracer`) unless something else was registered. */
+    getTracerProvider(): { getDelegateTracer?(name: string): unknown };
+  };
   metrics: { getMeter(name: string, version?: string): OtelMeter };
   context: { active(): unknown };
   SpanStatusCode: { ERROR: number };
@@ -108,22 +113,27 @@ export class Telemetry {
     const noted: TelemetryAttributes = {};
     const annotate: Annotate = (more) => void Object.assign(noted, more);
     if (!api) return work(annotate);
-    const kind = api.SpanKind[(options.kind ?? 'internal').toUpperCase() as Uppercase<SpanKindName>];
-    return api.trace.getTracer(SCOPE).startActiveSpan(name, { kind, attributes }, async (span) => {
+    const measured = async (span: OtelSpan | undefined) => {
       const started = performance.now();
       let outcome = 'ok';
       try {
         return await work(annotate);
       } catch (error) {
         outcome = options.outcome?.(error) ?? 'error';
-        failed(api, span, error);
+        if (span) failed(api, span, error);
         throw error;
       } finally {
-        for (const [key, value] of Object.entries({ 'checkout.outcome': outcome, ...noted })) span.setAttribute(key, value);
-        span.end();
+        if (span) {
+          for (const [key, value] of Object.entries({ 'checkout.outcome': outcome, ...noted })) span.setAttribute(key, value);
+          span.end();
+        }
         options.onEnd?.(String(noted['checkout.outcome'] ?? outcome), (performance.now() - started) / 1000);
       }
-    });
+    };
+    // No SDK: the metrics still, but no span that would record nothing (and no context to carry it).
+    if (!tracing(api)) return options.onEnd ? measured(undefined) : work(annotate);
+    const kind = api.SpanKind[(options.kind ?? 'internal').toUpperCase() as Uppercase<SpanKindName>];
+    return api.trace.getTracer(SCOPE).startActiveSpan(name, { kind, attributes }, measured);
   }
 
   /**
@@ -132,7 +142,7 @@ export class Telemetry {
    */
   async afterwards<T>(name: string, attributes: TelemetryAttributes, work: () => Promise<T>, skip?: (result: T) => boolean): Promise<T> {
     const api = this.#api;
-    if (!api) return work();
+    if (!api || !tracing(api)) return work();
     const parent = api.context.active();
     const startTime = Date.now();
     const record = (outcome: string, error?: unknown) => {
@@ -170,6 +180,18 @@ export class Telemetry {
     if ('add' in instrument) instrument.add(value, attributes);
     else instrument.record(value, attributes);
   }
+}
+
+/**
+ * Whether a tracer provider is registered, asked per span (an SDK may be registered after the
+ * handler was made). Without one the API's global provider is its proxy with no delegate, and
+ * every span is a no-op that still costs a context switch and a closure per call: 2–3 % of the
+ * handler's busy time per create (docs/performance-runs.md, issue 26 item 5). Any other provider
+ * counts as tracing.
+ */
+function tracing(api: OtelApi): boolean {
+  const provider = api.trace.getTracerProvider();
+  return typeof provider.getDelegateTracer !== 'function' || provider.getDelegateTracer(SCOPE) !== undefined;
 }
 
 /** A failure on its span, its message redacted like a log line's. */

@@ -5,7 +5,7 @@ import type { Ledger } from '../ledger.js';
 import type { Log } from '../log.js';
 import type { HandlerConfig } from '../options.js';
 
-/** What the routes work with, one per handler: every route reads it from `c.var.checkout`. */
+/** What the routes work with, one per handler: every route reads it from `c.get('checkout')`. */
 export interface CheckoutDeps {
   config: HandlerConfig;
   ledger: Ledger;
@@ -32,7 +32,11 @@ export interface RuntimeEnv {
   incoming?: { socket?: { remoteAddress?: string | undefined } | undefined } | undefined;
 }
 
-/** The Hono environment of the checkout's routes; `c.var.log` is the request's log, its records carrying its id. */
+/**
+ * The Hono environment of the checkout's routes; `c.get('log')` is the request's log, its records
+ * carrying its id. Read with `c.get(…)`, not `c.var.…`: Hono builds a new object of every variable
+ * on each `c.var` read (2.6 % of the handler's own CPU per create, docs/performance-runs.md).
+ */
 export type CheckoutEnv = { Bindings: CheckoutBindings; Variables: { checkout: CheckoutDeps; log: Log; body?: string } };
 export type CheckoutContext = Context<CheckoutEnv>;
 

@@ -43,7 +43,7 @@ export function healthRoutes(): Hono<CheckoutEnv> {
 }
 
 async function healthReport(c: CheckoutContext): Promise<HealthReport> {
-  const { config, health } = c.var.checkout;
+  const { config, health } = c.get('checkout');
   const providers = await storeAnswers(c);
   const store = providers ? 'ok' : 'unavailable';
   const runner = health();
@@ -56,7 +56,7 @@ async function healthReport(c: CheckoutContext): Promise<HealthReport> {
 
 /** The migration (a no-op once done), one read and the providers' breakers, within the probe's time; false when the store does not answer. */
 async function storeAnswers(c: CheckoutContext): Promise<Record<string, ProviderHealth> | false> {
-  const { store, breakers, providers } = c.var.checkout.config;
+  const { store, breakers, providers } = c.get('checkout').config;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), STORE_PROBE_TIMEOUT_MS);
@@ -66,7 +66,7 @@ async function storeAnswers(c: CheckoutContext): Promise<Record<string, Provider
     await store.getOrder('health-probe');
     return breakers.health([...providers.keys()]);
   })().catch((error: unknown): false => {
-    c.var.log.warn('health.store_failed', 'health probe: the store did not answer', {}, error);
+    c.get('log').warn('health.store_failed', 'health probe: the store did not answer', {}, error);
     return false;
   });
   try {

@@ -29,7 +29,7 @@ export function limitBody(maxBytes: number, message: string): MiddlewareHandler<
 
 /** The body `limitBody` read; a route behind it only. */
 export function bodyText(c: Context<CheckoutEnv>): string {
-  const text = c.var.body;
+  const text = c.get('body');
   if (text === undefined) throw new Error('bodyText: the route has no limitBody before it');
   return text;
 }
@@ -112,7 +112,7 @@ export function answerMethodNotAllowed(app: Hono<CheckoutEnv>): MiddlewareHandle
 
 /** `400 host_not_allowed` for a request whose `Host` may not decide where shoppers and webhooks go (see `hostAllowed`). */
 export const refuseUntrustedHost: MiddlewareHandler<CheckoutEnv> = async (c, next) => {
-  const { config } = c.var.checkout;
+  const { config } = c.get('checkout');
   if (hostAllowed(config, c.req.raw)) return next();
   const host = new URL(ownOrigin(config, c.req.raw)).host;
   return errorAnswer(

@@ -15,7 +15,7 @@ export function returnBridgeRoutes(): Hono<CheckoutEnv> {
 }
 
 async function returnBridge(c: CheckoutContext): Promise<Response> {
-  const { config } = c.var.checkout;
+  const { config } = c.get('checkout');
   const result = c.req.param('result') as ReturnResult;
   if (!RETURN_RESULTS.includes(result)) return errorAnswer(c, 404, 'not_found', 'Not found');
   const request = c.req.raw;

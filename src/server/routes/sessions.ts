@@ -44,14 +44,14 @@ interface CreateRequest {
  * there is no CORS at all.
  */
 const sessionCors = cors({
-  origin: (origin, c: CheckoutContext) => (c.var.checkout.config.allowedOrigins?.has(origin) ? origin : null),
+  origin: (origin, c: CheckoutContext) => (c.get('checkout').config.allowedOrigins?.has(origin) ? origin : null),
   allowMethods: ['GET', 'POST'],
   allowHeaders: ['Content-Type', 'Accept', 'Idempotency-Key', 'X-Request-Id'],
   exposeHeaders: ['X-Request-Id'],
   maxAge: 600,
 });
 const corsForListedOrigins: MiddlewareHandler<CheckoutEnv> = (c, next) =>
-  c.var.checkout.config.allowedOrigins ? sessionCors(c, next) : next();
+  c.get('checkout').config.allowedOrigins ? sessionCors(c, next) : next();
 
 /**
  * `POST /sessions` (create, priced from the catalog), `GET /sessions/:id` (read, fresh from the
@@ -68,7 +68,7 @@ export function sessionRoutes(): Hono<CheckoutEnv> {
 }
 
 async function createSession(c: CheckoutContext): Promise<Response> {
-  const { config, claims } = c.var.checkout;
+  const { config, claims } = c.get('checkout');
   const request = c.req.raw;
   const raw = bodyText(c);
   const checked = checkBody(c, raw, createSessionBodySchema);
@@ -104,7 +104,7 @@ async function createSession(c: CheckoutContext): Promise<Response> {
   const order = newOrder({ provider: chain[0]!.provider.name, priced, customer, createdAt: config.isoNow() });
   let reference = order.reference;
   if (idempotencyKey) {
-    const claim = await claims.claim(createKey(idempotencyKey), await createRequestHash(raw, shopper?.customer), order, owner);
+    const claim = await claims.claim(createKey(idempotencyKey), createRequestHash(raw, shopper?.customer), order, owner);
     if (claim.outcome === 'conflict') {
       return errorAnswer(c, 
         409,
@@ -125,7 +125,7 @@ async function createSession(c: CheckoutContext): Promise<Response> {
 
 /** `POST /sessions/methods`: the candidates' methods for this cart, once each, labelled in the body's `locale`. */
 async function listMethods(c: CheckoutContext): Promise<Response> {
-  const { config } = c.var.checkout;
+  const { config } = c.get('checkout');
   const checked = checkBody(c, bodyText(c), methodsBodySchema);
   if (checked instanceof Response) return checked;
   const shopper = await config.shopper?.(c.req.raw);
@@ -140,17 +140,17 @@ async function routeCandidates(
   cart: PricedCart,
   shopper: Shopper | undefined,
 ): Promise<Candidate[]> {
-  const { config } = c.var.checkout;
+  const { config } = c.get('checkout');
   const country = shopper?.customer?.country ?? body.customer?.country;
   const routed = config.route
     ? await config.route({ cart, shopper, country: country?.toUpperCase(), request: c.req.raw })
     : defaultRoute(config.providers, config.defaultProviderName, cart);
-  return resolveCandidates(config.providers, routed, cart, (message) => c.var.log.error('routing.route_invalid', message));
+  return resolveCandidates(config.providers, routed, cart, (message) => c.get('log').error('routing.route_invalid', message));
 }
 
 /** The chain cut to the provider of the order's last attempt when its outcome was unknown; else the chain. */
 async function pinnedToUnknown(c: CheckoutContext, reference: string, chain: Candidate[]): Promise<Candidate[]> {
-  const last = (await c.var.checkout.config.store.getOrder(reference))?.attempts?.at(-1);
+  const last = (await c.get('checkout').config.store.getOrder(reference))?.attempts?.at(-1);
   if (last?.outcome !== 'unknown') return chain;
   const same = chain.filter((candidate) => candidate.provider.name === last.provider);
   return same.length > 0 ? same : chain;
@@ -162,7 +162,7 @@ function checkBody<S extends typeof createSessionBodySchema | typeof methodsBody
   raw: string,
   schema: S,
 ): { body: z.output<S>; priced: PricedCart } | Response {
-  const { config } = c.var.checkout;
+  const { config } = c.get('checkout');
   let data: unknown;
   try {
     data = JSON.parse(raw);
@@ -223,7 +223,7 @@ interface ClaimedCreate {
  * breakers, which skip a provider that keeps failing.
  */
 async function createAtProviders(c: CheckoutContext, request: CreateRequest, chain: readonly Candidate[], create: ClaimedCreate): Promise<Response> {
-  const { store, breakers } = c.var.checkout.config;
+  const { store, breakers } = c.get('checkout').config;
   const key = create.idempotencyKey && createKey(create.idempotencyKey);
   try {
     let failure: { provider: string; error: unknown } | undefined;
@@ -246,7 +246,7 @@ async function createAtProviders(c: CheckoutContext, request: CreateRequest, cha
         method: method.id,
         outcome,
         error: providerFailureMessage(tried.error, provider.name),
-        at: c.var.checkout.config.isoNow(),
+        at: c.get('checkout').config.isoNow(),
       });
       if (outcome !== 'final') await breakers.failed(provider.name);
       else if (admission === 'probe') await breakers.recovered(provider.name);
@@ -272,7 +272,7 @@ async function tryProvider(
 ): Promise<{ session: CheckoutSession } | { error: unknown }> {
   const { reference, idempotencyKey, customer } = create;
   try {
-    const session = await callProvider(c.var.checkout.config, provider.name, 'createSession', () =>
+    const session = await callProvider(c.get('checkout').config, provider.name, 'createSession', () =>
       provider.createSession({
         reference,
         lines: request.priced.lines,
@@ -293,7 +293,7 @@ async function tryProvider(
 }
 
 function logFailure(c: CheckoutContext, reference: string, provider: string, error: unknown, next: string | undefined): void {
-  const log = c.var.log.with({ reference, provider });
+  const log = c.get('log').with({ reference, provider });
   if (next) log.warn('session.create_failover', `creating a session at "${provider}" failed; trying "${next}" next (same order)`, { next }, error);
   else log.error('session.create_failed', `creating a session at "${provider}" failed`, {}, error);
 }
@@ -301,14 +301,14 @@ function logFailure(c: CheckoutContext, reference: string, provider: string, err
 /** The session record, its order's link (and serving provider) and the key's answer commit together. */
 async function saveCreated(c: CheckoutContext, session: CheckoutSession, provider: PaymentProvider, create: ClaimedCreate, key: string | undefined): Promise<Response> {
   const { reference, owner } = create;
-  const { store, telemetry } = c.var.checkout.config;
+  const { store, telemetry } = c.get('checkout').config;
   await store.saveSession(
     { sessionId: session.id, provider: provider.name, reference, shopOrigin: create.shopOrigin, returnPage: create.returnPage },
     key ? { key, owner, response: { status: 201, body: session } } : undefined,
   );
-  if (create.cart) await rememberCart(c.var.checkout.config, create.cart, session.id, create.idempotencyKey);
+  if (create.cart) await rememberCart(c.get('checkout').config, create.cart, session.id, create.idempotencyKey);
   telemetry.record('sessionsCreated', { 'checkout.provider': provider.name });
-  c.var.log.info('session.created', `created a ${session.kind} session at "${provider.name}"`, { reference, provider: provider.name, sessionId: session.id });
+  c.get('log').info('session.created', `created a ${session.kind} session at "${provider.name}"`, { reference, provider: provider.name, sessionId: session.id });
   return jsonAnswer(c, 201, session);
 }
 
@@ -321,7 +321,7 @@ async function answerFailure(
   key: string | undefined,
   owner: string,
 ): Promise<Response> {
-  const { store, isoNow, breakers } = c.var.checkout.config;
+  const { store, isoNow, breakers } = c.get('checkout').config;
   if (failure?.error instanceof ProviderInputError) {
     // The provider will refuse this body every time: the order failed, and a retry gets the same answer.
     const answer = { status: 400, body: errorBody('invalid_request', redactSecrets(failure.error.message)) };
@@ -344,7 +344,7 @@ async function answerFailure(
 }
 
 async function readSession(c: CheckoutContext): Promise<Response> {
-  const { config, ledger } = c.var.checkout;
+  const { config, ledger } = c.get('checkout');
   const id = c.req.param('id') ?? '';
   const notFound = () => errorAnswer(c, 404, 'not_found', `No checkout session "${id}"`);
   if (!SESSION_ID_PATTERN.test(id)) return notFound();
@@ -363,11 +363,11 @@ async function readSession(c: CheckoutContext): Promise<Response> {
     );
   } catch (error) {
     if (isNotFoundAtProvider(error)) return notFound();
-    c.var.log.error('session.read_failed', `reading a session at "${provider.name}" failed`, { sessionId: id, provider: provider.name, reference: record?.reference }, error);
+    c.get('log').error('session.read_failed', `reading a session at "${provider.name}" failed`, { sessionId: id, provider: provider.name, reference: record?.reference }, error);
     return errorAnswer(c, 502, 'provider_error', providerFailureMessage(error, provider.name));
   }
   // The widget's confirming read moves the order before the widget hears `complete`.
-  if (record) await ledger.settleSession(record.reference, session, c.var.log);
+  if (record) await ledger.settleSession(record.reference, session, c.get('log'));
   return jsonAnswer(c, 200, session);
 }
 

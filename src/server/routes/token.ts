@@ -36,7 +36,7 @@ type CardTokenProvider = PaymentProvider & Required<Pick<PaymentProvider, 'submi
  * another card; an authorisation or 3-D Secure keeps it, so no second post authorises again.
  */
 export async function submitToken(c: CheckoutContext): Promise<Response> {
-  const { config, ledger, claims } = c.var.checkout;
+  const { config, ledger, claims } = c.get('checkout');
   const id = c.req.param('id') ?? '';
   const token = parseTokenBody(bodyText(c));
   if (typeof token !== 'string') return errorAnswer(c, 400, 'invalid_request', token.message);
@@ -79,12 +79,12 @@ export async function submitToken(c: CheckoutContext): Promise<Response> {
     // Authorised, failed or in 3-D Secure: this session's attempt is decided, every later post is refused.
     if (session.status !== 'open' || session.url) await config.store.finishIdempotencyKey(key, owner, { status: 200, body: session });
     else await release();
-    await ledger.settleSession(record.reference, session, c.var.log);
+    await ledger.settleSession(record.reference, session, c.get('log'));
     return jsonAnswer(c, 200, session);
   } catch (error) {
     // The provider may have authorised before it failed: the claim stays until its lease runs out,
     // so an immediate retry cannot authorise a second time.
-    c.var.log.error('token.payment_failed', `paying a session with a card token at "${provider.name}" failed`, ids(record), error);
+    c.get('log').error('token.payment_failed', `paying a session with a card token at "${provider.name}" failed`, ids(record), error);
     return errorAnswer(c, 502, 'provider_error', providerFailureMessage(error, provider.name));
   }
 }
@@ -93,14 +93,14 @@ type PaymentAnswer = { kind: 'session'; session: CheckoutSession } | { kind: 're
 
 /** The session read fresh (still an open card-token one?), then paid; a refusal frees the claim. */
 async function payWithToken(c: CheckoutContext, provider: CardTokenProvider, record: SessionRecord, token: string): Promise<PaymentAnswer> {
-  const { config } = c.var.checkout;
+  const { config } = c.get('checkout');
   const refused = (response: Response): PaymentAnswer => ({ kind: 'refused', response });
   let current: CheckoutSession;
   try {
     current = await callProvider(config, provider.name, 'getSession', () => provider.getSession(record.sessionId));
   } catch (error) {
     // Nothing was paid yet: a retry may come at once.
-    c.var.log.error('session.read_failed', `reading a session at "${provider.name}" failed`, ids(record), error);
+    c.get('log').error('session.read_failed', `reading a session at "${provider.name}" failed`, ids(record), error);
     return refused(errorAnswer(c, 502, 'provider_error', providerFailureMessage(error, provider.name)));
   }
   if (current.kind !== CARD_TOKEN_KIND) return refused(notCardToken(c, provider.name));

@@ -25,7 +25,7 @@ export function webhookRoutes(): Hono<CheckoutEnv> {
 
 /** Each receipt a span `checkout.webhook.receive` (attributes provider, outcome, events). */
 const tracedReceipt = (c: CheckoutContext) =>
-  c.var.checkout.config.telemetry.span(
+  c.get('checkout').config.telemetry.span(
     'checkout.webhook.receive',
     { 'checkout.provider': c.req.param('provider') ?? '' },
     (annotate) => receiveWebhook(c, annotate),
@@ -35,17 +35,17 @@ const tracedReceipt = (c: CheckoutContext) =>
 /** An unknown provider is answered 404 before its body is read, whatever its size. */
 const knownProvider: MiddlewareHandler<CheckoutEnv> = async (c, next) => {
   const name = c.req.param('provider') ?? '';
-  if (!c.var.checkout.config.providers.get(name)?.verifyWebhook) {
+  if (!c.get('checkout').config.providers.get(name)?.verifyWebhook) {
     return errorAnswer(c, 404, 'not_found', `No webhook endpoint for provider "${name}"`);
   }
   await next();
 };
 
 async function receiveWebhook(c: CheckoutContext, annotate: Annotate): Promise<Response> {
-  const { config, kickJobs } = c.var.checkout;
+  const { config, kickJobs } = c.get('checkout');
   const { telemetry } = config;
   const name = c.req.param('provider') ?? '';
-  const log = c.var.log.with({ provider: name });
+  const log = c.get('log').with({ provider: name });
   const received = (outcome: string, count = 1) => {
     if (count > 0) telemetry.record('webhooksReceived', { 'checkout.provider': name, 'checkout.outcome': outcome }, count);
   };
@@ -67,7 +67,7 @@ async function receiveWebhook(c: CheckoutContext, annotate: Annotate): Promise<R
   let duplicates = 0;
   let ignored = 0;
   for (const event of events) {
-    const job = event.hint ? await hintJob(c.var.checkout.config, name, event) : { event, runAt: config.now() };
+    const job = event.hint ? await hintJob(c.get('checkout').config, name, event) : { event, runAt: config.now() };
     // A hint naming nothing of ours: answered like any other, nothing stored (no write per forged request).
     if (!job) {
       ignored++;
