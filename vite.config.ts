@@ -116,8 +116,9 @@ export default defineConfig(({ mode, command }) => {
       globalSetup: ['./src/server/test-support/postgres-global-setup.ts'],
       // Vitest's default in a run is cores - 1 workers: on a 2-core CI machine that is ONE worker, and
       // the files that spawn processes, restart PostgreSQL or kill handlers (cli, processes, chaos,
-      // store-outage: a third of the time) leave the second core idle while they wait. Two workers there: all unit files in 8.2 min against 18.1 min with one (one run each, back to back on
-      // the same shared, loaded machine). Machines with more cores keep Vitest's default.
+      // store-outage: nearly half the test time) leave the second core idle while they wait. Two workers
+      // there: 7 of those files and src/core (250 tests), A/B interleaved on one loaded machine, took
+      // 118 s, 102 s with one worker against 54 s, 63 s with two. More cores keep Vitest's default.
       maxWorkers: Math.max(2, availableParallelism() - 1),
       // The CPU-bound tests (700 SQLite orders of a reconcile run, two handlers failing over) take 5-7 s
       // when both workers and the package step share two loaded cores: 5 s (the default) failed them
