@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import minifyTemplateLiterals from 'rollup-plugin-minify-template-literals';
@@ -113,6 +114,17 @@ export default defineConfig(({ mode, command }) => {
       environment: 'node',
       // One real PostgreSQL server per run for the store tests; tests read its URL with inject('postgresUrl').
       globalSetup: ['./src/server/test-support/postgres-global-setup.ts'],
+      // Vitest's default in a run is cores - 1 workers: on a 2-core CI machine that is ONE worker, and
+      // the files that spawn processes, restart PostgreSQL or kill handlers (cli, processes, chaos,
+      // store-outage: nearly half the test time) leave the second core idle while they wait. Two workers
+      // there: 7 such files (cli orders and jobs, store-outage, failover, handler-state, edge-runtime,
+      // sandbox persistence) and src/core, 250 tests, A/B interleaved on one loaded machine, took
+      // 118 s, 102 s with one worker against 54 s, 63 s with two. More cores keep Vitest's default.
+      maxWorkers: Math.max(2, availableParallelism() - 1),
+      // The CPU-bound tests (700 SQLite orders of a reconcile run, two handlers failing over) took
+      // 5.4-7.1 s on a loaded 2-core machine, with one worker as with two: 5 s (the default) failed them
+      // where nothing was wrong. A timeout is no assertion; what each test checks is unchanged.
+      testTimeout: 20_000,
     },
   };
 });

@@ -262,8 +262,18 @@ test.describe('<checkout-widget> accessibility', () => {
   });
 
   test('error verification_failed (an accept the endpoint never confirms)', async ({ page }) => {
+    // The widget gives up after its confirm reads, 6 s of waits apart: a fake clock runs them (as in
+    // checkout-widget.spec), in steps that let each read answer before the next wait is due.
+    await page.clock.install();
     await setUp(page, embedded, { create: 'open', read: 'open' });
     await frame(page).getByRole('button', { name: 'Pay now' }).click();
+    await expect(widget(page)).toHaveAttribute('state', 'processing');
+    await expect
+      .poll(async () => {
+        await page.clock.runFor(500);
+        return widget(page).getAttribute('state');
+      }, { intervals: [50], timeout: 30_000 })
+      .toBe('error');
     await expectAccessible(page, 'error');
     await expect(widget(page).locator('[part=error]')).toContainText('could not be confirmed');
     expect(await errorCodes(page)).toEqual(['verification_failed']);
