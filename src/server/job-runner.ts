@@ -129,6 +129,11 @@ export class JobRunner {
       .finally(() => {
         this.#draining = undefined;
         this.#inFlight.delete(drain);
+        // A kick in the moment between the drain's last look and here was promised a look after it.
+        if (this.#drainAgain) {
+          this.#drainAgain = false;
+          void this.kick();
+        }
       });
     this.#draining = drain;
     this.#inFlight.add(drain);
