@@ -29,7 +29,7 @@ interface CartRecord {
  * so anonymous creates are never refused. The method and provider are not part of it: paying the
  * same cart another way while the first payment runs is the double payment this prevents.
  */
-export async function cartKey(body: CreateSessionBody, shopper: Shopper | undefined): Promise<string | undefined> {
+export function cartKey(body: CreateSessionBody, shopper: Shopper | undefined): string | undefined {
   const who = shopper?.customer ?? body.customer;
   if (!who && !body.invoice && !body.metadata) return undefined;
   const items = body.items.map(({ sku, quantity }) => `${sku}\u0000${quantity}`).sort();

@@ -83,7 +83,7 @@ async function createSession(c: CheckoutContext): Promise<Response> {
   if (body.invoice && !shopper?.invoices?.includes(body.invoice)) {
     return errorAnswer(c, 403, 'forbidden', 'This shopper may not pay that invoice');
   }
-  const cart = await cartKey(body, shopper);
+  const cart = cartKey(body, shopper);
   if (cart && (await sessionInFlight(config, cart, idempotencyKey))) {
     return errorAnswer(c, 409, 'payment_in_flight', 'A payment for this cart is in progress; wait for its outcome before paying again');
   }
